@@ -1,0 +1,21 @@
+//! gapmap-core: the domain of gapmap, with no HTTP.
+//!
+//! The data flow is the folder layout:
+//! 1. [`ingest`] parses and validates files (GeoJSON, CSV, GeoPackage, zipped
+//!    Shapefile, the VZD address register and the CSB population grid),
+//!    reprojecting them to WGS84;
+//! 2. [`store`] keeps them durably in one GeoPackage file;
+//! 3. [`snapshot`] loads the store into an immutable in-memory view with
+//!    working-CRS geometry and R-trees, which every read is served from;
+//! 4. [`synth`] generates deterministic synthetic data for tests and benchmarks.
+
+pub mod config;
+pub mod crs;
+pub mod geometry;
+pub mod ingest;
+pub mod model;
+pub mod snapshot;
+pub mod store;
+pub mod synth;
+
+pub use model::{Layer, Provenance, Source};

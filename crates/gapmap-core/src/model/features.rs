@@ -1,0 +1,309 @@
+//! Typed features, read from validated [`Record`]s.
+
+use super::Layer;
+use super::provenance::{Provenance, Source};
+use chrono::NaiveDate;
+use geo_types::{Geometry, MultiPolygon, Point};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A validated feature of any layer: a stable id, WGS84 geometry (none for
+/// the plan) and the schema's fields as normalised JSON values (absent
+/// optional fields are `null`). Properties the schema does not know are kept
+/// in `extra`, never dropped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    pub layer: Layer,
+    pub id: String,
+    pub geometry: Option<Geometry<f64>>,
+    pub props: Map<String, Value>,
+    pub extra: Map<String, Value>,
+}
+
+impl Record {
+    pub fn str(&self, key: &str) -> Option<&str> {
+        self.props.get(key).and_then(Value::as_str)
+    }
+    pub fn string(&self, key: &str) -> Option<String> {
+        self.str(key).map(str::to_owned)
+    }
+    pub fn f64(&self, key: &str) -> Option<f64> {
+        self.props.get(key).and_then(Value::as_f64)
+    }
+    pub fn u32(&self, key: &str) -> Option<u32> {
+        self.props.get(key).and_then(Value::as_u64).and_then(|v| u32::try_from(v).ok())
+    }
+    pub fn i32(&self, key: &str) -> Option<i32> {
+        self.props.get(key).and_then(Value::as_i64).and_then(|v| i32::try_from(v).ok())
+    }
+    pub fn bool(&self, key: &str) -> Option<bool> {
+        self.props.get(key).and_then(Value::as_bool)
+    }
+    pub fn date(&self, key: &str) -> Option<NaiveDate> {
+        self.str(key).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+    }
+    pub fn list(&self, key: &str) -> Vec<String> {
+        match self.props.get(key) {
+            Some(Value::Array(items)) => {
+                items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The provenance of a validated record (validation guarantees the fields).
+    pub fn provenance(&self) -> Result<Provenance, String> {
+        Ok(Provenance {
+            source: self.str("source").unwrap_or_default().parse()?,
+            source_ref: self.string("source_ref").ok_or("missing source_ref")?,
+            as_of: self.date("as_of").ok_or("missing or invalid as_of")?,
+            licence: self.string("licence"),
+        })
+    }
+
+    pub fn point(&self) -> Result<Point<f64>, String> {
+        match &self.geometry {
+            Some(Geometry::Point(p)) => Ok(*p),
+            _ => Err(format!("{} `{}` has no point geometry", self.layer, self.id)),
+        }
+    }
+
+    pub fn multi_polygon(&self) -> Result<MultiPolygon<f64>, String> {
+        match &self.geometry {
+            Some(Geometry::MultiPolygon(mp)) => Ok(mp.clone()),
+            Some(Geometry::Polygon(p)) => Ok(MultiPolygon(vec![p.clone()])),
+            _ => Err(format!("{} `{}` has no polygon geometry", self.layer, self.id)),
+        }
+    }
+
+    fn parse_enum<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<T, String> {
+        let value = self.props.get(key).cloned().unwrap_or(Value::Null);
+        serde_json::from_value(value)
+            .map_err(|e| format!("{} `{}`: field `{key}`: {e}", self.layer, self.id))
+    }
+}
+
+macro_rules! string_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name { $(#[serde(rename = $text)] $variant),+ }
+        impl $name {
+            pub fn as_str(self) -> &'static str { match self { $($name::$variant => $text),+ } }
+        }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+
+string_enum!(
+    /// What a site is; `wifi` is a stand-alone public access point.
+    SiteKind {
+        Wifi = "wifi",
+        Library = "library",
+        Kac = "kac",
+        School = "school",
+        CultureHouse = "culture_house",
+        SocialCentre = "social_centre",
+        ActivityCentre = "activity_centre",
+        YouthCentre = "youth_centre",
+        MunicipalOffice = "municipal_office",
+        MobileClassStop = "mobile_class_stop",
+    }
+);
+string_enum!(Wheelchair { Yes = "yes", Limited = "limited", No = "no", Unknown = "unknown" });
+string_enum!(SiteStatus { Active = "active", Planned = "planned" });
+string_enum!(AreaKind { Municipality = "municipality", Parish = "parish" });
+string_enum!(
+    /// Access technology of a coverage area.
+    Technology {
+        Ftth = "ftth",
+        Vdsl = "vdsl",
+        Cable = "cable",
+        Fwa = "fwa",
+        Lte = "lte",
+        Nr5g = "nr5g",
+        Satellite = "satellite",
+    }
+);
+string_enum!(ServiceKind { Fixed = "fixed", Mobile = "mobile" });
+string_enum!(ZoneKind { Border = "border", Parish = "parish", Area = "area" });
+
+impl Technology {
+    /// The service a technology provides when a file does not say.
+    pub fn default_service(self) -> ServiceKind {
+        match self {
+            Technology::Lte | Technology::Nr5g => ServiceKind::Mobile,
+            _ => ServiceKind::Fixed,
+        }
+    }
+}
+
+/// A place where people can get online or get help (WGS84 point).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    pub id: String,
+    pub kind: SiteKind,
+    pub name: String,
+    pub address: Option<String>,
+    pub parish_id: Option<String>,
+    pub free_wifi: Option<bool>,
+    pub access_points: Option<u32>,
+    pub router_year: Option<i32>,
+    pub backhaul_down_mbps: Option<f64>,
+    pub backhaul_up_mbps: Option<f64>,
+    pub public_computers: Option<u32>,
+    pub opening_hours: Option<String>,
+    pub phone: Option<String>,
+    pub wheelchair: Wheelchair,
+    pub services: Vec<String>,
+    pub how_to_connect: Option<String>,
+    pub status: SiteStatus,
+    pub planned_year: Option<i32>,
+    pub candidate: bool,
+    pub outside_municipality: bool,
+    pub location: Point<f64>,
+    pub provenance: Provenance,
+}
+
+impl Site {
+    pub fn from_record(r: &Record) -> Result<Site, String> {
+        Ok(Site {
+            id: r.id.clone(),
+            kind: r.parse_enum("kind")?,
+            name: r.string("name").unwrap_or_default(),
+            address: r.string("address"),
+            parish_id: r.string("parish_id"),
+            free_wifi: r.bool("free_wifi"),
+            access_points: r.u32("access_points"),
+            router_year: r.i32("router_year"),
+            backhaul_down_mbps: r.f64("backhaul_down_mbps"),
+            backhaul_up_mbps: r.f64("backhaul_up_mbps"),
+            public_computers: r.u32("public_computers"),
+            opening_hours: r.string("opening_hours"),
+            phone: r.string("phone"),
+            wheelchair: r.parse_enum("wheelchair")?,
+            services: r.list("services"),
+            how_to_connect: r.string("how_to_connect"),
+            status: r.parse_enum("status")?,
+            planned_year: r.i32("planned_year"),
+            candidate: r.bool("candidate").unwrap_or(false),
+            outside_municipality: r.bool("outside_municipality").unwrap_or(false),
+            location: r.point()?,
+            provenance: r.provenance()?,
+        })
+    }
+
+    /// An active site offering free public Wi-Fi.
+    pub fn is_free_wifi(&self) -> bool {
+        self.status == SiteStatus::Active && self.free_wifi == Some(true)
+    }
+}
+
+/// A provider's reported coverage for one technology (WGS84 polygons).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageArea {
+    pub id: String,
+    pub provider: String,
+    pub technology: Technology,
+    pub service: ServiceKind,
+    pub max_down_mbps: f64,
+    pub max_up_mbps: f64,
+    pub geometry: MultiPolygon<f64>,
+    pub provenance: Provenance,
+}
+
+impl CoverageArea {
+    pub fn from_record(r: &Record) -> Result<CoverageArea, String> {
+        let technology: Technology = r.parse_enum("technology")?;
+        let service = match r.props.get("service") {
+            Some(Value::Null) | None => technology.default_service(),
+            Some(_) => r.parse_enum("service")?,
+        };
+        Ok(CoverageArea {
+            id: r.id.clone(),
+            provider: r.string("provider").unwrap_or_default(),
+            technology,
+            service,
+            max_down_mbps: r.f64("max_down_mbps").unwrap_or(0.0),
+            max_up_mbps: r.f64("max_up_mbps").unwrap_or(0.0),
+            geometry: r.multi_polygon()?,
+            provenance: r.provenance()?,
+        })
+    }
+}
+
+/// Where people live: an address point or grid-cell centre with residents.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DemandPoint {
+    pub id: String,
+    pub residents: u32,
+    pub parish_id: Option<String>,
+    pub cell_id: Option<String>,
+    pub location: Point<f64>,
+    pub source: Source,
+}
+
+impl DemandPoint {
+    pub fn from_record(r: &Record) -> Result<DemandPoint, String> {
+        Ok(DemandPoint {
+            id: r.id.clone(),
+            residents: r.u32("residents").unwrap_or(0),
+            parish_id: r.string("parish_id"),
+            cell_id: r.string("cell_id"),
+            location: r.point()?,
+            source: r.provenance()?.source,
+        })
+    }
+}
+
+/// The municipality or one of its parishes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Area {
+    pub id: String,
+    pub kind: AreaKind,
+    pub name: String,
+    pub atvk: Option<String>,
+    pub population: Option<u64>,
+    pub population_date: Option<NaiveDate>,
+    pub geometry: MultiPolygon<f64>,
+    pub provenance: Provenance,
+}
+
+impl Area {
+    pub fn from_record(r: &Record) -> Result<Area, String> {
+        Ok(Area {
+            id: r.id.clone(),
+            kind: r.parse_enum("kind")?,
+            name: r.string("name").unwrap_or_default(),
+            atvk: r.string("atvk"),
+            population: r.props.get("population").and_then(Value::as_u64),
+            population_date: r.date("population_date"),
+            geometry: r.multi_polygon()?,
+            provenance: r.provenance()?,
+        })
+    }
+}
+
+/// A territory the municipality flags for priority.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorityZone {
+    pub id: String,
+    pub name: String,
+    pub zone_kind: ZoneKind,
+    pub geometry: MultiPolygon<f64>,
+    pub provenance: Provenance,
+}
+
+impl PriorityZone {
+    pub fn from_record(r: &Record) -> Result<PriorityZone, String> {
+        Ok(PriorityZone {
+            id: r.id.clone(),
+            name: r.string("name").unwrap_or_default(),
+            zone_kind: r.parse_enum("zone_kind")?,
+            geometry: r.multi_polygon()?,
+            provenance: r.provenance()?,
+        })
+    }
+}

@@ -1,0 +1,273 @@
+//! One description per layer of its fields and geometry. Validation, the
+//! GeoPackage columns, CSV headers and exports are all derived from it, so a
+//! field is added in exactly one place.
+
+use super::Layer;
+use super::provenance::Source;
+
+/// The type of a field, as validated on ingest and stored in the GeoPackage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    Text,
+    /// A whole number ≥ 0.
+    Count,
+    /// A year between 1990 and 2100.
+    Year,
+    /// A real number ≥ 0 (speeds in Mbit/s, distances in metres).
+    NonNegative,
+    Bool,
+    /// An ISO 8601 calendar date, `YYYY-MM-DD`.
+    Date,
+    /// A list of short strings; `;`-separated in CSV, an array in JSON.
+    TextList,
+    /// One of a closed set of values.
+    Enum(&'static [&'static str]),
+    /// An OSM `opening_hours` expression.
+    OpeningHours,
+}
+
+impl FieldType {
+    /// The GeoPackage (SQLite) column type.
+    pub fn sql_type(self) -> &'static str {
+        match self {
+            FieldType::Count | FieldType::Year => "INTEGER",
+            FieldType::NonNegative => "REAL",
+            FieldType::Bool => "BOOLEAN",
+            FieldType::Date => "DATE",
+            // Lists are stored as JSON text; GDAL reads them as strings.
+            _ => "TEXT",
+        }
+    }
+
+    /// A short description used in error hints.
+    pub fn describe(self) -> String {
+        match self {
+            FieldType::Text => "a string".into(),
+            FieldType::Count => "a whole number ≥ 0".into(),
+            FieldType::Year => "a year such as 2027".into(),
+            FieldType::NonNegative => "a number ≥ 0".into(),
+            FieldType::Bool => "true or false".into(),
+            FieldType::Date => "a date YYYY-MM-DD".into(),
+            FieldType::TextList => "a list of strings".into(),
+            FieldType::Enum(values) => format!("one of {}", values.join(", ")),
+            FieldType::OpeningHours => {
+                "an OSM opening_hours value such as \"Mo-Fr 09:00-17:00\"".into()
+            }
+        }
+    }
+}
+
+/// Whether a field must be present, and its value when it is not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Required,
+    Optional,
+    /// Optional, with this JSON literal as the default.
+    Default(&'static str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub ty: FieldType,
+    pub presence: Presence,
+}
+
+const fn req(name: &'static str, ty: FieldType) -> Field {
+    Field { name, ty, presence: Presence::Required }
+}
+const fn opt(name: &'static str, ty: FieldType) -> Field {
+    Field { name, ty, presence: Presence::Optional }
+}
+const fn dflt(name: &'static str, ty: FieldType, value: &'static str) -> Field {
+    Field { name, ty, presence: Presence::Default(value) }
+}
+
+/// The geometry a layer's features have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeometryKind {
+    Point,
+    MultiPolygon,
+    /// A non-spatial (attributes) table.
+    None,
+}
+
+impl GeometryKind {
+    /// The GeoPackage geometry type name.
+    pub fn gpkg_name(self) -> &'static str {
+        match self {
+            GeometryKind::Point => "POINT",
+            GeometryKind::MultiPolygon => "MULTIPOLYGON",
+            GeometryKind::None => "",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct LayerSchema {
+    pub layer: Layer,
+    pub geometry: GeometryKind,
+    /// The layer's own fields, in column order (provenance follows).
+    pub fields: &'static [Field],
+}
+
+pub const SITE_KINDS: &[&str] = &[
+    "wifi",
+    "library",
+    "kac",
+    "school",
+    "culture_house",
+    "social_centre",
+    "activity_centre",
+    "youth_centre",
+    "municipal_office",
+    "mobile_class_stop",
+];
+pub const WHEELCHAIR: &[&str] = &["yes", "limited", "no", "unknown"];
+pub const SITE_STATUS: &[&str] = &["active", "planned"];
+pub const AREA_KINDS: &[&str] = &["municipality", "parish"];
+pub const TECHNOLOGIES: &[&str] = &["ftth", "vdsl", "cable", "fwa", "lte", "nr5g", "satellite"];
+pub const SERVICES: &[&str] = &["fixed", "mobile"];
+pub const ZONE_KINDS: &[&str] = &["border", "parish", "area"];
+pub const PLAN_PER: &[&str] = &["year", "total"];
+
+/// The provenance fields every feature of every layer carries.
+pub const PROVENANCE_FIELDS: &[Field] = &[
+    req("source", FieldType::Enum(Source::NAMES)),
+    req("source_ref", FieldType::Text),
+    req("as_of", FieldType::Date),
+    opt("licence", FieldType::Text),
+    opt("source_note", FieldType::Text),
+];
+
+const SITE_FIELDS: &[Field] = &[
+    req("kind", FieldType::Enum(SITE_KINDS)),
+    req("name", FieldType::Text),
+    opt("address", FieldType::Text),
+    opt("parish_id", FieldType::Text),
+    opt("free_wifi", FieldType::Bool),
+    opt("access_points", FieldType::Count),
+    opt("router_year", FieldType::Year),
+    opt("backhaul_down_mbps", FieldType::NonNegative),
+    opt("backhaul_up_mbps", FieldType::NonNegative),
+    opt("public_computers", FieldType::Count),
+    opt("opening_hours", FieldType::OpeningHours),
+    opt("phone", FieldType::Text),
+    dflt("wheelchair", FieldType::Enum(WHEELCHAIR), "\"unknown\""),
+    dflt("services", FieldType::TextList, "[]"),
+    opt("how_to_connect", FieldType::Text),
+    dflt("status", FieldType::Enum(SITE_STATUS), "\"active\""),
+    opt("planned_year", FieldType::Year),
+    dflt("candidate", FieldType::Bool, "false"),
+    dflt("outside_municipality", FieldType::Bool, "false"),
+];
+
+const AREA_FIELDS: &[Field] = &[
+    req("kind", FieldType::Enum(AREA_KINDS)),
+    req("name", FieldType::Text),
+    opt("atvk", FieldType::Text),
+    opt("population", FieldType::Count),
+    opt("population_date", FieldType::Date),
+    opt("centre", FieldType::Text),
+];
+
+const COVERAGE_FIELDS: &[Field] = &[
+    req("provider", FieldType::Text),
+    req("technology", FieldType::Enum(TECHNOLOGIES)),
+    // Defaults from the technology when absent (lte and nr5g are mobile).
+    opt("service", FieldType::Enum(SERVICES)),
+    req("max_down_mbps", FieldType::NonNegative),
+    req("max_up_mbps", FieldType::NonNegative),
+];
+
+const DEMAND_FIELDS: &[Field] = &[
+    req("residents", FieldType::Count),
+    opt("parish_id", FieldType::Text),
+    opt("cell_id", FieldType::Text),
+    opt("address", FieldType::Text),
+];
+
+const ZONE_FIELDS: &[Field] = &[
+    req("name", FieldType::Text),
+    req("zone_kind", FieldType::Enum(ZONE_KINDS)),
+    opt("buffer_m", FieldType::NonNegative),
+];
+
+const PLAN_FIELDS: &[Field] = &[
+    req("activity_lv", FieldType::Text),
+    opt("activity_en", FieldType::Text),
+    req("metric", FieldType::Text),
+    opt("min", FieldType::NonNegative),
+    opt("max", FieldType::NonNegative),
+    dflt("per", FieldType::Enum(PLAN_PER), "\"year\""),
+    opt("from_year", FieldType::Year),
+    opt("to_year", FieldType::Year),
+    opt("responsible_lv", FieldType::Text),
+    dflt("sites", FieldType::TextList, "[]"),
+];
+
+impl LayerSchema {
+    pub fn of(layer: Layer) -> &'static LayerSchema {
+        match layer {
+            Layer::Sites => &SITES,
+            Layer::Areas => &AREAS,
+            Layer::Coverage => &COVERAGE,
+            Layer::Demand => &DEMAND,
+            Layer::PriorityZones => &ZONES,
+            Layer::Plan => &PLAN,
+        }
+    }
+
+    /// The layer's fields followed by the provenance fields.
+    pub fn all_fields(&self) -> impl Iterator<Item = &'static Field> + '_ {
+        self.fields.iter().chain(PROVENANCE_FIELDS.iter())
+    }
+
+    pub fn field(&self, name: &str) -> Option<&'static Field> {
+        self.all_fields().find(|f| f.name == name)
+    }
+}
+
+static SITES: LayerSchema =
+    LayerSchema { layer: Layer::Sites, geometry: GeometryKind::Point, fields: SITE_FIELDS };
+static AREAS: LayerSchema =
+    LayerSchema { layer: Layer::Areas, geometry: GeometryKind::MultiPolygon, fields: AREA_FIELDS };
+static COVERAGE: LayerSchema = LayerSchema {
+    layer: Layer::Coverage,
+    geometry: GeometryKind::MultiPolygon,
+    fields: COVERAGE_FIELDS,
+};
+static DEMAND: LayerSchema =
+    LayerSchema { layer: Layer::Demand, geometry: GeometryKind::Point, fields: DEMAND_FIELDS };
+static ZONES: LayerSchema = LayerSchema {
+    layer: Layer::PriorityZones,
+    geometry: GeometryKind::MultiPolygon,
+    fields: ZONE_FIELDS,
+};
+static PLAN: LayerSchema =
+    LayerSchema { layer: Layer::Plan, geometry: GeometryKind::None, fields: PLAN_FIELDS };
+
+/// Guess the layer of a feature from the property names it carries, when that
+/// is unambiguous. `kind` values tell sites from areas.
+pub fn infer_layer(keys: &[&str], kind: Option<&str>) -> Option<Layer> {
+    let has = |k: &str| keys.contains(&k);
+    let mut found = Vec::new();
+    if has("technology") || has("max_down_mbps") {
+        found.push(Layer::Coverage);
+    }
+    if has("residents") {
+        found.push(Layer::Demand);
+    }
+    if has("zone_kind") {
+        found.push(Layer::PriorityZones);
+    }
+    if has("metric") && has("activity_lv") {
+        found.push(Layer::Plan);
+    }
+    match kind {
+        Some(k) if SITE_KINDS.contains(&k) => found.push(Layer::Sites),
+        Some(k) if AREA_KINDS.contains(&k) => found.push(Layer::Areas),
+        _ => {}
+    }
+    if found.len() == 1 { found.pop() } else { None }
+}

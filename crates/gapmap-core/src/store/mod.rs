@@ -1,0 +1,36 @@
+//! The durable store. Today one GeoPackage 1.3 file ([`gpkg::GpkgStore`]);
+//! the snapshot reads it only through [`FeatureStore`], so a PostGIS store is
+//! an addition, not a rewrite (ARCHITECTURE.md, "Scale past one machine").
+
+pub mod gpkg;
+mod sql_functions;
+
+use crate::model::{Layer, Record};
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("{path}: {source}")]
+    Sqlite { path: PathBuf, source: rusqlite::Error },
+    #[error("{path}: {message}")]
+    Corrupt { path: PathBuf, message: String },
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+}
+
+/// A change counted by an ingest.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub added: u64,
+    pub changed: u64,
+    pub unchanged: u64,
+    pub removed: u64,
+}
+
+/// The read side of a store, as the snapshot builder sees it.
+pub trait FeatureStore {
+    /// Every record of a layer, ordered by id.
+    fn read_layer(&self, layer: Layer) -> Result<Vec<Record>, StoreError>;
+    /// A string that changes whenever the stored data changes; caches key on it.
+    fn version(&self) -> Result<String, StoreError>;
+}
