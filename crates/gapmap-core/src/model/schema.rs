@@ -129,6 +129,10 @@ pub const AREA_KINDS: &[&str] = &["municipality", "parish"];
 pub const TECHNOLOGIES: &[&str] = &["ftth", "vdsl", "cable", "fwa", "lte", "nr5g", "satellite"];
 pub const SERVICES: &[&str] = &["fixed", "mobile"];
 pub const ZONE_KINDS: &[&str] = &["border", "parish", "area"];
+/// Where a demand point comes from: a point with its own residents (`point`),
+/// an address from the VZD register (residents come from the grid), or a
+/// CSB/Eurostat grid cell (its residents are spread over the cell's addresses).
+pub const DEMAND_ORIGINS: &[&str] = &["point", "address_register", "population_grid"];
 pub const PLAN_PER: &[&str] = &["year", "total"];
 
 /// The provenance fields every feature of every layer carries.
@@ -185,6 +189,7 @@ const DEMAND_FIELDS: &[Field] = &[
     opt("parish_id", FieldType::Text),
     opt("cell_id", FieldType::Text),
     opt("address", FieldType::Text),
+    dflt("origin", FieldType::Enum(DEMAND_ORIGINS), "\"point\""),
 ];
 
 const ZONE_FIELDS: &[Field] = &[
