@@ -1,1 +1,30 @@
-fn main() {}
+//! `gapmap`: the command line. Parses arguments, runs a command, and maps the
+//! result to an exit status:
+//!
+//! | status | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | any other failure (I/O, store, server) |
+//! | 2 | invalid input: nothing was written |
+//! | 64 | usage error (unknown flag, missing file, ambiguous layer) |
+
+mod cli;
+mod commands;
+mod dataset;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args = match cli::parse() {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    commands::init_logging(args.verbose);
+    match commands::run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("gapmap: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

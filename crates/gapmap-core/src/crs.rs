@@ -66,7 +66,10 @@ pub struct Transformer {
 
 struct Xy(f64, f64);
 impl Transform for Xy {
-    fn transform_coordinates<F: TransformClosure>(&mut self, f: &mut F) -> proj4rs::errors::Result<()> {
+    fn transform_coordinates<F: TransformClosure>(
+        &mut self,
+        f: &mut F,
+    ) -> proj4rs::errors::Result<()> {
         let (x, y, _) = f(self.0, self.1, 0.0)?;
         self.0 = x;
         self.1 = y;
@@ -78,9 +81,20 @@ const R_MERC: f64 = 6_378_137.0;
 
 impl Transformer {
     pub fn new(from: u16, to: u16) -> Result<Transformer, CrsError> {
-        let needs_proj = |c: u16| c != WEB_MERCATOR && !(c == WGS84 && (from == to || from == WEB_MERCATOR || to == WEB_MERCATOR));
-        let src = if from == to || !needs_proj(from) { None } else { Some(proj_for(from)?) };
-        let dst = if from == to || !needs_proj(to) { None } else { Some(proj_for(to)?) };
+        let needs_proj = |c: u16| {
+            c != WEB_MERCATOR
+                && !(c == WGS84 && (from == to || from == WEB_MERCATOR || to == WEB_MERCATOR))
+        };
+        let src = if from == to || !needs_proj(from) {
+            None
+        } else {
+            Some(proj_for(from)?)
+        };
+        let dst = if from == to || !needs_proj(to) {
+            None
+        } else {
+            Some(proj_for(to)?)
+        };
         Ok(Transformer { from, to, src, dst })
     }
 
@@ -114,7 +128,11 @@ impl Transformer {
         } else {
             Xy(x, y)
         };
-        let to_code = if self.to == WEB_MERCATOR { WGS84 } else { self.to };
+        let to_code = if self.to == WEB_MERCATOR {
+            WGS84
+        } else {
+            self.to
+        };
         let dst_owned;
         let dst = match &self.dst {
             Some(p) => p,
@@ -128,9 +146,17 @@ impl Transformer {
             y,
             reason: e.to_string(),
         })?;
-        let (ox, oy) = if is_geographic(to_code) { (pt.0.to_degrees(), pt.1.to_degrees()) } else { (pt.0, pt.1) };
+        let (ox, oy) = if is_geographic(to_code) {
+            (pt.0.to_degrees(), pt.1.to_degrees())
+        } else {
+            (pt.0, pt.1)
+        };
         if !ox.is_finite() || !oy.is_finite() {
-            return Err(CrsError::Transform { x, y, reason: "result is not finite".into() });
+            return Err(CrsError::Transform {
+                x,
+                y,
+                reason: "result is not finite".into(),
+            });
         }
         if self.to == WEB_MERCATOR {
             return Ok(lonlat_to_mercator(ox, oy));
@@ -179,7 +205,10 @@ pub fn map_coords_dyn(g: &mut Geometry<f64>, f: &dyn Fn(Coord<f64>) -> Coord<f64
 pub fn lonlat_to_mercator(lon: f64, lat: f64) -> (f64, f64) {
     let lat = lat.clamp(-85.051_128_78, 85.051_128_78);
     let x = R_MERC * lon.to_radians();
-    let y = R_MERC * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln();
+    let y = R_MERC
+        * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+            .tan()
+            .ln();
     (x, y)
 }
 

@@ -18,11 +18,19 @@ pub struct SanityBox {
 
 impl SanityBox {
     /// Around Estonia, Latvia and Lithuania with a margin.
-    pub const BALTIC: SanityBox =
-        SanityBox { min_lon: 20.0, min_lat: 53.0, max_lon: 29.0, max_lat: 60.5 };
+    pub const BALTIC: SanityBox = SanityBox {
+        min_lon: 20.0,
+        min_lat: 53.0,
+        max_lon: 29.0,
+        max_lat: 60.5,
+    };
     /// The whole world: no sanity check beyond valid ranges.
-    pub const WORLD: SanityBox =
-        SanityBox { min_lon: -180.0, min_lat: -90.0, max_lon: 180.0, max_lat: 90.0 };
+    pub const WORLD: SanityBox = SanityBox {
+        min_lon: -180.0,
+        min_lat: -90.0,
+        max_lon: 180.0,
+        max_lat: 90.0,
+    };
 
     pub fn contains(&self, lon: f64, lat: f64) -> bool {
         lon >= self.min_lon && lon <= self.max_lon && lat >= self.min_lat && lat <= self.max_lat
@@ -36,10 +44,15 @@ impl SanityBox {
             .collect::<Result<_, _>>()
             .map_err(|_| format!("`{text}` is not four numbers min_lon,min_lat,max_lon,max_lat"))?;
         match v.as_slice() {
-            [a, b, c, d] if a < c && b < d => {
-                Ok(SanityBox { min_lon: *a, min_lat: *b, max_lon: *c, max_lat: *d })
-            }
-            _ => Err(format!("`{text}` is not a box min_lon,min_lat,max_lon,max_lat")),
+            [a, b, c, d] if a < c && b < d => Ok(SanityBox {
+                min_lon: *a,
+                min_lat: *b,
+                max_lon: *c,
+                max_lat: *d,
+            }),
+            _ => Err(format!(
+                "`{text}` is not a box min_lon,min_lat,max_lon,max_lat"
+            )),
         }
     }
 }
@@ -82,8 +95,14 @@ impl RTreeObject for Seg {
     type Envelope = AABB<[f64; 2]>;
     fn envelope(&self) -> Self::Envelope {
         AABB::from_corners(
-            [self.line.start.x.min(self.line.end.x), self.line.start.y.min(self.line.end.y)],
-            [self.line.start.x.max(self.line.end.x), self.line.start.y.max(self.line.end.y)],
+            [
+                self.line.start.x.min(self.line.end.x),
+                self.line.start.y.min(self.line.end.y),
+            ],
+            [
+                self.line.start.x.max(self.line.end.x),
+                self.line.start.y.max(self.line.end.y),
+            ],
         )
     }
 }
@@ -104,7 +123,12 @@ pub fn find_self_intersection(rings: &[&LineString<f64>]) -> Option<Coord<f64>> 
         let n = ls.0.len().saturating_sub(1);
         for (index, line) in ls.lines().enumerate() {
             if line.start != line.end {
-                segs.push(Seg { line, ring, index, ring_len: n });
+                segs.push(Seg {
+                    line,
+                    ring,
+                    index,
+                    ring_len: n,
+                });
             }
         }
     }
@@ -116,9 +140,10 @@ pub fn find_self_intersection(rings: &[&LineString<f64>]) -> Option<Coord<f64>> 
                 continue;
             }
             let hit = match line_intersection(a.line, b.line) {
-                Some(LineIntersection::SinglePoint { intersection, is_proper }) => {
-                    (is_proper || a.ring == b.ring).then_some(intersection)
-                }
+                Some(LineIntersection::SinglePoint {
+                    intersection,
+                    is_proper,
+                }) => (is_proper || a.ring == b.ring).then_some(intersection),
                 Some(LineIntersection::Collinear { intersection }) => Some(intersection.start),
                 None => None,
             };
@@ -146,11 +171,10 @@ pub fn polygon_problems(mp: &MultiPolygon<f64>) -> Vec<PolygonProblem> {
     if errors.is_empty() {
         return Vec::new();
     }
-    let rings: Vec<&LineString<f64>> = mp
-        .0
-        .iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        .collect();
+    let rings: Vec<&LineString<f64>> =
+        mp.0.iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .collect();
     let at = find_self_intersection(&rings);
     let mut seen = std::collections::BTreeSet::new();
     errors
@@ -171,14 +195,18 @@ pub fn repair_polygons(mp: &MultiPolygon<f64>) -> Result<MultiPolygon<f64>, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo_types::{polygon, MultiPolygon};
+    use geo_types::{MultiPolygon, polygon};
 
     #[test]
     fn bowtie_is_found_at_its_crossing() {
-        let bowtie = polygon![(x: 0.0, y: 0.0), (x: 2.0, y: 2.0), (x: 2.0, y: 0.0), (x: 0.0, y: 2.0)];
+        let bowtie =
+            polygon![(x: 0.0, y: 0.0), (x: 2.0, y: 2.0), (x: 2.0, y: 0.0), (x: 0.0, y: 2.0)];
         let problems = polygon_problems(&MultiPolygon(vec![bowtie.clone()]));
         assert_eq!(problems.len(), 1);
-        assert!(problems[0].message.contains("self-intersection"), "{problems:?}");
+        assert!(
+            problems[0].message.contains("self-intersection"),
+            "{problems:?}"
+        );
         assert_eq!(problems[0].at, Some(Coord { x: 1.0, y: 1.0 }));
         let fixed = repair_polygons(&MultiPolygon(vec![bowtie])).unwrap();
         assert!(fixed.is_valid());
@@ -195,9 +223,33 @@ mod tests {
     fn swapped_coordinates_are_recognised() {
         let b = SanityBox::BALTIC;
         assert_eq!(check_coord(Coord { x: 23.7, y: 56.6 }, &b), None);
-        assert_eq!(check_coord(Coord { x: 56.6, y: 23.7 }, &b), Some(CoordProblem::Swapped));
-        assert_eq!(check_coord(Coord { x: 2.35, y: 48.85 }, &b), Some(CoordProblem::OutsideBox));
-        assert_eq!(check_coord(Coord { x: 523_000.0, y: 6_280_000.0 }, &b), Some(CoordProblem::OutOfRange));
-        assert_eq!(check_coord(Coord { x: f64::NAN, y: 1.0 }, &b), Some(CoordProblem::NotFinite));
+        assert_eq!(
+            check_coord(Coord { x: 56.6, y: 23.7 }, &b),
+            Some(CoordProblem::Swapped)
+        );
+        assert_eq!(
+            check_coord(Coord { x: 2.35, y: 48.85 }, &b),
+            Some(CoordProblem::OutsideBox)
+        );
+        assert_eq!(
+            check_coord(
+                Coord {
+                    x: 523_000.0,
+                    y: 6_280_000.0
+                },
+                &b
+            ),
+            Some(CoordProblem::OutOfRange)
+        );
+        assert_eq!(
+            check_coord(
+                Coord {
+                    x: f64::NAN,
+                    y: 1.0
+                },
+                &b
+            ),
+            Some(CoordProblem::NotFinite)
+        );
     }
 }

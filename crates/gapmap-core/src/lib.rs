@@ -12,6 +12,7 @@
 pub mod config;
 pub mod crs;
 pub mod geometry;
+pub mod grid;
 pub mod ingest;
 pub mod model;
 pub mod snapshot;

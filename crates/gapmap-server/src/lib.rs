@@ -1,1 +1,263 @@
+//! gapmap-server: actix-web routes over the snapshot.
+//!
+//! Every answer is read from the current [`Snapshot`]; a [`Reloader`] notices
+//! store changes (polling SQLite's `PRAGMA data_version`) or is told of them
+//! (`POST /admin/reload`), builds a new snapshot off the request path and
+//! swaps it in. A failed rebuild is logged and the old snapshot keeps serving.
 
+pub mod config;
+pub mod problem;
+pub mod query;
+pub mod routes;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use gapmap_core::config::Thresholds;
+use gapmap_core::snapshot::{Live, Snapshot, SnapshotError};
+use gapmap_core::store::gpkg::GpkgStore;
+use problem::{Kind, Problem};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub use config::{ConfigFile, ServerConfig};
+
+/// Rebuilds the snapshot from the store, one rebuild at a time.
+#[derive(Debug)]
+pub struct Reloader {
+    store: PathBuf,
+    working_crs: u16,
+    live: Arc<Live>,
+    lock: Mutex<()>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    #[error(transparent)]
+    Store(#[from] gapmap_core::store::StoreError),
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+}
+
+impl Reloader {
+    pub fn new(store: PathBuf, working_crs: u16, live: Arc<Live>) -> Reloader {
+        Reloader {
+            store,
+            working_crs,
+            live,
+            lock: Mutex::new(()),
+        }
+    }
+
+    /// Build a snapshot of the store as it is now; swap it in if its version
+    /// differs. Returns the version serving afterwards.
+    pub fn reload_now(&self) -> Result<String, ReloadError> {
+        let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
+        let store = GpkgStore::open_read_only(&self.store)?;
+        let version = gapmap_core::store::FeatureStore::version(&store)?;
+        if version == self.live.get().version {
+            return Ok(version);
+        }
+        let started = Instant::now();
+        let snapshot = Snapshot::build(&store, self.working_crs)?;
+        tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, demand = snapshot.demand.len(), "new snapshot serving");
+        self.live.swap(snapshot);
+        Ok(version)
+    }
+
+    /// Poll `PRAGMA data_version` on a connection of its own and reload on
+    /// change. Runs until the process ends.
+    pub fn spawn_watcher(self: &Arc<Self>, every: Duration) {
+        let me = Arc::clone(self);
+        std::thread::Builder::new()
+            .name("gapmap-store-watch".into())
+            .spawn(move || {
+                let mut conn = None;
+                let mut last = None;
+                loop {
+                    std::thread::sleep(every);
+                    if conn.is_none() {
+                        conn = GpkgStore::open_read_only(&me.store).ok();
+                    }
+                    let Some(c) = &conn else { continue };
+                    match c.data_version() {
+                        Ok(v) if last.is_some_and(|l| l != v) || last.is_none() => {
+                            if last.is_some()
+                                && let Err(e) = me.reload_now()
+                            {
+                                tracing::error!(error = %e, "snapshot rebuild failed; the old snapshot keeps serving");
+                            }
+                            last = Some(v);
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "cannot poll the store");
+                            conn = None;
+                        }
+                    }
+                }
+            })
+            .map(|_| ())
+            .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the store watcher"));
+    }
+}
+
+/// Shared state of every handler.
+#[derive(Debug)]
+pub struct AppState {
+    pub live: Arc<Live>,
+    pub config: ServerConfig,
+    pub thresholds: Thresholds,
+    pub reloader: Arc<Reloader>,
+}
+
+async fn not_found() -> Result<HttpResponse, Problem> {
+    Err(Problem::not_found(
+        "no resource at this path; see /api/v1/layers",
+    ))
+}
+
+async fn method_not_allowed(req: actix_web::HttpRequest) -> Result<HttpResponse, Problem> {
+    Err(Problem::new(
+        Kind::MethodNotAllowed,
+        format!("{} is not allowed on {}", req.method(), req.path()),
+    ))
+}
+
+/// A GET-only resource with 405 problems for other methods.
+fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args> + Clone,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    web::resource(path)
+        .route(web::get().to(handler.clone()))
+        .route(web::head().to(handler))
+        .default_service(web::to(method_not_allowed))
+}
+
+/// Configure every route on an actix `App`.
+pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
+    let max = state.config.max_body_bytes;
+    cfg.app_data(state.clone())
+        .app_data(web::PayloadConfig::new(max))
+        .app_data(web::JsonConfig::default().limit(max).error_handler(|e, _| {
+            let kind = match e {
+                actix_web::error::JsonPayloadError::Overflow { .. }
+                | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
+                    Kind::PayloadTooLarge
+                }
+                _ => Kind::InvalidParameter,
+            };
+            Problem::new(kind, e.to_string()).into()
+        }))
+        .service(get("/healthz", routes::health::healthz))
+        .service(get("/api/v1/layers", routes::layers::layers))
+        .service(get("/api/v1/sites", routes::sites::sites))
+        .service(get("/problems/{slug}", routes::problems::problem_type))
+        .service(
+            web::resource("/admin/reload")
+                .route(web::post().to(routes::admin::reload))
+                .default_service(web::to(method_not_allowed)),
+        );
+}
+
+/// Reject bodies over the limit early (Content-Length), as problem+json.
+async fn body_limit(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    let max = req
+        .app_data::<web::Data<AppState>>()
+        .map(|s| s.config.max_body_bytes)
+        .unwrap_or(usize::MAX);
+    let len = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if len.is_some_and(|l| l > max) {
+        let p = Problem::new(
+            Kind::PayloadTooLarge,
+            format!("the body is {} bytes; the limit is {max}", len.unwrap_or(0)),
+        );
+        return Ok(req.error_response(p));
+    }
+    next.call(req)
+        .await
+        .map(ServiceResponse::map_into_boxed_body)
+}
+
+/// Access log through tracing: method, path, status, milliseconds.
+async fn access_log(
+    req: ServiceRequest,
+    next: actix_web::middleware::Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let res = next.call(req).await?;
+    tracing::info!(target: "gapmap::access", %method, %path, status = res.status().as_u16(), ms = started.elapsed().as_secs_f64() * 1000.0, "request");
+    Ok(res)
+}
+
+/// Build the state, bind, and return the running server and its address.
+pub fn start(
+    config: ServerConfig,
+    thresholds: Thresholds,
+    store: PathBuf,
+) -> Result<(actix_web::dev::Server, std::net::SocketAddr, Arc<AppState>), StartError> {
+    let started = Instant::now();
+    let snapshot = {
+        let s = GpkgStore::open_read_only(&store).map_err(ReloadError::from)?;
+        Snapshot::build(&s, config.working_crs).map_err(ReloadError::from)?
+    };
+    tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, sites = snapshot.sites.len(), demand = snapshot.demand.len(), "snapshot built");
+    let live = Arc::new(Live::new(snapshot));
+    let reloader = Arc::new(Reloader::new(store, config.working_crs, Arc::clone(&live)));
+    if config.reload_poll_ms > 0 {
+        reloader.spawn_watcher(Duration::from_millis(config.reload_poll_ms));
+    }
+    let state = Arc::new(AppState {
+        live,
+        config: config.clone(),
+        thresholds,
+        reloader,
+    });
+    let data = web::Data::from(Arc::clone(&state));
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(actix_web::middleware::from_fn(body_limit))
+            .wrap(actix_web::middleware::from_fn(access_log))
+            .configure(|cfg| configure(cfg, data.clone()))
+            .default_service(web::to(not_found))
+    })
+    .workers(2)
+    .bind((config.host.as_str(), config.port))
+    .map_err(|e| StartError::Bind {
+        addr: format!("{}:{}", config.host, config.port),
+        source: e,
+    })?;
+    let addr = server
+        .addrs()
+        .first()
+        .copied()
+        .ok_or_else(|| StartError::Bind {
+            addr: format!("{}:{}", config.host, config.port),
+            source: std::io::Error::other("no address bound"),
+        })?;
+    Ok((server.run(), addr, state))
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Reload(#[from] ReloadError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}

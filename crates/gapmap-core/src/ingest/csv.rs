@@ -36,27 +36,58 @@ pub fn read(path: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), I
 
 fn sniff_delimiter(head: &[u8]) -> u8 {
     let first = head.split(|b| *b == b'\n').next().unwrap_or(head);
-    [b',', b';', b'\t'].into_iter().max_by_key(|d| first.iter().filter(|b| *b == d).count()).unwrap_or(b',')
+    [b',', b';', b'\t']
+        .into_iter()
+        .max_by_key(|d| first.iter().filter(|b| *b == d).count())
+        .unwrap_or(b',')
 }
 
 fn find(headers: &[String], names: &[&str]) -> Option<usize> {
-    names.iter().find_map(|n| headers.iter().position(|h| h == n))
+    names
+        .iter()
+        .find_map(|n| headers.iter().position(|h| h == n))
 }
 
-fn read_records<R: std::io::Read>(reader: R, delimiter: u8, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), IngestError> {
-    let mut rdr = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).has_headers(true).from_reader(reader);
+fn read_records<R: std::io::Read>(
+    reader: R,
+    delimiter: u8,
+    ctx: &mut ReadContext,
+    emit: &mut Emit,
+) -> Result<(), IngestError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(reader);
     let headers: Vec<String> = match rdr.byte_headers() {
-        Ok(h) => h.iter().map(|f| String::from_utf8_lossy(f).trim().to_lowercase()).collect(),
+        Ok(h) => h
+            .iter()
+            .map(|f| String::from_utf8_lossy(f).trim().to_lowercase())
+            .collect(),
         Err(e) => {
-            ctx.problems.push(ctx.at(Location::Line(1)).error(None, format!("cannot read the header row: {e}"), None));
+            ctx.problems.push(ctx.at(Location::Line(1)).error(
+                None,
+                format!("cannot read the header row: {e}"),
+                None,
+            ));
             return Ok(());
         }
     };
     if headers.iter().all(String::is_empty) {
-        ctx.problems.push(ctx.at(Location::File).error(None, "the file is empty (no header row)", Some("the first row names the columns, e.g. id,name,lon,lat".into())));
+        ctx.problems.push(ctx.at(Location::File).error(
+            None,
+            "the file is empty (no header row)",
+            Some("the first row names the columns, e.g. id,name,lon,lat".into()),
+        ));
         return Ok(());
     }
-    let geom = match (find(&headers, LON), find(&headers, LAT), find(&headers, X), find(&headers, Y), find(&headers, WKT)) {
+    let geom = match (
+        find(&headers, LON),
+        find(&headers, LAT),
+        find(&headers, X),
+        find(&headers, Y),
+        find(&headers, WKT),
+    ) {
         (Some(x), Some(y), ..) => GeomColumns::LonLat(x, y),
         (_, _, Some(x), Some(y), _) => GeomColumns::Xy(x, y),
         (.., Some(w)) => GeomColumns::Wkt(w),
@@ -92,7 +123,11 @@ fn read_records<R: std::io::Read>(reader: R, delimiter: u8, ctx: &mut ReadContex
         let line = record.position().map(|p| p.line()).unwrap_or(line);
         let at = ctx.at(Location::Line(line));
         if record.len() != headers.len() {
-            if record.len() == 1 && record.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            if record.len() == 1
+                && record
+                    .get(0)
+                    .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
+            {
                 continue; // a blank line
             }
             ctx.problems.push(at.error(None, format!("{} fields, but the header has {}", record.len(), headers.len()), Some("every row needs one value per column (quote values that contain the separator)".into())));
@@ -110,7 +145,13 @@ fn read_records<R: std::io::Read>(reader: R, delimiter: u8, ctx: &mut ReadContex
             }
         }
         if let Some(i) = bad_utf8 {
-            ctx.problems.push(at.error(Some(&headers[i]), "the text is not UTF-8", Some("save the file as UTF-8 (Latvian Windows-1257 files must be converted)".into())));
+            ctx.problems.push(at.error(
+                Some(&headers[i]),
+                "the text is not UTF-8",
+                Some(
+                    "save the file as UTF-8 (Latvian Windows-1257 files must be converted)".into(),
+                ),
+            ));
             continue;
         }
         let geometry = match geom {
@@ -120,9 +161,23 @@ fn read_records<R: std::io::Read>(reader: R, delimiter: u8, ctx: &mut ReadContex
                 match (px, py) {
                     (Some(px), Some(py)) => Some(Geometry::Point(Point(Coord { x: px, y: py }))),
                     (a, _) => {
-                        let (col, val) = if a.is_none() { (&headers[x], &fields[x]) } else { (&headers[y], &fields[y]) };
-                        let msg = if val.trim().is_empty() { "the coordinate is missing".to_owned() } else { format!("`{val}` is not a number") };
-                        ctx.problems.push(at.error(Some(col), msg, Some("coordinates are decimal numbers with a point, e.g. 23.7134".into())));
+                        let (col, val) = if a.is_none() {
+                            (&headers[x], &fields[x])
+                        } else {
+                            (&headers[y], &fields[y])
+                        };
+                        let msg = if val.trim().is_empty() {
+                            "the coordinate is missing".to_owned()
+                        } else {
+                            format!("`{val}` is not a number")
+                        };
+                        ctx.problems.push(at.error(
+                            Some(col),
+                            msg,
+                            Some(
+                                "coordinates are decimal numbers with a point, e.g. 23.7134".into(),
+                            ),
+                        ));
                         continue;
                     }
                 }
@@ -131,7 +186,11 @@ fn read_records<R: std::io::Read>(reader: R, delimiter: u8, ctx: &mut ReadContex
             GeomColumns::Wkt(w) => match geozero::wkt::Wkt(fields[w].trim()).to_geo() {
                 Ok(g) => Some(g),
                 Err(e) => {
-                    ctx.problems.push(at.error(Some(&headers[w]), format!("not valid WKT: {e}"), Some("e.g. POINT (23.71 56.65)".into())));
+                    ctx.problems.push(at.error(
+                        Some(&headers[w]),
+                        format!("not valid WKT: {e}"),
+                        Some("e.g. POINT (23.71 56.65)".into()),
+                    ));
                     continue;
                 }
             },
@@ -149,7 +208,15 @@ fn read_records<R: std::io::Read>(reader: R, delimiter: u8, ctx: &mut ReadContex
             }
             props.insert(h.clone(), Value::String(v));
         }
-        let raw = RawFeature { location: Location::Line(line), props_pointer: None, geometry_pointer: None, id, geometry, props, text_values: true };
+        let raw = RawFeature {
+            location: Location::Line(line),
+            props_pointer: None,
+            geometry_pointer: None,
+            id,
+            geometry,
+            props,
+            text_values: true,
+        };
         emit(raw, ctx);
     }
     Ok(())

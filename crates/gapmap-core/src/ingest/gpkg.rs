@@ -13,17 +13,29 @@ pub fn read(path: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), I
     let conn = match Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY) {
         Ok(c) => c,
         Err(e) => {
-            ctx.problems.push(ctx.at(Location::File).error(None, format!("cannot open as GeoPackage: {e}"), None));
+            ctx.problems.push(ctx.at(Location::File).error(
+                None,
+                format!("cannot open as GeoPackage: {e}"),
+                None,
+            ));
             return Ok(());
         }
     };
     let tables: Vec<(String, String, i64)> = match conn
-        .prepare("SELECT table_name, column_name, srs_id FROM gpkg_geometry_columns ORDER BY table_name")
-        .and_then(|mut st| st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?.collect())
-    {
+        .prepare(
+            "SELECT table_name, column_name, srs_id FROM gpkg_geometry_columns ORDER BY table_name",
+        )
+        .and_then(|mut st| {
+            st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .collect()
+        }) {
         Ok(t) => t,
         Err(e) => {
-            ctx.problems.push(ctx.at(Location::File).error(None, format!("not a GeoPackage (no gpkg_geometry_columns): {e}"), Some("is this a GeoPackage 1.x file?".into())));
+            ctx.problems.push(ctx.at(Location::File).error(
+                None,
+                format!("not a GeoPackage (no gpkg_geometry_columns): {e}"),
+                Some("is this a GeoPackage 1.x file?".into()),
+            ));
             return Ok(());
         }
     };
@@ -38,7 +50,11 @@ pub fn read(path: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), I
         return Err(IngestError::Usage(format!(
             "{}: holds feature tables {}; pass --layer naming one of them",
             ctx.file,
-            if names.is_empty() { "(none)".to_owned() } else { names.join(", ") }
+            if names.is_empty() {
+                "(none)".to_owned()
+            } else {
+                names.join(", ")
+            }
         )));
     };
     if !ctx.crs_given {
@@ -53,28 +69,45 @@ pub fn read(path: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), I
             Some(c) => ctx.crs = c,
             None if srs_id == 4326 => ctx.crs = 4326,
             None => {
-                ctx.problems.push(ctx.at(Location::File).error(None, format!("table {table} uses srs_id {srs_id}, which is not an EPSG code"), Some("pass --crs EPSG:n".into())));
+                ctx.problems.push(ctx.at(Location::File).error(
+                    None,
+                    format!("table {table} uses srs_id {srs_id}, which is not an EPSG code"),
+                    Some("pass --crs EPSG:n".into()),
+                ));
                 return Ok(());
             }
         }
     }
     let sql = format!("SELECT * FROM \"{}\"", table.replace('"', "\"\""));
-    let mut st = conn.prepare(&sql).map_err(|e| IngestError::Usage(format!("{}: {e}", ctx.file)))?;
+    let mut st = conn
+        .prepare(&sql)
+        .map_err(|e| IngestError::Usage(format!("{}: {e}", ctx.file)))?;
     let names: Vec<String> = st.column_names().map(|s| s.to_lowercase()).collect();
     let geom_idx = names.iter().position(|n| *n == geom_col.to_lowercase());
-    let mut rows = st.query([]).map_err(|e| IngestError::Usage(format!("{}: {e}", ctx.file)))?;
+    let mut rows = st
+        .query([])
+        .map_err(|e| IngestError::Usage(format!("{}: {e}", ctx.file)))?;
     let mut n = 0u64;
     loop {
         let row = match rows.next() {
             Ok(Some(r)) => r,
             Ok(None) => break,
             Err(e) => {
-                ctx.problems.push(ctx.at(Location::Row { table: table.clone(), row: n + 1 }).error(None, format!("cannot read: {e}"), None));
+                ctx.problems.push(
+                    ctx.at(Location::Row {
+                        table: table.clone(),
+                        row: n + 1,
+                    })
+                    .error(None, format!("cannot read: {e}"), None),
+                );
                 break;
             }
         };
         n += 1;
-        let location = Location::Row { table: table.clone(), row: n };
+        let location = Location::Row {
+            table: table.clone(),
+            row: n,
+        };
         let mut props = Map::new();
         let mut id = None;
         let mut geometry = None;
@@ -86,7 +119,11 @@ pub fn read(path: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), I
                     match decode_geometry(b) {
                         Ok(g) => geometry = Some(g),
                         Err(e) => {
-                            ctx.problems.push(ctx.at(location.clone()).error(Some(&geom_col), format!("unreadable geometry: {e}"), None));
+                            ctx.problems.push(ctx.at(location.clone()).error(
+                                Some(&geom_col),
+                                format!("unreadable geometry: {e}"),
+                                None,
+                            ));
                             bad = true;
                         }
                     }
@@ -118,7 +155,18 @@ pub fn read(path: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), I
         if bad {
             continue;
         }
-        emit(RawFeature { location, props_pointer: None, geometry_pointer: None, id, geometry, props, text_values: true }, ctx);
+        emit(
+            RawFeature {
+                location,
+                props_pointer: None,
+                geometry_pointer: None,
+                id,
+                geometry,
+                props,
+                text_values: true,
+            },
+            ctx,
+        );
     }
     Ok(())
 }

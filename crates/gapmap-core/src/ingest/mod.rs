@@ -16,6 +16,7 @@ pub mod gpkg;
 pub mod plan;
 pub mod problem;
 pub mod registers;
+pub mod run;
 pub mod shp;
 pub mod validate;
 
@@ -124,6 +125,8 @@ pub struct Options {
     pub provenance: DefaultProvenance,
     pub repair: bool,
     pub sanity: SanityBox,
+    /// Counts features read, for a progress display.
+    pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl Default for Options {
@@ -135,6 +138,7 @@ impl Default for Options {
             provenance: DefaultProvenance::default(),
             repair: false,
             sanity: SanityBox::BALTIC,
+            progress: None,
         }
     }
 }
@@ -144,7 +148,10 @@ impl Default for Options {
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("{path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
     /// The command was used wrongly (exit status 64).
     #[error("{0}")]
     Usage(String),
@@ -191,7 +198,12 @@ pub fn detect_format(path: &Path, forced: Option<Format>) -> Result<Format, Inge
         .unwrap_or_default();
     let head = read_head(path, 4096).unwrap_or_default();
     let head_text = String::from_utf8_lossy(&head);
-    let first_line = head_text.trim_start_matches('\u{feff}').lines().next().unwrap_or("").to_ascii_uppercase();
+    let first_line = head_text
+        .trim_start_matches('\u{feff}')
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_ascii_uppercase();
     if first_line.contains("KOORD_X") && first_line.contains("KODS") {
         return Ok(Format::VzdAddress);
     }
@@ -237,13 +249,25 @@ pub struct Input {
 
 /// The records of one file, for callers that want them in memory (tests, the
 /// embedded dataset); large files should use [`read_file`] with a sink.
-pub fn read_to_vec(path: &Path, opts: &Options, problems: &mut Problems) -> Result<(Layer, Vec<Record>), IngestError> {
+pub fn read_to_vec(
+    path: &Path,
+    opts: &Options,
+    problems: &mut Problems,
+) -> Result<(Layer, Vec<Record>), IngestError> {
     let format = detect_format(path, opts.format)?;
     let mut out = Vec::new();
-    let layer = read_file(&Input { path: path.to_owned(), format }, opts, problems, &mut |r| {
-        out.push(r);
-        Ok(())
-    })?;
+    let layer = read_file(
+        &Input {
+            path: path.to_owned(),
+            format,
+        },
+        opts,
+        problems,
+        &mut |r| {
+            out.push(r);
+            Ok(())
+        },
+    )?;
     Ok((layer.0, out))
 }
 
@@ -265,9 +289,19 @@ pub fn read_file(
             return;
         }
         stats.read += 1;
+        if let Some(p) = &opts.progress {
+            p.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
         let v = match &mut validator {
             Some(v) => v,
-            None => match opts.layer.or_else(|| infer_layer(&raw)) {
+            None => match opts
+                .layer
+                .or_else(|| {
+                    matches!(input.format, Format::VzdAddress | Format::CsbGrid)
+                        .then_some(Layer::Demand)
+                })
+                .or_else(|| infer_layer(&raw))
+            {
                 Some(layer) => validator.insert(validate::Validator::new(layer, &file, opts)),
                 None => {
                     sink_error = Some(IngestError::Usage(format!(
@@ -284,7 +318,13 @@ pub fn read_file(
             }
         }
     };
-    let mut ctx = ReadContext { file: &file, crs: opts.crs.unwrap_or(crate::crs::WGS84), crs_given: opts.crs.is_some(), problems, opts };
+    let mut ctx = ReadContext {
+        file: &file,
+        crs: opts.crs.unwrap_or(crate::crs::WGS84),
+        crs_given: opts.crs.is_some(),
+        problems,
+        opts,
+    };
     match input.format {
         Format::GeoJson => geojson::read(&input.path, &mut ctx, &mut emit)?,
         Format::Csv => csv::read(&input.path, &mut ctx, &mut emit)?,
@@ -300,15 +340,22 @@ pub fn read_file(
     let layer = match (&validator, input.format) {
         (Some(v), _) => v.layer(),
         (None, Format::PlanJson) => Layer::Plan,
+        (None, Format::VzdAddress | Format::CsbGrid) => opts.layer.unwrap_or(Layer::Demand),
         (None, _) => opts.layer.unwrap_or(Layer::Sites),
     };
     if stats.read == 0 {
-        ctx.problems.push(problem::At { file: &file, location: Location::File }.problem(
-            problem::Severity::Warning,
-            None,
-            "the file holds no features",
-            None,
-        ));
+        ctx.problems.push(
+            problem::At {
+                file: &file,
+                location: Location::File,
+            }
+            .problem(
+                problem::Severity::Warning,
+                None,
+                "the file holds no features",
+                None,
+            ),
+        );
     }
     Ok((layer, stats))
 }
@@ -333,16 +380,25 @@ pub struct ReadContext<'a> {
 
 impl fmt::Debug for ReadContext<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ReadContext").field("file", &self.file).field("crs", &self.crs).finish()
+        f.debug_struct("ReadContext")
+            .field("file", &self.file)
+            .field("crs", &self.crs)
+            .finish()
     }
 }
 
 impl ReadContext<'_> {
     pub fn at(&self, location: Location) -> problem::At<'_> {
-        problem::At { file: self.file, location }
+        problem::At {
+            file: self.file,
+            location,
+        }
     }
     pub fn io_error(&self, source: std::io::Error) -> IngestError {
-        IngestError::Io { path: self.file.to_owned(), source }
+        IngestError::Io {
+            path: self.file.to_owned(),
+            source,
+        }
     }
 }
 
@@ -352,5 +408,9 @@ pub type Emit<'e> = dyn FnMut(RawFeature, &mut ReadContext) + 'e;
 /// A short rendering of a JSON value for messages.
 pub(crate) fn validate_short(v: &Value) -> String {
     let s = v.to_string();
-    if s.chars().count() > 40 { format!("{}…", s.chars().take(40).collect::<String>()) } else { s }
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s
+    }
 }

@@ -130,7 +130,13 @@ pub struct At<'a> {
 }
 
 impl At<'_> {
-    pub fn problem(&self, severity: Severity, field: Option<&str>, message: impl Into<String>, hint: Option<String>) -> Problem {
+    pub fn problem(
+        &self,
+        severity: Severity,
+        field: Option<&str>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> Problem {
         Problem {
             severity,
             file: self.file.to_owned(),
@@ -140,7 +146,12 @@ impl At<'_> {
             hint,
         }
     }
-    pub fn error(&self, field: Option<&str>, message: impl Into<String>, hint: Option<String>) -> Problem {
+    pub fn error(
+        &self,
+        field: Option<&str>,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) -> Problem {
         self.problem(Severity::Error, field, message, hint)
     }
 }

@@ -45,7 +45,10 @@ impl Validator {
     /// Check one feature; report its problems; return it when valid.
     pub fn accept(&mut self, raw: RawFeature, crs: u16, problems: &mut Problems) -> Option<Record> {
         let file = self.file.clone();
-        let at = At { file: &file, location: raw.location.clone() };
+        let at = At {
+            file: &file,
+            location: raw.location.clone(),
+        };
         let before = problems.errors();
         let geometry = self.check_geometry(&raw, crs, &at, problems);
         let (props, extra) = self.check_props(&raw, &at, problems);
@@ -53,37 +56,67 @@ impl Validator {
         if problems.errors() > before {
             return None;
         }
-        Some(Record { layer: self.schema.layer, id: id?, geometry, props, extra })
+        Some(Record {
+            layer: self.schema.layer,
+            id: id?,
+            geometry,
+            props,
+            extra,
+        })
     }
 
     fn field_pointer(&self, raw: &RawFeature, field: &str) -> Option<String> {
-        raw.props_pointer.as_ref().map(|p| format!("{p}/{}", escape_pointer(field)))
+        raw.props_pointer
+            .as_ref()
+            .map(|p| format!("{p}/{}", escape_pointer(field)))
     }
 
     fn at_field<'a>(&self, raw: &RawFeature, at: &At<'a>, field: &str) -> At<'a> {
         match (&at.location, self.field_pointer(raw, field)) {
-            (Location::Feature { index, .. }, Some(pointer)) => {
-                At { file: at.file, location: Location::Feature { index: *index, pointer } }
-            }
+            (Location::Feature { index, .. }, Some(pointer)) => At {
+                file: at.file,
+                location: Location::Feature {
+                    index: *index,
+                    pointer,
+                },
+            },
             _ => at.clone(),
         }
     }
 
     fn at_geometry<'a>(&self, raw: &RawFeature, at: &At<'a>) -> At<'a> {
         match (&at.location, &raw.geometry_pointer) {
-            (Location::Feature { index, .. }, Some(pointer)) => {
-                At { file: at.file, location: Location::Feature { index: *index, pointer: pointer.clone() } }
-            }
+            (Location::Feature { index, .. }, Some(pointer)) => At {
+                file: at.file,
+                location: Location::Feature {
+                    index: *index,
+                    pointer: pointer.clone(),
+                },
+            },
             _ => at.clone(),
         }
     }
 
-    fn check_geometry(&mut self, raw: &RawFeature, crs: u16, at: &At, problems: &mut Problems) -> Option<Geometry<f64>> {
+    fn check_geometry(
+        &mut self,
+        raw: &RawFeature,
+        crs: u16,
+        at: &At,
+        problems: &mut Problems,
+    ) -> Option<Geometry<f64>> {
         let gat = self.at_geometry(raw, at);
         let want = self.schema.geometry;
         let Some(mut g) = raw.geometry.clone() else {
             if want != GeometryKind::None {
-                problems.push(gat.error(Some("geometry"), "the feature has no geometry", Some(format!("a {} is needed for layer {}", want.gpkg_name().to_lowercase(), self.schema.layer))));
+                problems.push(gat.error(
+                    Some("geometry"),
+                    "the feature has no geometry",
+                    Some(format!(
+                        "a {} is needed for layer {}",
+                        want.gpkg_name().to_lowercase(),
+                        self.schema.layer
+                    )),
+                ));
             }
             return None;
         };
@@ -93,14 +126,30 @@ impl Validator {
         // Shape first: the layer decides Point or (Multi)Polygon.
         g = match (want, g) {
             (GeometryKind::Point, Geometry::Point(p)) => Geometry::Point(p),
-            (GeometryKind::Point, Geometry::MultiPoint(mp)) if mp.0.len() == 1 => Geometry::Point(mp.0[0]),
-            (GeometryKind::MultiPolygon, Geometry::Polygon(p)) => Geometry::MultiPolygon(MultiPolygon(vec![p])),
+            (GeometryKind::Point, Geometry::MultiPoint(mp)) if mp.0.len() == 1 => {
+                Geometry::Point(mp.0[0])
+            }
+            (GeometryKind::MultiPolygon, Geometry::Polygon(p)) => {
+                Geometry::MultiPolygon(MultiPolygon(vec![p]))
+            }
             (GeometryKind::MultiPolygon, Geometry::MultiPolygon(mp)) => Geometry::MultiPolygon(mp),
             (_, other) => {
                 problems.push(gat.error(
                     Some("geometry"),
-                    format!("a {} is not allowed in layer {}", geometry_name(&other), self.schema.layer),
-                    Some(format!("layer {} takes {}", self.schema.layer, if want == GeometryKind::Point { "Point" } else { "Polygon or MultiPolygon" })),
+                    format!(
+                        "a {} is not allowed in layer {}",
+                        geometry_name(&other),
+                        self.schema.layer
+                    ),
+                    Some(format!(
+                        "layer {} takes {}",
+                        self.schema.layer,
+                        if want == GeometryKind::Point {
+                            "Point"
+                        } else {
+                            "Polygon or MultiPolygon"
+                        }
+                    )),
                 ));
                 return None;
             }
@@ -110,8 +159,15 @@ impl Validator {
             return None;
         }
         // Non-finite input is caught before any transform.
-        if let Some(c) = g.coords_iter().find(|c| !c.x.is_finite() || !c.y.is_finite()) {
-            problems.push(gat.error(Some("geometry"), format!("coordinate ({}, {}) is not a finite number", c.x, c.y), Some("NaN and infinity are not coordinates".into())));
+        if let Some(c) = g
+            .coords_iter()
+            .find(|c| !c.x.is_finite() || !c.y.is_finite())
+        {
+            problems.push(gat.error(
+                Some("geometry"),
+                format!("coordinate ({}, {}) is not a finite number", c.x, c.y),
+                Some("NaN and infinity are not coordinates".into()),
+            ));
             return None;
         }
         if crs != WGS84 {
@@ -120,24 +176,52 @@ impl Validator {
                 _ => match Transformer::new(crs, WGS84) {
                     Ok(t) => self.transformer.insert(t),
                     Err(e) => {
-                        problems.push(gat.error(Some("geometry"), e.to_string(), Some("pass --crs with a supported EPSG code such as EPSG:3059".into())));
+                        problems.push(gat.error(
+                            Some("geometry"),
+                            e.to_string(),
+                            Some("pass --crs with a supported EPSG code such as EPSG:3059".into()),
+                        ));
                         return None;
                     }
                 },
             };
             if let Err(e) = t.transform_geometry(&mut g) {
-                problems.push(gat.error(Some("geometry"), format!("cannot transform from EPSG:{crs}: {e}"), None));
+                problems.push(gat.error(
+                    Some("geometry"),
+                    format!("cannot transform from EPSG:{crs}: {e}"),
+                    None,
+                ));
                 return None;
             }
         }
-        let bad = g.coords_iter().find_map(|c| check_coord(c, &self.opts.sanity).map(|p| (c, p)));
+        let bad = g
+            .coords_iter()
+            .find_map(|c| check_coord(c, &self.opts.sanity).map(|p| (c, p)));
         if let Some((c, p)) = bad {
             match p {
                 CoordProblem::Swapped if self.opts.repair => {
                     crate::crs::map_coords_dyn(&mut g, &|c| Coord { x: c.y, y: c.x });
-                    problems.push(gat.problem(Severity::Repaired, Some("geometry"), format!("swapped latitude and longitude (first coordinate was ({}, {}))", c.x, c.y), None));
-                    if let Some((c2, _)) = g.coords_iter().find_map(|c| check_coord(c, &self.opts.sanity).map(|p| (c, p))) {
-                        problems.push(gat.error(Some("geometry"), format!("coordinate ({}, {}) is outside the sanity box even after swapping", c2.x, c2.y), None));
+                    problems.push(gat.problem(
+                        Severity::Repaired,
+                        Some("geometry"),
+                        format!(
+                            "swapped latitude and longitude (first coordinate was ({}, {}))",
+                            c.x, c.y
+                        ),
+                        None,
+                    ));
+                    if let Some((c2, _)) = g
+                        .coords_iter()
+                        .find_map(|c| check_coord(c, &self.opts.sanity).map(|p| (c, p)))
+                    {
+                        problems.push(gat.error(
+                            Some("geometry"),
+                            format!(
+                                "coordinate ({}, {}) is outside the sanity box even after swapping",
+                                c2.x, c2.y
+                            ),
+                            None,
+                        ));
                         return None;
                     }
                 }
@@ -151,28 +235,53 @@ impl Validator {
         if let Geometry::MultiPolygon(mp) = &g {
             let issues = polygon_problems(mp);
             if !issues.is_empty() {
-                let place = issues[0].at.map(|c| format!(" at ({:.5} {:.5})", c.x, c.y)).unwrap_or_default();
-                let what = issues.iter().map(|p| p.message.as_str()).collect::<Vec<_>>().join("; ");
+                let place = issues[0]
+                    .at
+                    .map(|c| format!(" at ({:.5} {:.5})", c.x, c.y))
+                    .unwrap_or_default();
+                let what = issues
+                    .iter()
+                    .map(|p| p.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
                 if self.opts.repair {
                     match repair_polygons(mp) {
                         Ok(fixed) => {
-                            problems.push(gat.problem(Severity::Repaired, Some("geometry"), format!("made the polygon valid{place}: {what}"), None));
+                            problems.push(gat.problem(
+                                Severity::Repaired,
+                                Some("geometry"),
+                                format!("made the polygon valid{place}: {what}"),
+                                None,
+                            ));
                             return Some(Geometry::MultiPolygon(fixed));
                         }
                         Err(e) => {
-                            problems.push(gat.error(Some("geometry"), format!("invalid polygon{place}: {what}; repair failed: {e}"), None));
+                            problems.push(gat.error(
+                                Some("geometry"),
+                                format!("invalid polygon{place}: {what}; repair failed: {e}"),
+                                None,
+                            ));
                             return None;
                         }
                     }
                 }
-                problems.push(gat.error(Some("geometry"), format!("invalid polygon{place}: {what}"), Some("fix it in a GIS, or pass --repair to make it valid".into())));
+                problems.push(gat.error(
+                    Some("geometry"),
+                    format!("invalid polygon{place}: {what}"),
+                    Some("fix it in a GIS, or pass --repair to make it valid".into()),
+                ));
                 return None;
             }
         }
         Some(g)
     }
 
-    fn check_props(&mut self, raw: &RawFeature, at: &At, problems: &mut Problems) -> (Map<String, Value>, Map<String, Value>) {
+    fn check_props(
+        &mut self,
+        raw: &RawFeature,
+        at: &At,
+        problems: &mut Problems,
+    ) -> (Map<String, Value>, Map<String, Value>) {
         let mut props = Map::new();
         let mut extra = Map::new();
         for field in self.schema.all_fields() {
@@ -190,9 +299,17 @@ impl Validator {
             };
             props.insert(field.name.to_owned(), value);
         }
-        if self.schema.layer == Layer::Coverage && props.get("service").is_some_and(Value::is_null) {
-            let tech = props.get("technology").and_then(Value::as_str).unwrap_or("");
-            let service = if matches!(tech, "lte" | "nr5g") { "mobile" } else { "fixed" };
+        if self.schema.layer == Layer::Coverage && props.get("service").is_some_and(Value::is_null)
+        {
+            let tech = props
+                .get("technology")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let service = if matches!(tech, "lte" | "nr5g") {
+                "mobile"
+            } else {
+                "fixed"
+            };
             props.insert("service".into(), Value::String(service.into()));
         }
         for (k, v) in &raw.props {
@@ -201,14 +318,28 @@ impl Validator {
             }
             if self.unknown_reported.insert(k.clone()) {
                 let fat = self.at_field(raw, at, k);
-                problems.push(fat.problem(Severity::Warning, Some(k), format!("`{k}` is not a field of layer {}; kept in `extra`", self.schema.layer), None));
+                problems.push(fat.problem(
+                    Severity::Warning,
+                    Some(k),
+                    format!(
+                        "`{k}` is not a field of layer {}; kept in `extra`",
+                        self.schema.layer
+                    ),
+                    None,
+                ));
             }
             extra.insert(k.clone(), v.clone());
         }
         (props, extra)
     }
 
-    fn default_for(&self, field: &Field, raw: &RawFeature, fat: &At, problems: &mut Problems) -> Value {
+    fn default_for(
+        &self,
+        field: &Field,
+        raw: &RawFeature,
+        fat: &At,
+        problems: &mut Problems,
+    ) -> Value {
         let cli = &self.opts.provenance;
         let from_cli = match field.name {
             "source" => cli.source.map(|s| Value::String(s.as_str().into())),
@@ -230,14 +361,25 @@ impl Validator {
                     _ => Some(format!("expected {}", field.ty.describe())),
                 };
                 let present_but_blank = raw.props.contains_key(field.name);
-                let msg = if present_but_blank { "required field is empty" } else { "required field is missing" };
+                let msg = if present_but_blank {
+                    "required field is empty"
+                } else {
+                    "required field is missing"
+                };
                 problems.push(fat.error(Some(field.name), msg, hint));
                 Value::Null
             }
         }
     }
 
-    fn check_id(&mut self, raw: &RawFeature, props: &Map<String, Value>, geometry: Option<&Geometry<f64>>, at: &At, problems: &mut Problems) -> Option<String> {
+    fn check_id(
+        &mut self,
+        raw: &RawFeature,
+        props: &Map<String, Value>,
+        geometry: Option<&Geometry<f64>>,
+        at: &At,
+        problems: &mut Problems,
+    ) -> Option<String> {
         let given = raw.id.clone().or_else(|| match raw.props.get("id") {
             Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
             Some(Value::Number(n)) => Some(n.to_string()),
@@ -246,7 +388,11 @@ impl Validator {
         let id = given.unwrap_or_else(|| derived_id(self.schema.layer, props, geometry));
         if !self.ids.insert(id.clone()) {
             let fat = self.at_field(raw, at, "id");
-            problems.push(fat.error(Some("id"), format!("duplicate id `{id}`"), Some("every feature of a layer needs its own id".into())));
+            problems.push(fat.error(
+                Some("id"),
+                format!("duplicate id `{id}`"),
+                Some("every feature of a layer needs its own id".into()),
+            ));
             return None;
         }
         Some(id)
@@ -278,25 +424,41 @@ fn geometry_name(g: &Geometry<f64>) -> &'static str {
 fn coord_message(c: Coord<f64>, p: CoordProblem, crs: u16, crs_given: bool) -> (String, String) {
     match p {
         CoordProblem::Swapped => (
-            format!("coordinate ({}, {}) looks like latitude, longitude", c.x, c.y),
+            format!(
+                "coordinate ({}, {}) looks like latitude, longitude",
+                c.x, c.y
+            ),
             "GeoJSON and gapmap want longitude first; swap the axes, or pass --repair".into(),
         ),
         CoordProblem::OutOfRange if crs == WGS84 && !crs_given => (
             format!("coordinate ({}, {}) is not a longitude/latitude", c.x, c.y),
             "if these are projected metres (e.g. LKS-92), pass --crs EPSG:3059".into(),
         ),
-        CoordProblem::OutOfRange => (format!("coordinate ({}, {}) is out of range", c.x, c.y), "longitude must be within ±180 and latitude within ±90".into()),
+        CoordProblem::OutOfRange => (
+            format!("coordinate ({}, {}) is out of range", c.x, c.y),
+            "longitude must be within ±180 and latitude within ±90".into(),
+        ),
         CoordProblem::OutsideBox => (
-            format!("coordinate ({:.6}, {:.6}) is outside the Baltic states", c.x, c.y),
+            format!(
+                "coordinate ({:.6}, {:.6}) is outside the Baltic states",
+                c.x, c.y
+            ),
             "check the CRS and axis order, or widen the box with --sanity-box".into(),
         ),
-        CoordProblem::NotFinite => (format!("coordinate ({}, {}) is not finite", c.x, c.y), "NaN and infinity are not coordinates".into()),
+        CoordProblem::NotFinite => (
+            format!("coordinate ({}, {}) is not finite", c.x, c.y),
+            "NaN and infinity are not coordinates".into(),
+        ),
     }
 }
 
 /// A stable id for a feature without one: the layer and a hash of its
 /// content, so re-ingesting the same file gives the same ids.
-fn derived_id(layer: Layer, props: &Map<String, Value>, geometry: Option<&Geometry<f64>>) -> String {
+fn derived_id(
+    layer: Layer,
+    props: &Map<String, Value>,
+    geometry: Option<&Geometry<f64>>,
+) -> String {
     let mut h = Sha256::new();
     h.update(layer.name().as_bytes());
     h.update(serde_json::to_string(props).unwrap_or_default().as_bytes());
@@ -325,12 +487,23 @@ fn mistyped(field: &Field, v: &Value) -> (String, Option<String>) {
         Value::Array(_) => "a list",
         Value::Object(_) => "an object",
     };
-    (format!("expected {}, found {found} {}", field.ty.describe(), short(v)), None)
+    (
+        format!(
+            "expected {}, found {found} {}",
+            field.ty.describe(),
+            short(v)
+        ),
+        None,
+    )
 }
 
 fn short(v: &Value) -> String {
     let s = v.to_string();
-    if s.chars().count() > 40 { format!("{}…", s.chars().take(40).collect::<String>()) } else { s }
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s
+    }
 }
 
 /// Convert and check one value. Text from CSV/DBF is parsed to the field type;
@@ -345,16 +518,33 @@ fn convert(field: &Field, v: &Value, text: bool) -> Conv {
         },
         FieldType::Count | FieldType::Year => {
             let n = match (v, s) {
-                (Value::Number(n), _) => n.as_i64().or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)),
-                (_, Some(s)) if text => s.parse::<i64>().ok().or_else(|| s.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 9e15).map(|f| f as i64)),
+                (Value::Number(n), _) => n.as_i64().or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                        .map(|f| f as i64)
+                }),
+                (_, Some(s)) if text => s.parse::<i64>().ok().or_else(|| {
+                    s.parse::<f64>()
+                        .ok()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                        .map(|f| f as i64)
+                }),
                 _ => None,
             };
-            let Some(n) = n else { return Err(mistyped(field, v)) };
+            let Some(n) = n else {
+                return Err(mistyped(field, v));
+            };
             if field.ty == FieldType::Year && !(1990..=2100).contains(&n) {
-                return Err((format!("year {n} is out of range"), Some("a year between 1990 and 2100".into())));
+                return Err((
+                    format!("year {n} is out of range"),
+                    Some("a year between 1990 and 2100".into()),
+                ));
             }
             if n < 0 {
-                return Err((format!("{n} is negative"), Some(format!("expected {}", field.ty.describe()))));
+                return Err((
+                    format!("{n} is negative"),
+                    Some(format!("expected {}", field.ty.describe())),
+                ));
             }
             Ok(Value::Number(Number::from(n)))
         }
@@ -364,15 +554,23 @@ fn convert(field: &Field, v: &Value, text: bool) -> Conv {
                 (_, Some(s)) if text => s.replace(',', ".").parse::<f64>().ok(),
                 _ => None,
             };
-            let Some(n) = n else { return Err(mistyped(field, v)) };
+            let Some(n) = n else {
+                return Err(mistyped(field, v));
+            };
             if !n.is_finite() {
                 return Err((format!("{n} is not a finite number"), None));
             }
             if n < 0.0 {
-                let hint = if field.name.ends_with("_mbps") { "speeds are Mbit/s and cannot be negative" } else { "expected a number ≥ 0" };
+                let hint = if field.name.ends_with("_mbps") {
+                    "speeds are Mbit/s and cannot be negative"
+                } else {
+                    "expected a number ≥ 0"
+                };
                 return Err((format!("{n} is negative"), Some(hint.into())));
             }
-            Ok(Number::from_f64(n).map(Value::Number).unwrap_or(Value::Null))
+            Ok(Number::from_f64(n)
+                .map(Value::Number)
+                .unwrap_or(Value::Null))
         }
         FieldType::Bool => match (v, s.map(str::to_lowercase).as_deref()) {
             (Value::Bool(b), _) => Ok(Value::Bool(*b)),
@@ -381,20 +579,35 @@ fn convert(field: &Field, v: &Value, text: bool) -> Conv {
             _ => Err(mistyped(field, v)),
         },
         FieldType::Date => {
-            let Some(s) = s else { return Err(mistyped(field, v)) };
+            let Some(s) = s else {
+                return Err(mistyped(field, v));
+            };
             NaiveDate::parse_from_str(s, "%Y-%m-%d")
                 .map(|d| Value::String(d.to_string()))
-                .map_err(|_| (format!("`{s}` is not a date"), Some("write dates as YYYY-MM-DD, e.g. 2025-01-01".into())))
+                .map_err(|_| {
+                    (
+                        format!("`{s}` is not a date"),
+                        Some("write dates as YYYY-MM-DD, e.g. 2025-01-01".into()),
+                    )
+                })
         }
         FieldType::TextList => match v {
-            Value::Array(items) if items.iter().all(Value::is_string) => Ok(Value::Array(items.clone())),
+            Value::Array(items) if items.iter().all(Value::is_string) => {
+                Ok(Value::Array(items.clone()))
+            }
             Value::String(s) if text => Ok(Value::Array(
-                s.split(';').map(str::trim).filter(|p| !p.is_empty()).map(|p| Value::String(p.to_owned())).collect(),
+                s.split(';')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(|p| Value::String(p.to_owned()))
+                    .collect(),
             )),
             _ => Err(mistyped(field, v)),
         },
         FieldType::Enum(values) => {
-            let Some(s) = s else { return Err(mistyped(field, v)) };
+            let Some(s) = s else {
+                return Err(mistyped(field, v));
+            };
             if values.contains(&s) {
                 return Ok(Value::String(s.to_owned()));
             }
@@ -406,12 +619,20 @@ fn convert(field: &Field, v: &Value, text: bool) -> Conv {
             Err((format!("unknown {} `{s}`", field.name), Some(hint)))
         }
         FieldType::OpeningHours => {
-            let Some(s) = s else { return Err(mistyped(field, v)) };
+            let Some(s) = s else {
+                return Err(mistyped(field, v));
+            };
             match s.parse::<opening_hours::OpeningHours>() {
                 Ok(_) => Ok(Value::String(s.to_owned())),
                 Err(e) => {
                     let first = e.to_string().lines().next().unwrap_or("").to_owned();
-                    Err((format!("`{s}` is not valid opening_hours syntax: {first}"), Some("use OSM syntax, e.g. \"Mo-Fr 09:00-17:00; Sa 10:00-14:00; PH off\"".into())))
+                    Err((
+                        format!("`{s}` is not valid opening_hours syntax: {first}"),
+                        Some(
+                            "use OSM syntax, e.g. \"Mo-Fr 09:00-17:00; Sa 10:00-14:00; PH off\""
+                                .into(),
+                        ),
+                    ))
                 }
             }
         }

@@ -31,22 +31,30 @@ impl Record {
         self.props.get(key).and_then(Value::as_f64)
     }
     pub fn u32(&self, key: &str) -> Option<u32> {
-        self.props.get(key).and_then(Value::as_u64).and_then(|v| u32::try_from(v).ok())
+        self.props
+            .get(key)
+            .and_then(Value::as_u64)
+            .and_then(|v| u32::try_from(v).ok())
     }
     pub fn i32(&self, key: &str) -> Option<i32> {
-        self.props.get(key).and_then(Value::as_i64).and_then(|v| i32::try_from(v).ok())
+        self.props
+            .get(key)
+            .and_then(Value::as_i64)
+            .and_then(|v| i32::try_from(v).ok())
     }
     pub fn bool(&self, key: &str) -> Option<bool> {
         self.props.get(key).and_then(Value::as_bool)
     }
     pub fn date(&self, key: &str) -> Option<NaiveDate> {
-        self.str(key).and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        self.str(key)
+            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
     }
     pub fn list(&self, key: &str) -> Vec<String> {
         match self.props.get(key) {
-            Some(Value::Array(items)) => {
-                items.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect()
-            }
+            Some(Value::Array(items)) => items
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -64,7 +72,10 @@ impl Record {
     pub fn point(&self) -> Result<Point<f64>, String> {
         match &self.geometry {
             Some(Geometry::Point(p)) => Ok(*p),
-            _ => Err(format!("{} `{}` has no point geometry", self.layer, self.id)),
+            _ => Err(format!(
+                "{} `{}` has no point geometry",
+                self.layer, self.id
+            )),
         }
     }
 
@@ -72,7 +83,10 @@ impl Record {
         match &self.geometry {
             Some(Geometry::MultiPolygon(mp)) => Ok(mp.clone()),
             Some(Geometry::Polygon(p)) => Ok(MultiPolygon(vec![p.clone()])),
-            _ => Err(format!("{} `{}` has no polygon geometry", self.layer, self.id)),
+            _ => Err(format!(
+                "{} `{}` has no polygon geometry",
+                self.layer, self.id
+            )),
         }
     }
 
@@ -241,6 +255,10 @@ pub struct DemandPoint {
     pub residents: u32,
     pub parish_id: Option<String>,
     pub cell_id: Option<String>,
+    /// Where the point comes from: `point` (a point with its own residents),
+    /// `address_register` (a VZD address; residents come from the grid) or
+    /// `population_grid` (a grid-cell centre).
+    pub origin: String,
     pub location: Point<f64>,
     pub source: Source,
 }
@@ -252,6 +270,7 @@ impl DemandPoint {
             residents: r.u32("residents").unwrap_or(0),
             parish_id: r.string("parish_id"),
             cell_id: r.string("cell_id"),
+            origin: r.string("origin").unwrap_or_else(|| "point".to_owned()),
             location: r.point()?,
             source: r.provenance()?.source,
         })
@@ -305,5 +324,90 @@ impl PriorityZone {
             geometry: r.multi_polygon()?,
             provenance: r.provenance()?,
         })
+    }
+}
+
+fn opt<T: Into<Value>>(v: Option<T>) -> Value {
+    v.map(Into::into).unwrap_or(Value::Null)
+}
+
+fn provenance_props(m: &mut Map<String, Value>, p: &Provenance) {
+    m.insert("source".into(), p.source.as_str().into());
+    m.insert("source_ref".into(), p.source_ref.clone().into());
+    m.insert("as_of".into(), p.as_of.to_string().into());
+    m.insert("licence".into(), opt(p.licence.clone()));
+}
+
+impl Site {
+    /// The published properties (ARCHITECTURE.md, "Properties"), in order.
+    pub fn properties(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("id".into(), self.id.clone().into());
+        m.insert("kind".into(), self.kind.as_str().into());
+        m.insert("name".into(), self.name.clone().into());
+        m.insert("address".into(), opt(self.address.clone()));
+        m.insert("parish_id".into(), opt(self.parish_id.clone()));
+        m.insert("free_wifi".into(), opt(self.free_wifi));
+        m.insert("access_points".into(), opt(self.access_points));
+        m.insert("router_year".into(), opt(self.router_year));
+        m.insert("backhaul_down_mbps".into(), opt(self.backhaul_down_mbps));
+        m.insert("backhaul_up_mbps".into(), opt(self.backhaul_up_mbps));
+        m.insert("public_computers".into(), opt(self.public_computers));
+        m.insert("opening_hours".into(), opt(self.opening_hours.clone()));
+        m.insert("phone".into(), opt(self.phone.clone()));
+        m.insert("wheelchair".into(), self.wheelchair.as_str().into());
+        m.insert("services".into(), self.services.clone().into());
+        m.insert("how_to_connect".into(), opt(self.how_to_connect.clone()));
+        m.insert("status".into(), self.status.as_str().into());
+        m.insert("planned_year".into(), opt(self.planned_year));
+        m.insert("candidate".into(), self.candidate.into());
+        m.insert(
+            "outside_municipality".into(),
+            self.outside_municipality.into(),
+        );
+        provenance_props(&mut m, &self.provenance);
+        m
+    }
+}
+
+impl Area {
+    pub fn properties(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("id".into(), self.id.clone().into());
+        m.insert("kind".into(), self.kind.as_str().into());
+        m.insert("name".into(), self.name.clone().into());
+        m.insert("atvk".into(), opt(self.atvk.clone()));
+        m.insert("population".into(), opt(self.population));
+        m.insert(
+            "population_date".into(),
+            opt(self.population_date.map(|d| d.to_string())),
+        );
+        provenance_props(&mut m, &self.provenance);
+        m
+    }
+}
+
+impl CoverageArea {
+    pub fn properties(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("id".into(), self.id.clone().into());
+        m.insert("provider".into(), self.provider.clone().into());
+        m.insert("technology".into(), self.technology.as_str().into());
+        m.insert("service".into(), self.service.as_str().into());
+        m.insert("max_down_mbps".into(), self.max_down_mbps.into());
+        m.insert("max_up_mbps".into(), self.max_up_mbps.into());
+        provenance_props(&mut m, &self.provenance);
+        m
+    }
+}
+
+impl PriorityZone {
+    pub fn properties(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("id".into(), self.id.clone().into());
+        m.insert("name".into(), self.name.clone().into());
+        m.insert("zone_kind".into(), self.zone_kind.as_str().into());
+        provenance_props(&mut m, &self.provenance);
+        m
     }
 }

@@ -74,13 +74,25 @@ pub struct Field {
 }
 
 const fn req(name: &'static str, ty: FieldType) -> Field {
-    Field { name, ty, presence: Presence::Required }
+    Field {
+        name,
+        ty,
+        presence: Presence::Required,
+    }
 }
 const fn opt(name: &'static str, ty: FieldType) -> Field {
-    Field { name, ty, presence: Presence::Optional }
+    Field {
+        name,
+        ty,
+        presence: Presence::Optional,
+    }
 }
 const fn dflt(name: &'static str, ty: FieldType, value: &'static str) -> Field {
-    Field { name, ty, presence: Presence::Default(value) }
+    Field {
+        name,
+        ty,
+        presence: Presence::Default(value),
+    }
 }
 
 /// The geometry a layer's features have.
@@ -209,6 +221,9 @@ const PLAN_FIELDS: &[Field] = &[
     opt("to_year", FieldType::Year),
     opt("responsible_lv", FieldType::Text),
     dflt("sites", FieldType::TextList, "[]"),
+    opt("budget_eur_per_year", FieldType::NonNegative),
+    opt("participants_min_per_year", FieldType::Count),
+    opt("note", FieldType::Text),
 ];
 
 impl LayerSchema {
@@ -233,24 +248,36 @@ impl LayerSchema {
     }
 }
 
-static SITES: LayerSchema =
-    LayerSchema { layer: Layer::Sites, geometry: GeometryKind::Point, fields: SITE_FIELDS };
-static AREAS: LayerSchema =
-    LayerSchema { layer: Layer::Areas, geometry: GeometryKind::MultiPolygon, fields: AREA_FIELDS };
+static SITES: LayerSchema = LayerSchema {
+    layer: Layer::Sites,
+    geometry: GeometryKind::Point,
+    fields: SITE_FIELDS,
+};
+static AREAS: LayerSchema = LayerSchema {
+    layer: Layer::Areas,
+    geometry: GeometryKind::MultiPolygon,
+    fields: AREA_FIELDS,
+};
 static COVERAGE: LayerSchema = LayerSchema {
     layer: Layer::Coverage,
     geometry: GeometryKind::MultiPolygon,
     fields: COVERAGE_FIELDS,
 };
-static DEMAND: LayerSchema =
-    LayerSchema { layer: Layer::Demand, geometry: GeometryKind::Point, fields: DEMAND_FIELDS };
+static DEMAND: LayerSchema = LayerSchema {
+    layer: Layer::Demand,
+    geometry: GeometryKind::Point,
+    fields: DEMAND_FIELDS,
+};
 static ZONES: LayerSchema = LayerSchema {
     layer: Layer::PriorityZones,
     geometry: GeometryKind::MultiPolygon,
     fields: ZONE_FIELDS,
 };
-static PLAN: LayerSchema =
-    LayerSchema { layer: Layer::Plan, geometry: GeometryKind::None, fields: PLAN_FIELDS };
+static PLAN: LayerSchema = LayerSchema {
+    layer: Layer::Plan,
+    geometry: GeometryKind::None,
+    fields: PLAN_FIELDS,
+};
 
 /// Guess the layer of a feature from the property names it carries, when that
 /// is unambiguous. `kind` values tell sites from areas.

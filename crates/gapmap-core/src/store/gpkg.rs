@@ -27,7 +27,9 @@ const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",63
 /// Human descriptions of the layers, written to `gpkg_contents`.
 fn describe(layer: Layer) -> &'static str {
     match layer {
-        Layer::Sites => "Public access places: Wi-Fi points, libraries, KAC client service points, centres",
+        Layer::Sites => {
+            "Public access places: Wi-Fi points, libraries, KAC client service points, centres"
+        }
         Layer::Areas => "The municipality and its parishes, with ATVK codes and population",
         Layer::Coverage => "Provider coverage areas by technology, with max down/up Mbit/s",
         Layer::Demand => "Where people live: address points or grid-cell centres with residents",
@@ -48,7 +50,10 @@ impl GpkgStore {
     pub fn open(path: &Path) -> Result<GpkgStore, StoreError> {
         let existed = path.exists();
         let conn = Connection::open(path).map_err(|e| sqlite(path, e))?;
-        let mut store = GpkgStore { path: path.to_owned(), conn };
+        let mut store = GpkgStore {
+            path: path.to_owned(),
+            conn,
+        };
         store.configure()?;
         if existed {
             store.check_is_gpkg()?;
@@ -59,10 +64,19 @@ impl GpkgStore {
 
     /// Open an existing store read-only (the server, `gapmap export`).
     pub fn open_read_only(path: &Path) -> Result<GpkgStore, StoreError> {
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| sqlite(path, e))?;
+        let store = GpkgStore {
+            path: path.to_owned(),
+            conn,
+        };
+        store
+            .conn
+            .busy_timeout(std::time::Duration::from_secs(30))
             .map_err(|e| sqlite(path, e))?;
-        let store = GpkgStore { path: path.to_owned(), conn };
-        store.conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(|e| sqlite(path, e))?;
         store.check_is_gpkg()?;
         Ok(store)
     }
@@ -73,7 +87,9 @@ impl GpkgStore {
 
     fn configure(&mut self) -> Result<(), StoreError> {
         sql_functions::register(&self.conn).map_err(|e| sqlite(&self.path, e))?;
-        self.conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(|e| sqlite(&self.path, e))?;
+        self.conn
+            .busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(|e| sqlite(&self.path, e))?;
         // Rollback journal (not WAL): one self-contained file for QGIS users;
         // FULL sync so a committed ingest survives power loss.
         self.conn
@@ -82,23 +98,35 @@ impl GpkgStore {
     }
 
     fn check_is_gpkg(&self) -> Result<(), StoreError> {
-        let app: i32 = self.conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(|e| sqlite(&self.path, e))?;
+        let app: i32 = self
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| sqlite(&self.path, e))?;
         if app != APPLICATION_ID && app != 0 {
-            return Err(StoreError::Corrupt { path: self.path.clone(), message: format!("not a GeoPackage (application_id {app:#x})") });
+            return Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                message: format!("not a GeoPackage (application_id {app:#x})"),
+            });
         }
         Ok(())
     }
 
     /// `PRAGMA data_version`: changes when another connection commits.
     pub fn data_version(&self) -> Result<i64, StoreError> {
-        self.conn.query_row("PRAGMA data_version", [], |r| r.get(0)).map_err(|e| sqlite(&self.path, e))
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| sqlite(&self.path, e))
     }
 
     fn init(&mut self) -> Result<(), StoreError> {
         let path = self.path.clone();
         let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
         let has: bool = tx
-            .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'gapmap_meta'", [], |r| r.get::<_, i64>(0))
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'gapmap_meta'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
             .map_err(|e| sqlite(&path, e))?
             > 0;
         if !has {
@@ -110,8 +138,16 @@ impl GpkgStore {
     /// Start a write transaction (one ingest).
     pub fn writer(&mut self) -> Result<Writer<'_>, StoreError> {
         let path = self.path.clone();
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| sqlite(&path, e))?;
-        Ok(Writer { tx, path, pause: PausePoints::from_env(), written: 0 })
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|e| sqlite(&path, e))?;
+        Ok(Writer {
+            tx,
+            path,
+            pause: PausePoints::from_env(),
+            written: 0,
+        })
     }
 
     /// The ingest log, newest first.
@@ -129,17 +165,27 @@ impl GpkgStore {
                     format: r.get(3)?,
                     layer: r.get(4)?,
                     mode: r.get(5)?,
-                    counts: Counts { added: r.get::<_, i64>(6)? as u64, changed: r.get::<_, i64>(7)? as u64, unchanged: r.get::<_, i64>(8)? as u64, removed: r.get::<_, i64>(9)? as u64 },
+                    counts: Counts {
+                        added: r.get::<_, i64>(6)? as u64,
+                        changed: r.get::<_, i64>(7)? as u64,
+                        unchanged: r.get::<_, i64>(8)? as u64,
+                        removed: r.get::<_, i64>(9)? as u64,
+                    },
                 })
             })
             .map_err(|e| sqlite(&self.path, e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| sqlite(&self.path, e))
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| sqlite(&self.path, e))
     }
 
     /// How many features a layer holds.
     pub fn count(&self, layer: Layer) -> Result<u64, StoreError> {
         self.conn
-            .query_row(&format!("SELECT count(*) FROM \"{}\"", layer.name()), [], |r| r.get::<_, i64>(0))
+            .query_row(
+                &format!("SELECT count(*) FROM \"{}\"", layer.name()),
+                [],
+                |r| r.get::<_, i64>(0),
+            )
             .map(|n| n as u64)
             .map_err(|e| sqlite(&self.path, e))
     }
@@ -147,7 +193,9 @@ impl GpkgStore {
     /// A meta value (`revision`, `store_id`, `dataset_hash`).
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.conn
-            .query_row("SELECT value FROM gapmap_meta WHERE key = ?1", [key], |r| r.get(0))
+            .query_row("SELECT value FROM gapmap_meta WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
             .optional()
             .map_err(|e| sqlite(&self.path, e))
     }
@@ -166,11 +214,16 @@ pub struct IngestLogEntry {
 }
 
 fn sqlite(path: &Path, source: rusqlite::Error) -> StoreError {
-    StoreError::Sqlite { path: path.to_owned(), source }
+    StoreError::Sqlite {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 fn create_schema(tx: &Transaction) -> rusqlite::Result<()> {
-    tx.execute_batch(&format!("PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {USER_VERSION};"))?;
+    tx.execute_batch(&format!(
+        "PRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {USER_VERSION};"
+    ))?;
     tx.execute_batch(
         "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
          CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE, description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER, CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
@@ -191,9 +244,16 @@ fn create_schema(tx: &Transaction) -> rusqlite::Result<()> {
     let store_id: String = {
         let mut h = Sha256::new();
         h.update(format!("{:?}{:?}", std::time::SystemTime::now(), std::process::id()).as_bytes());
-        h.finalize().iter().take(4).map(|b| format!("{b:02x}")).collect()
+        h.finalize()
+            .iter()
+            .take(4)
+            .map(|b| format!("{b:02x}"))
+            .collect()
     };
-    tx.execute("INSERT INTO gapmap_meta VALUES ('store_id', ?1), ('revision', '0')", [store_id])?;
+    tx.execute(
+        "INSERT INTO gapmap_meta VALUES ('store_id', ?1), ('revision', '0')",
+        [store_id],
+    )?;
     for layer in Layer::ALL {
         create_layer_table(tx, LayerSchema::of(layer))?;
     }
@@ -252,7 +312,11 @@ struct PausePoints(Option<String>);
 
 impl PausePoints {
     fn from_env() -> PausePoints {
-        PausePoints(std::env::var("GAPMAP_PAUSE_AT").ok().filter(|s| !s.is_empty()))
+        PausePoints(
+            std::env::var("GAPMAP_PAUSE_AT")
+                .ok()
+                .filter(|s| !s.is_empty()),
+        )
     }
     fn check(&self, point: &str) {
         if self.0.as_deref() == Some(point) {
@@ -289,15 +353,36 @@ impl Writer<'_> {
     }
 
     pub fn begin_layer(&mut self, layer: Layer, mode: Mode) -> Result<LayerWrite, StoreError> {
-        let n: i64 = self.tx.query_row(&format!("SELECT count(*) FROM \"{}\"", layer.name()), [], |r| r.get(0)).map_err(|e| self.err(e))?;
-        Ok(LayerWrite { layer, mode, seen: HashSet::new(), was_empty: n == 0, counts: Counts::default() })
+        let n: i64 = self
+            .tx
+            .query_row(
+                &format!("SELECT count(*) FROM \"{}\"", layer.name()),
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(LayerWrite {
+            layer,
+            mode,
+            seen: HashSet::new(),
+            was_empty: n == 0,
+            counts: Counts::default(),
+        })
     }
 
     /// Insert or update one record; unchanged records are not rewritten.
     pub fn put(&mut self, lw: &mut LayerWrite, record: &Record) -> Result<(), StoreError> {
         debug_assert_eq!(record.layer, lw.layer);
         let schema = LayerSchema::of(lw.layer);
-        let geom = record.geometry.as_ref().map(encode_geometry).transpose().map_err(|m| StoreError::Corrupt { path: self.path.clone(), message: format!("{}: {m}", record.id) })?;
+        let geom = record
+            .geometry
+            .as_ref()
+            .map(encode_geometry)
+            .transpose()
+            .map_err(|m| StoreError::Corrupt {
+                path: self.path.clone(),
+                message: format!("{}: {m}", record.id),
+            })?;
         let hash = content_hash(record, geom.as_deref());
         if lw.mode == Mode::Replace {
             lw.seen.insert(record.id.clone());
@@ -307,7 +392,9 @@ impl Writer<'_> {
             None
         } else {
             self.tx
-                .prepare_cached("SELECT hash FROM gapmap_feature_state WHERE layer = ?1 AND id = ?2")
+                .prepare_cached(
+                    "SELECT hash FROM gapmap_feature_state WHERE layer = ?1 AND id = ?2",
+                )
                 .and_then(|mut st| st.query_row(params![t, record.id], |r| r.get(0)).optional())
                 .map_err(|e| self.err(e))?
         };
@@ -319,13 +406,19 @@ impl Writer<'_> {
         let mut values: Vec<rusqlite::types::Value> = Vec::new();
         if schema.geometry != GeometryKind::None {
             names.push("geom".into());
-            values.push(geom.map(rusqlite::types::Value::Blob).unwrap_or(rusqlite::types::Value::Null));
+            values.push(
+                geom.map(rusqlite::types::Value::Blob)
+                    .unwrap_or(rusqlite::types::Value::Null),
+            );
         }
         names.push("id".into());
         values.push(rusqlite::types::Value::Text(record.id.clone()));
         for f in schema.all_fields() {
             names.push(format!("\"{}\"", f.name));
-            values.push(to_sql(f.ty, record.props.get(f.name).unwrap_or(&Value::Null)));
+            values.push(to_sql(
+                f.ty,
+                record.props.get(f.name).unwrap_or(&Value::Null),
+            ));
         }
         names.push("extra".into());
         values.push(if record.extra.is_empty() {
@@ -335,10 +428,22 @@ impl Writer<'_> {
         });
         let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
         let sql = if old.is_none() {
-            format!("INSERT INTO \"{t}\" ({}) VALUES ({})", names.join(", "), placeholders.join(", "))
+            format!(
+                "INSERT INTO \"{t}\" ({}) VALUES ({})",
+                names.join(", "),
+                placeholders.join(", ")
+            )
         } else {
-            let sets: Vec<String> = names.iter().zip(&placeholders).map(|(n, p)| format!("{n} = {p}")).collect();
-            format!("UPDATE \"{t}\" SET {} WHERE id = ?{}", sets.join(", "), values.len() + 1)
+            let sets: Vec<String> = names
+                .iter()
+                .zip(&placeholders)
+                .map(|(n, p)| format!("{n} = {p}"))
+                .collect();
+            format!(
+                "UPDATE \"{t}\" SET {} WHERE id = ?{}",
+                sets.join(", "),
+                values.len() + 1
+            )
         };
         if old.is_some() {
             values.push(rusqlite::types::Value::Text(record.id.clone()));
@@ -348,27 +453,50 @@ impl Writer<'_> {
             .and_then(|mut st| st.execute(rusqlite::params_from_iter(values)))
             .map_err(|e| self.err(e))?;
         self.tx
-            .prepare_cached("INSERT OR REPLACE INTO gapmap_feature_state (layer, id, hash) VALUES (?1, ?2, ?3)")
+            .prepare_cached(
+                "INSERT OR REPLACE INTO gapmap_feature_state (layer, id, hash) VALUES (?1, ?2, ?3)",
+            )
             .and_then(|mut st| st.execute(params![t, record.id, hash]))
             .map_err(|e| self.err(e))?;
-        if old.is_none() { lw.counts.added += 1 } else { lw.counts.changed += 1 }
+        if old.is_none() {
+            lw.counts.added += 1
+        } else {
+            lw.counts.changed += 1
+        }
         self.written += 1;
         self.pause.check(&format!("record:{}", self.written));
         Ok(())
     }
 
     /// Finish a layer: in replace mode remove ids not seen; log the ingest.
-    pub fn end_layer(&mut self, mut lw: LayerWrite, file: &str, format: &str) -> Result<Counts, StoreError> {
+    pub fn end_layer(
+        &mut self,
+        mut lw: LayerWrite,
+        file: &str,
+        format: &str,
+    ) -> Result<Counts, StoreError> {
         let t = lw.layer.name();
         if lw.mode == Mode::Replace && !lw.was_empty {
             let ids: Vec<String> = {
-                let mut st = self.tx.prepare(&format!("SELECT id FROM \"{t}\"")).map_err(|e| self.err(e))?;
-                let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(|e| self.err(e))?;
+                let mut st = self
+                    .tx
+                    .prepare(&format!("SELECT id FROM \"{t}\""))
+                    .map_err(|e| self.err(e))?;
+                let rows = st
+                    .query_map([], |r| r.get::<_, String>(0))
+                    .map_err(|e| self.err(e))?;
                 rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
             };
             for id in ids.iter().filter(|id| !lw.seen.contains(*id)) {
-                self.tx.execute(&format!("DELETE FROM \"{t}\" WHERE id = ?1"), [id]).map_err(|e| self.err(e))?;
-                self.tx.execute("DELETE FROM gapmap_feature_state WHERE layer = ?1 AND id = ?2", params![t, id]).map_err(|e| self.err(e))?;
+                self.tx
+                    .execute(&format!("DELETE FROM \"{t}\" WHERE id = ?1"), [id])
+                    .map_err(|e| self.err(e))?;
+                self.tx
+                    .execute(
+                        "DELETE FROM gapmap_feature_state WHERE layer = ?1 AND id = ?2",
+                        params![t, id],
+                    )
+                    .map_err(|e| self.err(e))?;
                 lw.counts.removed += 1;
             }
             self.pause.check("after-delete");
@@ -423,7 +551,10 @@ impl Writer<'_> {
     /// Set a meta value inside this transaction.
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         self.tx
-            .execute("INSERT OR REPLACE INTO gapmap_meta (key, value) VALUES (?1, ?2)", [key, value])
+            .execute(
+                "INSERT OR REPLACE INTO gapmap_meta (key, value) VALUES (?1, ?2)",
+                [key, value],
+            )
             .map_err(|e| self.err(e))?;
         Ok(())
     }
@@ -434,7 +565,9 @@ fn to_sql(ty: FieldType, v: &Value) -> rusqlite::types::Value {
     match (ty, v) {
         (_, Value::Null) => S::Null,
         (FieldType::Bool, Value::Bool(b)) => S::Integer(i64::from(*b)),
-        (FieldType::Count | FieldType::Year, Value::Number(n)) => n.as_i64().map(S::Integer).unwrap_or(S::Null),
+        (FieldType::Count | FieldType::Year, Value::Number(n)) => {
+            n.as_i64().map(S::Integer).unwrap_or(S::Null)
+        }
         (FieldType::NonNegative, Value::Number(n)) => n.as_f64().map(S::Real).unwrap_or(S::Null),
         (FieldType::TextList, v) => S::Text(v.to_string()),
         (_, Value::String(s)) => S::Text(s.clone()),
@@ -448,12 +581,18 @@ fn from_sql(ty: FieldType, v: rusqlite::types::ValueRef) -> Value {
         (_, S::Null) => Value::Null,
         (FieldType::Bool, S::Integer(i)) => Value::Bool(i != 0),
         (FieldType::Count | FieldType::Year, S::Integer(i)) => Value::from(i),
-        (FieldType::NonNegative, S::Real(f)) => serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null),
+        (FieldType::NonNegative, S::Real(f)) => serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
         (FieldType::NonNegative, S::Integer(i)) => Value::from(i as f64),
-        (FieldType::TextList, S::Text(t)) => serde_json::from_slice(t).unwrap_or(Value::Array(vec![])),
+        (FieldType::TextList, S::Text(t)) => {
+            serde_json::from_slice(t).unwrap_or(Value::Array(vec![]))
+        }
         (_, S::Text(t)) => Value::String(String::from_utf8_lossy(t).into_owned()),
         (_, S::Integer(i)) => Value::from(i),
-        (_, S::Real(f)) => serde_json::Number::from_f64(f).map(Value::Number).unwrap_or(Value::Null),
+        (_, S::Real(f)) => serde_json::Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or(Value::Null),
         (_, S::Blob(_)) => Value::Null,
     }
 }
@@ -462,13 +601,19 @@ fn from_sql(ty: FieldType, v: rusqlite::types::ValueRef) -> Value {
 pub fn encode_geometry(g: &Geometry<f64>) -> Result<Vec<u8>, String> {
     let envelope = match g {
         Geometry::Point(_) => Vec::new(),
-        other => other.bounding_rect().map(|r| vec![r.min().x, r.max().x, r.min().y, r.max().y]).unwrap_or_default(),
+        other => other
+            .bounding_rect()
+            .map(|r| vec![r.min().x, r.max().x, r.min().y, r.max().y])
+            .unwrap_or_default(),
     };
-    g.to_gpkg_wkb(CoordDimensions::xy(), Some(4326), envelope).map_err(|e| e.to_string())
+    g.to_gpkg_wkb(CoordDimensions::xy(), Some(4326), envelope)
+        .map_err(|e| e.to_string())
 }
 
 pub fn decode_geometry(blob: &[u8]) -> Result<Geometry<f64>, String> {
-    geozero::wkb::GpkgWkb(blob).to_geo().map_err(|e| e.to_string())
+    geozero::wkb::GpkgWkb(blob)
+        .to_geo()
+        .map_err(|e| e.to_string())
 }
 
 fn content_hash(r: &Record, geom: Option<&[u8]>) -> String {
@@ -478,7 +623,11 @@ fn content_hash(r: &Record, geom: Option<&[u8]>) -> String {
     if let Some(g) = geom {
         h.update(g);
     }
-    h.finalize().iter().take(12).map(|b| format!("{b:02x}")).collect()
+    h.finalize()
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 impl FeatureStore for GpkgStore {
@@ -503,18 +652,33 @@ impl FeatureStore for GpkgStore {
                 let v = row.get_ref(i + 1).map_err(|e| sqlite(&self.path, e))?;
                 props.insert(f.name.to_owned(), from_sql(f.ty, v));
             }
-            let extra_text: Option<String> = row.get(fields.len() + 1).map_err(|e| sqlite(&self.path, e))?;
-            let extra = extra_text.and_then(|t| serde_json::from_str::<Map<String, Value>>(&t).ok()).unwrap_or_default();
+            let extra_text: Option<String> = row
+                .get(fields.len() + 1)
+                .map_err(|e| sqlite(&self.path, e))?;
+            let extra = extra_text
+                .and_then(|t| serde_json::from_str::<Map<String, Value>>(&t).ok())
+                .unwrap_or_default();
             let geometry = if has_geom {
-                let blob: Option<Vec<u8>> = row.get(fields.len() + 2).map_err(|e| sqlite(&self.path, e))?;
+                let blob: Option<Vec<u8>> = row
+                    .get(fields.len() + 2)
+                    .map_err(|e| sqlite(&self.path, e))?;
                 match blob {
-                    Some(b) => Some(decode_geometry(&b).map_err(|m| StoreError::Corrupt { path: self.path.clone(), message: format!("{layer} `{id}`: bad geometry: {m}") })?),
+                    Some(b) => Some(decode_geometry(&b).map_err(|m| StoreError::Corrupt {
+                        path: self.path.clone(),
+                        message: format!("{layer} `{id}`: bad geometry: {m}"),
+                    })?),
                     None => None,
                 }
             } else {
                 None
             };
-            out.push(Record { layer, id, geometry, props, extra });
+            out.push(Record {
+                layer,
+                id,
+                geometry,
+                props,
+                extra,
+            });
         }
         Ok(out)
     }

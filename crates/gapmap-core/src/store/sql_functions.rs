@@ -19,7 +19,11 @@ pub fn envelope(blob: &[u8]) -> Option<[f64; 4]> {
     let env_kind = (flags >> 1) & 0b111;
     let f = |at: usize| -> Option<f64> {
         let b: [u8; 8] = blob.get(at..at + 8)?.try_into().ok()?;
-        Some(if little { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) })
+        Some(if little {
+            f64::from_le_bytes(b)
+        } else {
+            f64::from_be_bytes(b)
+        })
     };
     if env_kind >= 1 {
         // minx, maxx, miny, maxy
@@ -33,7 +37,11 @@ pub fn envelope(blob: &[u8]) -> Option<[f64; 4]> {
     let le = wkb[0] == 1;
     let g = |at: usize| -> Option<f64> {
         let b: [u8; 8] = wkb.get(at..at + 8)?.try_into().ok()?;
-        Some(if le { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) })
+        Some(if le {
+            f64::from_le_bytes(b)
+        } else {
+            f64::from_be_bytes(b)
+        })
     };
     let (x, y) = (g(5)?, g(13)?);
     if x.is_nan() || y.is_nan() {
@@ -44,7 +52,12 @@ pub fn envelope(blob: &[u8]) -> Option<[f64; 4]> {
 
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
-    for (name, idx) in [("ST_MinX", 0usize), ("ST_MaxX", 1), ("ST_MinY", 2), ("ST_MaxY", 3)] {
+    for (name, idx) in [
+        ("ST_MinX", 0usize),
+        ("ST_MaxX", 1),
+        ("ST_MinY", 2),
+        ("ST_MaxY", 3),
+    ] {
         conn.create_scalar_function(name, 1, flags, move |ctx| {
             let blob: Option<Vec<u8>> = ctx.get(0)?;
             Ok(blob.as_deref().and_then(envelope).map(|e| e[idx]))

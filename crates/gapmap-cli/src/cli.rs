@@ -1,0 +1,176 @@
+//! Command-line arguments (clap). Every flag has help text.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// gapmap — the digital access map of Jelgavas novads: where people can get
+/// online, where coverage is missing, and how the build-out is going.
+#[derive(Debug, Parser)]
+#[command(name = "gapmap", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// Log more (repeat for more detail); or set RUST_LOG.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+pub const EXIT_CODES: &str =
+    "Exit status: 0 ok, 1 other failure, 2 invalid input (nothing written), 64 usage error.";
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the map, the APIs and the feature service over HTTP.
+    Serve(ServeArgs),
+    /// Validate files and report every problem; writes nothing.
+    Check(InputArgs),
+    /// Validate files and write them into a store, in one transaction.
+    Ingest(IngestArgs),
+    /// Write deterministic synthetic data (labelled simulated).
+    Synth(SynthArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1].
+    #[arg(long, env = "GAPMAP_HOST")]
+    pub host: Option<String>,
+    /// Port to listen on; 0 picks a free one and prints it [default: 8080].
+    #[arg(long, env = "GAPMAP_PORT")]
+    pub port: Option<u16>,
+    /// GeoPackage store to serve [default: the embedded Jelgavas novads dataset, built on first start in the data directory].
+    #[arg(long, env = "GAPMAP_STORE")]
+    pub store: Option<PathBuf>,
+    /// TOML configuration file ([server] and [thresholds] sections).
+    #[arg(long, env = "GAPMAP_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Token for POST /admin/reload (else from the config file).
+    #[arg(long, env = "GAPMAP_ADMIN_TOKEN", hide_env_values = true)]
+    pub admin_token: Option<String>,
+    /// How often to check the store for changes, in milliseconds (0: never).
+    #[arg(long, env = "GAPMAP_RELOAD_POLL_MS")]
+    pub reload_poll_ms: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LayerArg {
+    Sites,
+    Areas,
+    Coverage,
+    Demand,
+    PriorityZones,
+    Plan,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum FormatArg {
+    Geojson,
+    Csv,
+    Gpkg,
+    Shp,
+    VzdAddress,
+    CsbGrid,
+    Plan,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SourceArg {
+    Official,
+    Approximate,
+    Simulated,
+}
+
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// The layer the files hold; inferred from the properties when unambiguous.
+    #[arg(long, value_enum)]
+    pub layer: Option<LayerArg>,
+    /// The file format; by default from the name and first line.
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// CRS of the coordinates when the file does not say, e.g. EPSG:3059 (LKS-92).
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Provenance for features that carry none: official, approximate or simulated.
+    #[arg(long, value_enum)]
+    pub source: Option<SourceArg>,
+    /// Provenance reference (URL or document) for features that carry none.
+    #[arg(long)]
+    pub source_ref: Option<String>,
+    /// Provenance date (YYYY-MM-DD) for features that carry none.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Fix what can be fixed (swapped axes, open rings, invalid polygons) and report each change.
+    #[arg(long)]
+    pub repair: bool,
+    /// Sanity box min_lon,min_lat,max_lon,max_lat for coordinates [default: the Baltic states]; "world" to switch it off.
+    #[arg(long)]
+    pub sanity_box: Option<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Files to read.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// The GeoPackage store to write (created if missing).
+    #[arg(long, env = "GAPMAP_STORE")]
+    pub store: PathBuf,
+    /// upsert: add and update by id; replace: the files become the whole layer.
+    #[arg(long, default_value = "upsert", value_parser = ["upsert", "replace"])]
+    pub mode: String,
+    #[command(flatten)]
+    pub input: InputArgs,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Scale {
+    /// One parish-sized area (about 2,000 residents, 50 km²).
+    Parish,
+    /// Jelgavas novads-sized (about 33,000 residents).
+    Municipality,
+    /// All of Latvia (about 1.9 million residents, about 1M demand points).
+    Latvia,
+    /// The embedded dataset's simulated layers, from geodata/jelgava/areas.geojson and sites.geojson.
+    Jelgava,
+}
+
+#[derive(Debug, Args)]
+pub struct SynthArgs {
+    /// How much to make.
+    #[arg(long, value_enum, default_value = "parish")]
+    pub scale: Scale,
+    /// Random seed: the same seed gives byte-identical files.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Folder to write into (created if missing).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Folder with areas.geojson and sites.geojson (for --scale jelgava).
+    #[arg(long, default_value = "geodata/jelgava")]
+    pub geodata: PathBuf,
+    /// Also write demand as GeoJSON (demand.geojson), e.g. for benchmarks against GDAL.
+    #[arg(long)]
+    pub geojson: bool,
+    /// The as_of date written on every feature.
+    #[arg(long, default_value = "2026-11-25")]
+    pub as_of: String,
+}
+
+/// Parse arguments; on error print clap's message and return exit status 64
+/// (0 for --help and --version).
+pub fn parse() -> Result<Cli, ExitCode> {
+    Cli::try_parse().map_err(|e| {
+        let _ = e.print();
+        match e.kind() {
+            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                ExitCode::SUCCESS
+            }
+            _ => ExitCode::from(64),
+        }
+    })
+}

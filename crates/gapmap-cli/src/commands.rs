@@ -1,0 +1,487 @@
+//! The commands behind the CLI: thin wrappers over gapmap-core and gapmap-server.
+
+use crate::cli::{
+    Cli, Command, FormatArg, InputArgs, LayerArg, Scale, ServeArgs, SourceArg, SynthArgs,
+};
+use crate::dataset;
+use gapmap_core::geometry::SanityBox;
+use gapmap_core::ingest::problem::Severity;
+use gapmap_core::ingest::run::{Outcome, check_files, ingest_files};
+use gapmap_core::ingest::{
+    DefaultProvenance, Format, IngestError, Input, Mode, Options, detect_format,
+};
+use gapmap_core::model::{Layer, Source};
+use gapmap_core::store::gpkg::GpkgStore;
+use gapmap_core::synth;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    Other(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => 64,
+            CliError::Invalid(_) => 2,
+            CliError::Other(_) => 1,
+        }
+    }
+}
+
+impl From<IngestError> for CliError {
+    fn from(e: IngestError) -> Self {
+        match e {
+            IngestError::Usage(m) => CliError::Usage(m),
+            other => CliError::Other(other.to_string()),
+        }
+    }
+}
+
+fn other(e: impl std::fmt::Display) -> CliError {
+    CliError::Other(e.to_string())
+}
+
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "info,gapmap::access=warn",
+        1 => "info",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command {
+        Command::Serve(a) => serve(a),
+        Command::Check(a) => check(a),
+        Command::Ingest(a) => {
+            let mode: Mode = a.mode.parse().map_err(CliError::Usage)?;
+            ingest(&a.store, a.input, mode)
+        }
+        Command::Synth(a) => synth_cmd(a),
+    }
+}
+
+fn layer_of(l: LayerArg) -> Layer {
+    match l {
+        LayerArg::Sites => Layer::Sites,
+        LayerArg::Areas => Layer::Areas,
+        LayerArg::Coverage => Layer::Coverage,
+        LayerArg::Demand => Layer::Demand,
+        LayerArg::PriorityZones => Layer::PriorityZones,
+        LayerArg::Plan => Layer::Plan,
+    }
+}
+
+fn format_of(f: FormatArg) -> Format {
+    match f {
+        FormatArg::Geojson => Format::GeoJson,
+        FormatArg::Csv => Format::Csv,
+        FormatArg::Gpkg => Format::Gpkg,
+        FormatArg::Shp => Format::Shp,
+        FormatArg::VzdAddress => Format::VzdAddress,
+        FormatArg::CsbGrid => Format::CsbGrid,
+        FormatArg::Plan => Format::PlanJson,
+    }
+}
+
+fn options(a: &InputArgs) -> Result<(Options, Vec<Input>), CliError> {
+    let crs = a
+        .crs
+        .as_deref()
+        .map(gapmap_core::crs::parse_crs)
+        .transpose()
+        .map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
+    if let Some(code) = crs {
+        gapmap_core::crs::Transformer::new(code, gapmap_core::crs::WGS84)
+            .map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
+    }
+    let as_of = a
+        .as_of
+        .as_deref()
+        .map(|s| {
+            chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map_err(|_| CliError::Usage(format!("--as-of: `{s}` is not a date YYYY-MM-DD")))
+        })
+        .transpose()?;
+    let sanity = match a.sanity_box.as_deref() {
+        None => SanityBox::BALTIC,
+        Some("world") => SanityBox::WORLD,
+        Some(s) => {
+            SanityBox::parse(s).map_err(|e| CliError::Usage(format!("--sanity-box: {e}")))?
+        }
+    };
+    let source = a.source.map(|s| match s {
+        SourceArg::Official => Source::Official,
+        SourceArg::Approximate => Source::Approximate,
+        SourceArg::Simulated => Source::Simulated,
+    });
+    let opts = Options {
+        layer: a.layer.map(layer_of),
+        format: a.format.map(format_of),
+        crs,
+        provenance: DefaultProvenance {
+            source,
+            source_ref: a.source_ref.clone(),
+            as_of,
+        },
+        repair: a.repair,
+        sanity,
+        progress: None,
+    };
+    let mut inputs = Vec::new();
+    for f in &a.files {
+        if !f.is_file() {
+            return Err(CliError::Usage(format!("{}: no such file", f.display())));
+        }
+        inputs.push(Input {
+            path: f.clone(),
+            format: detect_format(f, opts.format)?,
+        });
+    }
+    Ok((opts, inputs))
+}
+
+/// A progress display on stderr (hidden when stderr is not a terminal).
+struct Progress {
+    bar: ProgressBar,
+    counter: Arc<AtomicU64>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Progress {
+    fn start(what: &str) -> Progress {
+        let bar = ProgressBar::new_spinner();
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} {pos} features ({per_sec}, {elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_message(what.to_owned());
+        let counter = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (b, c, s) = (bar.clone(), Arc::clone(&counter), Arc::clone(&stop));
+        let thread = std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                b.set_position(c.load(Ordering::Relaxed));
+                b.tick();
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
+        Progress {
+            bar,
+            counter,
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+        self.bar.finish_and_clear();
+    }
+}
+
+fn report(outcome: &Outcome, json: bool, verb: &str) -> Result<(), CliError> {
+    if json {
+        let problems: Vec<_> = outcome
+            .problems
+            .iter()
+            .map(|p| serde_json::json!({"severity": format!("{:?}", p.severity).to_lowercase(), "file": p.file, "location": p.location.to_string().trim_start_matches([':', ' ']), "field": p.field, "message": p.message, "hint": p.hint}))
+            .collect();
+        println!(
+            "{}",
+            serde_json::json!({"valid": outcome.is_valid(), "committed": outcome.committed, "files": outcome.files, "problems": problems, "errors": outcome.problems.errors()})
+        );
+    } else {
+        for p in outcome.problems.iter() {
+            eprintln!("{p}");
+        }
+        if outcome.problems.dropped() > 0 {
+            eprintln!(
+                "… and {} more problems not shown",
+                outcome.problems.dropped()
+            );
+        }
+        for f in &outcome.files {
+            let c = &f.counts;
+            if verb == "ingest" && outcome.committed {
+                eprintln!(
+                    "{}: {} features into layer {} ({} added, {} changed, {} unchanged, {} removed)",
+                    f.file, f.valid, f.layer, c.added, c.changed, c.unchanged, c.removed
+                );
+            } else {
+                eprintln!(
+                    "{}: {} of {} features valid (layer {})",
+                    f.file, f.valid, f.read, f.layer
+                );
+            }
+        }
+    }
+    let p = &outcome.problems;
+    if p.has_errors() {
+        let warn = if p.warnings() > 0 {
+            format!(", {} warnings", p.warnings())
+        } else {
+            String::new()
+        };
+        let tail = if verb == "ingest" {
+            "; nothing was written"
+        } else {
+            ""
+        };
+        return Err(CliError::Invalid(format!(
+            "{} errors{warn}{tail}",
+            p.errors()
+        )));
+    }
+    let _ = Severity::Error;
+    Ok(())
+}
+
+fn check(a: InputArgs) -> Result<(), CliError> {
+    let (mut opts, inputs) = options(&a)?;
+    let progress = Progress::start("checking");
+    opts.progress = Some(Arc::clone(&progress.counter));
+    let outcome = check_files(&inputs, &opts)?;
+    drop(progress);
+    report(&outcome, a.json, "check")
+}
+
+fn ingest(store: &Path, a: InputArgs, mode: Mode) -> Result<(), CliError> {
+    let (mut opts, inputs) = options(&a)?;
+    let mut s = GpkgStore::open(store).map_err(other)?;
+    let progress = Progress::start("ingesting");
+    opts.progress = Some(Arc::clone(&progress.counter));
+    let outcome = ingest_files(&mut s, &inputs, &opts, mode)?;
+    drop(progress);
+    report(&outcome, a.json, "ingest")
+}
+
+fn serve(a: ServeArgs) -> Result<(), CliError> {
+    let file = match &a.config {
+        Some(p) => {
+            gapmap_server::ConfigFile::load(p).map_err(|e| CliError::Usage(e.to_string()))?
+        }
+        None => gapmap_server::ConfigFile::default(),
+    };
+    let mut config = file.server;
+    if let Some(h) = a.host {
+        config.host = h;
+    }
+    if let Some(p) = a.port {
+        config.port = p;
+    }
+    if let Some(t) = a.admin_token {
+        config.admin_token = Some(t);
+    }
+    if let Some(ms) = a.reload_poll_ms {
+        config.reload_poll_ms = ms;
+    }
+    if let Some(s) = a.store {
+        config.store = Some(s);
+    }
+    let store: PathBuf = match &config.store {
+        Some(s) => {
+            if !s.exists() {
+                return Err(CliError::Usage(format!(
+                    "{}: no such store; create it with `gapmap ingest --store {} FILE…`",
+                    s.display(),
+                    s.display()
+                )));
+            }
+            s.clone()
+        }
+        None => {
+            let s = dataset::default_store();
+            if dataset::ensure_default_store(&s).map_err(other)? {
+                tracing::info!(store = %s.display(), "built the default store from the embedded Jelgavas novads dataset");
+            }
+            s
+        }
+    };
+    let system = actix_web::rt::System::new();
+    system.block_on(async move {
+        let (server, addr, _state) =
+            gapmap_server::start(config, file.thresholds, store.clone()).map_err(other)?;
+        println!("gapmap: serving {} on http://{addr}", store.display());
+        use std::io::Write as _;
+        let _ = std::io::stdout().flush();
+        server.await.map_err(other)
+    })
+}
+
+fn synth_cmd(a: SynthArgs) -> Result<(), CliError> {
+    std::fs::create_dir_all(&a.out)
+        .map_err(|e| CliError::Other(format!("{}: {e}", a.out.display())))?;
+    let mut params = synth::Params {
+        seed: a.seed,
+        as_of: a.as_of.clone(),
+        ..synth::Params::default()
+    };
+    let regions = match a.scale {
+        Scale::Jelgava => {
+            params.coverage_polygons = 160;
+            params.source_ref = "gapmap synth --scale jelgava (simulated from the parish populations in areas.geojson)".into();
+            jelgava_regions(&a.geodata)?
+        }
+        Scale::Parish => grid_regions(23.60, 56.45, 0.12, 0.07, 1, 1, 2_000),
+        Scale::Municipality => grid_regions(23.30, 56.35, 0.11, 0.07, 4, 4, 33_348),
+        Scale::Latvia => {
+            params.coverage_polygons = 20_000;
+            params.sites = 5_000;
+            params.ring_vertices = 220;
+            params.village_persons_per_point = 2.5;
+            params.homestead_persons_per_point = 1.5;
+            grid_regions(21.3, 55.8, 0.6, 0.19, 11, 11, 1_880_000)
+        }
+    };
+    let out = synth::generate(&regions, &params);
+    let write = |name: &str, text: String| -> Result<(), CliError> {
+        let p = a.out.join(name);
+        std::fs::write(&p, text).map_err(|e| CliError::Other(format!("{}: {e}", p.display())))?;
+        eprintln!("wrote {}", p.display());
+        Ok(())
+    };
+    write("demand.csv", synth::demand_csv(&out.demand, &params))?;
+    write("coverage.geojson", synth::feature_collection(&out.coverage))?;
+    if a.geojson {
+        write(
+            "demand.geojson",
+            synth::feature_collection(&synth::demand_features(&out.demand, &params)),
+        )?;
+    }
+    if !out.sites.is_empty() {
+        write("sites.geojson", synth::feature_collection(&out.sites))?;
+    }
+    if !matches!(a.scale, Scale::Jelgava) {
+        write(
+            "areas.geojson",
+            synth::feature_collection(&synth::region_features(&regions, &params)),
+        )?;
+    }
+    let residents: u64 = out.demand.iter().map(|d| u64::from(d.residents)).sum();
+    eprintln!(
+        "{} demand points, {residents} residents, {} coverage polygons, {} sites (all simulated)",
+        out.demand.len(),
+        out.coverage.len(),
+        out.sites.len()
+    );
+    Ok(())
+}
+
+/// A grid of rectangular synthetic parishes with a total population; the
+/// south-western cell is the most populous (a town).
+fn grid_regions(
+    lon0: f64,
+    lat0: f64,
+    dlon: f64,
+    dlat: f64,
+    nx: usize,
+    ny: usize,
+    total: u64,
+) -> Vec<synth::Region> {
+    let n = nx * ny;
+    let weights: Vec<f64> = (0..n)
+        .map(|i| {
+            if i == 0 {
+                6.0
+            } else {
+                1.0 + (i % 7) as f64 * 0.3
+            }
+        })
+        .collect();
+    let pops = synth::split_exact(total, &weights);
+    (0..n)
+        .map(|i| {
+            let (ix, iy) = (i % nx, i / nx);
+            let (x0, y0) = (lon0 + ix as f64 * dlon, lat0 + iy as f64 * dlat);
+            let poly = geo_types::Polygon::new(
+                geo_types::LineString::from(vec![
+                    (x0, y0),
+                    (x0 + dlon, y0),
+                    (x0 + dlon, y0 + dlat),
+                    (x0, y0 + dlat),
+                    (x0, y0),
+                ]),
+                vec![],
+            );
+            synth::Region {
+                id: Some(format!("sim-parish-{i:03}")),
+                polygon: geo_types::MultiPolygon(vec![poly]),
+                population: pops[i],
+                centres: vec![geo_types::Point::new(x0 + dlon / 2.0, y0 + dlat / 2.0)],
+            }
+        })
+        .collect()
+}
+
+/// The parishes of the embedded dataset, with their sites as settlement centres.
+fn jelgava_regions(geodata: &Path) -> Result<Vec<synth::Region>, CliError> {
+    let mut problems = gapmap_core::ingest::problem::Problems::default();
+    let opts = Options {
+        layer: Some(Layer::Areas),
+        ..Options::default()
+    };
+    let (_, areas) =
+        gapmap_core::ingest::read_to_vec(&geodata.join("areas.geojson"), &opts, &mut problems)?;
+    let opts = Options {
+        layer: Some(Layer::Sites),
+        ..Options::default()
+    };
+    let (_, sites) =
+        gapmap_core::ingest::read_to_vec(&geodata.join("sites.geojson"), &opts, &mut problems)?;
+    if problems.has_errors() {
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        return Err(CliError::Invalid(text.join("\n")));
+    }
+    let mut regions = Vec::new();
+    for a in areas.iter().filter(|a| a.str("kind") == Some("parish")) {
+        let centres = sites
+            .iter()
+            .filter(|s| s.str("parish_id") == Some(a.id.as_str()))
+            .filter_map(|s| s.point().ok())
+            .fold(Vec::<geo_types::Point<f64>>::new(), |mut acc, p| {
+                if !acc
+                    .iter()
+                    .any(|q| (q.x() - p.x()).abs() < 1e-4 && (q.y() - p.y()).abs() < 1e-4)
+                {
+                    acc.push(p);
+                }
+                acc
+            });
+        regions.push(synth::Region {
+            id: Some(a.id.clone()),
+            polygon: a.multi_polygon().map_err(CliError::Other)?,
+            population: a
+                .props
+                .get("population")
+                .and_then(serde_json::Value::as_u64)
+                .unwrap_or(0),
+            centres,
+        });
+    }
+    regions.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(regions)
+}

@@ -1,0 +1,153 @@
+//! The embedded Jelgavas novads dataset and the default store built from it.
+//!
+//! On first start (or when the embedded files change) the files are written
+//! to a temporary folder and ingested through the normal ingest path into a
+//! new GeoPackage, which then replaces the old one atomically (rename).
+
+use gapmap_core::ingest::run::ingest_files;
+use gapmap_core::ingest::{Input, Mode, Options, detect_format};
+use gapmap_core::store::gpkg::GpkgStore;
+use std::path::{Path, PathBuf};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+/// The order layers are ingested in (areas first: demand refers to parishes).
+const ORDER: &[&str] = &[
+    "areas",
+    "sites",
+    "priority_zones",
+    "coverage",
+    "demand",
+    "plan",
+];
+
+/// Where gapmap keeps its data: `$GAPMAP_DATA_DIR`, else
+/// `$XDG_DATA_HOME/gapmap`, else `~/.local/share/gapmap`.
+pub fn data_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("GAPMAP_DATA_DIR") {
+        return PathBuf::from(d);
+    }
+    if let Some(d) = std::env::var_os("XDG_DATA_HOME") {
+        return PathBuf::from(d).join("gapmap");
+    }
+    match std::env::var_os("HOME") {
+        Some(h) => PathBuf::from(h).join(".local/share/gapmap"),
+        None => PathBuf::from("gapmap-data"),
+    }
+}
+
+pub fn default_store() -> PathBuf {
+    data_dir().join("jelgava.gpkg")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DatasetError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Ingest(#[from] gapmap_core::ingest::IngestError),
+    #[error(transparent)]
+    Store(#[from] gapmap_core::store::StoreError),
+    #[error("the embedded dataset is invalid:\n{0}")]
+    Invalid(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> DatasetError + '_ {
+    move |source| DatasetError::Io {
+        path: path.to_owned(),
+        source,
+    }
+}
+
+/// Make sure the default store exists and holds the embedded dataset.
+pub fn ensure_default_store(store: &Path) -> Result<bool, DatasetError> {
+    if store.exists() {
+        let current = GpkgStore::open_read_only(store)
+            .ok()
+            .and_then(|s| s.meta("dataset_hash").ok().flatten());
+        if current.as_deref() == Some(embedded::HASH) {
+            return Ok(false);
+        }
+    }
+    let dir = store.parent().map(Path::to_path_buf).unwrap_or_default();
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    let work = dir.join(format!(".geodata-{}", std::process::id()));
+    std::fs::create_dir_all(&work).map_err(io(&work))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        store
+            .file_name()
+            .map(|n| n.to_string_lossy())
+            .unwrap_or_default(),
+        std::process::id()
+    ));
+    let result = build(&work, &tmp);
+    let _ = std::fs::remove_dir_all(&work);
+    match result {
+        Ok(()) => {
+            std::fs::rename(&tmp, store).map_err(io(store))?;
+            Ok(true)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+fn build(work: &Path, tmp: &Path) -> Result<(), DatasetError> {
+    let _ = std::fs::remove_file(tmp);
+    let mut inputs = Vec::new();
+    let mut files: Vec<&(&str, &[u8])> = embedded::FILES.iter().collect();
+    files.sort_by_key(|(name, _)| {
+        ORDER
+            .iter()
+            .position(|o| name.starts_with(o))
+            .unwrap_or(ORDER.len())
+    });
+    for (name, bytes) in files {
+        // Written under geodata/jelgava/ so the audit log names the dataset file.
+        let path = work.join("geodata/jelgava").join(name);
+        if let Some(p) = path.parent() {
+            std::fs::create_dir_all(p).map_err(io(p))?;
+        }
+        std::fs::write(&path, bytes).map_err(io(&path))?;
+        let format = detect_format(&path, None)?;
+        inputs.push(Input { path, format });
+    }
+    let mut store = GpkgStore::open(tmp)?;
+    let mut outcome = None;
+    for input in &inputs {
+        let layer = ORDER.iter().find(|o| {
+            input
+                .path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(*o))
+        });
+        let opts = Options {
+            layer: layer.and_then(|l| l.parse().ok()),
+            ..Options::default()
+        };
+        let o = ingest_files(
+            &mut store,
+            std::slice::from_ref(input),
+            &opts,
+            Mode::Replace,
+        )?;
+        if !o.is_valid() {
+            let text: Vec<String> = o.problems.iter().map(ToString::to_string).collect();
+            return Err(DatasetError::Invalid(text.join("\n")));
+        }
+        outcome = Some(o);
+    }
+    let _ = outcome;
+    let mut w = store.writer()?;
+    w.set_meta("dataset_hash", embedded::HASH)?;
+    w.commit(false)?;
+    Ok(())
+}
