@@ -566,6 +566,18 @@ OFFICES = [
 ]
 
 
+# Every municipal public library in Latvia (874, branches included) got free
+# public Wi-Fi usable inside and near the building, free internet and public
+# computers in the national "Trešais tēva dēls" programme (KIS, 2008-2012).
+# That is a national fact, not a per-library inventory: the note says so.
+LIBRARY_WIFI_REF = "http://www.kis.gov.lv/projekti/bibliotekam/publisko-biblioteku-attistibas-projekts/"
+LIBRARY_SERVICES = ["free_wifi", "public_computers", "eservice_help"]
+LIBRARY_CONNECT = ("Bezmaksas Wi-Fi bibliotēkā un ēkas tuvumā; datori ar internetu - "
+                   "pajautājiet bibliotekāram / Free Wi-Fi in and near the library; ask the librarian")
+LIBRARY_WIFI_NOTE = ("; free Wi-Fi and public computers from the national public-library programme "
+                     "'Tresais teva dels' (all 874 public libraries, see free_wifi_ref), not verified per library")
+
+
 def site_specs():
     s = []
     for pid, pname, village, place in OFFICES:
@@ -800,20 +812,24 @@ def build_sites():
         props = {
             "id": x["id"], "kind": x["kind"], "name": x["name"], "address": x["address"],
             "parish_id": x["parish_id"],
-            "free_wifi": None, "access_points": None, "router_year": None,
+            "free_wifi": True if x["kind"] == "library" else None, "access_points": None, "router_year": None,
             "backhaul_down_mbps": None, "backhaul_up_mbps": None, "public_computers": None,
             "opening_hours": None, "phone": x.get("phone"),
             "wheelchair": x.get("wheelchair", "unknown"),
-            "services": x.get("services", []),
-            "how_to_connect": None, "status": "active", "planned_year": None,
+            "services": x.get("services", []) + (LIBRARY_SERVICES if x["kind"] == "library" else []),
+            "how_to_connect": LIBRARY_CONNECT if x["kind"] == "library" else None,
+            "status": "active", "planned_year": None,
             "candidate": bool(x.get("candidate", False)),
             "source": "approximate", "source_ref": url, "as_of": date, "licence": LIC_SITE,
             "coordinate_ref": SRC[PLACES[x["place"]][2]][0],
             "coordinate_quality": "estimated" if estimated else "settlement",
             "source_note": ("name/facts from the cited page; " + x["note"]
+                            + (LIBRARY_WIFI_NOTE if x["kind"] == "library" else "")
                             + ("" if k == 0 else f"; offset {60 * (1 + (k - 1) // 8)} m from that point "
                                "because several buildings share it")),
         }
+        if x["kind"] == "library":
+            props["free_wifi_ref"] = LIBRARY_WIFI_REF
         if x.get("outside"):
             props["outside_municipality"] = True
         feats.append(feature(props, {"type": "Point", "coordinates": [r6(lon), r6(lat)]}))
@@ -830,6 +846,7 @@ def build_plan():
             "name": "Jelgavas novada pašvaldības Digitālās iekļaušanas integrētais rīcības plāns 2026–2029",
             "name_en": "Jelgavas novads Digital Inclusion Integrated Action Plan 2026-2029",
             "project": "URBACT IV No. 20303 DIGI-INCLUSION",
+            "source": "official", "licence": "facts from the municipal action plan (public information)",
             "source_ref": SRC["plan"][0], "as_of": SRC["plan"][1],
             "note": ("Targets transcribed from the plan as summarised in the project's design notes; "
                      "the plan document itself was not found online. source_ref is the municipality's "

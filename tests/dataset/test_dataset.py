@@ -16,6 +16,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import realdata
 from pyproj import Transformer
 from shapely.geometry import shape
 import numpy as np
@@ -52,16 +54,6 @@ def lks(geom):
         x, y = _TO_LKS.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([x, y])
     return shapely.transform(geom, f)
-
-
-def shared_dir() -> Path | None:
-    """The `shared` folder beside the repository root; fail in CI if missing."""
-    for cand in (REPO.parent / "shared", REPO / ".." / "shared"):
-        if cand.is_dir():
-            return cand.resolve()
-    if os.environ.get("CI") == "true":
-        pytest.fail("../shared is missing (required when CI=true)")
-    return None
 
 
 def load(name):
@@ -165,10 +157,7 @@ def test_parish_contains_its_seed(parishes):
 
 
 def test_outline_close_to_shared_reference(outline):
-    shared = shared_dir()
-    if shared is None:
-        pytest.skip("../shared not found")
-    ref_path = shared / "realdata" / "boundaries" / "jelgavas_novads_2021_approx_ne10m.geojson"
+    ref_path = realdata("boundaries/jelgavas_novads_2021_approx_ne10m.geojson")
     ref = json.loads(ref_path.read_text(encoding="utf-8"))
     feats = ref["features"] if ref.get("type") == "FeatureCollection" else [ref]
     ref_geom = unary_union([shape(f["geometry"]) for f in feats])

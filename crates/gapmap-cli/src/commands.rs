@@ -5,7 +5,7 @@ use crate::cli::{
 };
 use crate::dataset;
 use gapmap_core::geometry::SanityBox;
-use gapmap_core::ingest::problem::Severity;
+use gapmap_core::ingest::problem::{Location, Severity};
 use gapmap_core::ingest::run::{Outcome, check_files, ingest_files};
 use gapmap_core::ingest::{
     DefaultProvenance, Format, IngestError, Input, Mode, Options, detect_format,
@@ -208,7 +208,11 @@ fn report(outcome: &Outcome, json: bool, verb: &str) -> Result<(), CliError> {
         let problems: Vec<_> = outcome
             .problems
             .iter()
-            .map(|p| serde_json::json!({"severity": format!("{:?}", p.severity).to_lowercase(), "file": p.file, "location": p.location.to_string().trim_start_matches([':', ' ']), "field": p.field, "message": p.message, "hint": p.hint}))
+            .map(|p| {
+                let mut v = serde_json::json!({"severity": format!("{:?}", p.severity).to_lowercase(), "file": p.file, "field": p.field, "message": p.message, "hint": p.hint, "text": p.to_string()});
+                location_json(&p.location, &mut v);
+                v
+            })
             .collect();
         println!(
             "{}",
@@ -258,6 +262,20 @@ fn report(outcome: &Outcome, json: bool, verb: &str) -> Result<(), CliError> {
     }
     let _ = Severity::Error;
     Ok(())
+}
+
+/// Structured location members: `line`, `column`, `feature`, `pointer`, `table`, `row`.
+fn location_json(l: &Location, v: &mut serde_json::Value) {
+    let extra = match l {
+        Location::File => serde_json::json!({}),
+        Location::Line(n) => serde_json::json!({"line": n}),
+        Location::LineColumn(n, c) => serde_json::json!({"line": n, "column": c}),
+        Location::Feature { index, pointer } => serde_json::json!({"feature": index, "pointer": pointer}),
+        Location::Row { table, row } => serde_json::json!({"table": table, "row": row}),
+    };
+    if let (Some(obj), serde_json::Value::Object(e)) = (v.as_object_mut(), extra) {
+        obj.extend(e);
+    }
 }
 
 fn check(a: InputArgs) -> Result<(), CliError> {
