@@ -9,6 +9,7 @@
 //!    working-CRS geometry and R-trees, which every read is served from;
 //! 4. [`synth`] generates deterministic synthetic data for tests and benchmarks.
 
+pub mod analysis;
 pub mod config;
 pub mod crs;
 pub mod geometry;

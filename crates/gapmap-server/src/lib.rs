@@ -28,6 +28,7 @@ pub use config::{ConfigFile, ServerConfig};
 pub struct Reloader {
     store: PathBuf,
     working_crs: u16,
+    thresholds: Thresholds,
     live: Arc<Live>,
     lock: Mutex<()>,
 }
@@ -41,10 +42,11 @@ pub enum ReloadError {
 }
 
 impl Reloader {
-    pub fn new(store: PathBuf, working_crs: u16, live: Arc<Live>) -> Reloader {
+    pub fn new(store: PathBuf, working_crs: u16, thresholds: Thresholds, live: Arc<Live>) -> Reloader {
         Reloader {
             store,
             working_crs,
+            thresholds,
             live,
             lock: Mutex::new(()),
         }
@@ -60,8 +62,10 @@ impl Reloader {
             return Ok(version);
         }
         let started = Instant::now();
-        let snapshot = Snapshot::build(&store, self.working_crs)?;
-        tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, demand = snapshot.demand.len(), "new snapshot serving");
+        let prev = self.live.get();
+        let snapshot = Snapshot::build_from(&store, self.working_crs, &self.thresholds, Some(&prev))?;
+        drop(prev);
+        tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, demand = snapshot.demand.len(), facts = snapshot.facts_mode, "new snapshot serving");
         self.live.swap(snapshot);
         Ok(version)
     }
@@ -110,6 +114,8 @@ pub struct AppState {
     pub config: ServerConfig,
     pub thresholds: Thresholds,
     pub reloader: Arc<Reloader>,
+    /// Analyses for non-default thresholds, per snapshot version.
+    pub analysis_cache: Mutex<Vec<(String, Thresholds, Arc<gapmap_core::analysis::Analysis>)>>,
 }
 
 async fn not_found() -> Result<HttpResponse, Problem> {
@@ -156,6 +162,12 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(get("/healthz", routes::health::healthz))
         .service(get("/api/v1/layers", routes::layers::layers))
         .service(get("/api/v1/sites", routes::sites::sites))
+        .service(get("/api/v1/gaps/summary", routes::gaps::summary))
+        .service(get("/api/v1/gaps/parishes", routes::gaps::parishes))
+        .service(get("/api/v1/gaps/grid", routes::gaps::grid))
+        .service(get("/api/v1/gaps/clusters", routes::gaps::clusters))
+        .service(get("/api/v1/nearest", routes::nearest::nearest))
+        .service(get("/api/v1/coverage", routes::nearest::coverage))
         .service(get("/problems/{slug}", routes::problems::problem_type))
         .service(
             web::resource("/admin/reload")
@@ -212,11 +224,11 @@ pub fn start(
     let started = Instant::now();
     let snapshot = {
         let s = GpkgStore::open_read_only(&store).map_err(ReloadError::from)?;
-        Snapshot::build(&s, config.working_crs).map_err(ReloadError::from)?
+        Snapshot::build(&s, config.working_crs, &thresholds).map_err(ReloadError::from)?
     };
     tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, sites = snapshot.sites.len(), demand = snapshot.demand.len(), "snapshot built");
     let live = Arc::new(Live::new(snapshot));
-    let reloader = Arc::new(Reloader::new(store, config.working_crs, Arc::clone(&live)));
+    let reloader = Arc::new(Reloader::new(store, config.working_crs, thresholds.clone(), Arc::clone(&live)));
     if config.reload_poll_ms > 0 {
         reloader.spawn_watcher(Duration::from_millis(config.reload_poll_ms));
     }
@@ -225,6 +237,7 @@ pub fn start(
         config: config.clone(),
         thresholds,
         reloader,
+        analysis_cache: Mutex::new(Vec::new()),
     });
     let data = web::Data::from(Arc::clone(&state));
     let server = HttpServer::new(move || {

@@ -31,7 +31,7 @@ pub fn read(path: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), I
     let mut reader = BufReader::with_capacity(1 << 20, file);
     super::geojson::skip_bom(&mut reader).map_err(|e| ctx.io_error(e))?;
     let delimiter = sniff_delimiter(reader.fill_buf().map_err(|e| ctx.io_error(e))?);
-    read_records(reader, delimiter, ctx, emit)
+    read_records(super::text::CrlfToLf::new(reader), delimiter, ctx, emit)
 }
 
 fn sniff_delimiter(head: &[u8]) -> u8 {

@@ -18,6 +18,7 @@ pub mod problem;
 pub mod registers;
 pub mod run;
 pub mod shp;
+pub mod text;
 pub mod validate;
 
 use crate::geometry::SanityBox;

@@ -25,7 +25,7 @@ use crate::crs::{LAEA, LKS92, Transformer, WGS84};
 use crate::grid;
 use geo_types::{Coord, Geometry, Point};
 use serde_json::{Map, Value};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 /// How far (metres) the `DD_N`/`DD_E` columns may lie from the point given by
@@ -35,58 +35,7 @@ pub const DD_TOLERANCE_M: f64 = 50.0;
 /// Mean Earth radius (metres) for the `DD_*` distance check.
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
-/// Turns CRLF line ends into LF while streaming. The csv crate numbers the
-/// records of a CRLF file one line too low; with LF its line numbers are
-/// right, and problems name the line an editor shows.
-#[derive(Debug)]
-struct CrlfToLf<R> {
-    inner: R,
-    pending_cr: bool,
-}
-
-impl<R: BufRead> Read for CrlfToLf<R> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        if out.is_empty() {
-            return Ok(0);
-        }
-        loop {
-            let buf = self.inner.fill_buf()?;
-            if buf.is_empty() {
-                if self.pending_cr {
-                    self.pending_cr = false;
-                    out[0] = b'\r';
-                    return Ok(1);
-                }
-                return Ok(0);
-            }
-            let (mut i, mut n) = (0, 0);
-            while i < buf.len() && n < out.len() {
-                let b = buf[i];
-                if self.pending_cr {
-                    self.pending_cr = false;
-                    // A lone CR is kept; the byte after it is looked at again.
-                    out[n] = if b == b'\n' { b'\n' } else { b'\r' };
-                    n += 1;
-                    if b == b'\n' {
-                        i += 1;
-                    }
-                    continue;
-                }
-                i += 1;
-                if b == b'\r' {
-                    self.pending_cr = true;
-                } else {
-                    out[n] = b;
-                    n += 1;
-                }
-            }
-            self.inner.consume(i);
-            if n > 0 {
-                return Ok(n);
-            }
-        }
-    }
-}
+use super::text::CrlfToLf;
 
 type TextReader = CrlfToLf<BufReader<std::fs::File>>;
 
@@ -108,10 +57,7 @@ fn open_text(path: &Path, ctx: &ReadContext) -> Result<(TextReader, u8, u8), Ing
         _ => b'"',
     };
     Ok((
-        CrlfToLf {
-            inner: reader,
-            pending_cr: false,
-        },
+        CrlfToLf::new(reader),
         delimiter,
         quote,
     ))
@@ -912,6 +858,7 @@ mod tests {
 
     #[test]
     fn crlf_to_lf_streams() -> std::io::Result<()> {
+        use std::io::Read;
         for (input, want) in [
             ("a\r\nb\r\n", "a\nb\n"),
             ("a\rb\r", "a\rb\r"),
@@ -919,10 +866,7 @@ mod tests {
             ("", ""),
         ] {
             // A one-byte buffer and a one-byte output exercise every boundary.
-            let mut r = CrlfToLf {
-                inner: BufReader::with_capacity(1, input.as_bytes()),
-                pending_cr: false,
-            };
+            let mut r = CrlfToLf::new(BufReader::with_capacity(1, input.as_bytes()));
             let mut got = Vec::new();
             let mut b = [0u8; 1];
             loop {

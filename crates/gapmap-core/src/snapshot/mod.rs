@@ -13,6 +13,9 @@
 
 pub mod demand;
 
+use crate::analysis::facts::{self, PreparedCoverage};
+use crate::analysis::{Analysis, Facts, SiteSets, aggregate};
+use crate::config::Thresholds;
 use crate::crs::{LKS92, Transformer};
 use crate::model::schema::SITE_KINDS;
 use crate::model::{
@@ -77,6 +80,20 @@ pub struct Snapshot {
     pub zones_xy: Vec<MultiPolygon<f64>>,
     pub plan: Vec<Record>,
     pub stats: BTreeMap<Layer, LayerStats>,
+    /// Per-layer store revisions this snapshot was built from.
+    pub layer_revisions: BTreeMap<Layer, u64>,
+    /// (id, name) of every parish, in id order.
+    pub parishes: Vec<(String, String)>,
+    /// Coverage prepared for point-in-polygon tests (shared between
+    /// snapshots while the coverage layer is unchanged).
+    pub prepared: Arc<PreparedCoverage>,
+    pub site_sets: SiteSets,
+    /// Threshold-independent facts per demand point.
+    pub facts: Vec<Facts>,
+    /// Classes and aggregates under the configured thresholds.
+    pub analysis: Analysis,
+    /// How the facts were computed: "full" or "incremental".
+    pub facts_mode: &'static str,
 }
 
 fn typed<T>(
@@ -166,8 +183,15 @@ fn stats_of<'a>(sources: impl Iterator<Item = Source> + 'a) -> LayerStats {
 
 impl Snapshot {
     /// Build a snapshot from a store, with geometry projected to `working_crs`.
-    pub fn build(store: &dyn FeatureStore, working_crs: u16) -> Result<Snapshot, SnapshotError> {
+    pub fn build(store: &dyn FeatureStore, working_crs: u16, thresholds: &Thresholds) -> Result<Snapshot, SnapshotError> {
+        Snapshot::build_from(store, working_crs, thresholds, None)
+    }
+
+    /// Build a snapshot, reusing `prev`'s coverage work when only sites (or
+    /// layers the analysis does not read) changed: the incremental path.
+    pub fn build_from(store: &dyn FeatureStore, working_crs: u16, thresholds: &Thresholds, prev: Option<&Snapshot>) -> Result<Snapshot, SnapshotError> {
         let version = store.version()?;
+        let layer_revisions = store.layer_revisions()?;
         let sites = typed(&store.read_layer(Layer::Sites)?, Site::from_record)?;
         let areas = typed(&store.read_layer(Layer::Areas)?, Area::from_record)?;
         let coverage = typed(
@@ -224,7 +248,37 @@ impl Snapshot {
         );
         stats.insert(Layer::Plan, plan_stats);
 
+        let parish_list: Vec<(String, String)> =
+            areas.iter().filter(|a| a.kind == AreaKind::Parish).map(|a| (a.id.clone(), a.name.clone())).collect();
+        let site_sets = SiteSets::new(&sites, &sites_xy);
+        let coverage_index = box_index(&coverage_xy);
+        let same = |l: Layer, p: &Snapshot| p.layer_revisions.get(&l) == layer_revisions.get(&l) && p.working_crs == working_crs;
+        let reusable = prev.filter(|p| same(Layer::Coverage, p) && same(Layer::Demand, p) && same(Layer::Areas, p));
+        let (prepared, facts, facts_mode) = match reusable {
+            Some(p) => {
+                let facts = crate::analysis::incremental::update_nearest(&p.facts, &demand_xy, (&p.sites, &p.sites_xy), (&sites, &sites_xy), &site_sets);
+                (Arc::clone(&p.prepared), facts, "incremental")
+            }
+            None => {
+                let prepared = Arc::new(PreparedCoverage::new(&coverage, &coverage_xy));
+                let ll: Vec<Point<f64>> = demand.iter().map(|d| d.location).collect();
+                let facts = facts::compute(&ll, &demand_xy, &coverage, &prepared, &coverage_index, &site_sets);
+                (prepared, facts, "full")
+            }
+        };
+        let analysis = aggregate::analyse(
+            aggregate::Inputs { demand: &demand, facts: &facts, coverage: &coverage, parishes: &parish_list, zones: &zones },
+            thresholds,
+        );
+
         Ok(Snapshot {
+            layer_revisions,
+            parishes: parish_list,
+            prepared,
+            site_sets,
+            facts,
+            analysis,
+            facts_mode,
             version,
             built_at: chrono::Utc::now(),
             working_crs,
@@ -233,7 +287,7 @@ impl Snapshot {
             sites_xy,
             areas,
             areas_xy,
-            coverage_index: box_index(&coverage_xy),
+            coverage_index,
             coverage,
             coverage_xy,
             demand_index: point_index(&demand_xy),
@@ -249,6 +303,14 @@ impl Snapshot {
     /// Total residents over all demand points.
     pub fn residents(&self) -> u64 {
         self.demand.iter().map(|d| u64::from(d.residents)).sum()
+    }
+
+    /// Classes and aggregates under other thresholds (one pass over the facts).
+    pub fn analyse_with(&self, thresholds: &Thresholds) -> Analysis {
+        aggregate::analyse(
+            aggregate::Inputs { demand: &self.demand, facts: &self.facts, coverage: &self.coverage, parishes: &self.parishes, zones: &self.zones },
+            thresholds,
+        )
     }
 
     /// Whether a site kind name is known.

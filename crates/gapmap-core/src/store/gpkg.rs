@@ -515,6 +515,13 @@ impl Writer<'_> {
             .map_err(|e| self.err(e))?;
         if c.added + c.changed + c.removed > 0 {
             self.refresh_extent(lw.layer)?;
+            // Per-layer revisions let the snapshot recompute incrementally.
+            self.tx
+                .execute(
+                    "INSERT INTO gapmap_meta (key, value) VALUES (?1, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+                    [format!("layer_rev:{t}")],
+                )
+                .map_err(|e| self.err(e))?;
         }
         Ok(c)
     }
@@ -679,6 +686,15 @@ impl FeatureStore for GpkgStore {
                 props,
                 extra,
             });
+        }
+        Ok(out)
+    }
+
+    fn layer_revisions(&self) -> Result<std::collections::BTreeMap<Layer, u64>, StoreError> {
+        let mut out = std::collections::BTreeMap::new();
+        for layer in Layer::ALL {
+            let v = self.meta(&format!("layer_rev:{}", layer.name()))?;
+            out.insert(layer, v.and_then(|v| v.parse().ok()).unwrap_or(0));
         }
         Ok(out)
     }

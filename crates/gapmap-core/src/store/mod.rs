@@ -39,4 +39,6 @@ pub trait FeatureStore {
     fn read_layer(&self, layer: Layer) -> Result<Vec<Record>, StoreError>;
     /// A string that changes whenever the stored data changes; caches key on it.
     fn version(&self) -> Result<String, StoreError>;
+    /// A counter per layer that changes whenever that layer changes.
+    fn layer_revisions(&self) -> Result<std::collections::BTreeMap<Layer, u64>, StoreError>;
 }

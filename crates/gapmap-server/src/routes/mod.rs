@@ -1,8 +1,10 @@
 //! Route handlers: each parses its query and delegates to the snapshot.
 
 pub mod admin;
+pub mod gaps;
 pub mod health;
 pub mod layers;
+pub mod nearest;
 pub mod problems;
 pub mod sites;
 

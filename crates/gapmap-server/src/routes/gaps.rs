@@ -1,0 +1,178 @@
+//! The gap API: `/api/v1/gaps/{summary,parishes,grid,clusters}`. Every
+//! threshold can be overridden in the query string; the default thresholds'
+//! results are precomputed in the snapshot, others are computed from the
+//! snapshot's per-point facts (one pass) and cached per snapshot version.
+
+use super::feature;
+use crate::AppState;
+use crate::problem::Problem;
+use crate::query::Query;
+use actix_web::{HttpRequest, HttpResponse, web};
+use gapmap_core::analysis::{Analysis, check_thresholds};
+use gapmap_core::config::Thresholds;
+use gapmap_core::crs::{LAEA, Transformer, WGS84};
+use gapmap_core::snapshot::Snapshot;
+use geo_types::Geometry;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// The threshold parameters every gap endpoint accepts.
+pub const THRESHOLD_PARAMS: &[&str] = &[
+    "gigabit_down_mbps",
+    "gigabit_up_mbps",
+    "served_down_mbps",
+    "underserved_down_mbps",
+    "mobile_low_mbps",
+    "mobile_high_mbps",
+    "near_m",
+];
+
+pub const STRAIGHT_LINE: &str = "distances are straight-line (planar EPSG:3059 metres), not travel distances";
+
+fn allowed(extra: &[&'static str]) -> Vec<&'static str> {
+    THRESHOLD_PARAMS.iter().chain(extra).copied().collect()
+}
+
+/// Thresholds from the query string over the configured ones.
+pub fn thresholds(q: &Query, base: &Thresholds) -> Result<Thresholds, Problem> {
+    let mut t = base.clone();
+    for (name, slot) in [
+        ("gigabit_down_mbps", &mut t.gigabit_down_mbps),
+        ("gigabit_up_mbps", &mut t.gigabit_up_mbps),
+        ("served_down_mbps", &mut t.served_down_mbps),
+        ("underserved_down_mbps", &mut t.underserved_down_mbps),
+        ("mobile_low_mbps", &mut t.mobile_low_mbps),
+        ("mobile_high_mbps", &mut t.mobile_high_mbps),
+        ("near_m", &mut t.near_m),
+    ] {
+        if let Some(v) = q.f64(name)? {
+            if v < 0.0 {
+                return Err(Problem::invalid(name, format!("`{name}` must be ≥ 0")));
+            }
+            *slot = v;
+        }
+    }
+    check_thresholds(&t).map_err(|m| Problem::invalid("thresholds", m))?;
+    Ok(t)
+}
+
+/// The analysis for these thresholds: the snapshot's own, or a cached one.
+pub fn analysis_for(state: &AppState, snap: &Arc<Snapshot>, t: &Thresholds) -> Arc<Analysis> {
+    if *t == snap.analysis.thresholds {
+        return Arc::new(snap.analysis.clone());
+    }
+    let mut cache = state.analysis_cache.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some((_, _, a)) = cache.iter().find(|(v, th, _)| *v == snap.version && th == t) {
+        return Arc::clone(a);
+    }
+    let a = Arc::new(snap.analyse_with(t));
+    cache.retain(|(v, _, _)| *v == snap.version);
+    if cache.len() >= 16 {
+        cache.remove(0);
+    }
+    cache.push((snap.version.clone(), t.clone(), Arc::clone(&a)));
+    a
+}
+
+fn prepare(req: &HttpRequest, state: &AppState, extra: &[&'static str]) -> Result<(Arc<Snapshot>, Arc<Analysis>, Query), Problem> {
+    let q = Query::parse(req, &allowed(extra))?;
+    let t = thresholds(&q, &state.thresholds)?;
+    let snap = state.live.get();
+    let a = if t == snap.analysis.thresholds { Arc::new(snap.analysis.clone()) } else { analysis_for(state, &snap, &t) };
+    Ok((snap, a, q))
+}
+
+/// `GET /api/v1/gaps/summary`: municipality totals by class.
+pub async fn summary(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let (snap, a, _) = prepare(&req, &state, &[])?;
+    let mut body = a.total.to_json(a.thresholds.disclosure_min_residents);
+    body.insert("thresholds".into(), json!(a.thresholds));
+    body.insert("parishes".into(), json!(a.parishes.len()));
+    body.insert("grid_cells".into(), json!(a.grid.len()));
+    body.insert("underserved_cells".into(), json!(a.grid.iter().filter(|c| c.underserved()).count()));
+    body.insert("clusters".into(), json!(a.clusters.len()));
+    body.insert("snapshot_version".into(), json!(snap.version));
+    body.insert("note".into(), json!(STRAIGHT_LINE));
+    Ok(HttpResponse::Ok().json(Value::Object(body)))
+}
+
+/// `GET /api/v1/gaps/parishes`: the same per parish.
+pub async fn parishes(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let (snap, a, _) = prepare(&req, &state, &[])?;
+    let min = a.thresholds.disclosure_min_residents;
+    let items: Vec<Value> = a
+        .parishes
+        .iter()
+        .map(|p| {
+            let mut m = p.aggregate.to_json(min);
+            m.insert("id".into(), json!(p.id));
+            m.insert("name".into(), json!(p.name));
+            Value::Object(m)
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"snapshot_version": snap.version, "thresholds": a.thresholds, "parishes": items})))
+}
+
+/// `GET /api/v1/gaps/grid`: EU 1 km cells with residents, as GeoJSON.
+pub async fn grid(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let (snap, a, q) = prepare(&req, &state, &["underserved"])?;
+    let only = match q.str("underserved") {
+        None => false,
+        Some("true") => true,
+        Some("false") => false,
+        Some(other) => return Err(Problem::invalid("underserved", format!("`underserved` must be true or false, not `{other}`"))),
+    };
+    let t = Transformer::new(LAEA, WGS84).map_err(Problem::internal)?;
+    let min = a.thresholds.disclosure_min_residents;
+    let features: Vec<Value> = a
+        .grid
+        .iter()
+        .filter(|c| !only || c.underserved())
+        .map(|c| {
+            let mut g = Geometry::Polygon(gapmap_core::grid::cell_polygon_3035(c.cell.0, c.cell.1));
+            let _ = t.transform_geometry(&mut g);
+            let mut props = c.aggregate.to_json(min);
+            props.insert("cell_id".into(), json!(c.id()));
+            props.insert("underserved".into(), json!(c.underserved()));
+            feature(&c.id(), props, &g)
+        })
+        .collect();
+    Ok(geojson_response(&snap, features))
+}
+
+/// `GET /api/v1/gaps/clusters`: connected under-served cells, ranked.
+pub async fn clusters(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let (snap, a, _) = prepare(&req, &state, &[])?;
+    let min = a.thresholds.disclosure_min_residents;
+    let features: Vec<Value> = a
+        .clusters
+        .iter()
+        .map(|c| {
+            let mut props = c.aggregate.to_json(min);
+            let id = format!("cluster-{}", c.rank);
+            props.insert("rank".into(), json!(c.rank));
+            props.insert("cells".into(), json!(c.cells.len()));
+            props.insert("cell_ids".into(), json!(c.cells.iter().map(|&(n, e)| gapmap_core::grid::cell_id(n, e)).collect::<Vec<_>>()));
+            let kinds: Vec<&str> = c
+                .zones
+                .iter()
+                .filter_map(|z| snap.zones.iter().find(|x| &x.id == z).map(|x| x.zone_kind.as_str()))
+                .collect();
+            props.insert("priority_zones".into(), json!(c.zones));
+            props.insert("in_border_zone".into(), json!(kinds.contains(&"border")));
+            props.insert("in_priority_parish".into(), json!(kinds.contains(&"parish")));
+            props.insert("in_priority_area".into(), json!(kinds.contains(&"area")));
+            feature(&id, props, &Geometry::MultiPolygon(c.geometry.clone()))
+        })
+        .collect();
+    Ok(geojson_response(&snap, features))
+}
+
+fn geojson_response(snap: &Snapshot, features: Vec<Value>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/geo+json").json(json!({
+        "type": "FeatureCollection",
+        "snapshot_version": snap.version,
+        "numberReturned": features.len(),
+        "features": features,
+    }))
+}
