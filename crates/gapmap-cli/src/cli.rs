@@ -27,8 +27,60 @@ pub enum Command {
     Check(InputArgs),
     /// Validate files and write them into a store, in one transaction.
     Ingest(IngestArgs),
+    /// Compute coverage gaps and write per-point results and aggregates.
+    Gaps(GapsArgs),
     /// Write deterministic synthetic data (labelled simulated).
     Synth(SynthArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum GapsFormat {
+    Csv,
+    Geojson,
+}
+
+/// Gap analysis thresholds (defaults from ARCHITECTURE.md, "Gaps").
+#[derive(Debug, Args)]
+pub struct ThresholdArgs {
+    /// Gigabit class: at least this down speed (Mbit/s) [default: 1000].
+    #[arg(long)]
+    pub gigabit_down_mbps: Option<f64>,
+    /// Gigabit class: and at least this up speed (Mbit/s) [default: 150].
+    #[arg(long)]
+    pub gigabit_up_mbps: Option<f64>,
+    /// Served class: at least this down speed (Mbit/s) [default: 100].
+    #[arg(long)]
+    pub served_down_mbps: Option<f64>,
+    /// Underserved class: at least this down speed (Mbit/s); below it is unserved [default: 30].
+    #[arg(long)]
+    pub underserved_down_mbps: Option<f64>,
+    /// Mobile classes: below this is `lt2` [default: 2].
+    #[arg(long)]
+    pub mobile_low_mbps: Option<f64>,
+    /// Mobile classes: at least this is `ge30` [default: 30].
+    #[arg(long)]
+    pub mobile_high_mbps: Option<f64>,
+    /// Free Wi-Fi within this straight-line distance (metres) is `near` [default: 1500].
+    #[arg(long)]
+    pub near_m: Option<f64>,
+}
+
+#[derive(Debug, Args)]
+pub struct GapsArgs {
+    /// The GeoPackage store [default: the embedded dataset's default store].
+    #[arg(long, env = "GAPMAP_STORE")]
+    pub store: Option<PathBuf>,
+    /// Folder to write points.{csv|geojson}, parishes.csv, grid.geojson, clusters.geojson and summary.json into.
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Format of the per-point results (they hold exact positions and residents: for internal use).
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: GapsFormat,
+    #[command(flatten)]
+    pub thresholds: ThresholdArgs,
+    /// Print the phase timings as JSON on stdout (for benchmarks).
+    #[arg(long)]
+    pub timings: bool,
 }
 
 #[derive(Debug, Args)]

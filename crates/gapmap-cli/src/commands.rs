@@ -74,6 +74,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let mode: Mode = a.mode.parse().map_err(CliError::Usage)?;
             ingest(&a.store, a.input, mode)
         }
+        Command::Gaps(a) => crate::gaps::run(a),
         Command::Synth(a) => synth_cmd(a),
     }
 }

@@ -94,6 +94,8 @@ pub struct Snapshot {
     pub analysis: Analysis,
     /// How the facts were computed: "full" or "incremental".
     pub facts_mode: &'static str,
+    /// Milliseconds per build phase: load, project, index, facts, aggregate.
+    pub timings: Vec<(&'static str, f64)>,
 }
 
 fn typed<T>(
@@ -190,6 +192,11 @@ impl Snapshot {
     /// Build a snapshot, reusing `prev`'s coverage work when only sites (or
     /// layers the analysis does not read) changed: the incremental path.
     pub fn build_from(store: &dyn FeatureStore, working_crs: u16, thresholds: &Thresholds, prev: Option<&Snapshot>) -> Result<Snapshot, SnapshotError> {
+        let clock = std::time::Instant::now();
+        let mut timings: Vec<(&'static str, f64)> = Vec::new();
+        let mut lap = |name: &'static str| {
+            timings.push((name, clock.elapsed().as_secs_f64() * 1000.0 - timings.iter().map(|t| t.1).sum::<f64>()));
+        };
         let version = store.version()?;
         let layer_revisions = store.layer_revisions()?;
         let sites = typed(&store.read_layer(Layer::Sites)?, Site::from_record)?;
@@ -212,6 +219,7 @@ impl Snapshot {
         let demand_sources = stats_of(demand_raw.iter().map(|d| d.source));
         let demand = demand::resolve_demand(demand_raw, &parishes);
 
+        lap("load");
         let t = Transformer::new(crate::crs::WGS84, working_crs).map_err(|e| {
             SnapshotError::Projection {
                 crs: working_crs,
@@ -248,10 +256,14 @@ impl Snapshot {
         );
         stats.insert(Layer::Plan, plan_stats);
 
+        lap("project");
         let parish_list: Vec<(String, String)> =
             areas.iter().filter(|a| a.kind == AreaKind::Parish).map(|a| (a.id.clone(), a.name.clone())).collect();
         let site_sets = SiteSets::new(&sites, &sites_xy);
         let coverage_index = box_index(&coverage_xy);
+        let sites_index = point_index(&sites_xy);
+        let demand_index = point_index(&demand_xy);
+        lap("index");
         let same = |l: Layer, p: &Snapshot| p.layer_revisions.get(&l) == layer_revisions.get(&l) && p.working_crs == working_crs;
         let reusable = prev.filter(|p| same(Layer::Coverage, p) && same(Layer::Demand, p) && same(Layer::Areas, p));
         let (prepared, facts, facts_mode) = match reusable {
@@ -266,10 +278,12 @@ impl Snapshot {
                 (prepared, facts, "full")
             }
         };
+        lap("facts");
         let analysis = aggregate::analyse(
             aggregate::Inputs { demand: &demand, facts: &facts, coverage: &coverage, parishes: &parish_list, zones: &zones },
             thresholds,
         );
+        lap("aggregate");
 
         Ok(Snapshot {
             layer_revisions,
@@ -279,10 +293,11 @@ impl Snapshot {
             facts,
             analysis,
             facts_mode,
+            timings,
             version,
             built_at: chrono::Utc::now(),
             working_crs,
-            sites_index: point_index(&sites_xy),
+            sites_index,
             sites,
             sites_xy,
             areas,
@@ -290,7 +305,7 @@ impl Snapshot {
             coverage_index,
             coverage,
             coverage_xy,
-            demand_index: point_index(&demand_xy),
+            demand_index,
             demand,
             demand_xy,
             zones,
