@@ -184,7 +184,8 @@ def test_check_text_output_names_file_place_and_field(name):
     for e in exp["errors"]:
         prefix = f"bad/{name}{location_text(e)}: error: " + (f"field `{e['field']}`: " if e["field"] else "")
         assert any(l.startswith(prefix) and e["message"] in l for l in lines), f"{prefix}…{e['message']}\n{p.stderr}"
-    assert f"{len(exp['errors'])} errors" in lines[-1]
+    n = len(exp["errors"])
+    assert ("1 error" if n == 1 else f"{n} errors") in lines[-1]
 
 
 @pytest.mark.parametrize("name", BAD)

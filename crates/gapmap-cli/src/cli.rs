@@ -111,6 +111,7 @@ pub enum LayerArg {
     Areas,
     Coverage,
     Demand,
+    #[value(name = "priority_zones", alias = "priority-zones")]
     PriorityZones,
     Plan,
 }

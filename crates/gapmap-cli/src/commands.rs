@@ -246,8 +246,15 @@ fn report(outcome: &Outcome, json: bool, verb: &str) -> Result<(), CliError> {
     }
     let p = &outcome.problems;
     if p.has_errors() {
+        let plural = |n: usize, w: &str| {
+            if n == 1 {
+                format!("1 {w}")
+            } else {
+                format!("{n} {w}s")
+            }
+        };
         let warn = if p.warnings() > 0 {
-            format!(", {} warnings", p.warnings())
+            format!(", {}", plural(p.warnings(), "warning"))
         } else {
             String::new()
         };
@@ -257,8 +264,8 @@ fn report(outcome: &Outcome, json: bool, verb: &str) -> Result<(), CliError> {
             ""
         };
         return Err(CliError::Invalid(format!(
-            "{} errors{warn}{tail}",
-            p.errors()
+            "{}{warn}{tail}",
+            plural(p.errors(), "error")
         )));
     }
     let _ = Severity::Error;
@@ -271,7 +278,9 @@ fn location_json(l: &Location, v: &mut serde_json::Value) {
         Location::File => serde_json::json!({}),
         Location::Line(n) => serde_json::json!({"line": n}),
         Location::LineColumn(n, c) => serde_json::json!({"line": n, "column": c}),
-        Location::Feature { index, pointer } => serde_json::json!({"feature": index, "pointer": pointer}),
+        Location::Feature { index, pointer } => {
+            serde_json::json!({"feature": index, "pointer": pointer})
+        }
         Location::Row { table, row } => serde_json::json!({"table": table, "row": row}),
     };
     if let (Some(obj), serde_json::Value::Object(e)) = (v.as_object_mut(), extra) {

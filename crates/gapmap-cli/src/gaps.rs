@@ -48,13 +48,21 @@ pub fn run(a: GapsArgs) -> Result<(), CliError> {
         }
     };
     if !store_path.exists() {
-        return Err(CliError::Usage(format!("{}: no such store", store_path.display())));
+        return Err(CliError::Usage(format!(
+            "{}: no such store",
+            store_path.display()
+        )));
     }
     let bar = ProgressBar::new(6);
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     bar.set_message("loading and analysing");
-    let store = GpkgStore::open_read_only(&store_path).map_err(|e| CliError::Other(e.to_string()))?;
-    let snap = Snapshot::build(&store, gapmap_core::snapshot::DEFAULT_WORKING_CRS, &t).map_err(|e| CliError::Other(e.to_string()))?;
+    let store =
+        GpkgStore::open_read_only(&store_path).map_err(|e| CliError::Other(e.to_string()))?;
+    let snap = Snapshot::build(&store, gapmap_core::snapshot::DEFAULT_WORKING_CRS, &t)
+        .map_err(|e| CliError::Other(e.to_string()))?;
     bar.inc(1);
     let a_out = &a.out;
     std::fs::create_dir_all(a_out).map_err(io(a_out))?;
@@ -74,13 +82,27 @@ pub fn run(a: GapsArgs) -> Result<(), CliError> {
     let mut summary = analysis.total.to_json(t.disclosure_min_residents);
     summary.insert("thresholds".into(), json!(t));
     summary.insert("snapshot_version".into(), json!(snap.version));
-    summary.insert("note".into(), json!("distances are straight-line (planar EPSG:3059 metres)"));
+    summary.insert(
+        "note".into(),
+        json!("distances are straight-line (planar EPSG:3059 metres)"),
+    );
     let p = a_out.join("summary.json");
-    std::fs::write(&p, serde_json::to_string_pretty(&Value::Object(summary)).unwrap_or_default()).map_err(io(&p))?;
+    std::fs::write(
+        &p,
+        serde_json::to_string_pretty(&Value::Object(summary)).unwrap_or_default(),
+    )
+    .map_err(io(&p))?;
     bar.finish_and_clear();
-    let timings: serde_json::Map<String, Value> = snap.timings.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+    let timings: serde_json::Map<String, Value> = snap
+        .timings
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), json!(v)))
+        .collect();
     if a.timings {
-        println!("{}", json!({"points": snap.demand.len(), "coverage": snap.coverage.len(), "sites": snap.sites.len(), "timings_ms": timings}));
+        println!(
+            "{}",
+            json!({"points": snap.demand.len(), "coverage": snap.coverage.len(), "sites": snap.sites.len(), "timings_ms": timings})
+        );
     }
     eprintln!(
         "{} demand points, {} residents, {} digitally under-served; wrote {}",
@@ -93,10 +115,17 @@ pub fn run(a: GapsArgs) -> Result<(), CliError> {
 }
 
 fn dist(snap: &Snapshot, i: usize, k: NearestKind) -> String {
-    snap.facts[i].nearest[k as usize].map(|n| format!("{:.3}", n.distance_m)).unwrap_or_default()
+    snap.facts[i].nearest[k as usize]
+        .map(|n| format!("{:.3}", n.distance_m))
+        .unwrap_or_default()
 }
 
-fn write_points(snap: &Snapshot, a: &Analysis, dir: &Path, format: GapsFormat) -> Result<(), CliError> {
+fn write_points(
+    snap: &Snapshot,
+    a: &Analysis,
+    dir: &Path,
+    format: GapsFormat,
+) -> Result<(), CliError> {
     let service = |i: Option<u32>| i.map(|i| &snap.coverage[i as usize]);
     match format {
         GapsFormat::Csv => {
@@ -168,19 +197,35 @@ fn write_points(snap: &Snapshot, a: &Analysis, dir: &Path, format: GapsFormat) -
 
 fn write_parishes(a: &Analysis, p: &Path) -> Result<(), CliError> {
     let min = a.thresholds.disclosure_min_residents;
-    let mut s = String::from("id,name,residents,residents_min,residents_max,gigabit,served,underserved,unserved,mobile_none,mobile_lt2,mobile_2to30,mobile_ge30,near,far,digitally_underserved\n");
+    let mut s = String::from(
+        "id,name,residents,residents_min,residents_max,gigabit,served,underserved,unserved,mobile_none,mobile_lt2,mobile_2to30,mobile_ge30,near,far,digitally_underserved\n",
+    );
     for pa in &a.parishes {
         let g = &pa.aggregate;
         let small = g.residents > 0 && g.residents < u64::from(min);
-        let c = |m: &std::collections::BTreeMap<&str, u64>, k: &str| if small { String::new() } else { m.get(k).copied().unwrap_or(0).to_string() };
+        let c = |m: &std::collections::BTreeMap<&str, u64>, k: &str| {
+            if small {
+                String::new()
+            } else {
+                m.get(k).copied().unwrap_or(0).to_string()
+            }
+        };
         let _ = writeln!(
             s,
             "{},\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             pa.id,
             pa.name.replace('"', "\"\""),
-            if small { String::new() } else { g.residents.to_string() },
+            if small {
+                String::new()
+            } else {
+                g.residents.to_string()
+            },
             if small { "1".into() } else { String::new() },
-            if small { (min - 1).to_string() } else { String::new() },
+            if small {
+                (min - 1).to_string()
+            } else {
+                String::new()
+            },
             c(&g.by_fixed_class, "gigabit"),
             c(&g.by_fixed_class, "served"),
             c(&g.by_fixed_class, "underserved"),
@@ -191,7 +236,11 @@ fn write_parishes(a: &Analysis, p: &Path) -> Result<(), CliError> {
             c(&g.by_mobile_class, "ge30"),
             c(&g.by_public_access, "near"),
             c(&g.by_public_access, "far"),
-            if small { String::new() } else { g.digitally_underserved.to_string() },
+            if small {
+                String::new()
+            } else {
+                g.digitally_underserved.to_string()
+            },
         );
     }
     std::fs::write(p, s).map_err(io(p))
@@ -212,7 +261,11 @@ fn write_grid(a: &Analysis, p: &Path) -> Result<(), CliError> {
             json!({"type": "Feature", "id": c.id(), "properties": props, "geometry": geojson::Geometry::from(&g)})
         })
         .collect();
-    std::fs::write(p, json!({"type": "FeatureCollection", "features": features}).to_string()).map_err(io(p))
+    std::fs::write(
+        p,
+        json!({"type": "FeatureCollection", "features": features}).to_string(),
+    )
+    .map_err(io(p))
 }
 
 fn write_clusters(a: &Analysis, p: &Path) -> Result<(), CliError> {
@@ -229,5 +282,9 @@ fn write_clusters(a: &Analysis, p: &Path) -> Result<(), CliError> {
                    "geometry": geojson::Geometry::from(&Geometry::MultiPolygon(c.geometry.clone()))})
         })
         .collect();
-    std::fs::write(p, json!({"type": "FeatureCollection", "features": features}).to_string()).map_err(io(p))
+    std::fs::write(
+        p,
+        json!({"type": "FeatureCollection", "features": features}).to_string(),
+    )
+    .map_err(io(p))
 }

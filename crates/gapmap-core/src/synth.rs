@@ -239,10 +239,10 @@ pub fn generate(regions: &[Region], params: &Params) -> Output {
                 points.push((p, w));
             }
         }
-        if points.is_empty() {
-            if let Some(c) = centres.first() {
-                points.push((*c, 1.0));
-            }
+        if points.is_empty()
+            && let Some(c) = centres.first()
+        {
+            points.push((*c, 1.0));
         }
         let weights: Vec<f64> = points.iter().map(|p| p.1).collect();
         let residents = split_exact(region.population, &weights);

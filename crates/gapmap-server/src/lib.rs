@@ -42,7 +42,12 @@ pub enum ReloadError {
 }
 
 impl Reloader {
-    pub fn new(store: PathBuf, working_crs: u16, thresholds: Thresholds, live: Arc<Live>) -> Reloader {
+    pub fn new(
+        store: PathBuf,
+        working_crs: u16,
+        thresholds: Thresholds,
+        live: Arc<Live>,
+    ) -> Reloader {
         Reloader {
             store,
             working_crs,
@@ -63,7 +68,8 @@ impl Reloader {
         }
         let started = Instant::now();
         let prev = self.live.get();
-        let snapshot = Snapshot::build_from(&store, self.working_crs, &self.thresholds, Some(&prev))?;
+        let snapshot =
+            Snapshot::build_from(&store, self.working_crs, &self.thresholds, Some(&prev))?;
         drop(prev);
         tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, demand = snapshot.demand.len(), facts = snapshot.facts_mode, "new snapshot serving");
         self.live.swap(snapshot);
@@ -228,7 +234,12 @@ pub fn start(
     };
     tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, sites = snapshot.sites.len(), demand = snapshot.demand.len(), "snapshot built");
     let live = Arc::new(Live::new(snapshot));
-    let reloader = Arc::new(Reloader::new(store, config.working_crs, thresholds.clone(), Arc::clone(&live)));
+    let reloader = Arc::new(Reloader::new(
+        store,
+        config.working_crs,
+        thresholds.clone(),
+        Arc::clone(&live),
+    ));
     if config.reload_poll_ms > 0 {
         reloader.spawn_watcher(Duration::from_millis(config.reload_poll_ms));
     }

@@ -51,9 +51,18 @@ impl Aggregate {
         let r = u64::from(d.residents);
         self.residents += r;
         self.points += 1;
-        *self.by_fixed_class.entry(c.fixed_class.as_str()).or_default() += r;
-        *self.by_mobile_class.entry(c.mobile_class.as_str()).or_default() += r;
-        *self.by_public_access.entry(c.public_access.as_str()).or_default() += r;
+        *self
+            .by_fixed_class
+            .entry(c.fixed_class.as_str())
+            .or_default() += r;
+        *self
+            .by_mobile_class
+            .entry(c.mobile_class.as_str())
+            .or_default() += r;
+        *self
+            .by_public_access
+            .entry(c.public_access.as_str())
+            .or_default() += r;
         if c.digitally_underserved {
             self.digitally_underserved += r;
         }
@@ -65,7 +74,10 @@ impl Aggregate {
         *self.by_fixed_providers.entry(p).or_default() += r;
         *self.demand_sources.entry(d.source).or_default() += 1;
         for i in [f.best_fixed, f.best_mobile].into_iter().flatten() {
-            *self.coverage_sources.entry(coverage[i as usize].provenance.source).or_default() += 1;
+            *self
+                .coverage_sources
+                .entry(coverage[i as usize].provenance.source)
+                .or_default() += 1;
         }
     }
 
@@ -78,17 +90,28 @@ impl Aggregate {
             m.insert("residents".into(), Value::Null);
             m.insert("residents_min".into(), json!(1));
             m.insert("residents_max".into(), json!(min.saturating_sub(1)));
-            m.insert("disclosure".into(), json!(format!("fewer than {min} residents: only a range is published")));
+            m.insert(
+                "disclosure".into(),
+                json!(format!(
+                    "fewer than {min} residents: only a range is published"
+                )),
+            );
         } else {
             m.insert("residents".into(), json!(self.residents));
             m.insert("points".into(), json!(self.points));
             m.insert("by_fixed_class".into(), json!(self.by_fixed_class));
             m.insert("by_mobile_class".into(), json!(self.by_mobile_class));
             m.insert("by_public_access".into(), json!(self.by_public_access));
-            m.insert("digitally_underserved".into(), json!(self.digitally_underserved));
+            m.insert(
+                "digitally_underserved".into(),
+                json!(self.digitally_underserved),
+            );
             m.insert("by_fixed_providers".into(), json!(self.by_fixed_providers));
         }
-        m.insert("provenance".into(), json!({"demand": self.demand_sources, "coverage": self.coverage_sources}));
+        m.insert(
+            "provenance".into(),
+            json!({"demand": self.demand_sources, "coverage": self.coverage_sources}),
+        );
         m
     }
 }
@@ -146,9 +169,21 @@ impl PartialEq for Analysis {
         self.thresholds == o.thresholds
             && self.classes == o.classes
             && self.total == o.total
-            && self.parishes.iter().map(|p| (&p.id, &p.aggregate)).eq(o.parishes.iter().map(|p| (&p.id, &p.aggregate)))
-            && self.grid.iter().map(|c| (c.cell, &c.aggregate)).eq(o.grid.iter().map(|c| (c.cell, &c.aggregate)))
-            && self.clusters.iter().map(|c| (&c.cells, &c.zones)).eq(o.clusters.iter().map(|c| (&c.cells, &c.zones)))
+            && self
+                .parishes
+                .iter()
+                .map(|p| (&p.id, &p.aggregate))
+                .eq(o.parishes.iter().map(|p| (&p.id, &p.aggregate)))
+            && self
+                .grid
+                .iter()
+                .map(|c| (c.cell, &c.aggregate))
+                .eq(o.grid.iter().map(|c| (c.cell, &c.aggregate)))
+            && self
+                .clusters
+                .iter()
+                .map(|c| (&c.cells, &c.zones))
+                .eq(o.clusters.iter().map(|c| (&c.cells, &c.zones)))
     }
 }
 
@@ -165,9 +200,17 @@ pub struct Inputs<'a> {
 
 /// Classify every point and aggregate.
 pub fn analyse(inp: Inputs, t: &Thresholds) -> Analysis {
-    let classes: Vec<Classes> = inp.facts.iter().map(|f| classify(f, inp.coverage, t)).collect();
+    let classes: Vec<Classes> = inp
+        .facts
+        .iter()
+        .map(|f| classify(f, inp.coverage, t))
+        .collect();
     let mut total = Aggregate::empty();
-    let mut parish: BTreeMap<&str, Aggregate> = inp.parishes.iter().map(|(id, _)| (id.as_str(), Aggregate::empty())).collect();
+    let mut parish: BTreeMap<&str, Aggregate> = inp
+        .parishes
+        .iter()
+        .map(|(id, _)| (id.as_str(), Aggregate::empty()))
+        .collect();
     let mut cells: BTreeMap<(i64, i64), Aggregate> = BTreeMap::new();
     for ((d, f), c) in inp.demand.iter().zip(inp.facts).zip(&classes) {
         total.add(d, f, c, inp.coverage);
@@ -175,22 +218,43 @@ pub fn analyse(inp: Inputs, t: &Thresholds) -> Analysis {
         if let Some(a) = parish.get_mut(key) {
             a.add(d, f, c, inp.coverage);
         }
-        cells.entry(f.cell).or_insert_with(Aggregate::empty).add(d, f, c, inp.coverage);
+        cells
+            .entry(f.cell)
+            .or_insert_with(Aggregate::empty)
+            .add(d, f, c, inp.coverage);
     }
     let parishes = inp
         .parishes
         .iter()
-        .map(|(id, name)| ParishAggregate { id: id.clone(), name: name.clone(), aggregate: parish.remove(id.as_str()).unwrap_or_else(Aggregate::empty) })
+        .map(|(id, name)| ParishAggregate {
+            id: id.clone(),
+            name: name.clone(),
+            aggregate: parish.remove(id.as_str()).unwrap_or_else(Aggregate::empty),
+        })
         .collect();
-    let grid: Vec<CellAggregate> = cells.into_iter().map(|(cell, aggregate)| CellAggregate { cell, aggregate }).collect();
+    let grid: Vec<CellAggregate> = cells
+        .into_iter()
+        .map(|(cell, aggregate)| CellAggregate { cell, aggregate })
+        .collect();
     let clusters = clusters(&grid, inp.zones);
-    Analysis { thresholds: t.clone(), classes, total, parishes, grid, clusters }
+    Analysis {
+        thresholds: t.clone(),
+        classes,
+        total,
+        parishes,
+        grid,
+        clusters,
+    }
 }
 
 /// Group under-served cells joined across shared edges (4-neighbours),
 /// dissolve each group and rank by digitally under-served residents.
 fn clusters(grid: &[CellAggregate], zones: &[PriorityZone]) -> Vec<Cluster> {
-    let under: BTreeMap<(i64, i64), &CellAggregate> = grid.iter().filter(|c| c.underserved()).map(|c| (c.cell, c)).collect();
+    let under: BTreeMap<(i64, i64), &CellAggregate> = grid
+        .iter()
+        .filter(|c| c.underserved())
+        .map(|c| (c.cell, c))
+        .collect();
     let mut seen: BTreeSet<(i64, i64)> = BTreeSet::new();
     let mut out = Vec::new();
     let to_ll = Transformer::new(LAEA, WGS84).ok();
@@ -202,7 +266,12 @@ fn clusters(grid: &[CellAggregate], zones: &[PriorityZone]) -> Vec<Cluster> {
         let mut queue = VecDeque::from([start]);
         while let Some(c) = queue.pop_front() {
             cells.push(c);
-            for n in [(c.0 + 1, c.1), (c.0 - 1, c.1), (c.0, c.1 + 1), (c.0, c.1 - 1)] {
+            for n in [
+                (c.0 + 1, c.1),
+                (c.0 - 1, c.1),
+                (c.0, c.1 + 1),
+                (c.0, c.1 - 1),
+            ] {
                 if under.contains_key(&n) && seen.insert(n) {
                     queue.push_back(n);
                 }
@@ -213,7 +282,10 @@ fn clusters(grid: &[CellAggregate], zones: &[PriorityZone]) -> Vec<Cluster> {
         for c in &cells {
             merge(&mut agg, &under[c].aggregate);
         }
-        let squares: Vec<Polygon<f64>> = cells.iter().map(|&(n, e)| crate::grid::cell_polygon_3035(n, e)).collect();
+        let squares: Vec<Polygon<f64>> = cells
+            .iter()
+            .map(|&(n, e)| crate::grid::cell_polygon_3035(n, e))
+            .collect();
         let dissolved = if squares.len() == 1 {
             MultiPolygon(squares)
         } else {
@@ -227,8 +299,18 @@ fn clusters(grid: &[CellAggregate], zones: &[PriorityZone]) -> Vec<Cluster> {
             Geometry::MultiPolygon(m) => m,
             _ => MultiPolygon(vec![]),
         };
-        let zones_hit = zones.iter().filter(|z| z.geometry.intersects(&geometry)).map(|z| z.id.clone()).collect();
-        out.push(Cluster { rank: 0, cells, aggregate: agg, geometry, zones: zones_hit });
+        let zones_hit = zones
+            .iter()
+            .filter(|z| z.geometry.intersects(&geometry))
+            .map(|z| z.id.clone())
+            .collect();
+        out.push(Cluster {
+            rank: 0,
+            cells,
+            aggregate: agg,
+            geometry,
+            zones: zones_hit,
+        });
     }
     out.sort_by(|a, b| {
         b.aggregate

@@ -25,7 +25,12 @@ pub enum NearestKind {
 }
 
 impl NearestKind {
-    pub const ALL: [NearestKind; 4] = [NearestKind::Wifi, NearestKind::Library, NearestKind::Kac, NearestKind::Any];
+    pub const ALL: [NearestKind; 4] = [
+        NearestKind::Wifi,
+        NearestKind::Library,
+        NearestKind::Kac,
+        NearestKind::Any,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -53,7 +58,12 @@ impl NearestKind {
                 s.free_wifi == Some(true)
                     || matches!(s.kind, SiteKind::Library | SiteKind::Kac | SiteKind::Wifi)
                     || s.public_computers.is_some_and(|n| n > 0)
-                    || s.services.iter().any(|x| matches!(x.as_str(), "free_wifi" | "public_computers" | "eservice_help"))
+                    || s.services.iter().any(|x| {
+                        matches!(
+                            x.as_str(),
+                            "free_wifi" | "public_computers" | "eservice_help"
+                        )
+                    })
             }
         }
     }
@@ -103,11 +113,18 @@ impl SiteSets {
                     .collect(),
             )
         };
-        SiteSets { trees: NearestKind::ALL.map(tree) }
+        SiteSets {
+            trees: NearestKind::ALL.map(tree),
+        }
     }
 
     pub fn nearest(&self, kind: NearestKind, x: f64, y: f64) -> Option<Nearest> {
-        self.trees[kind as usize].nearest_neighbor(&[x, y]).map(|g| Nearest { site: g.data, distance_m: dist(g.geom(), x, y) })
+        self.trees[kind as usize]
+            .nearest_neighbor(&[x, y])
+            .map(|g| Nearest {
+                site: g.data,
+                distance_m: dist(g.geom(), x, y),
+            })
     }
 }
 
@@ -123,13 +140,22 @@ pub struct PreparedCoverage {
 }
 
 impl PreparedCoverage {
-    pub fn new(coverage: &[CoverageArea], coverage_xy: &[geo_types::MultiPolygon<f64>]) -> PreparedCoverage {
+    pub fn new(
+        coverage: &[CoverageArea],
+        coverage_xy: &[geo_types::MultiPolygon<f64>],
+    ) -> PreparedCoverage {
         let polygons = coverage_xy.par_iter().map(Prepared::new).collect();
         let mut names: Vec<&str> = coverage.iter().map(|c| c.provider.as_str()).collect();
         names.sort_unstable();
         names.dedup();
-        let provider_ids = coverage.iter().map(|c| names.binary_search(&c.provider.as_str()).unwrap_or(0) as u16).collect();
-        PreparedCoverage { polygons, provider_ids }
+        let provider_ids = coverage
+            .iter()
+            .map(|c| names.binary_search(&c.provider.as_str()).unwrap_or(0) as u16)
+            .collect();
+        PreparedCoverage {
+            polygons,
+            provider_ids,
+        }
     }
 }
 
@@ -157,7 +183,9 @@ pub fn coverage_at(
         let c = &coverage[i];
         let slot = match c.service {
             ServiceKind::Fixed => {
-                if counts_as_fixed_provider(c.technology) && !providers.contains(&prepared.provider_ids[i]) {
+                if counts_as_fixed_provider(c.technology)
+                    && !providers.contains(&prepared.provider_ids[i])
+                {
                     providers.push(prepared.provider_ids[i]);
                 }
                 &mut best_fixed
@@ -168,7 +196,11 @@ pub fn coverage_at(
             *slot = Some(i);
         }
     }
-    (best_fixed.map(|i| i as u32), best_mobile.map(|i| i as u32), providers.len() as u16)
+    (
+        best_fixed.map(|i| i as u32),
+        best_mobile.map(|i| i as u32),
+        providers.len() as u16,
+    )
 }
 
 /// Compute the facts of every demand point, in parallel; the result does not
@@ -187,14 +219,21 @@ pub fn compute(
         .zip(demand_ll.par_iter())
         .map(|(p, ll)| {
             let (x, y) = (p.x(), p.y());
-            let (best_fixed, best_mobile, fixed_providers) = coverage_at(x, y, coverage, prepared, index);
+            let (best_fixed, best_mobile, fixed_providers) =
+                coverage_at(x, y, coverage, prepared, index);
             let nearest = NearestKind::ALL.map(|k| sites.nearest(k, x, y));
             let cell = laea
                 .as_ref()
                 .and_then(|t| t.convert(ll.x(), ll.y()).ok())
                 .map(|(e, n)| crate::grid::cell_of(e, n))
                 .unwrap_or((0, 0));
-            Facts { best_fixed, best_mobile, fixed_providers, nearest, cell }
+            Facts {
+                best_fixed,
+                best_mobile,
+                fixed_providers,
+                nearest,
+                cell,
+            }
         })
         .collect()
 }

@@ -12,7 +12,10 @@ use std::collections::HashMap;
 
 /// Whether two versions of a site are the same for nearest-distance purposes.
 fn same_for_nearest(a: &Site, ap: &Point<f64>, b: &Site, bp: &Point<f64>) -> bool {
-    ap == bp && NearestKind::ALL.iter().all(|k| k.includes(a) == k.includes(b))
+    ap == bp
+        && NearestKind::ALL
+            .iter()
+            .all(|k| k.includes(a) == k.includes(b))
 }
 
 /// The facts after the sites changed from `old` to `new` (positions in the
@@ -24,8 +27,18 @@ pub fn update_nearest(
     new: (&[Site], &[Point<f64>]),
     sets: &SiteSets,
 ) -> Vec<Facts> {
-    let new_by_id: HashMap<&str, usize> = new.0.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
-    let old_by_id: HashMap<&str, usize> = old.0.iter().enumerate().map(|(i, s)| (s.id.as_str(), i)).collect();
+    let new_by_id: HashMap<&str, usize> = new
+        .0
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    let old_by_id: HashMap<&str, usize> = old
+        .0
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
     // Old index → new index of an unchanged site.
     let remap: Vec<Option<u32>> = old
         .0
@@ -48,7 +61,9 @@ pub fn update_nearest(
                 .enumerate()
                 .filter(|(_, (s, p))| {
                     k.includes(s)
-                        && !old_by_id.get(s.id.as_str()).is_some_and(|&i| same_for_nearest(&old.0[i], &old.1[i], s, p))
+                        && !old_by_id
+                            .get(s.id.as_str())
+                            .is_some_and(|&i| same_for_nearest(&old.0[i], &old.1[i], s, p))
                 })
                 .map(|(j, (_, p))| (j as u32, [p.x(), p.y()]))
                 .collect()
@@ -61,14 +76,22 @@ pub fn update_nearest(
             let mut out = *f;
             for k in NearestKind::ALL {
                 let slot = &mut out.nearest[k as usize];
-                let kept = slot.and_then(|n| remap[n.site as usize].map(|site| Nearest { site, distance_m: n.distance_m }));
+                let kept = slot.and_then(|n| {
+                    remap[n.site as usize].map(|site| Nearest {
+                        site,
+                        distance_m: n.distance_m,
+                    })
+                });
                 *slot = match kept {
                     Some(n) => {
                         let mut best = n;
                         for (j, at) in &fresh[k as usize] {
                             let d = dist(at, p.x(), p.y());
                             if d < best.distance_m {
-                                best = Nearest { site: *j, distance_m: d };
+                                best = Nearest {
+                                    site: *j,
+                                    distance_m: d,
+                                };
                             }
                         }
                         Some(best)
@@ -109,18 +132,30 @@ mod tests {
             wheelchair: Wheelchair::Unknown,
             services: vec![],
             how_to_connect: None,
-            status: if active { SiteStatus::Active } else { SiteStatus::Planned },
+            status: if active {
+                SiteStatus::Active
+            } else {
+                SiteStatus::Planned
+            },
             planned_year: None,
             candidate: false,
             outside_municipality: false,
             location: Point::new(x, y),
-            provenance: Provenance { source: Source::Simulated, source_ref: "t".into(), as_of: chrono::NaiveDate::MIN, licence: None },
+            provenance: Provenance {
+                source: Source::Simulated,
+                source_ref: "t".into(),
+                as_of: chrono::NaiveDate::MIN,
+                licence: None,
+            },
         }
     }
 
     fn full(demand: &[Point<f64>], sites: &[Site], xy: &[Point<f64>]) -> Vec<[Option<f64>; 4]> {
         let sets = SiteSets::new(sites, xy);
-        demand.iter().map(|p| NearestKind::ALL.map(|k| sets.nearest(k, p.x(), p.y()).map(|n| n.distance_m))).collect()
+        demand
+            .iter()
+            .map(|p| NearestKind::ALL.map(|k| sets.nearest(k, p.x(), p.y()).map(|n| n.distance_m)))
+            .collect()
     }
 
     /// 200 random add, move and delete edits; after each, the incremental
@@ -128,10 +163,26 @@ mod tests {
     #[test]
     fn incremental_equals_full_after_200_random_edits() {
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2026);
-        let kinds = [SiteKind::Library, SiteKind::Kac, SiteKind::Wifi, SiteKind::School];
-        let demand: Vec<Point<f64>> = (0..3000).map(|_| Point::new(rng.gen_range(0.0..20_000.0), rng.gen_range(0.0..20_000.0))).collect();
+        let kinds = [
+            SiteKind::Library,
+            SiteKind::Kac,
+            SiteKind::Wifi,
+            SiteKind::School,
+        ];
+        let demand: Vec<Point<f64>> = (0..3000)
+            .map(|_| Point::new(rng.gen_range(0.0..20_000.0), rng.gen_range(0.0..20_000.0)))
+            .collect();
         let mut sites: Vec<Site> = (0..40)
-            .map(|i| site(i, rng.gen_range(0.0..20_000.0), rng.gen_range(0.0..20_000.0), kinds[i % 4], i % 3 == 0, true))
+            .map(|i| {
+                site(
+                    i,
+                    rng.gen_range(0.0..20_000.0),
+                    rng.gen_range(0.0..20_000.0),
+                    kinds[i % 4],
+                    i % 3 == 0,
+                    true,
+                )
+            })
             .collect();
         let mut next_id = 40;
         let xy_of = |s: &[Site]| s.iter().map(|s| s.location).collect::<Vec<_>>();
@@ -139,20 +190,34 @@ mod tests {
         let sets = SiteSets::new(&sites, &xy);
         let mut facts: Vec<Facts> = demand
             .iter()
-            .map(|p| Facts { best_fixed: None, best_mobile: None, fixed_providers: 0, nearest: NearestKind::ALL.map(|k| sets.nearest(k, p.x(), p.y())), cell: (0, 0) })
+            .map(|p| Facts {
+                best_fixed: None,
+                best_mobile: None,
+                fixed_providers: 0,
+                nearest: NearestKind::ALL.map(|k| sets.nearest(k, p.x(), p.y())),
+                cell: (0, 0),
+            })
             .collect();
         for step in 0..200 {
             let old_sites = sites.clone();
             let old_xy = xy.clone();
             match rng.gen_range(0..3) {
                 0 => {
-                    let s = site(next_id, rng.gen_range(0.0..20_000.0), rng.gen_range(0.0..20_000.0), kinds[rng.gen_range(0..4)], rng.gen_bool(0.5), rng.gen_bool(0.9));
+                    let s = site(
+                        next_id,
+                        rng.gen_range(0.0..20_000.0),
+                        rng.gen_range(0.0..20_000.0),
+                        kinds[rng.gen_range(0..4)],
+                        rng.gen_bool(0.5),
+                        rng.gen_bool(0.9),
+                    );
                     next_id += 1;
                     sites.push(s);
                 }
                 1 if !sites.is_empty() => {
                     let i = rng.gen_range(0..sites.len());
-                    sites[i].location = Point::new(rng.gen_range(0.0..20_000.0), rng.gen_range(0.0..20_000.0));
+                    sites[i].location =
+                        Point::new(rng.gen_range(0.0..20_000.0), rng.gen_range(0.0..20_000.0));
                     if rng.gen_bool(0.2) {
                         sites[i].free_wifi = Some(!sites[i].free_wifi.unwrap_or(false));
                     }
@@ -168,7 +233,10 @@ mod tests {
             let sets = SiteSets::new(&sites, &xy);
             facts = update_nearest(&facts, &demand, (&old_sites, &old_xy), (&sites, &xy), &sets);
             let want = full(&demand, &sites, &xy);
-            let got: Vec<[Option<f64>; 4]> = facts.iter().map(|f| f.nearest.map(|n| n.map(|n| n.distance_m))).collect();
+            let got: Vec<[Option<f64>; 4]> = facts
+                .iter()
+                .map(|f| f.nearest.map(|n| n.map(|n| n.distance_m)))
+                .collect();
             assert_eq!(got, want, "step {step}");
             // The indices point at sites that really are that far away.
             for (f, p) in facts.iter().zip(&demand) {

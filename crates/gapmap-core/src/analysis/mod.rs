@@ -38,7 +38,12 @@ pub enum FixedClass {
 }
 
 impl FixedClass {
-    pub const ALL: [FixedClass; 4] = [FixedClass::Gigabit, FixedClass::Served, FixedClass::Underserved, FixedClass::Unserved];
+    pub const ALL: [FixedClass; 4] = [
+        FixedClass::Gigabit,
+        FixedClass::Served,
+        FixedClass::Underserved,
+        FixedClass::Unserved,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             FixedClass::Gigabit => "gigabit",
@@ -67,7 +72,12 @@ pub enum MobileClass {
 }
 
 impl MobileClass {
-    pub const ALL: [MobileClass; 4] = [MobileClass::None, MobileClass::Lt2, MobileClass::From2To30, MobileClass::Ge30];
+    pub const ALL: [MobileClass; 4] = [
+        MobileClass::None,
+        MobileClass::Lt2,
+        MobileClass::From2To30,
+        MobileClass::Ge30,
+    ];
     pub fn as_str(self) -> &'static str {
         match self {
             MobileClass::None => "none",
@@ -126,11 +136,22 @@ pub fn mobile_class(best_down: Option<f64>, t: &Thresholds) -> MobileClass {
 
 /// Classify one point's facts.
 pub fn classify(f: &Facts, coverage: &[CoverageArea], t: &Thresholds) -> Classes {
-    let fixed = f.best_fixed.map(|i| (coverage[i as usize].max_down_mbps, coverage[i as usize].max_up_mbps));
+    let fixed = f.best_fixed.map(|i| {
+        (
+            coverage[i as usize].max_down_mbps,
+            coverage[i as usize].max_up_mbps,
+        )
+    });
     let mobile = f.best_mobile.map(|i| coverage[i as usize].max_down_mbps);
     let fixed_class = fixed_class(fixed, t);
-    let near = f.nearest[NearestKind::Wifi as usize].is_some_and(|n| n.distance_m <= t.near_m);
-    let public_access = if near { PublicAccess::Near } else { PublicAccess::Far };
+    // d ≤ near_m, with the same 1 µm tolerance as polygon edges: a site
+    // placed exactly 1500 m away survives the WGS84 round trip as 1500.0000000002 m.
+    let near = f.nearest[NearestKind::Wifi as usize].is_some_and(|n| n.distance_m <= t.near_m + pip::BOUNDARY_EPS_M);
+    let public_access = if near {
+        PublicAccess::Near
+    } else {
+        PublicAccess::Far
+    };
     Classes {
         fixed_class,
         mobile_class: mobile_class(mobile, t),
@@ -162,8 +183,12 @@ pub fn check_thresholds(t: &Thresholds) -> Result<(), String> {
             return Err(format!("{name} must be a number ≥ 0"));
         }
     }
-    if !(t.underserved_down_mbps <= t.served_down_mbps && t.served_down_mbps <= t.gigabit_down_mbps) {
-        return Err("thresholds must satisfy underserved_down_mbps ≤ served_down_mbps ≤ gigabit_down_mbps".into());
+    if !(t.underserved_down_mbps <= t.served_down_mbps && t.served_down_mbps <= t.gigabit_down_mbps)
+    {
+        return Err(
+            "thresholds must satisfy underserved_down_mbps ≤ served_down_mbps ≤ gigabit_down_mbps"
+                .into(),
+        );
     }
     if t.mobile_low_mbps > t.mobile_high_mbps {
         return Err("mobile_low_mbps must be ≤ mobile_high_mbps".into());

@@ -27,7 +27,9 @@ mod tests {
     use chrono::TimeZone;
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).single().expect("valid instant")
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .single()
+            .expect("valid instant")
     }
 
     const HOURS: &str = "Mo-Fr 09:00-17:00; Sa 10:00-14:00; PH off";
@@ -69,6 +71,9 @@ mod tests {
     #[test]
     fn unknown_and_invalid_hours() {
         assert_eq!(open_at("not hours", utc(2026, 1, 14, 9, 0)), None);
-        assert_eq!(open_at("Mo-Fr 09:00-17:00 unknown", utc(2026, 1, 14, 9, 0)), None);
+        assert_eq!(
+            open_at("Mo-Fr 09:00-17:00 unknown", utc(2026, 1, 14, 9, 0)),
+            None
+        );
     }
 }

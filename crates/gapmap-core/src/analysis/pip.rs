@@ -26,7 +26,12 @@ pub struct Prepared {
 impl Prepared {
     pub fn new(mp: &MultiPolygon<f64>) -> Prepared {
         let Some(r) = mp.bounding_rect() else {
-            return Prepared { min: [f64::INFINITY; 2], max: [f64::NEG_INFINITY; 2], band_h: 1.0, bands: vec![] };
+            return Prepared {
+                min: [f64::INFINITY; 2],
+                max: [f64::NEG_INFINITY; 2],
+                band_h: 1.0,
+                bands: vec![],
+            };
         };
         let mut edges = Vec::new();
         for p in &mp.0 {
@@ -51,13 +56,22 @@ impl Prepared {
                 band.push(e);
             }
         }
-        Prepared { min: [r.min().x, r.min().y], max: [r.max().x, r.max().y], band_h, bands }
+        Prepared {
+            min: [r.min().x, r.min().y],
+            max: [r.max().x, r.max().y],
+            band_h,
+            bands,
+        }
     }
 
     /// Whether the multipolygon covers the point (boundary included, holes excluded).
     pub fn covers(&self, x: f64, y: f64) -> bool {
         let eps = BOUNDARY_EPS_M;
-        if x < self.min[0] - eps || x > self.max[0] + eps || y < self.min[1] - eps || y > self.max[1] + eps {
+        if x < self.min[0] - eps
+            || x > self.max[0] + eps
+            || y < self.min[1] - eps
+            || y > self.max[1] + eps
+        {
             return false;
         }
         let n = self.bands.len();
@@ -83,7 +97,8 @@ impl Prepared {
 
 fn on_segment(x: f64, y: f64, x1: f64, y1: f64, x2: f64, y2: f64) -> bool {
     let eps = BOUNDARY_EPS_M;
-    if x < x1.min(x2) - eps || x > x1.max(x2) + eps || y < y1.min(y2) - eps || y > y1.max(y2) + eps {
+    if x < x1.min(x2) - eps || x > x1.max(x2) + eps || y < y1.min(y2) - eps || y > y1.max(y2) + eps
+    {
         return false;
     }
     let (dx, dy) = (x2 - x1, y2 - y1);
@@ -124,7 +139,10 @@ mod tests {
         let p = Prepared::new(&mp);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(7);
         for _ in 0..20_000 {
-            let c = Coord { x: rng.gen_range(-10.0..110.0), y: rng.gen_range(-10.0..110.0) };
+            let c = Coord {
+                x: rng.gen_range(-10.0..110.0),
+                y: rng.gen_range(-10.0..110.0),
+            };
             assert_eq!(p.covers(c.x, c.y), mp.intersects(&c), "{c:?}");
         }
     }

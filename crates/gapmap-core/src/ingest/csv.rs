@@ -117,6 +117,7 @@ fn read_records<R: std::io::Read>(
             Err(e) => {
                 let line = e.position().map(|p| p.line()).unwrap_or(line);
                 ctx.problems.push(ctx.at(Location::Line(line)).error(None, format!("malformed CSV: {e}"), Some("check quotes: a field with the separator or a newline must be in double quotes".into())));
+                ctx.rejected += 1;
                 continue;
             }
         }
@@ -131,6 +132,7 @@ fn read_records<R: std::io::Read>(
                 continue; // a blank line
             }
             ctx.problems.push(at.error(None, format!("{} fields, but the header has {}", record.len(), headers.len()), Some("every row needs one value per column (quote values that contain the separator)".into())));
+            ctx.rejected += 1;
             continue;
         }
         let mut fields: Vec<String> = Vec::with_capacity(record.len());
@@ -152,6 +154,7 @@ fn read_records<R: std::io::Read>(
                     "save the file as UTF-8 (Latvian Windows-1257 files must be converted)".into(),
                 ),
             ));
+            ctx.rejected += 1;
             continue;
         }
         let geometry = match geom {
@@ -178,6 +181,7 @@ fn read_records<R: std::io::Read>(
                                 "coordinates are decimal numbers with a point, e.g. 23.7134".into(),
                             ),
                         ));
+                        ctx.rejected += 1;
                         continue;
                     }
                 }
@@ -188,9 +192,10 @@ fn read_records<R: std::io::Read>(
                 Err(e) => {
                     ctx.problems.push(at.error(
                         Some(&headers[w]),
-                        format!("not valid WKT: {e}"),
+                        format!("not valid WKT: {}", wkt_reason(&e.to_string())),
                         Some("e.g. POINT (23.71 56.65)".into()),
                     ));
+                    ctx.rejected += 1;
                     continue;
                 }
             },
@@ -220,6 +225,16 @@ fn read_records<R: std::io::Read>(
         emit(raw, ctx);
     }
     Ok(())
+}
+
+/// The reason inside geozero's "processing geometry `…`" wording, lower-cased.
+fn wkt_reason(msg: &str) -> String {
+    let inner = msg.split('`').nth(1).unwrap_or(msg);
+    let mut c = inner.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => msg.to_owned(),
+    }
 }
 
 /// A decimal number; `NaN` and `inf` parse (and are rejected by validation).

@@ -13,13 +13,34 @@ use geo_types::{
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 use std::fmt;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 pub fn read(path: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), IngestError> {
     let file = std::fs::File::open(path).map_err(|e| ctx.io_error(e))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     skip_bom(&mut reader).map_err(|e| ctx.io_error(e))?;
+    let head = reader.fill_buf().map_err(|e| ctx.io_error(e))?;
+    match head.iter().position(|b| !b.is_ascii_whitespace()) {
+        None => {
+            ctx.problems.push(ctx.at(Location::File).error(None, "the file is empty", Some("a GeoJSON file holds a FeatureCollection: {\"type\": \"FeatureCollection\", \"features\": [ … ]}".into())));
+            return Ok(());
+        }
+        Some(i) if head[i] == b'[' => {
+            ctx.problems.push(
+                ctx.at(Location::LineColumn(1, 1)).error(
+                    None,
+                    "expected a GeoJSON FeatureCollection or Feature, found an array",
+                    Some(
+                        "wrap the features: {\"type\": \"FeatureCollection\", \"features\": [ … ]}"
+                            .into(),
+                    ),
+                ),
+            );
+            return Ok(());
+        }
+        _ => {}
+    }
     read_from(reader, ctx, emit)
 }
 
@@ -80,18 +101,16 @@ pub fn read_from<R: Read>(
                 "a FeatureCollection without `features`",
                 Some("add \"features\": [ … ]".into()),
             )),
-            other => ctx.problems.push(
-                ctx.at(Location::File).error(
-                    Some("type"),
-                    format!(
+            other => ctx.problems.push(ctx.at(Location::File).error(
+                Some("type"),
+                format!(
                         "expected a GeoJSON FeatureCollection or Feature, found {}",
                         other
                             .map(|t| format!("type `{t}`"))
                             .unwrap_or_else(|| "no type".into())
                     ),
-                    None,
-                ),
-            ),
+                None,
+            )),
         }
     } else if rest.get("type").and_then(Value::as_str) != Some("FeatureCollection") {
         ctx.problems.push(ctx.at(Location::File).error(
@@ -229,6 +248,7 @@ fn feature(v: Value, index: usize, pointer: &str, ctx: &mut ReadContext, emit: &
     let Value::Object(mut obj) = v else {
         ctx.problems
             .push(at.error(None, "a feature must be a JSON object", None));
+        ctx.rejected += 1;
         return;
     };
     if obj.get("type").and_then(Value::as_str) != Some("Feature") {
@@ -238,6 +258,7 @@ fn feature(v: Value, index: usize, pointer: &str, ctx: &mut ReadContext, emit: &
         });
         ctx.problems
             .push(at.error(Some("type"), "`type` must be \"Feature\"", None));
+        ctx.rejected += 1;
         return;
     }
     let id = match obj.get("id") {
@@ -258,6 +279,7 @@ fn feature(v: Value, index: usize, pointer: &str, ctx: &mut ReadContext, emit: &
                 "`properties` must be an object or null",
                 None,
             ));
+            ctx.rejected += 1;
             return;
         }
     };
@@ -282,6 +304,7 @@ fn feature(v: Value, index: usize, pointer: &str, ctx: &mut ReadContext, emit: &
                     .push(at.problem(sev, Some("geometry"), e.message, e.hint));
             }
             if failed {
+                ctx.rejected += 1;
                 return;
             }
             g

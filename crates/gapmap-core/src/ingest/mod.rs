@@ -319,7 +319,9 @@ pub fn read_file(
             }
         }
     };
+    let errors_before = problems.errors();
     let mut ctx = ReadContext {
+        rejected: 0,
         file: &file,
         crs: opts.crs.unwrap_or(crate::crs::WGS84),
         crs_given: opts.crs.is_some(),
@@ -344,7 +346,8 @@ pub fn read_file(
         (None, Format::VzdAddress | Format::CsbGrid) => opts.layer.unwrap_or(Layer::Demand),
         (None, _) => opts.layer.unwrap_or(Layer::Sites),
     };
-    if stats.read == 0 {
+    stats.read += ctx.rejected;
+    if stats.read == 0 && ctx.problems.errors() == errors_before {
         ctx.problems.push(
             problem::At {
                 file: &file,
@@ -363,8 +366,12 @@ pub fn read_file(
 
 fn infer_layer(raw: &RawFeature) -> Option<Layer> {
     let keys: Vec<&str> = raw.props.keys().map(String::as_str).collect();
-    let kind = raw.props.get("kind").and_then(Value::as_str);
-    crate::model::schema::infer_layer(&keys, kind)
+    let kind = raw
+        .props
+        .get("kind")
+        .and_then(Value::as_str)
+        .map(str::to_lowercase);
+    crate::model::schema::infer_layer(&keys, kind.as_deref())
 }
 
 /// What a reader needs while reading one file.
@@ -377,6 +384,8 @@ pub struct ReadContext<'a> {
     pub crs_given: bool,
     pub problems: &'a mut Problems,
     pub opts: &'a Options,
+    /// Features the reader itself rejected (they never reached the validator).
+    pub rejected: u64,
 }
 
 impl fmt::Debug for ReadContext<'_> {

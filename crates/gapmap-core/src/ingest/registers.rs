@@ -56,11 +56,7 @@ fn open_text(path: &Path, ctx: &ReadContext) -> Result<(TextReader, u8, u8), Ing
         Some(b'#') => b'#',
         _ => b'"',
     };
-    Ok((
-        CrlfToLf::new(reader),
-        delimiter,
-        quote,
-    ))
+    Ok((CrlfToLf::new(reader), delimiter, quote))
 }
 
 /// The header row as trimmed, upper-case names; `None` (with a problem

@@ -13,7 +13,10 @@ pub struct CrlfToLf<R> {
 
 impl<R> CrlfToLf<R> {
     pub fn new(inner: R) -> CrlfToLf<R> {
-        CrlfToLf { inner, pending_cr: false }
+        CrlfToLf {
+            inner,
+            pending_cr: false,
+        }
     }
 }
 
@@ -60,4 +63,3 @@ impl<R: BufRead> Read for CrlfToLf<R> {
         }
     }
 }
-

@@ -13,7 +13,7 @@ use geo::CoordsIter;
 use geo_types::{Coord, Geometry, MultiPolygon};
 use serde_json::{Map, Number, Value};
 use sha2::{Digest, Sha256};
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 /// Validates the features of one file of one layer.
 #[derive(Debug)]
@@ -21,7 +21,8 @@ pub struct Validator {
     schema: &'static LayerSchema,
     file: String,
     opts: Options,
-    ids: HashSet<String>,
+    /// Every id seen, with where it was first seen.
+    ids: HashMap<String, FirstSeen>,
     transformer: Option<Transformer>,
     unknown_reported: BTreeSet<String>,
 }
@@ -32,7 +33,7 @@ impl Validator {
             schema: LayerSchema::of(layer),
             file: file.to_owned(),
             opts: opts.clone(),
-            ids: HashSet::new(),
+            ids: HashMap::new(),
             transformer: None,
             unknown_reported: BTreeSet::new(),
         }
@@ -385,17 +386,60 @@ impl Validator {
             Some(Value::Number(n)) => Some(n.to_string()),
             _ => None,
         });
-        let id = given.unwrap_or_else(|| derived_id(self.schema.layer, props, geometry));
-        if !self.ids.insert(id.clone()) {
-            let fat = self.at_field(raw, at, "id");
-            problems.push(fat.error(
+        let id = given.unwrap_or_else(|| derived_id(self.schema.layer, props, &raw.props, geometry));
+        let here = FirstSeen::of(&at.location);
+        if let Some(first) = self.ids.get(&id).copied() {
+            // Point at the Feature's own `id` member when that is where the id came from.
+            let fat = match (&at.location, raw.id.is_some(), &raw.props_pointer) {
+                (Location::Feature { index, .. }, true, Some(pp)) => At {
+                    file: at.file,
+                    location: Location::Feature {
+                        index: *index,
+                        pointer: format!("{}/id", pp.trim_end_matches("/properties")),
+                    },
+                },
+                _ => self.at_field(raw, at, "id"),
+            };
+                        problems.push(fat.error(
                 Some("id"),
-                format!("duplicate id `{id}`"),
+                format!("duplicate id `{id}` (first used at {first})"),
                 Some("every feature of a layer needs its own id".into()),
             ));
             return None;
         }
+        self.ids.insert(id.clone(), here);
         Some(id)
+    }
+}
+
+/// Where an id was first seen, kept small (one per feature of a 1 GB file).
+#[derive(Debug, Clone, Copy)]
+enum FirstSeen {
+    Feature(u64),
+    Line(u64),
+    Row(u64),
+    Unknown,
+}
+
+impl FirstSeen {
+    fn of(l: &Location) -> FirstSeen {
+        match l {
+            Location::Feature { index, .. } => FirstSeen::Feature(*index as u64),
+            Location::Line(n) | Location::LineColumn(n, _) => FirstSeen::Line(*n),
+            Location::Row { row, .. } => FirstSeen::Row(*row),
+            Location::File => FirstSeen::Unknown,
+        }
+    }
+}
+
+impl std::fmt::Display for FirstSeen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FirstSeen::Feature(i) => write!(f, "feature {i}"),
+            FirstSeen::Line(n) => write!(f, "line {n}"),
+            FirstSeen::Row(n) => write!(f, "row {n}"),
+            FirstSeen::Unknown => f.write_str("an earlier feature"),
+        }
     }
 }
 
@@ -454,14 +498,12 @@ fn coord_message(c: Coord<f64>, p: CoordProblem, crs: u16, crs_given: bool) -> (
 
 /// A stable id for a feature without one: the layer and a hash of its
 /// content, so re-ingesting the same file gives the same ids.
-fn derived_id(
-    layer: Layer,
-    props: &Map<String, Value>,
-    geometry: Option<&Geometry<f64>>,
-) -> String {
+fn derived_id(layer: Layer, props: &Map<String, Value>, raw: &Map<String, Value>, geometry: Option<&Geometry<f64>>) -> String {
     let mut h = Sha256::new();
     h.update(layer.name().as_bytes());
     h.update(serde_json::to_string(props).unwrap_or_default().as_bytes());
+    // Properties kept in `extra` tell apart features that differ only there.
+    h.update(serde_json::to_string(raw).unwrap_or_default().as_bytes());
     if let Some(g) = geometry {
         for c in g.coords_iter() {
             h.update(format!("{:.7},{:.7};", c.x, c.y).as_bytes());
@@ -624,19 +666,27 @@ fn convert(field: &Field, v: &Value, text: bool) -> Conv {
             };
             match s.parse::<opening_hours::OpeningHours>() {
                 Ok(_) => Ok(Value::String(s.to_owned())),
-                Err(e) => {
-                    let first = e.to_string().lines().next().unwrap_or("").to_owned();
-                    Err((
-                        format!("`{s}` is not valid opening_hours syntax: {first}"),
-                        Some(
-                            "use OSM syntax, e.g. \"Mo-Fr 09:00-17:00; Sa 10:00-14:00; PH off\""
-                                .into(),
-                        ),
-                    ))
-                }
+                Err(e) => Err((
+                    format!(
+                        "`{s}` is not valid opening_hours syntax{}",
+                        parser_position(&e.to_string())
+                    ),
+                    Some(
+                        "use OSM syntax, e.g. \"Mo-Fr 09:00-17:00; Sa 10:00-14:00; PH off\"".into(),
+                    ),
+                )),
             }
         }
     }
+}
+
+/// " (at character N)" from a pest parser message (` --> 1:N`), or nothing.
+fn parser_position(msg: &str) -> String {
+    msg.lines()
+        .find_map(|l| l.trim().strip_prefix("--> "))
+        .and_then(|pos| pos.split(':').nth(1))
+        .map(|col| format!(" (at character {col})"))
+        .unwrap_or_default()
 }
 
 /// Problems made by readers for things the validator never sees (e.g. a

@@ -185,17 +185,29 @@ fn stats_of<'a>(sources: impl Iterator<Item = Source> + 'a) -> LayerStats {
 
 impl Snapshot {
     /// Build a snapshot from a store, with geometry projected to `working_crs`.
-    pub fn build(store: &dyn FeatureStore, working_crs: u16, thresholds: &Thresholds) -> Result<Snapshot, SnapshotError> {
+    pub fn build(
+        store: &dyn FeatureStore,
+        working_crs: u16,
+        thresholds: &Thresholds,
+    ) -> Result<Snapshot, SnapshotError> {
         Snapshot::build_from(store, working_crs, thresholds, None)
     }
 
     /// Build a snapshot, reusing `prev`'s coverage work when only sites (or
     /// layers the analysis does not read) changed: the incremental path.
-    pub fn build_from(store: &dyn FeatureStore, working_crs: u16, thresholds: &Thresholds, prev: Option<&Snapshot>) -> Result<Snapshot, SnapshotError> {
+    pub fn build_from(
+        store: &dyn FeatureStore,
+        working_crs: u16,
+        thresholds: &Thresholds,
+        prev: Option<&Snapshot>,
+    ) -> Result<Snapshot, SnapshotError> {
         let clock = std::time::Instant::now();
         let mut timings: Vec<(&'static str, f64)> = Vec::new();
         let mut lap = |name: &'static str| {
-            timings.push((name, clock.elapsed().as_secs_f64() * 1000.0 - timings.iter().map(|t| t.1).sum::<f64>()));
+            timings.push((
+                name,
+                clock.elapsed().as_secs_f64() * 1000.0 - timings.iter().map(|t| t.1).sum::<f64>(),
+            ));
         };
         let version = store.version()?;
         let layer_revisions = store.layer_revisions()?;
@@ -257,30 +269,56 @@ impl Snapshot {
         stats.insert(Layer::Plan, plan_stats);
 
         lap("project");
-        let parish_list: Vec<(String, String)> =
-            areas.iter().filter(|a| a.kind == AreaKind::Parish).map(|a| (a.id.clone(), a.name.clone())).collect();
+        let parish_list: Vec<(String, String)> = areas
+            .iter()
+            .filter(|a| a.kind == AreaKind::Parish)
+            .map(|a| (a.id.clone(), a.name.clone()))
+            .collect();
         let site_sets = SiteSets::new(&sites, &sites_xy);
         let coverage_index = box_index(&coverage_xy);
         let sites_index = point_index(&sites_xy);
         let demand_index = point_index(&demand_xy);
         lap("index");
-        let same = |l: Layer, p: &Snapshot| p.layer_revisions.get(&l) == layer_revisions.get(&l) && p.working_crs == working_crs;
-        let reusable = prev.filter(|p| same(Layer::Coverage, p) && same(Layer::Demand, p) && same(Layer::Areas, p));
+        let same = |l: Layer, p: &Snapshot| {
+            p.layer_revisions.get(&l) == layer_revisions.get(&l) && p.working_crs == working_crs
+        };
+        let reusable = prev.filter(|p| {
+            same(Layer::Coverage, p) && same(Layer::Demand, p) && same(Layer::Areas, p)
+        });
         let (prepared, facts, facts_mode) = match reusable {
             Some(p) => {
-                let facts = crate::analysis::incremental::update_nearest(&p.facts, &demand_xy, (&p.sites, &p.sites_xy), (&sites, &sites_xy), &site_sets);
+                let facts = crate::analysis::incremental::update_nearest(
+                    &p.facts,
+                    &demand_xy,
+                    (&p.sites, &p.sites_xy),
+                    (&sites, &sites_xy),
+                    &site_sets,
+                );
                 (Arc::clone(&p.prepared), facts, "incremental")
             }
             None => {
                 let prepared = Arc::new(PreparedCoverage::new(&coverage, &coverage_xy));
                 let ll: Vec<Point<f64>> = demand.iter().map(|d| d.location).collect();
-                let facts = facts::compute(&ll, &demand_xy, &coverage, &prepared, &coverage_index, &site_sets);
+                let facts = facts::compute(
+                    &ll,
+                    &demand_xy,
+                    &coverage,
+                    &prepared,
+                    &coverage_index,
+                    &site_sets,
+                );
                 (prepared, facts, "full")
             }
         };
         lap("facts");
         let analysis = aggregate::analyse(
-            aggregate::Inputs { demand: &demand, facts: &facts, coverage: &coverage, parishes: &parish_list, zones: &zones },
+            aggregate::Inputs {
+                demand: &demand,
+                facts: &facts,
+                coverage: &coverage,
+                parishes: &parish_list,
+                zones: &zones,
+            },
             thresholds,
         );
         lap("aggregate");
@@ -323,7 +361,13 @@ impl Snapshot {
     /// Classes and aggregates under other thresholds (one pass over the facts).
     pub fn analyse_with(&self, thresholds: &Thresholds) -> Analysis {
         aggregate::analyse(
-            aggregate::Inputs { demand: &self.demand, facts: &self.facts, coverage: &self.coverage, parishes: &self.parishes, zones: &self.zones },
+            aggregate::Inputs {
+                demand: &self.demand,
+                facts: &self.facts,
+                coverage: &self.coverage,
+                parishes: &self.parishes,
+                zones: &self.zones,
+            },
             thresholds,
         )
     }

@@ -27,7 +27,8 @@ pub const THRESHOLD_PARAMS: &[&str] = &[
     "near_m",
 ];
 
-pub const STRAIGHT_LINE: &str = "distances are straight-line (planar EPSG:3059 metres), not travel distances";
+pub const STRAIGHT_LINE: &str =
+    "distances are straight-line (planar EPSG:3059 metres), not travel distances";
 
 fn allowed(extra: &[&'static str]) -> Vec<&'static str> {
     THRESHOLD_PARAMS.iter().chain(extra).copied().collect()
@@ -61,8 +62,14 @@ pub fn analysis_for(state: &AppState, snap: &Arc<Snapshot>, t: &Thresholds) -> A
     if *t == snap.analysis.thresholds {
         return Arc::new(snap.analysis.clone());
     }
-    let mut cache = state.analysis_cache.lock().unwrap_or_else(|p| p.into_inner());
-    if let Some((_, _, a)) = cache.iter().find(|(v, th, _)| *v == snap.version && th == t) {
+    let mut cache = state
+        .analysis_cache
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    if let Some((_, _, a)) = cache
+        .iter()
+        .find(|(v, th, _)| *v == snap.version && th == t)
+    {
         return Arc::clone(a);
     }
     let a = Arc::new(snap.analyse_with(t));
@@ -74,22 +81,36 @@ pub fn analysis_for(state: &AppState, snap: &Arc<Snapshot>, t: &Thresholds) -> A
     a
 }
 
-fn prepare(req: &HttpRequest, state: &AppState, extra: &[&'static str]) -> Result<(Arc<Snapshot>, Arc<Analysis>, Query), Problem> {
+fn prepare(
+    req: &HttpRequest,
+    state: &AppState,
+    extra: &[&'static str],
+) -> Result<(Arc<Snapshot>, Arc<Analysis>, Query), Problem> {
     let q = Query::parse(req, &allowed(extra))?;
     let t = thresholds(&q, &state.thresholds)?;
     let snap = state.live.get();
-    let a = if t == snap.analysis.thresholds { Arc::new(snap.analysis.clone()) } else { analysis_for(state, &snap, &t) };
+    let a = if t == snap.analysis.thresholds {
+        Arc::new(snap.analysis.clone())
+    } else {
+        analysis_for(state, &snap, &t)
+    };
     Ok((snap, a, q))
 }
 
 /// `GET /api/v1/gaps/summary`: municipality totals by class.
-pub async fn summary(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+pub async fn summary(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
     let (snap, a, _) = prepare(&req, &state, &[])?;
     let mut body = a.total.to_json(a.thresholds.disclosure_min_residents);
     body.insert("thresholds".into(), json!(a.thresholds));
     body.insert("parishes".into(), json!(a.parishes.len()));
     body.insert("grid_cells".into(), json!(a.grid.len()));
-    body.insert("underserved_cells".into(), json!(a.grid.iter().filter(|c| c.underserved()).count()));
+    body.insert(
+        "underserved_cells".into(),
+        json!(a.grid.iter().filter(|c| c.underserved()).count()),
+    );
     body.insert("clusters".into(), json!(a.clusters.len()));
     body.insert("snapshot_version".into(), json!(snap.version));
     body.insert("note".into(), json!(STRAIGHT_LINE));
@@ -97,7 +118,10 @@ pub async fn summary(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
 }
 
 /// `GET /api/v1/gaps/parishes`: the same per parish.
-pub async fn parishes(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+pub async fn parishes(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
     let (snap, a, _) = prepare(&req, &state, &[])?;
     let min = a.thresholds.disclosure_min_residents;
     let items: Vec<Value> = a
@@ -110,7 +134,9 @@ pub async fn parishes(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
             Value::Object(m)
         })
         .collect();
-    Ok(HttpResponse::Ok().json(json!({"snapshot_version": snap.version, "thresholds": a.thresholds, "parishes": items})))
+    Ok(HttpResponse::Ok().json(
+        json!({"snapshot_version": snap.version, "thresholds": a.thresholds, "parishes": items}),
+    ))
 }
 
 /// `GET /api/v1/gaps/grid`: EU 1 km cells with residents, as GeoJSON.
@@ -120,7 +146,12 @@ pub async fn grid(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         None => false,
         Some("true") => true,
         Some("false") => false,
-        Some(other) => return Err(Problem::invalid("underserved", format!("`underserved` must be true or false, not `{other}`"))),
+        Some(other) => {
+            return Err(Problem::invalid(
+                "underserved",
+                format!("`underserved` must be true or false, not `{other}`"),
+            ));
+        }
     };
     let t = Transformer::new(LAEA, WGS84).map_err(Problem::internal)?;
     let min = a.thresholds.disclosure_min_residents;
@@ -141,7 +172,10 @@ pub async fn grid(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 }
 
 /// `GET /api/v1/gaps/clusters`: connected under-served cells, ranked.
-pub async fn clusters(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+pub async fn clusters(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
     let (snap, a, _) = prepare(&req, &state, &[])?;
     let min = a.thresholds.disclosure_min_residents;
     let features: Vec<Value> = a
@@ -152,15 +186,31 @@ pub async fn clusters(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
             let id = format!("cluster-{}", c.rank);
             props.insert("rank".into(), json!(c.rank));
             props.insert("cells".into(), json!(c.cells.len()));
-            props.insert("cell_ids".into(), json!(c.cells.iter().map(|&(n, e)| gapmap_core::grid::cell_id(n, e)).collect::<Vec<_>>()));
+            props.insert(
+                "cell_ids".into(),
+                json!(
+                    c.cells
+                        .iter()
+                        .map(|&(n, e)| gapmap_core::grid::cell_id(n, e))
+                        .collect::<Vec<_>>()
+                ),
+            );
             let kinds: Vec<&str> = c
                 .zones
                 .iter()
-                .filter_map(|z| snap.zones.iter().find(|x| &x.id == z).map(|x| x.zone_kind.as_str()))
+                .filter_map(|z| {
+                    snap.zones
+                        .iter()
+                        .find(|x| &x.id == z)
+                        .map(|x| x.zone_kind.as_str())
+                })
                 .collect();
             props.insert("priority_zones".into(), json!(c.zones));
             props.insert("in_border_zone".into(), json!(kinds.contains(&"border")));
-            props.insert("in_priority_parish".into(), json!(kinds.contains(&"parish")));
+            props.insert(
+                "in_priority_parish".into(),
+                json!(kinds.contains(&"parish")),
+            );
             props.insert("in_priority_area".into(), json!(kinds.contains(&"area")));
             feature(&id, props, &Geometry::MultiPolygon(c.geometry.clone()))
         })
@@ -169,10 +219,12 @@ pub async fn clusters(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
 }
 
 fn geojson_response(snap: &Snapshot, features: Vec<Value>) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/geo+json").json(json!({
-        "type": "FeatureCollection",
-        "snapshot_version": snap.version,
-        "numberReturned": features.len(),
-        "features": features,
-    }))
+    HttpResponse::Ok()
+        .content_type("application/geo+json")
+        .json(json!({
+            "type": "FeatureCollection",
+            "snapshot_version": snap.version,
+            "numberReturned": features.len(),
+            "features": features,
+        }))
 }

@@ -18,27 +18,47 @@ use serde_json::{Value, json};
 
 /// Longitude and latitude (WGS84) from the query, projected to the working CRS.
 fn point(q: &Query, snap: &Snapshot) -> Result<(f64, f64, f64, f64), Problem> {
-    let lon = q.f64("lon")?.ok_or_else(|| Problem::invalid("lon", "`lon` (longitude, WGS84 degrees) is required"))?;
-    let lat = q.f64("lat")?.ok_or_else(|| Problem::invalid("lat", "`lat` (latitude, WGS84 degrees) is required"))?;
+    let lon = q
+        .f64("lon")?
+        .ok_or_else(|| Problem::invalid("lon", "`lon` (longitude, WGS84 degrees) is required"))?;
+    let lat = q
+        .f64("lat")?
+        .ok_or_else(|| Problem::invalid("lat", "`lat` (latitude, WGS84 degrees) is required"))?;
     if !(-180.0..=180.0).contains(&lon) {
-        return Err(Problem::invalid("lon", format!("`lon` must be within ±180, not {lon}")));
+        return Err(Problem::invalid(
+            "lon",
+            format!("`lon` must be within ±180, not {lon}"),
+        ));
     }
     if !(-90.0..=90.0).contains(&lat) {
-        return Err(Problem::invalid("lat", format!("`lat` must be within ±90, not {lat}")));
+        return Err(Problem::invalid(
+            "lat",
+            format!("`lat` must be within ±90, not {lat}"),
+        ));
     }
     let t = Transformer::new(WGS84, snap.working_crs).map_err(Problem::internal)?;
-    let (x, y) = t.convert(lon, lat).map_err(|e| Problem::invalid("lon", e.to_string()))?;
+    let (x, y) = t
+        .convert(lon, lat)
+        .map_err(|e| Problem::invalid("lon", e.to_string()))?;
     Ok((lon, lat, x, y))
 }
 
 /// `GET /api/v1/nearest?lon=&lat=&kind=&limit=&at=`: nearest public access
 /// places, nearest first, with straight-line distance and "open now".
-pub async fn nearest(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+pub async fn nearest(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
     let q = Query::parse(&req, &["lon", "lat", "kind", "limit", "at"])?;
     let snap = state.live.get();
     let (_, _, x, y) = point(&q, &snap)?;
     let kind_s = q.str("kind").unwrap_or("any");
-    let kind = NearestKind::parse(kind_s).ok_or_else(|| Problem::invalid("kind", format!("`kind` must be wifi, library, kac or any, not `{kind_s}`")))?;
+    let kind = NearestKind::parse(kind_s).ok_or_else(|| {
+        Problem::invalid(
+            "kind",
+            format!("`kind` must be wifi, library, kac or any, not `{kind_s}`"),
+        )
+    })?;
     let limit = q.usize_in("limit", 5, 1, 100)?;
     let at = match q.str("at") {
         None => chrono::Utc::now(),
@@ -54,29 +74,42 @@ pub async fn nearest(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
             let d = ((g.geom()[0] - x).powi(2) + (g.geom()[1] - y).powi(2)).sqrt();
             let mut props = s.properties();
             props.insert("distance_m".into(), json!((d * 10.0).round() / 10.0));
-            props.insert("open_now".into(), json!(s.opening_hours.as_deref().and_then(|oh| open_at(oh, at))));
+            props.insert(
+                "open_now".into(),
+                json!(s.opening_hours.as_deref().and_then(|oh| open_at(oh, at))),
+            );
             feature(&s.id, props, &Geometry::Point(s.location))
         })
         .collect();
-    Ok(HttpResponse::Ok().content_type("application/geo+json").json(json!({
-        "type": "FeatureCollection",
-        "kind": kind.as_str(),
-        "at": at.to_rfc3339(),
-        "time_zone": "Europe/Riga",
-        "note": STRAIGHT_LINE,
-        "snapshot_version": snap.version,
-        "features": features,
-    })))
+    Ok(HttpResponse::Ok()
+        .content_type("application/geo+json")
+        .json(json!({
+            "type": "FeatureCollection",
+            "kind": kind.as_str(),
+            "at": at.to_rfc3339(),
+            "time_zone": "Europe/Riga",
+            "note": STRAIGHT_LINE,
+            "snapshot_version": snap.version,
+            "features": features,
+        })))
 }
 
 /// `GET /api/v1/coverage?lon=&lat=`: the services providers report at a point.
-pub async fn coverage(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
-    let allowed: Vec<&str> = ["lon", "lat"].iter().chain(THRESHOLD_PARAMS).copied().collect();
+pub async fn coverage(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let allowed: Vec<&str> = ["lon", "lat"]
+        .iter()
+        .chain(THRESHOLD_PARAMS)
+        .copied()
+        .collect();
     let q = Query::parse(&req, &allowed)?;
     let t = thresholds(&q, &state.thresholds)?;
     let snap = state.live.get();
     let (lon, lat, x, y) = point(&q, &snap)?;
-    let (best_fixed, best_mobile, providers) = coverage_at(x, y, &snap.coverage, &snap.prepared, &snap.coverage_index);
+    let (best_fixed, best_mobile, providers) =
+        coverage_at(x, y, &snap.coverage, &snap.prepared, &snap.coverage_index);
     let mut services: Vec<(usize, &gapmap_core::model::CoverageArea)> = snap
         .coverage_index
         .locate_all_at_point(&[x, y])
@@ -84,17 +117,38 @@ pub async fn coverage(req: HttpRequest, state: web::Data<AppState>) -> Result<Ht
         .filter(|&i| snap.prepared.polygons[i].covers(x, y))
         .map(|i| (i, &snap.coverage[i]))
         .collect();
-    services.sort_by(|a, b| (b.1.max_down_mbps, b.1.max_up_mbps).partial_cmp(&(a.1.max_down_mbps, a.1.max_up_mbps)).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
+    services.sort_by(|a, b| {
+        (b.1.max_down_mbps, b.1.max_up_mbps)
+            .partial_cmp(&(a.1.max_down_mbps, a.1.max_up_mbps))
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.0.cmp(&b.0))
+    });
     let svc = |c: &gapmap_core::model::CoverageArea| {
         json!({"id": c.id, "provider": c.provider, "technology": c.technology.as_str(), "max_down_mbps": c.max_down_mbps,
                "max_up_mbps": c.max_up_mbps, "source": c.provenance.source, "source_ref": c.provenance.source_ref,
                "as_of": c.provenance.as_of.to_string()})
     };
-    let list = |kind: ServiceKind| services.iter().filter(|(_, c)| c.service == kind).map(|(_, c)| svc(c)).collect::<Vec<_>>();
-    let best = |i: Option<u32>| i.map(|i| svc(&snap.coverage[i as usize])).unwrap_or(Value::Null);
-    let fixed = best_fixed.map(|i| (snap.coverage[i as usize].max_down_mbps, snap.coverage[i as usize].max_up_mbps));
+    let list = |kind: ServiceKind| {
+        services
+            .iter()
+            .filter(|(_, c)| c.service == kind)
+            .map(|(_, c)| svc(c))
+            .collect::<Vec<_>>()
+    };
+    let best = |i: Option<u32>| {
+        i.map(|i| svc(&snap.coverage[i as usize]))
+            .unwrap_or(Value::Null)
+    };
+    let fixed = best_fixed.map(|i| {
+        (
+            snap.coverage[i as usize].max_down_mbps,
+            snap.coverage[i as usize].max_up_mbps,
+        )
+    });
     let mobile = best_mobile.map(|i| snap.coverage[i as usize].max_down_mbps);
-    let simulated = services.iter().any(|(_, c)| c.provenance.source == gapmap_core::model::Source::Simulated);
+    let simulated = services
+        .iter()
+        .any(|(_, c)| c.provenance.source == gapmap_core::model::Source::Simulated);
     Ok(HttpResponse::Ok().json(json!({
         "lon": lon, "lat": lat,
         "fixed": {"best": best(best_fixed), "services": list(ServiceKind::Fixed), "providers": providers},
