@@ -16,6 +16,7 @@ pub mod geometry;
 pub mod grid;
 pub mod ingest;
 pub mod model;
+pub mod publish;
 pub mod snapshot;
 pub mod store;
 pub mod synth;

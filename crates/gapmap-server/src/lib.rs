@@ -6,6 +6,7 @@
 //! swaps it in. A failed rebuild is logged and the old snapshot keeps serving.
 
 pub mod config;
+pub mod openapi;
 pub mod problem;
 pub mod query;
 pub mod routes;
@@ -92,10 +93,10 @@ impl Reloader {
                     }
                     let Some(c) = &conn else { continue };
                     match c.data_version() {
-                        Ok(v) if last.is_some_and(|l| l != v) || last.is_none() => {
-                            if last.is_some()
-                                && let Err(e) = me.reload_now()
-                            {
+                        // The first observation also checks: an ingest may
+                        // have committed between the snapshot build and now.
+                        Ok(v) if last != Some(v) => {
+                            if let Err(e) = me.reload_now() {
                                 tracing::error!(error = %e, "snapshot rebuild failed; the old snapshot keeps serving");
                             }
                             last = Some(v);
@@ -167,6 +168,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         }))
         .service(get("/healthz", routes::health::healthz))
         .service(get("/api/v1/layers", routes::layers::layers))
+        .service(get("/api/v1/openapi.json", openapi::openapi_json))
         .service(get("/api/v1/sites", routes::sites::sites))
         .service(get("/api/v1/gaps/summary", routes::gaps::summary))
         .service(get("/api/v1/gaps/parishes", routes::gaps::parishes))

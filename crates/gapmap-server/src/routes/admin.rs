@@ -4,6 +4,8 @@ use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
+#[utoipa::path(post, path = "/admin/reload", tag = "meta",
+    responses((status = 200, description = "The snapshot version now serving"), (status = 401, description = "Missing or wrong token", content_type = "application/problem+json"), (status = 404, description = "Admin reload is not configured", content_type = "application/problem+json")))]
 /// `POST /admin/reload` with `Authorization: Bearer <admin_token>`: rebuild
 /// the snapshot from the store now and swap it in.
 pub async fn reload(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {

@@ -98,6 +98,8 @@ fn prepare(
 }
 
 /// `GET /api/v1/gaps/summary`: municipality totals by class.
+#[utoipa::path(get, path = "/api/v1/gaps/summary", tag = "gaps", params(crate::openapi::ThresholdQuery),
+    responses((status = 200, description = "Residents by fixed class, mobile class and public access; digitally under-served residents"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
 pub async fn summary(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -118,6 +120,8 @@ pub async fn summary(
 }
 
 /// `GET /api/v1/gaps/parishes`: the same per parish.
+#[utoipa::path(get, path = "/api/v1/gaps/parishes", tag = "gaps", params(crate::openapi::ThresholdQuery),
+    responses((status = 200, description = "Per parish: residents by class, with disclosure control"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
 pub async fn parishes(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -140,6 +144,8 @@ pub async fn parishes(
 }
 
 /// `GET /api/v1/gaps/grid`: EU 1 km cells with residents, as GeoJSON.
+#[utoipa::path(get, path = "/api/v1/gaps/grid", tag = "gaps", params(crate::openapi::ThresholdQuery, ("underserved" = Option<bool>, Query, description = "Only cells with digitally under-served residents")),
+    responses((status = 200, description = "EU 1 km grid cells (INSPIRE ids) as GeoJSON; cells under 5 residents publish a range", content_type = "application/geo+json"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
 pub async fn grid(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let (snap, a, q) = prepare(&req, &state, &["underserved"])?;
     let only = match q.str("underserved") {
@@ -172,6 +178,8 @@ pub async fn grid(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 }
 
 /// `GET /api/v1/gaps/clusters`: connected under-served cells, ranked.
+#[utoipa::path(get, path = "/api/v1/gaps/clusters", tag = "gaps", params(crate::openapi::ThresholdQuery),
+    responses((status = 200, description = "Gap clusters ranked by digitally under-served residents, with priority-zone flags", content_type = "application/geo+json"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
 pub async fn clusters(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
 /// `GET /api/v1/layers`: count and provenance mix per layer, snapshot version.
+#[utoipa::path(get, path = "/api/v1/layers", tag = "data", responses((status = 200, description = "Count and provenance mix (official, approximate, simulated) per layer"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
 pub async fn layers(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     Query::parse(&req, &[])?;
     let snap = state.live.get();

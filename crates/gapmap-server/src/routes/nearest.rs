@@ -43,6 +43,8 @@ fn point(q: &Query, snap: &Snapshot) -> Result<(f64, f64, f64, f64), Problem> {
     Ok((lon, lat, x, y))
 }
 
+#[utoipa::path(get, path = "/api/v1/nearest", tag = "residents", params(crate::openapi::NearestQuery),
+    responses((status = 200, description = "Nearest places first, each with straight-line distance_m and open_now", content_type = "application/geo+json"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
 /// `GET /api/v1/nearest?lon=&lat=&kind=&limit=&at=`: nearest public access
 /// places, nearest first, with straight-line distance and "open now".
 pub async fn nearest(
@@ -95,6 +97,8 @@ pub async fn nearest(
 }
 
 /// `GET /api/v1/coverage?lon=&lat=`: the services providers report at a point.
+#[utoipa::path(get, path = "/api/v1/coverage", tag = "residents", params(crate::openapi::PointQuery, crate::openapi::ThresholdQuery),
+    responses((status = 200, description = "Fixed and mobile services providers report at the point, best first, with provenance"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
 pub async fn coverage(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -1,0 +1,100 @@
+//! The OpenAPI 3 document of `/api/v1`, generated from the handlers'
+//! `#[utoipa::path]` annotations and the query structs below, served at
+//! `/api/v1/openapi.json`.
+
+use utoipa::{IntoParams, OpenApi};
+
+/// Query of `GET /api/v1/sites`.
+#[allow(dead_code, reason = "documents the query; parsing is strict and manual (crate::query)")]
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SitesQuery {
+    /// Site kind: wifi, library, kac, school, culture_house, social_centre, activity_centre, youth_centre, municipal_office, mobile_class_stop.
+    kind: Option<String>,
+    /// minlon,minlat,maxlon,maxlat (WGS84).
+    bbox: Option<String>,
+    /// 1–10000, default 100.
+    limit: Option<u32>,
+    /// Default 0.
+    offset: Option<u32>,
+}
+
+/// Threshold overrides accepted by the gap endpoints (Mbit/s, metres).
+#[allow(dead_code, reason = "documents the query; parsing is strict and manual (crate::query)")]
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ThresholdQuery {
+    /// Gigabit: at least this down speed (default 1000).
+    gigabit_down_mbps: Option<f64>,
+    /// Gigabit: and at least this up speed (default 150).
+    gigabit_up_mbps: Option<f64>,
+    /// Served: at least this down speed (default 100).
+    served_down_mbps: Option<f64>,
+    /// Underserved: at least this down speed; below it is unserved (default 30).
+    underserved_down_mbps: Option<f64>,
+    /// Mobile below this is `lt2` (default 2).
+    mobile_low_mbps: Option<f64>,
+    /// Mobile at least this is `ge30` (default 30).
+    mobile_high_mbps: Option<f64>,
+    /// Free Wi-Fi within this straight-line distance in metres is `near` (default 1500).
+    near_m: Option<f64>,
+}
+
+/// Query of `GET /api/v1/nearest`.
+#[allow(dead_code, reason = "documents the query; parsing is strict and manual (crate::query)")]
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NearestQuery {
+    /// Longitude, WGS84 degrees.
+    lon: f64,
+    /// Latitude, WGS84 degrees.
+    lat: f64,
+    /// wifi (active sites with free Wi-Fi), library, kac or any (default).
+    kind: Option<String>,
+    /// 1–100, default 5.
+    limit: Option<u32>,
+    /// RFC 3339 instant for "open now" (default: now); evaluated in Europe/Riga time with Latvian public holidays.
+    at: Option<String>,
+}
+
+/// Query of `GET /api/v1/coverage`.
+#[allow(dead_code, reason = "documents the query; parsing is strict and manual (crate::query)")]
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PointQuery {
+    /// Longitude, WGS84 degrees.
+    lon: f64,
+    /// Latitude, WGS84 degrees.
+    lat: f64,
+}
+
+#[derive(Debug, OpenApi)]
+#[openapi(
+    info(
+        title = "gapmap API",
+        description = "The digital access map of Jelgavas novads: public access places, coverage gaps over where people live, and the action plan. Every error is RFC 9457 application/problem+json. Distances are straight-line planar metres in LKS-92 (EPSG:3059).",
+        license(name = "EUPL-1.2")
+    ),
+    paths(
+        crate::routes::health::healthz,
+        crate::routes::layers::layers,
+        crate::routes::sites::sites,
+        crate::routes::gaps::summary,
+        crate::routes::gaps::parishes,
+        crate::routes::gaps::grid,
+        crate::routes::gaps::clusters,
+        crate::routes::nearest::nearest,
+        crate::routes::nearest::coverage,
+        crate::routes::admin::reload,
+        openapi_json,
+    )
+)]
+pub struct ApiDoc;
+
+/// `GET /api/v1/openapi.json`.
+#[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
+    responses((status = 200, description = "This OpenAPI 3 document", content_type = "application/json")))]
+pub async fn openapi_json(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, crate::problem::Problem> {
+    crate::query::Query::parse(&req, &[])?;
+    Ok(actix_web::HttpResponse::Ok().json(ApiDoc::openapi()))
+}
