@@ -31,6 +31,8 @@ pub enum Command {
     Gaps(GapsArgs),
     /// Write deterministic synthetic data (labelled simulated).
     Synth(SynthArgs),
+    /// Export a published collection as GeoJSON, CSV or GeoPackage (WGS84 or EPSG:3059).
+    Export(crate::export::ExportArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

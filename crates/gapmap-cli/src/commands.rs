@@ -76,6 +76,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Gaps(a) => crate::gaps::run(a),
         Command::Synth(a) => synth_cmd(a),
+        Command::Export(a) => crate::export::run(a),
     }
 }
 

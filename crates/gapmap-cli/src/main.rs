@@ -11,6 +11,7 @@
 mod cli;
 mod commands;
 mod dataset;
+mod export;
 mod gaps;
 
 use std::process::ExitCode;

@@ -177,6 +177,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(get("/api/v1/nearest", routes::nearest::nearest))
         .service(get("/api/v1/coverage", routes::nearest::coverage))
         .service(get("/problems/{slug}", routes::problems::problem_type))
+        .service(get("/export/{layer:[a-z_]+}.{format:geojson|csv|gpkg}", routes::export::export))
         .service(
             web::resource("/admin/reload")
                 .route(web::post().to(routes::admin::reload))

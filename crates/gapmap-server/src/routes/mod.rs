@@ -1,6 +1,7 @@
 //! Route handlers: each parses its query and delegates to the snapshot.
 
 pub mod admin;
+pub mod export;
 pub mod gaps;
 pub mod health;
 pub mod layers;
