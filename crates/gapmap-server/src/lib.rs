@@ -176,6 +176,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(get("/api/v1/gaps/clusters", routes::gaps::clusters))
         .service(get("/api/v1/nearest", routes::nearest::nearest))
         .service(get("/api/v1/coverage", routes::nearest::coverage))
+        .service(get("/tiles/{tileset}/{z}/{x}/{y}.mvt", routes::tiles::tile))
+        .service(get("/tiles/{tileset}.json", routes::tiles::tilejson))
+        .service(get("/styles/{name}.json", routes::tiles::style))
+        .service(get("/export/tiles.pmtiles", routes::tiles::pmtiles))
+        .configure(routes::ogc::configure)
         .service(get("/problems/{slug}", routes::problems::problem_type))
         .service(get("/export/{layer:[a-z_]+}.{format:geojson|csv|gpkg}", routes::export::export))
         .service(

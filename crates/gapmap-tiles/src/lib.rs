@@ -1,1 +1,17 @@
+//! gapmap tiling: Web Mercator tile maths, clipping with a buffer and
+//! per-zoom simplification, MVT 2.1 encoding with correct winding, TileJSON,
+//! the MapLibre style, and the PMTiles v3 archive of all tilesets.
+//!
+//! Features are never dropped: every feature whose geometry reaches a tile
+//! (plus its 64-unit buffer) is in it; a polygon smaller than one tile unit
+//! is kept as a one-unit square; every feature carries its string id in the
+//! `id` property and a stable numeric MVT id derived from it.
 
+pub mod geom;
+pub mod mercator;
+pub mod mvt;
+pub mod pmtiles_out;
+pub mod service;
+pub mod style;
+
+pub use service::{CachedTile, Prepared, TileService, Tileset, gzip, numeric_id, tilejson};

@@ -6,8 +6,10 @@ pub mod gaps;
 pub mod health;
 pub mod layers;
 pub mod nearest;
+pub mod ogc;
 pub mod problems;
 pub mod sites;
+pub mod tiles;
 
 use serde_json::{Map, Value, json};
 

@@ -1,0 +1,191 @@
+//! Vector tiles, TileJSON, the MapLibre style and the PMTiles export, all
+//! computed from the serving snapshot (gapmap-tiles). ETags carry the
+//! snapshot version, so a tile is never stale after a change.
+
+use crate::AppState;
+use crate::problem::Problem;
+use crate::query::Query;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use gapmap_core::publish::Collection;
+use gapmap_tiles::TileService;
+use gapmap_tiles::mercator::{MAX_ZOOM, valid_tile};
+use std::sync::OnceLock;
+
+/// One tile service per process (env `GAPMAP_TILE_CACHE=0` disables the cache).
+fn service() -> &'static TileService {
+    static S: OnceLock<TileService> = OnceLock::new();
+    S.get_or_init(TileService::from_env)
+}
+
+fn tileset(name: &str) -> Result<Collection, Problem> {
+    Collection::parse(name).ok_or_else(|| {
+        Problem::not_found(format!(
+            "no tileset `{name}`; tilesets: {}",
+            Collection::ALL.map(|c| c.id()).join(", ")
+        ))
+    })
+}
+
+/// The server's absolute origin as the client addressed it.
+fn base_url(req: &HttpRequest) -> String {
+    let ci = req.connection_info();
+    format!("{}://{}", ci.scheme(), ci.host())
+}
+
+fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| {
+            let mut parts = t.trim().split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let q0 = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f64>().ok())
+                    == Some(0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !q0
+        })
+}
+
+fn not_modified(req: &HttpRequest, etag: &str) -> bool {
+    req.headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',').any(|t| {
+                let t = t.trim();
+                t == "*" || t.trim_start_matches("W/") == etag
+            })
+        })
+}
+
+const CACHE_CONTROL: &str = "public, max-age=0, must-revalidate";
+
+/// `GET /tiles/{tileset}/{z}/{x}/{y}.mvt`
+pub async fn tile(
+    req: HttpRequest,
+    path: web::Path<(String, String, String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    Query::parse(&req, &[])?;
+    let (name, z, x, y) = path.into_inner();
+    let c = tileset(&name)?;
+    let (Ok(z), Ok(x), Ok(y)) = (z.parse::<u32>(), x.parse::<u64>(), y.parse::<u64>()) else {
+        return Err(Problem::not_found(format!(
+            "no tile {z}/{x}/{y}: z, x and y are whole numbers"
+        )));
+    };
+    if !valid_tile(z, x, y) {
+        return Err(Problem::not_found(format!(
+            "no tile {z}/{x}/{y}: zoom 0 to {MAX_ZOOM}, x and y from 0 to 2^z - 1"
+        )));
+    }
+    let snap = state.live.get();
+    let gz = accepts_gzip(&req);
+    let etag = format!(
+        "\"{}-{name}-{z}-{x}-{y}{}\"",
+        snap.version,
+        if gz { "-gz" } else { "" }
+    );
+    if not_modified(&req, &etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+            .insert_header((header::VARY, "Accept-Encoding"))
+            .finish());
+    }
+    let svc = service();
+    let t = web::block(move || svc.tile(&snap, c, z as u8, x as u32, y as u32))
+        .await
+        .map_err(Problem::internal)?;
+    let mut r = HttpResponse::Ok();
+    r.insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+        .insert_header((header::VARY, "Accept-Encoding"));
+    let body = if gz { &t.gzip } else { &t.raw };
+    match body {
+        None => Ok(HttpResponse::NoContent()
+            .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+            .finish()),
+        Some(b) => {
+            r.content_type("application/vnd.mapbox-vector-tile");
+            if gz {
+                r.insert_header((header::CONTENT_ENCODING, "gzip"));
+            }
+            Ok(r.body(b.clone()))
+        }
+    }
+}
+
+/// `GET /tiles/{tileset}.json`: TileJSON 3.0.0.
+pub async fn tilejson(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    Query::parse(&req, &[])?;
+    let c = tileset(&path.into_inner())?;
+    let snap = state.live.get();
+    let base = base_url(&req);
+    let doc = web::block(move || {
+        let p = service().prepared(&snap);
+        gapmap_tiles::tilejson(&p, c, &base)
+    })
+    .await
+    .map_err(Problem::internal)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+        .json(doc))
+}
+
+/// `GET /styles/{name}.json`: the MapLibre style.
+pub async fn style(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    Query::parse(&req, &[])?;
+    let name = path.into_inner();
+    if !gapmap_tiles::style::STYLES.contains(&name.as_str()) {
+        return Err(Problem::not_found(format!(
+            "no style `{name}`; styles: {}",
+            gapmap_tiles::style::STYLES.join(", ")
+        )));
+    }
+    let snap = state.live.get();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+        .json(gapmap_tiles::style::style(&base_url(&req), &snap.version)))
+}
+
+/// `GET /export/tiles.pmtiles`: PMTiles v3 of every tileset, z0–z14.
+pub async fn pmtiles(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    Query::parse(&req, &[])?;
+    let snap = state.live.get();
+    let etag = format!("\"{}-pmtiles\"", snap.version);
+    if not_modified(&req, &etag) {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    let bytes = web::block(move || service().pmtiles(&snap))
+        .await
+        .map_err(Problem::internal)?
+        .map_err(Problem::internal)?;
+    Ok(HttpResponse::Ok()
+        .content_type("application/vnd.pmtiles")
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"gapmap-tiles.pmtiles\"",
+        ))
+        .body(bytes.as_ref().clone()))
+}
