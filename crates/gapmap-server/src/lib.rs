@@ -180,6 +180,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(get("/tiles/{tileset}.json", routes::tiles::tilejson))
         .service(get("/styles/{name}.json", routes::tiles::style))
         .service(get("/export/tiles.pmtiles", routes::tiles::pmtiles))
+        .configure(routes::ogc::configure)
         .service(get("/problems/{slug}", routes::problems::problem_type))
         .service(get("/export/{layer:[a-z_]+}.{format:geojson|csv|gpkg}", routes::export::export))
         .service(

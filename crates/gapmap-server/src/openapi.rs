@@ -87,6 +87,13 @@ pub struct PointQuery {
         crate::routes::nearest::coverage,
         crate::routes::admin::reload,
         openapi_json,
+        crate::routes::ogc::landing::landing,
+        crate::routes::ogc::landing::conformance,
+        crate::routes::ogc::landing::api,
+        crate::routes::ogc::collections::collections,
+        crate::routes::ogc::collections::collection,
+        crate::routes::ogc::items::items,
+        crate::routes::ogc::items::item,
     )
 )]
 pub struct ApiDoc;

@@ -6,6 +6,7 @@ pub mod gaps;
 pub mod health;
 pub mod layers;
 pub mod nearest;
+pub mod ogc;
 pub mod problems;
 pub mod sites;
 pub mod tiles;
