@@ -334,15 +334,15 @@ pub fn build(
         ("crs", format!("EPSG:{srs}")),
         ("count", m.count.to_string()),
     ];
-    let mut xml = String::from("<GDALMetadata>\n");
+    let mut xml = String::from("<GDALMetadata>\n  <Metadata>\n");
     for (k, v) in items {
         xml.push_str(&format!(
-            "  <MDI key=\"{}\">{}</MDI>\n",
+            "    <MDI key=\"{}\">{}</MDI>\n",
             xml_escape(k),
             xml_escape(&v)
         ));
     }
-    xml.push_str("</GDALMetadata>\n");
+    xml.push_str("  </Metadata>\n</GDALMetadata>\n");
     tx.execute(
         "INSERT INTO gpkg_metadata (id, md_scope, md_standard_uri, mime_type, metadata) VALUES (1, 'dataset', 'http://gdal.org', 'text/xml', ?1)",
         [&xml],
