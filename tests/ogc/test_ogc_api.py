@@ -304,3 +304,16 @@ def test_one_openapi_30_document(jelgava_server):
         assert p in doc["paths"], p
     names = {p["name"] for p in doc["paths"]["/ogc/collections/{collection_id}/items"]["get"]["parameters"]}
     assert {"bbox", "bbox-crs", "crs", "limit", "offset", "datetime", "f"} <= names
+
+
+def test_every_queryable_is_documented_and_accepted(jelgava_server):
+    doc = jelgava_server.get("/ogc/api").json()
+    item_params = doc["paths"]["/ogc/collections/{collection_id}/items"]["get"]["parameters"]
+    names = {p["name"] for p in item_params}
+    examples = {p["name"]: p.get("example") for p in item_params}
+    assert examples["collection_id"] == "sites"
+    for c in jelgava_server.get("/ogc/collections").json()["collections"]:
+        assert c["queryables"] and set(c["queryables"]) <= names, c["id"]
+        for q in c["queryables"]:
+            r = jelgava_server.get(f"/ogc/collections/{c['id']}/items", params={q: "x-no-such-value"})
+            assert r.status_code == 200 and r.json()["numberMatched"] == 0, (c["id"], q)

@@ -175,7 +175,7 @@ pub async fn collections(
 
 /// `GET /ogc/collections/{collection_id}`.
 #[utoipa::path(get, path = "/ogc/collections/{collection_id}", tag = "ogc",
-    params(("collection_id" = String, Path, description = "sites, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters"),
+    params(("collection_id" = String, Path, description = "sites, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters", example = "sites"),
         ("f" = Option<String>, Query, description = "json or html")),
     responses((status = 200, description = "One feature collection", content_type = "application/json"),
         (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json"),
