@@ -182,7 +182,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(get("/export/tiles.pmtiles", routes::tiles::pmtiles))
         .configure(routes::ogc::configure)
         .service(get("/problems/{slug}", routes::problems::problem_type))
-        .service(get("/export/{layer:[a-z_]+}.{format:geojson|csv|gpkg}", routes::export::export))
+        .service(get(
+            "/export/{layer}.{format:geojson|csv|gpkg}",
+            routes::export::export,
+        ))
         .service(
             web::resource("/admin/reload")
                 .route(web::post().to(routes::admin::reload))
