@@ -69,6 +69,7 @@ def test_export(jelgava_server, counts, version, layer, fmt, tmp_path):
     cd = r.headers["content-disposition"]
     assert cd.startswith("attachment; filename=") and layer in cd and f".{fmt}" in cd
     assert any(ch.isdigit() for ch in cd), cd  # the date
+    assert r.headers.get("transfer-encoding") == "chunked"  # streamed, no Content-Length
     n = counts[layer]
     if fmt == "geojson":
         doc = r.json()
@@ -219,3 +220,14 @@ def test_cli_lks92_and_usage_errors(jelgava_server, jelgava_store, tmp_path):
     assert p.returncode == 64
     p = run_gapmap("export", "--store", tmp_path / "missing.gpkg", "--layer", "sites", "--format", "csv", "--out", out)
     assert p.returncode == 64
+
+
+def test_head_and_a_client_that_goes_away(jelgava_server):
+    import requests
+    r = requests.head(jelgava_server.url + "/export/demand_grid.geojson", timeout=30)
+    assert r.status_code == 200 and r.headers["content-type"] == "application/geo+json"
+    with requests.get(jelgava_server.url + "/export/demand_grid.csv", stream=True, timeout=30) as r:
+        first = next(r.iter_content(1024))
+        assert first.startswith(b"\xef\xbb\xbfwkt,id,")
+    # the server keeps serving after the abandoned download
+    assert jelgava_server.get("/export/sites.csv").status_code == 200
