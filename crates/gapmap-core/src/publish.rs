@@ -63,10 +63,16 @@ impl Collection {
             Collection::Sites => ("Publiskās piekļuves vietas", "Public access places"),
             Collection::Municipality => ("Jelgavas novads", "Jelgavas novads (municipality)"),
             Collection::Parishes => ("Pagasti", "Parishes"),
-            Collection::Coverage => ("Pārklājums (pakalpojumu sniedzēju dati)", "Coverage reported by providers"),
+            Collection::Coverage => (
+                "Pārklājums (pakalpojumu sniedzēju dati)",
+                "Coverage reported by providers",
+            ),
             Collection::PriorityZones => ("Prioritārās teritorijas", "Priority zones"),
             Collection::DemandGrid => ("Iedzīvotāji 1 km režģī", "Residents on the 1 km grid"),
-            Collection::GapGrid => ("Digitālās plaisas 1 km režģī", "Coverage gaps on the 1 km grid"),
+            Collection::GapGrid => (
+                "Digitālās plaisas 1 km režģī",
+                "Coverage gaps on the 1 km grid",
+            ),
             Collection::GapClusters => ("Digitālās plaisas kopas", "Gap clusters"),
         }
     }
@@ -84,7 +90,9 @@ impl Collection {
             Collection::Municipality | Collection::Parishes => {
                 "Outline: Natural Earth (public domain); parishes approximate (gapmap); see source_ref per feature"
             }
-            Collection::Coverage => "Coverage: simulated by gapmap unless source says otherwise (not operator data)",
+            Collection::Coverage => {
+                "Coverage: simulated by gapmap unless source says otherwise (not operator data)"
+            }
             Collection::DemandGrid | Collection::GapGrid | Collection::GapClusters => {
                 "gapmap analysis; EU 1 km statistical grid (EPSG:3035); demand simulated unless source says otherwise"
             }
@@ -119,26 +127,48 @@ pub fn features(snap: &Snapshot, c: Collection) -> Vec<Feature> {
 pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Feature> {
     let min = a.thresholds.disclosure_min_residents;
     match c {
-        Collection::Sites => {
-            snap.sites.iter().map(|s| Feature { id: s.id.clone(), properties: s.properties(), geometry: Geometry::Point(s.location) }).collect()
-        }
+        Collection::Sites => snap
+            .sites
+            .iter()
+            .map(|s| Feature {
+                id: s.id.clone(),
+                properties: s.properties(),
+                geometry: Geometry::Point(s.location),
+            })
+            .collect(),
         Collection::Municipality | Collection::Parishes => {
-            let kind = if c == Collection::Municipality { AreaKind::Municipality } else { AreaKind::Parish };
+            let kind = if c == Collection::Municipality {
+                AreaKind::Municipality
+            } else {
+                AreaKind::Parish
+            };
             snap.areas
                 .iter()
                 .filter(|a| a.kind == kind)
-                .map(|a| Feature { id: a.id.clone(), properties: a.properties(), geometry: Geometry::MultiPolygon(a.geometry.clone()) })
+                .map(|a| Feature {
+                    id: a.id.clone(),
+                    properties: a.properties(),
+                    geometry: Geometry::MultiPolygon(a.geometry.clone()),
+                })
                 .collect()
         }
         Collection::Coverage => snap
             .coverage
             .iter()
-            .map(|c| Feature { id: c.id.clone(), properties: c.properties(), geometry: Geometry::MultiPolygon(c.geometry.clone()) })
+            .map(|c| Feature {
+                id: c.id.clone(),
+                properties: c.properties(),
+                geometry: Geometry::MultiPolygon(c.geometry.clone()),
+            })
             .collect(),
         Collection::PriorityZones => snap
             .zones
             .iter()
-            .map(|z| Feature { id: z.id.clone(), properties: z.properties(), geometry: Geometry::MultiPolygon(z.geometry.clone()) })
+            .map(|z| Feature {
+                id: z.id.clone(),
+                properties: z.properties(),
+                geometry: Geometry::MultiPolygon(z.geometry.clone()),
+            })
             .collect(),
         Collection::DemandGrid | Collection::GapGrid => {
             let t = Transformer::new(LAEA, WGS84).ok();
@@ -146,7 +176,8 @@ pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Featur
                 .iter()
                 .filter(|cell| c == Collection::DemandGrid || cell.underserved())
                 .map(|cell| {
-                    let mut g = Geometry::Polygon(crate::grid::cell_polygon_3035(cell.cell.0, cell.cell.1));
+                    let mut g =
+                        Geometry::Polygon(crate::grid::cell_polygon_3035(cell.cell.0, cell.cell.1));
                     if let Some(t) = &t {
                         let _ = t.transform_geometry(&mut g);
                     }
@@ -165,11 +196,21 @@ pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Featur
                         p.insert("underserved".into(), json!(cell.underserved()));
                     }
                     p.insert("source".into(), json!(derived_source(&cell.aggregate)));
-                    p.insert("source_ref".into(), json!("gapmap analysis of the demand and coverage layers"));
-                    p.insert("as_of".into(), json!(snap.built_at.date_naive().to_string()));
+                    p.insert(
+                        "source_ref".into(),
+                        json!("gapmap analysis of the demand and coverage layers"),
+                    );
+                    p.insert(
+                        "as_of".into(),
+                        json!(snap.built_at.date_naive().to_string()),
+                    );
                     p.insert("licence".into(), json!(GAPMAP_LICENCE));
                     p.insert("snapshot_version".into(), json!(snap.version));
-                    Feature { id: cell.id(), properties: p, geometry: to_multi(g) }
+                    Feature {
+                        id: cell.id(),
+                        properties: p,
+                        geometry: to_multi(g),
+                    }
                 })
                 .collect()
         }
@@ -182,18 +223,39 @@ pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Featur
                 p.insert("id".into(), json!(id));
                 p.insert("rank".into(), json!(cl.rank));
                 p.insert("cells".into(), json!(cl.cells.len()));
-                let kinds: Vec<&str> =
-                    cl.zones.iter().filter_map(|z| snap.zones.iter().find(|x| &x.id == z).map(|x| x.zone_kind.as_str())).collect();
+                let kinds: Vec<&str> = cl
+                    .zones
+                    .iter()
+                    .filter_map(|z| {
+                        snap.zones
+                            .iter()
+                            .find(|x| &x.id == z)
+                            .map(|x| x.zone_kind.as_str())
+                    })
+                    .collect();
                 p.insert("priority_zones".into(), json!(cl.zones.join(";")));
                 p.insert("in_border_zone".into(), json!(kinds.contains(&"border")));
-                p.insert("in_priority_parish".into(), json!(kinds.contains(&"parish")));
+                p.insert(
+                    "in_priority_parish".into(),
+                    json!(kinds.contains(&"parish")),
+                );
                 p.insert("in_priority_area".into(), json!(kinds.contains(&"area")));
                 p.insert("source".into(), json!(derived_source(&cl.aggregate)));
-                p.insert("source_ref".into(), json!("gapmap analysis of the demand and coverage layers"));
-                p.insert("as_of".into(), json!(snap.built_at.date_naive().to_string()));
+                p.insert(
+                    "source_ref".into(),
+                    json!("gapmap analysis of the demand and coverage layers"),
+                );
+                p.insert(
+                    "as_of".into(),
+                    json!(snap.built_at.date_naive().to_string()),
+                );
                 p.insert("licence".into(), json!(GAPMAP_LICENCE));
                 p.insert("snapshot_version".into(), json!(snap.version));
-                Feature { id, properties: p, geometry: Geometry::MultiPolygon(cl.geometry.clone()) }
+                Feature {
+                    id,
+                    properties: p,
+                    geometry: Geometry::MultiPolygon(cl.geometry.clone()),
+                }
             })
             .collect(),
     }

@@ -5,7 +5,10 @@
 use utoipa::{IntoParams, OpenApi};
 
 /// Query of `GET /api/v1/sites`.
-#[allow(dead_code, reason = "documents the query; parsing is strict and manual (crate::query)")]
+#[allow(
+    dead_code,
+    reason = "documents the query; parsing is strict and manual (crate::query)"
+)]
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SitesQuery {
@@ -20,7 +23,10 @@ pub struct SitesQuery {
 }
 
 /// Threshold overrides accepted by the gap endpoints (Mbit/s, metres).
-#[allow(dead_code, reason = "documents the query; parsing is strict and manual (crate::query)")]
+#[allow(
+    dead_code,
+    reason = "documents the query; parsing is strict and manual (crate::query)"
+)]
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ThresholdQuery {
@@ -41,7 +47,10 @@ pub struct ThresholdQuery {
 }
 
 /// Query of `GET /api/v1/nearest`.
-#[allow(dead_code, reason = "documents the query; parsing is strict and manual (crate::query)")]
+#[allow(
+    dead_code,
+    reason = "documents the query; parsing is strict and manual (crate::query)"
+)]
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NearestQuery {
@@ -58,7 +67,10 @@ pub struct NearestQuery {
 }
 
 /// Query of `GET /api/v1/coverage`.
-#[allow(dead_code, reason = "documents the query; parsing is strict and manual (crate::query)")]
+#[allow(
+    dead_code,
+    reason = "documents the query; parsing is strict and manual (crate::query)"
+)]
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PointQuery {
@@ -86,6 +98,7 @@ pub struct PointQuery {
         crate::routes::nearest::nearest,
         crate::routes::nearest::coverage,
         crate::routes::admin::reload,
+        crate::routes::export::export,
         openapi_json,
         crate::routes::ogc::landing::landing,
         crate::routes::ogc::landing::conformance,
@@ -101,7 +114,9 @@ pub struct ApiDoc;
 /// `GET /api/v1/openapi.json`.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "This OpenAPI 3 document", content_type = "application/json")))]
-pub async fn openapi_json(req: actix_web::HttpRequest) -> Result<actix_web::HttpResponse, crate::problem::Problem> {
+pub async fn openapi_json(
+    req: actix_web::HttpRequest,
+) -> Result<actix_web::HttpResponse, crate::problem::Problem> {
     crate::query::Query::parse(&req, &[])?;
     Ok(actix_web::HttpResponse::Ok().json(ApiDoc::openapi()))
 }

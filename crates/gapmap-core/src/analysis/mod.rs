@@ -146,7 +146,8 @@ pub fn classify(f: &Facts, coverage: &[CoverageArea], t: &Thresholds) -> Classes
     let fixed_class = fixed_class(fixed, t);
     // d ≤ near_m, with the same 1 µm tolerance as polygon edges: a site
     // placed exactly 1500 m away survives the WGS84 round trip as 1500.0000000002 m.
-    let near = f.nearest[NearestKind::Wifi as usize].is_some_and(|n| n.distance_m <= t.near_m + pip::BOUNDARY_EPS_M);
+    let near = f.nearest[NearestKind::Wifi as usize]
+        .is_some_and(|n| n.distance_m <= t.near_m + pip::BOUNDARY_EPS_M);
     let public_access = if near {
         PublicAccess::Near
     } else {

@@ -286,17 +286,18 @@ impl Validator {
         let mut props = Map::new();
         let mut extra = Map::new();
         for field in self.schema.all_fields() {
-            let fat = self.at_field(raw, at, field.name);
             let given = raw.props.get(field.name).filter(|v| !is_blank(v));
             let value = match given {
                 Some(v) => match convert(field, v, raw.text_values) {
                     Ok(v) => v,
                     Err((msg, hint)) => {
+                        // The place is built only for a problem (hot path).
+                        let fat = self.at_field(raw, at, field.name);
                         problems.push(fat.error(Some(field.name), msg, hint));
                         Value::Null
                     }
                 },
-                None => self.default_for(field, raw, &fat, problems),
+                None => self.default_for(field, raw, at, problems),
             };
             props.insert(field.name.to_owned(), value);
         }
@@ -338,7 +339,7 @@ impl Validator {
         &self,
         field: &Field,
         raw: &RawFeature,
-        fat: &At,
+        at: &At,
         problems: &mut Problems,
     ) -> Value {
         let cli = &self.opts.provenance;
@@ -367,7 +368,11 @@ impl Validator {
                 } else {
                     "required field is missing"
                 };
-                problems.push(fat.error(Some(field.name), msg, hint));
+                problems.push(self.at_field(raw, at, field.name).error(
+                    Some(field.name),
+                    msg,
+                    hint,
+                ));
                 Value::Null
             }
         }
@@ -386,7 +391,8 @@ impl Validator {
             Some(Value::Number(n)) => Some(n.to_string()),
             _ => None,
         });
-        let id = given.unwrap_or_else(|| derived_id(self.schema.layer, props, &raw.props, geometry));
+        let id =
+            given.unwrap_or_else(|| derived_id(self.schema.layer, props, &raw.props, geometry));
         let here = FirstSeen::of(&at.location);
         if let Some(first) = self.ids.get(&id).copied() {
             // Point at the Feature's own `id` member when that is where the id came from.
@@ -400,7 +406,7 @@ impl Validator {
                 },
                 _ => self.at_field(raw, at, "id"),
             };
-                        problems.push(fat.error(
+            problems.push(fat.error(
                 Some("id"),
                 format!("duplicate id `{id}` (first used at {first})"),
                 Some("every feature of a layer needs its own id".into()),
@@ -498,7 +504,12 @@ fn coord_message(c: Coord<f64>, p: CoordProblem, crs: u16, crs_given: bool) -> (
 
 /// A stable id for a feature without one: the layer and a hash of its
 /// content, so re-ingesting the same file gives the same ids.
-fn derived_id(layer: Layer, props: &Map<String, Value>, raw: &Map<String, Value>, geometry: Option<&Geometry<f64>>) -> String {
+fn derived_id(
+    layer: Layer,
+    props: &Map<String, Value>,
+    raw: &Map<String, Value>,
+    geometry: Option<&Geometry<f64>>,
+) -> String {
     let mut h = Sha256::new();
     h.update(layer.name().as_bytes());
     h.update(serde_json::to_string(props).unwrap_or_default().as_bytes());

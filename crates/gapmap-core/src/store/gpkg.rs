@@ -93,7 +93,11 @@ impl GpkgStore {
         // Rollback journal (not WAL): one self-contained file for QGIS users;
         // FULL sync so a committed ingest survives power loss.
         self.conn
-            .execute_batch("PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
+            // A large page cache: when a big ingest overflows the default
+            // 2 MB, SQLite spills dirty pages mid-transaction, each spill
+            // syncing the journal; and statement journals (every insert that
+            // fires the R-tree triggers) in memory, not in a temp file.
+            .execute_batch("PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;")
             .map_err(|e| sqlite(&self.path, e))
     }
 
@@ -293,15 +297,26 @@ fn create_layer_table(tx: &Transaction, schema: &LayerSchema) -> rusqlite::Resul
     )?;
     let r = format!("rtree_{t}_geom");
     let env = "NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)";
+    let insert_trigger = insert_trigger_sql(t);
     tx.execute_batch(&format!(
         "CREATE VIRTUAL TABLE \"{r}\" USING rtree(id, minx, maxx, miny, maxy);
-         CREATE TRIGGER \"{r}_insert\" AFTER INSERT ON \"{t}\" WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN INSERT OR REPLACE INTO \"{r}\" VALUES ({env}); END;
+         {insert_trigger}
          CREATE TRIGGER \"{r}_update1\" AFTER UPDATE OF geom ON \"{t}\" WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN INSERT OR REPLACE INTO \"{r}\" VALUES ({env}); END;
          CREATE TRIGGER \"{r}_update2\" AFTER UPDATE OF geom ON \"{t}\" WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN DELETE FROM \"{r}\" WHERE id = OLD.fid; END;
          CREATE TRIGGER \"{r}_update3\" AFTER UPDATE ON \"{t}\" WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN DELETE FROM \"{r}\" WHERE id = OLD.fid; INSERT OR REPLACE INTO \"{r}\" VALUES ({env}); END;
          CREATE TRIGGER \"{r}_update4\" AFTER UPDATE ON \"{t}\" WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN DELETE FROM \"{r}\" WHERE id IN (OLD.fid, NEW.fid); END;
          CREATE TRIGGER \"{r}_delete\" AFTER DELETE ON \"{t}\" WHEN old.geom NOT NULL BEGIN DELETE FROM \"{r}\" WHERE id = OLD.fid; END;"
     ))
+}
+
+/// The R-tree insert trigger of the GeoPackage spec; dropped during a bulk
+/// load into an empty table and recreated, with the index filled in one
+/// statement, before the transaction ends (as GDAL does).
+fn insert_trigger_sql(t: &str) -> String {
+    let r = format!("rtree_{t}_geom");
+    format!(
+        "CREATE TRIGGER \"{r}_insert\" AFTER INSERT ON \"{t}\" WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN INSERT OR REPLACE INTO \"{r}\" VALUES (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)); END;"
+    )
 }
 
 /// Named points inside a write transaction where a test can pause the
@@ -344,6 +359,10 @@ pub struct LayerWrite {
     mode: Mode,
     seen: HashSet<String>,
     was_empty: bool,
+    /// The R-tree insert trigger is dropped until [`Writer::end_layer`].
+    bulk: bool,
+    insert_sql: String,
+    update_sql: String,
     pub counts: Counts,
 }
 
@@ -353,19 +372,49 @@ impl Writer<'_> {
     }
 
     pub fn begin_layer(&mut self, layer: Layer, mode: Mode) -> Result<LayerWrite, StoreError> {
+        let t = layer.name();
         let n: i64 = self
             .tx
-            .query_row(
-                &format!("SELECT count(*) FROM \"{}\"", layer.name()),
-                [],
-                |r| r.get(0),
-            )
+            .query_row(&format!("SELECT count(*) FROM \"{t}\""), [], |r| r.get(0))
             .map_err(|e| self.err(e))?;
+        let schema = LayerSchema::of(layer);
+        let mut names: Vec<String> = Vec::new();
+        if schema.geometry != GeometryKind::None {
+            names.push("geom".into());
+        }
+        names.push("id".into());
+        names.extend(schema.all_fields().map(|f| format!("\"{}\"", f.name)));
+        names.push("extra".into());
+        let placeholders: Vec<String> = (1..=names.len()).map(|i| format!("?{i}")).collect();
+        let insert_sql = format!(
+            "INSERT INTO \"{t}\" ({}) VALUES ({})",
+            names.join(", "),
+            placeholders.join(", ")
+        );
+        let sets: Vec<String> = names
+            .iter()
+            .zip(&placeholders)
+            .map(|(n, p)| format!("{n} = {p}"))
+            .collect();
+        let update_sql = format!(
+            "UPDATE \"{t}\" SET {} WHERE id = ?{}",
+            sets.join(", "),
+            names.len() + 1
+        );
+        let bulk = n == 0 && schema.geometry != GeometryKind::None;
+        if bulk {
+            self.tx
+                .execute_batch(&format!("DROP TRIGGER \"rtree_{t}_geom_insert\""))
+                .map_err(|e| self.err(e))?;
+        }
         Ok(LayerWrite {
             layer,
             mode,
             seen: HashSet::new(),
             was_empty: n == 0,
+            bulk,
+            insert_sql,
+            update_sql,
             counts: Counts::default(),
         })
     }
@@ -402,60 +451,45 @@ impl Writer<'_> {
             lw.counts.unchanged += 1;
             return Ok(());
         }
-        let mut names: Vec<String> = Vec::new();
-        let mut values: Vec<rusqlite::types::Value> = Vec::new();
+        let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(schema.fields.len() + 8);
         if schema.geometry != GeometryKind::None {
-            names.push("geom".into());
             values.push(
                 geom.map(rusqlite::types::Value::Blob)
                     .unwrap_or(rusqlite::types::Value::Null),
             );
         }
-        names.push("id".into());
         values.push(rusqlite::types::Value::Text(record.id.clone()));
         for f in schema.all_fields() {
-            names.push(format!("\"{}\"", f.name));
             values.push(to_sql(
                 f.ty,
                 record.props.get(f.name).unwrap_or(&Value::Null),
             ));
         }
-        names.push("extra".into());
         values.push(if record.extra.is_empty() {
             rusqlite::types::Value::Null
         } else {
             rusqlite::types::Value::Text(Value::Object(record.extra.clone()).to_string())
         });
-        let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
         let sql = if old.is_none() {
-            format!(
-                "INSERT INTO \"{t}\" ({}) VALUES ({})",
-                names.join(", "),
-                placeholders.join(", ")
-            )
+            &lw.insert_sql
         } else {
-            let sets: Vec<String> = names
-                .iter()
-                .zip(&placeholders)
-                .map(|(n, p)| format!("{n} = {p}"))
-                .collect();
-            format!(
-                "UPDATE \"{t}\" SET {} WHERE id = ?{}",
-                sets.join(", "),
-                values.len() + 1
-            )
+            &lw.update_sql
         };
         if old.is_some() {
             values.push(rusqlite::types::Value::Text(record.id.clone()));
         }
         self.tx
-            .prepare_cached(&sql)
+            .prepare_cached(sql)
             .and_then(|mut st| st.execute(rusqlite::params_from_iter(values)))
             .map_err(|e| self.err(e))?;
+        // A plain INSERT for new rows needs no statement journal.
+        let state_sql = if old.is_none() {
+            "INSERT INTO gapmap_feature_state (layer, id, hash) VALUES (?1, ?2, ?3)"
+        } else {
+            "UPDATE gapmap_feature_state SET hash = ?3 WHERE layer = ?1 AND id = ?2"
+        };
         self.tx
-            .prepare_cached(
-                "INSERT OR REPLACE INTO gapmap_feature_state (layer, id, hash) VALUES (?1, ?2, ?3)",
-            )
+            .prepare_cached(state_sql)
             .and_then(|mut st| st.execute(params![t, record.id, hash]))
             .map_err(|e| self.err(e))?;
         if old.is_none() {
@@ -464,7 +498,9 @@ impl Writer<'_> {
             lw.counts.changed += 1
         }
         self.written += 1;
-        self.pause.check(&format!("record:{}", self.written));
+        if self.pause.0.is_some() {
+            self.pause.check(&format!("record:{}", self.written));
+        }
         Ok(())
     }
 
@@ -500,6 +536,16 @@ impl Writer<'_> {
                 lw.counts.removed += 1;
             }
             self.pause.check("after-delete");
+        }
+        if lw.bulk {
+            // Fill the R-tree in one statement, then put the trigger back.
+            self.tx
+                .execute_batch(&format!(
+                    "INSERT OR REPLACE INTO \"rtree_{t}_geom\" SELECT fid, ST_MinX(geom), ST_MaxX(geom), ST_MinY(geom), ST_MaxY(geom) FROM \"{t}\" WHERE geom NOT NULL AND NOT ST_IsEmpty(geom); {}",
+                    insert_trigger_sql(t)
+                ))
+                .map_err(|e| self.err(e))?;
+            lw.bulk = false;
         }
         self.pause.check("before-log");
         let mode = match lw.mode {
@@ -624,16 +670,25 @@ pub fn decode_geometry(blob: &[u8]) -> Result<Geometry<f64>, String> {
 }
 
 fn content_hash(r: &Record, geom: Option<&[u8]>) -> String {
+    use std::io::Write as _;
     let mut h = Sha256::new();
-    h.update(Value::Object(r.props.clone()).to_string().as_bytes());
-    h.update(Value::Object(r.extra.clone()).to_string().as_bytes());
+    // Serialised straight into the hasher: no clone, no intermediate string.
+    let _ = serde_json::to_writer(&mut h, &r.props);
+    let _ = h.write_all(b"\x00");
+    let _ = serde_json::to_writer(&mut h, &r.extra);
     if let Some(g) = geom {
         h.update(g);
     }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     h.finalize()
         .iter()
         .take(12)
-        .map(|b| format!("{b:02x}"))
+        .flat_map(|b| {
+            [
+                HEX[(b >> 4) as usize] as char,
+                HEX[(b & 15) as usize] as char,
+            ]
+        })
         .collect()
 }
 

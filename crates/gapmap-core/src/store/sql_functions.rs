@@ -50,6 +50,14 @@ pub fn envelope(blob: &[u8]) -> Option<[f64; 4]> {
     Some([x, x, y, y])
 }
 
+/// The geometry blob argument, borrowed (no copy per trigger call).
+fn blob_of<'a>(ctx: &'a rusqlite::functions::Context<'_>) -> Option<&'a [u8]> {
+    match ctx.get_raw(0) {
+        rusqlite::types::ValueRef::Blob(b) => Some(b),
+        _ => None,
+    }
+}
+
 pub fn register(conn: &Connection) -> rusqlite::Result<()> {
     let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
     for (name, idx) in [
@@ -59,13 +67,11 @@ pub fn register(conn: &Connection) -> rusqlite::Result<()> {
         ("ST_MaxY", 3),
     ] {
         conn.create_scalar_function(name, 1, flags, move |ctx| {
-            let blob: Option<Vec<u8>> = ctx.get(0)?;
-            Ok(blob.as_deref().and_then(envelope).map(|e| e[idx]))
+            Ok(blob_of(ctx).and_then(envelope).map(|e| e[idx]))
         })?;
     }
     conn.create_scalar_function("ST_IsEmpty", 1, flags, |ctx| {
-        let blob: Option<Vec<u8>> = ctx.get(0)?;
-        Ok(blob.as_deref().and_then(envelope).is_none())
+        Ok(blob_of(ctx).and_then(envelope).is_none())
     })?;
     Ok(())
 }
