@@ -180,10 +180,10 @@ def resolve_point(point, inp):
     return point
 
 
-def start_paused(args, point, timeout=60):
+def start_paused(args, point, timeout=60, extra_env=None):
     """Start `gapmap ingest` paused at `point`; return the process once the
     marker is on its stderr."""
-    env = dict(os.environ, GAPMAP_PAUSE_AT=point, RUST_LOG="warn")
+    env = dict(os.environ, GAPMAP_PAUSE_AT=point, RUST_LOG="warn", **(extra_env or {}))
     proc = subprocess.Popen([gapmap_bin(), *map(str, args)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, env=env)
     lines: "queue.Queue[str | None]" = queue.Queue()
@@ -284,7 +284,9 @@ def test_the_crash_cases_reach_real_writes(original, inputs, tmp_path):
     shutil.copy(orig_store, store)
     journal = Path(str(store) + "-journal")
     args = ingest_args("upsert-changed-demand", store, inputs)
-    proc = start_paused(args, "before-commit")
+    # A 1 MB page cache makes SQLite spill dirty pages into the database file
+    # before the commit, as a big ingest does with the default 256 MB cache.
+    proc = start_paused(args, "before-commit", extra_env={"GAPMAP_STORE_CACHE_MB": "1"})
     try:
         jbytes = journal.read_bytes()
         modified = sha256(store) != orig_hash

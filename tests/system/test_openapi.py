@@ -28,7 +28,9 @@ def test_documented_get_paths_answer(jelgava_server):
         # Path templates are filled from the documented examples.
         for q in params.values():
             if q["in"] == "path":
-                path = path.replace("{%s}" % q["name"], str(q["example"]))
+                example = q.get("example", q.get("schema", {}).get("example"))
+                assert example is not None, f"path parameter {q['name']} of {path} has no example"
+                path = path.replace("{%s}" % q["name"], str(example))
         query = {"lon": 23.6, "lat": 56.5} if "lon" in params else {}
         r = jelgava_server.get(path, params=query)
         assert r.status_code == 200, (path, r.text)

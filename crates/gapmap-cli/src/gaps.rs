@@ -4,10 +4,9 @@ use crate::cli::{GapsArgs, GapsFormat, ThresholdArgs};
 use crate::commands::CliError;
 use gapmap_core::analysis::{Analysis, NearestKind, check_thresholds};
 use gapmap_core::config::Thresholds;
-use gapmap_core::crs::{LAEA, Transformer, WGS84};
+use gapmap_core::publish;
 use gapmap_core::snapshot::Snapshot;
 use gapmap_core::store::gpkg::GpkgStore;
-use geo_types::Geometry;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
@@ -74,10 +73,10 @@ pub fn run(a: GapsArgs) -> Result<(), CliError> {
     write_parishes(analysis, &a_out.join("parishes.csv"))?;
     bar.inc(1);
     bar.set_message("grid");
-    write_grid(analysis, &a_out.join("grid.geojson"))?;
+    write_grid(&snap, analysis, &a_out.join("grid.geojson"))?;
     bar.inc(1);
     bar.set_message("clusters");
-    write_clusters(analysis, &a_out.join("clusters.geojson"))?;
+    write_clusters(&snap, analysis, &a_out.join("clusters.geojson"))?;
     bar.inc(1);
     let mut summary = analysis.total.to_json(t.disclosure_min_residents);
     summary.insert("thresholds".into(), json!(t));
@@ -246,45 +245,12 @@ fn write_parishes(a: &Analysis, p: &Path) -> Result<(), CliError> {
     std::fs::write(p, s).map_err(io(p))
 }
 
-fn write_grid(a: &Analysis, p: &Path) -> Result<(), CliError> {
-    let t = Transformer::new(LAEA, WGS84).map_err(|e| CliError::Other(e.to_string()))?;
-    let min = a.thresholds.disclosure_min_residents;
-    let features: Vec<Value> = a
-        .grid
-        .iter()
-        .map(|c| {
-            let mut g = Geometry::Polygon(gapmap_core::grid::cell_polygon_3035(c.cell.0, c.cell.1));
-            let _ = t.transform_geometry(&mut g);
-            let mut props = c.aggregate.to_json(min);
-            props.insert("cell_id".into(), json!(c.id()));
-            props.insert("underserved".into(), json!(c.underserved()));
-            json!({"type": "Feature", "id": c.id(), "properties": props, "geometry": geojson::Geometry::from(&g)})
-        })
-        .collect();
-    std::fs::write(
-        p,
-        json!({"type": "FeatureCollection", "features": features}).to_string(),
-    )
-    .map_err(io(p))
+fn write_grid(snap: &Snapshot, a: &Analysis, p: &Path) -> Result<(), CliError> {
+    let features = publish::grid_features(snap, a, publish::GridContent::AllClasses);
+    std::fs::write(p, publish::feature_collection(&features).to_string()).map_err(io(p))
 }
 
-fn write_clusters(a: &Analysis, p: &Path) -> Result<(), CliError> {
-    let min = a.thresholds.disclosure_min_residents;
-    let features: Vec<Value> = a
-        .clusters
-        .iter()
-        .map(|c| {
-            let mut props = c.aggregate.to_json(min);
-            props.insert("rank".into(), json!(c.rank));
-            props.insert("cells".into(), json!(c.cells.len()));
-            props.insert("priority_zones".into(), json!(c.zones));
-            json!({"type": "Feature", "id": format!("cluster-{}", c.rank), "properties": props,
-                   "geometry": geojson::Geometry::from(&Geometry::MultiPolygon(c.geometry.clone()))})
-        })
-        .collect();
-    std::fs::write(
-        p,
-        json!({"type": "FeatureCollection", "features": features}).to_string(),
-    )
-    .map_err(io(p))
+fn write_clusters(snap: &Snapshot, a: &Analysis, p: &Path) -> Result<(), CliError> {
+    let features = publish::features_with(snap, a, publish::Collection::GapClusters);
+    std::fs::write(p, publish::feature_collection(&features).to_string()).map_err(io(p))
 }

@@ -111,6 +111,11 @@ pub struct Feature {
 }
 
 impl Feature {
+    /// The feature as a GeoJSON object (RFC 7946).
+    pub fn to_geojson(&self) -> Value {
+        json!({"type": "Feature", "id": self.id, "geometry": geojson::Geometry::from(&self.geometry), "properties": self.properties})
+    }
+
     pub fn bbox(&self) -> Option<Rect<f64>> {
         self.geometry.bounding_rect()
     }
@@ -170,50 +175,8 @@ pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Featur
                 geometry: Geometry::MultiPolygon(z.geometry.clone()),
             })
             .collect(),
-        Collection::DemandGrid | Collection::GapGrid => {
-            let t = Transformer::new(LAEA, WGS84).ok();
-            a.grid
-                .iter()
-                .filter(|cell| c == Collection::DemandGrid || cell.underserved())
-                .map(|cell| {
-                    let mut g =
-                        Geometry::Polygon(crate::grid::cell_polygon_3035(cell.cell.0, cell.cell.1));
-                    if let Some(t) = &t {
-                        let _ = t.transform_geometry(&mut g);
-                    }
-                    let agg = cell.aggregate.to_json(min);
-                    let mut p = Map::new();
-                    p.insert("id".into(), json!(cell.id()));
-                    p.insert("cell_id".into(), json!(cell.id()));
-                    if c == Collection::DemandGrid {
-                        for k in ["residents", "residents_min", "residents_max", "points"] {
-                            if let Some(v) = agg.get(k) {
-                                p.insert(k.into(), v.clone());
-                            }
-                        }
-                    } else {
-                        p.extend(agg.clone());
-                        p.insert("underserved".into(), json!(cell.underserved()));
-                    }
-                    p.insert("source".into(), json!(derived_source(&cell.aggregate)));
-                    p.insert(
-                        "source_ref".into(),
-                        json!("gapmap analysis of the demand and coverage layers"),
-                    );
-                    p.insert(
-                        "as_of".into(),
-                        json!(snap.built_at.date_naive().to_string()),
-                    );
-                    p.insert("licence".into(), json!(GAPMAP_LICENCE));
-                    p.insert("snapshot_version".into(), json!(snap.version));
-                    Feature {
-                        id: cell.id(),
-                        properties: p,
-                        geometry: to_multi(g),
-                    }
-                })
-                .collect()
-        }
+        Collection::DemandGrid => grid_features(snap, a, GridContent::Residents),
+        Collection::GapGrid => grid_features(snap, a, GridContent::Underserved),
         Collection::GapClusters => a
             .clusters
             .iter()
@@ -223,6 +186,17 @@ pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Featur
                 p.insert("id".into(), json!(id));
                 p.insert("rank".into(), json!(cl.rank));
                 p.insert("cells".into(), json!(cl.cells.len()));
+                // `;`-joined, like priority_zones: GIS formats have no list type.
+                p.insert(
+                    "cell_ids".into(),
+                    json!(
+                        cl.cells
+                            .iter()
+                            .map(|&(n, e)| crate::grid::cell_id(n, e))
+                            .collect::<Vec<_>>()
+                            .join(";")
+                    ),
+                );
                 let kinds: Vec<&str> = cl
                     .zones
                     .iter()
@@ -259,6 +233,68 @@ pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Featur
             })
             .collect(),
     }
+}
+
+/// Which cells a grid publication holds, and how much of each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GridContent {
+    /// Every cell with residents: counts only (`demand_grid`).
+    Residents,
+    /// Every cell with the full class breakdown (`/api/v1/gaps/grid`).
+    AllClasses,
+    /// Cells with digitally under-served residents, full breakdown (`gap_grid`).
+    Underserved,
+}
+
+/// EU 1 km grid cells as features (WGS84 squares), with disclosure control.
+pub fn grid_features(snap: &Snapshot, a: &Analysis, content: GridContent) -> Vec<Feature> {
+    let min = a.thresholds.disclosure_min_residents;
+    let t = Transformer::new(LAEA, WGS84).ok();
+    a.grid
+        .iter()
+        .filter(|cell| content != GridContent::Underserved || cell.underserved())
+        .map(|cell| {
+            let mut g = Geometry::Polygon(crate::grid::cell_polygon_3035(cell.cell.0, cell.cell.1));
+            if let Some(t) = &t {
+                let _ = t.transform_geometry(&mut g);
+            }
+            let agg = cell.aggregate.to_json(min);
+            let mut p = Map::new();
+            p.insert("id".into(), json!(cell.id()));
+            p.insert("cell_id".into(), json!(cell.id()));
+            if content == GridContent::Residents {
+                for k in ["residents", "residents_min", "residents_max", "points"] {
+                    if let Some(v) = agg.get(k) {
+                        p.insert(k.into(), v.clone());
+                    }
+                }
+            } else {
+                p.extend(agg);
+                p.insert("underserved".into(), json!(cell.underserved()));
+            }
+            p.insert("source".into(), json!(derived_source(&cell.aggregate)));
+            p.insert(
+                "source_ref".into(),
+                json!("gapmap analysis of the demand and coverage layers"),
+            );
+            p.insert(
+                "as_of".into(),
+                json!(snap.built_at.date_naive().to_string()),
+            );
+            p.insert("licence".into(), json!(GAPMAP_LICENCE));
+            p.insert("snapshot_version".into(), json!(snap.version));
+            Feature {
+                id: cell.id(),
+                properties: p,
+                geometry: to_multi(g),
+            }
+        })
+        .collect()
+}
+
+/// A FeatureCollection of features (WGS84 GeoJSON).
+pub fn feature_collection(features: &[Feature]) -> Value {
+    json!({"type": "FeatureCollection", "features": features.iter().map(Feature::to_geojson).collect::<Vec<_>>()})
 }
 
 /// An aggregate is as good as its weakest input: simulated if any input

@@ -38,6 +38,15 @@ fn describe(layer: Layer) -> &'static str {
     }
 }
 
+/// The writer's SQLite page cache in MB: `GAPMAP_STORE_CACHE_MB`, default 256.
+fn cache_mb() -> u64 {
+    std::env::var("GAPMAP_STORE_CACHE_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|&v| v > 0)
+        .unwrap_or(256)
+}
+
 /// A GeoPackage file holding every layer.
 #[derive(Debug)]
 pub struct GpkgStore {
@@ -97,7 +106,10 @@ impl GpkgStore {
             // 2 MB, SQLite spills dirty pages mid-transaction, each spill
             // syncing the journal; and statement journals (every insert that
             // fires the R-tree triggers) in memory, not in a temp file.
-            .execute_batch("PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -262144; PRAGMA temp_store = MEMORY;")
+            .execute_batch(&format!(
+                "PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -{}; PRAGMA temp_store = MEMORY;",
+                cache_mb() * 1024
+            ))
             .map_err(|e| sqlite(&self.path, e))
     }
 

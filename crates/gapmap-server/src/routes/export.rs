@@ -24,8 +24,8 @@ use std::task::{Context, Poll, Waker};
 /// `GET /export/{layer}.{format}`.
 #[utoipa::path(get, path = "/export/{layer}.{format}", tag = "exports",
     params(
-        ("layer" = String, Path, description = "Collection id: sites, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid, gap_clusters"),
-        ("format" = String, Path, description = "geojson, csv or gpkg"),
+        ("layer" = String, Path, description = "Collection id: sites, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid, gap_clusters", example = "sites"),
+        ("format" = String, Path, description = "geojson, csv or gpkg", example = "csv"),
         ("crs" = Option<String>, Query, description = "EPSG:4326 / CRS84 (default) or EPSG:3059 (LKS-92 / Latvia TM); EPSG:n, URN or OGC URI")
     ),
     responses(

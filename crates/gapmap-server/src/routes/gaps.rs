@@ -3,16 +3,16 @@
 //! results are precomputed in the snapshot, others are computed from the
 //! snapshot's per-point facts (one pass) and cached per snapshot version.
 
-use super::feature;
 use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
 use gapmap_core::analysis::{Analysis, check_thresholds};
 use gapmap_core::config::Thresholds;
-use gapmap_core::crs::{LAEA, Transformer, WGS84};
+use gapmap_core::publish::{
+    Collection, Feature as PFeature, GridContent, features_with, grid_features,
+};
 use gapmap_core::snapshot::Snapshot;
-use geo_types::Geometry;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -159,20 +159,14 @@ pub async fn grid(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             ));
         }
     };
-    let t = Transformer::new(LAEA, WGS84).map_err(Problem::internal)?;
-    let min = a.thresholds.disclosure_min_residents;
-    let features: Vec<Value> = a
-        .grid
+    let content = if only {
+        GridContent::Underserved
+    } else {
+        GridContent::AllClasses
+    };
+    let features: Vec<Value> = grid_features(&snap, &a, content)
         .iter()
-        .filter(|c| !only || c.underserved())
-        .map(|c| {
-            let mut g = Geometry::Polygon(gapmap_core::grid::cell_polygon_3035(c.cell.0, c.cell.1));
-            let _ = t.transform_geometry(&mut g);
-            let mut props = c.aggregate.to_json(min);
-            props.insert("cell_id".into(), json!(c.id()));
-            props.insert("underserved".into(), json!(c.underserved()));
-            feature(&c.id(), props, &g)
-        })
+        .map(PFeature::to_geojson)
         .collect();
     Ok(geojson_response(&snap, features))
 }
@@ -185,43 +179,9 @@ pub async fn clusters(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let (snap, a, _) = prepare(&req, &state, &[])?;
-    let min = a.thresholds.disclosure_min_residents;
-    let features: Vec<Value> = a
-        .clusters
+    let features: Vec<Value> = features_with(&snap, &a, Collection::GapClusters)
         .iter()
-        .map(|c| {
-            let mut props = c.aggregate.to_json(min);
-            let id = format!("cluster-{}", c.rank);
-            props.insert("rank".into(), json!(c.rank));
-            props.insert("cells".into(), json!(c.cells.len()));
-            props.insert(
-                "cell_ids".into(),
-                json!(
-                    c.cells
-                        .iter()
-                        .map(|&(n, e)| gapmap_core::grid::cell_id(n, e))
-                        .collect::<Vec<_>>()
-                ),
-            );
-            let kinds: Vec<&str> = c
-                .zones
-                .iter()
-                .filter_map(|z| {
-                    snap.zones
-                        .iter()
-                        .find(|x| &x.id == z)
-                        .map(|x| x.zone_kind.as_str())
-                })
-                .collect();
-            props.insert("priority_zones".into(), json!(c.zones));
-            props.insert("in_border_zone".into(), json!(kinds.contains(&"border")));
-            props.insert(
-                "in_priority_parish".into(),
-                json!(kinds.contains(&"parish")),
-            );
-            props.insert("in_priority_area".into(), json!(kinds.contains(&"area")));
-            feature(&id, props, &Geometry::MultiPolygon(c.geometry.clone()))
-        })
+        .map(PFeature::to_geojson)
         .collect();
     Ok(geojson_response(&snap, features))
 }
