@@ -214,17 +214,7 @@ pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Featur
                     json!(kinds.contains(&"parish")),
                 );
                 p.insert("in_priority_area".into(), json!(kinds.contains(&"area")));
-                p.insert("source".into(), json!(derived_source(&cl.aggregate)));
-                p.insert(
-                    "source_ref".into(),
-                    json!("gapmap analysis of the demand and coverage layers"),
-                );
-                p.insert(
-                    "as_of".into(),
-                    json!(snap.built_at.date_naive().to_string()),
-                );
-                p.insert("licence".into(), json!(GAPMAP_LICENCE));
-                p.insert("snapshot_version".into(), json!(snap.version));
+                stamp(&mut p, snap, &cl.aggregate);
                 Feature {
                     id,
                     properties: p,
@@ -272,17 +262,7 @@ pub fn grid_features(snap: &Snapshot, a: &Analysis, content: GridContent) -> Vec
                 p.extend(agg);
                 p.insert("underserved".into(), json!(cell.underserved()));
             }
-            p.insert("source".into(), json!(derived_source(&cell.aggregate)));
-            p.insert(
-                "source_ref".into(),
-                json!("gapmap analysis of the demand and coverage layers"),
-            );
-            p.insert(
-                "as_of".into(),
-                json!(snap.built_at.date_naive().to_string()),
-            );
-            p.insert("licence".into(), json!(GAPMAP_LICENCE));
-            p.insert("snapshot_version".into(), json!(snap.version));
+            stamp(&mut p, snap, &cell.aggregate);
             Feature {
                 id: cell.id(),
                 properties: p,
@@ -295,6 +275,21 @@ pub fn grid_features(snap: &Snapshot, a: &Analysis, content: GridContent) -> Vec
 /// A FeatureCollection of features (WGS84 GeoJSON).
 pub fn feature_collection(features: &[Feature]) -> Value {
     json!({"type": "FeatureCollection", "features": features.iter().map(Feature::to_geojson).collect::<Vec<_>>()})
+}
+
+/// Provenance, licence and snapshot stamp of an aggregate feature.
+fn stamp(p: &mut Map<String, Value>, snap: &Snapshot, a: &crate::analysis::Aggregate) {
+    p.insert("source".into(), json!(derived_source(a)));
+    p.insert(
+        "source_ref".into(),
+        json!("gapmap analysis of the demand and coverage layers"),
+    );
+    p.insert(
+        "as_of".into(),
+        json!(snap.built_at.date_naive().to_string()),
+    );
+    p.insert("licence".into(), json!(GAPMAP_LICENCE));
+    p.insert("snapshot_version".into(), json!(snap.version));
 }
 
 /// An aggregate is as good as its weakest input: simulated if any input

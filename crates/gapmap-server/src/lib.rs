@@ -139,7 +139,7 @@ async fn method_not_allowed(req: actix_web::HttpRequest) -> Result<HttpResponse,
 }
 
 /// A GET-only resource with 405 problems for other methods.
-fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
+pub(crate) fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
 where
     F: actix_web::Handler<Args> + Clone,
     Args: actix_web::FromRequest + 'static,

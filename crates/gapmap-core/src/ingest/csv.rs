@@ -34,7 +34,9 @@ pub fn read(path: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), I
     read_records(super::text::CrlfToLf::new(reader), delimiter, ctx, emit)
 }
 
-fn sniff_delimiter(head: &[u8]) -> u8 {
+/// The separator of a CSV file: whichever of `,` `;` tab is most frequent
+/// in the header line.
+pub(crate) fn sniff_delimiter(head: &[u8]) -> u8 {
     let first = head.split(|b| *b == b'\n').next().unwrap_or(head);
     [b',', b';', b'\t']
         .into_iter()

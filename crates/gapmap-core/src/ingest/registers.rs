@@ -47,11 +47,7 @@ fn open_text(path: &Path, ctx: &ReadContext) -> Result<(TextReader, u8, u8), Ing
     super::geojson::skip_bom(&mut reader).map_err(|e| ctx.io_error(e))?;
     let head = reader.fill_buf().map_err(|e| ctx.io_error(e))?;
     let first = head.split(|b| *b == b'\n').next().unwrap_or(head);
-    let count = |d: u8| first.iter().filter(|b| **b == d).count();
-    let delimiter = [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|d| count(*d))
-        .unwrap_or(b',');
+    let delimiter = super::csv::sniff_delimiter(head);
     let quote = match first.iter().find(|b| !b.is_ascii_whitespace()) {
         Some(b'#') => b'#',
         _ => b'"',

@@ -9,7 +9,8 @@ pub mod html;
 pub mod items;
 pub mod landing;
 
-use crate::problem::{Kind, Problem};
+use crate::get;
+use crate::problem::Problem;
 use actix_web::{HttpRequest, HttpResponse, web};
 use gapmap_core::publish::Collection;
 
@@ -141,25 +142,6 @@ pub fn html_response(body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body)
-}
-
-async fn method_not_allowed(req: HttpRequest) -> Result<HttpResponse, Problem> {
-    Err(Problem::new(
-        Kind::MethodNotAllowed,
-        format!("{} is not allowed on {}", req.method(), req.path()),
-    ))
-}
-
-fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
-where
-    F: actix_web::Handler<Args> + Clone,
-    Args: actix_web::FromRequest + 'static,
-    F::Output: actix_web::Responder + 'static,
-{
-    web::resource(path)
-        .route(web::get().to(handler.clone()))
-        .route(web::head().to(handler))
-        .default_service(web::to(method_not_allowed))
 }
 
 /// Register the `/ogc` routes.
