@@ -171,22 +171,40 @@ pub fn coverage_at(
     prepared: &PreparedCoverage,
     index: &RTree<IndexedBox>,
 ) -> (Option<u32>, Option<u32>, u16) {
+    coverage_at_with(&mut Vec::new(), x, y, coverage, prepared, index)
+}
+
+/// [`coverage_at`] with a reusable candidate buffer (one per thread).
+pub fn coverage_at_with(
+    candidates: &mut Vec<usize>,
+    x: f64,
+    y: f64,
+    coverage: &[CoverageArea],
+    prepared: &PreparedCoverage,
+    index: &RTree<IndexedBox>,
+) -> (Option<u32>, Option<u32>, u16) {
     let mut best_fixed: Option<usize> = None;
     let mut best_mobile: Option<usize> = None;
-    let mut providers: Vec<u16> = Vec::new();
-    let mut candidates: Vec<usize> = index.locate_all_at_point(&[x, y]).map(|b| b.data).collect();
+    // Providers seen: a bit set for the first 128 provider ids, a list beyond.
+    let mut seen_bits: u128 = 0;
+    let mut seen_more: Vec<u16> = Vec::new();
+    candidates.clear();
+    candidates.extend(index.locate_all_at_point(&[x, y]).map(|b| b.data));
     candidates.sort_unstable();
-    for i in candidates {
+    for &i in candidates.iter() {
         if !prepared.polygons[i].covers(x, y) {
             continue;
         }
         let c = &coverage[i];
         let slot = match c.service {
             ServiceKind::Fixed => {
-                if counts_as_fixed_provider(c.technology)
-                    && !providers.contains(&prepared.provider_ids[i])
-                {
-                    providers.push(prepared.provider_ids[i]);
+                if counts_as_fixed_provider(c.technology) {
+                    let id = prepared.provider_ids[i];
+                    if id < 128 {
+                        seen_bits |= 1u128 << id;
+                    } else if !seen_more.contains(&id) {
+                        seen_more.push(id);
+                    }
                 }
                 &mut best_fixed
             }
@@ -196,10 +214,11 @@ pub fn coverage_at(
             *slot = Some(i);
         }
     }
+    let providers = seen_bits.count_ones() as usize + seen_more.len();
     (
         best_fixed.map(|i| i as u32),
         best_mobile.map(|i| i as u32),
-        providers.len() as u16,
+        providers as u16,
     )
 }
 

@@ -25,6 +25,7 @@ use crate::store::{FeatureStore, StoreError};
 use arc_swap::ArcSwap;
 use geo::BoundingRect;
 use geo_types::{Geometry, MultiPolygon, Point};
+use rayon::prelude::*;
 use rstar::RTree;
 use rstar::primitives::{GeomWithData, Rectangle};
 use serde::Serialize;
@@ -114,28 +115,36 @@ fn typed<T>(
         .collect()
 }
 
-fn project_points(
+/// Project the points of features to the working CRS (in parallel).
+fn project_points<T: Sync>(
     t: &Transformer,
-    pts: impl Iterator<Item = Point<f64>>,
+    items: &[T],
+    point: impl Fn(&T) -> Point<f64> + Sync,
 ) -> Result<Vec<Point<f64>>, SnapshotError> {
-    pts.map(|p| {
-        t.convert(p.x(), p.y())
-            .map(|(x, y)| Point::new(x, y))
-            .map_err(|e| SnapshotError::Projection {
-                crs: t.to_code(),
-                message: e.to_string(),
-            })
-    })
-    .collect()
+    items
+        .par_iter()
+        .map(|item| {
+            let p = point(item);
+            t.convert(p.x(), p.y())
+                .map(|(x, y)| Point::new(x, y))
+                .map_err(|e| SnapshotError::Projection {
+                    crs: t.to_code(),
+                    message: e.to_string(),
+                })
+        })
+        .collect()
 }
 
-fn project_polygons<'a>(
+/// Project the polygons of features to the working CRS (in parallel).
+fn project_polygons<T: Sync>(
     t: &Transformer,
-    polys: impl Iterator<Item = &'a MultiPolygon<f64>>,
+    items: &[T],
+    polygons: impl Fn(&T) -> &MultiPolygon<f64> + Sync,
 ) -> Result<Vec<MultiPolygon<f64>>, SnapshotError> {
-    polys
-        .map(|mp| {
-            let mut g = Geometry::MultiPolygon(mp.clone());
+    items
+        .par_iter()
+        .map(|item| {
+            let mut g = Geometry::MultiPolygon(polygons(item).clone());
             t.transform_geometry(&mut g)
                 .map_err(|e| SnapshotError::Projection {
                     crs: t.to_code(),
@@ -238,11 +247,11 @@ impl Snapshot {
                 message: e.to_string(),
             }
         })?;
-        let sites_xy = project_points(&t, sites.iter().map(|s| s.location))?;
-        let demand_xy = project_points(&t, demand.iter().map(|d| d.location))?;
-        let areas_xy = project_polygons(&t, areas.iter().map(|a| &a.geometry))?;
-        let coverage_xy = project_polygons(&t, coverage.iter().map(|c| &c.geometry))?;
-        let zones_xy = project_polygons(&t, zones.iter().map(|z| &z.geometry))?;
+        let sites_xy = project_points(&t, &sites, |s| s.location)?;
+        let demand_xy = project_points(&t, &demand, |d| d.location)?;
+        let areas_xy = project_polygons(&t, &areas, |a| &a.geometry)?;
+        let coverage_xy = project_polygons(&t, &coverage, |c| &c.geometry)?;
+        let zones_xy = project_polygons(&t, &zones, |z| &z.geometry)?;
 
         let mut stats = BTreeMap::new();
         stats.insert(
