@@ -381,8 +381,8 @@ fn synth_cmd(a: SynthArgs) -> Result<(), CliError> {
             params.coverage_polygons = 20_000;
             params.sites = 5_000;
             params.ring_vertices = 220;
-            params.village_persons_per_point = 1.8;
-            params.homestead_persons_per_point = 1.1;
+            params.village_persons_per_point = 1.3;
+            params.homestead_persons_per_point = 0.8;
             grid_regions(21.3, 55.8, 0.6, 0.19, 11, 11, 1_880_000)
         }
     };
