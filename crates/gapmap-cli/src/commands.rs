@@ -52,6 +52,35 @@ fn other(e: impl std::fmt::Display) -> CliError {
     CliError::Other(e.to_string())
 }
 
+/// The snapshot of a store (default: the embedded dataset's store, built if
+/// needed) under these thresholds; for the commands that read a store.
+pub fn load_snapshot(
+    store: Option<PathBuf>,
+    thresholds: &gapmap_core::config::Thresholds,
+) -> Result<gapmap_core::snapshot::Snapshot, CliError> {
+    let path = match store {
+        Some(s) => s,
+        None => {
+            let s = dataset::default_store();
+            dataset::ensure_default_store(&s).map_err(other)?;
+            s
+        }
+    };
+    if !path.exists() {
+        return Err(CliError::Usage(format!(
+            "{}: no such store",
+            path.display()
+        )));
+    }
+    let s = GpkgStore::open_read_only(&path).map_err(other)?;
+    gapmap_core::snapshot::Snapshot::build(
+        &s,
+        gapmap_core::snapshot::DEFAULT_WORKING_CRS,
+        thresholds,
+    )
+    .map_err(other)
+}
+
 pub fn init_logging(verbose: u8) {
     let default = match verbose {
         0 => "info,gapmap::access=warn",

@@ -6,8 +6,6 @@ use clap::{Args, ValueEnum};
 use gapmap_core::crs::WGS84;
 use gapmap_core::export::{self, Format};
 use gapmap_core::publish::Collection;
-use gapmap_core::snapshot::Snapshot;
-use gapmap_core::store::gpkg::GpkgStore;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -57,29 +55,8 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
             export::parse_export_crs(s).map_err(|e| CliError::Usage(format!("--crs: {e}")))?
         }
     };
-    let store_path = match a.store {
-        Some(s) => s,
-        None => {
-            let s = crate::dataset::default_store();
-            crate::dataset::ensure_default_store(&s).map_err(|e| CliError::Other(e.to_string()))?;
-            s
-        }
-    };
-    if !store_path.exists() {
-        return Err(CliError::Usage(format!(
-            "{}: no such store",
-            store_path.display()
-        )));
-    }
-    let store =
-        GpkgStore::open_read_only(&store_path).map_err(|e| CliError::Other(e.to_string()))?;
-    let thresholds = gapmap_core::config::Thresholds::default();
-    let snap = Snapshot::build(
-        &store,
-        gapmap_core::snapshot::DEFAULT_WORKING_CRS,
-        &thresholds,
-    )
-    .map_err(|e| CliError::Other(e.to_string()))?;
+    let snap =
+        crate::commands::load_snapshot(a.store, &gapmap_core::config::Thresholds::default())?;
     let prepared =
         export::prepare(&snap, collection, crs).map_err(|e| CliError::Other(e.to_string()))?;
     let bar = ProgressBar::new(prepared.meta.count as u64);

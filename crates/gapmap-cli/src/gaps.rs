@@ -6,7 +6,6 @@ use gapmap_core::analysis::{Analysis, NearestKind, check_thresholds};
 use gapmap_core::config::Thresholds;
 use gapmap_core::publish;
 use gapmap_core::snapshot::Snapshot;
-use gapmap_core::store::gpkg::GpkgStore;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
@@ -38,30 +37,13 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
 
 pub fn run(a: GapsArgs) -> Result<(), CliError> {
     let t = thresholds(&a.thresholds)?;
-    let store_path = match a.store {
-        Some(s) => s,
-        None => {
-            let s = crate::dataset::default_store();
-            crate::dataset::ensure_default_store(&s).map_err(|e| CliError::Other(e.to_string()))?;
-            s
-        }
-    };
-    if !store_path.exists() {
-        return Err(CliError::Usage(format!(
-            "{}: no such store",
-            store_path.display()
-        )));
-    }
     let bar = ProgressBar::new(6);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_message("loading and analysing");
-    let store =
-        GpkgStore::open_read_only(&store_path).map_err(|e| CliError::Other(e.to_string()))?;
-    let snap = Snapshot::build(&store, gapmap_core::snapshot::DEFAULT_WORKING_CRS, &t)
-        .map_err(|e| CliError::Other(e.to_string()))?;
+    let snap = crate::commands::load_snapshot(a.store, &t)?;
     bar.inc(1);
     let a_out = &a.out;
     std::fs::create_dir_all(a_out).map_err(io(a_out))?;
