@@ -2,7 +2,7 @@
 //! provenance mix of their inputs and disclosure control: a cell or cluster
 //! (or parish) with 1–4 residents publishes a range, never an exact count.
 
-use super::{Classes, Facts, FixedClass, MobileClass, PublicAccess, classify};
+use super::{Classes, Facts, FixedClass, MobileClass, classify};
 use crate::config::Thresholds;
 use crate::crs::{LAEA, Transformer, WGS84};
 use crate::model::{CoverageArea, DemandPoint, PriorityZone, Source};
@@ -347,9 +347,4 @@ fn merge(into: &mut Aggregate, a: &Aggregate) {
     for (k, v) in &a.coverage_sources {
         *into.coverage_sources.entry(*k).or_default() += v;
     }
-}
-
-/// The public access class name of a point, for exports.
-pub fn access_name(p: PublicAccess) -> &'static str {
-    p.as_str()
 }

@@ -4,7 +4,6 @@
 //! array one element at a time, so a 1 GB file needs memory for one feature.
 
 use super::problem::{Location, Severity};
-use super::validate::escape_pointer;
 use super::{Emit, IngestError, RawFeature, ReadContext};
 use crate::crs::parse_crs;
 use geo_types::{
@@ -523,9 +522,4 @@ fn polygon(v: &Value, ptr: &str, repair: bool, errs: &mut Vec<GeomError>) -> Opt
     let mut it = rings.into_iter().map(|(c, _)| LineString(c));
     let exterior = it.next()?;
     Some(Polygon::new(exterior, it.collect()))
-}
-
-/// Escape a property name for use in a JSON pointer.
-pub fn pointer_to(prefix: &str, key: &str) -> String {
-    format!("{prefix}/{}", escape_pointer(key))
 }

@@ -2,7 +2,7 @@
 //! geometry, properties, provenance and ids. Every problem is reported;
 //! `--repair` fixes swapped axes and invalid polygons and says so.
 
-use super::problem::{At, Location, Problem, Problems, Severity};
+use super::problem::{At, Location, Problems, Severity};
 use super::{Options, RawFeature};
 use crate::crs::{Transformer, WGS84};
 use crate::geometry::{CoordProblem, check_coord, polygon_problems, repair_polygons};
@@ -525,7 +525,7 @@ fn derived_id(
     format!("{}-{hex}", layer.name())
 }
 
-pub(crate) fn escape_pointer(s: &str) -> String {
+fn escape_pointer(s: &str) -> String {
     s.replace('~', "~0").replace('/', "~1")
 }
 
@@ -698,10 +698,4 @@ fn parser_position(msg: &str) -> String {
         .and_then(|pos| pos.split(':').nth(1))
         .map(|col| format!(" (at character {col})"))
         .unwrap_or_default()
-}
-
-/// Problems made by readers for things the validator never sees (e.g. a
-/// GeoJSON ring that is not closed): a helper to keep messages uniform.
-pub fn geometry_problem(at: &At, message: impl Into<String>, hint: Option<String>) -> Problem {
-    at.error(Some("geometry"), message, hint)
 }

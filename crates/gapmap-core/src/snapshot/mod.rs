@@ -17,7 +17,6 @@ use crate::analysis::facts::{self, PreparedCoverage};
 use crate::analysis::{Analysis, Facts, SiteSets, aggregate};
 use crate::config::Thresholds;
 use crate::crs::{LKS92, Transformer};
-use crate::model::schema::SITE_KINDS;
 use crate::model::{
     Area, AreaKind, CoverageArea, DemandPoint, Layer, PriorityZone, Record, Site, Source,
 };
@@ -379,11 +378,6 @@ impl Snapshot {
             },
             thresholds,
         )
-    }
-
-    /// Whether a site kind name is known.
-    pub fn is_site_kind(kind: &str) -> bool {
-        SITE_KINDS.contains(&kind)
     }
 }
 

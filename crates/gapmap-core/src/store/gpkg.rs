@@ -194,18 +194,6 @@ impl GpkgStore {
             .map_err(|e| sqlite(&self.path, e))
     }
 
-    /// How many features a layer holds.
-    pub fn count(&self, layer: Layer) -> Result<u64, StoreError> {
-        self.conn
-            .query_row(
-                &format!("SELECT count(*) FROM \"{}\"", layer.name()),
-                [],
-                |r| r.get::<_, i64>(0),
-            )
-            .map(|n| n as u64)
-            .map_err(|e| sqlite(&self.path, e))
-    }
-
     /// A meta value (`revision`, `store_id`, `dataset_hash`).
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.conn
