@@ -1,10 +1,11 @@
 //! Threshold-independent facts per demand point.
 
 use super::counts_as_fixed_provider;
+use super::cover_grid::CoverGrid;
 use super::pip::Prepared;
+use super::site_grid::SiteGrid;
 use crate::crs::{LAEA, Transformer, WGS84};
 use crate::model::{CoverageArea, ServiceKind, Site, SiteKind, SiteStatus};
-use crate::snapshot::IndexedBox;
 use geo_types::Point;
 use rayon::prelude::*;
 use rstar::RTree;
@@ -94,37 +95,39 @@ pub struct Facts {
 
 pub type SiteTree = RTree<GeomWithData<[f64; 2], u32>>;
 
-/// One R-tree per [`NearestKind`] of the sites that count for it.
+/// The sites that count for each [`NearestKind`]: an R-tree for k-nearest
+/// listings and a grid for the single nearest of every demand point.
 #[derive(Debug, Clone)]
 pub struct SiteSets {
     pub trees: [SiteTree; 4],
+    grids: [SiteGrid; 4],
 }
 
 impl SiteSets {
     pub fn new(sites: &[Site], sites_xy: &[Point<f64>]) -> SiteSets {
-        let tree = |k: NearestKind| {
-            RTree::bulk_load(
-                sites
-                    .iter()
-                    .zip(sites_xy)
-                    .enumerate()
-                    .filter(|(_, (s, _))| k.includes(s))
-                    .map(|(i, (_, p))| GeomWithData::new([p.x(), p.y()], i as u32))
-                    .collect(),
-            )
+        let members = |k: NearestKind| -> Vec<(u32, [f64; 2])> {
+            sites
+                .iter()
+                .zip(sites_xy)
+                .enumerate()
+                .filter(|(_, (s, _))| k.includes(s))
+                .map(|(i, (_, p))| (i as u32, [p.x(), p.y()]))
+                .collect()
         };
+        let sets = NearestKind::ALL.map(members);
         SiteSets {
-            trees: NearestKind::ALL.map(tree),
+            trees: sets.each_ref().map(|m| {
+                RTree::bulk_load(m.iter().map(|&(i, p)| GeomWithData::new(p, i)).collect())
+            }),
+            grids: sets.each_ref().map(|m| SiteGrid::new(m)),
         }
     }
 
+    /// The nearest site of a kind (ties: the lower site index).
     pub fn nearest(&self, kind: NearestKind, x: f64, y: f64) -> Option<Nearest> {
-        self.trees[kind as usize]
-            .nearest_neighbor(&[x, y])
-            .map(|g| Nearest {
-                site: g.data,
-                distance_m: dist(g.geom(), x, y),
-            })
+        self.grids[kind as usize]
+            .nearest(x, y)
+            .map(|(site, distance_m)| Nearest { site, distance_m })
     }
 }
 
@@ -137,6 +140,7 @@ pub(crate) fn dist(p: &[f64; 2], x: f64, y: f64) -> f64 {
 pub struct PreparedCoverage {
     pub polygons: Vec<Prepared>,
     pub provider_ids: Vec<u16>,
+    grid: CoverGrid,
 }
 
 impl PreparedCoverage {
@@ -144,7 +148,8 @@ impl PreparedCoverage {
         coverage: &[CoverageArea],
         coverage_xy: &[geo_types::MultiPolygon<f64>],
     ) -> PreparedCoverage {
-        let polygons = coverage_xy.par_iter().map(Prepared::new).collect();
+        let polygons: Vec<Prepared> = coverage_xy.par_iter().map(Prepared::new).collect();
+        let grid = CoverGrid::new(coverage_xy, &polygons);
         let mut names: Vec<&str> = coverage.iter().map(|c| c.provider.as_str()).collect();
         names.sort_unstable();
         names.dedup();
@@ -155,7 +160,17 @@ impl PreparedCoverage {
         PreparedCoverage {
             polygons,
             provider_ids,
+            grid,
         }
+    }
+
+    /// The indices of the coverage polygons covering (x, y), ascending.
+    pub fn covering(&self, x: f64, y: f64) -> impl Iterator<Item = usize> + '_ {
+        self.grid
+            .cell_entries(x, y)
+            .iter()
+            .filter(move |&&e| e & 1 == 0 || self.polygons[(e >> 1) as usize].covers(x, y))
+            .map(|&e| (e >> 1) as usize)
     }
 }
 
@@ -169,32 +184,13 @@ pub fn coverage_at(
     y: f64,
     coverage: &[CoverageArea],
     prepared: &PreparedCoverage,
-    index: &RTree<IndexedBox>,
-) -> (Option<u32>, Option<u32>, u16) {
-    coverage_at_with(&mut Vec::new(), x, y, coverage, prepared, index)
-}
-
-/// [`coverage_at`] with a reusable candidate buffer (one per thread).
-pub fn coverage_at_with(
-    candidates: &mut Vec<usize>,
-    x: f64,
-    y: f64,
-    coverage: &[CoverageArea],
-    prepared: &PreparedCoverage,
-    index: &RTree<IndexedBox>,
 ) -> (Option<u32>, Option<u32>, u16) {
     let mut best_fixed: Option<usize> = None;
     let mut best_mobile: Option<usize> = None;
     // Providers seen: a bit set for the first 128 provider ids, a list beyond.
     let mut seen_bits: u128 = 0;
     let mut seen_more: Vec<u16> = Vec::new();
-    candidates.clear();
-    candidates.extend(index.locate_all_at_point(&[x, y]).map(|b| b.data));
-    candidates.sort_unstable();
-    for &i in candidates.iter() {
-        if !prepared.polygons[i].covers(x, y) {
-            continue;
-        }
+    for i in prepared.covering(x, y) {
         let c = &coverage[i];
         let slot = match c.service {
             ServiceKind::Fixed => {
@@ -229,7 +225,6 @@ pub fn compute(
     demand_xy: &[Point<f64>],
     coverage: &[CoverageArea],
     prepared: &PreparedCoverage,
-    index: &RTree<IndexedBox>,
     sites: &SiteSets,
 ) -> Vec<Facts> {
     let laea = Transformer::new(WGS84, LAEA).ok();
@@ -238,8 +233,7 @@ pub fn compute(
         .zip(demand_ll.par_iter())
         .map(|(p, ll)| {
             let (x, y) = (p.x(), p.y());
-            let (best_fixed, best_mobile, fixed_providers) =
-                coverage_at(x, y, coverage, prepared, index);
+            let (best_fixed, best_mobile, fixed_providers) = coverage_at(x, y, coverage, prepared);
             let nearest = NearestKind::ALL.map(|k| sites.nearest(k, x, y));
             let cell = laea
                 .as_ref()

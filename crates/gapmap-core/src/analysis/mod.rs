@@ -15,10 +15,12 @@
 //! All distances are planar metres in the working CRS (EPSG:3059 by default).
 
 pub mod aggregate;
+pub mod cover_grid;
 pub mod facts;
 pub mod incremental;
 pub mod open_now;
 pub mod pip;
+pub mod site_grid;
 
 use crate::config::Thresholds;
 use crate::model::{CoverageArea, Technology};

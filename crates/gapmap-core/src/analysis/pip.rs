@@ -20,7 +20,10 @@ pub struct Prepared {
     min: [f64; 2],
     max: [f64; 2],
     band_h: f64,
-    bands: Vec<Vec<[f64; 4]>>,
+    /// The edges of band `b` are `edges[band_start[b]..band_start[b + 1]]`
+    /// (one allocation per polygon, contiguous per band).
+    band_start: Vec<u32>,
+    edges: Vec<[f64; 4]>,
 }
 
 impl Prepared {
@@ -30,7 +33,8 @@ impl Prepared {
                 min: [f64::INFINITY; 2],
                 max: [f64::NEG_INFINITY; 2],
                 band_h: 1.0,
-                bands: vec![],
+                band_start: vec![0],
+                edges: vec![],
             };
         };
         let mut edges = Vec::new();
@@ -46,21 +50,36 @@ impl Prepared {
         let n = (edges.len() / 4).clamp(1, 512);
         let (y0, y1) = (r.min().y, r.max().y);
         let band_h = ((y1 - y0) / n as f64).max(1e-9);
-        let mut bands = vec![Vec::new(); n];
-        for e in edges {
+        let band_range = |e: &[f64; 4]| {
             let lo = e[1].min(e[3]) - BOUNDARY_EPS_M;
             let hi = e[1].max(e[3]) + BOUNDARY_EPS_M;
             let b0 = (((lo - y0) / band_h).floor().max(0.0) as usize).min(n - 1);
             let b1 = (((hi - y0) / band_h).floor().max(0.0) as usize).min(n - 1);
-            for band in &mut bands[b0..=b1] {
-                band.push(e);
+            b0..=b1
+        };
+        let mut band_start = vec![0u32; n + 1];
+        for e in &edges {
+            for b in band_range(e) {
+                band_start[b + 1] += 1;
+            }
+        }
+        for b in 0..n {
+            band_start[b + 1] += band_start[b];
+        }
+        let mut fill = band_start.clone();
+        let mut banded = vec![[0.0; 4]; band_start[n] as usize];
+        for e in &edges {
+            for b in band_range(e) {
+                banded[fill[b] as usize] = *e;
+                fill[b] += 1;
             }
         }
         Prepared {
             min: [r.min().x, r.min().y],
             max: [r.max().x, r.max().y],
             band_h,
-            bands,
+            band_start,
+            edges: banded,
         }
     }
 
@@ -74,13 +93,14 @@ impl Prepared {
         {
             return false;
         }
-        let n = self.bands.len();
+        let n = self.band_start.len() - 1;
         if n == 0 {
             return false;
         }
         let b = (((y - self.min[1]) / self.band_h).floor().max(0.0) as usize).min(n - 1);
+        let band = &self.edges[self.band_start[b] as usize..self.band_start[b + 1] as usize];
         let mut inside = false;
-        for &[x1, y1, x2, y2] in &self.bands[b] {
+        for &[x1, y1, x2, y2] in band {
             if on_segment(x, y, x1, y1, x2, y2) {
                 return true;
             }

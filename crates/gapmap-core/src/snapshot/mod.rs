@@ -307,14 +307,7 @@ impl Snapshot {
             None => {
                 let prepared = Arc::new(PreparedCoverage::new(&coverage, &coverage_xy));
                 let ll: Vec<Point<f64>> = demand.iter().map(|d| d.location).collect();
-                let facts = facts::compute(
-                    &ll,
-                    &demand_xy,
-                    &coverage,
-                    &prepared,
-                    &coverage_index,
-                    &site_sets,
-                );
+                let facts = facts::compute(&ll, &demand_xy, &coverage, &prepared, &site_sets);
                 (prepared, facts, "full")
             }
         };

@@ -112,13 +112,10 @@ pub async fn coverage(
     let t = thresholds(&q, &state.thresholds)?;
     let snap = state.live.get();
     let (lon, lat, x, y) = point(&q, &snap)?;
-    let (best_fixed, best_mobile, providers) =
-        coverage_at(x, y, &snap.coverage, &snap.prepared, &snap.coverage_index);
+    let (best_fixed, best_mobile, providers) = coverage_at(x, y, &snap.coverage, &snap.prepared);
     let mut services: Vec<(usize, &gapmap_core::model::CoverageArea)> = snap
-        .coverage_index
-        .locate_all_at_point(&[x, y])
-        .map(|b| b.data)
-        .filter(|&i| snap.prepared.polygons[i].covers(x, y))
+        .prepared
+        .covering(x, y)
         .map(|i| (i, &snap.coverage[i]))
         .collect();
     services.sort_by(|a, b| {
