@@ -2,15 +2,16 @@
 //! provenance mix of their inputs and disclosure control: a cell or cluster
 //! (or parish) with 1–4 residents publishes a range, never an exact count.
 
-use super::{Classes, Facts, FixedClass, MobileClass, classify};
+use super::{Classes, Facts, FixedClass, MobileClass, PublicAccess, classify};
 use crate::config::Thresholds;
 use crate::crs::{LAEA, Transformer, WGS84};
 use crate::model::{CoverageArea, DemandPoint, PriorityZone, Source};
 use geo::Intersects;
 use geo_types::{Geometry, MultiPolygon, Polygon};
+use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 /// Counts over a set of demand points (residents, not points, unless named).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -31,58 +32,6 @@ pub struct Aggregate {
 }
 
 impl Aggregate {
-    fn empty() -> Aggregate {
-        let mut a = Aggregate::default();
-        for c in FixedClass::ALL {
-            a.by_fixed_class.insert(c.as_str(), 0);
-        }
-        for c in MobileClass::ALL {
-            a.by_mobile_class.insert(c.as_str(), 0);
-        }
-        a.by_public_access.insert("near", 0);
-        a.by_public_access.insert("far", 0);
-        for k in ["none", "one", "several"] {
-            a.by_fixed_providers.insert(k, 0);
-        }
-        a
-    }
-
-    fn add(&mut self, d: &DemandPoint, f: &Facts, c: &Classes, coverage: &[CoverageArea]) {
-        let r = u64::from(d.residents);
-        self.residents += r;
-        self.points += 1;
-        *self
-            .by_fixed_class
-            .entry(c.fixed_class.as_str())
-            .or_default() += r;
-        *self
-            .by_mobile_class
-            .entry(c.mobile_class.as_str())
-            .or_default() += r;
-        *self
-            .by_public_access
-            .entry(c.public_access.as_str())
-            .or_default() += r;
-        if c.digitally_underserved {
-            self.digitally_underserved += r;
-        }
-        let p = match f.fixed_providers {
-            0 => "none",
-            1 => "one",
-            _ => "several",
-        };
-        *self.by_fixed_providers.entry(p).or_default() += r;
-        *self.demand_sources.entry(d.source).or_default() += 1;
-        for i in [f.best_fixed, f.best_mobile].into_iter().flatten() {
-            *self
-                .coverage_sources
-                .entry(coverage[i as usize].provenance.source)
-                .or_default() += 1;
-        }
-    }
-
-    /// JSON with disclosure control: under `min` residents (and more than
-    /// none) only `residents_min`/`residents_max` are published.
     pub fn to_json(&self, min: u32) -> Map<String, Value> {
         let mut m = Map::new();
         let small = self.residents > 0 && self.residents < u64::from(min);
@@ -113,6 +62,95 @@ impl Aggregate {
             json!({"demand": self.demand_sources, "coverage": self.coverage_sources}),
         );
         m
+    }
+}
+
+const SOURCES: [Source; 3] = [Source::Official, Source::Approximate, Source::Simulated];
+const PROVIDER_KEYS: [&str; 3] = ["none", "one", "several"];
+
+fn source_index(s: Source) -> usize {
+    match s {
+        Source::Official => 0,
+        Source::Approximate => 1,
+        Source::Simulated => 2,
+    }
+}
+
+/// The counts of one aggregate while points are added: plain arrays indexed
+/// by class, turned into an [`Aggregate`] (maps keyed by class name) once.
+#[derive(Debug, Clone, Copy, Default)]
+struct Tally {
+    residents: u64,
+    points: u64,
+    fixed: [u64; 4],
+    mobile: [u64; 4],
+    access: [u64; 2],
+    digitally_underserved: u64,
+    providers: [u64; 3],
+    demand_sources: [u64; 3],
+    coverage_sources: [u64; 3],
+}
+
+impl Tally {
+    fn add(&mut self, d: &DemandPoint, f: &Facts, c: &Classes, coverage: &[CoverageArea]) {
+        let r = u64::from(d.residents);
+        self.residents += r;
+        self.points += 1;
+        self.fixed[c.fixed_class as usize] += r;
+        self.mobile[c.mobile_class as usize] += r;
+        self.access[c.public_access as usize] += r;
+        if c.digitally_underserved {
+            self.digitally_underserved += r;
+        }
+        self.providers[usize::from(f.fixed_providers).min(2)] += r;
+        self.demand_sources[source_index(d.source)] += 1;
+        for i in [f.best_fixed, f.best_mobile].into_iter().flatten() {
+            self.coverage_sources[source_index(coverage[i as usize].provenance.source)] += 1;
+        }
+    }
+
+    fn merge(&mut self, o: &Tally) {
+        let sum = |a: &mut [u64], b: &[u64]| a.iter_mut().zip(b).for_each(|(x, y)| *x += y);
+        self.residents += o.residents;
+        self.points += o.points;
+        sum(&mut self.fixed, &o.fixed);
+        sum(&mut self.mobile, &o.mobile);
+        sum(&mut self.access, &o.access);
+        self.digitally_underserved += o.digitally_underserved;
+        sum(&mut self.providers, &o.providers);
+        sum(&mut self.demand_sources, &o.demand_sources);
+        sum(&mut self.coverage_sources, &o.coverage_sources);
+    }
+
+    fn aggregate(&self) -> Aggregate {
+        let present = |counts: &[u64; 3]| -> BTreeMap<Source, u64> {
+            SOURCES
+                .iter()
+                .zip(counts)
+                .filter(|(_, n)| **n > 0)
+                .map(|(s, n)| (*s, *n))
+                .collect()
+        };
+        Aggregate {
+            residents: self.residents,
+            points: self.points,
+            by_fixed_class: FixedClass::ALL
+                .iter()
+                .map(|c| (c.as_str(), self.fixed[*c as usize]))
+                .collect(),
+            by_mobile_class: MobileClass::ALL
+                .iter()
+                .map(|c| (c.as_str(), self.mobile[*c as usize]))
+                .collect(),
+            by_public_access: [PublicAccess::Near, PublicAccess::Far]
+                .iter()
+                .map(|a| (a.as_str(), self.access[*a as usize]))
+                .collect(),
+            digitally_underserved: self.digitally_underserved,
+            by_fixed_providers: PROVIDER_KEYS.into_iter().zip(self.providers).collect(),
+            demand_sources: present(&self.demand_sources),
+            coverage_sources: present(&self.coverage_sources),
+        }
     }
 }
 
@@ -202,41 +240,50 @@ pub struct Inputs<'a> {
 pub fn analyse(inp: Inputs, t: &Thresholds) -> Analysis {
     let classes: Vec<Classes> = inp
         .facts
-        .iter()
+        .par_iter()
         .map(|f| classify(f, inp.coverage, t))
         .collect();
-    let mut total = Aggregate::empty();
-    let mut parish: BTreeMap<&str, Aggregate> = inp
+    let mut total = Tally::default();
+    let parish_index: HashMap<&str, usize> = inp
         .parishes
         .iter()
-        .map(|(id, _)| (id.as_str(), Aggregate::empty()))
+        .enumerate()
+        .map(|(i, (id, _))| (id.as_str(), i))
         .collect();
-    let mut cells: BTreeMap<(i64, i64), Aggregate> = BTreeMap::new();
+    let mut parish = vec![Tally::default(); inp.parishes.len()];
+    let mut cell_index: HashMap<(i64, i64), usize> = HashMap::new();
+    let mut cells: Vec<((i64, i64), Tally)> = Vec::new();
     for ((d, f), c) in inp.demand.iter().zip(inp.facts).zip(&classes) {
         total.add(d, f, c, inp.coverage);
-        let key = d.parish_id.as_deref().unwrap_or("");
-        if let Some(a) = parish.get_mut(key) {
-            a.add(d, f, c, inp.coverage);
+        if let Some(&i) = d.parish_id.as_deref().and_then(|p| parish_index.get(p)) {
+            parish[i].add(d, f, c, inp.coverage);
         }
-        cells
-            .entry(f.cell)
-            .or_insert_with(Aggregate::empty)
-            .add(d, f, c, inp.coverage);
+        let i = *cell_index.entry(f.cell).or_insert_with(|| {
+            cells.push((f.cell, Tally::default()));
+            cells.len() - 1
+        });
+        cells[i].1.add(d, f, c, inp.coverage);
     }
+    cells.sort_unstable_by_key(|(cell, _)| *cell);
     let parishes = inp
         .parishes
         .iter()
-        .map(|(id, name)| ParishAggregate {
+        .zip(&parish)
+        .map(|((id, name), t)| ParishAggregate {
             id: id.clone(),
             name: name.clone(),
-            aggregate: parish.remove(id.as_str()).unwrap_or_else(Aggregate::empty),
+            aggregate: t.aggregate(),
         })
         .collect();
     let grid: Vec<CellAggregate> = cells
-        .into_iter()
-        .map(|(cell, aggregate)| CellAggregate { cell, aggregate })
+        .iter()
+        .map(|(cell, t)| CellAggregate {
+            cell: *cell,
+            aggregate: t.aggregate(),
+        })
         .collect();
-    let clusters = clusters(&grid, inp.zones);
+    let clusters = clusters(&cells, inp.zones);
+    let total = total.aggregate();
     Analysis {
         thresholds: t.clone(),
         classes,
@@ -249,11 +296,11 @@ pub fn analyse(inp: Inputs, t: &Thresholds) -> Analysis {
 
 /// Group under-served cells joined across shared edges (4-neighbours),
 /// dissolve each group and rank by digitally under-served residents.
-fn clusters(grid: &[CellAggregate], zones: &[PriorityZone]) -> Vec<Cluster> {
-    let under: BTreeMap<(i64, i64), &CellAggregate> = grid
+fn clusters(cells: &[((i64, i64), Tally)], zones: &[PriorityZone]) -> Vec<Cluster> {
+    let under: BTreeMap<(i64, i64), &Tally> = cells
         .iter()
-        .filter(|c| c.underserved())
-        .map(|c| (c.cell, c))
+        .filter(|(_, t)| t.digitally_underserved > 0)
+        .map(|(cell, t)| (*cell, t))
         .collect();
     let mut seen: BTreeSet<(i64, i64)> = BTreeSet::new();
     let mut out = Vec::new();
@@ -278,9 +325,9 @@ fn clusters(grid: &[CellAggregate], zones: &[PriorityZone]) -> Vec<Cluster> {
             }
         }
         cells.sort_unstable();
-        let mut agg = Aggregate::empty();
+        let mut agg = Tally::default();
         for c in &cells {
-            merge(&mut agg, &under[c].aggregate);
+            agg.merge(under[c]);
         }
         let squares: Vec<Polygon<f64>> = cells
             .iter()
@@ -307,7 +354,7 @@ fn clusters(grid: &[CellAggregate], zones: &[PriorityZone]) -> Vec<Cluster> {
         out.push(Cluster {
             rank: 0,
             cells,
-            aggregate: agg,
+            aggregate: agg.aggregate(),
             geometry,
             zones: zones_hit,
         });
@@ -323,28 +370,4 @@ fn clusters(grid: &[CellAggregate], zones: &[PriorityZone]) -> Vec<Cluster> {
         c.rank = i + 1;
     }
     out
-}
-
-fn merge(into: &mut Aggregate, a: &Aggregate) {
-    into.residents += a.residents;
-    into.points += a.points;
-    into.digitally_underserved += a.digitally_underserved;
-    for (k, v) in &a.by_fixed_class {
-        *into.by_fixed_class.entry(k).or_default() += v;
-    }
-    for (k, v) in &a.by_mobile_class {
-        *into.by_mobile_class.entry(k).or_default() += v;
-    }
-    for (k, v) in &a.by_public_access {
-        *into.by_public_access.entry(k).or_default() += v;
-    }
-    for (k, v) in &a.by_fixed_providers {
-        *into.by_fixed_providers.entry(k).or_default() += v;
-    }
-    for (k, v) in &a.demand_sources {
-        *into.demand_sources.entry(*k).or_default() += v;
-    }
-    for (k, v) in &a.coverage_sources {
-        *into.coverage_sources.entry(*k).or_default() += v;
-    }
 }
