@@ -248,7 +248,8 @@ pub fn grid_features(snap: &Snapshot, a: &Analysis, content: GridContent) -> Vec
             if let Some(t) = &t {
                 let _ = t.transform_geometry(&mut g);
             }
-            let agg = cell.aggregate.to_json(min);
+            let aggregate = cell.aggregate();
+            let agg = aggregate.to_json(min);
             let mut p = Map::new();
             p.insert("id".into(), json!(cell.id()));
             p.insert("cell_id".into(), json!(cell.id()));
@@ -262,7 +263,7 @@ pub fn grid_features(snap: &Snapshot, a: &Analysis, content: GridContent) -> Vec
                 p.extend(agg);
                 p.insert("underserved".into(), json!(cell.underserved()));
             }
-            stamp(&mut p, snap, &cell.aggregate);
+            stamp(&mut p, snap, &aggregate);
             Feature {
                 id: cell.id(),
                 properties: p,

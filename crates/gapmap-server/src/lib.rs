@@ -72,7 +72,7 @@ impl Reloader {
         let snapshot =
             Snapshot::build_from(&store, self.working_crs, &self.thresholds, Some(&prev))?;
         drop(prev);
-        tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, demand = snapshot.demand.len(), facts = snapshot.facts_mode, "new snapshot serving");
+        tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, demand = snapshot.demand.len(), facts = snapshot.facts_mode, phases_ms = %snapshot.timings_text(), "new snapshot serving");
         self.live.swap(snapshot);
         Ok(version)
     }

@@ -65,6 +65,7 @@ impl Aggregate {
     }
 }
 
+const PARALLEL_MIN: usize = 50_000;
 const SOURCES: [Source; 3] = [Source::Official, Source::Approximate, Source::Simulated];
 const PROVIDER_KEYS: [&str; 3] = ["none", "one", "several"];
 
@@ -78,7 +79,7 @@ fn source_index(s: Source) -> usize {
 
 /// The counts of one aggregate while points are added: plain arrays indexed
 /// by class, turned into an [`Aggregate`] (maps keyed by class name) once.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 struct Tally {
     residents: u64,
     points: u64,
@@ -165,16 +166,21 @@ pub struct ParishAggregate {
 pub struct CellAggregate {
     /// (northing km, easting km) of the lower-left corner, EPSG:3035.
     pub cell: (i64, i64),
-    pub aggregate: Aggregate,
+    counts: Tally,
 }
 
 impl CellAggregate {
+    /// The cell's aggregate (built on demand: a grid has thousands of cells
+    /// and most reads publish only some of them).
+    pub fn aggregate(&self) -> Aggregate {
+        self.counts.aggregate()
+    }
     pub fn id(&self) -> String {
         crate::grid::cell_id(self.cell.0, self.cell.1)
     }
     /// A cell is under-served when any of its residents is digitally under-served.
     pub fn underserved(&self) -> bool {
-        self.aggregate.digitally_underserved > 0
+        self.counts.digitally_underserved > 0
     }
 }
 
@@ -215,8 +221,8 @@ impl PartialEq for Analysis {
             && self
                 .grid
                 .iter()
-                .map(|c| (c.cell, &c.aggregate))
-                .eq(o.grid.iter().map(|c| (c.cell, &c.aggregate)))
+                .map(|c| (c.cell, &c.counts))
+                .eq(o.grid.iter().map(|c| (c.cell, &c.counts)))
             && self
                 .clusters
                 .iter()
@@ -234,15 +240,28 @@ pub struct Inputs<'a> {
     /// (id, name) of every parish, in order.
     pub parishes: &'a [(String, String)],
     pub zones: &'a [PriorityZone],
+    /// An earlier analysis whose cluster outlines may be reused.
+    pub previous: Previous<'a>,
+}
+
+/// The clusters of an earlier analysis: a cluster with exactly the same cells
+/// keeps its outline, and its zone flags too when the zones are unchanged.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Previous<'a> {
+    pub clusters: &'a [Cluster],
+    pub zones_unchanged: bool,
 }
 
 /// Classify every point and aggregate.
 pub fn analyse(inp: Inputs, t: &Thresholds) -> Analysis {
-    let classes: Vec<Classes> = inp
-        .facts
-        .par_iter()
-        .map(|f| classify(f, inp.coverage, t))
-        .collect();
+    let class = |f: &Facts| classify(f, inp.coverage, t);
+    // Below this many points, handing work to the thread pool costs more
+    // than it saves (the one-site rebuild of a municipality is one such).
+    let classes: Vec<Classes> = if inp.facts.len() < PARALLEL_MIN {
+        inp.facts.iter().map(class).collect()
+    } else {
+        inp.facts.par_iter().map(class).collect()
+    };
     let mut total = Tally::default();
     let parish_index: HashMap<&str, usize> = inp
         .parishes
@@ -279,10 +298,10 @@ pub fn analyse(inp: Inputs, t: &Thresholds) -> Analysis {
         .iter()
         .map(|(cell, t)| CellAggregate {
             cell: *cell,
-            aggregate: t.aggregate(),
+            counts: *t,
         })
         .collect();
-    let clusters = clusters(&cells, inp.zones);
+    let clusters = clusters(&cells, inp.zones, inp.previous);
     let total = total.aggregate();
     Analysis {
         thresholds: t.clone(),
@@ -295,16 +314,41 @@ pub fn analyse(inp: Inputs, t: &Thresholds) -> Analysis {
 }
 
 /// Group under-served cells joined across shared edges (4-neighbours),
-/// dissolve each group and rank by digitally under-served residents.
-fn clusters(cells: &[((i64, i64), Tally)], zones: &[PriorityZone]) -> Vec<Cluster> {
+/// dissolve each group and rank by digitally under-served residents. The
+/// outline of a group whose cells equal one of `previous` is reused.
+/// The dissolved outline of 1 km cells, in WGS84.
+fn outline(cells: &[(i64, i64)], to_ll: Option<&Transformer>) -> MultiPolygon<f64> {
+    let squares: Vec<Polygon<f64>> = cells
+        .iter()
+        .map(|&(n, e)| crate::grid::cell_polygon_3035(n, e))
+        .collect();
+    let dissolved = if squares.len() == 1 {
+        MultiPolygon(squares)
+    } else {
+        geo::unary_union(squares.iter())
+    };
+    let mut g = Geometry::MultiPolygon(dissolved);
+    if let Some(t) = to_ll {
+        let _ = t.transform_geometry(&mut g);
+    }
+    match g {
+        Geometry::MultiPolygon(m) => m,
+        _ => MultiPolygon(vec![]),
+    }
+}
+
+fn clusters(
+    cells: &[((i64, i64), Tally)],
+    zones: &[PriorityZone],
+    previous: Previous,
+) -> Vec<Cluster> {
     let under: BTreeMap<(i64, i64), &Tally> = cells
         .iter()
         .filter(|(_, t)| t.digitally_underserved > 0)
         .map(|(cell, t)| (*cell, t))
         .collect();
     let mut seen: BTreeSet<(i64, i64)> = BTreeSet::new();
-    let mut out = Vec::new();
-    let to_ll = Transformer::new(LAEA, WGS84).ok();
+    let mut groups: Vec<Vec<(i64, i64)>> = Vec::new();
     for &start in under.keys() {
         if !seen.insert(start) {
             continue;
@@ -325,40 +369,49 @@ fn clusters(cells: &[((i64, i64), Tally)], zones: &[PriorityZone]) -> Vec<Cluste
             }
         }
         cells.sort_unstable();
+        groups.push(cells);
+    }
+    let known: HashMap<&[(i64, i64)], &Cluster> = previous
+        .clusters
+        .iter()
+        .map(|c| (c.cells.as_slice(), c))
+        .collect();
+    let to_ll = Transformer::new(LAEA, WGS84).ok();
+    let build = |cells: Vec<(i64, i64)>| {
         let mut agg = Tally::default();
         for c in &cells {
             agg.merge(under[c]);
         }
-        let squares: Vec<Polygon<f64>> = cells
-            .iter()
-            .map(|&(n, e)| crate::grid::cell_polygon_3035(n, e))
-            .collect();
-        let dissolved = if squares.len() == 1 {
-            MultiPolygon(squares)
-        } else {
-            geo::unary_union(squares.iter())
+        let before = known.get(cells.as_slice());
+        let geometry = match before {
+            Some(c) => c.geometry.clone(),
+            None => outline(&cells, to_ll.as_ref()),
         };
-        let mut g = Geometry::MultiPolygon(dissolved);
-        if let Some(t) = &to_ll {
-            let _ = t.transform_geometry(&mut g);
-        }
-        let geometry = match g {
-            Geometry::MultiPolygon(m) => m,
-            _ => MultiPolygon(vec![]),
+        let zones_hit = match before {
+            Some(c) if previous.zones_unchanged => c.zones.clone(),
+            _ => zones
+                .iter()
+                .filter(|z| z.geometry.intersects(&geometry))
+                .map(|z| z.id.clone())
+                .collect(),
         };
-        let zones_hit = zones
-            .iter()
-            .filter(|z| z.geometry.intersects(&geometry))
-            .map(|z| z.id.clone())
-            .collect();
-        out.push(Cluster {
+        Cluster {
             rank: 0,
             cells,
             aggregate: agg.aggregate(),
             geometry,
             zones: zones_hit,
-        });
-    }
+        }
+    };
+    let fresh = groups
+        .iter()
+        .filter(|g| !known.contains_key(g.as_slice()))
+        .count();
+    let mut out: Vec<Cluster> = if fresh < 4 {
+        groups.into_iter().map(build).collect()
+    } else {
+        groups.into_par_iter().map(build).collect()
+    };
     out.sort_by(|a, b| {
         b.aggregate
             .digitally_underserved

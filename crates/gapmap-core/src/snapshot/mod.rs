@@ -65,20 +65,20 @@ pub struct Snapshot {
     pub built_at: chrono::DateTime<chrono::Utc>,
     /// The EPSG code of the `*_xy` geometries (metres).
     pub working_crs: u16,
-    pub sites: Vec<Site>,
-    pub sites_xy: Vec<Point<f64>>,
+    pub sites: Arc<Vec<Site>>,
+    pub sites_xy: Arc<Vec<Point<f64>>>,
     pub sites_index: RTree<IndexedPoint>,
-    pub areas: Vec<Area>,
-    pub areas_xy: Vec<MultiPolygon<f64>>,
-    pub coverage: Vec<CoverageArea>,
-    pub coverage_xy: Vec<MultiPolygon<f64>>,
-    pub coverage_index: RTree<IndexedBox>,
-    pub demand: Vec<DemandPoint>,
-    pub demand_xy: Vec<Point<f64>>,
-    pub demand_index: RTree<IndexedPoint>,
-    pub zones: Vec<PriorityZone>,
-    pub zones_xy: Vec<MultiPolygon<f64>>,
-    pub plan: Vec<Record>,
+    pub areas: Arc<Vec<Area>>,
+    pub areas_xy: Arc<Vec<MultiPolygon<f64>>>,
+    pub coverage: Arc<Vec<CoverageArea>>,
+    pub coverage_xy: Arc<Vec<MultiPolygon<f64>>>,
+    pub coverage_index: Arc<RTree<IndexedBox>>,
+    pub demand: Arc<Vec<DemandPoint>>,
+    pub demand_xy: Arc<Vec<Point<f64>>>,
+    pub demand_index: Arc<RTree<IndexedPoint>>,
+    pub zones: Arc<Vec<PriorityZone>>,
+    pub zones_xy: Arc<Vec<MultiPolygon<f64>>>,
+    pub plan: Arc<Vec<Record>>,
     pub stats: BTreeMap<Layer, LayerStats>,
     /// Per-layer store revisions this snapshot was built from.
     pub layer_revisions: BTreeMap<Layer, u64>,
@@ -89,10 +89,11 @@ pub struct Snapshot {
     pub prepared: Arc<PreparedCoverage>,
     pub site_sets: SiteSets,
     /// Threshold-independent facts per demand point.
-    pub facts: Vec<Facts>,
+    pub facts: Arc<Vec<Facts>>,
     /// Classes and aggregates under the configured thresholds.
     pub analysis: Analysis,
-    /// How the facts were computed: "full" or "incremental".
+    /// How the facts were computed: "full", "incremental" (only sites
+    /// changed) or "reused" (no layer they depend on changed).
     pub facts_mode: &'static str,
     /// Milliseconds per build phase: load, project, index, facts, aggregate.
     pub timings: Vec<(&'static str, f64)>,
@@ -219,25 +220,62 @@ impl Snapshot {
         };
         let version = store.version()?;
         let layer_revisions = store.layer_revisions()?;
-        let sites = typed(&store.read_layer(Layer::Sites)?, Site::from_record)?;
-        let areas = typed(&store.read_layer(Layer::Areas)?, Area::from_record)?;
-        let coverage = typed(
-            &store.read_layer(Layer::Coverage)?,
-            CoverageArea::from_record,
-        )?;
-        let demand_raw = typed(&store.read_layer(Layer::Demand)?, DemandPoint::from_record)?;
-        let zones = typed(
-            &store.read_layer(Layer::PriorityZones)?,
-            PriorityZone::from_record,
-        )?;
-        let plan = store.read_layer(Layer::Plan)?;
-        let parishes: Vec<(String, MultiPolygon<f64>)> = areas
-            .iter()
-            .filter(|a| a.kind == AreaKind::Parish)
-            .map(|a| (a.id.clone(), a.geometry.clone()))
-            .collect();
-        let demand_sources = stats_of(demand_raw.iter().map(|d| d.source));
-        let demand = demand::resolve_demand(demand_raw, &parishes);
+        // A previous snapshot whose copy of these layers is still current:
+        // its typed, projected and indexed data is shared, not rebuilt.
+        let unchanged = |layers: &[Layer]| {
+            prev.filter(|p| {
+                p.working_crs == working_crs
+                    && layers
+                        .iter()
+                        .all(|l| p.layer_revisions.get(l) == layer_revisions.get(l))
+            })
+        };
+        let reuse_sites = unchanged(&[Layer::Sites]);
+        let reuse_areas = unchanged(&[Layer::Areas]);
+        let reuse_coverage = unchanged(&[Layer::Coverage]);
+        let reuse_demand = unchanged(&[Layer::Demand, Layer::Areas]);
+        let reuse_zones = unchanged(&[Layer::PriorityZones]);
+        let read =
+            |l: Layer, reuse: Option<&Snapshot>| -> Result<Option<Vec<Record>>, SnapshotError> {
+                Ok(match reuse {
+                    Some(_) => None,
+                    None => Some(store.read_layer(l)?),
+                })
+            };
+        let sites_new = read(Layer::Sites, reuse_sites)?
+            .map(|r| typed(&r, Site::from_record))
+            .transpose()?;
+        let areas_new = read(Layer::Areas, reuse_areas)?
+            .map(|r| typed(&r, Area::from_record))
+            .transpose()?;
+        let coverage_new = read(Layer::Coverage, reuse_coverage)?
+            .map(|r| typed(&r, CoverageArea::from_record))
+            .transpose()?;
+        let zones_new = read(Layer::PriorityZones, reuse_zones)?
+            .map(|r| typed(&r, PriorityZone::from_record))
+            .transpose()?;
+        let plan = match unchanged(&[Layer::Plan]) {
+            Some(p) => Arc::clone(&p.plan),
+            None => Arc::new(store.read_layer(Layer::Plan)?),
+        };
+        let areas: Arc<Vec<Area>> = match (areas_new, reuse_areas) {
+            (Some(a), _) => Arc::new(a),
+            (None, Some(p)) => Arc::clone(&p.areas),
+            (None, None) => unreachable!("areas are either read or reused"),
+        };
+        let demand_new = match reuse_demand {
+            Some(_) => None,
+            None => {
+                let raw = typed(&store.read_layer(Layer::Demand)?, DemandPoint::from_record)?;
+                let parishes: Vec<(String, MultiPolygon<f64>)> = areas
+                    .iter()
+                    .filter(|a| a.kind == AreaKind::Parish)
+                    .map(|a| (a.id.clone(), a.geometry.clone()))
+                    .collect();
+                let sources = stats_of(raw.iter().map(|d| d.source));
+                Some((demand::resolve_demand(raw, &parishes), sources))
+            }
+        };
 
         lap("load");
         let t = Transformer::new(crate::crs::WGS84, working_crs).map_err(|e| {
@@ -246,26 +284,62 @@ impl Snapshot {
                 message: e.to_string(),
             }
         })?;
-        let sites_xy = project_points(&t, &sites, |s| s.location)?;
-        let demand_xy = project_points(&t, &demand, |d| d.location)?;
-        let areas_xy = project_polygons(&t, &areas, |a| &a.geometry)?;
-        let coverage_xy = project_polygons(&t, &coverage, |c| &c.geometry)?;
-        let zones_xy = project_polygons(&t, &zones, |z| &z.geometry)?;
-
         let mut stats = BTreeMap::new();
-        stats.insert(
-            Layer::Sites,
-            stats_of(sites.iter().map(|s| s.provenance.source)),
-        );
+        let (sites, sites_xy) = match (sites_new, reuse_sites) {
+            (Some(s), _) => {
+                let xy = project_points(&t, &s, |s| s.location)?;
+                stats.insert(
+                    Layer::Sites,
+                    stats_of(s.iter().map(|s| s.provenance.source)),
+                );
+                (Arc::new(s), Arc::new(xy))
+            }
+            (None, Some(p)) => {
+                stats.insert(Layer::Sites, p.stats[&Layer::Sites].clone());
+                (Arc::clone(&p.sites), Arc::clone(&p.sites_xy))
+            }
+            (None, None) => unreachable!("sites are either read or reused"),
+        };
+        let areas_xy = match reuse_areas {
+            Some(p) => Arc::clone(&p.areas_xy),
+            None => Arc::new(project_polygons(&t, &areas, |a| &a.geometry)?),
+        };
         stats.insert(
             Layer::Areas,
             stats_of(areas.iter().map(|a| a.provenance.source)),
         );
+        let (coverage, coverage_xy) = match (coverage_new, reuse_coverage) {
+            (Some(c), _) => {
+                let xy = project_polygons(&t, &c, |c| &c.geometry)?;
+                (Arc::new(c), Arc::new(xy))
+            }
+            (None, Some(p)) => (Arc::clone(&p.coverage), Arc::clone(&p.coverage_xy)),
+            (None, None) => unreachable!("coverage is either read or reused"),
+        };
         stats.insert(
             Layer::Coverage,
             stats_of(coverage.iter().map(|c| c.provenance.source)),
         );
-        stats.insert(Layer::Demand, demand_sources);
+        let (demand, demand_xy) = match (demand_new, reuse_demand) {
+            (Some((d, sources)), _) => {
+                let xy = project_points(&t, &d, |d| d.location)?;
+                stats.insert(Layer::Demand, sources);
+                (Arc::new(d), Arc::new(xy))
+            }
+            (None, Some(p)) => {
+                stats.insert(Layer::Demand, p.stats[&Layer::Demand].clone());
+                (Arc::clone(&p.demand), Arc::clone(&p.demand_xy))
+            }
+            (None, None) => unreachable!("demand is either read or reused"),
+        };
+        let (zones, zones_xy) = match (zones_new, reuse_zones) {
+            (Some(z), _) => {
+                let xy = project_polygons(&t, &z, |z| &z.geometry)?;
+                (Arc::new(z), Arc::new(xy))
+            }
+            (None, Some(p)) => (Arc::clone(&p.zones), Arc::clone(&p.zones_xy)),
+            (None, None) => unreachable!("zones are either read or reused"),
+        };
         stats.insert(
             Layer::PriorityZones,
             stats_of(zones.iter().map(|z| z.provenance.source)),
@@ -283,34 +357,38 @@ impl Snapshot {
             .map(|a| (a.id.clone(), a.name.clone()))
             .collect();
         let site_sets = SiteSets::new(&sites, &sites_xy);
-        let coverage_index = box_index(&coverage_xy);
         let sites_index = point_index(&sites_xy);
-        let demand_index = point_index(&demand_xy);
+        let coverage_index = match reuse_coverage {
+            Some(p) => Arc::clone(&p.coverage_index),
+            None => Arc::new(box_index(&coverage_xy)),
+        };
+        let demand_index = match reuse_demand {
+            Some(p) => Arc::clone(&p.demand_index),
+            None => Arc::new(point_index(&demand_xy)),
+        };
         lap("index");
-        let same = |l: Layer, p: &Snapshot| {
-            p.layer_revisions.get(&l) == layer_revisions.get(&l) && p.working_crs == working_crs
-        };
-        let reusable = prev.filter(|p| {
-            same(Layer::Coverage, p) && same(Layer::Demand, p) && same(Layer::Areas, p)
-        });
-        let (prepared, facts, facts_mode) = match reusable {
-            Some(p) => {
-                let facts = crate::analysis::incremental::update_nearest(
-                    &p.facts,
-                    &demand_xy,
-                    (&p.sites, &p.sites_xy),
-                    (&sites, &sites_xy),
-                    &site_sets,
-                );
-                (Arc::clone(&p.prepared), facts, "incremental")
-            }
-            None => {
-                let prepared = Arc::new(PreparedCoverage::new(&coverage, &coverage_xy));
-                let ll: Vec<Point<f64>> = demand.iter().map(|d| d.location).collect();
-                let facts = facts::compute(&ll, &demand_xy, &coverage, &prepared, &site_sets);
-                (prepared, facts, "full")
-            }
-        };
+        let (prepared, facts, facts_mode) =
+            match unchanged(&[Layer::Coverage, Layer::Demand, Layer::Areas]) {
+                Some(p) if reuse_sites.is_some() => {
+                    (Arc::clone(&p.prepared), Arc::clone(&p.facts), "reused")
+                }
+                Some(p) => {
+                    let facts = crate::analysis::incremental::update_nearest(
+                        &p.facts,
+                        &demand_xy,
+                        (&p.sites, &p.sites_xy),
+                        (&sites, &sites_xy),
+                        &site_sets,
+                    );
+                    (Arc::clone(&p.prepared), Arc::new(facts), "incremental")
+                }
+                None => {
+                    let prepared = Arc::new(PreparedCoverage::new(&coverage, &coverage_xy));
+                    let ll: Vec<Point<f64>> = demand.iter().map(|d| d.location).collect();
+                    let facts = facts::compute(&ll, &demand_xy, &coverage, &prepared, &site_sets);
+                    (prepared, Arc::new(facts), "full")
+                }
+            };
         lap("facts");
         let analysis = aggregate::analyse(
             aggregate::Inputs {
@@ -319,6 +397,10 @@ impl Snapshot {
                 coverage: &coverage,
                 parishes: &parish_list,
                 zones: &zones,
+                previous: prev.map_or_else(Default::default, |p| aggregate::Previous {
+                    clusters: &p.analysis.clusters,
+                    zones_unchanged: Arc::ptr_eq(&p.zones, &zones),
+                }),
             },
             thresholds,
         );
@@ -354,6 +436,15 @@ impl Snapshot {
         })
     }
 
+    /// The build phases and their milliseconds, e.g. `load=1.20 project=0.05 …`.
+    pub fn timings_text(&self) -> String {
+        self.timings
+            .iter()
+            .map(|(name, ms)| format!("{name}={ms:.2}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
     /// Total residents over all demand points.
     pub fn residents(&self) -> u64 {
         self.demand.iter().map(|d| u64::from(d.residents)).sum()
@@ -368,6 +459,10 @@ impl Snapshot {
                 coverage: &self.coverage,
                 parishes: &self.parishes,
                 zones: &self.zones,
+                previous: aggregate::Previous {
+                    clusters: &self.analysis.clusters,
+                    zones_unchanged: true,
+                },
             },
             thresholds,
         )
