@@ -493,3 +493,131 @@ impl Live {
 
 /// The default working CRS.
 pub const DEFAULT_WORKING_CRS: u16 = LKS92;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{Input, Mode, Options, detect_format, run::ingest_files};
+    use crate::store::gpkg::GpkgStore;
+    use std::path::{Path, PathBuf};
+
+    fn jelgava(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../geodata/jelgava")
+            .join(name)
+    }
+
+    fn ingest(store: &mut GpkgStore, path: &Path, layer: Layer, mode: Mode) {
+        let input = Input {
+            path: path.to_path_buf(),
+            format: detect_format(path, None).unwrap(),
+        };
+        let opts = Options {
+            layer: Some(layer),
+            ..Options::default()
+        };
+        let o = ingest_files(store, &[input], &opts, mode).unwrap();
+        assert!(o.committed, "{path:?}: {:?}", o.problems);
+    }
+
+    /// The sites file with every third site moved 700 m east, every
+    /// seventh removed and one new free Wi-Fi point.
+    fn edited_sites(dir: &Path) -> PathBuf {
+        let text = std::fs::read_to_string(jelgava("sites.geojson")).unwrap();
+        let mut fc: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let features = fc["features"].as_array_mut().unwrap();
+        let mut kept: Vec<serde_json::Value> = features
+            .drain(..)
+            .enumerate()
+            .filter(|(i, _)| i % 7 != 3)
+            .map(|(i, mut f)| {
+                if i % 3 == 0 {
+                    let lon = f["geometry"]["coordinates"][0].as_f64().unwrap();
+                    f["geometry"]["coordinates"][0] = serde_json::json!(lon + 0.0115);
+                }
+                f
+            })
+            .collect();
+        let mut new = kept[0].clone();
+        new["properties"]["id"] = serde_json::json!("test-new-wifi");
+        new["properties"]["kind"] = serde_json::json!("wifi");
+        new["properties"]["free_wifi"] = serde_json::json!(true);
+        new["properties"]["status"] = serde_json::json!("active");
+        new["geometry"]["coordinates"] = serde_json::json!([23.9, 56.55]);
+        kept.push(new);
+        *features = kept;
+        let path = dir.join("sites.geojson");
+        std::fs::write(&path, fc.to_string()).unwrap();
+        path
+    }
+
+    #[test]
+    fn rebuild_after_site_edits_equals_a_full_build() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.gpkg");
+        let mut store = GpkgStore::open(&path).unwrap();
+        for (file, layer) in [
+            ("areas.geojson", Layer::Areas),
+            ("priority_zones.geojson", Layer::PriorityZones),
+            ("sites.geojson", Layer::Sites),
+            ("coverage.geojson", Layer::Coverage),
+            ("demand.csv", Layer::Demand),
+            ("plan.json", Layer::Plan),
+        ] {
+            ingest(&mut store, &jelgava(file), layer, Mode::Replace);
+        }
+        let t = Thresholds::default();
+        let first = Snapshot::build(&store, DEFAULT_WORKING_CRS, &t).unwrap();
+        assert_eq!(first.facts_mode, "full");
+
+        ingest(
+            &mut store,
+            &edited_sites(dir.path()),
+            Layer::Sites,
+            Mode::Replace,
+        );
+        let next = Snapshot::build_from(&store, DEFAULT_WORKING_CRS, &t, Some(&first)).unwrap();
+        let full = Snapshot::build(&store, DEFAULT_WORKING_CRS, &t).unwrap();
+        assert_eq!(next.facts_mode, "incremental");
+        assert!(
+            Arc::ptr_eq(&next.demand, &first.demand),
+            "demand shared, not re-read"
+        );
+        assert!(Arc::ptr_eq(&next.coverage_xy, &first.coverage_xy));
+        assert_eq!(next.sites.len(), full.sites.len());
+        let distances = |s: &Snapshot| -> Vec<[Option<f64>; 4]> {
+            s.facts
+                .iter()
+                .map(|f| f.nearest.map(|n| n.map(|n| n.distance_m)))
+                .collect()
+        };
+        assert_eq!(distances(&next), distances(&full));
+        assert!(
+            next.analysis == full.analysis,
+            "analysis differs from a full build"
+        );
+        assert_ne!(
+            first.analysis.total.by_public_access, next.analysis.total.by_public_access,
+            "the edits should change who is near free Wi-Fi"
+        );
+        for (a, b) in next.analysis.clusters.iter().zip(&full.analysis.clusters) {
+            assert_eq!(
+                (&a.cells, &a.geometry, &a.zones),
+                (&b.cells, &b.geometry, &b.zones)
+            );
+        }
+        assert_eq!(next.stats, full.stats);
+
+        // A plan-only change keeps the facts themselves.
+        let plan = dir.path().join("plan.json");
+        let text = std::fs::read_to_string(jelgava("plan.json")).unwrap();
+        let edited = text.replacen("\"as_of\": \"2026-11-25\"", "\"as_of\": \"2026-11-26\"", 1);
+        assert_ne!(edited, text);
+        std::fs::write(&plan, edited).unwrap();
+        ingest(&mut store, &plan, Layer::Plan, Mode::Replace);
+        let again = Snapshot::build_from(&store, DEFAULT_WORKING_CRS, &t, Some(&next)).unwrap();
+        assert_eq!(again.facts_mode, "reused");
+        assert_ne!(again.layer_revisions, next.layer_revisions);
+        assert!(again.analysis == full.analysis);
+    }
+}
