@@ -5,7 +5,7 @@
 //! 2. resolve demand (register addresses × population grid, parishes by
 //!    point-in-polygon) with [`demand::resolve_demand`];
 //! 3. project geometry once to the working CRS (LKS-92, EPSG:3059 by default);
-//! 4. build one R-tree per layer;
+//! 4. index the sites for nearest-site search;
 //! 5. count features and their provenance mix.
 //!
 //! [`Live`] holds the current snapshot and swaps in a new one atomically, so
@@ -22,11 +22,8 @@ use crate::model::{
 };
 use crate::store::{FeatureStore, StoreError};
 use arc_swap::ArcSwap;
-use geo::BoundingRect;
 use geo_types::{Geometry, MultiPolygon, Point};
 use rayon::prelude::*;
-use rstar::RTree;
-use rstar::primitives::{GeomWithData, Rectangle};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -45,11 +42,6 @@ pub enum SnapshotError {
     Projection { crs: u16, message: String },
 }
 
-/// A point in the working CRS with the index of its feature.
-pub type IndexedPoint = GeomWithData<[f64; 2], usize>;
-/// A bounding box in the working CRS with the index of its feature.
-pub type IndexedBox = GeomWithData<Rectangle<[f64; 2]>, usize>;
-
 /// Count and provenance mix of one layer.
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct LayerStats {
@@ -67,15 +59,12 @@ pub struct Snapshot {
     pub working_crs: u16,
     pub sites: Arc<Vec<Site>>,
     pub sites_xy: Arc<Vec<Point<f64>>>,
-    pub sites_index: RTree<IndexedPoint>,
     pub areas: Arc<Vec<Area>>,
     pub areas_xy: Arc<Vec<MultiPolygon<f64>>>,
     pub coverage: Arc<Vec<CoverageArea>>,
     pub coverage_xy: Arc<Vec<MultiPolygon<f64>>>,
-    pub coverage_index: Arc<RTree<IndexedBox>>,
     pub demand: Arc<Vec<DemandPoint>>,
     pub demand_xy: Arc<Vec<Point<f64>>>,
-    pub demand_index: Arc<RTree<IndexedPoint>>,
     pub zones: Arc<Vec<PriorityZone>>,
     pub zones_xy: Arc<Vec<MultiPolygon<f64>>>,
     pub plan: Arc<Vec<Record>>,
@@ -156,31 +145,6 @@ fn project_polygons<T: Sync>(
             }
         })
         .collect()
-}
-
-fn point_index(xy: &[Point<f64>]) -> RTree<IndexedPoint> {
-    RTree::bulk_load(
-        xy.iter()
-            .enumerate()
-            .map(|(i, p)| GeomWithData::new([p.x(), p.y()], i))
-            .collect(),
-    )
-}
-
-fn box_index(xy: &[MultiPolygon<f64>]) -> RTree<IndexedBox> {
-    RTree::bulk_load(
-        xy.iter()
-            .enumerate()
-            .filter_map(|(i, mp)| {
-                mp.bounding_rect().map(|r| {
-                    GeomWithData::new(
-                        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                        i,
-                    )
-                })
-            })
-            .collect(),
-    )
 }
 
 fn stats_of<'a>(sources: impl Iterator<Item = Source> + 'a) -> LayerStats {
@@ -357,15 +321,6 @@ impl Snapshot {
             .map(|a| (a.id.clone(), a.name.clone()))
             .collect();
         let site_sets = SiteSets::new(&sites, &sites_xy);
-        let sites_index = point_index(&sites_xy);
-        let coverage_index = match reuse_coverage {
-            Some(p) => Arc::clone(&p.coverage_index),
-            None => Arc::new(box_index(&coverage_xy)),
-        };
-        let demand_index = match reuse_demand {
-            Some(p) => Arc::clone(&p.demand_index),
-            None => Arc::new(point_index(&demand_xy)),
-        };
         lap("index");
         let (prepared, facts, facts_mode) =
             match unchanged(&[Layer::Coverage, Layer::Demand, Layer::Areas]) {
@@ -418,15 +373,12 @@ impl Snapshot {
             version,
             built_at: chrono::Utc::now(),
             working_crs,
-            sites_index,
             sites,
             sites_xy,
             areas,
             areas_xy,
-            coverage_index,
             coverage,
             coverage_xy,
-            demand_index,
             demand,
             demand_xy,
             zones,
