@@ -4,7 +4,10 @@
 //!    the best fixed and mobile service covering it, the number of
 //!    terrestrial fixed providers, the straight-line distance to the nearest
 //!    free Wi-Fi, library, KAC point and public access place, and its 1 km
-//!    grid cell. Computed once per snapshot (in parallel, deterministic).
+//!    grid cell. Computed once per snapshot (in parallel, deterministic):
+//!    coverage candidates come from [`cover_grid`] (polygons rasterised into
+//!    cells, so most points need no point-in-polygon test; the rest use the
+//!    banded edges of [`pip`]), nearest sites from [`site_grid`].
 //! 2. [`classify`]: the classes under given thresholds — O(1) per point, so
 //!    a request with its own thresholds costs one pass over the facts.
 //! 3. [`aggregate`]: residents per parish, per 1 km cell and per gap cluster,
