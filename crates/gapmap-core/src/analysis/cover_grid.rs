@@ -187,7 +187,8 @@ fn rasterise(f: &Frame, mp: &MultiPolygon<f64>, p: &Prepared, b: [f64; 4]) -> Ve
                         (u.min(v), u.max(v))
                     };
                     let row = (r - r0) * w;
-                    for c in f.col(xa - m)..=f.col(xb + m) {
+                    // Clamped: interpolation may stray an ulp outside the box.
+                    for c in f.col(xa - m).max(c0)..=f.col(xb + m).min(c1) {
                         boundary[row + c - c0] = true;
                     }
                 }
