@@ -88,20 +88,34 @@ pub struct Snapshot {
     pub timings: Vec<(&'static str, f64)>,
 }
 
-fn typed<T>(
-    records: &[Record],
+/// Read a layer record by record into its typed form (the untyped records
+/// are never all in memory at once); the first record that does not type
+/// stops the read with its layer, id and reason.
+fn read_typed<T>(
+    store: &dyn FeatureStore,
+    layer: Layer,
     f: impl Fn(&Record) -> Result<T, String>,
 ) -> Result<Vec<T>, SnapshotError> {
-    records
-        .iter()
-        .map(|r| {
-            f(r).map_err(|message| SnapshotError::Feature {
+    let mut out = Vec::new();
+    let mut failed = None;
+    store.for_each_record(layer, &mut |r| match f(&r) {
+        Ok(t) => {
+            out.push(t);
+            true
+        }
+        Err(message) => {
+            failed = Some(SnapshotError::Feature {
                 layer: r.layer,
-                id: r.id.clone(),
+                id: r.id,
                 message,
-            })
-        })
-        .collect()
+            });
+            false
+        }
+    })?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
 }
 
 /// Project the points of features to the working CRS (in parallel).
@@ -199,24 +213,21 @@ impl Snapshot {
         let reuse_coverage = unchanged(&[Layer::Coverage]);
         let reuse_demand = unchanged(&[Layer::Demand, Layer::Areas]);
         let reuse_zones = unchanged(&[Layer::PriorityZones]);
-        let read =
-            |l: Layer, reuse: Option<&Snapshot>| -> Result<Option<Vec<Record>>, SnapshotError> {
-                Ok(match reuse {
-                    Some(_) => None,
-                    None => Some(store.read_layer(l)?),
-                })
-            };
-        let sites_new = read(Layer::Sites, reuse_sites)?
-            .map(|r| typed(&r, Site::from_record))
+        let sites_new = reuse_sites
+            .is_none()
+            .then(|| read_typed(store, Layer::Sites, Site::from_record))
             .transpose()?;
-        let areas_new = read(Layer::Areas, reuse_areas)?
-            .map(|r| typed(&r, Area::from_record))
+        let areas_new = reuse_areas
+            .is_none()
+            .then(|| read_typed(store, Layer::Areas, Area::from_record))
             .transpose()?;
-        let coverage_new = read(Layer::Coverage, reuse_coverage)?
-            .map(|r| typed(&r, CoverageArea::from_record))
+        let coverage_new = reuse_coverage
+            .is_none()
+            .then(|| read_typed(store, Layer::Coverage, CoverageArea::from_record))
             .transpose()?;
-        let zones_new = read(Layer::PriorityZones, reuse_zones)?
-            .map(|r| typed(&r, PriorityZone::from_record))
+        let zones_new = reuse_zones
+            .is_none()
+            .then(|| read_typed(store, Layer::PriorityZones, PriorityZone::from_record))
             .transpose()?;
         let plan = match unchanged(&[Layer::Plan]) {
             Some(p) => Arc::clone(&p.plan),
@@ -230,7 +241,7 @@ impl Snapshot {
         let demand_new = match reuse_demand {
             Some(_) => None,
             None => {
-                let raw = typed(&store.read_layer(Layer::Demand)?, DemandPoint::from_record)?;
+                let raw = read_typed(store, Layer::Demand, DemandPoint::from_record)?;
                 let parishes: Vec<(String, MultiPolygon<f64>)> = areas
                     .iter()
                     .filter(|a| a.kind == AreaKind::Parish)

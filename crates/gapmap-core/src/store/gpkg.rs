@@ -693,7 +693,11 @@ fn content_hash(r: &Record, geom: Option<&[u8]>) -> String {
 }
 
 impl FeatureStore for GpkgStore {
-    fn read_layer(&self, layer: Layer) -> Result<Vec<Record>, StoreError> {
+    fn for_each_record(
+        &self,
+        layer: Layer,
+        visit: &mut dyn FnMut(Record) -> bool,
+    ) -> Result<(), StoreError> {
         let schema = LayerSchema::of(layer);
         let has_geom = schema.geometry != GeometryKind::None;
         let fields: Vec<_> = schema.all_fields().collect();
@@ -706,7 +710,6 @@ impl FeatureStore for GpkgStore {
         );
         let mut st = self.conn.prepare(&sql).map_err(|e| sqlite(&self.path, e))?;
         let mut rows = st.query([]).map_err(|e| sqlite(&self.path, e))?;
-        let mut out = Vec::new();
         while let Some(row) = rows.next().map_err(|e| sqlite(&self.path, e))? {
             let id: String = row.get(0).map_err(|e| sqlite(&self.path, e))?;
             let mut props = Map::new();
@@ -734,15 +737,17 @@ impl FeatureStore for GpkgStore {
             } else {
                 None
             };
-            out.push(Record {
+            if !visit(Record {
                 layer,
                 id,
                 geometry,
                 props,
                 extra,
-            });
+            }) {
+                break;
+            }
         }
-        Ok(out)
+        Ok(())
     }
 
     fn layer_revisions(&self) -> Result<std::collections::BTreeMap<Layer, u64>, StoreError> {
