@@ -251,6 +251,33 @@ def test_bbox_and_bbox_crs(jelgava_server):
         assert b3059[0] - 1e-6 <= n <= b3059[2] + 1e-6 and b3059[1] - 1e-6 <= e <= b3059[3] + 1e-6
 
 
+@pytest.mark.parametrize("cid", ["parishes", "demand_grid"])
+@pytest.mark.parametrize("code", [4326, 3059, 3857])
+def test_bbox_on_polygons_matches_shapely(jelgava_server, cid, code):
+    """The bbox filter of polygon collections (decided on precomputed boxes
+    where they settle it) equals an exact intersection test in bbox-crs."""
+    import numpy as np
+    import shapely
+    from shapely.geometry import box, shape
+
+    fc = jelgava_server.get(f"/ogc/collections/{cid}/items", params={"limit": 10000}).json()
+    assert fc["numberMatched"] == fc["numberReturned"]
+    t = Transformer.from_crs("OGC:CRS84", f"EPSG:{code}", always_xy=True)
+    geoms = {f["id"]: shapely.transform(shape(f["geometry"]), lambda c: np.column_stack(t.transform(c[:, 0], c[:, 1])))
+             for f in fc["features"]}
+    # A box over the middle of the collection, in x, y of the CRS.
+    x0, y0, x1, y1 = shapely.GeometryCollection(list(geoms.values())).bounds
+    q = [x0 + (x1 - x0) * 0.3, y0 + (y1 - y0) * 0.35, x0 + (x1 - x0) * 0.6, y0 + (y1 - y0) * 0.55]
+    want = {i for i, g in geoms.items() if g.intersects(box(*q))}
+    assert want and want != set(geoms)
+    axes = [q[1], q[0], q[3], q[2]] if code in (4326, 3059) else q  # authority axis order
+    got = jelgava_server.get(f"/ogc/collections/{cid}/items", params={
+        "limit": 10000, "bbox": ",".join(map(str, axes)),
+        "bbox-crs": EPSG.format(code)}).json()
+    assert {f["id"] for f in got["features"]} == want
+    assert got["numberMatched"] == len(want)
+
+
 # ---------------------------------------------------------------- HTML
 
 def _html_pages(server):
@@ -317,3 +344,76 @@ def test_every_queryable_is_documented_and_accepted(jelgava_server):
         for q in c["queryables"]:
             r = jelgava_server.get(f"/ogc/collections/{c['id']}/items", params={q: "x-no-such-value"})
             assert r.status_code == 200 and r.json()["numberMatched"] == 0, (c["id"], q)
+
+
+# ---------------------------------------------------------------- live reload
+
+def test_items_follow_an_ingest(jelgava_store, tmp_path, server_factory):
+    """Items, single items, collection extents and exports are served from
+    per-snapshot caches: after an ingest the server reloads, and none of them
+    may answer from the previous snapshot."""
+    import json
+    import shutil
+    import time
+
+    from conftest import GEODATA, run_gapmap
+
+    store = tmp_path / "live.gpkg"
+    shutil.copy(jelgava_store, store)
+    s = server_factory(store, "--reload-poll-ms", "200")
+    v0 = s.get("/api/v1/layers").json()["snapshot_version"]
+
+    def items(cid, **params):
+        r = s.get(f"/ogc/collections/{cid}/items", params={"limit": 10000, **params})
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    # Warm every cache the change must reach.
+    before = items("sites")
+    grid0 = items("demand_grid", limit=3)
+    assert {f["properties"]["snapshot_version"] for f in grid0["features"]} == {v0}
+    moved = json.loads((GEODATA / "sites.geojson").read_text(encoding="utf-8"))["features"][0]
+    mid = moved["properties"]["id"]
+    assert s.get(f"/ogc/collections/sites/items/{mid}").json()["properties"]["name"] == moved["properties"]["name"]
+    ext0 = s.get("/ogc/collections/sites").json()["extent"]["spatial"]["bbox"][0]
+    far = [27.95, 57.9]  # north-east of every site: widens the extent
+    assert far[0] > ext0[2] and far[1] > ext0[3]
+    far_box = {"bbox": "27.9,57.85,28,57.95"}
+    assert items("sites", **far_box)["numberMatched"] == 0
+    assert "wifi-ogc-live" not in s.get("/export/sites.geojson").text
+
+    # One new site, and an existing one renamed and moved far away.
+    moved["properties"]["name"] = "Pārdēvēta vieta (renamed)"
+    moved["geometry"]["coordinates"] = far
+    new = {"type": "Feature", "id": "wifi-ogc-live", "geometry": {"type": "Point", "coordinates": [23.72, 56.55]},
+           "properties": {"kind": "wifi", "name": "Testa punkts", "free_wifi": True,
+                          "source": "simulated", "source_ref": "test", "as_of": "2026-11-25"}}
+    f = tmp_path / "edit.geojson"
+    f.write_text(json.dumps({"type": "FeatureCollection", "features": [moved, new]}), encoding="utf-8")
+    run_gapmap("ingest", "--store", store, "--sanity-box", "world", f, check=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        after = items("sites")
+        if after["snapshot_version"] != v0:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the server did not pick up the ingest within 30 s")
+    v1 = after["snapshot_version"]
+    assert s.get("/api/v1/layers").json()["snapshot_version"] == v1
+    ids = {x["id"] for x in after["features"]}
+    assert ids == {x["id"] for x in before["features"]} | {"wifi-ogc-live"}
+    assert after["numberMatched"] == before["numberMatched"] + 1
+    one = s.get(f"/ogc/collections/sites/items/{mid}").json()
+    assert one["properties"]["name"] == "Pārdēvēta vieta (renamed)"
+    assert one["geometry"]["coordinates"] == far
+    assert s.get("/ogc/collections/sites/items/wifi-ogc-live").status_code == 200
+    assert [x["id"] for x in items("sites", **far_box)["features"]] == [mid]
+    ext1 = s.get("/ogc/collections/sites").json()["extent"]["spatial"]["bbox"][0]
+    assert ext1[2] == far[0] and ext1[3] == far[1]
+    # Every collection is rebuilt, not only the changed layer: stamps move on.
+    grid1 = items("demand_grid", limit=3)
+    assert {f["properties"]["snapshot_version"] for f in grid1["features"]} == {v1}
+    exported = s.get("/export/sites.geojson")
+    assert exported.headers["x-snapshot-version"] == v1
+    assert "wifi-ogc-live" in exported.text and "Pārdēvēta vieta (renamed)" in exported.text

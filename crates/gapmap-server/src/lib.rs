@@ -123,6 +123,19 @@ pub struct AppState {
     pub reloader: Arc<Reloader>,
     /// Analyses for non-default thresholds, per snapshot version.
     pub analysis_cache: Mutex<Vec<(String, Thresholds, Arc<gapmap_core::analysis::Analysis>)>>,
+    /// The published collections (default thresholds), per snapshot.
+    pub published: gapmap_core::publish::PublishCache,
+}
+
+impl AppState {
+    /// The publication of a collection of this snapshot (cached).
+    pub fn published(
+        &self,
+        snap: &Arc<Snapshot>,
+        c: gapmap_core::publish::Collection,
+    ) -> Arc<gapmap_core::publish::Published> {
+        self.published.get(snap, c)
+    }
 }
 
 async fn not_found() -> Result<HttpResponse, Problem> {
@@ -260,6 +273,7 @@ pub fn start(
         thresholds,
         reloader,
         analysis_cache: Mutex::new(Vec::new()),
+        published: gapmap_core::publish::PublishCache::new(),
     });
     let data = web::Data::from(Arc::clone(&state));
     let server = HttpServer::new(move || {

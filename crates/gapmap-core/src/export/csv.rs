@@ -20,7 +20,7 @@ pub const PROVENANCE: [&str; 5] = [
 /// The column names of a prepared export, in order.
 pub fn columns(p: &Prepared) -> Vec<String> {
     let mut cols: Vec<String> = vec!["wkt".into(), "id".into()];
-    for f in &p.features {
+    for f in p.features.iter() {
         for k in f.properties.keys() {
             if k != "id" && !PROVENANCE.contains(&k.as_str()) && !cols.iter().any(|c| c == k) {
                 cols.push(k.clone());
@@ -51,7 +51,7 @@ pub fn write(
     out.write_all(buf.as_bytes())?;
     let mut n = 0u64;
     let mut cell = String::new();
-    for f in &p.features {
+    for f in p.features.iter() {
         let g = normalise(project(t.as_ref(), f)?);
         buf.clear();
         for (i, c) in cols.iter().enumerate() {

@@ -43,7 +43,7 @@ pub fn write(
     out.write_all(head.as_bytes())?;
     let mut buf = String::with_capacity(4096);
     let mut n = 0u64;
-    for f in &p.features {
+    for f in p.features.iter() {
         let g = normalise(project(t.as_ref(), f)?);
         buf.clear();
         if n > 0 {

@@ -90,7 +90,7 @@ impl ColType {
 /// The property columns: (property key, column name, type).
 fn columns(p: &Prepared) -> Vec<(String, String, ColType)> {
     let mut cols: Vec<(String, Option<ColType>)> = Vec::new();
-    for f in &p.features {
+    for f in p.features.iter() {
         for (k, v) in &f.properties {
             if k == "id" {
                 continue;
@@ -214,7 +214,7 @@ pub fn build(
     }
     // The geometry type: one for every row, else GEOMETRY.
     let mut kinds: Vec<&'static str> = Vec::new();
-    for f in &p.features {
+    for f in p.features.iter() {
         let k = match normalise(f.geometry.clone()) {
             Geometry::Point(_) => "POINT",
             Geometry::MultiPolygon(_) => "MULTIPOLYGON",
@@ -267,7 +267,7 @@ pub fn build(
         );
         let mut ins = tx.prepare(&sql)?;
         let mut ins_r = tx.prepare(&format!("INSERT INTO {qr} VALUES (?1, ?2, ?3, ?4, ?5)"))?;
-        for f in &p.features {
+        for f in p.features.iter() {
             let g = round(&normalise(project(t.as_ref(), f)?), srs);
             let blob = encode(&g, srs).map_err(|reason| ExportError::Geometry {
                 id: f.id.clone(),

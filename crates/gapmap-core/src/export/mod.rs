@@ -25,6 +25,7 @@ use geo_types::Geometry;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::io::Write;
+use std::sync::Arc;
 
 /// An export file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,15 +136,32 @@ impl Meta {
 #[derive(Debug)]
 pub struct Prepared {
     pub meta: Meta,
-    pub features: Vec<Feature>,
+    /// Shared with the server's per-snapshot publication cache.
+    pub features: Arc<Vec<Feature>>,
 }
 
 /// Collect a collection's features and metadata from a snapshot.
 pub fn prepare(snap: &Snapshot, collection: Collection, crs: u16) -> Result<Prepared, ExportError> {
+    prepare_features(
+        snap,
+        collection,
+        crs,
+        Arc::new(publish::features(snap, collection)),
+    )
+}
+
+/// Like [`prepare`], with the collection's features already published
+/// (`features` must be `publish::features(snap, collection)`, e.g. from a
+/// [`publish::PublishCache`]).
+pub fn prepare_features(
+    snap: &Snapshot,
+    collection: Collection,
+    crs: u16,
+    features: Arc<Vec<Feature>>,
+) -> Result<Prepared, ExportError> {
     if crs != WGS84 && crs != LKS92 {
         return Err(ExportError::Crs(format!("EPSG:{crs}")));
     }
-    let features = publish::features(snap, collection);
     let licences: BTreeSet<&str> = features
         .iter()
         .filter_map(|f| f.properties.get("licence").and_then(|v| v.as_str()))

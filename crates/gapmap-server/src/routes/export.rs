@@ -58,11 +58,16 @@ pub async fn export(
         }
     };
     let snap = state.live.get();
-    let prepared = web::block(move || export::prepare(&snap, collection, crs))
-        .await
-        .map_err(Problem::internal)?
-        .map_err(Problem::internal)?;
+    let st = state.clone();
+    let prepared = web::block(move || {
+        let published = st.published(&snap, collection);
+        export::prepare_features(&snap, collection, crs, Arc::clone(&published.features))
+    })
+    .await
+    .map_err(Problem::internal)?
+    .map_err(Problem::internal)?;
     let filename = prepared.meta.file_name(format);
+    let version = prepared.meta.snapshot_version.clone();
     let body =
         ChannelBody::spawn(move |w| export::write(&prepared, format, w, &mut |_| {}).map(|_| ()));
     Ok(HttpResponse::Ok()
@@ -71,7 +76,7 @@ pub async fn export(
             "Content-Disposition",
             format!("attachment; filename=\"{filename}\""),
         ))
-        .insert_header(("X-Snapshot-Version", state.live.get().version.clone()))
+        .insert_header(("X-Snapshot-Version", version))
         .body(body))
 }
 

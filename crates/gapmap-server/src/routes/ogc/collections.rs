@@ -9,10 +9,10 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::publish::{self, Collection};
+use gapmap_core::publish::Collection;
 use gapmap_core::snapshot::Snapshot;
-use geo::BoundingRect;
 use serde_json::{Value, json};
+use std::sync::Arc;
 
 /// The simple properties each collection can be filtered on
 /// (`?name=value`, exact match; numbers and booleans compare by value).
@@ -60,35 +60,23 @@ fn description(c: Collection) -> String {
 }
 
 /// The JSON description of one collection.
-pub fn collection_json(b: &str, snap: &Snapshot, c: Collection, self_rel: bool) -> Value {
-    let feats = publish::features(snap, c);
-    let mut rect: Option<[f64; 4]> = None;
-    let (mut t0, mut t1): (Option<String>, Option<String>) = (None, None);
-    for f in &feats {
-        if let Some(r) = f.geometry.bounding_rect() {
-            let e = rect.get_or_insert([r.min().x, r.min().y, r.max().x, r.max().y]);
-            e[0] = e[0].min(r.min().x);
-            e[1] = e[1].min(r.min().y);
-            e[2] = e[2].max(r.max().x);
-            e[3] = e[3].max(r.max().y);
-        }
-        if let Some(d) = f.properties.get("as_of").and_then(Value::as_str)
-            && chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").is_ok()
-        {
-            if t0.as_deref().is_none_or(|t| d < t) {
-                t0 = Some(d.to_owned());
-            }
-            if t1.as_deref().is_none_or(|t| d > t) {
-                t1 = Some(d.to_owned());
-            }
-        }
-    }
+pub fn collection_json(
+    b: &str,
+    snap: &Arc<Snapshot>,
+    c: Collection,
+    state: &AppState,
+    self_rel: bool,
+) -> Value {
+    let published = state.published(snap, c);
+    let rect = published
+        .extent()
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
     let id = c.id();
     let (lv, en) = c.titles();
     let me = format!("{b}/ogc/collections/{id}");
     let mut extent =
         json!({"spatial": {"bbox": [rect.unwrap_or([-180.0, -90.0, 180.0, 90.0])], "crs": CRS84}});
-    if let (Some(t0), Some(t1)) = (t0, t1) {
+    if let Some((t0, t1)) = &published.as_of_range {
         extent["temporal"] = json!({"interval": [[format!("{t0}T00:00:00Z"), format!("{t1}T23:59:59Z")]],
             "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"});
     }
@@ -159,7 +147,7 @@ pub async fn collections(
     let b = base(&req);
     let cols: Vec<Value> = Collection::ALL
         .iter()
-        .map(|c| collection_json(&b, &snap, *c, false))
+        .map(|c| collection_json(&b, &snap, *c, &state, false))
         .collect();
     Ok(json_response(
         JSON,
@@ -190,7 +178,7 @@ pub async fn collection(
     let c = find_collection(&path)?;
     let snap = state.live.get();
     let b = base(&req);
-    let doc = collection_json(&b, &snap, c, true);
+    let doc = collection_json(&b, &snap, c, &state, true);
     if fmt == Format::Html {
         let (lv, _) = c.titles();
         let bbox = doc["extent"]["spatial"]["bbox"][0].to_string();

@@ -10,7 +10,7 @@ use crate::routes::feature;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
 use gapmap_core::crs::{Transformer, map_coords_dyn};
-use gapmap_core::publish::{self, Feature};
+use gapmap_core::publish::Feature;
 use geo::Intersects;
 use geo_types::{Coord, Geometry, Rect};
 use serde_json::{Map, Value, json};
@@ -41,6 +41,16 @@ impl Projector {
                 .map_err(|e| Problem::invalid("crs", format!("cannot transform: {e}")))?;
         }
         Ok(())
+    }
+
+    /// Whether a published geometry, in this CRS (x, y), intersects `r`;
+    /// false when it cannot be transformed.
+    fn intersects(&self, g: &Geometry<f64>, r: &Rect<f64>) -> bool {
+        if self.t.is_none() {
+            return g.intersects(r);
+        }
+        let mut g = g.clone();
+        self.xy(&mut g).is_ok() && g.intersects(r)
     }
 
     /// Into the CRS in its authority's axis order.
@@ -229,14 +239,20 @@ pub async fn items(
 
     let snap = state.live.get();
     let bbox_proj = Projector::new(bbox_crs)?;
-    let matched: Vec<Feature> = publish::features(&snap, c)
-        .into_iter()
-        .filter(|f| {
+    let published = state.published(&snap, c);
+    // Boxes of the features in bbox-crs (x, y): a feature whose box misses
+    // the bbox cannot intersect it, so only the others are tested exactly.
+    let boxes = bbox.map(|_| published.bboxes_in(bbox_crs.code));
+    let matched: Vec<&Feature> = published
+        .features
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| {
             filters
                 .iter()
                 .all(|(k, v)| matches(f.properties.get(*k), v))
         })
-        .filter(|f| {
+        .filter(|(_, f)| {
             when.is_none_or(|(from, to)| {
                 let d = f
                     .properties
@@ -248,16 +264,21 @@ pub async fn items(
                 d.is_some_and(|d| from.is_none_or(|x| d >= x) && to.is_none_or(|y| d <= y))
             })
         })
-        .filter(|f| {
+        .filter(|(i, f)| {
             bbox.is_none_or(|r| {
-                let mut g = f.geometry.clone();
-                bbox_proj.xy(&mut g).is_ok() && g.intersects(&r)
+                if let Some(Some(b)) = boxes.as_ref().map(|b| b[*i])
+                    && !b.intersects(&r)
+                {
+                    return false;
+                }
+                bbox_proj.intersects(&f.geometry, &r)
             })
         })
+        .map(|(_, f)| f)
         .collect();
     let proj = Projector::new(crs)?;
     let mut page_feats = Vec::new();
-    for f in matched.iter().skip(offset).take(limit) {
+    for &f in matched.iter().skip(offset).take(limit) {
         let mut g = f.geometry.clone();
         proj.publish(&mut g)?;
         page_feats.push((f, g));
@@ -439,12 +460,10 @@ pub async fn item(
         .transpose()?
         .unwrap_or(Crs::CRS84);
     let snap = state.live.get();
-    let f = publish::features(&snap, c)
-        .into_iter()
-        .find(|f| f.id == fid)
-        .ok_or_else(|| {
-            Problem::not_found(format!("no feature `{fid}` in collection `{}`", c.id()))
-        })?;
+    let published = state.published(&snap, c);
+    let f = published.get(&fid).ok_or_else(|| {
+        Problem::not_found(format!("no feature `{fid}` in collection `{}`", c.id()))
+    })?;
     let mut g = f.geometry.clone();
     Projector::new(crs)?.publish(&mut g)?;
     let me = format!("/ogc/collections/{}/items/{}", c.id(), urlencode(&f.id));
@@ -468,7 +487,7 @@ pub async fn item(
         return Ok(html_response(html));
     }
     let b = base(&req);
-    let mut v = feature(&f.id, f.properties, &g);
+    let mut v = feature(&f.id, f.properties.clone(), &g);
     v["links"] = json!([
         link(&format!("{b}{me}?f=json"), "self", GEOJSON, "This feature"),
         link(
