@@ -231,3 +231,47 @@ def test_head_and_a_client_that_goes_away(jelgava_server):
         assert first.startswith(b"\xef\xbb\xbfwkt,id,")
     # the server keeps serving after the abandoned download
     assert jelgava_server.get("/export/sites.csv").status_code == 200
+
+
+def _read_pmtiles(path):
+    from pmtiles.reader import MmapSource, Reader, all_tiles
+    with open(path, "rb") as f:
+        src = MmapSource(f)
+        r = Reader(src)
+        return r.header(), r.metadata(), dict(all_tiles(src))
+
+
+def test_cli_pmtiles_equals_http(jelgava_server, jelgava_store, version, tmp_path):
+    """`gapmap export --format pmtiles` writes the archive GET /export/tiles.pmtiles
+    serves: the same header, layers and tiles (the metadata differ only in
+    `built_at`, the time each snapshot was built)."""
+    out = tmp_path / "tiles.pmtiles"
+    p = run_gapmap("export", "--store", jelgava_store, "--format", "pmtiles", "--out", out, check=True)
+    assert "PMTiles" in p.stderr and version in p.stderr
+    r = jelgava_server.get("/export/tiles.pmtiles")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/vnd.pmtiles"
+    http = tmp_path / "http.pmtiles"
+    http.write_bytes(r.content)
+    (h1, m1, t1), (h2, m2, t2) = _read_pmtiles(out), _read_pmtiles(http)
+    assert h1["min_zoom"] == 0 and h1["max_zoom"] == 14 and h1["tile_type"] == h2["tile_type"]
+    for k in ["min_zoom", "max_zoom", "min_lon_e7", "min_lat_e7", "max_lon_e7", "max_lat_e7",
+              "center_zoom", "addressed_tiles_count", "tile_entries_count", "tile_contents_count",
+              "tile_compression", "internal_compression"]:
+        assert h1[k] == h2[k], k
+    assert m1["snapshot_version"] == m2["snapshot_version"] == version
+    assert {k: v for k, v in m1.items() if k != "built_at"} == {k: v for k, v in m2.items() if k != "built_at"}
+    assert {l["id"] for l in m1["vector_layers"]} == set(COLLECTIONS)
+    assert len(t1) > 100 and {z for z, _, _ in t1} == set(range(15))
+    assert t1 == t2
+
+
+def test_cli_pmtiles_usage_errors(jelgava_store, tmp_path):
+    out = tmp_path / "t.pmtiles"
+    for extra in (["--layer", "sites"], ["--crs", "EPSG:3059"]):
+        p = run_gapmap("export", "--store", jelgava_store, "--format", "pmtiles", *extra, "--out", out)
+        assert p.returncode == 64, p.stderr
+        assert not out.exists()
+    p = run_gapmap("export", "--store", jelgava_store, "--format", "csv", "--out", tmp_path / "s.csv")
+    assert p.returncode == 64 and "--layer" in p.stderr
+    p = run_gapmap("export", "--store", tmp_path / "missing.gpkg", "--format", "pmtiles", "--out", out)
+    assert p.returncode == 64 and not out.exists()

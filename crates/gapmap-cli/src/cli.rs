@@ -31,7 +31,7 @@ pub enum Command {
     Gaps(GapsArgs),
     /// Write deterministic synthetic data (labelled simulated).
     Synth(SynthArgs),
-    /// Export a published collection as GeoJSON, CSV or GeoPackage (WGS84 or EPSG:3059).
+    /// Export a published collection as GeoJSON, CSV or GeoPackage (WGS84 or EPSG:3059), or every tileset as PMTiles.
     Export(crate::export::ExportArgs),
 }
 

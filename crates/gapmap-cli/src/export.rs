@@ -1,5 +1,7 @@
 //! `gapmap export`: one published collection as GeoJSON, CSV or GeoPackage,
-//! the same bytes `GET /export/{layer}.{format}` serves for the same store.
+//! the same bytes `GET /export/{layer}.{format}` serves for the same store;
+//! or (`--format pmtiles`) the PMTiles v3 archive of every tileset, z0–z14,
+//! built by the same code as `GET /export/tiles.pmtiles`.
 
 use crate::commands::CliError;
 use clap::{Args, ValueEnum};
@@ -8,13 +10,16 @@ use gapmap_core::export::{self, Format};
 use gapmap_core::publish::Collection;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ExportFormat {
     Geojson,
     Csv,
     Gpkg,
+    /// PMTiles v3 of all tilesets, z0–z14 (no --layer, no --crs).
+    Pmtiles,
 }
 
 #[derive(Debug, Args)]
@@ -22,9 +27,9 @@ pub struct ExportArgs {
     /// The GeoPackage store [default: the embedded dataset's default store].
     #[arg(long, env = "GAPMAP_STORE")]
     pub store: Option<PathBuf>,
-    /// The collection: sites, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters.
+    /// The collection: sites, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters (required, except for pmtiles, which holds them all).
     #[arg(long)]
-    pub layer: String,
+    pub layer: Option<String>,
     /// File format.
     #[arg(long, value_enum)]
     pub format: ExportFormat,
@@ -37,18 +42,24 @@ pub struct ExportArgs {
 }
 
 pub fn run(a: ExportArgs) -> Result<(), CliError> {
-    let collection = Collection::parse(&a.layer).ok_or_else(|| {
-        CliError::Usage(format!(
-            "--layer: no collection `{}`; use one of: {}",
-            a.layer,
-            Collection::ALL.map(|c| c.id()).join(", ")
-        ))
-    })?;
     let format = match a.format {
         ExportFormat::Geojson => Format::GeoJson,
         ExportFormat::Csv => Format::Csv,
         ExportFormat::Gpkg => Format::Gpkg,
+        ExportFormat::Pmtiles => return run_pmtiles(a),
     };
+    let layer = a.layer.as_deref().ok_or_else(|| {
+        CliError::Usage(format!(
+            "--layer is required for --format geojson, csv and gpkg; use one of: {}",
+            Collection::ALL.map(|c| c.id()).join(", ")
+        ))
+    })?;
+    let collection = Collection::parse(layer).ok_or_else(|| {
+        CliError::Usage(format!(
+            "--layer: no collection `{layer}`; use one of: {}",
+            Collection::ALL.map(|c| c.id()).join(", ")
+        ))
+    })?;
     let crs = match a.crs.as_deref() {
         None => WGS84,
         Some(s) => {
@@ -65,13 +76,7 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let io = |e: std::io::Error| CliError::Other(format!("{}: {e}", a.out.display()));
-    let partial = a.out.with_file_name(format!(
-        ".{}.partial",
-        a.out
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "export".into())
-    ));
+    let partial = partial_path(&a.out);
     let file = std::fs::File::create(&partial).map_err(io)?;
     let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
     let result = export::write(&prepared, format, &mut w, &mut |n| {
@@ -101,4 +106,57 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
             Err(e)
         }
     }
+}
+
+/// Where a file is written before it is renamed into place, so a failed or
+/// killed export never leaves a truncated file under the requested name.
+fn partial_path(out: &Path) -> PathBuf {
+    out.with_file_name(format!(
+        ".{}.partial",
+        out.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "export".into())
+    ))
+}
+
+/// `--format pmtiles`: the archive `GET /export/tiles.pmtiles` serves for
+/// the same store (the same gapmap-tiles code: every tileset, z0–z14).
+fn run_pmtiles(a: ExportArgs) -> Result<(), CliError> {
+    if let Some(layer) = &a.layer {
+        return Err(CliError::Usage(format!(
+            "--layer {layer}: a PMTiles export holds every tileset; leave out --layer"
+        )));
+    }
+    if let Some(crs) = &a.crs {
+        return Err(CliError::Usage(format!(
+            "--crs {crs}: PMTiles are always in Web Mercator tiles (EPSG:3857); leave out --crs"
+        )));
+    }
+    let snap = Arc::new(crate::commands::load_snapshot(
+        a.store,
+        &gapmap_core::config::Thresholds::default(),
+    )?);
+    let bar = ProgressBar::new_spinner();
+    bar.set_message("building tiles z0–z14 of every tileset");
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let bytes =
+        gapmap_tiles::pmtiles_out::write_archive(&gapmap_tiles::Prepared::new(Arc::clone(&snap)))
+            .map_err(|e| CliError::Other(format!("cannot build the PMTiles archive: {e}")));
+    bar.finish_and_clear();
+    let bytes = bytes?;
+    let io = |e: std::io::Error| CliError::Other(format!("{}: {e}", a.out.display()));
+    let partial = partial_path(&a.out);
+    let written = std::fs::write(&partial, &bytes).and_then(|()| std::fs::rename(&partial, &a.out));
+    if let Err(e) = written {
+        let _ = std::fs::remove_file(&partial);
+        return Err(io(e));
+    }
+    eprintln!(
+        "{}: PMTiles v3 of {} tilesets, z0–z14, {} bytes (snapshot {})",
+        a.out.display(),
+        Collection::ALL.len(),
+        bytes.len(),
+        snap.version
+    );
+    Ok(())
 }
