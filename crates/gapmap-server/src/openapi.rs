@@ -1,8 +1,15 @@
-//! The OpenAPI 3 document of `/api/v1`, generated from the handlers'
-//! `#[utoipa::path]` annotations and the query structs below, served at
-//! `/api/v1/openapi.json`.
+//! The OpenAPI 3 document of `/api/v1`, `/ogc`, the tiles, the style and
+//! the exports, generated from the handlers' `#[utoipa::path]` annotations
+//! and the query structs below, served at `/api/v1/openapi.json` (and as
+//! OpenAPI 3.0 at `/ogc/api`).
 
-use utoipa::{IntoParams, OpenApi};
+use utoipa::{IntoParams, OpenApi, ToSchema};
+
+/// Binary content: a vector tile, a PMTiles archive.
+#[allow(dead_code, reason = "documents a response body")]
+#[derive(Debug, ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(Vec<u8>);
 
 /// Query of `GET /api/v1/sites`.
 #[allow(
@@ -99,6 +106,10 @@ pub struct PointQuery {
         crate::routes::nearest::coverage,
         crate::routes::admin::reload,
         crate::routes::export::export,
+        crate::routes::tiles::tile,
+        crate::routes::tiles::tilejson,
+        crate::routes::tiles::style,
+        crate::routes::tiles::pmtiles,
         openapi_json,
         crate::routes::ogc::landing::landing,
         crate::routes::ogc::landing::conformance,

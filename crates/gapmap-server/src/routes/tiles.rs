@@ -66,6 +66,23 @@ fn not_modified(req: &HttpRequest, etag: &str) -> bool {
 const CACHE_CONTROL: &str = "public, max-age=0, must-revalidate";
 
 /// `GET /tiles/{tileset}/{z}/{x}/{y}.mvt`
+#[utoipa::path(get, path = "/tiles/{tileset}/{z}/{x}/{y}.mvt", tag = "tiles",
+    params(("tileset" = String, Path, description = "Tileset (one per published collection): sites, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters", example = "parishes"),
+        ("z" = u32, Path, description = "Zoom level, 0–14", minimum = 0, maximum = 14, example = 0),
+        ("x" = u32, Path, description = "Tile column, 0 to 2^z − 1, from the west (XYZ scheme)", example = 0),
+        ("y" = u32, Path, description = "Tile row, 0 to 2^z − 1, from the north (XYZ scheme)", example = 0),
+        ("If-None-Match" = Option<String>, Header, description = "ETag of a copy the client holds: 304 if it is still current"),
+        ("Accept-Encoding" = Option<String>, Header, description = "With gzip, the tile is sent gzip-compressed (Content-Encoding: gzip)")),
+    responses(
+        (status = 200, description = "A Mapbox Vector Tile 2.1 with one layer named after the tileset: every feature that reaches the tile and its 64-unit buffer (none dropped); each carries its string id in `id`", content_type = "application/vnd.mapbox-vector-tile", body = crate::openapi::Binary,
+            headers(("ETag" = String, description = "Snapshot version, tile and encoding: changes with every store revision"),
+                ("Cache-Control" = String, description = "public, max-age=0, must-revalidate"),
+                ("Vary" = String, description = "Accept-Encoding"),
+                ("Content-Encoding" = String, description = "gzip, when the client accepts it"))),
+        (status = 204, description = "No feature reaches this tile"),
+        (status = 304, description = "Not modified: If-None-Match names the current ETag"),
+        (status = 400, description = "A query parameter was given (tiles take none)", content_type = "application/problem+json"),
+        (status = 404, description = "No such tileset, or z/x/y outside the tile pyramid (z 0–14)", content_type = "application/problem+json")))]
 pub async fn tile(
     req: HttpRequest,
     path: web::Path<(String, String, String, String)>,
@@ -122,6 +139,13 @@ pub async fn tile(
 }
 
 /// `GET /tiles/{tileset}.json`: TileJSON 3.0.0.
+#[utoipa::path(get, path = "/tiles/{tileset}.json", tag = "tiles",
+    params(("tileset" = String, Path, description = "Tileset (one per published collection): sites, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters", example = "parishes")),
+    responses(
+        (status = 200, description = "TileJSON 3.0.0 of the tileset: tile URL template, zooms 0–14, bounds, attribution, the layer's fields, feature count (no feature limit)", content_type = "application/json",
+            headers(("Cache-Control" = String, description = "public, max-age=0, must-revalidate"))),
+        (status = 400, description = "A query parameter was given (TileJSON takes none)", content_type = "application/problem+json"),
+        (status = 404, description = "No such tileset", content_type = "application/problem+json")))]
 pub async fn tilejson(
     req: HttpRequest,
     path: web::Path<String>,
@@ -143,6 +167,13 @@ pub async fn tilejson(
 }
 
 /// `GET /styles/{name}.json`: the MapLibre style.
+#[utoipa::path(get, path = "/styles/{name}.json", tag = "tiles",
+    params(("name" = String, Path, description = "Style name: gapmap", example = "gapmap")),
+    responses(
+        (status = 200, description = "A MapLibre GL style (version 8) over every tileset, with local glyphs and sprites only; Latvian labels", content_type = "application/json",
+            headers(("Cache-Control" = String, description = "public, max-age=0, must-revalidate"))),
+        (status = 400, description = "A query parameter was given (styles take none)", content_type = "application/problem+json"),
+        (status = 404, description = "No such style", content_type = "application/problem+json")))]
 pub async fn style(
     req: HttpRequest,
     path: web::Path<String>,
@@ -163,6 +194,15 @@ pub async fn style(
 }
 
 /// `GET /export/tiles.pmtiles`: PMTiles v3 of every tileset, z0–z14.
+#[utoipa::path(get, path = "/export/tiles.pmtiles", tag = "exports",
+    params(("If-None-Match" = Option<String>, Header, description = "ETag of a copy the client holds: 304 if it is still current")),
+    responses(
+        (status = 200, description = "PMTiles v3 archive of every tileset (one MVT layer each), z0–z14, gzip-compressed tiles; the metadata name the snapshot version and attribution. `gapmap export --format pmtiles` writes the same archive", content_type = "application/vnd.pmtiles", body = crate::openapi::Binary,
+            headers(("ETag" = String, description = "Snapshot version: changes with every store revision"),
+                ("Cache-Control" = String, description = "public, max-age=0, must-revalidate"),
+                ("Content-Disposition" = String, description = "attachment; filename=\"gapmap-tiles.pmtiles\""))),
+        (status = 304, description = "Not modified: If-None-Match names the current ETag"),
+        (status = 400, description = "A query parameter was given (the archive takes none)", content_type = "application/problem+json")))]
 pub async fn pmtiles(
     req: HttpRequest,
     state: web::Data<AppState>,
