@@ -359,7 +359,7 @@ for i in $(seq 0 $(( MOVES - 1 ))); do
   done
   line=$(strip "$LOGS/serve.log" | grep 'new snapshot serving' | tail -n 1)
   [ "$(strip "$LOGS/serve.log" | grep -c 'new snapshot serving' || true)" -gt "$before" ] || die "no new snapshot after edit $i"
-  ms=$(sed -n 's/.* ms=\([0-9]*\).*/\1/p' <<<"$line"); mode=$(sed -n 's/.*facts="\{0,1\}\([a-z]*\).*/\1/p' <<<"$line")
+  ms=$(sed -n 's/.* ms=\([0-9]*\).*/\1/p' <<<"$line"); mode=$(sed -n 's/.*facts="\([a-z]*\)".*/\1/p' <<<"$line")
   [ "$mode" = incremental ] || say "WARNING: edit $i was rebuilt with facts=$mode, not incremental"
   INC_MS+=("$ms")
   say "edit $i: rebuild $ms ms (facts=$mode)"

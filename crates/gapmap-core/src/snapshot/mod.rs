@@ -124,18 +124,22 @@ fn project_points<T: Sync>(
     items: &[T],
     point: impl Fn(&T) -> Point<f64> + Sync,
 ) -> Result<Vec<Point<f64>>, SnapshotError> {
-    items
-        .par_iter()
-        .map(|item| {
-            let p = point(item);
-            t.convert(p.x(), p.y())
-                .map(|(x, y)| Point::new(x, y))
-                .map_err(|e| SnapshotError::Projection {
-                    crs: t.to_code(),
-                    message: e.to_string(),
-                })
-        })
-        .collect()
+    let one = |item: &T| {
+        let p = point(item);
+        t.convert(p.x(), p.y())
+            .map(|(x, y)| Point::new(x, y))
+            .map_err(|e| SnapshotError::Projection {
+                crs: t.to_code(),
+                message: e.to_string(),
+            })
+    };
+    // A few hundred points project faster than the thread pool wakes up
+    // (the sites of a one-site edit are the common case).
+    if items.len() < 4096 {
+        items.iter().map(one).collect()
+    } else {
+        items.par_iter().map(one).collect()
+    }
 }
 
 /// Project the polygons of features to the working CRS (in parallel).
