@@ -252,6 +252,8 @@ pub struct Published {
     pub as_of_range: Option<(String, String)>,
     /// Feature id → position in `features` (the first, should ids repeat).
     by_id: HashMap<String, usize>,
+    /// `features[i].to_geojson()` as JSON text, serialised on first use.
+    geojson: OnceLock<Vec<String>>,
     /// The boxes in other CRSs (EPSG code → boxes), computed on first use.
     projected: Mutex<HashMap<u16, Boxes>>,
 }
@@ -284,7 +286,19 @@ impl Published {
             bboxes,
             by_id,
             projected: Mutex::new(HashMap::new()),
+            geojson: OnceLock::new(),
         }
+    }
+
+    /// Each feature as GeoJSON text (`serde_json::to_string` of
+    /// [`Feature::to_geojson`], WGS84 lon/lat), serialised once.
+    pub fn geojson_texts(&self) -> &[String] {
+        self.geojson.get_or_init(|| {
+            self.features
+                .iter()
+                .map(|f| f.to_geojson().to_string())
+                .collect()
+        })
     }
 
     /// The bounding box of each feature's geometry transformed from WGS84
@@ -591,6 +605,11 @@ mod tests {
         let some = &direct[direct.len() / 2];
         assert_eq!(a.get(&some.id).map(|f| &f.id), Some(&some.id));
         assert!(a.get("no-such-feature").is_none());
+        assert_eq!(
+            format!("[{}]", a.geojson_texts().join(",")),
+            serde_json::to_string(&direct.iter().map(Feature::to_geojson).collect::<Vec<_>>())
+                .unwrap()
+        );
         let (t0, t1) = a.as_of_range.clone().unwrap();
         assert!(t0 <= t1 && t0.len() == 10, "{t0} {t1}");
         let parishes = cache.get(&first, Collection::Parishes);

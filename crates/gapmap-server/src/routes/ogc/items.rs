@@ -43,6 +43,11 @@ impl Projector {
         Ok(())
     }
 
+    /// CRS84: published geometries need no change.
+    fn is_native(&self) -> bool {
+        self.t.is_none() && !self.crs.swap
+    }
+
     /// Whether a published geometry, in this CRS (x, y), intersects `r`;
     /// false when it cannot be transformed.
     fn intersects(&self, g: &Geometry<f64>, r: &Rect<f64>) -> bool {
@@ -243,7 +248,7 @@ pub async fn items(
     // Boxes of the features in bbox-crs (x, y): a feature whose box misses
     // the bbox cannot intersect it, so only the others are tested exactly.
     let boxes = bbox.map(|_| published.bboxes_in(bbox_crs.code));
-    let matched: Vec<&Feature> = published
+    let matched: Vec<(usize, &Feature)> = published
         .features
         .iter()
         .enumerate()
@@ -274,23 +279,28 @@ pub async fn items(
                 bbox_proj.intersects(&f.geometry, &r)
             })
         })
-        .map(|(_, f)| f)
         .collect();
     let proj = Projector::new(crs)?;
     let mut page_feats = Vec::new();
-    for &f in matched.iter().skip(offset).take(limit) {
-        let mut g = f.geometry.clone();
-        proj.publish(&mut g)?;
-        page_feats.push((f, g));
+    let on_page: Vec<(usize, &Feature)> =
+        matched.iter().skip(offset).take(limit).copied().collect();
+    // In CRS84 the published geometries are the answer as they are.
+    let native = proj.is_native();
+    if !native {
+        for &(_, f) in &on_page {
+            let mut g = f.geometry.clone();
+            proj.publish(&mut g)?;
+            page_feats.push((f, g));
+        }
     }
-    let n = page_feats.len();
+    let n = on_page.len();
     let path_s = format!("/ogc/collections/{}/items", c.id());
     let has_next = offset + n < matched.len();
     let prev_offset = offset.saturating_sub(limit);
 
     if fmt == Format::Html {
         let mut keys: Vec<&str> = Vec::new();
-        for (f, _) in &page_feats {
+        for (_, f) in &on_page {
             for k in f.properties.keys() {
                 if k != "id" && !keys.contains(&k.as_str()) {
                     keys.push(k);
@@ -299,9 +309,9 @@ pub async fn items(
         }
         let mut headers = vec!["id"];
         headers.extend(keys.iter().copied());
-        let rows: Vec<Vec<String>> = page_feats
+        let rows: Vec<Vec<String>> = on_page
             .iter()
-            .map(|(f, _)| {
+            .map(|(_, f)| {
                 let mut r = vec![a(&format!("{path_s}/{}?f=html", urlencode(&f.id)), &f.id)];
                 r.extend(
                     keys.iter()
@@ -411,23 +421,48 @@ pub async fn items(
             "Previous page",
         ));
     }
-    let features: Vec<Value> = page_feats
-        .iter()
-        .map(|(f, g)| feature(&f.id, f.properties.clone(), g))
-        .collect();
-    let body = json!({
+    let mut body = json!({
         "type": "FeatureCollection",
         "numberMatched": matched.len(),
         "numberReturned": n,
         "timeStamp": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         "snapshot_version": snap.version,
         "links": links,
-        "features": features,
     });
+    let text = if native {
+        // The features' GeoJSON text, serialised once per snapshot, spliced
+        // in as the last member: the same bytes as serialising the whole.
+        let texts = published.geojson_texts();
+        let mut text = serde_json::to_string(&body).unwrap_or_default();
+        text.pop(); // the closing `}`
+        text.reserve(
+            on_page
+                .iter()
+                .map(|&(i, _)| texts[i].len() + 1)
+                .sum::<usize>()
+                + 16,
+        );
+        text.push_str(",\"features\":[");
+        for (k, &(i, _)) in on_page.iter().enumerate() {
+            if k > 0 {
+                text.push(',');
+            }
+            text.push_str(&texts[i]);
+        }
+        text.push_str("]}");
+        text
+    } else {
+        let features: Vec<Value> = page_feats
+            .iter()
+            .map(|(f, g)| feature(&f.id, f.properties.clone(), g))
+            .collect();
+        body["features"] = Value::Array(features);
+        serde_json::to_string(&body).unwrap_or_default()
+    };
     Ok(HttpResponse::Ok()
         .content_type(GEOJSON)
         .insert_header(("Content-Crs", content_crs(crs)))
-        .body(serde_json::to_string(&body).unwrap_or_default()))
+        .body(text))
 }
 
 fn urlencode(s: &str) -> String {
