@@ -7,6 +7,7 @@
 use crate::geom::{clip_ring, round_ring, signed_area2, simplify_ring};
 use crate::mercator::{BUFFER, EXTENT, MAX_ZOOM, lonlat_to_world, tile_window, world_to_tile_px};
 use crate::mvt::{LayerBuilder, MvtValue, TileGeom, encode_tile};
+use bytes::Bytes;
 use gapmap_core::publish::{self, Collection};
 use gapmap_core::snapshot::Snapshot;
 use geo_types::Geometry;
@@ -403,11 +404,12 @@ impl Prepared {
     }
 }
 
-/// An encoded tile: plain and gzipped bytes, or empty.
+/// An encoded tile: plain and gzipped bytes, or empty. `Bytes`, so a
+/// response shares the cached buffer instead of copying it.
 #[derive(Debug)]
 pub struct CachedTile {
-    pub raw: Option<Vec<u8>>,
-    pub gzip: Option<Vec<u8>>,
+    pub raw: Option<Bytes>,
+    pub gzip: Option<Bytes>,
 }
 
 type Key = (String, Collection, u8, u32, u32);
@@ -504,20 +506,17 @@ impl TileService {
         x: u32,
         y: u32,
     ) -> Arc<CachedTile> {
-        let key: Key = (snap.version.clone(), c, z, x, y);
-        if self.cache_enabled
-            && let Some(t) = self
-                .cache
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .get(&key)
-        {
+        if let Some(t) = self.cached(snap, c, z, x, y) {
             return t;
         }
+        let key: Key = (snap.version.clone(), c, z, x, y);
         let p = self.prepared(snap);
         let raw = p.tile(&[c], z, x, y);
-        let gzip = raw.as_deref().map(gzip);
-        let t = Arc::new(CachedTile { raw, gzip });
+        let gzip = raw.as_deref().map(|r| Bytes::from(gzip(r)));
+        let t = Arc::new(CachedTile {
+            raw: raw.map(Bytes::from),
+            gzip,
+        });
         if self.cache_enabled {
             self.cache
                 .lock()
@@ -525,6 +524,26 @@ impl TileService {
                 .put(key, Arc::clone(&t));
         }
         t
+    }
+
+    /// The tile if it is in the cache (cheap: callers try this before
+    /// handing the build to a worker thread).
+    pub fn cached(
+        &self,
+        snap: &Snapshot,
+        c: Collection,
+        z: u8,
+        x: u32,
+        y: u32,
+    ) -> Option<Arc<CachedTile>> {
+        if !self.cache_enabled {
+            return None;
+        }
+        let key: Key = (snap.version.clone(), c, z, x, y);
+        self.cache
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
     }
 
     /// The PMTiles archive of all tilesets, built once per version.

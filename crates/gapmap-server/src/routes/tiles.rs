@@ -116,9 +116,15 @@ pub async fn tile(
             .finish());
     }
     let svc = service();
-    let t = web::block(move || svc.tile(&snap, c, z as u8, x as u32, y as u32))
-        .await
-        .map_err(Problem::internal)?;
+    let (z, x, y) = (z as u8, x as u32, y as u32);
+    // A cached tile is answered on this thread; only a build goes to the
+    // blocking pool.
+    let t = match svc.cached(&snap, c, z, x, y) {
+        Some(t) => t,
+        None => web::block(move || svc.tile(&snap, c, z, x, y))
+            .await
+            .map_err(Problem::internal)?,
+    };
     let mut r = HttpResponse::Ok();
     r.insert_header((header::ETAG, etag))
         .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
