@@ -38,6 +38,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
+BENCH=features
+. bench/lib.sh
 
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
@@ -56,8 +58,6 @@ COLLECTIONS=(sites demand_grid)
 WALK=demand_grid
 TARGET_RATIO=20
 
-say() { printf '\n::: %s\n' "$*" >&2; }
-die() { printf 'bench/features: %s\n' "$*" >&2; exit 1; }
 T_START=$(date +%s)
 mkdir -p "$WORK" "$LOGS" "$RESULTS_DIR"
 
@@ -72,12 +72,6 @@ cleanup() {
 }
 trap cleanup EXIT
 
-as_root() { [ "$(id -u)" = 0 ]; }
-apt_install() {
-  as_root && command -v apt-get >/dev/null || return 1
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 \
-    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
-}
 command -v wrk >/dev/null || { say "installing Debian package wrk"; apt_install wrk || true; }
 command -v wrk >/dev/null || die "wrk not found: apt-get install wrk"
 command -v ogr2ogr >/dev/null || { say "installing gdal-bin"; apt_install gdal-bin || true; }
@@ -98,28 +92,9 @@ print(", ".join(f"{p} {version(p)}" for p in ("pygeoapi", "gunicorn", "psycopg2-
 PY
 )
 
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_http() {
-  for _ in $(seq 1 600); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
-  tail -n 30 "$2" >&2; die "$3 did not start (no answer at $1)"
-}
-hwm_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # --- 1. build -----------------------------------------------------------
-if [ -n "${GAPMAP_BIN:-}" ]; then
-  SRC_BIN=$GAPMAP_BIN; BUILD_NOTE="prebuilt binary GAPMAP_BIN=$GAPMAP_BIN (not rebuilt)"
-else
-  say "build: cargo build --release --bin gapmap"
-  t0=$(date +%s)
-  cargo build --release --bin gapmap
-  SRC_BIN=target/release/gapmap; BUILD_NOTE="cargo build --release --bin gapmap ($(( $(date +%s) - t0 )) s)"
-fi
-BIN=$WORK/gapmap
-cp "$SRC_BIN" "$BIN.tmp" && mv "$BIN.tmp" "$BIN"
-COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -n "$(git status --porcelain -- crates Cargo.toml Cargo.lock 2>/dev/null)" ] && COMMIT="$COMMIT (crates/ had uncommitted changes)"
-G_VER=$("$BIN" --version | head -n 1)
+build_gapmap
 
 # --- 2. gapmap and its exports ------------------------------------------
 DATA_DIR=$ABS_WORK/data
@@ -232,7 +207,6 @@ G_HWM=$(hwm_kib "$G_PID")
 P_RSS=$(ps -o rss= --ppid "$P_PID" | awk '{s+=$1} END{print s+0}')
 
 # --- 7. table and verdict ------------------------------------------------
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 declare -A MED
 # shellcheck disable=SC2086
 for c in "${CASES[@]}"; do MED[$c]=$(median ${RPS[$c]}); done
@@ -246,7 +220,6 @@ print(f"{j['p50_us'] / 1000:.1f} / {j['p99_us'] / 1000:.1f}")
 PY
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.1f", a/b}'; }
-pass() { if awk "BEGIN{exit !($1)}"; then echo PASS; else echo FAIL; fi; }
 RB=$(ratio "${MED[gapmap-bbox]}" "${MED[pygeoapi-bbox]}")
 RW=$(ratio "${MED[gapmap-walk]}" "${MED[pygeoapi-walk]}")
 V_B=$(pass "$RB >= $TARGET_RATIO"); V_W=$(pass "$RW >= $TARGET_RATIO")

@@ -43,6 +43,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
+BENCH=gaps
+. bench/lib.sh
 
 RUNS=${RUNS:-3}
 MOVES=${MOVES:-5}
@@ -60,8 +62,6 @@ TARGET_ANALYSIS_S=2
 TARGET_SPEEDUP=20
 TARGET_INCREMENTAL_MS=10
 
-say() { printf '\n::: %s\n' "$*" >&2; }
-die() { printf 'bench/gaps: %s\n' "$*" >&2; exit 1; }
 T_START=$(date +%s)
 mkdir -p "$WORK" "$LOGS" "$RESULTS_DIR"
 
@@ -78,12 +78,6 @@ cleanup() {
 trap cleanup EXIT
 
 # --- tools -----------------------------------------------------------------
-as_root() { [ "$(id -u)" = 0 ]; }
-apt_install() {
-  as_root && command -v apt-get >/dev/null || return 1
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 \
-    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
-}
 [ -x /usr/bin/time ] || { say "installing Debian package time"; apt_install time || true; }
 [ -x /usr/bin/time ] || die "/usr/bin/time not found: apt-get install time"
 command -v ogr2ogr >/dev/null || { say "installing gdal-bin"; apt_install gdal-bin || true; }
@@ -97,23 +91,9 @@ if as_root; then PGRUN="runuser -u postgres --"; else PGRUN=""; fi
 
 # measure OUT LOG cmd...: runs cmd (stdout+stderr to LOG) and writes
 # "wall_s peak_rss_kib user_s sys_s" to OUT
-measure() { local out=$1 log=$2; shift 2; /usr/bin/time -f '%e %M %U %S' -o "$out" "$@" >"$log" 2>&1; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # --- 1. build -----------------------------------------------------------
-if [ -n "${GAPMAP_BIN:-}" ]; then
-  SRC_BIN=$GAPMAP_BIN; BUILD_NOTE="prebuilt binary GAPMAP_BIN=$GAPMAP_BIN (not rebuilt)"
-else
-  say "build: cargo build --release --bin gapmap"
-  t0=$(date +%s)
-  cargo build --release --bin gapmap
-  SRC_BIN=target/release/gapmap; BUILD_NOTE="cargo build --release --bin gapmap ($(( $(date +%s) - t0 )) s)"
-fi
-BIN=$WORK/gapmap
-cp "$SRC_BIN" "$BIN.tmp" && mv "$BIN.tmp" "$BIN"
-COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -n "$(git status --porcelain -- crates Cargo.toml Cargo.lock 2>/dev/null)" ] && COMMIT="$COMMIT (crates/ had uncommitted changes)"
-G_VER=$("$BIN" --version | head -n 1)
+build_gapmap
 
 # --- 2. input, once -----------------------------------------------------
 STAMP=$DATA/.generated-by
@@ -368,15 +348,12 @@ kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; 
 INC_LINES=$(strip "$LOGS/serve.log" | grep 'new snapshot serving' | sed 's/^[^ ]* *//')
 
 # --- 8. table and verdict ------------------------------------------------
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-maxof() { printf '%s\n' "$@" | sort -g | tail -n 1; }
 G_L=$(median "${G_LOAD[@]}"); G_A=$(median "${G_AN[@]}"); G_W=$(median "${G_WALL[@]}"); G_K=$(maxof "${G_KIB[@]}")
 P_TOTAL=$(awk -v a="$P_LOAD" -v b="$P_AN" 'BEGIN{printf "%.1f", a+b}')
 S_TOTAL=$(awk -v a="$S_LOAD" -v b="$S_AN" 'BEGIN{printf "%.1f", a+b}')
 ratio() { awk -v p="$1" -v g="$2" 'BEGIN{printf "%.1f", p/g}'; }
 SP_P=$(ratio "$P_AN" "$G_A"); SP_S=$(ratio "$S_AN" "$G_A")
 INC_MED=$(median "${INC_MS[@]}")
-pass() { if awk "BEGIN{exit !($1)}"; then echo PASS; else echo FAIL; fi; }
 V_AN=$(pass "$G_A <= $TARGET_ANALYSIS_S"); V_SP=$(pass "$SP_P >= $TARGET_SPEEDUP"); V_SS=$(pass "$SP_S >= $TARGET_SPEEDUP")
 V_CNT=$([ "$COUNTS_VERDICT" = IDENTICAL ] && echo PASS || echo FAIL)
 V_INC=$(pass "$INC_MED <= $TARGET_INCREMENTAL_MS")

