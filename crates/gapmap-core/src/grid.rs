@@ -24,10 +24,18 @@ pub fn cell_id_of(x3035: f64, y3035: f64) -> String {
 /// The (northing km, easting km) of the lower-left corner of the cell holding
 /// an EPSG:3035 point (easting `x3035`, northing `y3035`, metres).
 pub fn cell_of(x3035: f64, y3035: f64) -> (i64, i64) {
-    (
-        (y3035 / CELL_M).floor() as i64,
-        (x3035 / CELL_M).floor() as i64,
-    )
+    (floor_i64(y3035 / CELL_M), floor_i64(x3035 / CELL_M))
+}
+
+/// ⌊v⌋ as an integer (saturating; NaN gives 0), without a call to libm's
+/// `floor` (the baseline x86-64 target has no rounding instruction).
+fn floor_i64(v: f64) -> i64 {
+    let t = v as i64;
+    if (t as f64) > v {
+        t.saturating_sub(1)
+    } else {
+        t
+    }
 }
 
 /// The legacy id of a cell given by its lower-left corner in km.
@@ -110,6 +118,9 @@ mod tests {
         assert!((y - 3_807_782.31).abs() < 0.05, "northing {y}");
         assert_eq!(cell_id_of(x, y), "1kmN3807E5157");
         assert_eq!(cell_of(x, y), (3807, 5157));
+        assert_eq!(cell_of(-0.5, -1000.0), (-1, -1));
+        assert_eq!(cell_of(-1000.5, 999.9), (0, -2));
+        assert_eq!(cell_of(f64::NAN, 1e300), (i64::MAX, 0));
     }
 
     #[test]
