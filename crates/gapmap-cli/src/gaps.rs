@@ -96,7 +96,8 @@ pub fn run(a: GapsArgs) -> Result<(), CliError> {
 }
 
 fn dist(snap: &Snapshot, i: usize, k: NearestKind) -> String {
-    snap.facts[i].nearest[k as usize]
+    snap.facts[i]
+        .nearest(k)
         .map(|n| format!("{:.3}", n.distance_m))
         .unwrap_or_default()
 }
@@ -116,8 +117,8 @@ fn write_points(
             writeln!(w, "id,lon,lat,residents,parish_id,cell_id,fixed_class,mobile_class,public_access,digitally_underserved,fixed_providers,best_fixed_id,best_fixed_technology,best_fixed_down_mbps,best_fixed_up_mbps,best_mobile_id,best_mobile_down_mbps,wifi_m,library_m,kac_m,any_m,source").map_err(io(&p))?;
             for (i, (d, c)) in snap.demand.iter().zip(&a.classes).enumerate() {
                 let f = &snap.facts[i];
-                let bf = service(f.best_fixed);
-                let bm = service(f.best_mobile);
+                let bf = service(f.best_fixed());
+                let bm = service(f.best_mobile());
                 let mut line = String::new();
                 let _ = write!(
                     line,
@@ -127,12 +128,12 @@ fn write_points(
                     d.location.y(),
                     d.residents,
                     d.parish_id.as_deref().unwrap_or(""),
-                    gapmap_core::grid::cell_id(f.cell.0, f.cell.1),
+                    gapmap_core::grid::cell_id(f.cell().0, f.cell().1),
                     c.fixed_class.as_str(),
                     c.mobile_class.as_str(),
                     c.public_access.as_str(),
                     c.digitally_underserved,
-                    f.fixed_providers,
+                    f.fixed_providers(),
                     bf.map(|s| s.id.as_str()).unwrap_or(""),
                     bf.map(|s| s.technology.as_str()).unwrap_or(""),
                     bf.map(|s| s.max_down_mbps.to_string()).unwrap_or_default(),
@@ -157,14 +158,14 @@ fn write_points(
             for (i, (d, c)) in snap.demand.iter().zip(&a.classes).enumerate() {
                 let f = &snap.facts[i];
                 let props = json!({
-                    "id": d.id, "residents": d.residents, "parish_id": d.parish_id, "cell_id": gapmap_core::grid::cell_id(f.cell.0, f.cell.1),
+                    "id": d.id, "residents": d.residents, "parish_id": d.parish_id, "cell_id": gapmap_core::grid::cell_id(f.cell().0, f.cell().1),
                     "fixed_class": c.fixed_class.as_str(), "mobile_class": c.mobile_class.as_str(),
                     "public_access": c.public_access.as_str(), "digitally_underserved": c.digitally_underserved,
-                    "fixed_providers": f.fixed_providers,
-                    "best_fixed_id": service(f.best_fixed).map(|s| s.id.clone()),
-                    "best_mobile_id": service(f.best_mobile).map(|s| s.id.clone()),
-                    "wifi_m": f.nearest[0].map(|n| n.distance_m), "library_m": f.nearest[1].map(|n| n.distance_m),
-                    "kac_m": f.nearest[2].map(|n| n.distance_m), "any_m": f.nearest[3].map(|n| n.distance_m),
+                    "fixed_providers": f.fixed_providers(),
+                    "best_fixed_id": service(f.best_fixed()).map(|s| s.id.clone()),
+                    "best_mobile_id": service(f.best_mobile()).map(|s| s.id.clone()),
+                    "wifi_m": f.nearest(NearestKind::Wifi).map(|n| n.distance_m), "library_m": f.nearest(NearestKind::Library).map(|n| n.distance_m),
+                    "kac_m": f.nearest(NearestKind::Kac).map(|n| n.distance_m), "any_m": f.nearest(NearestKind::Any).map(|n| n.distance_m),
                     "source": d.source,
                 });
                 let feat = json!({"type": "Feature", "id": d.id, "properties": props, "geometry": {"type": "Point", "coordinates": [d.location.x(), d.location.y()]}});

@@ -2,16 +2,16 @@
 //! provenance mix of their inputs and disclosure control: a cell or cluster
 //! (or parish) with 1–4 residents publishes a range, never an exact count.
 
-use super::{Classes, Facts, FixedClass, MobileClass, PublicAccess, classify};
+use super::{Attr, Classes, Facts, FixedClass, MobileClass, PublicAccess, classify};
 use crate::config::Thresholds;
 use crate::crs::{LAEA, Transformer, WGS84};
-use crate::model::{CoverageArea, DemandPoint, PriorityZone, Source};
+use crate::model::{DemandPoint, PriorityZone, Source};
 use geo::Intersects;
-use geo_types::{Geometry, MultiPolygon, Polygon};
+use geo_types::{Geometry, MultiPolygon};
 use rayon::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// Counts over a set of demand points (residents, not points, unless named).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -93,7 +93,7 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, d: &DemandPoint, f: &Facts, c: &Classes, coverage: &[CoverageArea]) {
+    fn add(&mut self, d: &DemandPoint, f: &Facts, c: &Classes, coverage: &[Attr]) {
         let r = u64::from(d.residents);
         self.residents += r;
         self.points += 1;
@@ -103,10 +103,10 @@ impl Tally {
         if c.digitally_underserved {
             self.digitally_underserved += r;
         }
-        self.providers[usize::from(f.fixed_providers).min(2)] += r;
+        self.providers[usize::from(f.fixed_providers()).min(2)] += r;
         self.demand_sources[source_index(d.source)] += 1;
-        for i in [f.best_fixed, f.best_mobile].into_iter().flatten() {
-            self.coverage_sources[source_index(coverage[i as usize].provenance.source)] += 1;
+        for i in [f.best_fixed(), f.best_mobile()].into_iter().flatten() {
+            self.coverage_sources[source_index(coverage[i as usize].source)] += 1;
         }
     }
 
@@ -231,12 +231,108 @@ impl PartialEq for Analysis {
     }
 }
 
+/// The parish and the 1 km cell every demand point counts in, as dense
+/// indices: worked out once per snapshot, so an aggregation (one per
+/// request with its own thresholds) never hashes a name or a cell.
+#[derive(Debug, Clone, Default)]
+pub struct Groups {
+    /// Index into the parish list; `u16::MAX` for none.
+    parish: Vec<u16>,
+    /// Index into `cells`.
+    cell: Vec<u32>,
+    /// The distinct cells, sorted.
+    cells: Vec<(i64, i64)>,
+}
+
+/// Grid extents up to this many cells are numbered through a lookup table.
+const DENSE_CELLS_MAX: i64 = 1 << 24;
+
+impl Groups {
+    pub fn new(demand: &[DemandPoint], facts: &[Facts], parishes: &[(String, String)]) -> Groups {
+        let index: HashMap<&str, u16> = parishes
+            .iter()
+            .enumerate()
+            .map(|(i, (id, _))| (id.as_str(), i as u16))
+            .collect();
+        let lookup = |p: Option<&str>| p.and_then(|p| index.get(p).copied()).unwrap_or(u16::MAX);
+        // Points come parish by parish: compare with the last name before hashing.
+        let parish = demand
+            .par_chunks(4096)
+            .flat_map_iter(|chunk| {
+                let mut last: Option<(Option<&str>, u16)> = None;
+                chunk.iter().map(move |d| {
+                    let p = d.parish_id.as_deref();
+                    match last {
+                        Some((name, i)) if name == p => i,
+                        _ => {
+                            let i = lookup(p);
+                            last = Some((p, i));
+                            i
+                        }
+                    }
+                })
+            })
+            .collect();
+        let (cell, cells) = number_cells(facts);
+        Groups {
+            parish,
+            cell,
+            cells,
+        }
+    }
+}
+
+/// Dense, sorted numbers for the cells of the facts.
+fn number_cells(facts: &[Facts]) -> (Vec<u32>, Vec<(i64, i64)>) {
+    let Some(first) = facts.first() else {
+        return (vec![], vec![]);
+    };
+    let (mut lo, mut hi) = (first.cell(), first.cell());
+    for f in facts {
+        let c = f.cell();
+        lo = (lo.0.min(c.0), lo.1.min(c.1));
+        hi = (hi.0.max(c.0), hi.1.max(c.1));
+    }
+    let (rows, cols) = (hi.0 - lo.0 + 1, hi.1 - lo.1 + 1);
+    if rows.saturating_mul(cols) <= DENSE_CELLS_MAX {
+        // Row-major by northing, then easting: numbering the used slots in
+        // order gives the sorted cells.
+        let slot = |c: (i64, i64)| ((c.0 - lo.0) * cols + (c.1 - lo.1)) as usize;
+        let mut number = vec![u32::MAX; (rows * cols) as usize];
+        for f in facts {
+            number[slot(f.cell())] = 0;
+        }
+        let mut cells = Vec::new();
+        for (k, n) in number.iter_mut().enumerate() {
+            if *n == 0 {
+                *n = cells.len() as u32;
+                let k = k as i64;
+                cells.push((lo.0 + k / cols, lo.1 + k % cols));
+            }
+        }
+        let cell = facts.par_iter().map(|f| number[slot(f.cell())]).collect();
+        (cell, cells)
+    } else {
+        let mut cells: Vec<(i64, i64)> = facts.iter().map(Facts::cell).collect();
+        cells.par_sort_unstable();
+        cells.dedup();
+        let cell = facts
+            .par_iter()
+            .map(|f| cells.binary_search(&f.cell()).unwrap_or(0) as u32)
+            .collect();
+        (cell, cells)
+    }
+}
+
 /// What aggregation needs from the snapshot.
 #[derive(Debug, Clone, Copy)]
 pub struct Inputs<'a> {
     pub demand: &'a [DemandPoint],
     pub facts: &'a [Facts],
-    pub coverage: &'a [CoverageArea],
+    /// Where each point counts ([`Groups::new`] of these demand points and facts).
+    pub groups: &'a Groups,
+    /// The coverage layer's attributes ([`super::PreparedCoverage::attrs`]).
+    pub coverage: &'a [Attr],
     /// (id, name) of every parish, in order.
     pub parishes: &'a [(String, String)],
     pub zones: &'a [PriorityZone],
@@ -262,28 +358,42 @@ pub fn analyse(inp: Inputs, t: &Thresholds) -> Analysis {
     } else {
         inp.facts.par_iter().map(class).collect()
     };
-    let mut total = Tally::default();
-    let parish_index: HashMap<&str, usize> = inp
-        .parishes
-        .iter()
-        .enumerate()
-        .map(|(i, (id, _))| (id.as_str(), i))
-        .collect();
-    let mut parish = vec![Tally::default(); inp.parishes.len()];
-    let mut cell_index: HashMap<(i64, i64), usize> = HashMap::new();
-    let mut cells: Vec<((i64, i64), Tally)> = Vec::new();
-    for ((d, f), c) in inp.demand.iter().zip(inp.facts).zip(&classes) {
-        total.add(d, f, c, inp.coverage);
-        if let Some(&i) = d.parish_id.as_deref().and_then(|p| parish_index.get(p)) {
-            parish[i].add(d, f, c, inp.coverage);
+    // Counted in a few parts side by side, then summed (integers: the same
+    // totals whatever the split).
+    let parts = if inp.facts.len() < PARALLEL_MIN {
+        1
+    } else {
+        rayon::current_num_threads().max(1)
+    };
+    let per_part = inp.facts.len().div_ceil(parts).max(1);
+    let g = inp.groups;
+    let count = |range: std::ops::Range<usize>| {
+        let mut total = Tally::default();
+        let mut parish = vec![Tally::default(); inp.parishes.len()];
+        let mut cells = vec![Tally::default(); g.cells.len()];
+        for i in range {
+            let (d, f, c) = (&inp.demand[i], &inp.facts[i], &classes[i]);
+            total.add(d, f, c, inp.coverage);
+            if let Some(t) = parish.get_mut(usize::from(g.parish[i])) {
+                t.add(d, f, c, inp.coverage);
+            }
+            cells[g.cell[i] as usize].add(d, f, c, inp.coverage);
         }
-        let i = *cell_index.entry(f.cell).or_insert_with(|| {
-            cells.push((f.cell, Tally::default()));
-            cells.len() - 1
-        });
-        cells[i].1.add(d, f, c, inp.coverage);
-    }
-    cells.sort_unstable_by_key(|(cell, _)| *cell);
+        (total, parish, cells)
+    };
+    let merge = |mut a: (Tally, Vec<Tally>, Vec<Tally>), b: (Tally, Vec<Tally>, Vec<Tally>)| {
+        a.0.merge(&b.0);
+        a.1.iter_mut().zip(&b.1).for_each(|(x, y)| x.merge(y));
+        a.2.iter_mut().zip(&b.2).for_each(|(x, y)| x.merge(y));
+        a
+    };
+    let n = inp.facts.len();
+    let (total, parish, cell_counts) = (0..parts)
+        .into_par_iter()
+        .map(|p| count((p * per_part).min(n)..((p + 1) * per_part).min(n)))
+        .reduce_with(merge)
+        .unwrap_or_else(|| count(0..0));
+    let cells: Vec<((i64, i64), Tally)> = g.cells.iter().copied().zip(cell_counts).collect();
     let parishes = inp
         .parishes
         .iter()
@@ -318,16 +428,7 @@ pub fn analyse(inp: Inputs, t: &Thresholds) -> Analysis {
 /// outline of a group whose cells equal one of `previous` is reused.
 /// The dissolved outline of 1 km cells, in WGS84.
 fn outline(cells: &[(i64, i64)], to_ll: Option<&Transformer>) -> MultiPolygon<f64> {
-    let squares: Vec<Polygon<f64>> = cells
-        .iter()
-        .map(|&(n, e)| crate::grid::cell_polygon_3035(n, e))
-        .collect();
-    let dissolved = if squares.len() == 1 {
-        MultiPolygon(squares)
-    } else {
-        geo::unary_union(squares.iter())
-    };
-    let mut g = Geometry::MultiPolygon(dissolved);
+    let mut g = Geometry::MultiPolygon(super::outline::dissolve(cells, crate::grid::CELL_M));
     if let Some(t) = to_ll {
         let _ = t.transform_geometry(&mut g);
     }
@@ -342,20 +443,25 @@ fn clusters(
     zones: &[PriorityZone],
     previous: Previous,
 ) -> Vec<Cluster> {
-    let under: BTreeMap<(i64, i64), &Tally> = cells
+    // The under-served cells, sorted (as `cells` is): a cell's neighbours
+    // are found by binary search.
+    let under: Vec<((i64, i64), &Tally)> = cells
         .iter()
         .filter(|(_, t)| t.digitally_underserved > 0)
         .map(|(cell, t)| (*cell, t))
         .collect();
-    let mut seen: BTreeSet<(i64, i64)> = BTreeSet::new();
+    let index = |c: (i64, i64)| under.binary_search_by(|u| u.0.cmp(&c)).ok();
+    let mut seen = vec![false; under.len()];
     let mut groups: Vec<Vec<(i64, i64)>> = Vec::new();
-    for &start in under.keys() {
-        if !seen.insert(start) {
+    for start in 0..under.len() {
+        if seen[start] {
             continue;
         }
+        seen[start] = true;
         let mut cells = vec![];
         let mut queue = VecDeque::from([start]);
-        while let Some(c) = queue.pop_front() {
+        while let Some(i) = queue.pop_front() {
+            let c = under[i].0;
             cells.push(c);
             for n in [
                 (c.0 + 1, c.1),
@@ -363,8 +469,9 @@ fn clusters(
                 (c.0, c.1 + 1),
                 (c.0, c.1 - 1),
             ] {
-                if under.contains_key(&n) && seen.insert(n) {
-                    queue.push_back(n);
+                if let Some(j) = index(n).filter(|&j| !seen[j]) {
+                    seen[j] = true;
+                    queue.push_back(j);
                 }
             }
         }
@@ -379,8 +486,10 @@ fn clusters(
     let to_ll = Transformer::new(LAEA, WGS84).ok();
     let build = |cells: Vec<(i64, i64)>| {
         let mut agg = Tally::default();
-        for c in &cells {
-            agg.merge(under[c]);
+        for &c in &cells {
+            if let Some(i) = index(c) {
+                agg.merge(under[i].1);
+            }
         }
         let before = known.get(cells.as_slice());
         let geometry = match before {

@@ -5,9 +5,8 @@
 //! through (or comes within a margin of) is a *boundary* cell of that
 //! polygon, and needs the exact test of [`Prepared::covers`]; any other cell
 //! in the polygon's bounding box lies wholly inside or wholly outside it,
-//! decided once by testing the cell's centre. Two horizontally adjacent
-//! cells that no edge touches are on the same side of every edge, so one
-//! test per run of such cells is enough.
+//! decided by the same crossing count as [`Prepared::covers`] for the cell's
+//! centre, made once per row of cells (a scanline).
 //!
 //! A point query is then a cell lookup and a walk over that cell's entries:
 //! "inside" entries are covered outright, "boundary" entries are tested.
@@ -15,8 +14,6 @@
 //! same order as the coverage layer (ties resolve to the lower index).
 
 use super::pip::{BOUNDARY_EPS_M, Prepared};
-use geo::BoundingRect;
-use geo_types::MultiPolygon;
 use rayon::prelude::*;
 
 /// Margin (metres) by which edges are widened when marking boundary cells:
@@ -31,16 +28,21 @@ struct Frame {
     x0: f64,
     y0: f64,
     size: f64,
+    /// 1 / size: cells are found by multiplying (a point a rounding error
+    /// away from a cell's edge may land in either cell; the margin covers it).
+    inv: f64,
     nx: usize,
     ny: usize,
 }
 
 impl Frame {
+    // Column and row of a coordinate, clamped to the grid (after `max(0)`,
+    // truncation is the floor).
     fn col(&self, x: f64) -> usize {
-        (((x - self.x0) / self.size).floor().max(0.0) as usize).min(self.nx - 1)
+        (((x - self.x0) * self.inv).max(0.0) as usize).min(self.nx - 1)
     }
     fn row(&self, y: f64) -> usize {
-        (((y - self.y0) / self.size).floor().max(0.0) as usize).min(self.ny - 1)
+        (((y - self.y0) * self.inv).max(0.0) as usize).min(self.ny - 1)
     }
 }
 
@@ -55,15 +57,9 @@ pub struct CoverGrid {
 }
 
 impl CoverGrid {
-    /// Rasterise `polygons` (working CRS); `prepared[i]` is `polygons[i]` prepared.
-    pub fn new(polygons: &[MultiPolygon<f64>], prepared: &[Prepared]) -> CoverGrid {
-        let boxes: Vec<Option<[f64; 4]>> = polygons
-            .iter()
-            .map(|mp| {
-                mp.bounding_rect()
-                    .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
-            })
-            .collect();
+    /// Rasterise the prepared polygons (working CRS).
+    pub fn new(prepared: &[Prepared]) -> CoverGrid {
+        let boxes: Vec<Option<[f64; 4]>> = prepared.iter().map(Prepared::bbox).collect();
         let Some(frame) = frame_for(&boxes) else {
             return CoverGrid {
                 frame: None,
@@ -71,34 +67,63 @@ impl CoverGrid {
                 entries: vec![],
             };
         };
-        let per_polygon: Vec<Vec<u32>> = polygons
+        let per_polygon: Vec<Vec<u32>> = prepared
             .par_iter()
-            .zip(prepared.par_iter())
             .zip(boxes.par_iter())
-            .map(|((mp, p), b)| match b {
-                Some(b) => rasterise(&frame, mp, p, *b),
+            .map(|(p, b)| match b {
+                Some(b) => rasterise(&frame, p, *b),
                 None => Vec::new(),
             })
             .collect();
+        // Into compressed rows, in parallel over bands of grid rows: each
+        // polygon's list is in cell order, so a band's part of it is one
+        // slice, found by binary search.
         let cells = frame.nx * frame.ny;
-        let mut start = vec![0u32; cells + 1];
-        for list in &per_polygon {
-            for &e in list {
-                start[(e >> 1) as usize + 1] += 1;
-            }
+        let bands = (rayon::current_num_threads() * 4).clamp(1, frame.ny);
+        let band_cells: Vec<std::ops::Range<usize>> = (0..bands)
+            .map(|b| (frame.ny * b / bands) * frame.nx..(frame.ny * (b + 1) / bands) * frame.nx)
+            .collect();
+        fn part<'a>(list: &'a [u32], r: &std::ops::Range<usize>) -> &'a [u32] {
+            let lo = list.partition_point(|&e| ((e >> 1) as usize) < r.start);
+            let hi = list.partition_point(|&e| ((e >> 1) as usize) < r.end);
+            &list[lo..hi]
         }
-        for c in 0..cells {
-            start[c + 1] += start[c];
+        let counts: Vec<Vec<u32>> = band_cells
+            .par_iter()
+            .map(|r| {
+                let mut n = vec![0u32; r.len()];
+                for list in &per_polygon {
+                    for &e in part(list, r) {
+                        n[(e >> 1) as usize - r.start] += 1;
+                    }
+                }
+                n
+            })
+            .collect();
+        let mut start = Vec::with_capacity(cells + 1);
+        start.push(0u32);
+        for n in counts.iter().flatten() {
+            start.push(start[start.len() - 1] + n);
         }
-        let mut fill = start.clone();
         let mut entries = vec![0u32; start[cells] as usize];
-        for (i, list) in per_polygon.iter().enumerate() {
-            for &e in list {
-                let c = (e >> 1) as usize;
-                entries[fill[c] as usize] = (i as u32) << 1 | (e & 1);
-                fill[c] += 1;
-            }
+        let mut slices: Vec<(&std::ops::Range<usize>, &mut [u32])> = Vec::with_capacity(bands);
+        let mut rest = entries.as_mut_slice();
+        for r in &band_cells {
+            let (mine, more) = rest.split_at_mut((start[r.end] - start[r.start]) as usize);
+            slices.push((r, mine));
+            rest = more;
         }
+        slices.into_par_iter().for_each(|(r, out)| {
+            let base = start[r.start];
+            let mut fill: Vec<u32> = start[r.start..r.end].iter().map(|s| s - base).collect();
+            for (i, list) in per_polygon.iter().enumerate() {
+                for &e in part(list, r) {
+                    let c = (e >> 1) as usize - r.start;
+                    out[fill[c] as usize] = (i as u32) << 1 | (e & 1);
+                    fill[c] += 1;
+                }
+            }
+        });
         CoverGrid {
             frame: Some(frame),
             start,
@@ -109,15 +134,37 @@ impl CoverGrid {
     /// The entries of the cell holding (x, y): `polygon << 1 | boundary`, in
     /// polygon order; empty outside the grid.
     pub fn cell_entries(&self, x: f64, y: f64) -> &[u32] {
-        let Some(f) = &self.frame else {
-            return &[];
-        };
-        let (gx, gy) = ((x - f.x0) / f.size, (y - f.y0) / f.size);
-        if !(gx >= 0.0 && gy >= 0.0 && gx < f.nx as f64 && gy < f.ny as f64) {
-            return &[];
+        match self.cell_of(x, y) {
+            Some(c) => self.entries(c),
+            None => &[],
         }
-        let c = gy as usize * f.nx + gx as usize;
+    }
+
+    /// The cell holding (x, y); `None` outside the grid (no polygon there).
+    #[inline]
+    pub fn cell_of(&self, x: f64, y: f64) -> Option<u32> {
+        let f = self.frame.as_ref()?;
+        let (gx, gy) = ((x - f.x0) * f.inv, (y - f.y0) * f.inv);
+        if !(gx >= 0.0 && gy >= 0.0 && gx < f.nx as f64 && gy < f.ny as f64) {
+            return None;
+        }
+        Some((gy as usize * f.nx + gx as usize) as u32)
+    }
+
+    /// The entries of cell `c` (see [`CoverGrid::cell_entries`]).
+    pub fn entries(&self, c: u32) -> &[u32] {
+        let c = c as usize;
         &self.entries[self.start[c] as usize..self.start[c + 1] as usize]
+    }
+
+    /// The square of cell `c`: `[min x, min y, max x, max y]`.
+    pub fn cell_box(&self, c: u32) -> [f64; 4] {
+        let Some(f) = &self.frame else {
+            return [0.0; 4];
+        };
+        let (gx, gy) = ((c as usize % f.nx) as f64, (c as usize / f.nx) as f64);
+        let (x0, y0) = (f.x0 + gx * f.size, f.y0 + gy * f.size);
+        [x0, y0, x0 + f.size, y0 + f.size]
     }
 }
 
@@ -157,61 +204,86 @@ fn frame_for(boxes: &[Option<[f64; 4]>]) -> Option<Frame> {
         x0,
         y0,
         size,
+        inv: 1.0 / size,
         nx: ((w / size).ceil() as usize).max(1),
         ny: ((h / size).ceil() as usize).max(1),
     })
 }
 
 /// The cells of one polygon's box that it touches: `cell << 1 | boundary`.
-fn rasterise(f: &Frame, mp: &MultiPolygon<f64>, p: &Prepared, b: [f64; 4]) -> Vec<u32> {
+fn rasterise(f: &Frame, p: &Prepared, b: [f64; 4]) -> Vec<u32> {
     let m = MARGIN_M.max(BOUNDARY_EPS_M);
     let (c0, c1) = (f.col(b[0] - m), f.col(b[2] + m));
     let (r0, r1) = (f.row(b[1] - m), f.row(b[3] + m));
     let w = c1 - c0 + 1;
     let mut boundary = vec![false; w * (r1 - r0 + 1)];
-    for poly in &mp.0 {
-        for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
-            for l in ring.lines() {
-                let (x1, y1, x2, y2) = (l.start.x, l.start.y, l.end.x, l.end.y);
-                let (ylo, yhi) = (y1.min(y2), y1.max(y2));
-                for r in f.row(ylo - m)..=f.row(yhi + m) {
-                    // The part of the edge within this row (widened by m).
+    // Where the centre line of each row crosses an edge: (row, x).
+    let mut crossings: Vec<(usize, f64)> = Vec::new();
+    let centre_y = |r: usize| f.y0 + (r as f64 + 0.5) * f.size;
+    let rings = p.rings();
+    for ring in rings.start.windows(2) {
+        let ring = &rings.xy[ring[0] as usize..ring[1] as usize];
+        for e in ring.windows(2) {
+            let ([x1, y1], [x2, y2]) = (e[0], e[1]);
+            let (ylo, yhi) = (y1.min(y2), y1.max(y2));
+            // Clamped to the box: only a hole outside its exterior (invalid
+            // input) could reach beyond it.
+            let (ra, rb) = (f.row(ylo - m).max(r0), f.row(yhi + m).min(r1));
+            for r in ra..=rb {
+                // The part of the edge within this row (widened by m); an
+                // edge within one row is all in it.
+                let (xa, xb) = if ra == rb || y1 == y2 {
+                    (x1.min(x2), x1.max(x2))
+                } else {
                     let ry0 = f.y0 + r as f64 * f.size - m;
                     let ry1 = f.y0 + (r + 1) as f64 * f.size + m;
                     let (a, bb) = (ylo.max(ry0), yhi.min(ry1));
-                    let (xa, xb) = if y1 == y2 || a > bb {
+                    if a > bb {
                         (x1.min(x2), x1.max(x2))
                     } else {
                         let at = |y: f64| x1 + (y - y1) * (x2 - x1) / (y2 - y1);
                         let (u, v) = (at(a), at(bb));
                         (u.min(v), u.max(v))
-                    };
-                    let row = (r - r0) * w;
-                    // Clamped: interpolation may stray an ulp outside the box.
-                    for c in f.col(xa - m).max(c0)..=f.col(xb + m).min(c1) {
-                        boundary[row + c - c0] = true;
                     }
+                };
+                let row = (r - r0) * w;
+                // Clamped: interpolation may stray an ulp outside the box.
+                for c in f.col(xa - m).max(c0)..=f.col(xb + m).min(c1) {
+                    boundary[row + c - c0] = true;
+                }
+                let y = centre_y(r);
+                if (y1 > y) != (y2 > y) {
+                    crossings.push((r, x1 + (y - y1) * (x2 - x1) / (y2 - y1)));
                 }
             }
         }
     }
+    // A cell no edge comes near is inside when an odd number of crossings
+    // of its row's centre line lie to the right of its centre: the very
+    // count `Prepared::covers` makes for that centre (same edges, same
+    // arithmetic), done once per row instead of once per cell.
+    crossings.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
     let mut out = Vec::new();
+    let mut next = 0;
     for r in r0..=r1 {
-        let mut run_inside: Option<bool> = None;
+        let first = next;
+        while next < crossings.len() && crossings[next].0 == r {
+            next += 1;
+        }
+        let row = &crossings[first..next];
+        // Crossings at or left of the current centre.
+        let mut left = 0;
         for c in c0..=c1 {
             let cell = (r * f.nx + c) as u32;
             if boundary[(r - r0) * w + c - c0] {
-                run_inside = None;
                 out.push(cell << 1 | 1);
                 continue;
             }
-            let inside = *run_inside.get_or_insert_with(|| {
-                p.covers(
-                    f.x0 + (c as f64 + 0.5) * f.size,
-                    f.y0 + (r as f64 + 0.5) * f.size,
-                )
-            });
-            if inside {
+            let x = f.x0 + (c as f64 + 0.5) * f.size;
+            while left < row.len() && row[left].1 <= x {
+                left += 1;
+            }
+            if (row.len() - left) % 2 == 1 {
                 out.push(cell << 1);
             }
         }
@@ -223,7 +295,7 @@ fn rasterise(f: &Frame, mp: &MultiPolygon<f64>, p: &Prepared, b: [f64; 4]) -> Ve
 mod tests {
     use super::*;
     use geo::Intersects;
-    use geo_types::{Coord, polygon};
+    use geo_types::{Coord, MultiPolygon, polygon};
     use rand::{Rng, SeedableRng};
 
     fn covering(grid: &CoverGrid, prepared: &[Prepared], x: f64, y: f64) -> Vec<usize> {
@@ -269,7 +341,7 @@ mod tests {
             })
             .collect();
         let prepared: Vec<Prepared> = polygons.iter().map(Prepared::new).collect();
-        let grid = CoverGrid::new(&polygons, &prepared);
+        let grid = CoverGrid::new(&prepared);
         for _ in 0..50_000 {
             let (x, y) = (
                 rng.gen_range(-500.0..20_500.0),
@@ -291,7 +363,7 @@ mod tests {
             (x: 0.0, y: 0.0), (x: 1000.0, y: 0.0), (x: 1000.0, y: 1000.0), (x: 0.0, y: 1000.0)
         ]]);
         let prepared = vec![Prepared::new(&mp)];
-        let grid = CoverGrid::new(std::slice::from_ref(&mp), &prepared);
+        let grid = CoverGrid::new(&prepared);
         for (x, y) in [
             (0.0, 0.0),
             (1000.0, 1000.0),
@@ -302,6 +374,6 @@ mod tests {
             assert_eq!(covering(&grid, &prepared, x, y), vec![0], "({x}, {y})");
         }
         assert!(covering(&grid, &prepared, 1000.01, 500.0).is_empty());
-        assert!(CoverGrid::new(&[], &[]).cell_entries(0.0, 0.0).is_empty());
+        assert!(CoverGrid::new(&[]).cell_entries(0.0, 0.0).is_empty());
     }
 }

@@ -1,11 +1,9 @@
 //! Threshold-independent facts per demand point.
 
-use super::counts_as_fixed_provider;
-use super::cover_grid::CoverGrid;
-use super::pip::Prepared;
-use super::site_grid::SiteGrid;
+use super::coverage::{CellPlan, PointCoverage, PreparedCoverage};
+use super::site_grid::{self, SiteGrid};
 use crate::crs::{LAEA, Transformer, WGS84};
-use crate::model::{CoverageArea, ServiceKind, Site, SiteKind, SiteStatus};
+use crate::model::{Site, SiteKind, SiteStatus};
 use geo_types::Point;
 use rayon::prelude::*;
 use rstar::RTree;
@@ -78,19 +76,96 @@ pub struct Nearest {
     pub distance_m: f64,
 }
 
-/// Threshold-independent facts of one demand point.
+/// Threshold-independent facts of one demand point, packed (72 bytes: a
+/// national analysis holds a million of them, written once and read by
+/// every aggregation).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Facts {
-    /// Index into the coverage layer of the best fixed service (highest down,
-    /// ties: higher up, then lower index).
-    pub best_fixed: Option<u32>,
-    pub best_mobile: Option<u32>,
-    /// Distinct providers of terrestrial fixed services covering the point.
-    pub fixed_providers: u16,
-    /// Nearest site per [`NearestKind`] (indexed by `kind as usize`).
-    pub nearest: [Option<Nearest>; 4],
+    /// Coverage-layer index of the best fixed and the best mobile service
+    /// ([`NONE`]: none).
+    best: [u32; 2],
+    /// Nearest site per [`NearestKind`] (site index, [`NONE`]: none) and its
+    /// distance in metres.
+    nearest_site: [u32; 4],
+    nearest_m: [f64; 4],
     /// The EU 1 km grid cell (northing km, easting km in EPSG:3035).
-    pub cell: (i64, i64),
+    cell: [i32; 2],
+    fixed_providers: u16,
+}
+
+/// No service, no site.
+const NONE: u32 = u32::MAX;
+
+impl Default for Facts {
+    fn default() -> Facts {
+        Facts {
+            best: [NONE; 2],
+            nearest_site: [NONE; 4],
+            nearest_m: [0.0; 4],
+            cell: [0; 2],
+            fixed_providers: 0,
+        }
+    }
+}
+
+impl Facts {
+    pub fn new(coverage: PointCoverage, nearest: [Option<Nearest>; 4], cell: (i64, i64)) -> Facts {
+        let mut f = Facts {
+            best: [
+                coverage.best_fixed.unwrap_or(NONE),
+                coverage.best_mobile.unwrap_or(NONE),
+            ],
+            fixed_providers: coverage.fixed_providers,
+            ..Facts::default()
+        };
+        for k in NearestKind::ALL {
+            f.set_nearest(k, nearest[k as usize]);
+        }
+        f.set_cell(cell);
+        f
+    }
+
+    /// Index into the coverage layer of the best fixed service (highest
+    /// down, ties: higher up, then lower index).
+    pub fn best_fixed(&self) -> Option<u32> {
+        (self.best[0] != NONE).then_some(self.best[0])
+    }
+
+    pub fn best_mobile(&self) -> Option<u32> {
+        (self.best[1] != NONE).then_some(self.best[1])
+    }
+
+    /// Distinct providers of terrestrial fixed services covering the point.
+    pub fn fixed_providers(&self) -> u16 {
+        self.fixed_providers
+    }
+
+    /// The nearest site of a kind.
+    pub fn nearest(&self, kind: NearestKind) -> Option<Nearest> {
+        let k = kind as usize;
+        (self.nearest_site[k] != NONE).then(|| Nearest {
+            site: self.nearest_site[k],
+            distance_m: self.nearest_m[k],
+        })
+    }
+
+    pub fn set_nearest(&mut self, kind: NearestKind, n: Option<Nearest>) {
+        let k = kind as usize;
+        (self.nearest_site[k], self.nearest_m[k]) = match n {
+            Some(n) => (n.site, n.distance_m),
+            None => (NONE, 0.0),
+        };
+    }
+
+    /// The EU 1 km grid cell (northing km, easting km in EPSG:3035).
+    pub fn cell(&self) -> (i64, i64) {
+        (i64::from(self.cell[0]), i64::from(self.cell[1]))
+    }
+
+    fn set_cell(&mut self, (n, e): (i64, i64)) {
+        let km = |v: i64| v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32;
+        self.cell = [km(n), km(e)];
+    }
 }
 
 pub type SiteTree = RTree<GeomWithData<[f64; 2], u32>>;
@@ -135,118 +210,115 @@ pub(crate) fn dist(p: &[f64; 2], x: f64, y: f64) -> f64 {
     ((p[0] - x).powi(2) + (p[1] - y).powi(2)).sqrt()
 }
 
-/// Coverage prepared for point tests, with a provider id per polygon.
-#[derive(Debug, Clone)]
-pub struct PreparedCoverage {
-    pub polygons: Vec<Prepared>,
-    pub provider_ids: Vec<u16>,
-    grid: CoverGrid,
-}
+/// Points are handed to a task in runs of whole cells of at least this many.
+const CHUNK_POINTS: usize = 8_192;
+/// Beyond this many candidate sites for a cell, its points search the grid.
+const MAX_CANDIDATES: usize = 48;
 
-impl PreparedCoverage {
-    pub fn new(
-        coverage: &[CoverageArea],
-        coverage_xy: &[geo_types::MultiPolygon<f64>],
-    ) -> PreparedCoverage {
-        let polygons: Vec<Prepared> = coverage_xy.par_iter().map(Prepared::new).collect();
-        let grid = CoverGrid::new(coverage_xy, &polygons);
-        let mut names: Vec<&str> = coverage.iter().map(|c| c.provider.as_str()).collect();
-        names.sort_unstable();
-        names.dedup();
-        let provider_ids = coverage
-            .iter()
-            .map(|c| names.binary_search(&c.provider.as_str()).unwrap_or(0) as u16)
-            .collect();
-        PreparedCoverage {
-            polygons,
-            provider_ids,
-            grid,
-        }
-    }
-
-    /// The indices of the coverage polygons covering (x, y), ascending.
-    pub fn covering(&self, x: f64, y: f64) -> impl Iterator<Item = usize> + '_ {
-        self.grid
-            .cell_entries(x, y)
-            .iter()
-            .filter(move |&&e| e & 1 == 0 || self.polygons[(e >> 1) as usize].covers(x, y))
-            .map(|&e| (e >> 1) as usize)
-    }
-}
-
-fn better(a: &CoverageArea, b: &CoverageArea) -> bool {
-    (a.max_down_mbps, a.max_up_mbps) > (b.max_down_mbps, b.max_up_mbps)
-}
-
-/// The coverage facts of one point (x, y in the working CRS).
-pub fn coverage_at(
+/// A demand point on its way through [`compute`]: its coverage-grid cell
+/// (`u32::MAX`: outside the grid), its index and working-CRS position.
+#[derive(Debug, Clone, Copy)]
+struct Queued {
+    cell: u32,
+    point: u32,
     x: f64,
     y: f64,
-    coverage: &[CoverageArea],
-    prepared: &PreparedCoverage,
-) -> (Option<u32>, Option<u32>, u16) {
-    let mut best_fixed: Option<usize> = None;
-    let mut best_mobile: Option<usize> = None;
-    // Providers seen: a bit set for the first 128 provider ids, a list beyond.
-    let mut seen_bits: u128 = 0;
-    let mut seen_more: Vec<u16> = Vec::new();
-    for i in prepared.covering(x, y) {
-        let c = &coverage[i];
-        let slot = match c.service {
-            ServiceKind::Fixed => {
-                if counts_as_fixed_provider(c.technology) {
-                    let id = prepared.provider_ids[i];
-                    if id < 128 {
-                        seen_bits |= 1u128 << id;
-                    } else if !seen_more.contains(&id) {
-                        seen_more.push(id);
-                    }
-                }
-                &mut best_fixed
-            }
-            ServiceKind::Mobile => &mut best_mobile,
-        };
-        if slot.is_none_or(|b| better(c, &coverage[b])) {
-            *slot = Some(i);
-        }
-    }
-    let providers = seen_bits.count_ones() as usize + seen_more.len();
-    (
-        best_fixed.map(|i| i as u32),
-        best_mobile.map(|i| i as u32),
-        providers as u16,
-    )
 }
 
 /// Compute the facts of every demand point, in parallel; the result does not
 /// depend on the number of threads.
+///
+/// Points are sorted by the coverage grid's cells: each cell's coverage
+/// plan ([`CellPlan`]) and candidate nearest sites ([`SiteGrid::candidates`])
+/// are worked out once for all its points.
 pub fn compute(
     demand_ll: &[Point<f64>],
     demand_xy: &[Point<f64>],
-    coverage: &[CoverageArea],
     prepared: &PreparedCoverage,
     sites: &SiteSets,
 ) -> Vec<Facts> {
-    let laea = Transformer::new(WGS84, LAEA).ok();
-    demand_xy
+    let n = demand_xy.len();
+    let mut queue: Vec<Queued> = demand_xy
         .par_iter()
-        .zip(demand_ll.par_iter())
-        .map(|(p, ll)| {
-            let (x, y) = (p.x(), p.y());
-            let (best_fixed, best_mobile, fixed_providers) = coverage_at(x, y, coverage, prepared);
-            let nearest = NearestKind::ALL.map(|k| sites.nearest(k, x, y));
-            let cell = laea
-                .as_ref()
-                .and_then(|t| t.convert(ll.x(), ll.y()).ok())
-                .map(|(e, n)| crate::grid::cell_of(e, n))
-                .unwrap_or((0, 0));
-            Facts {
-                best_fixed,
-                best_mobile,
-                fixed_providers,
-                nearest,
-                cell,
+        .enumerate()
+        .map(|(i, p)| Queued {
+            cell: prepared.cell_of(p.x(), p.y()).unwrap_or(u32::MAX),
+            point: i as u32,
+            x: p.x(),
+            y: p.y(),
+        })
+        .collect();
+    queue.par_sort_unstable_by_key(|q| (q.cell, q.point));
+    // Runs of whole cells (points outside the grid need no plan: any cut).
+    let mut bounds = vec![0usize];
+    for k in 1..n {
+        let (c, before) = (queue[k].cell, queue[k - 1].cell);
+        if (c != before || c == u32::MAX) && k - bounds[bounds.len() - 1] >= CHUNK_POINTS {
+            bounds.push(k);
+        }
+    }
+    bounds.push(n);
+    let mut sorted = vec![Facts::default(); n];
+    let mut parts: Vec<(&[Queued], &mut [Facts])> = Vec::with_capacity(bounds.len());
+    let (mut rest_q, mut rest_f) = (queue.as_slice(), sorted.as_mut_slice());
+    for w in bounds.windows(2) {
+        let (q, rq) = rest_q.split_at(w[1] - w[0]);
+        let (f, rf) = rest_f.split_at_mut(w[1] - w[0]);
+        parts.push((q, f));
+        (rest_q, rest_f) = (rq, rf);
+    }
+    parts.into_par_iter().for_each(|(queued, out)| {
+        let mut plan = CellPlan::default();
+        let mut cands: [Vec<([f64; 2], u32)>; 4] = Default::default();
+        let mut use_cands = [false; 4];
+        let mut planned = None;
+        for (q, slot) in queued.iter().zip(out) {
+            let inside = q.cell != u32::MAX;
+            if inside && planned != Some(q.cell) {
+                planned = Some(q.cell);
+                plan.fill(prepared, q.cell);
+                let b = prepared.cell_box(q.cell);
+                for k in NearestKind::ALL {
+                    let v = &mut cands[k as usize];
+                    v.clear();
+                    use_cands[k as usize] =
+                        sites.grids[k as usize].candidates(b, MAX_CANDIDATES, v);
+                }
             }
+            let coverage = if inside {
+                plan.eval(prepared, q.x, q.y)
+            } else {
+                PointCoverage::default()
+            };
+            let nearest = NearestKind::ALL.map(|k| {
+                let found = if inside && use_cands[k as usize] {
+                    site_grid::nearest_of(&cands[k as usize], q.x, q.y)
+                } else {
+                    sites.grids[k as usize].nearest(q.x, q.y)
+                };
+                found.map(|(site, distance_m)| Nearest { site, distance_m })
+            });
+            *slot = Facts::new(coverage, nearest, (0, 0));
+        }
+    });
+    // Back to the points' order, with the EU grid cell of each.
+    let mut at = vec![0u32; n];
+    for (k, q) in queue.iter().enumerate() {
+        at[q.point as usize] = k as u32;
+    }
+    drop(queue);
+    let laea = Transformer::for_analysis(WGS84, LAEA).ok();
+    at.par_iter()
+        .zip(demand_ll)
+        .map(|(&k, ll)| {
+            let mut f = sorted[k as usize];
+            f.set_cell(
+                laea.as_ref()
+                    .and_then(|t| t.convert(ll.x(), ll.y()).ok())
+                    .map(|(e, n)| crate::grid::cell_of(e, n))
+                    .unwrap_or((0, 0)),
+            );
+            f
         })
         .collect()
 }

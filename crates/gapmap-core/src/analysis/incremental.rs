@@ -75,14 +75,14 @@ pub fn update_nearest(
         .map(|(f, p)| {
             let mut out = *f;
             for k in NearestKind::ALL {
-                let slot = &mut out.nearest[k as usize];
+                let slot = out.nearest(k);
                 let kept = slot.and_then(|n| {
                     remap[n.site as usize].map(|site| Nearest {
                         site,
                         distance_m: n.distance_m,
                     })
                 });
-                *slot = match kept {
+                let nearest = match kept {
                     Some(n) => {
                         let mut best = n;
                         for (j, at) in &fresh[k as usize] {
@@ -101,6 +101,7 @@ pub fn update_nearest(
                     None if slot.is_none() && fresh[k as usize].is_empty() => None,
                     None => sets.nearest(k, p.x(), p.y()),
                 };
+                out.set_nearest(k, nearest);
             }
             out
         })
@@ -190,12 +191,12 @@ mod tests {
         let sets = SiteSets::new(&sites, &xy);
         let mut facts: Vec<Facts> = demand
             .iter()
-            .map(|p| Facts {
-                best_fixed: None,
-                best_mobile: None,
-                fixed_providers: 0,
-                nearest: NearestKind::ALL.map(|k| sets.nearest(k, p.x(), p.y())),
-                cell: (0, 0),
+            .map(|p| {
+                Facts::new(
+                    Default::default(),
+                    NearestKind::ALL.map(|k| sets.nearest(k, p.x(), p.y())),
+                    (0, 0),
+                )
             })
             .collect();
         for step in 0..200 {
@@ -235,12 +236,12 @@ mod tests {
             let want = full(&demand, &sites, &xy);
             let got: Vec<[Option<f64>; 4]> = facts
                 .iter()
-                .map(|f| f.nearest.map(|n| n.map(|n| n.distance_m)))
+                .map(|f| NearestKind::ALL.map(|k| f.nearest(k).map(|n| n.distance_m)))
                 .collect();
             assert_eq!(got, want, "step {step}");
             // The indices point at sites that really are that far away.
             for (f, p) in facts.iter().zip(&demand) {
-                for n in f.nearest.iter().flatten() {
+                for n in NearestKind::ALL.iter().filter_map(|&k| f.nearest(k)) {
                     let s = &xy[n.site as usize];
                     assert_eq!(dist(&[s.x(), s.y()], p.x(), p.y()), n.distance_m);
                 }

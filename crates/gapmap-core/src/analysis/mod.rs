@@ -4,10 +4,12 @@
 //!    the best fixed and mobile service covering it, the number of
 //!    terrestrial fixed providers, the straight-line distance to the nearest
 //!    free Wi-Fi, library, KAC point and public access place, and its 1 km
-//!    grid cell. Computed once per snapshot (in parallel, deterministic):
-//!    coverage candidates come from [`cover_grid`] (polygons rasterised into
-//!    cells, so most points need no point-in-polygon test; the rest use the
-//!    banded edges of [`pip`]), nearest sites from [`site_grid`].
+//!    grid cell. Computed once per snapshot (in parallel, deterministic),
+//!    with the points grouped by the cells of the coverage grid: per cell,
+//!    [`coverage`] plans which few polygons still need an exact test (the
+//!    polygons are rasterised by [`cover_grid`] and tested on the banded
+//!    edges of [`pip`]), and [`site_grid`] lists the only sites that can be
+//!    nearest to a point of the cell.
 //! 2. [`classify`]: the classes under given thresholds — O(1) per point, so
 //!    a request with its own thresholds costs one pass over the facts.
 //! 3. [`aggregate`]: residents per parish, per 1 km cell and per gap cluster,
@@ -19,17 +21,20 @@
 
 pub mod aggregate;
 pub mod cover_grid;
+pub mod coverage;
 pub mod facts;
 pub mod incremental;
 pub mod open_now;
+pub mod outline;
 pub mod pip;
 pub mod site_grid;
 
 use crate::config::Thresholds;
-use crate::model::{CoverageArea, Technology};
+use crate::model::Technology;
 use serde::Serialize;
 
 pub use aggregate::{Aggregate, Analysis, CellAggregate, Cluster, ParishAggregate};
+pub use coverage::{Attr, PointCoverage, PreparedCoverage};
 pub use facts::{Facts, Nearest, NearestKind, SiteSets};
 
 /// Fixed broadband class of a demand point.
@@ -139,19 +144,18 @@ pub fn mobile_class(best_down: Option<f64>, t: &Thresholds) -> MobileClass {
     }
 }
 
-/// Classify one point's facts.
-pub fn classify(f: &Facts, coverage: &[CoverageArea], t: &Thresholds) -> Classes {
-    let fixed = f.best_fixed.map(|i| {
-        (
-            coverage[i as usize].max_down_mbps,
-            coverage[i as usize].max_up_mbps,
-        )
-    });
-    let mobile = f.best_mobile.map(|i| coverage[i as usize].max_down_mbps);
+/// Classify one point's facts (`coverage`: the attributes of the coverage
+/// layer, [`PreparedCoverage::attrs`]).
+pub fn classify(f: &Facts, coverage: &[Attr], t: &Thresholds) -> Classes {
+    let fixed = f
+        .best_fixed()
+        .map(|i| (coverage[i as usize].down, coverage[i as usize].up));
+    let mobile = f.best_mobile().map(|i| coverage[i as usize].down);
     let fixed_class = fixed_class(fixed, t);
     // d ≤ near_m, with the same 1 µm tolerance as polygon edges: a site
     // placed exactly 1500 m away survives the WGS84 round trip as 1500.0000000002 m.
-    let near = f.nearest[NearestKind::Wifi as usize]
+    let near = f
+        .nearest(NearestKind::Wifi)
         .is_some_and(|n| n.distance_m <= t.near_m + pip::BOUNDARY_EPS_M);
     let public_access = if near {
         PublicAccess::Near

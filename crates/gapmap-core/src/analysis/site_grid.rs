@@ -83,8 +83,9 @@ impl SiteGrid {
             return None;
         }
         let (nx, ny) = (self.nx as i64, self.ny as i64);
-        let cx = (((x - self.x0) / self.size).floor() as i64).clamp(0, nx - 1);
-        let cy = (((y - self.y0) / self.size).floor() as i64).clamp(0, ny - 1);
+        // Clamped to the grid: truncation towards zero is as good as the floor.
+        let cx = (((x - self.x0) / self.size) as i64).clamp(0, nx - 1);
+        let cy = (((y - self.y0) / self.size) as i64).clamp(0, ny - 1);
         let mut best: Option<(f64, u32)> = None;
         for k in 0i64.. {
             for dy in -k..=k {
@@ -116,6 +117,44 @@ impl SiteGrid {
         best.map(|(d, i)| (i, d))
     }
 
+    /// Every site that is the nearest, or tied for nearest, to some point of
+    /// the box `b` (`[min x, min y, max x, max y]`), appended to `out`.
+    /// Returns false, leaving `out` unspecified, when there are more than
+    /// `max` (for a box large against the spacing of the sites, asking per
+    /// point is cheaper).
+    ///
+    /// Why it is enough: if the centre's nearest site is d₀ away and the box
+    /// reaches h from its centre, every point of the box has a site within
+    /// d₀ + h, so its nearest site lies within d₀ + h of the box.
+    pub fn candidates(&self, b: [f64; 4], max: usize, out: &mut Vec<([f64; 2], u32)>) -> bool {
+        let (cx, cy) = ((b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0);
+        let Some((_, d0)) = self.nearest(cx, cy) else {
+            return true;
+        };
+        let h = 0.5 * (b[2] - b[0]).hypot(b[3] - b[1]);
+        // Widened a little against rounding in the distances compared.
+        let r = (d0 + h) * (1.0 + 1e-9) + 1e-6;
+        let limit = out.len().saturating_add(max);
+        let col = |x: f64| (((x - self.x0) / self.size) as i64).clamp(0, self.nx as i64 - 1);
+        let row = |y: f64| (((y - self.y0) / self.size) as i64).clamp(0, self.ny as i64 - 1);
+        for gy in row(b[1] - r)..=row(b[3] + r) {
+            let c = gy as usize * self.nx;
+            let (c0, c1) = (c + col(b[0] - r) as usize, c + col(b[2] + r) as usize);
+            let sites = &self.sites[self.start[c0] as usize..self.start[c1 + 1] as usize];
+            for &(p, i) in sites {
+                let dx = (b[0] - p[0]).max(p[0] - b[2]).max(0.0);
+                let dy = (b[1] - p[1]).max(p[1] - b[3]).max(0.0);
+                if (dx * dx + dy * dy).sqrt() <= r {
+                    if out.len() == limit {
+                        return false;
+                    }
+                    out.push((p, i));
+                }
+            }
+        }
+        true
+    }
+
     /// Offer the sites of cell (gx, gy), if it is in the grid, to `best`.
     fn visit(&self, gx: i64, gy: i64, x: f64, y: f64, best: &mut Option<(f64, u32)>) {
         if gx < 0 || gy < 0 || gx >= self.nx as i64 || gy >= self.ny as i64 {
@@ -129,6 +168,20 @@ impl SiteGrid {
             }
         }
     }
+}
+
+/// The nearest of some candidate sites to (x, y), ties to the lower index;
+/// the same answer as [`SiteGrid::nearest`] when the candidates come from
+/// [`SiteGrid::candidates`] for a box holding the point.
+pub fn nearest_of(candidates: &[([f64; 2], u32)], x: f64, y: f64) -> Option<(u32, f64)> {
+    let mut best: Option<(f64, u32)> = None;
+    for &(p, i) in candidates {
+        let d = dist(&p, x, y);
+        if best.is_none_or(|(bd, bi)| d < bd || (d == bd && i < bi)) {
+            best = Some((d, i));
+        }
+    }
+    best.map(|(d, i)| (i, d))
 }
 
 #[cfg(test)]
@@ -173,6 +226,53 @@ mod tests {
                 assert_eq!(grid.nearest(x, y), brute(&points, x, y), "n={n} ({x}, {y})");
             }
         }
+    }
+
+    #[test]
+    fn candidates_of_a_box_hold_every_nearest() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(6);
+        let mut points: Vec<(u32, [f64; 2])> = (0..400u32)
+            .map(|i| {
+                (
+                    i,
+                    [rng.gen_range(0.0..50_000.0), rng.gen_range(0.0..20_000.0)],
+                )
+            })
+            .collect();
+        // Exact ties: a duplicate and sites symmetric about a box centre.
+        points.push((400, points[7].1));
+        points.push((401, [1_000.0, 1_500.0]));
+        points.push((402, [1_000.0, 500.0]));
+        let grid = SiteGrid::new(&points);
+        let mut cands = Vec::new();
+        for (k, size) in [(0, 10.0), (1, 600.0), (2, 3_000.0), (3, 40_000.0)] {
+            for _ in 0..300 {
+                let (x0, y0) = (
+                    rng.gen_range(-20_000.0..60_000.0),
+                    rng.gen_range(-20_000.0..30_000.0),
+                );
+                let b = if k == 0 {
+                    [995.0, 995.0, 1_005.0, 1_005.0]
+                } else {
+                    [x0, y0, x0 + size, y0 + size]
+                };
+                cands.clear();
+                if !grid.candidates(b, usize::MAX, &mut cands) {
+                    panic!("no limit was set");
+                }
+                for _ in 0..50 {
+                    let (x, y) = (rng.gen_range(b[0]..=b[2]), rng.gen_range(b[1]..=b[3]));
+                    assert_eq!(
+                        nearest_of(&cands, x, y),
+                        brute(&points, x, y),
+                        "{b:?} ({x}, {y})"
+                    );
+                }
+            }
+        }
+        cands.clear();
+        assert!(!grid.candidates([0.0, 0.0, 50_000.0, 20_000.0], 5, &mut cands));
+        assert!(SiteGrid::new(&[]).candidates([0.0; 4], 5, &mut cands));
     }
 
     #[test]

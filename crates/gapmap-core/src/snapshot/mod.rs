@@ -13,8 +13,8 @@
 
 pub mod demand;
 
-use crate::analysis::facts::{self, PreparedCoverage};
-use crate::analysis::{Analysis, Facts, SiteSets, aggregate};
+use crate::analysis::aggregate::Groups;
+use crate::analysis::{Analysis, Facts, PreparedCoverage, SiteSets, aggregate, facts};
 use crate::config::Thresholds;
 use crate::crs::{LKS92, Transformer};
 use crate::model::{
@@ -62,7 +62,6 @@ pub struct Snapshot {
     pub areas: Arc<Vec<Area>>,
     pub areas_xy: Arc<Vec<MultiPolygon<f64>>>,
     pub coverage: Arc<Vec<CoverageArea>>,
-    pub coverage_xy: Arc<Vec<MultiPolygon<f64>>>,
     pub demand: Arc<Vec<DemandPoint>>,
     pub demand_xy: Arc<Vec<Point<f64>>>,
     pub zones: Arc<Vec<PriorityZone>>,
@@ -73,18 +72,21 @@ pub struct Snapshot {
     pub layer_revisions: BTreeMap<Layer, u64>,
     /// (id, name) of every parish, in id order.
     pub parishes: Vec<(String, String)>,
-    /// Coverage prepared for point-in-polygon tests (shared between
-    /// snapshots while the coverage layer is unchanged).
+    /// Coverage in the working CRS, prepared for point-in-polygon tests
+    /// (shared between snapshots while the coverage layer is unchanged).
     pub prepared: Arc<PreparedCoverage>,
     pub site_sets: SiteSets,
     /// Threshold-independent facts per demand point.
     pub facts: Arc<Vec<Facts>>,
+    /// The parish and 1 km cell each demand point counts in.
+    pub groups: Arc<Groups>,
     /// Classes and aggregates under the configured thresholds.
     pub analysis: Analysis,
     /// How the facts were computed: "full", "incremental" (only sites
     /// changed) or "reused" (no layer they depend on changed).
     pub facts_mode: &'static str,
-    /// Milliseconds per build phase: load, project, index, facts, aggregate.
+    /// Milliseconds per build phase: load, project, index, prepare (the
+    /// coverage: projected, prepared and rasterised), facts, aggregate.
     pub timings: Vec<(&'static str, f64)>,
 }
 
@@ -257,7 +259,7 @@ impl Snapshot {
         };
 
         lap("load");
-        let t = Transformer::new(crate::crs::WGS84, working_crs).map_err(|e| {
+        let t = Transformer::for_analysis(crate::crs::WGS84, working_crs).map_err(|e| {
             SnapshotError::Projection {
                 crs: working_crs,
                 message: e.to_string(),
@@ -287,12 +289,10 @@ impl Snapshot {
             Layer::Areas,
             stats_of(areas.iter().map(|a| a.provenance.source)),
         );
-        let (coverage, coverage_xy) = match (coverage_new, reuse_coverage) {
-            (Some(c), _) => {
-                let xy = project_polygons(&t, &c, |c| &c.geometry)?;
-                (Arc::new(c), Arc::new(xy))
-            }
-            (None, Some(p)) => (Arc::clone(&p.coverage), Arc::clone(&p.coverage_xy)),
+        // Coverage is projected as it is prepared, in the facts phase.
+        let coverage = match (coverage_new, reuse_coverage) {
+            (Some(c), _) => Arc::new(c),
+            (None, Some(p)) => Arc::clone(&p.coverage),
             (None, None) => unreachable!("coverage is either read or reused"),
         };
         stats.insert(
@@ -337,34 +337,45 @@ impl Snapshot {
             .collect();
         let site_sets = SiteSets::new(&sites, &sites_xy);
         lap("index");
-        let (prepared, facts, facts_mode) =
-            match unchanged(&[Layer::Coverage, Layer::Demand, Layer::Areas]) {
-                Some(p) if reuse_sites.is_some() => {
-                    (Arc::clone(&p.prepared), Arc::clone(&p.facts), "reused")
+        let prepared = match reuse_coverage {
+            Some(p) => Arc::clone(&p.prepared),
+            None => Arc::new(PreparedCoverage::new(&coverage, &t).map_err(|e| {
+                SnapshotError::Projection {
+                    crs: working_crs,
+                    message: e.to_string(),
                 }
-                Some(p) => {
-                    let facts = crate::analysis::incremental::update_nearest(
-                        &p.facts,
-                        &demand_xy,
-                        (&p.sites, &p.sites_xy),
-                        (&sites, &sites_xy),
-                        &site_sets,
-                    );
-                    (Arc::clone(&p.prepared), Arc::new(facts), "incremental")
-                }
-                None => {
-                    let prepared = Arc::new(PreparedCoverage::new(&coverage, &coverage_xy));
-                    let ll: Vec<Point<f64>> = demand.iter().map(|d| d.location).collect();
-                    let facts = facts::compute(&ll, &demand_xy, &coverage, &prepared, &site_sets);
-                    (prepared, Arc::new(facts), "full")
-                }
-            };
+            })?),
+        };
+        lap("prepare");
+        let (facts, facts_mode) = match unchanged(&[Layer::Coverage, Layer::Demand, Layer::Areas]) {
+            Some(p) if reuse_sites.is_some() => (Arc::clone(&p.facts), "reused"),
+            Some(p) => {
+                let facts = crate::analysis::incremental::update_nearest(
+                    &p.facts,
+                    &demand_xy,
+                    (&p.sites, &p.sites_xy),
+                    (&sites, &sites_xy),
+                    &site_sets,
+                );
+                (Arc::new(facts), "incremental")
+            }
+            None => {
+                let ll: Vec<Point<f64>> = demand.iter().map(|d| d.location).collect();
+                let facts = facts::compute(&ll, &demand_xy, &prepared, &site_sets);
+                (Arc::new(facts), "full")
+            }
+        };
+        let groups = match unchanged(&[Layer::Demand, Layer::Areas]) {
+            Some(p) => Arc::clone(&p.groups),
+            None => Arc::new(Groups::new(&demand, &facts, &parish_list)),
+        };
         lap("facts");
         let analysis = aggregate::analyse(
             aggregate::Inputs {
                 demand: &demand,
                 facts: &facts,
-                coverage: &coverage,
+                groups: &groups,
+                coverage: prepared.attrs(),
                 parishes: &parish_list,
                 zones: &zones,
                 previous: prev.map_or_else(Default::default, |p| aggregate::Previous {
@@ -382,6 +393,7 @@ impl Snapshot {
             prepared,
             site_sets,
             facts,
+            groups,
             analysis,
             facts_mode,
             timings,
@@ -393,7 +405,6 @@ impl Snapshot {
             areas,
             areas_xy,
             coverage,
-            coverage_xy,
             demand,
             demand_xy,
             zones,
@@ -423,7 +434,8 @@ impl Snapshot {
             aggregate::Inputs {
                 demand: &self.demand,
                 facts: &self.facts,
-                coverage: &self.coverage,
+                groups: &self.groups,
+                coverage: self.prepared.attrs(),
                 parishes: &self.parishes,
                 zones: &self.zones,
                 previous: aggregate::Previous {
@@ -464,6 +476,7 @@ pub const DEFAULT_WORKING_CRS: u16 = LKS92;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::NearestKind;
     use crate::ingest::{Input, Mode, Options, detect_format, run::ingest_files};
     use crate::store::gpkg::GpkgStore;
     use std::path::{Path, PathBuf};
@@ -550,12 +563,12 @@ mod tests {
             Arc::ptr_eq(&next.demand, &first.demand),
             "demand shared, not re-read"
         );
-        assert!(Arc::ptr_eq(&next.coverage_xy, &first.coverage_xy));
+        assert!(Arc::ptr_eq(&next.prepared, &first.prepared));
         assert_eq!(next.sites.len(), full.sites.len());
         let distances = |s: &Snapshot| -> Vec<[Option<f64>; 4]> {
             s.facts
                 .iter()
-                .map(|f| f.nearest.map(|n| n.map(|n| n.distance_m)))
+                .map(|f| NearestKind::ALL.map(|k| f.nearest(k).map(|n| n.distance_m)))
                 .collect()
         };
         assert_eq!(distances(&next), distances(&full));

@@ -7,7 +7,6 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::analysis::facts::coverage_at;
 use gapmap_core::analysis::open_now::open_at;
 use gapmap_core::analysis::{NearestKind, fixed_class, mobile_class};
 use gapmap_core::crs::{Transformer, WGS84};
@@ -36,7 +35,8 @@ fn point(q: &Query, snap: &Snapshot) -> Result<(f64, f64, f64, f64), Problem> {
             format!("`lat` must be within ±90, not {lat}"),
         ));
     }
-    let t = Transformer::new(WGS84, snap.working_crs).map_err(Problem::internal)?;
+    // As the snapshot projected its demand points and sites.
+    let t = Transformer::for_analysis(WGS84, snap.working_crs).map_err(Problem::internal)?;
     let (x, y) = t
         .convert(lon, lat)
         .map_err(|e| Problem::invalid("lon", e.to_string()))?;
@@ -112,7 +112,8 @@ pub async fn coverage(
     let t = thresholds(&q, &state.thresholds)?;
     let snap = state.live.get();
     let (lon, lat, x, y) = point(&q, &snap)?;
-    let (best_fixed, best_mobile, providers) = coverage_at(x, y, &snap.coverage, &snap.prepared);
+    let at = snap.prepared.at(x, y);
+    let (best_fixed, best_mobile, providers) = (at.best_fixed, at.best_mobile, at.fixed_providers);
     let mut services: Vec<(usize, &gapmap_core::model::CoverageArea)> = snap
         .prepared
         .covering(x, y)
