@@ -15,7 +15,8 @@
 # 3. gapmap: `gapmap ingest` of the four files into a store (once; timed and
 #    reported, not part of the analysis), then RUNS (default 3) x
 #    `gapmap gaps --store S --out DIR --timings`: load = reading the store,
-#    analysis = project + index + facts + aggregate (the JSON timings), total
+#    analysis = every phase of the JSON timings but load (project, index,
+#    prepare, facts, aggregate), total
 #    = process wall (includes writing the outputs), peak RSS (/usr/bin/time);
 # 4. GeoPandas (bench-only venv bench/work/venv, pinned versions):
 #    bench/gaps/geopandas_pipeline.py -- read_file, to_crs, sjoin covered_by,
@@ -144,7 +145,7 @@ for i in $(seq 1 "$RUNS"); do
   measure "$LOGS/gaps.$i.time" "$LOGS/gaps.$i.log" "${GAPS_CMD[@]}" || { cat "$LOGS/gaps.$i.log" >&2; die "gapmap gaps failed (run $i)"; }
   grep '"timings_ms"' "$LOGS/gaps.$i.log" >"$LOGS/gaps.$i.json"
   read -r w k u s <"$LOGS/gaps.$i.time"
-  read -r l a <<<"$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["timings_ms"]; print("%.3f %.3f" % (t["load"]/1000, (t["project"]+t["index"]+t["facts"]+t["aggregate"])/1000))' "$LOGS/gaps.$i.json")"
+  read -r l a <<<"$(python3 -c 'import json,sys; t=json.load(open(sys.argv[1]))["timings_ms"]; print("%.3f %.3f" % (t["load"]/1000, sum(v for k, v in t.items() if k != "load")/1000))' "$LOGS/gaps.$i.json")"
   G_LOAD+=("$l"); G_AN+=("$a"); G_WALL+=("$w"); G_KIB+=("$k"); G_CPU+=("$(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.1f", u+s}')")
   say "gapmap gaps run $i/$RUNS: load $l s, analysis $a s, wall $w s, CPU $(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}') s, peak RSS $(( k / 1024 )) MiB: $(cat "$LOGS/gaps.$i.json")"
 done
@@ -369,7 +370,7 @@ EOF
 )
 NOTES=$(cat <<EOF
 Work: all three read the same $N_DEMAND demand points, $N_COVERAGE coverage polygons, $N_SITES sites and $N_AREAS parishes (full scale, no subset).
-- gapmap: load = reading the GeoPackage store (timings_ms.load); analysis = project + index + facts + aggregate (timings_ms; the aggregate also builds the 1 km grid and gap clusters, which the peers do not); total = process wall incl. writing points.csv, parishes.csv, grid, clusters; median of $RUNS runs (runs: analysis ${G_AN[*]} s; load ${G_LOAD[*]} s; wall ${G_WALL[*]} s; CPU user+sys ${G_CPU[*]} s); peak RSS = max over the runs. \`gapmap ingest\` of the four files into the store (once, not in the table): $INGEST_S s, peak RSS $(mib "$INGEST_KIB") MB.
+- gapmap: load = reading the GeoPackage store (timings_ms.load); analysis = every phase but load: project + index + prepare + facts + aggregate (timings_ms; the aggregate also builds the 1 km grid and gap clusters, which the peers do not); total = process wall incl. writing points.csv, parishes.csv, grid, clusters; median of $RUNS runs (runs: analysis ${G_AN[*]} s; load ${G_LOAD[*]} s; wall ${G_WALL[*]} s; CPU user+sys ${G_CPU[*]} s); peak RSS = max over the runs. \`gapmap ingest\` of the four files into the store (once, not in the table): $INGEST_S s, peak RSS $(mib "$INGEST_KIB") MB.
 - GeoPandas: one run; load = read_file of the four GeoJSON files; analysis = to_crs + sjoin + best service + sjoin_nearest + classify + groupby (phases in the JSON below); total = load + analysis (process wall incl. imports: $P_WALL s); peak RSS of the python process.
 - PostGIS: one run; load = ogr2ogr of the four GeoJSON files into the cluster; analysis = psql wall of bench/gaps/postgis_analysis.sql (statements, s: $S_STEPS); total = load + analysis. ¹ peak of the summed PSS of the server processes (client excluded), sampled every 0.2 s.
 EOF
