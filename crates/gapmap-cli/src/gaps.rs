@@ -7,9 +7,10 @@ use gapmap_core::config::Thresholds;
 use gapmap_core::publish;
 use gapmap_core::snapshot::Snapshot;
 use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
-use std::io::Write as _;
+use std::io::Write;
 use std::path::Path;
 
 pub fn thresholds(a: &ThresholdArgs) -> Result<Thresholds, CliError> {
@@ -49,7 +50,7 @@ pub fn run(a: GapsArgs) -> Result<(), CliError> {
     std::fs::create_dir_all(a_out).map_err(io(a_out))?;
     let analysis = &snap.analysis;
     bar.set_message("points");
-    write_points(&snap, analysis, a_out, a.format)?;
+    write_points(&snap, analysis, a_out, a.format, &bar)?;
     bar.inc(1);
     bar.set_message("parishes");
     write_parishes(analysis, &a_out.join("parishes.csv"))?;
@@ -95,11 +96,50 @@ pub fn run(a: GapsArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn dist(snap: &Snapshot, i: usize, k: NearestKind) -> String {
-    snap.facts[i]
-        .nearest(k)
-        .map(|n| format!("{:.3}", n.distance_m))
-        .unwrap_or_default()
+/// Points are formatted in parallel, this many to a chunk, and written in
+/// order a batch of chunks at a time (memory stays bounded).
+const CHUNK: usize = 16_384;
+const BATCH: usize = 32;
+
+/// Format the points in parallel chunks and write them in order, ticking
+/// the progress bar per batch.
+fn write_chunked(
+    w: &mut impl std::io::Write,
+    n: usize,
+    bar: &ProgressBar,
+    format: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) + Sync,
+) -> std::io::Result<()> {
+    let chunks: Vec<std::ops::Range<usize>> = (0..n.div_ceil(CHUNK))
+        .map(|c| c * CHUNK..((c + 1) * CHUNK).min(n))
+        .collect();
+    for batch in chunks.chunks(BATCH) {
+        let parts: Vec<Vec<u8>> = batch
+            .par_iter()
+            .map(|r| {
+                let mut out = Vec::with_capacity(r.len() * 200);
+                format(r.clone(), &mut out);
+                out
+            })
+            .collect();
+        for part in &parts {
+            w.write_all(part)?;
+        }
+        if let Some(last) = batch.last() {
+            bar.set_message(format!("points {}/{n}", last.end));
+        }
+    }
+    Ok(())
+}
+
+/// A CSV field, quoted when it must be (RFC 4180).
+fn csv_field(out: &mut Vec<u8>, s: &str) {
+    if s.contains([',', '"', '\n', '\r']) {
+        out.push(b'"');
+        out.extend_from_slice(s.replace('"', "\"\"").as_bytes());
+        out.push(b'"');
+    } else {
+        out.extend_from_slice(s.as_bytes());
+    }
 }
 
 fn write_points(
@@ -107,47 +147,69 @@ fn write_points(
     a: &Analysis,
     dir: &Path,
     format: GapsFormat,
+    bar: &ProgressBar,
 ) -> Result<(), CliError> {
     let service = |i: Option<u32>| i.map(|i| &snap.coverage[i as usize]);
+    let n = snap.demand.len();
     match format {
         GapsFormat::Csv => {
             let p = dir.join("points.csv");
             let f = std::fs::File::create(&p).map_err(io(&p))?;
             let mut w = std::io::BufWriter::new(f);
             writeln!(w, "id,lon,lat,residents,parish_id,cell_id,fixed_class,mobile_class,public_access,digitally_underserved,fixed_providers,best_fixed_id,best_fixed_technology,best_fixed_down_mbps,best_fixed_up_mbps,best_mobile_id,best_mobile_down_mbps,wifi_m,library_m,kac_m,any_m,source").map_err(io(&p))?;
-            for (i, (d, c)) in snap.demand.iter().zip(&a.classes).enumerate() {
-                let f = &snap.facts[i];
-                let bf = service(f.best_fixed());
-                let bm = service(f.best_mobile());
-                let mut line = String::new();
-                let _ = write!(
-                    line,
-                    "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-                    d.id,
-                    d.location.x(),
-                    d.location.y(),
-                    d.residents,
-                    d.parish_id.as_deref().unwrap_or(""),
-                    gapmap_core::grid::cell_id(f.cell().0, f.cell().1),
-                    c.fixed_class.as_str(),
-                    c.mobile_class.as_str(),
-                    c.public_access.as_str(),
-                    c.digitally_underserved,
-                    f.fixed_providers(),
-                    bf.map(|s| s.id.as_str()).unwrap_or(""),
-                    bf.map(|s| s.technology.as_str()).unwrap_or(""),
-                    bf.map(|s| s.max_down_mbps.to_string()).unwrap_or_default(),
-                    bf.map(|s| s.max_up_mbps.to_string()).unwrap_or_default(),
-                    bm.map(|s| s.id.as_str()).unwrap_or(""),
-                    bm.map(|s| s.max_down_mbps.to_string()).unwrap_or_default(),
-                    dist(snap, i, NearestKind::Wifi),
-                    dist(snap, i, NearestKind::Library),
-                    dist(snap, i, NearestKind::Kac),
-                    dist(snap, i, NearestKind::Any),
-                    d.source,
-                );
-                writeln!(w, "{line}").map_err(io(&p))?;
-            }
+            write_chunked(&mut w, n, bar, |range, out| {
+                for i in range {
+                    let (d, c, f) = (&snap.demand[i], &a.classes[i], &snap.facts[i]);
+                    let (bf, bm) = (service(f.best_fixed()), service(f.best_mobile()));
+                    csv_field(out, &d.id);
+                    let (cn, ce) = f.cell();
+                    let _ = write!(
+                        out,
+                        ",{},{},{},",
+                        d.location.x(),
+                        d.location.y(),
+                        d.residents
+                    );
+                    csv_field(out, d.parish_id.as_deref().unwrap_or(""));
+                    let _ = write!(
+                        out,
+                        ",1kmN{cn}E{ce},{},{},{},{},{},",
+                        c.fixed_class.as_str(),
+                        c.mobile_class.as_str(),
+                        c.public_access.as_str(),
+                        c.digitally_underserved,
+                        f.fixed_providers()
+                    );
+                    match bf {
+                        Some(s) => {
+                            csv_field(out, &s.id);
+                            let _ = write!(
+                                out,
+                                ",{},{},{},",
+                                s.technology.as_str(),
+                                s.max_down_mbps,
+                                s.max_up_mbps
+                            );
+                        }
+                        None => out.extend_from_slice(b",,,,"),
+                    }
+                    match bm {
+                        Some(s) => {
+                            csv_field(out, &s.id);
+                            let _ = write!(out, ",{}", s.max_down_mbps);
+                        }
+                        None => out.push(b','),
+                    }
+                    for k in NearestKind::ALL {
+                        out.push(b',');
+                        if let Some(n) = f.nearest(k) {
+                            let _ = write!(out, "{:.3}", n.distance_m);
+                        }
+                    }
+                    let _ = writeln!(out, ",{}", d.source);
+                }
+            })
+            .map_err(io(&p))?;
             w.flush().map_err(io(&p))
         }
         GapsFormat::Geojson => {
@@ -155,22 +217,26 @@ fn write_points(
             let f = std::fs::File::create(&p).map_err(io(&p))?;
             let mut w = std::io::BufWriter::new(f);
             writeln!(w, "{{\"type\":\"FeatureCollection\",\"features\":[").map_err(io(&p))?;
-            for (i, (d, c)) in snap.demand.iter().zip(&a.classes).enumerate() {
-                let f = &snap.facts[i];
-                let props = json!({
-                    "id": d.id, "residents": d.residents, "parish_id": d.parish_id, "cell_id": gapmap_core::grid::cell_id(f.cell().0, f.cell().1),
-                    "fixed_class": c.fixed_class.as_str(), "mobile_class": c.mobile_class.as_str(),
-                    "public_access": c.public_access.as_str(), "digitally_underserved": c.digitally_underserved,
-                    "fixed_providers": f.fixed_providers(),
-                    "best_fixed_id": service(f.best_fixed()).map(|s| s.id.clone()),
-                    "best_mobile_id": service(f.best_mobile()).map(|s| s.id.clone()),
-                    "wifi_m": f.nearest(NearestKind::Wifi).map(|n| n.distance_m), "library_m": f.nearest(NearestKind::Library).map(|n| n.distance_m),
-                    "kac_m": f.nearest(NearestKind::Kac).map(|n| n.distance_m), "any_m": f.nearest(NearestKind::Any).map(|n| n.distance_m),
-                    "source": d.source,
-                });
-                let feat = json!({"type": "Feature", "id": d.id, "properties": props, "geometry": {"type": "Point", "coordinates": [d.location.x(), d.location.y()]}});
-                writeln!(w, "{}{}", if i > 0 { "," } else { "" }, feat).map_err(io(&p))?;
-            }
+            write_chunked(&mut w, n, bar, |range, out| {
+                for i in range {
+                    let (d, c, f) = (&snap.demand[i], &a.classes[i], &snap.facts[i]);
+                    let distance = |k| f.nearest(k).map(|n| n.distance_m);
+                    let props = json!({
+                        "id": d.id, "residents": d.residents, "parish_id": d.parish_id, "cell_id": gapmap_core::grid::cell_id(f.cell().0, f.cell().1),
+                        "fixed_class": c.fixed_class.as_str(), "mobile_class": c.mobile_class.as_str(),
+                        "public_access": c.public_access.as_str(), "digitally_underserved": c.digitally_underserved,
+                        "fixed_providers": f.fixed_providers(),
+                        "best_fixed_id": service(f.best_fixed()).map(|s| s.id.clone()),
+                        "best_mobile_id": service(f.best_mobile()).map(|s| s.id.clone()),
+                        "wifi_m": distance(NearestKind::Wifi), "library_m": distance(NearestKind::Library),
+                        "kac_m": distance(NearestKind::Kac), "any_m": distance(NearestKind::Any),
+                        "source": d.source,
+                    });
+                    let feat = json!({"type": "Feature", "id": d.id, "properties": props, "geometry": {"type": "Point", "coordinates": [d.location.x(), d.location.y()]}});
+                    let _ = writeln!(out, "{}{}", if i > 0 { "," } else { "" }, feat);
+                }
+            })
+            .map_err(io(&p))?;
             writeln!(w, "]}}").map_err(io(&p))?;
             w.flush().map_err(io(&p))
         }
@@ -230,10 +296,47 @@ fn write_parishes(a: &Analysis, p: &Path) -> Result<(), CliError> {
 
 fn write_grid(snap: &Snapshot, a: &Analysis, p: &Path) -> Result<(), CliError> {
     let features = publish::grid_features(snap, a, publish::GridContent::AllClasses);
-    std::fs::write(p, publish::feature_collection(&features).to_string()).map_err(io(p))
+    write_collection(&features, p)
 }
 
 fn write_clusters(snap: &Snapshot, a: &Analysis, p: &Path) -> Result<(), CliError> {
     let features = publish::features_with(snap, a, publish::Collection::GapClusters);
-    std::fs::write(p, publish::feature_collection(&features).to_string()).map_err(io(p))
+    write_collection(&features, p)
+}
+
+/// A FeatureCollection written feature by feature (the same bytes as
+/// `publish::feature_collection(..).to_string()`, without the whole text
+/// in memory).
+fn write_collection(features: &[publish::Feature], p: &Path) -> Result<(), CliError> {
+    let f = std::fs::File::create(p).map_err(io(p))?;
+    let mut w = std::io::BufWriter::new(f);
+    w.write_all(br#"{"type":"FeatureCollection","features":["#)
+        .map_err(io(p))?;
+    for (i, feature) in features.iter().enumerate() {
+        if i > 0 {
+            w.write_all(b",").map_err(io(p))?;
+        }
+        serde_json::to_writer(&mut w, &feature.to_geojson()).map_err(|e| io(p)(e.into()))?;
+    }
+    w.write_all(b"]}").map_err(io(p))?;
+    w.flush().map_err(io(p))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_they_must_be() {
+        let field = |s: &str| {
+            let mut out = Vec::new();
+            csv_field(&mut out, s);
+            String::from_utf8(out).unwrap_or_default()
+        };
+        assert_eq!(field("sim-parish-001"), "sim-parish-001");
+        assert_eq!(field("a,b"), "\"a,b\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(field(""), "");
+    }
 }

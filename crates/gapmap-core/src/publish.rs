@@ -13,6 +13,7 @@ use crate::model::AreaKind;
 use crate::snapshot::Snapshot;
 use geo::BoundingRect;
 use geo_types::{Geometry, Rect};
+use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, Weak};
@@ -451,7 +452,7 @@ pub fn grid_features(snap: &Snapshot, a: &Analysis, content: GridContent) -> Vec
     let min = a.thresholds.disclosure_min_residents;
     let t = Transformer::new(LAEA, WGS84).ok();
     a.grid
-        .iter()
+        .par_iter()
         .filter(|cell| content != GridContent::Underserved || cell.underserved())
         .map(|cell| {
             let mut g = Geometry::Polygon(crate::grid::cell_polygon_3035(cell.cell.0, cell.cell.1));
