@@ -13,7 +13,8 @@
 //! 2. [`classify`]: the classes under given thresholds — O(1) per point, so
 //!    a request with its own thresholds costs one pass over the facts.
 //! 3. [`aggregate`]: residents per parish, per 1 km cell and per gap cluster,
-//!    with provenance mixes and disclosure control.
+//!    with provenance mixes and disclosure control; cluster outlines are
+//!    traced on the cell lattice by [`outline`].
 //! 4. [`incremental`]: a site added, moved or removed updates only the
 //!    distances it can change; always equal to a full recompute.
 //!

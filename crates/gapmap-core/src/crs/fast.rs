@@ -12,7 +12,7 @@
 //!   sums written algebraically, as in C. F. F. Karney, "Transverse Mercator
 //!   with an accuracy of a few nanometers", J. Geodesy 85 (2011); for the
 //!   millions of points of an analysis, evaluated through local Taylor
-//!   series of that closed form ([`TaylorTable`]);
+//!   series of that closed form (`TaylorTable`);
 //! - Lambert azimuthal equal-area, oblique ellipsoidal form (J. P. Snyder,
 //!   "Map Projections — A Working Manual", USGS PP 1395, pp. 187–188).
 //!

@@ -4,9 +4,16 @@
 //! 1. read every layer through [`FeatureStore`] and type it;
 //! 2. resolve demand (register addresses × population grid, parishes by
 //!    point-in-polygon) with [`demand::resolve_demand`];
-//! 3. project geometry once to the working CRS (LKS-92, EPSG:3059 by default);
-//! 4. index the sites for nearest-site search;
-//! 5. count features and their provenance mix.
+//! 3. project geometry once to the working CRS (LKS-92, EPSG:3059 by default;
+//!    [`Transformer::for_analysis`]);
+//! 4. index the sites for nearest-site search, and prepare the coverage
+//!    ([`PreparedCoverage`]: projected, banded, rasterised);
+//! 5. compute the facts of every demand point, the groups it counts in and
+//!    the analysis under the configured thresholds (see [`crate::analysis`]);
+//! 6. count features and their provenance mix.
+//!
+//! Layers whose store revision did not change are shared with the previous
+//! snapshot, with everything derived from them alone.
 //!
 //! [`Live`] holds the current snapshot and swaps in a new one atomically, so
 //! readers never wait for a writer and a failed rebuild keeps the old one.
