@@ -3,7 +3,7 @@
 use super::coverage::{CellPlan, PointCoverage, PreparedCoverage};
 use super::site_grid::{self, SiteGrid};
 use crate::crs::{LAEA, Transformer, WGS84};
-use crate::model::{Site, SiteKind, SiteStatus};
+use crate::model::{DemandPoint, Site, SiteKind, SiteStatus};
 use geo_types::Point;
 use rayon::prelude::*;
 use rstar::RTree;
@@ -232,7 +232,7 @@ struct Queued {
 /// plan ([`CellPlan`]) and candidate nearest sites ([`SiteGrid::candidates`])
 /// are worked out once for all its points.
 pub fn compute(
-    demand_ll: &[Point<f64>],
+    demand: &[DemandPoint],
     demand_xy: &[Point<f64>],
     prepared: &PreparedCoverage,
     sites: &SiteSets,
@@ -309,12 +309,12 @@ pub fn compute(
     drop(queue);
     let laea = Transformer::for_analysis(WGS84, LAEA).ok();
     at.par_iter()
-        .zip(demand_ll)
-        .map(|(&k, ll)| {
+        .zip(demand)
+        .map(|(&k, d)| {
             let mut f = sorted[k as usize];
             f.set_cell(
                 laea.as_ref()
-                    .and_then(|t| t.convert(ll.x(), ll.y()).ok())
+                    .and_then(|t| t.convert(d.location.x(), d.location.y()).ok())
                     .map(|(e, n)| crate::grid::cell_of(e, n))
                     .unwrap_or((0, 0)),
             );

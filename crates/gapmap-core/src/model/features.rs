@@ -46,8 +46,7 @@ impl Record {
         self.props.get(key).and_then(Value::as_bool)
     }
     pub fn date(&self, key: &str) -> Option<NaiveDate> {
-        self.str(key)
-            .and_then(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+        self.str(key).and_then(parse_date)
     }
     pub fn list(&self, key: &str) -> Vec<String> {
         match self.props.get(key) {
@@ -67,6 +66,15 @@ impl Record {
             as_of: self.date("as_of").ok_or("missing or invalid as_of")?,
             licence: self.string("licence"),
         })
+    }
+
+    /// The source of a validated record, checked as [`Record::provenance`]
+    /// checks it, without copying the rest.
+    pub fn source(&self) -> Result<Source, String> {
+        let source = self.str("source").unwrap_or_default().parse()?;
+        self.str("source_ref").ok_or("missing source_ref")?;
+        self.date("as_of").ok_or("missing or invalid as_of")?;
+        Ok(source)
     }
 
     pub fn point(&self) -> Result<Point<f64>, String> {
@@ -272,7 +280,7 @@ impl DemandPoint {
             cell_id: r.string("cell_id"),
             origin: r.string("origin").unwrap_or_else(|| "point".to_owned()),
             location: r.point()?,
-            source: r.provenance()?.source,
+            source: r.source()?,
         })
     }
 }
@@ -409,5 +417,70 @@ impl PriorityZone {
         m.insert("zone_kind".into(), self.zone_kind.as_str().into());
         provenance_props(&mut m, &self.provenance);
         m
+    }
+}
+/// A `YYYY-MM-DD` date. The canonical ten-character form (what the store
+/// holds, a million times over in a national demand layer) is read
+/// directly; anything else goes through chrono's `%Y-%m-%d` parser, which
+/// decides alone.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10))
+    {
+        return NaiveDate::from_ymd_opt(y as i32, m, d);
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_as_chrono_reads_them() {
+        let mut cases: Vec<String> = [
+            "2026-11-30",
+            "2024-02-29",
+            "2025-02-29",
+            "2026-13-01",
+            "2026-00-10",
+            "0000-01-01",
+            "9999-12-31",
+            "2026-1-5",
+            "2026-01-5",
+            "26-01-01",
+            "2026/01/01",
+            "2026-01-01T00",
+            " 2026-01-01",
+            "2026-01-0a",
+            "",
+            "+2026-01-01",
+            "2026-02-30",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for y in [1970, 2000, 2100] {
+            for m in 0..=13 {
+                for d in 0..=32 {
+                    cases.push(format!("{y:04}-{m:02}-{d:02}"));
+                }
+            }
+        }
+        for s in &cases {
+            assert_eq!(
+                parse_date(s),
+                NaiveDate::parse_from_str(s, "%Y-%m-%d").ok(),
+                "{s:?}"
+            );
+        }
     }
 }

@@ -367,8 +367,7 @@ impl Snapshot {
                 (Arc::new(facts), "incremental")
             }
             None => {
-                let ll: Vec<Point<f64>> = demand.iter().map(|d| d.location).collect();
-                let facts = facts::compute(&ll, &demand_xy, &prepared, &site_sets);
+                let facts = facts::compute(&demand, &demand_xy, &prepared, &site_sets);
                 (Arc::new(facts), "full")
             }
         };
