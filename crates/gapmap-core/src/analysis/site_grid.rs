@@ -189,15 +189,10 @@ mod tests {
     use super::*;
     use rand::{Rng, SeedableRng};
 
+    /// Every site tried.
     fn brute(points: &[(u32, [f64; 2])], x: f64, y: f64) -> Option<(u32, f64)> {
-        let mut best: Option<(f64, u32)> = None;
-        for &(i, p) in points {
-            let d = dist(&p, x, y);
-            if best.is_none_or(|(bd, bi)| d < bd || (d == bd && i < bi)) {
-                best = Some((d, i));
-            }
-        }
-        best.map(|(d, i)| (i, d))
+        let all: Vec<([f64; 2], u32)> = points.iter().map(|&(i, p)| (p, i)).collect();
+        nearest_of(&all, x, y)
     }
 
     #[test]

@@ -243,26 +243,7 @@ impl Anchor {
             let (x, y) = tm.project_conformal(psi.sinh(), lam);
             [y, x]
         };
-        let mut c = [[0.0; 2]; TAYLOR_TERMS + 1];
-        c[0] = g(psi, lam);
-        let samples: Vec<(f64, [f64; 2])> = (0..CAUCHY_SAMPLES)
-            .map(|m| {
-                let theta = std::f64::consts::TAU * m as f64 / CAUCHY_SAMPLES as f64;
-                let v = g(psi + CAUCHY_R * theta.cos(), lam + CAUCHY_R * theta.sin());
-                (theta, [v[0] - c[0][0], v[1] - c[0][1]])
-            })
-            .collect();
-        for (k, ck) in c.iter_mut().enumerate().skip(1) {
-            // c_k = (1 / N r^k) Σ_m (G_m − G_0) e^{−ikθ_m}
-            let (mut re, mut im) = (0.0, 0.0);
-            for &(theta, [gr, gi]) in &samples {
-                let (s, co) = (k as f64 * theta).sin_cos();
-                re += gr * co + gi * s;
-                im += gi * co - gr * s;
-            }
-            let scale = 1.0 / (CAUCHY_SAMPLES as f64 * CAUCHY_R.powi(k as i32));
-            *ck = [re * scale, im * scale];
-        }
+        let c = taylor_coefficients(|w| g(w[0], w[1]), [psi, lam], g(psi, lam), CAUCHY_R);
         Anchor { psi, lam, c }
     }
 }
@@ -292,33 +273,14 @@ impl PsiTable {
     fn new(e: f64) -> PsiTable {
         let phi0 = PSI_RANGE_DEG.0.to_radians();
         let n = ((PSI_RANGE_DEG.1.to_radians() - phi0) / PSI_H).ceil() as usize;
-        let r = PSI_H;
-        let samples = 16;
         let anchors = (0..n)
             .map(|i| {
                 let at = phi0 + (i as f64 + 0.5) * PSI_H;
-                let mut b = [0.0; PSI_TERMS + 1];
-                b[0] = isometric_latitude(e, at);
-                let values: Vec<(f64, [f64; 2])> = (0..samples)
-                    .map(|m| {
-                        let theta = std::f64::consts::TAU * m as f64 / samples as f64;
-                        let z = [at + r * theta.cos(), r * theta.sin()];
-                        let v = complex_psi(e, z);
-                        (theta, [v[0] - b[0], v[1]])
-                    })
-                    .collect();
-                for (k, bk) in b.iter_mut().enumerate().skip(1) {
-                    // ψ is real on the real axis: the coefficients are real.
-                    let re: f64 = values
-                        .iter()
-                        .map(|&(theta, [vr, vi])| {
-                            let (s, c) = (k as f64 * theta).sin_cos();
-                            vr * c + vi * s
-                        })
-                        .sum();
-                    *bk = re / (samples as f64 * r.powi(k as i32));
-                }
-                (at, b)
+                let b0 = [isometric_latitude(e, at), 0.0];
+                let b: [[f64; 2]; PSI_TERMS + 1] =
+                    taylor_coefficients(|z| complex_psi(e, z), [at, 0.0], b0, PSI_H);
+                // ψ is real on the real axis: so are its coefficients.
+                (at, b.map(|c| c[0]))
             })
             .collect();
         PsiTable { phi0, anchors }
@@ -344,6 +306,38 @@ impl PsiTable {
         let high = p5 + d2 * p7 + d4 * b[9];
         Some(b[0] + d * (low + d4 * high))
     }
+}
+
+/// The Taylor coefficients c₀…c_K of an analytic function f round `centre`
+/// (complex numbers as `[re, im]`), c₀ given: by Cauchy's integral formula
+/// as a discrete Fourier sum over sixteen points on a circle of radius r,
+/// c_k = (1 / N r^k) Σ_m (f(centre + r e^{iθ_m}) − c₀) e^{−ikθ_m}.
+fn taylor_coefficients<const N: usize>(
+    f: impl Fn([f64; 2]) -> [f64; 2],
+    centre: [f64; 2],
+    c0: [f64; 2],
+    r: f64,
+) -> [[f64; 2]; N] {
+    let samples: Vec<(f64, [f64; 2])> = (0..CAUCHY_SAMPLES)
+        .map(|m| {
+            let theta = std::f64::consts::TAU * m as f64 / CAUCHY_SAMPLES as f64;
+            let v = f([centre[0] + r * theta.cos(), centre[1] + r * theta.sin()]);
+            (theta, [v[0] - c0[0], v[1] - c0[1]])
+        })
+        .collect();
+    let mut c = [[0.0; 2]; N];
+    c[0] = c0;
+    for (k, ck) in c.iter_mut().enumerate().skip(1) {
+        let (mut re, mut im) = (0.0, 0.0);
+        for &(theta, [vr, vi]) in &samples {
+            let (s, co) = (k as f64 * theta).sin_cos();
+            re += vr * co + vi * s;
+            im += vi * co - vr * s;
+        }
+        let scale = 1.0 / (CAUCHY_SAMPLES as f64 * r.powi(k as i32));
+        *ck = [re * scale, im * scale];
+    }
+    c
 }
 
 /// ψ at a complex latitude z = (re, im): atanh(sin z) − e atanh(e sin z).
