@@ -641,7 +641,12 @@ fn from_sql(ty: FieldType, v: rusqlite::types::ValueRef) -> Value {
         (FieldType::TextList, S::Text(t)) => {
             serde_json::from_slice(t).unwrap_or(Value::Array(vec![]))
         }
-        (_, S::Text(t)) => Value::String(String::from_utf8_lossy(t).into_owned()),
+        // Valid UTF-8 (what the store writes) is copied after the fast
+        // check; anything else is repaired, never dropped.
+        (_, S::Text(t)) => Value::String(match std::str::from_utf8(t) {
+            Ok(text) => text.to_owned(),
+            Err(_) => String::from_utf8_lossy(t).into_owned(),
+        }),
         (_, S::Integer(i)) => Value::from(i),
         (_, S::Real(f)) => serde_json::Number::from_f64(f)
             .map(Value::Number)
@@ -712,7 +717,7 @@ impl FeatureStore for GpkgStore {
         let mut rows = st.query([]).map_err(|e| sqlite(&self.path, e))?;
         while let Some(row) = rows.next().map_err(|e| sqlite(&self.path, e))? {
             let id: String = row.get(0).map_err(|e| sqlite(&self.path, e))?;
-            let mut props = Map::new();
+            let mut props = Map::with_capacity(fields.len());
             for (i, f) in fields.iter().enumerate() {
                 let v = row.get_ref(i + 1).map_err(|e| sqlite(&self.path, e))?;
                 props.insert(f.name.to_owned(), from_sql(f.ty, v));
