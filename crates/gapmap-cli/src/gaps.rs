@@ -4,6 +4,7 @@ use crate::cli::{GapsArgs, GapsFormat, ThresholdArgs};
 use crate::commands::CliError;
 use gapmap_core::analysis::{Analysis, NearestKind, check_thresholds};
 use gapmap_core::config::Thresholds;
+use gapmap_core::export::csv;
 use gapmap_core::publish;
 use gapmap_core::snapshot::Snapshot;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -107,39 +108,28 @@ fn write_chunked(
     w: &mut impl std::io::Write,
     n: usize,
     bar: &ProgressBar,
-    format: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) + Sync,
+    format: impl Fn(std::ops::Range<usize>, &mut String) + Sync,
 ) -> std::io::Result<()> {
     let chunks: Vec<std::ops::Range<usize>> = (0..n.div_ceil(CHUNK))
         .map(|c| c * CHUNK..((c + 1) * CHUNK).min(n))
         .collect();
     for batch in chunks.chunks(BATCH) {
-        let parts: Vec<Vec<u8>> = batch
+        let parts: Vec<String> = batch
             .par_iter()
             .map(|r| {
-                let mut out = Vec::with_capacity(r.len() * 200);
+                let mut out = String::with_capacity(r.len() * 200);
                 format(r.clone(), &mut out);
                 out
             })
             .collect();
         for part in &parts {
-            w.write_all(part)?;
+            w.write_all(part.as_bytes())?;
         }
         if let Some(last) = batch.last() {
             bar.set_message(format!("points {}/{n}", last.end));
         }
     }
     Ok(())
-}
-
-/// A CSV field, quoted when it must be (RFC 4180).
-fn csv_field(out: &mut Vec<u8>, s: &str) {
-    if s.contains([',', '"', '\n', '\r']) {
-        out.push(b'"');
-        out.extend_from_slice(s.replace('"', "\"\"").as_bytes());
-        out.push(b'"');
-    } else {
-        out.extend_from_slice(s.as_bytes());
-    }
 }
 
 fn write_points(
@@ -161,8 +151,7 @@ fn write_points(
                 for i in range {
                     let (d, c, f) = (&snap.demand[i], &a.classes[i], &snap.facts[i]);
                     let (bf, bm) = (service(f.best_fixed()), service(f.best_mobile()));
-                    csv_field(out, &d.id);
-                    let (cn, ce) = f.cell();
+                    csv::field(out, &d.id);
                     let _ = write!(
                         out,
                         ",{},{},{},",
@@ -170,10 +159,12 @@ fn write_points(
                         d.location.y(),
                         d.residents
                     );
-                    csv_field(out, d.parish_id.as_deref().unwrap_or(""));
+                    csv::field(out, d.parish_id.as_deref().unwrap_or(""));
+                    let (cn, ce) = f.cell();
                     let _ = write!(
                         out,
-                        ",1kmN{cn}E{ce},{},{},{},{},{},",
+                        ",{},{},{},{},{},{},",
+                        gapmap_core::grid::cell_id(cn, ce),
                         c.fixed_class.as_str(),
                         c.mobile_class.as_str(),
                         c.public_access.as_str(),
@@ -182,7 +173,7 @@ fn write_points(
                     );
                     match bf {
                         Some(s) => {
-                            csv_field(out, &s.id);
+                            csv::field(out, &s.id);
                             let _ = write!(
                                 out,
                                 ",{},{},{},",
@@ -191,17 +182,17 @@ fn write_points(
                                 s.max_up_mbps
                             );
                         }
-                        None => out.extend_from_slice(b",,,,"),
+                        None => out.push_str(",,,,"),
                     }
                     match bm {
                         Some(s) => {
-                            csv_field(out, &s.id);
+                            csv::field(out, &s.id);
                             let _ = write!(out, ",{}", s.max_down_mbps);
                         }
-                        None => out.push(b','),
+                        None => out.push(','),
                     }
                     for k in NearestKind::ALL {
-                        out.push(b',');
+                        out.push(',');
                         if let Some(n) = f.nearest(k) {
                             let _ = write!(out, "{:.3}", n.distance_m);
                         }
@@ -320,23 +311,4 @@ fn write_collection(features: &[publish::Feature], p: &Path) -> Result<(), CliEr
     }
     w.write_all(b"]}").map_err(io(p))?;
     w.flush().map_err(io(p))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_only_when_they_must_be() {
-        let field = |s: &str| {
-            let mut out = Vec::new();
-            csv_field(&mut out, s);
-            String::from_utf8(out).unwrap_or_default()
-        };
-        assert_eq!(field("sim-parish-001"), "sim-parish-001");
-        assert_eq!(field("a,b"), "\"a,b\"");
-        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(field("two\nlines"), "\"two\nlines\"");
-        assert_eq!(field(""), "");
-    }
 }

@@ -83,9 +83,7 @@ impl SiteGrid {
             return None;
         }
         let (nx, ny) = (self.nx as i64, self.ny as i64);
-        // Clamped to the grid: truncation towards zero is as good as the floor.
-        let cx = (((x - self.x0) / self.size) as i64).clamp(0, nx - 1);
-        let cy = (((y - self.y0) / self.size) as i64).clamp(0, ny - 1);
+        let (cx, cy) = (self.col(x), self.row(y));
         let mut best: Option<(f64, u32)> = None;
         for k in 0i64.. {
             for dy in -k..=k {
@@ -135,11 +133,12 @@ impl SiteGrid {
         // Widened a little against rounding in the distances compared.
         let r = (d0 + h) * (1.0 + 1e-9) + 1e-6;
         let limit = out.len().saturating_add(max);
-        let col = |x: f64| (((x - self.x0) / self.size) as i64).clamp(0, self.nx as i64 - 1);
-        let row = |y: f64| (((y - self.y0) / self.size) as i64).clamp(0, self.ny as i64 - 1);
-        for gy in row(b[1] - r)..=row(b[3] + r) {
+        for gy in self.row(b[1] - r)..=self.row(b[3] + r) {
             let c = gy as usize * self.nx;
-            let (c0, c1) = (c + col(b[0] - r) as usize, c + col(b[2] + r) as usize);
+            let (c0, c1) = (
+                c + self.col(b[0] - r) as usize,
+                c + self.col(b[2] + r) as usize,
+            );
             let sites = &self.sites[self.start[c0] as usize..self.start[c1 + 1] as usize];
             for &(p, i) in sites {
                 let dx = (b[0] - p[0]).max(p[0] - b[2]).max(0.0);
@@ -153,6 +152,15 @@ impl SiteGrid {
             }
         }
         true
+    }
+
+    /// The column and the row of a coordinate, clamped to the grid (so
+    /// truncation towards zero is as good as the floor).
+    fn col(&self, x: f64) -> i64 {
+        (((x - self.x0) / self.size) as i64).clamp(0, self.nx as i64 - 1)
+    }
+    fn row(&self, y: f64) -> i64 {
+        (((y - self.y0) / self.size) as i64).clamp(0, self.ny as i64 - 1)
     }
 
     /// Offer the sites of cell (gx, gy), if it is in the grid, to `best`.

@@ -103,8 +103,8 @@ pub fn text(buf: &mut String, v: &Value) {
 }
 
 /// One CSV field, quoted when it holds a separator, quote, line break or
-/// leading/trailing space.
-fn field(buf: &mut String, s: &str) {
+/// leading/trailing space (RFC 4180 quoting).
+pub fn field(buf: &mut String, s: &str) {
     let quote = s.contains([',', '"', '\r', '\n', ';']) || s.starts_with(' ') || s.ends_with(' ');
     if quote {
         buf.push('"');
@@ -212,5 +212,25 @@ pub fn wkt(buf: &mut String, g: &Geometry<f64>, crs: u16) {
         ),
         Geometry::Rect(r) => wkt(buf, &Geometry::Polygon(r.to_polygon()), crs),
         Geometry::Triangle(t) => wkt(buf, &Geometry::Polygon(t.to_polygon()), crs),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field;
+
+    #[test]
+    fn fields_are_quoted_only_when_they_must_be() {
+        let quoted = |s: &str| {
+            let mut out = String::new();
+            field(&mut out, s);
+            out
+        };
+        assert_eq!(quoted("sim-parish-001"), "sim-parish-001");
+        assert_eq!(quoted("a,b"), "\"a,b\"");
+        assert_eq!(quoted("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(quoted("two\nlines"), "\"two\nlines\"");
+        assert_eq!(quoted(""), "");
+        assert_eq!(quoted(" padded"), "\" padded\"");
     }
 }

@@ -60,10 +60,11 @@ impl Record {
 
     /// The provenance of a validated record (validation guarantees the fields).
     pub fn provenance(&self) -> Result<Provenance, String> {
+        let (source, source_ref, as_of) = self.provenance_parts()?;
         Ok(Provenance {
-            source: self.str("source").unwrap_or_default().parse()?,
-            source_ref: self.string("source_ref").ok_or("missing source_ref")?,
-            as_of: self.date("as_of").ok_or("missing or invalid as_of")?,
+            source,
+            source_ref: source_ref.to_owned(),
+            as_of,
             licence: self.string("licence"),
         })
     }
@@ -71,10 +72,16 @@ impl Record {
     /// The source of a validated record, checked as [`Record::provenance`]
     /// checks it, without copying the rest.
     pub fn source(&self) -> Result<Source, String> {
-        let source = self.str("source").unwrap_or_default().parse()?;
-        self.str("source_ref").ok_or("missing source_ref")?;
-        self.date("as_of").ok_or("missing or invalid as_of")?;
-        Ok(source)
+        Ok(self.provenance_parts()?.0)
+    }
+
+    /// The required provenance fields, checked, `source_ref` borrowed.
+    fn provenance_parts(&self) -> Result<(Source, &str, NaiveDate), String> {
+        Ok((
+            self.str("source").unwrap_or_default().parse()?,
+            self.str("source_ref").ok_or("missing source_ref")?,
+            self.date("as_of").ok_or("missing or invalid as_of")?,
+        ))
     }
 
     pub fn point(&self) -> Result<Point<f64>, String> {
@@ -419,6 +426,7 @@ impl PriorityZone {
         m
     }
 }
+
 /// A `YYYY-MM-DD` date. The canonical ten-character form (what the store
 /// holds, a million times over in a national demand layer) is read
 /// directly; anything else goes through chrono's `%Y-%m-%d` parser, which

@@ -23,7 +23,7 @@ pub mod demand;
 use crate::analysis::aggregate::Groups;
 use crate::analysis::{Analysis, Facts, PreparedCoverage, SiteSets, aggregate, facts};
 use crate::config::Thresholds;
-use crate::crs::{LKS92, Transformer};
+use crate::crs::{CrsError, LKS92, Transformer};
 use crate::model::{
     Area, AreaKind, CoverageArea, DemandPoint, Layer, PriorityZone, Record, Site, Source,
 };
@@ -127,6 +127,14 @@ fn read_typed<T>(
     }
 }
 
+/// A projection to `crs` failed.
+fn projection_error(crs: u16) -> impl Fn(CrsError) -> SnapshotError {
+    move |e| SnapshotError::Projection {
+        crs,
+        message: e.to_string(),
+    }
+}
+
 /// Project the points of features to the working CRS (in parallel).
 fn project_points<T: Sync>(
     t: &Transformer,
@@ -137,10 +145,7 @@ fn project_points<T: Sync>(
         let p = point(item);
         t.convert(p.x(), p.y())
             .map(|(x, y)| Point::new(x, y))
-            .map_err(|e| SnapshotError::Projection {
-                crs: t.to_code(),
-                message: e.to_string(),
-            })
+            .map_err(projection_error(t.to_code()))
     };
     // A few hundred points project faster than the thread pool wakes up
     // (the sites of a one-site edit are the common case).
@@ -162,10 +167,7 @@ fn project_polygons<T: Sync>(
         .map(|item| {
             let mut g = Geometry::MultiPolygon(polygons(item).clone());
             t.transform_geometry(&mut g)
-                .map_err(|e| SnapshotError::Projection {
-                    crs: t.to_code(),
-                    message: e.to_string(),
-                })?;
+                .map_err(projection_error(t.to_code()))?;
             match g {
                 Geometry::MultiPolygon(m) => Ok(m),
                 _ => Ok(MultiPolygon(vec![])),
@@ -266,12 +268,8 @@ impl Snapshot {
         };
 
         lap("load");
-        let t = Transformer::for_analysis(crate::crs::WGS84, working_crs).map_err(|e| {
-            SnapshotError::Projection {
-                crs: working_crs,
-                message: e.to_string(),
-            }
-        })?;
+        let t = Transformer::for_analysis(crate::crs::WGS84, working_crs)
+            .map_err(projection_error(working_crs))?;
         let mut stats = BTreeMap::new();
         let (sites, sites_xy) = match (sites_new, reuse_sites) {
             (Some(s), _) => {
@@ -296,7 +294,7 @@ impl Snapshot {
             Layer::Areas,
             stats_of(areas.iter().map(|a| a.provenance.source)),
         );
-        // Coverage is projected as it is prepared, in the facts phase.
+        // Coverage is projected as it is prepared (the prepare phase).
         let coverage = match (coverage_new, reuse_coverage) {
             (Some(c), _) => Arc::new(c),
             (None, Some(p)) => Arc::clone(&p.coverage),
@@ -346,12 +344,9 @@ impl Snapshot {
         lap("index");
         let prepared = match reuse_coverage {
             Some(p) => Arc::clone(&p.prepared),
-            None => Arc::new(PreparedCoverage::new(&coverage, &t).map_err(|e| {
-                SnapshotError::Projection {
-                    crs: working_crs,
-                    message: e.to_string(),
-                }
-            })?),
+            None => Arc::new(
+                PreparedCoverage::new(&coverage, &t).map_err(projection_error(working_crs))?,
+            ),
         };
         lap("prepare");
         let (facts, facts_mode) = match unchanged(&[Layer::Coverage, Layer::Demand, Layer::Areas]) {
