@@ -105,6 +105,9 @@ pub struct ServeArgs {
     /// How often to check the store for changes, in milliseconds (0: never).
     #[arg(long, env = "GAPMAP_RELOAD_POLL_MS")]
     pub reload_poll_ms: Option<u64>,
+    /// Public base URL for absolute links and QR codes, e.g. https://karte.example.lv [default: the listen address].
+    #[arg(long, env = "GAPMAP_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -357,6 +357,10 @@ fn serve(a: ServeArgs) -> Result<(), CliError> {
     if let Some(ms) = a.reload_poll_ms {
         config.reload_poll_ms = ms;
     }
+    if let Some(u) = a.public_url {
+        config.public_url = Some(u);
+    }
+    config.validate().map_err(CliError::Usage)?;
     if let Some(s) = a.store {
         config.store = Some(s);
     }

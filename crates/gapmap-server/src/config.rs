@@ -23,6 +23,17 @@ pub struct ServerConfig {
     pub working_crs: u16,
     /// Directory of the web front end's built assets, served at `/`.
     pub web_dir: Option<PathBuf>,
+    /// The public base URL of the site (scheme, host, optional path prefix,
+    /// no trailing slash), e.g. `https://karte.jelgavasnovads.lv`: the base of
+    /// every absolute link and QR code. `None`: `http://{host}:{port}` of the
+    /// listening socket. Never taken from request headers.
+    pub public_url: Option<String>,
+    /// Addresses (IPs) of reverse proxies whose `X-Forwarded-*` / `Forwarded`
+    /// headers are trusted; from anyone else they are ignored.
+    pub trusted_proxies: Vec<String>,
+    /// An optional MapLibre style URL for a base map under gapmap's layers
+    /// (production only; none by default, so nothing loads from another host).
+    pub basemap_style_url: Option<String>,
 }
 
 impl Default for ServerConfig {
@@ -36,6 +47,50 @@ impl Default for ServerConfig {
             max_body_bytes: 1 << 20,
             working_crs: gapmap_core::snapshot::DEFAULT_WORKING_CRS,
             web_dir: None,
+            public_url: None,
+            trusted_proxies: Vec::new(),
+            basemap_style_url: None,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// Check the values a type cannot: the public URL's form and the proxy
+    /// addresses. Returns the first problem, naming the key.
+    pub fn validate(&self) -> Result<(), String> {
+        if let Some(u) = &self.public_url {
+            let rest = u
+                .strip_prefix("https://")
+                .or_else(|| u.strip_prefix("http://"))
+                .ok_or_else(|| {
+                    format!("[server] public_url `{u}` must start with http:// or https://")
+                })?;
+            if rest.is_empty() || rest.starts_with('/') || rest.contains(['?', '#', ' ']) {
+                return Err(format!(
+                    "[server] public_url `{u}` must be a base URL such as https://karte.example.lv (a host, an optional path, no query)"
+                ));
+            }
+        }
+        for p in &self.trusted_proxies {
+            p.parse::<std::net::IpAddr>()
+                .map_err(|_| format!("[server] trusted_proxies: `{p}` is not an IP address"))?;
+        }
+        if let Some(u) = &self.basemap_style_url
+            && !(u.starts_with("https://") || u.starts_with("http://") || u.starts_with('/'))
+        {
+            return Err(format!(
+                "[server] basemap_style_url `{u}` must be an http(s) URL or a path on this server"
+            ));
+        }
+        Ok(())
+    }
+
+    /// The base of absolute links: `public_url` without a trailing slash, or
+    /// the address the server listens on.
+    pub fn public_base(&self, bound: std::net::SocketAddr) -> String {
+        match &self.public_url {
+            Some(u) => u.trim_end_matches('/').to_owned(),
+            None => format!("http://{bound}"),
         }
     }
 }
@@ -87,5 +142,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("unknown field `prot`"), "{e}");
+    }
+
+    #[test]
+    fn public_url_and_proxies_are_checked() {
+        let bound: std::net::SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let mut c = ServerConfig::default();
+        assert_eq!(c.public_base(bound), "http://127.0.0.1:8080");
+        c.public_url = Some("https://karte.example.lv/".into());
+        assert!(c.validate().is_ok());
+        assert_eq!(c.public_base(bound), "https://karte.example.lv");
+        for bad in [
+            "karte.example.lv",
+            "https://",
+            "https://x.lv/?a=1",
+            "ftp://x.lv",
+        ] {
+            c.public_url = Some(bad.into());
+            assert!(c.validate().unwrap_err().contains("public_url"), "{bad}");
+        }
+        c.public_url = None;
+        c.trusted_proxies = vec!["10.0.0.1".into(), "::1".into()];
+        assert!(c.validate().is_ok());
+        c.trusted_proxies.push("proxy.local".into());
+        assert!(c.validate().unwrap_err().contains("trusted_proxies"));
     }
 }

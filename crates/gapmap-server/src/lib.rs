@@ -251,6 +251,7 @@ pub fn start(
     thresholds: Thresholds,
     store: PathBuf,
 ) -> Result<(actix_web::dev::Server, std::net::SocketAddr, Arc<AppState>), StartError> {
+    config.validate().map_err(StartError::Config)?;
     let started = Instant::now();
     let snapshot = {
         let s = GpkgStore::open_read_only(&store).map_err(ReloadError::from)?;
@@ -302,6 +303,8 @@ pub fn start(
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    #[error("{0}")]
+    Config(String),
     #[error(transparent)]
     Reload(#[from] ReloadError),
     #[error("cannot listen on {addr}: {source}")]

@@ -129,6 +129,7 @@ mod tests {
             backhaul_up_mbps: None,
             public_computers: None,
             opening_hours: None,
+            wifi_hours: None,
             phone: None,
             wheelchair: Wheelchair::Unknown,
             services: vec![],
@@ -141,6 +142,7 @@ mod tests {
             planned_year: None,
             candidate: false,
             outside_municipality: false,
+            coordinate_quality: None,
             location: Point::new(x, y),
             provenance: Provenance {
                 source: Source::Simulated,

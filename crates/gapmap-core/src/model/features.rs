@@ -143,6 +143,15 @@ string_enum!(
 );
 string_enum!(Wheelchair { Yes = "yes", Limited = "limited", No = "no", Unknown = "unknown" });
 string_enum!(SiteStatus { Active = "active", Planned = "planned" });
+string_enum!(
+    /// How exactly a site's point is known.
+    CoordinateQuality {
+        Building = "building",
+        Street = "street",
+        Settlement = "settlement",
+        Estimated = "estimated",
+    }
+);
 string_enum!(AreaKind { Municipality = "municipality", Parish = "parish" });
 string_enum!(
     /// Access technology of a coverage area.
@@ -184,6 +193,9 @@ pub struct Site {
     pub backhaul_up_mbps: Option<f64>,
     pub public_computers: Option<u32>,
     pub opening_hours: Option<String>,
+    /// When the free Wi-Fi can be used (OSM `opening_hours` syntax); `None`
+    /// means "as the opening hours" when the site has free Wi-Fi.
+    pub wifi_hours: Option<String>,
     pub phone: Option<String>,
     pub wheelchair: Wheelchair,
     pub services: Vec<String>,
@@ -192,6 +204,8 @@ pub struct Site {
     pub planned_year: Option<i32>,
     pub candidate: bool,
     pub outside_municipality: bool,
+    /// How exactly `location` is known; `None` when the source does not say.
+    pub coordinate_quality: Option<CoordinateQuality>,
     pub location: Point<f64>,
     pub provenance: Provenance,
 }
@@ -211,6 +225,7 @@ impl Site {
             backhaul_up_mbps: r.f64("backhaul_up_mbps"),
             public_computers: r.u32("public_computers"),
             opening_hours: r.string("opening_hours"),
+            wifi_hours: r.string("wifi_hours"),
             phone: r.string("phone"),
             wheelchair: r.parse_enum("wheelchair")?,
             services: r.list("services"),
@@ -219,6 +234,10 @@ impl Site {
             planned_year: r.i32("planned_year"),
             candidate: r.bool("candidate").unwrap_or(false),
             outside_municipality: r.bool("outside_municipality").unwrap_or(false),
+            coordinate_quality: match r.props.get("coordinate_quality") {
+                Some(Value::Null) | None => None,
+                Some(_) => Some(r.parse_enum("coordinate_quality")?),
+            },
             location: r.point()?,
             provenance: r.provenance()?,
         })
@@ -369,6 +388,7 @@ impl Site {
         m.insert("backhaul_up_mbps".into(), opt(self.backhaul_up_mbps));
         m.insert("public_computers".into(), opt(self.public_computers));
         m.insert("opening_hours".into(), opt(self.opening_hours.clone()));
+        m.insert("wifi_hours".into(), opt(self.wifi_hours.clone()));
         m.insert("phone".into(), opt(self.phone.clone()));
         m.insert("wheelchair".into(), self.wheelchair.as_str().into());
         m.insert("services".into(), self.services.clone().into());
@@ -379,6 +399,10 @@ impl Site {
         m.insert(
             "outside_municipality".into(),
             self.outside_municipality.into(),
+        );
+        m.insert(
+            "coordinate_quality".into(),
+            opt(self.coordinate_quality.map(CoordinateQuality::as_str)),
         );
         provenance_props(&mut m, &self.provenance);
         m

@@ -137,6 +137,9 @@ pub const SITE_KINDS: &[&str] = &[
 ];
 pub const WHEELCHAIR: &[&str] = &["yes", "limited", "no", "unknown"];
 pub const SITE_STATUS: &[&str] = &["active", "planned"];
+/// How exactly a site's point is known: the building itself, its street,
+/// only its settlement (village), or an estimate.
+pub const COORDINATE_QUALITY: &[&str] = &["building", "street", "settlement", "estimated"];
 pub const AREA_KINDS: &[&str] = &["municipality", "parish"];
 pub const TECHNOLOGIES: &[&str] = &["ftth", "vdsl", "cable", "fwa", "lte", "nr5g", "satellite"];
 pub const SERVICES: &[&str] = &["fixed", "mobile"];
@@ -168,6 +171,9 @@ const SITE_FIELDS: &[Field] = &[
     opt("backhaul_up_mbps", FieldType::NonNegative),
     opt("public_computers", FieldType::Count),
     opt("opening_hours", FieldType::OpeningHours),
+    // When the free Wi-Fi can be used; may differ from the opening hours
+    // (a library's Wi-Fi reaching outside the building around the clock).
+    opt("wifi_hours", FieldType::OpeningHours),
     opt("phone", FieldType::Text),
     dflt("wheelchair", FieldType::Enum(WHEELCHAIR), "\"unknown\""),
     dflt("services", FieldType::TextList, "[]"),
@@ -176,6 +182,7 @@ const SITE_FIELDS: &[Field] = &[
     opt("planned_year", FieldType::Year),
     dflt("candidate", FieldType::Bool, "false"),
     dflt("outside_municipality", FieldType::Bool, "false"),
+    opt("coordinate_quality", FieldType::Enum(COORDINATE_QUALITY)),
 ];
 
 const AREA_FIELDS: &[Field] = &[
