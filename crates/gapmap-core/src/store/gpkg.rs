@@ -147,6 +147,8 @@ impl GpkgStore {
             > 0;
         if !has {
             create_schema(&tx).map_err(|e| sqlite(&path, e))?;
+        } else {
+            upgrade_schema(&tx).map_err(|e| sqlite(&path, e))?;
         }
         tx.commit().map_err(|e| sqlite(&path, e))
     }
@@ -262,6 +264,36 @@ fn create_schema(tx: &Transaction) -> rusqlite::Result<()> {
         create_layer_table(tx, LayerSchema::of(layer))?;
     }
     Ok(())
+}
+
+/// Bring a store written by an earlier gapmap up to this schema: create the
+/// tables of layers it lacks and add the columns of fields it lacks (empty).
+/// Nothing is dropped or rewritten, so an older gapmap still reads the file.
+fn upgrade_schema(tx: &Transaction) -> rusqlite::Result<()> {
+    for layer in Layer::ALL {
+        let schema = LayerSchema::of(layer);
+        let have = table_columns(tx, layer.name())?;
+        if have.is_empty() {
+            create_layer_table(tx, schema)?;
+            continue;
+        }
+        for f in schema.all_fields().filter(|f| !have.contains(f.name)) {
+            tx.execute_batch(&format!(
+                "ALTER TABLE \"{}\" ADD COLUMN \"{}\" {}",
+                layer.name(),
+                f.name,
+                f.ty.sql_type()
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// The column names of a table (empty when the table does not exist).
+fn table_columns(conn: &Connection, table: &str) -> rusqlite::Result<HashSet<String>> {
+    let mut st = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
+    let names = st.query_map([table], |r| r.get::<_, String>(0))?;
+    names.collect()
 }
 
 fn create_layer_table(tx: &Transaction, schema: &LayerSchema) -> rusqlite::Result<()> {
@@ -706,7 +738,22 @@ impl FeatureStore for GpkgStore {
         let schema = LayerSchema::of(layer);
         let has_geom = schema.geometry != GeometryKind::None;
         let fields: Vec<_> = schema.all_fields().collect();
-        let cols: Vec<String> = fields.iter().map(|f| format!("\"{}\"", f.name)).collect();
+        // A store written by an earlier gapmap (opened read-only, so not
+        // upgraded) may lack a layer or a field: read those as empty.
+        let have = table_columns(&self.conn, layer.name()).map_err(|e| sqlite(&self.path, e))?;
+        if have.is_empty() {
+            return Ok(());
+        }
+        let cols: Vec<String> = fields
+            .iter()
+            .map(|f| {
+                if have.contains(f.name) {
+                    format!("\"{}\"", f.name)
+                } else {
+                    "NULL".to_owned()
+                }
+            })
+            .collect();
         let sql = format!(
             "SELECT id, {}, extra{} FROM \"{}\" ORDER BY id",
             cols.join(", "),
@@ -768,5 +815,42 @@ impl FeatureStore for GpkgStore {
         let store_id = self.meta("store_id")?.unwrap_or_default();
         let revision = self.meta("revision")?.unwrap_or_default();
         Ok(format!("{store_id}-r{revision}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store from before `wifi_hours` and the `plan` table existed: read
+    /// as it is, and upgraded (not rewritten) when opened for writing.
+    #[test]
+    fn stores_of_an_earlier_schema_are_read_and_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.gpkg");
+        drop(GpkgStore::open(&path).unwrap());
+        {
+            let c = Connection::open(&path).unwrap();
+            sql_functions::register(&c).unwrap();
+            c.execute_batch(
+                "INSERT INTO sites (id, kind, name, wifi_hours, source, source_ref, as_of) VALUES ('s1', 'library', 'L', '24/7', 'official', 'x', '2026-01-01');
+                 ALTER TABLE sites DROP COLUMN wifi_hours; DROP TABLE plan; DELETE FROM gpkg_contents WHERE table_name = 'plan';",
+            )
+            .unwrap();
+        }
+        let ro = GpkgStore::open_read_only(&path).unwrap();
+        assert!(ro.read_layer(Layer::Plan).unwrap().is_empty());
+        let sites = ro.read_layer(Layer::Sites).unwrap();
+        assert_eq!(sites.len(), 1);
+        assert_eq!(sites[0].str("name"), Some("L"));
+        assert_eq!(sites[0].props.get("wifi_hours"), Some(&Value::Null));
+        drop(ro);
+        let rw = GpkgStore::open(&path).unwrap();
+        assert!(
+            table_columns(&rw.conn, "sites")
+                .unwrap()
+                .contains("wifi_hours")
+        );
+        assert!(!table_columns(&rw.conn, "plan").unwrap().is_empty());
     }
 }
