@@ -119,6 +119,7 @@ pub enum LayerArg {
     #[value(name = "priority_zones", alias = "priority-zones")]
     PriorityZones,
     Plan,
+    Settlements,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

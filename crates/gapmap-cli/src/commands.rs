@@ -117,6 +117,7 @@ fn layer_of(l: LayerArg) -> Layer {
         LayerArg::Demand => Layer::Demand,
         LayerArg::PriorityZones => Layer::PriorityZones,
         LayerArg::Plan => Layer::Plan,
+        LayerArg::Settlements => Layer::Settlements,
     }
 }
 

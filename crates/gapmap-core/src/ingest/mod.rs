@@ -306,7 +306,8 @@ pub fn read_file(
                 Some(layer) => validator.insert(validate::Validator::new(layer, &file, opts)),
                 None => {
                     sink_error = Some(IngestError::Usage(format!(
-                        "{file}: cannot tell the layer from the properties of the first feature; pass --layer (sites, areas, coverage, demand, priority_zones, plan)"
+                        "{file}: cannot tell the layer from the properties of the first feature; pass --layer ({})",
+                        Layer::names()
                     )));
                     return;
                 }

@@ -35,6 +35,7 @@ fn describe(layer: Layer) -> &'static str {
         Layer::Demand => "Where people live: address points or grid-cell centres with residents",
         Layer::PriorityZones => "Territories the municipality flags for priority",
         Layer::Plan => "The digital-inclusion action plan's targets",
+        Layer::Settlements => "Towns, villages (ciemi) and named places, for search",
     }
 }
 
