@@ -18,6 +18,10 @@ pub struct Record {
     pub geometry: Option<Geometry<f64>>,
     pub props: Map<String, Value>,
     pub extra: Map<String, Value>,
+    /// The schema fields the input did not give (filled with their default
+    /// or null): what `--mode merge` takes from the stored feature instead.
+    /// Empty for records read from the store.
+    pub absent: Vec<&'static str>,
 }
 
 impl Record {

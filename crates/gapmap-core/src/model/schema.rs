@@ -24,6 +24,9 @@ pub enum FieldType {
     Enum(&'static [&'static str]),
     /// An OSM `opening_hours` expression.
     OpeningHours,
+    /// A 7-digit ATVK code (Latvia's classification of administrative
+    /// territories); a leading `LV`, as statistics files write it, is removed.
+    Atvk,
 }
 
 impl FieldType {
@@ -53,6 +56,7 @@ impl FieldType {
             FieldType::OpeningHours => {
                 "an OSM opening_hours value such as \"Mo-Fr 09:00-17:00\"".into()
             }
+            FieldType::Atvk => "a 7-digit ATVK code such as 0540200 (or LV0540200)".into(),
         }
     }
 }
@@ -190,7 +194,7 @@ const SITE_FIELDS: &[Field] = &[
 const AREA_FIELDS: &[Field] = &[
     req("kind", FieldType::Enum(AREA_KINDS)),
     req("name", FieldType::Text),
-    opt("atvk", FieldType::Text),
+    opt("atvk", FieldType::Atvk),
     opt("population", FieldType::Count),
     opt("population_date", FieldType::Date),
     opt("centre", FieldType::Text),

@@ -452,9 +452,21 @@ impl Writer<'_> {
         })
     }
 
-    /// Insert or update one record; unchanged records are not rewritten.
+    /// Insert or update one record; unchanged records are not rewritten. In
+    /// merge mode the fields the record lacks come from the stored record.
     pub fn put(&mut self, lw: &mut LayerWrite, record: &Record) -> Result<(), StoreError> {
         debug_assert_eq!(record.layer, lw.layer);
+        if lw.mode == Mode::Merge
+            && !lw.was_empty
+            && !record.absent.is_empty()
+            && let Some(stored) = self.stored(lw.layer, &record.id)?
+        {
+            return self.put_record(lw, &merge(record, stored));
+        }
+        self.put_record(lw, record)
+    }
+
+    fn put_record(&mut self, lw: &mut LayerWrite, record: &Record) -> Result<(), StoreError> {
         let schema = LayerSchema::of(lw.layer);
         let geom = record
             .geometry
@@ -581,10 +593,7 @@ impl Writer<'_> {
             lw.bulk = false;
         }
         self.pause.check("before-log");
-        let mode = match lw.mode {
-            Mode::Upsert => "upsert",
-            Mode::Replace => "replace",
-        };
+        let mode = lw.mode.name();
         let c = lw.counts;
         self.tx
             .execute(
@@ -634,6 +643,26 @@ impl Writer<'_> {
         self.tx.commit().map_err(|e| sqlite(&path, e))
     }
 
+    /// Every record of a layer as this transaction sees it, ordered by id.
+    pub fn read_layer(&self, layer: Layer) -> Result<Vec<Record>, StoreError> {
+        let mut out = Vec::new();
+        read_records(&self.tx, &self.path, layer, None, &mut |r| {
+            out.push(r);
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// The stored record of a layer with this id, as this transaction sees it.
+    pub fn stored(&self, layer: Layer, id: &str) -> Result<Option<Record>, StoreError> {
+        let mut out = None;
+        read_records(&self.tx, &self.path, layer, Some(id), &mut |r| {
+            out = Some(r);
+            false
+        })?;
+        Ok(out)
+    }
+
     /// Set a meta value inside this transaction.
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         self.tx
@@ -644,6 +673,28 @@ impl Writer<'_> {
             .map_err(|e| self.err(e))?;
         Ok(())
     }
+}
+
+/// A record whose absent fields are taken from the stored one (extra
+/// properties the new record lacks are kept too). Provenance is one unit:
+/// a record that gives its own source takes no licence or note from the
+/// stored one, which described other facts.
+fn merge(record: &Record, mut stored: Record) -> Record {
+    let mut out = record.clone();
+    let own_source = !record.absent.contains(&"source");
+    for name in &record.absent {
+        if own_source && matches!(*name, "licence" | "source_note") {
+            continue;
+        }
+        if let Some(v) = stored.props.remove(*name) {
+            out.props.insert((*name).to_owned(), v);
+        }
+    }
+    for (k, v) in stored.extra {
+        out.extra.entry(k).or_insert(v);
+    }
+    out.absent.clear();
+    out
 }
 
 fn to_sql(ty: FieldType, v: &Value) -> rusqlite::types::Value {
@@ -730,77 +781,91 @@ fn content_hash(r: &Record, geom: Option<&[u8]>) -> String {
         .collect()
 }
 
+/// Hand the records of a layer (all, ordered by id, or the one with `id`)
+/// to `visit`; `visit` returns false to stop.
+fn read_records(
+    conn: &Connection,
+    path: &Path,
+    layer: Layer,
+    id: Option<&str>,
+    visit: &mut dyn FnMut(Record) -> bool,
+) -> Result<(), StoreError> {
+    let schema = LayerSchema::of(layer);
+    let has_geom = schema.geometry != GeometryKind::None;
+    let fields: Vec<_> = schema.all_fields().collect();
+    // A store written by an earlier gapmap (opened read-only, so not
+    // upgraded) may lack a layer or a field: read those as empty.
+    let have = table_columns(conn, layer.name()).map_err(|e| sqlite(path, e))?;
+    if have.is_empty() {
+        return Ok(());
+    }
+    let cols: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            if have.contains(f.name) {
+                format!("\"{}\"", f.name)
+            } else {
+                "NULL".to_owned()
+            }
+        })
+        .collect();
+    let sql = format!(
+        "SELECT id, {}, extra{} FROM \"{}\" {} ORDER BY id",
+        cols.join(", "),
+        if has_geom { ", geom" } else { "" },
+        layer.name(),
+        if id.is_some() { "WHERE id = ?1" } else { "" }
+    );
+    let mut st = conn.prepare(&sql).map_err(|e| sqlite(path, e))?;
+    let mut rows = match id {
+        Some(id) => st.query([id]),
+        None => st.query([]),
+    }
+    .map_err(|e| sqlite(path, e))?;
+    while let Some(row) = rows.next().map_err(|e| sqlite(path, e))? {
+        let id: String = row.get(0).map_err(|e| sqlite(path, e))?;
+        let mut props = Map::with_capacity(fields.len());
+        for (i, f) in fields.iter().enumerate() {
+            let v = row.get_ref(i + 1).map_err(|e| sqlite(path, e))?;
+            props.insert(f.name.to_owned(), from_sql(f.ty, v));
+        }
+        let extra_text: Option<String> = row.get(fields.len() + 1).map_err(|e| sqlite(path, e))?;
+        let extra = extra_text
+            .and_then(|t| serde_json::from_str::<Map<String, Value>>(&t).ok())
+            .unwrap_or_default();
+        let geometry = if has_geom {
+            let blob: Option<Vec<u8>> = row.get(fields.len() + 2).map_err(|e| sqlite(path, e))?;
+            match blob {
+                Some(b) => Some(decode_geometry(&b).map_err(|m| StoreError::Corrupt {
+                    path: path.to_owned(),
+                    message: format!("{layer} `{id}`: bad geometry: {m}"),
+                })?),
+                None => None,
+            }
+        } else {
+            None
+        };
+        if !visit(Record {
+            layer,
+            id,
+            geometry,
+            props,
+            extra,
+            absent: Vec::new(),
+        }) {
+            break;
+        }
+    }
+    Ok(())
+}
+
 impl FeatureStore for GpkgStore {
     fn for_each_record(
         &self,
         layer: Layer,
         visit: &mut dyn FnMut(Record) -> bool,
     ) -> Result<(), StoreError> {
-        let schema = LayerSchema::of(layer);
-        let has_geom = schema.geometry != GeometryKind::None;
-        let fields: Vec<_> = schema.all_fields().collect();
-        // A store written by an earlier gapmap (opened read-only, so not
-        // upgraded) may lack a layer or a field: read those as empty.
-        let have = table_columns(&self.conn, layer.name()).map_err(|e| sqlite(&self.path, e))?;
-        if have.is_empty() {
-            return Ok(());
-        }
-        let cols: Vec<String> = fields
-            .iter()
-            .map(|f| {
-                if have.contains(f.name) {
-                    format!("\"{}\"", f.name)
-                } else {
-                    "NULL".to_owned()
-                }
-            })
-            .collect();
-        let sql = format!(
-            "SELECT id, {}, extra{} FROM \"{}\" ORDER BY id",
-            cols.join(", "),
-            if has_geom { ", geom" } else { "" },
-            layer.name()
-        );
-        let mut st = self.conn.prepare(&sql).map_err(|e| sqlite(&self.path, e))?;
-        let mut rows = st.query([]).map_err(|e| sqlite(&self.path, e))?;
-        while let Some(row) = rows.next().map_err(|e| sqlite(&self.path, e))? {
-            let id: String = row.get(0).map_err(|e| sqlite(&self.path, e))?;
-            let mut props = Map::with_capacity(fields.len());
-            for (i, f) in fields.iter().enumerate() {
-                let v = row.get_ref(i + 1).map_err(|e| sqlite(&self.path, e))?;
-                props.insert(f.name.to_owned(), from_sql(f.ty, v));
-            }
-            let extra_text: Option<String> = row
-                .get(fields.len() + 1)
-                .map_err(|e| sqlite(&self.path, e))?;
-            let extra = extra_text
-                .and_then(|t| serde_json::from_str::<Map<String, Value>>(&t).ok())
-                .unwrap_or_default();
-            let geometry = if has_geom {
-                let blob: Option<Vec<u8>> = row
-                    .get(fields.len() + 2)
-                    .map_err(|e| sqlite(&self.path, e))?;
-                match blob {
-                    Some(b) => Some(decode_geometry(&b).map_err(|m| StoreError::Corrupt {
-                        path: self.path.clone(),
-                        message: format!("{layer} `{id}`: bad geometry: {m}"),
-                    })?),
-                    None => None,
-                }
-            } else {
-                None
-            };
-            if !visit(Record {
-                layer,
-                id,
-                geometry,
-                props,
-                extra,
-            }) {
-                break;
-            }
-        }
-        Ok(())
+        read_records(&self.conn, &self.path, layer, None, visit)
     }
 
     fn layer_revisions(&self) -> Result<std::collections::BTreeMap<Layer, u64>, StoreError> {
