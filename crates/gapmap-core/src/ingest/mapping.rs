@@ -246,14 +246,20 @@ impl LayerMapping {
         if !keep {
             return false;
         }
-        for (to, from) in &self.renames {
-            let v = if from == "id" {
-                raw.id.take().map(Value::String)
-            } else {
-                key_of(raw, from)
-                    .map(str::to_owned)
-                    .and_then(|k| raw.props.remove(&k))
-            };
+        // Values are read before any is moved: one field may feed two names.
+        let moved: Vec<(&String, Option<Value>)> = self
+            .renames
+            .iter()
+            .map(|(to, from)| (to, value_of(raw, from)))
+            .collect();
+        for (_, from) in &self.renames {
+            if from == "id" {
+                raw.id = None;
+            } else if let Some(k) = key_of(raw, from).map(str::to_owned) {
+                raw.props.remove(&k);
+            }
+        }
+        for (to, v) in moved {
             let Some(v) = v else { continue };
             if to == "id" {
                 raw.id = text_of(&v).filter(|s| !s.is_empty());

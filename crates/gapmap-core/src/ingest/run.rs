@@ -189,14 +189,21 @@ fn municipality_of_parishes(
     let mut m = match areas.iter().find(|r| r.str("kind") == Some("municipality")) {
         Some(stored) => stored.clone(),
         None => {
-            let (key, name) = shared_name(&parishes).unwrap_or_default();
+            let Some((key, name)) = shared_name(&parishes) else {
+                problems.push(at.problem(
+                    Severity::Warning,
+                    Some("kind"),
+                    "the file gives parishes and no municipality, and no field names one: the municipality is not made from them",
+                    Some("add the municipality as a feature of kind municipality".into()),
+                ));
+                return Ok(None);
+            };
             problems.push(at.problem(
                 Severity::Warning,
                 Some("kind"),
                 format!(
-                    "the file gives parishes and no municipality: added municipality `{}` named \"{name}\"{} as the union of its {} parishes",
+                    "the file gives parishes and no municipality: added municipality `{}` named \"{name}\" (from field `{key}`) as the union of its {} parishes",
                     crate::text::slug(&name),
-                    if key.is_empty() { String::new() } else { format!(" (from field `{key}`)") },
                     parishes.len()
                 ),
                 Some("give the municipality as a feature of kind municipality to name it yourself".into()),

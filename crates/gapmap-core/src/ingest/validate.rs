@@ -412,9 +412,24 @@ impl Validator {
             Some(Value::Number(n)) => Some(n.to_string()),
             _ => None,
         });
-        let id =
+        let named =
+            given.is_none() && matches!(self.schema.layer, Layer::Areas | Layer::Settlements);
+        let mut id =
             given.unwrap_or_else(|| derived_id(self.schema.layer, props, &raw.props, geometry));
         let here = FirstSeen::of(&at.location);
+        if named && let Some(first) = self.ids.get(&id).copied() {
+            // Two places of one name (a town and the municipality around it):
+            // the later gets the next free `-N`, and the file is told so.
+            let base = id.clone();
+            let n = (2..).find(|n| !self.ids.contains_key(&format!("{base}-{n}")));
+            id = format!("{base}-{}", n.unwrap_or(2));
+            problems.push(self.at_field(raw, at, "name").problem(
+                Severity::Warning,
+                Some("id"),
+                format!("the name of {first} gives the same id `{base}`: this feature gets `{id}`"),
+                Some("give each feature an `id` to choose them yourself".into()),
+            ));
+        }
         if let Some(first) = self.ids.get(&id).copied() {
             // Point at the Feature's own `id` member when that is where the id came from.
             let fat = match (&at.location, raw.id.is_some(), &raw.props_pointer) {

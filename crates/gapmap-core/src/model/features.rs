@@ -404,7 +404,9 @@ impl Settlement {
         let mut m = Map::new();
         m.insert("id".into(), self.id.clone().into());
         m.insert("name".into(), self.name.clone().into());
-        m.insert("name_alt".into(), self.name_alt.clone().into());
+        // `;`-joined, like the other published lists: GIS formats (and
+        // GDAL's GeoPackage writer) have no list type.
+        m.insert("name_alt".into(), self.name_alt.join(";").into());
         m.insert("kind".into(), self.kind.as_str().into());
         m.insert("parish_id".into(), opt(self.parish_id.clone()));
         m.insert("population".into(), opt(self.population));
