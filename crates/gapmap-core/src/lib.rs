@@ -9,9 +9,12 @@
 //!    working-CRS geometry and R-trees, which every read is served from;
 //! 4. [`synth`] generates deterministic synthetic data for tests and benchmarks.
 
+pub mod accounts;
 pub mod analysis;
+pub mod audit;
 pub mod config;
 pub mod crs;
+pub mod edit;
 pub mod export;
 pub mod geometry;
 pub mod grid;

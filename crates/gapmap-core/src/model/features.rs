@@ -146,7 +146,7 @@ string_enum!(
     }
 );
 string_enum!(Wheelchair { Yes = "yes", Limited = "limited", No = "no", Unknown = "unknown" });
-string_enum!(SiteStatus { Active = "active", Planned = "planned" });
+string_enum!(SiteStatus { Active = "active", Planned = "planned", Retired = "retired" });
 string_enum!(
     /// How exactly a site's point is known.
     CoordinateQuality {

@@ -140,7 +140,9 @@ pub const SITE_KINDS: &[&str] = &[
     "mobile_class_stop",
 ];
 pub const WHEELCHAIR: &[&str] = &["yes", "limited", "no", "unknown"];
-pub const SITE_STATUS: &[&str] = &["active", "planned"];
+/// `retired`: out of service (kept, with its history; excluded from nearest,
+/// gaps and tiles).
+pub const SITE_STATUS: &[&str] = &["active", "planned", "retired"];
 /// How exactly a site's point is known: the building itself, its street,
 /// only its settlement (village), or an estimate.
 pub const COORDINATE_QUALITY: &[&str] = &["building", "street", "settlement", "estimated"];

@@ -95,6 +95,12 @@ impl GpkgStore {
         &self.path
     }
 
+    /// The connection, for the modules that keep their own tables in the
+    /// store (accounts, audit, reports).
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
     fn configure(&mut self) -> Result<(), StoreError> {
         sql_functions::register(&self.conn).map_err(|e| sqlite(&self.path, e))?;
         self.conn
@@ -151,6 +157,7 @@ impl GpkgStore {
         } else {
             upgrade_schema(&tx).map_err(|e| sqlite(&path, e))?;
         }
+        super::side_tables::ensure(&tx).map_err(|e| sqlite(&path, e))?;
         tx.commit().map_err(|e| sqlite(&path, e))
     }
 
@@ -661,6 +668,57 @@ impl Writer<'_> {
             false
         })?;
         Ok(out)
+    }
+
+    /// The content hash of a stored feature (its ETag), as this transaction sees it.
+    pub fn feature_hash(&self, layer: Layer, id: &str) -> Result<Option<String>, StoreError> {
+        self.tx
+            .query_row(
+                "SELECT hash FROM gapmap_feature_state WHERE layer = ?1 AND id = ?2",
+                params![layer.name(), id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// The store revision as this transaction sees it (a commit that
+    /// changes something makes it one more).
+    pub fn revision(&self) -> Result<i64, StoreError> {
+        let v: Option<String> = self
+            .tx
+            .query_row(
+                "SELECT value FROM gapmap_meta WHERE key = 'revision'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))?;
+        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Remove one feature (an edit that withdraws it; counted as removed).
+    pub fn delete(&mut self, lw: &mut LayerWrite, id: &str) -> Result<bool, StoreError> {
+        let t = lw.layer.name();
+        let n = self
+            .tx
+            .execute(&format!("DELETE FROM \"{t}\" WHERE id = ?1"), [id])
+            .map_err(|e| self.err(e))?;
+        self.tx
+            .execute(
+                "DELETE FROM gapmap_feature_state WHERE layer = ?1 AND id = ?2",
+                params![t, id],
+            )
+            .map_err(|e| self.err(e))?;
+        lw.counts.removed += n as u64;
+        Ok(n > 0)
+    }
+
+    /// Append an audit row inside this transaction, at the revision the
+    /// commit will make.
+    pub fn audit(&mut self, entry: &crate::audit::Entry) -> Result<(), StoreError> {
+        let revision = self.revision()? + 1;
+        crate::audit::append(&self.tx, revision, entry).map_err(|e| self.err(e))
     }
 
     /// Set a meta value inside this transaction.

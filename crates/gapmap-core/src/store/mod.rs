@@ -3,6 +3,7 @@
 //! an addition, not a rewrite (ARCHITECTURE.md, "Scale past one machine").
 
 pub mod gpkg;
+mod side_tables;
 mod sql_functions;
 
 use crate::model::{Layer, Record};
