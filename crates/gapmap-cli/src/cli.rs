@@ -29,6 +29,9 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Compute coverage gaps and write per-point results and aggregates.
     Gaps(GapsArgs),
+    /// Manage the accounts that may edit (editor, admin) and their API tokens.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Write deterministic synthetic data (labelled simulated).
     Synth(SynthArgs),
     /// Export a published collection as GeoJSON, CSV or GeoPackage (WGS84 or EPSG:3059), or every tileset as PMTiles.
@@ -183,11 +186,89 @@ pub struct InputArgs {
     pub files: Vec<PathBuf>,
 }
 
+/// `gapmap user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add an account; prints a generated password unless --password-stdin.
+    Add {
+        #[command(flatten)]
+        store: StoreArg,
+        /// User name: 2–40 characters a–z, 0–9, `.`, `_`, `-`.
+        name: String,
+        /// editor: changes places and equipment, reviews reports; admin: also manages accounts.
+        #[arg(long, value_parser = ["editor", "admin"])]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Set a new password (every session of the account ends).
+    Passwd {
+        #[command(flatten)]
+        store: StoreArg,
+        name: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account: no sign-in, sessions end, tokens stop working.
+    Disable {
+        #[command(flatten)]
+        store: StoreArg,
+        name: String,
+    },
+    /// Enable a disabled account again.
+    Enable {
+        #[command(flatten)]
+        store: StoreArg,
+        name: String,
+    },
+    /// List the accounts (and, with --tokens, their API tokens).
+    List {
+        #[command(flatten)]
+        store: StoreArg,
+        /// Also list API tokens (never their secrets).
+        #[arg(long)]
+        tokens: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create an API token for scripts; the token is printed once.
+    Token {
+        #[command(flatten)]
+        store: StoreArg,
+        name: String,
+        /// What the token is for, e.g. "nightly inventory import".
+        #[arg(long)]
+        label: String,
+        /// The token's role (at most the account's) [default: the account's].
+        #[arg(long, value_parser = ["editor", "admin"])]
+        role: Option<String>,
+    },
+    /// Revoke an API token by its number (see `gapmap user list --tokens`).
+    Revoke {
+        #[command(flatten)]
+        store: StoreArg,
+        id: i64,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct StoreArg {
+    /// The GeoPackage store [default: the embedded dataset's default store].
+    #[arg(long, env = "GAPMAP_STORE")]
+    pub store: Option<PathBuf>,
+}
+
 #[derive(Debug, Args)]
 pub struct IngestArgs {
     /// The GeoPackage store to write (created if missing).
     #[arg(long, env = "GAPMAP_STORE")]
     pub store: PathBuf,
+    /// Why, for the audit log [default: "ingest of FILE"].
+    #[arg(long)]
+    pub reason: Option<String>,
     /// upsert: add and update by id; replace: the files become the whole layer;
     /// merge: like upsert, but fields the file lacks keep their stored values.
     #[arg(long, default_value = "upsert", value_parser = ["upsert", "replace", "merge"])]

@@ -102,8 +102,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Check(a) => check(a),
         Command::Ingest(a) => {
             let mode: Mode = a.mode.parse().map_err(CliError::Usage)?;
-            ingest(&a.store, a.input, mode)
+            ingest(&a.store, a.input, mode, a.reason)
         }
+        Command::User(c) => crate::user::run(c),
         Command::Gaps(a) => crate::gaps::run(a),
         Command::Synth(a) => synth_cmd(a),
         Command::Export(a) => crate::export::run(a),
@@ -176,6 +177,7 @@ fn options(a: &InputArgs) -> Result<(Options, Vec<Input>), CliError> {
         },
         repair: a.repair,
         mapping: FieldMapping::parse(&a.rename, &a.set, &a.where_).map_err(CliError::Usage)?,
+        audit: gapmap_core::audit::Context::default(),
         sanity,
         progress: None,
     };
@@ -336,8 +338,13 @@ fn check(a: InputArgs) -> Result<(), CliError> {
     report(&outcome, a.json, "check")
 }
 
-fn ingest(store: &Path, a: InputArgs, mode: Mode) -> Result<(), CliError> {
+fn ingest(store: &Path, a: InputArgs, mode: Mode, reason: Option<String>) -> Result<(), CliError> {
     let (mut opts, inputs) = options(&a)?;
+    opts.audit = gapmap_core::audit::Context {
+        actor: crate::user::cli_actor(),
+        reason: reason.unwrap_or_default(),
+        report_ref: None,
+    };
     let mut s = GpkgStore::open(store).map_err(other)?;
     let progress = Progress::start("ingesting");
     opts.progress = Some(Arc::clone(&progress.counter));

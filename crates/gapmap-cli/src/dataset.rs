@@ -74,6 +74,17 @@ pub fn ensure_default_store(store: &Path) -> Result<bool, DatasetError> {
         if current.as_deref() == Some(embedded::HASH) {
             return Ok(false);
         }
+        // Once people have accounts or edited through the API, the store is
+        // the municipality's data: never replaced by a newer embedded copy.
+        let local = GpkgStore::open_read_only(store)
+            .ok()
+            .map(|s| s.has_local_changes())
+            .transpose()?
+            .unwrap_or(false);
+        if local {
+            tracing::warn!(store = %store.display(), "the embedded dataset changed, but this store holds accounts or edits and is kept; update it with `gapmap ingest`");
+            return Ok(false);
+        }
     }
     let dir = store.parent().map(Path::to_path_buf).unwrap_or_default();
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;

@@ -12,6 +12,7 @@
 pub mod accounts;
 pub mod analysis;
 pub mod audit;
+pub mod changes;
 pub mod config;
 pub mod crs;
 pub mod edit;
@@ -21,6 +22,7 @@ pub mod grid;
 pub mod ingest;
 pub mod model;
 pub mod publish;
+pub mod reports;
 pub mod snapshot;
 pub mod store;
 pub mod synth;

@@ -143,6 +143,8 @@ pub struct Options {
     pub repair: bool,
     /// `--rename`, `--set` and `--where`, applied before validation.
     pub mapping: mapping::FieldMapping,
+    /// Who ingests and why, for the audit log (`reason` empty: the file).
+    pub audit: crate::audit::Context,
     pub sanity: SanityBox,
     /// Counts features read, for a progress display.
     pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
@@ -157,6 +159,7 @@ impl Default for Options {
             provenance: DefaultProvenance::default(),
             repair: false,
             mapping: mapping::FieldMapping::default(),
+            audit: crate::audit::Context::default(),
             sanity: SanityBox::BALTIC,
             progress: None,
         }

@@ -4,6 +4,7 @@
 
 use super::problem::{self, Problems, Severity};
 use super::{FileStats, IngestError, Input, Mode, Options, read_file};
+use crate::audit;
 use crate::model::{Layer, Record};
 use crate::store::Counts;
 use crate::store::gpkg::GpkgStore;
@@ -92,7 +93,16 @@ pub fn ingest_files(
                 Some(lw) => lw,
                 None => lw.insert(writer.begin_layer(record.layer, mode)?),
             };
+            if !audited_per_feature(record.layer) {
+                writer.put(lw, &record)?;
+                return Ok(());
+            }
+            // The inventory's small layers: each changed feature gets its own
+            // audit row, as an edit through the API would.
+            let before = writer.stored(record.layer, &record.id)?;
             writer.put(lw, &record)?;
+            let after = writer.stored(record.layer, &record.id)?;
+            audit_feature(&mut writer, &opts.audit, before.as_ref(), after.as_ref())?;
             Ok(())
         })?;
         let failed = problems.has_errors();
@@ -108,7 +118,24 @@ pub fn ingest_files(
         }
         let counts = match lw {
             Some(lw) if !failed => {
-                writer.end_layer(lw, &super::display_name(&input.path), input.format.name())?
+                let file = super::display_name(&input.path);
+                let counts = writer.end_layer(lw, &file, input.format.name())?;
+                if counts.added + counts.changed + counts.removed > 0 {
+                    let mut ctx = opts.audit.clone();
+                    if ctx.reason.is_empty() {
+                        ctx.reason = format!("ingest of {file} ({} mode)", mode.name());
+                    }
+                    writer.audit(&audit::Entry {
+                        ctx: &ctx,
+                        action: audit::Action::Ingest,
+                        layer: Some(layer.name()),
+                        feature_id: None,
+                        parish_id: None,
+                        changes: serde_json::json!({"file": file, "format": input.format.name(), "mode": mode.name(), "counts": counts}),
+                        ingest_id: writer.last_ingest_id()?,
+                    })?;
+                }
+                counts
             }
             _ => Counts::default(),
         };
@@ -132,6 +159,58 @@ pub fn ingest_files(
         problems,
         committed: true,
     })
+}
+
+/// The layers whose every changed feature gets an audit row on ingest (the
+/// inventory's small layers; demand and coverage get one row per file).
+fn audited_per_feature(layer: Layer) -> bool {
+    matches!(layer, Layer::Sites | Layer::Settlements)
+}
+
+/// Append the audit row of one ingested feature, if it changed.
+fn audit_feature(
+    writer: &mut crate::store::gpkg::Writer,
+    ctx: &audit::Context,
+    before: Option<&Record>,
+    after: Option<&Record>,
+) -> Result<(), IngestError> {
+    let Some(after) = after else { return Ok(()) };
+    if before.is_some_and(|b| {
+        b.props == after.props && b.geometry == after.geometry && b.extra == after.extra
+    }) {
+        return Ok(());
+    }
+    let geometry = |r: &Record| {
+        r.geometry
+            .as_ref()
+            .map(|g| serde_json::json!(geojson::Geometry::from(g)))
+    };
+    let (bg, ag) = (before.and_then(geometry), geometry(after));
+    let changes = audit::diff(
+        before.map(|b| (&b.props, bg.as_ref())),
+        Some((&after.props, ag.as_ref())),
+    );
+    let action = match before {
+        None => audit::Action::Create,
+        Some(b) if after.str("status") == Some("retired") && b.str("status") != Some("retired") => {
+            audit::Action::Retire
+        }
+        Some(_) => audit::Action::Update,
+    };
+    let mut ctx = ctx.clone();
+    if ctx.reason.is_empty() {
+        ctx.reason = "ingest".into();
+    }
+    writer.audit(&audit::Entry {
+        ctx: &ctx,
+        action,
+        layer: Some(after.layer.name()),
+        feature_id: Some(&after.id),
+        parish_id: after.str("parish_id"),
+        changes,
+        ingest_id: None,
+    })?;
+    Ok(())
 }
 
 /// How many parishes and municipalities a file of the areas layer gives.

@@ -95,8 +95,8 @@ impl GpkgStore {
         &self.path
     }
 
-    /// The connection, for the modules that keep their own tables in the
-    /// store (accounts, audit, reports).
+    /// The connection (tests of the modules with their own tables).
+    #[cfg(test)]
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
@@ -132,6 +132,26 @@ impl GpkgStore {
             });
         }
         Ok(())
+    }
+
+    /// Whether people changed this store beyond ingests: accounts exist, or
+    /// the audit log has edits (false for a store older than both tables).
+    pub fn has_local_changes(&self) -> Result<bool, StoreError> {
+        let has = |t: &str| -> Result<bool, StoreError> {
+            Ok(!table_columns(&self.conn, t)
+                .map_err(|e| sqlite(&self.path, e))?
+                .is_empty())
+        };
+        if !has("gapmap_users")? || !has("gapmap_audit")? {
+            return Ok(false);
+        }
+        self.conn
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM gapmap_users) OR EXISTS (SELECT 1 FROM gapmap_audit WHERE action != 'ingest')",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(|e| sqlite(&self.path, e))
     }
 
     /// `PRAGMA data_version`: changes when another connection commits.
@@ -712,6 +732,13 @@ impl Writer<'_> {
             .map_err(|e| self.err(e))?;
         lw.counts.removed += n as u64;
         Ok(n > 0)
+    }
+
+    /// The id of the newest ingest-log row (the file just ended).
+    pub fn last_ingest_id(&self) -> Result<Option<i64>, StoreError> {
+        self.tx
+            .query_row("SELECT max(id) FROM gapmap_ingest_log", [], |r| r.get(0))
+            .map_err(|e| self.err(e))
     }
 
     /// Append an audit row inside this transaction, at the revision the
