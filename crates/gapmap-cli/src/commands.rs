@@ -245,16 +245,16 @@ fn report(outcome: &Outcome, json: bool, verb: &str) -> Result<(), CliError> {
                 v
             })
             .collect();
-        println!(
+        crate::output::out!(
             "{}",
             serde_json::json!({"valid": outcome.is_valid(), "committed": outcome.committed, "files": outcome.files, "problems": problems, "errors": outcome.problems.errors()})
         );
     } else {
         for p in outcome.problems.iter() {
-            eprintln!("{p}");
+            crate::output::say!("{p}");
         }
         if outcome.problems.dropped() > 0 {
-            eprintln!(
+            crate::output::say!(
                 "… and {} more problems not shown",
                 outcome.problems.dropped()
             );
@@ -262,14 +262,23 @@ fn report(outcome: &Outcome, json: bool, verb: &str) -> Result<(), CliError> {
         for f in &outcome.files {
             let c = &f.counts;
             if verb == "ingest" && outcome.committed {
-                eprintln!(
+                crate::output::say!(
                     "{}: {} features into layer {} ({} added, {} changed, {} unchanged, {} removed)",
-                    f.file, f.valid, f.layer, c.added, c.changed, c.unchanged, c.removed
+                    f.file,
+                    f.valid,
+                    f.layer,
+                    c.added,
+                    c.changed,
+                    c.unchanged,
+                    c.removed
                 );
             } else {
-                eprintln!(
+                crate::output::say!(
                     "{}: {} of {} features valid (layer {})",
-                    f.file, f.valid, f.read, f.layer
+                    f.file,
+                    f.valid,
+                    f.read,
+                    f.layer
                 );
             }
         }
@@ -387,7 +396,7 @@ fn serve(a: ServeArgs) -> Result<(), CliError> {
     system.block_on(async move {
         let (server, addr, _state) =
             gapmap_server::start(config, file.thresholds, store.clone()).map_err(other)?;
-        println!("gapmap: serving {} on http://{addr}", store.display());
+        crate::output::out!("gapmap: serving {} on http://{addr}", store.display());
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
         server.await.map_err(other)
@@ -423,7 +432,7 @@ fn synth_cmd(a: SynthArgs) -> Result<(), CliError> {
     let write = |name: &str, text: String| -> Result<(), CliError> {
         let p = a.out.join(name);
         std::fs::write(&p, text).map_err(|e| CliError::Other(format!("{}: {e}", p.display())))?;
-        eprintln!("wrote {}", p.display());
+        crate::output::say!("wrote {}", p.display());
         Ok(())
     };
     write("demand.csv", synth::demand_csv(&out.demand, &params))?;
@@ -444,7 +453,7 @@ fn synth_cmd(a: SynthArgs) -> Result<(), CliError> {
         )?;
     }
     let residents: u64 = out.demand.iter().map(|d| u64::from(d.residents)).sum();
-    eprintln!(
+    crate::output::say!(
         "{} demand points, {residents} residents, {} coverage polygons, {} sites (all simulated)",
         out.demand.len(),
         out.coverage.len(),

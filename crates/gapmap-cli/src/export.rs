@@ -36,7 +36,7 @@ pub struct ExportArgs {
     /// CRS of the coordinates: EPSG:4326 (default, longitude/latitude) or EPSG:3059 (LKS-92 easting/northing).
     #[arg(long)]
     pub crs: Option<String>,
-    /// The file to write (replaced if it exists).
+    /// The file to write (replaced if it exists), or `-` for stdout.
     #[arg(long)]
     pub out: PathBuf,
 }
@@ -75,6 +75,18 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
         ProgressStyle::with_template("{bar:30} {pos}/{len} features ({per_sec}, {eta})")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    if to_stdout(&a.out) {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        let written = export::write(&prepared, format, &mut w, &mut |_| {})
+            .and_then(|_| w.flush().map_err(export::ExportError::Io));
+        // A reader that closed stdout early (`| head -c 10`) took what it
+        // wanted: end quietly with success, as a pipe stage should.
+        return match written {
+            Err(export::ExportError::Io(e)) if crate::output::is_broken_pipe(&e) => Ok(()),
+            Err(e) => Err(CliError::Other(format!("stdout: {e}"))),
+            Ok(()) => Ok(()),
+        };
+    }
     let io = |e: std::io::Error| CliError::Other(format!("{}: {e}", a.out.display()));
     let partial = partial_path(&a.out);
     let file = std::fs::File::create(&partial).map_err(io)?;
@@ -92,7 +104,7 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
     match result {
         Ok(n) => {
             std::fs::rename(&partial, &a.out).map_err(io)?;
-            eprintln!(
+            crate::output::say!(
                 "{}: {n} features of {} ({}, EPSG:{crs}, snapshot {})",
                 a.out.display(),
                 collection.id(),
@@ -106,6 +118,11 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
             Err(e)
         }
     }
+}
+
+/// `--out -`: the file goes to stdout.
+fn to_stdout(out: &Path) -> bool {
+    out.as_os_str() == "-"
 }
 
 /// Where a file is written before it is renamed into place, so a failed or
@@ -144,6 +161,15 @@ fn run_pmtiles(a: ExportArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Other(format!("cannot build the PMTiles archive: {e}")));
     bar.finish_and_clear();
     let bytes = bytes?;
+    if to_stdout(&a.out) {
+        let mut o = std::io::stdout().lock();
+        return match o.write_all(&bytes).and_then(|()| o.flush()) {
+            Err(e) if !crate::output::is_broken_pipe(&e) => {
+                Err(CliError::Other(format!("stdout: {e}")))
+            }
+            _ => Ok(()),
+        };
+    }
     let io = |e: std::io::Error| CliError::Other(format!("{}: {e}", a.out.display()));
     let partial = partial_path(&a.out);
     let written = std::fs::write(&partial, &bytes).and_then(|()| std::fs::rename(&partial, &a.out));
@@ -151,7 +177,7 @@ fn run_pmtiles(a: ExportArgs) -> Result<(), CliError> {
         let _ = std::fs::remove_file(&partial);
         return Err(io(e));
     }
-    eprintln!(
+    crate::output::say!(
         "{}: PMTiles v3 of {} tilesets, z0–z14, {} bytes (snapshot {})",
         a.out.display(),
         Collection::ALL.len(),
