@@ -87,11 +87,22 @@ pub fn init_logging(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    // actix-http's ERROR line for each connection it refuses is counted and
+    // reported once a minute instead (gapmap_server::limits).
+    let log = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_filter(tracing_subscriber::filter::filter_fn(|m| {
+            !gapmap_server::limits::is_refusal(m)
+        }));
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(log)
+        .with(gapmap_server::limits::RefusalCounter)
         .try_init();
 }
 

@@ -6,7 +6,8 @@
 //! `If-None-Match` names it.
 //!
 //! Routes that set their own `ETag` (tiles, downloads) or `Cache-Control`
-//! keep them; streamed bodies, errors and non-GET answers are left alone.
+//! keep them (`no-store` or `private` answers get no tag); streamed
+//! bodies, errors and non-GET answers are left alone.
 
 use crate::AppState;
 use actix_web::body::{BoxBody, MessageBody};
@@ -78,7 +79,10 @@ pub async fn middleware(
         && res.status() == StatusCode::OK
         && !h.contains_key(header::ETAG)
         && !h.contains_key(header::SET_COOKIE)
-        && !h.contains_key(header::CACHE_CONTROL)
+        && !h.get(header::CACHE_CONTROL).is_some_and(|v| {
+            let v = v.to_str().unwrap_or("no-store");
+            v.contains("no-store") || v.contains("private")
+        })
         && !h.contains_key(header::CONTENT_RANGE)
         && matches!(res.response().body().size(), actix_web::body::BodySize::Sized(n) if n as usize <= MAX_HASHED);
     if !eligible {
@@ -113,10 +117,12 @@ pub async fn middleware(
     if let Ok(v) = HeaderValue::from_str(&etag) {
         response.headers_mut().insert(header::ETAG, v);
     }
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(CACHE_CONTROL),
-    );
+    if !response.headers().contains_key(header::CACHE_CONTROL) {
+        response.headers_mut().insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(CACHE_CONTROL),
+        );
+    }
     Ok(ServiceResponse::new(
         http,
         response.set_body(BoxBody::new(bytes)),
