@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ExportFormat {
@@ -89,8 +90,12 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
     }
     let io = |e: std::io::Error| CliError::Other(format!("{}: {e}", a.out.display()));
     let partial = partial_path(&a.out);
+    let cancel = cancel_on_signal();
     let file = std::fs::File::create(&partial).map_err(io)?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+    let mut w = Cancellable {
+        inner: std::io::BufWriter::with_capacity(1 << 16, file),
+        cancel: Arc::clone(&cancel),
+    };
     let result = export::write(&prepared, format, &mut w, &mut |n| {
         if n % 1024 == 0 {
             bar.set_position(n);
@@ -117,6 +122,39 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
             let _ = std::fs::remove_file(&partial);
             Err(e)
         }
+    }
+}
+
+/// A flag set by SIGTERM or SIGINT (a second signal ends the process at
+/// once, with status 1).
+fn cancel_on_signal() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        let _ = signal_hook::flag::register_conditional_shutdown(sig, 1, Arc::clone(&flag));
+        let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
+    }
+    flag
+}
+
+/// A writer that fails once the cancel flag is set, so the export stops
+/// and its partial file is removed.
+struct Cancellable<W> {
+    inner: W,
+    cancel: Arc<AtomicBool>,
+}
+
+impl<W: std::io::Write> std::io::Write for Cancellable<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.cancel.load(Ordering::Relaxed) {
+            // Not ErrorKind::Interrupted: write_all retries those.
+            return Err(std::io::Error::other(
+                "stopped by a signal; the partial file was removed",
+            ));
+        }
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
     }
 }
 
@@ -153,6 +191,7 @@ fn run_pmtiles(a: ExportArgs) -> Result<(), CliError> {
         a.store,
         &gapmap_core::config::Thresholds::default(),
     )?);
+    let cancel = cancel_on_signal();
     let bar = ProgressBar::new_spinner();
     bar.set_message("building tiles z0–z14 of every tileset");
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
@@ -161,6 +200,11 @@ fn run_pmtiles(a: ExportArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Other(format!("cannot build the PMTiles archive: {e}")));
     bar.finish_and_clear();
     let bytes = bytes?;
+    if cancel.load(Ordering::Relaxed) {
+        return Err(CliError::Other(
+            "stopped by a signal; nothing was written".into(),
+        ));
+    }
     if to_stdout(&a.out) {
         let mut o = std::io::stdout().lock();
         return match o.write_all(&bytes).and_then(|()| o.flush()) {

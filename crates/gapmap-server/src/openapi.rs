@@ -102,11 +102,11 @@ pub struct ThresholdQuery {
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NearestQuery {
-    /// Longitude, WGS84 degrees.
-    #[param(minimum = -180, maximum = 180)]
+    /// Longitude, WGS84 degrees, within the Baltic states (20–29).
+    #[param(minimum = 20, maximum = 29)]
     lon: f64,
-    /// Latitude, WGS84 degrees.
-    #[param(minimum = -90, maximum = 90)]
+    /// Latitude, WGS84 degrees, within the Baltic states (53–60.5).
+    #[param(minimum = 53, maximum = 60.5)]
     lat: f64,
     /// wifi (active sites with free Wi-Fi), library, kac or any (default).
     #[param(inline)]
@@ -127,11 +127,11 @@ pub struct NearestQuery {
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PointQuery {
-    /// Longitude, WGS84 degrees.
-    #[param(minimum = -180, maximum = 180)]
+    /// Longitude, WGS84 degrees, within the Baltic states (20–29).
+    #[param(minimum = 20, maximum = 29)]
     lon: f64,
-    /// Latitude, WGS84 degrees.
-    #[param(minimum = -90, maximum = 90)]
+    /// Latitude, WGS84 degrees, within the Baltic states (53–60.5).
+    #[param(minimum = 53, maximum = 60.5)]
     lat: f64,
 }
 
