@@ -142,7 +142,7 @@ pub fn numbers(s: &str) -> Option<Vec<f64>> {
 pub fn fuzz_parsers(input: &str) {
     let mut lines = input.lines();
     let qs = lines.next().unwrap_or("");
-    let all = [
+    let all: Vec<&str> = [
         "f",
         "bbox",
         "bbox-crs",
@@ -155,14 +155,10 @@ pub fn fuzz_parsers(input: &str) {
         "lat",
         "at",
         "underserved",
-        "gigabit_down_mbps",
-        "gigabit_up_mbps",
-        "served_down_mbps",
-        "underserved_down_mbps",
-        "mobile_low_mbps",
-        "mobile_high_mbps",
-        "near_m",
-    ];
+    ]
+    .into_iter()
+    .chain(crate::routes::gaps::THRESHOLD_PARAMS.iter().copied())
+    .collect();
     if let Ok(q) = Query::from_query_str(qs, &all) {
         let _ = q.bbox("bbox");
         let _ = q.f64("lon");
