@@ -52,8 +52,10 @@ test:
 	@scripts/phase.sh unit $(MAKE) --no-print-directory unit
 	@scripts/phase.sh system $(MAKE) --no-print-directory system
 
-# Regenerate the simulated layers of the embedded dataset (deterministic).
-dataset: build
+# Rebuild the embedded dataset (deterministic): the authored layers from
+# ../shared/realdata and the research notes, then the simulated layers.
+dataset: build venv
+	$(PY) scripts/dataset/build_dataset.py --out geodata/jelgava
 	$(BIN) synth --scale jelgava --geodata geodata/jelgava --out geodata/jelgava
 
 bench-ingest: build venv

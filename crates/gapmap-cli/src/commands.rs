@@ -5,6 +5,7 @@ use crate::cli::{
 };
 use crate::dataset;
 use gapmap_core::geometry::SanityBox;
+use gapmap_core::ingest::mapping::FieldMapping;
 use gapmap_core::ingest::problem::{Location, Severity};
 use gapmap_core::ingest::run::{Outcome, check_files, ingest_files};
 use gapmap_core::ingest::{
@@ -128,6 +129,7 @@ fn layer_of(l: LayerArg) -> Layer {
         LayerArg::Demand => Layer::Demand,
         LayerArg::PriorityZones => Layer::PriorityZones,
         LayerArg::Plan => Layer::Plan,
+        LayerArg::Settlements => Layer::Settlements,
     }
 }
 
@@ -184,6 +186,7 @@ fn options(a: &InputArgs) -> Result<(Options, Vec<Input>), CliError> {
             as_of,
         },
         repair: a.repair,
+        mapping: FieldMapping::parse(&a.rename, &a.set, &a.where_).map_err(CliError::Usage)?,
         sanity,
         progress: None,
     };
@@ -290,6 +293,12 @@ fn report(outcome: &Outcome, json: bool, verb: &str) -> Result<(), CliError> {
                     f.valid,
                     f.read,
                     f.layer
+                );
+            }
+            if f.filtered > 0 {
+                eprintln!(
+                    "{}: {} of {} features left out by --where",
+                    f.file, f.filtered, f.read
                 );
             }
         }

@@ -21,5 +21,6 @@ pub mod publish;
 pub mod snapshot;
 pub mod store;
 pub mod synth;
+pub mod text;
 
 pub use model::{Layer, Provenance, Source};
