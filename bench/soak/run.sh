@@ -50,7 +50,7 @@ build_gapmap
 say "store: the embedded dataset"
 STORE=$WORK/store.gpkg
 rm -f "$STORE"
-"$BIN" ingest --store "$STORE" geodata/jelgava/{areas.geojson,sites.geojson,priority_zones.geojson,coverage.geojson,demand.csv,plan.json} >"$LOGS/ingest.log" 2>&1
+"$BIN" ingest --store "$STORE" geodata/jelgava/{areas.geojson,settlements.geojson,sites.geojson,priority_zones.geojson,coverage.geojson,demand.csv,plan.json} >"$LOGS/ingest.log" 2>&1
 
 PORT=$(free_port)
 URL=http://127.0.0.1:$PORT
