@@ -180,9 +180,9 @@ fn content_crs(crs: Crs) -> String {
     format!("<{}>", crs.uri)
 }
 
-/// `GET /ogc/collections/{collection_id}/items`. In the OpenAPI document
-/// this path is written out per collection, each with its own property
-/// filters ([`per_collection_paths`]).
+/// `GET /ogc/collections/{collection_id}/items`. The OpenAPI document also
+/// writes this path out per collection, each with its own property filters
+/// ([`per_collection_paths`]).
 #[utoipa::path(get, path = "/ogc/collections/{collection_id}/items", tag = "ogc",
     params(("collection_id" = String, Path, description = "sites, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters", example = "sites"),
         ("f" = inline(Option<super::FParam>), Query, description = "json (GeoJSON) or html; without it, Accept decides (406 when it accepts neither)"),
@@ -612,14 +612,16 @@ pub async fn item(
         .body(serde_json::to_string(&v).unwrap_or_default()))
 }
 
-/// Replace the generic `/ogc/collections/{collection_id}/items` of the
-/// OpenAPI document with one path per collection, each listing the
-/// property filters ([`queryables`]) that collection accepts.
+/// Add to the OpenAPI document one items path per collection, each listing
+/// the property filters ([`queryables`]) that collection accepts. The
+/// generic `/ogc/collections/{collection_id}/items` stays, with the
+/// parameters every collection takes (`source` is the one filter all have);
+/// a concrete path is matched before the template.
 pub fn per_collection_paths(doc: &mut utoipa::openapi::OpenApi) {
     use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
     use utoipa::openapi::{ObjectBuilder, RefOr, Required, Type};
     let generic = "/ogc/collections/{collection_id}/items";
-    let Some(template) = doc.paths.paths.shift_remove(generic) else {
+    let Some(template) = doc.paths.paths.get(generic).cloned() else {
         return;
     };
     for c in Collection::ALL {
