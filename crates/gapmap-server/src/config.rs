@@ -34,6 +34,8 @@ pub struct ServerConfig {
     /// An optional MapLibre style URL for a base map under gapmap's layers
     /// (production only; none by default, so nothing loads from another host).
     pub basemap_style_url: Option<String>,
+    /// Days a resident report's contact is kept before it is deleted.
+    pub report_contact_days: u32,
 }
 
 impl Default for ServerConfig {
@@ -50,6 +52,7 @@ impl Default for ServerConfig {
             public_url: None,
             trusted_proxies: Vec::new(),
             basemap_style_url: None,
+            report_contact_days: 90,
         }
     }
 }

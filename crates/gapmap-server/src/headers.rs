@@ -157,16 +157,41 @@ where
     Args: actix_web::FromRequest + 'static,
     F::Output: actix_web::Responder + 'static,
 {
+    read_resource_also(path, handler, "")
+}
+
+/// A public read resource that also takes writes (`also`, e.g. `"POST"`),
+/// routed by the caller: reads are open to any origin, writes are not (the
+/// preflight offers only GET and HEAD, and [`crate::auth::require`] refuses
+/// a write whose `Origin` is another site's).
+pub fn read_resource_also<F, Args>(
+    path: &str,
+    handler: F,
+    also: &'static str,
+) -> actix_web::Resource
+where
+    F: actix_web::Handler<Args> + Clone,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    let allow = if also.is_empty() {
+        PUBLIC_ALLOW.to_owned()
+    } else {
+        format!("GET, HEAD, {also}, OPTIONS")
+    };
     web::resource(path)
         .route(web::get().to(handler.clone()))
         .route(web::head().to(handler))
         .route(web::route().method(Method::OPTIONS).to(public_options))
-        .default_service(web::to(|req: HttpRequest| async move {
-            Err::<HttpResponse, _>(Problem::method_not_allowed(
-                req.method().as_str(),
-                req.path(),
-                PUBLIC_ALLOW,
-            ))
+        .default_service(web::to(move |req: HttpRequest| {
+            let allow = allow.clone();
+            async move {
+                Err::<HttpResponse, _>(Problem::method_not_allowed(
+                    req.method().as_str(),
+                    req.path(),
+                    &allow,
+                ))
+            }
         }))
 }
 

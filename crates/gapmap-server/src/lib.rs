@@ -5,6 +5,7 @@
 //! (`POST /admin/reload`), builds a new snapshot off the request path and
 //! swaps it in. A failed rebuild is logged and the old snapshot keeps serving.
 
+pub mod auth;
 pub mod cache;
 pub mod config;
 pub mod headers;
@@ -15,6 +16,7 @@ pub mod openapi;
 pub mod problem;
 pub mod query;
 pub mod ranges;
+pub mod ratelimit;
 pub mod routes;
 
 use actix_web::body::MessageBody;
@@ -80,7 +82,22 @@ impl Reloader {
         drop(prev);
         tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, demand = snapshot.demand.len(), facts = snapshot.facts_mode, phases_ms = %snapshot.timings_text(), "new snapshot serving");
         self.live.swap(snapshot);
+        self.record_figures(&self.live.get());
         Ok(version)
+    }
+
+    /// Keep the gap figures of the snapshot's revision in the store, for
+    /// `version=` on the gap routes and "what changed" (once per revision;
+    /// a store the server may not write keeps none, and says so in the log).
+    pub fn record_figures(&self, snap: &Snapshot) {
+        let revision = routes::inventory::history::current_revision(&snap.version);
+        let done = rusqlite::Connection::open(&self.store).and_then(|c| {
+            c.busy_timeout(Duration::from_secs(5))?;
+            gapmap_core::changes::record(&c, revision, &snap.analysis)
+        });
+        if let Err(e) = done {
+            tracing::warn!(error = %e, revision, "cannot record the revision's gap figures");
+        }
     }
 
     /// Poll `PRAGMA data_version` on a connection of its own and reload on
@@ -131,6 +148,16 @@ pub struct AppState {
     pub analysis_cache: Mutex<Vec<(String, Thresholds, Arc<gapmap_core::analysis::Analysis>)>>,
     /// The published collections (default thresholds), per snapshot.
     pub published: gapmap_core::publish::PublishCache,
+    /// The store file (edits, accounts, audit and reports write to it).
+    pub store: PathBuf,
+    /// Accounts, sessions and tokens (behind the Authenticator trait).
+    pub accounts: gapmap_core::accounts::Accounts,
+    pub reports: gapmap_core::reports::Reports,
+    /// Sign-in attempts per client address and per user name.
+    pub signin_by_client: ratelimit::Limiter,
+    pub signin_by_user: ratelimit::Limiter,
+    /// Resident reports per client address.
+    pub reports_by_client: ratelimit::Limiter,
 }
 
 impl AppState {
@@ -170,7 +197,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(get("/healthz", routes::health::healthz))
         .service(get("/api/v1/layers", routes::layers::layers))
         .service(get("/api/v1/openapi.json", openapi::openapi_json))
-        .service(get("/api/v1/sites", routes::sites::sites))
+        .service(
+            headers::read_resource_also("/api/v1/sites", routes::sites::sites, "POST")
+                .route(web::post().to(routes::inventory::edits::create_site)),
+        )
         .service(get("/api/v1/gaps/summary", routes::gaps::summary))
         .service(get("/api/v1/gaps/parishes", routes::gaps::parishes))
         .service(get("/api/v1/gaps/grid", routes::gaps::grid))
@@ -182,6 +212,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(get("/styles/{name}.json", routes::tiles::style))
         .service(get("/export/tiles.pmtiles", routes::tiles::pmtiles))
         .configure(routes::ogc::configure)
+        .configure(routes::inventory::configure)
         .service(get("/problems/{slug}", routes::problems::problem_type))
         .service(get(
             "/export/{layer}.{format:geojson|csv|gpkg}",
@@ -206,6 +237,26 @@ async fn access_log(
     Ok(res)
 }
 
+/// Delete report contacts past the retention period (at start, then daily).
+fn purge_contacts(state: &Arc<AppState>) {
+    let days = state.config.report_contact_days;
+    let reports = state.reports.clone();
+    let run = move || match reports.purge_contacts(days) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(n, days, "deleted report contacts past the retention period"),
+        Err(e) => tracing::warn!(error = %e, "cannot delete old report contacts"),
+    };
+    run();
+    let _ = std::thread::Builder::new()
+        .name("gapmap-retention".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(24 * 3600));
+                run();
+            }
+        });
+}
+
 /// Build the state, bind, and return the running server and its address.
 pub fn start(
     config: ServerConfig,
@@ -220,6 +271,7 @@ pub fn start(
     };
     tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, sites = snapshot.sites.len(), demand = snapshot.demand.len(), "snapshot built");
     let live = Arc::new(Live::new(snapshot));
+    let store_path = store.clone();
     let reloader = Arc::new(Reloader::new(
         store,
         config.working_crs,
@@ -236,7 +288,17 @@ pub fn start(
         reloader,
         analysis_cache: Mutex::new(Vec::new()),
         published: gapmap_core::publish::PublishCache::new(),
+        accounts: gapmap_core::accounts::Accounts::new(&store_path),
+        reports: gapmap_core::reports::Reports::new(&store_path),
+        store: store_path,
+        // 10 attempts, then one every 30 s per client; 5, then one a minute per name.
+        signin_by_client: ratelimit::Limiter::new(10.0, 1.0 / 30.0),
+        signin_by_user: ratelimit::Limiter::new(5.0, 1.0 / 60.0),
+        // 5 reports, then one every 2 minutes per client.
+        reports_by_client: ratelimit::Limiter::new(5.0, 1.0 / 120.0),
     });
+    state.reloader.record_figures(&state.live.get());
+    purge_contacts(&state);
     let data = web::Data::from(Arc::clone(&state));
     let security = web::Data::new(headers::SecurityHeaders::new(
         config.basemap_style_url.as_deref(),

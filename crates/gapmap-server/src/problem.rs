@@ -25,10 +25,16 @@ pub enum Kind {
     BadRequest,
     RangeNotSatisfiable,
     CrossOrigin,
+    Forbidden,
+    InvalidBody,
+    Conflict,
+    PreconditionFailed,
+    PreconditionRequired,
+    TooManyRequests,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 15] = [
+    pub const ALL: [Kind; 21] = [
         Kind::InvalidParameter,
         Kind::UnknownParameter,
         Kind::NotFound,
@@ -44,6 +50,12 @@ impl Kind {
         Kind::BadRequest,
         Kind::RangeNotSatisfiable,
         Kind::CrossOrigin,
+        Kind::Forbidden,
+        Kind::InvalidBody,
+        Kind::Conflict,
+        Kind::PreconditionFailed,
+        Kind::PreconditionRequired,
+        Kind::TooManyRequests,
     ];
 
     pub fn status(self) -> StatusCode {
@@ -61,6 +73,12 @@ impl Kind {
             Kind::BadRequest => StatusCode::BAD_REQUEST,
             Kind::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
             Kind::CrossOrigin => StatusCode::FORBIDDEN,
+            Kind::Forbidden => StatusCode::FORBIDDEN,
+            Kind::InvalidBody => StatusCode::BAD_REQUEST,
+            Kind::Conflict => StatusCode::CONFLICT,
+            Kind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
+            Kind::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
+            Kind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -81,6 +99,12 @@ impl Kind {
             Kind::BadRequest => "bad-request",
             Kind::RangeNotSatisfiable => "range-not-satisfiable",
             Kind::CrossOrigin => "cross-origin",
+            Kind::Forbidden => "forbidden",
+            Kind::InvalidBody => "invalid-body",
+            Kind::Conflict => "conflict",
+            Kind::PreconditionFailed => "precondition-failed",
+            Kind::PreconditionRequired => "precondition-required",
+            Kind::TooManyRequests => "too-many-requests",
         }
     }
 
@@ -103,6 +127,14 @@ impl Kind {
             Kind::BadRequest => "The request cannot be read",
             Kind::RangeNotSatisfiable => "The requested byte range is outside the file",
             Kind::CrossOrigin => "This address accepts requests from this site only",
+            Kind::Forbidden => "This is not allowed",
+            Kind::InvalidBody => "The request body has invalid fields",
+            Kind::Conflict => "This already exists",
+            Kind::PreconditionFailed => "The resource changed since you read it",
+            Kind::PreconditionRequired => {
+                "The request must say which version it changes (If-Match)"
+            }
+            Kind::TooManyRequests => "Too many requests; wait a little",
         }
     }
 
@@ -125,6 +157,8 @@ pub struct Problem {
     pub parameter: Option<String>,
     /// Headers the status requires: `Allow` on a 405, `Content-Range` on a 416.
     pub headers: Vec<(&'static str, String)>,
+    /// Each bad field of a body (`invalid-body`): `{field, message, hint}`.
+    pub errors: Vec<serde_json::Value>,
 }
 
 /// The longest `detail` or `parameter` sent back (bytes): a long bad value
@@ -151,6 +185,14 @@ impl Problem {
             detail: detail.into(),
             parameter: None,
             headers: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+    /// A 400 naming each bad field of the body.
+    pub fn invalid_body(detail: impl Into<String>, errors: Vec<serde_json::Value>) -> Problem {
+        Problem {
+            errors,
+            ..Problem::new(Kind::InvalidBody, detail)
         }
     }
     pub fn invalid(parameter: &str, detail: impl Into<String>) -> Problem {
@@ -159,6 +201,7 @@ impl Problem {
             detail: detail.into(),
             parameter: Some(parameter.to_owned()),
             headers: Vec::new(),
+            errors: Vec::new(),
         }
     }
     /// A 405 with the `Allow` header HTTP requires.
@@ -191,6 +234,8 @@ struct Body<'a> {
     detail: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     parameter: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [serde_json::Value],
 }
 
 impl fmt::Display for Problem {
@@ -211,6 +256,7 @@ impl ResponseError for Problem {
             status: self.kind.status().as_u16(),
             detail: &truncate(&self.detail, MAX_ECHO),
             parameter: parameter.as_deref(),
+            errors: &self.errors,
         };
         let mut r = HttpResponse::build(self.kind.status());
         r.content_type("application/problem+json");

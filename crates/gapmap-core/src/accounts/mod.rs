@@ -12,14 +12,16 @@ pub mod password;
 pub mod secret;
 mod store;
 
-pub use store::{Accounts, Session, Token, User};
+pub use store::{Accounts, SESSION_HOURS, SESSION_HOURS_S, Session, Token, User};
 
 use serde::Serialize;
 use std::fmt;
 use std::str::FromStr;
 
 /// What an account may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Changes places, equipment and visits; reviews reports.

@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 /// How long a page session lasts after sign-in.
 pub const SESSION_HOURS: i64 = 10;
+/// The same in seconds (the cookie's Max-Age).
+pub const SESSION_HOURS_S: i64 = SESSION_HOURS * 3600;
 
 /// The accounts of one store.
 #[derive(Debug, Clone)]

@@ -99,6 +99,46 @@ fn prepare(
     Ok((snap, a, q))
 }
 
+/// `version=` (a revision `rN` or an RFC 3339 instant): the figures
+/// recorded for that revision, with the default thresholds only.
+async fn as_of_version(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+) -> Result<Option<gapmap_core::changes::Figures>, Problem> {
+    let q = Query::parse(req, &allowed(&["version"]))?;
+    let Some(v) = q.str("version") else {
+        return Ok(None);
+    };
+    let version = gapmap_core::changes::Version::parse(v).ok_or_else(|| {
+        Problem::invalid(
+            "version",
+            format!("`version` must be a revision such as r12 or an RFC 3339 instant, not `{v}`"),
+        )
+    })?;
+    if THRESHOLD_PARAMS.iter().any(|p| q.str(p).is_some()) {
+        return Err(Problem::invalid(
+            "version",
+            "an earlier version is available with the default thresholds only",
+        ));
+    }
+    let s = state.clone();
+    let found = web::block(move || {
+        let c = super::inventory::history::read_conn(&s)?;
+        let rev = gapmap_core::changes::resolve(&c, &version).map_err(Problem::internal)?;
+        gapmap_core::changes::figures(&c, rev)
+            .map_err(Problem::internal)
+            .map(|f| (rev, f))
+    })
+    .await
+    .map_err(Problem::internal)??;
+    match found {
+        (_, Some(f)) => Ok(Some(f)),
+        (rev, None) => Err(Problem::not_found(format!(
+            "the figures of revision r{rev} were not recorded (no server was running when it was committed)"
+        ))),
+    }
+}
+
 /// `GET /api/v1/gaps/summary`: municipality totals by class.
 #[utoipa::path(get, path = "/api/v1/gaps/summary", tag = "gaps", params(crate::openapi::ThresholdQuery),
     responses((status = 200, description = "Residents by fixed class, mobile class and public access; digitally under-served residents"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
@@ -106,16 +146,14 @@ pub async fn summary(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    let (snap, a, _) = prepare(&req, &state, &[])?;
-    let mut body = a.total.to_json(a.thresholds.disclosure_min_residents);
-    body.insert("thresholds".into(), json!(a.thresholds));
-    body.insert("parishes".into(), json!(a.parishes.len()));
-    body.insert("grid_cells".into(), json!(a.grid.len()));
-    body.insert(
-        "underserved_cells".into(),
-        json!(a.grid.iter().filter(|c| c.underserved()).count()),
-    );
-    body.insert("clusters".into(), json!(a.clusters.len()));
+    if let Some(f) = as_of_version(&req, &state).await? {
+        return Ok(HttpResponse::Ok().json(
+            json!({"revision": f.revision, "computed_at": f.at, "summary": f.summary,
+            "note": "the figures as recorded for that revision (default thresholds)"}),
+        ));
+    }
+    let (snap, a, _) = prepare(&req, &state, &["version"])?;
+    let mut body = gapmap_core::changes::summary_json(&a);
     body.insert("snapshot_version".into(), json!(snap.version));
     body.insert("note".into(), json!(STRAIGHT_LINE));
     Ok(HttpResponse::Ok().json(Value::Object(body)))
@@ -128,18 +166,14 @@ pub async fn parishes(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    let (snap, a, _) = prepare(&req, &state, &[])?;
-    let min = a.thresholds.disclosure_min_residents;
-    let items: Vec<Value> = a
-        .parishes
-        .iter()
-        .map(|p| {
-            let mut m = p.aggregate.to_json(min);
-            m.insert("id".into(), json!(p.id));
-            m.insert("name".into(), json!(p.name));
-            Value::Object(m)
-        })
-        .collect();
+    if let Some(f) = as_of_version(&req, &state).await? {
+        return Ok(
+            HttpResponse::Ok().json(json!({"revision": f.revision, "computed_at": f.at,
+            "thresholds": f.summary.get("thresholds"), "parishes": f.parishes})),
+        );
+    }
+    let (snap, a, _) = prepare(&req, &state, &["version"])?;
+    let items = gapmap_core::changes::parishes_json(&a);
     Ok(HttpResponse::Ok().json(
         json!({"snapshot_version": snap.version, "thresholds": a.thresholds, "parishes": items}),
     ))

@@ -4,6 +4,7 @@ pub mod admin;
 pub mod export;
 pub mod gaps;
 pub mod health;
+pub mod inventory;
 pub mod layers;
 pub mod nearest;
 pub mod ogc;

@@ -1,0 +1,192 @@
+//! Signing in and out (`/api/v1/session`) and API tokens (`/api/v1/tokens`).
+
+use crate::AppState;
+use crate::auth::{self, SignedIn};
+use crate::problem::{Kind, Problem};
+use crate::ratelimit;
+use actix_web::{HttpRequest, HttpResponse, web};
+use gapmap_core::accounts::{AuthError, Authenticator, Role};
+use serde::Deserialize;
+use serde_json::json;
+use std::time::Instant;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignIn {
+    pub username: String,
+    pub password: String,
+}
+
+/// Sign in with a user name and password: the session cookie and the CSRF
+/// token for the session's changes. Attempts are limited per client and per
+/// user name; a wrong name and a wrong password get the same answer.
+pub async fn sign_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<SignIn>,
+) -> Result<HttpResponse, Problem> {
+    let SignIn { username, password } = body.into_inner();
+    let (principal, session) = sign_in_with(&req, &state, username, password).await?;
+    Ok(no_store(HttpResponse::Ok())
+        .cookie(auth::session_cookie(
+            &session.id,
+            auth::is_secure(&req),
+            gapmap_core::accounts::SESSION_HOURS_S,
+        ))
+        .json(
+            json!({"username": principal.username, "role": principal.role, "csrf": session.csrf,
+                     "expires_at": session.expires_at.to_rfc3339()}),
+        ))
+}
+
+/// The sign-in steps shared by the API and the sign-in page.
+pub async fn sign_in_with(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    username: String,
+    password: String,
+) -> Result<
+    (
+        gapmap_core::accounts::Principal,
+        gapmap_core::accounts::Session,
+    ),
+    Problem,
+> {
+    let now = Instant::now();
+    let client = ratelimit::client(req, &state.config.trusted_proxies)
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    state
+        .signin_by_client
+        .take(&client, now)
+        .map_err(|w| ratelimit::too_many(w, "sign-in attempts"))?;
+    state
+        .signin_by_user
+        .take(&username.to_lowercase(), now)
+        .map_err(|w| ratelimit::too_many(w, "sign-in attempts for this user"))?;
+    let s = state.clone();
+    let result = web::block(move || {
+        let p = s.accounts.sign_in(&username, &password)?;
+        let session = s.accounts.start_session(&p)?;
+        Ok::<_, AuthError>((p, session))
+    })
+    .await
+    .map_err(Problem::internal)?;
+    match result {
+        Ok(ok) => Ok(ok),
+        Err(AuthError::BadCredentials) => Err(Problem::new(
+            Kind::Unauthorized,
+            "the user name or the password is wrong",
+        )),
+        Err(e) => Err(Problem::internal(e)),
+    }
+}
+
+/// Who is signed in (401 when nobody).
+pub async fn whoami(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let who = auth::require(&req, &state, Role::Editor, None).await?;
+    Ok(no_store(HttpResponse::Ok()).json(
+        json!({"username": who.principal.username, "role": who.principal.role,
+        "via": who.principal.via, "csrf": who.csrf}),
+    ))
+}
+
+/// Sign out: the session ends, the cookie is removed.
+pub async fn sign_out(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    auth::require(&req, &state, Role::Editor, None).await?;
+    if let Some(c) = req.cookie(auth::SESSION_COOKIE) {
+        let id = c.value().to_owned();
+        let s = state.clone();
+        web::block(move || s.accounts.end_session(&id))
+            .await
+            .map_err(Problem::internal)?
+            .map_err(Problem::internal)?;
+    }
+    Ok(no_store(HttpResponse::NoContent())
+        .cookie(auth::clear_cookie(auth::is_secure(&req)))
+        .finish())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewToken {
+    /// What the token is for.
+    pub name: String,
+    /// At most the account's role (default: the account's).
+    pub role: Option<Role>,
+}
+
+/// Create an API token: its secret is in this answer only.
+pub async fn create_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<NewToken>,
+) -> Result<HttpResponse, Problem> {
+    let who = auth::require(&req, &state, Role::Editor, None).await?;
+    let NewToken { name, role } = body.into_inner();
+    let role = role.unwrap_or(who.principal.role);
+    let s = state.clone();
+    let user = who.principal.username.clone();
+    let (token, secret) = web::block(move || s.accounts.create_token(&user, &name, role))
+        .await
+        .map_err(Problem::internal)?
+        .map_err(|e| match e {
+            AuthError::Invalid(m) => {
+                Problem::invalid_body(m.clone(), vec![json!({"field": "role", "message": m})])
+            }
+            other => Problem::internal(other),
+        })?;
+    Ok(no_store(HttpResponse::Created()).json(json!({"token": secret, "id": token.id, "name": token.name,
+        "role": token.role, "created_at": token.created_at,
+        "note": "the token is shown only now; keep it secret, revoke it with DELETE /api/v1/tokens/{id}"})))
+}
+
+/// The caller's tokens (an admin's: everyone's), never their secrets.
+pub async fn list_tokens(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let who = auth::require(&req, &state, Role::Editor, None).await?;
+    let s = state.clone();
+    let only = owner_filter(&who);
+    let tokens = web::block(move || s.accounts.tokens(only.as_deref()))
+        .await
+        .map_err(Problem::internal)?
+        .map_err(Problem::internal)?;
+    Ok(no_store(HttpResponse::Ok()).json(json!({"tokens": tokens})))
+}
+
+/// Revoke one of the caller's tokens (an admin: anyone's).
+pub async fn revoke_token(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let who = auth::require(&req, &state, Role::Editor, None).await?;
+    let id: i64 = path
+        .parse()
+        .map_err(|_| Problem::invalid("id", "a token id is a number"))?;
+    let s = state.clone();
+    let only = owner_filter(&who);
+    let done = web::block(move || s.accounts.revoke_token(id, only.as_deref()))
+        .await
+        .map_err(Problem::internal)?
+        .map_err(Problem::internal)?;
+    if !done {
+        return Err(Problem::not_found(format!("no active token {id} of yours")));
+    }
+    Ok(no_store(HttpResponse::NoContent()).finish())
+}
+
+fn owner_filter(who: &SignedIn) -> Option<String> {
+    (who.principal.role != Role::Admin).then(|| who.principal.username.clone())
+}
+
+/// Answers about accounts are never cached.
+pub fn no_store(mut r: actix_web::HttpResponseBuilder) -> actix_web::HttpResponseBuilder {
+    r.insert_header(("Cache-Control", "private, no-store"));
+    r
+}

@@ -1,0 +1,272 @@
+//! Edits of the inventory: `POST /api/v1/{layer}`, `GET|PATCH|DELETE
+//! /api/v1/{layer}/{id}` for sites (and the dated equipment and visit
+//! records). Every write needs an editor, a top-level `reason` (kept in the
+//! audit, not in the feature) and, for a stored feature, `If-Match` with its
+//! ETag. The handlers parse and delegate to [`gapmap_core::edit`]; after a
+//! committed change the snapshot is rebuilt (incrementally where only sites
+//! changed) and swapped in before the answer, so the map and the gap
+//! figures show it at once.
+
+use super::account::no_store;
+use crate::AppState;
+use crate::auth;
+use crate::problem::{Kind, Problem};
+use actix_web::{HttpRequest, HttpResponse, web};
+use gapmap_core::accounts::Role;
+use gapmap_core::audit::Context;
+use gapmap_core::edit::{self, EditError, Op, Outcome};
+use gapmap_core::model::Layer;
+use gapmap_core::store::gpkg::GpkgStore;
+use serde_json::{Value, json};
+
+/// The layers editable through the API.
+pub const EDITABLE: &[Layer] = &[Layer::Sites];
+
+fn layer(name: &str) -> Result<Layer, Problem> {
+    EDITABLE
+        .iter()
+        .copied()
+        .find(|l| l.name() == name)
+        .ok_or_else(|| Problem::not_found(format!("no editable layer `{name}`")))
+}
+
+/// `reason` and `report` taken off a write body; the rest is the feature
+/// or patch.
+fn take_reason(body: &mut Value) -> Result<(String, Option<String>), Problem> {
+    let obj = body.as_object_mut().ok_or_else(|| {
+        Problem::invalid_body(
+            "the body must be a JSON object",
+            vec![json!({"field": "body", "message": "not an object"})],
+        )
+    })?;
+    let reason = match obj.remove("reason") {
+        Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= 500 => {
+            s.trim().to_owned()
+        }
+        Some(Value::String(s)) if !s.trim().is_empty() => {
+            return Err(Problem::invalid_body(
+                "`reason` is too long",
+                vec![json!({"field": "reason", "message": "at most 500 characters"})],
+            ));
+        }
+        _ => {
+            return Err(Problem::invalid_body(
+                "every change needs a short `reason` (kept in the audit log)",
+                vec![json!({"field": "reason", "message": "required: a short text saying why"})],
+            ));
+        }
+    };
+    let report = match obj.remove("report") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(r)) => Some(gapmap_core::reports::normalise_reference(&r)),
+        Some(_) => {
+            return Err(Problem::invalid_body(
+                "`report` must be a report reference",
+                vec![json!({"field": "report", "message": "a reference such as JN-7K4Q9X"})],
+            ));
+        }
+    };
+    Ok((reason, report))
+}
+
+fn if_match(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get("if-match")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn problem(e: EditError) -> Problem {
+    match e {
+        EditError::NotFound(what) => Problem::not_found(format!("no {what}")),
+        EditError::Exists(what) => Problem::new(
+            Kind::Conflict,
+            format!("{what} exists already; change it with PATCH"),
+        ),
+        EditError::PreconditionRequired => Problem::new(Kind::PreconditionRequired, e.to_string()),
+        EditError::PreconditionFailed { current } => Problem::new(
+            Kind::PreconditionFailed,
+            format!(
+                "the feature changed since you read it; read it again (ETag now {current}) and repeat your change"
+            ),
+        ),
+        EditError::Invalid(fields) => Problem::invalid_body(
+            fields
+                .iter()
+                .map(|f| format!("`{}`: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            fields.iter().map(|f| json!(f)).collect(),
+        ),
+        EditError::BadBody(m) => {
+            Problem::invalid_body(m.clone(), vec![json!({"field": "body", "message": m})])
+        }
+        EditError::Store(e) => Problem::internal(e),
+    }
+}
+
+/// Run one edit and swap in the new snapshot.
+async fn run(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    layer: Layer,
+    op: Op,
+    reason: String,
+    report: Option<String>,
+) -> Result<(Outcome, String), Problem> {
+    let who = auth::require(req, state, Role::Editor, None).await?;
+    if let Some(r) = &report {
+        let s = state.clone();
+        let r2 = r.clone();
+        let known = web::block(move || s.reports.get(&r2))
+            .await
+            .map_err(Problem::internal)?
+            .map_err(Problem::internal)?;
+        if known.is_none() {
+            return Err(Problem::invalid_body(
+                format!("no report {r}"),
+                vec![json!({"field": "report", "message": "no such report"})],
+            ));
+        }
+    }
+    let ctx = Context {
+        actor: who.principal.username.clone(),
+        reason,
+        report_ref: report.clone(),
+    };
+    let m = if_match(req);
+    let s = state.clone();
+    let outcome = web::block(move || {
+        let mut store = GpkgStore::open(&s.store).map_err(EditError::Store)?;
+        edit::apply(&mut store, layer, op, m.as_deref(), &ctx)
+    })
+    .await
+    .map_err(Problem::internal)?
+    .map_err(problem)?;
+    if outcome.changed
+        && let Some(r) = report
+    {
+        let s = state.clone();
+        let ctx = Context {
+            actor: who.principal.username.clone(),
+            reason: format!("fixed by an edit of {} `{}`", layer, outcome.id),
+            report_ref: None,
+        };
+        web::block(move || {
+            s.reports
+                .decide(&r, gapmap_core::reports::Decision::Fixed, &ctx)
+        })
+        .await
+        .map_err(Problem::internal)?
+        .map_err(Problem::internal)?;
+    }
+    let s = state.clone();
+    let version = web::block(move || s.reloader.reload_now())
+        .await
+        .map_err(Problem::internal)?
+        .map_err(Problem::internal)?;
+    Ok((outcome, version))
+}
+
+fn answer(mut r: actix_web::HttpResponseBuilder, o: &Outcome, version: &str) -> HttpResponse {
+    if let Some(tag) = &o.etag {
+        r.insert_header(("ETag", tag.as_str()));
+    }
+    no_store(r).json(json!({"feature": o.feature, "revision": o.revision, "changed": o.changed, "snapshot_version": version}))
+}
+
+/// `POST /api/v1/{layer}`: a GeoJSON Feature and a `reason`.
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, Problem> {
+    create_in(req, state, layer(&path)?, body).await
+}
+
+/// `POST /api/v1/sites` (the list resource also answers public reads).
+pub async fn create_site(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, Problem> {
+    create_in(req, state, Layer::Sites, body).await
+}
+
+async fn create_in(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    layer: Layer,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, Problem> {
+    let mut body = body.into_inner();
+    let (reason, report) = take_reason(&mut body)?;
+    let (o, version) = run(&req, &state, layer, Op::Create(body), reason, report).await?;
+    let mut r = HttpResponse::Created();
+    r.insert_header(("Location", format!("/api/v1/{}/{}", layer.name(), o.id)));
+    Ok(answer(r, &o, &version))
+}
+
+/// `GET /api/v1/{layer}/{id}`: the stored feature with its ETag.
+pub async fn get_one(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, Problem> {
+    let (name, id) = path.into_inner();
+    let layer = layer(&name)?;
+    let s = state.clone();
+    let id2 = id.clone();
+    let found = web::block(move || {
+        let mut store = GpkgStore::open(&s.store)?;
+        edit::current(&mut store, layer, &id2)
+    })
+    .await
+    .map_err(Problem::internal)?
+    .map_err(Problem::internal)?;
+    let (feature, etag) = found.ok_or_else(|| Problem::not_found(format!("no {layer} `{id}`")))?;
+    Ok(HttpResponse::Ok()
+        .insert_header(("ETag", etag))
+        .insert_header(("Cache-Control", "no-cache"))
+        .content_type("application/geo+json")
+        .json(feature))
+}
+
+/// `PATCH /api/v1/{layer}/{id}`: a JSON Merge Patch of the Feature and a `reason`.
+pub async fn patch(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, Problem> {
+    let (name, id) = path.into_inner();
+    let layer = layer(&name)?;
+    let mut body = body.into_inner();
+    let (reason, report) = take_reason(&mut body)?;
+    let (o, version) = run(
+        &req,
+        &state,
+        layer,
+        Op::Patch { id, patch: body },
+        reason,
+        report,
+    )
+    .await?;
+    Ok(answer(HttpResponse::Ok(), &o, &version))
+}
+
+/// `DELETE /api/v1/{layer}/{id}` with `{"reason": …}`: a site becomes
+/// `retired` (kept, with its history).
+pub async fn retire(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, Problem> {
+    let (name, id) = path.into_inner();
+    let layer = layer(&name)?;
+    let mut body = body.into_inner();
+    let (reason, report) = take_reason(&mut body)?;
+    let (o, version) = run(&req, &state, layer, Op::Retire { id }, reason, report).await?;
+    Ok(answer(HttpResponse::Ok(), &o, &version))
+}

@@ -1,0 +1,270 @@
+//! Resident reports: `POST /api/v1/reports` (anyone; rate-limited, size-
+//! limited, a honeypot field), `GET /api/v1/reports/{reference}` (its
+//! status), and for editors the review queue (`GET /api/v1/reports`), a
+//! decision (`POST /api/v1/reports/{reference}/decision`) and the planners'
+//! layer of "no signal" reports per 1 km cell (`GET /api/v1/reports/cells`).
+//! Contacts are shown to admins only.
+
+use super::account::no_store;
+use crate::AppState;
+use crate::auth;
+use crate::problem::{Kind, Problem};
+use crate::query::Query;
+use crate::ratelimit;
+use actix_web::{HttpRequest, HttpResponse, web};
+use gapmap_core::accounts::Role;
+use gapmap_core::audit::Context;
+use gapmap_core::crs::{LAEA, Transformer, WGS84};
+use gapmap_core::reports::{Decision, NewReport};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use std::time::Instant;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportBody {
+    pub kind: String,
+    pub site_id: Option<String>,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    #[serde(default)]
+    pub text: String,
+    pub contact: Option<String>,
+    /// The honeypot: a field people never see and bots fill in.
+    #[serde(default)]
+    pub website: Option<String>,
+}
+
+/// Where a report is: its parish and 1 km cell, from the site or the point.
+fn locate(
+    state: &AppState,
+    r: &NewReport,
+) -> Result<(Option<String>, Option<String>, Option<(f64, f64)>), Problem> {
+    let snap = state.live.get();
+    let point = match (&r.site_id, r.lon, r.lat) {
+        (Some(id), _, _) => {
+            let s = snap.sites.iter().find(|s| &s.id == id).ok_or_else(|| {
+                Problem::invalid_body(
+                    format!("no site `{id}`"),
+                    vec![json!({"field": "site_id", "message": "no such place"})],
+                )
+            })?;
+            let parish = s.parish_id.clone();
+            let pt = (s.location.x(), s.location.y());
+            return Ok((parish, cell_of(pt), Some(pt)));
+        }
+        (None, Some(lon), Some(lat)) => (lon, lat),
+        _ => return Ok((None, None, None)),
+    };
+    let parish = snap
+        .areas
+        .iter()
+        .filter(|a| a.kind == gapmap_core::model::AreaKind::Parish)
+        .find(|a| geo::Contains::contains(&a.geometry, &geo_types::Point::new(point.0, point.1)))
+        .map(|a| a.id.clone());
+    Ok((parish, cell_of(point), Some(point)))
+}
+
+/// The EU 1 km cell (INSPIRE id) of a WGS84 point.
+fn cell_of((lon, lat): (f64, f64)) -> Option<String> {
+    let t = Transformer::new(WGS84, LAEA).ok()?;
+    let (x, y) = t.convert(lon, lat).ok()?;
+    Some(gapmap_core::grid::cell_id_of(x, y))
+}
+
+/// The outline of a 1 km cell in WGS84.
+fn cell_outline(cell: &str) -> Option<geo_types::Geometry<f64>> {
+    let (n, e) = gapmap_core::grid::parse_cell_id(cell)?;
+    let mut g = geo_types::Geometry::Polygon(gapmap_core::grid::cell_polygon_3035(n, e));
+    Transformer::new(LAEA, WGS84)
+        .ok()?
+        .transform_geometry(&mut g)
+        .ok()?;
+    Some(g)
+}
+
+/// `POST /api/v1/reports`: 201 with the report's public reference.
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<ReportBody>,
+) -> Result<HttpResponse, Problem> {
+    let client = ratelimit::client(&req, &state.config.trusted_proxies)
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    state
+        .reports_by_client
+        .take(&client, Instant::now())
+        .map_err(|w| ratelimit::too_many(w, "reports"))?;
+    let b = body.into_inner();
+    let new = NewReport {
+        kind: b.kind,
+        site_id: b.site_id.filter(|s| !s.trim().is_empty()),
+        lon: b.lon,
+        lat: b.lat,
+        text: b.text,
+        contact: b.contact.filter(|c| !c.trim().is_empty()),
+    };
+    let problems = new.check();
+    if !problems.is_empty() {
+        return Err(Problem::invalid_body(
+            problems
+                .iter()
+                .map(|p| format!("`{}`: {}", p.field, p.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+            problems.iter().map(|p| json!(p)).collect(),
+        ));
+    }
+    if b.website.is_some_and(|w| !w.trim().is_empty()) {
+        // A bot: answered like anyone, stored nowhere.
+        return Ok(
+            HttpResponse::Created().json(json!({"reference": "JN-000000", "status": "received"}))
+        );
+    }
+    let (parish, cell, _) = locate(&state, &new)?;
+    let s = state.clone();
+    let reference = web::block(move || s.reports.submit(&new, parish.as_deref(), cell.as_deref()))
+        .await
+        .map_err(Problem::internal)?
+        .map_err(Problem::internal)?;
+    Ok(no_store(HttpResponse::Created())
+        .insert_header(("Location", format!("/api/v1/reports/{reference}")))
+        .json(json!({"reference": reference, "status": "received",
+                     "status_url": format!("/api/v1/reports/{reference}")})))
+}
+
+/// `GET /api/v1/reports/{reference}`: where a report stands.
+pub async fn status(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, Problem> {
+    let reference = path.into_inner();
+    let s = state.clone();
+    let r2 = reference.clone();
+    let st = web::block(move || s.reports.public_status(&r2))
+        .await
+        .map_err(Problem::internal)?
+        .map_err(Problem::internal)?
+        .ok_or_else(|| Problem::not_found(format!("no report {reference}")))?;
+    Ok(no_store(HttpResponse::Ok()).json(st))
+}
+
+/// `GET /api/v1/reports?status=`: the review queue (editors); contacts for admins.
+pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let q = Query::parse(&req, &["status"])?;
+    let who = auth::require(&req, &state, Role::Editor, None).await?;
+    let status = q.str("status").map(str::to_owned);
+    if let Some(s) = &status
+        && !gapmap_core::reports::STATUSES.contains(&s.as_str())
+    {
+        return Err(Problem::invalid(
+            "status",
+            format!(
+                "`status` must be one of {}",
+                gapmap_core::reports::STATUSES.join(", ")
+            ),
+        ));
+    }
+    let admin = who.principal.role == Role::Admin;
+    let s = state.clone();
+    let items = web::block(move || {
+        let list = s.reports.list(status.as_deref())?;
+        let mut out = Vec::with_capacity(list.len());
+        for r in list {
+            let mut v = json!(r);
+            if admin && r.has_contact {
+                v["contact"] = json!(s.reports.contact(&r.reference)?);
+            }
+            out.push(v);
+        }
+        Ok::<_, gapmap_core::reports::ReportError>(out)
+    })
+    .await
+    .map_err(Problem::internal)?
+    .map_err(Problem::internal)?;
+    Ok(no_store(HttpResponse::Ok()).json(json!({"reports": items})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    /// accept, reject or fixed.
+    pub decision: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// `POST /api/v1/reports/{reference}/decision`: accept, reject (with a reason) or mark fixed.
+pub async fn decide(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<DecisionBody>,
+) -> Result<HttpResponse, Problem> {
+    let who = auth::require(&req, &state, Role::Editor, None).await?;
+    let d = match body.decision.as_str() {
+        "accept" => Decision::Accept,
+        "reject" => Decision::Reject,
+        "fixed" => Decision::Fixed,
+        other => {
+            return Err(Problem::invalid_body(
+                format!("unknown decision `{other}`"),
+                vec![json!({"field": "decision", "message": "accept, reject or fixed"})],
+            ));
+        }
+    };
+    if d == Decision::Reject && body.reason.trim().is_empty() {
+        return Err(Problem::invalid_body(
+            "rejecting a report needs a reason",
+            vec![json!({"field": "reason", "message": "required when rejecting"})],
+        ));
+    }
+    let ctx = Context {
+        actor: who.principal.username,
+        reason: body.reason.trim().to_owned(),
+        report_ref: None,
+    };
+    let reference = path.into_inner();
+    let s = state.clone();
+    let r = web::block(move || s.reports.decide(&reference, d, &ctx))
+        .await
+        .map_err(Problem::internal)?
+        .map_err(|e| match e {
+            gapmap_core::reports::ReportError::NotFound(r) => {
+                Problem::not_found(format!("no report {r}"))
+            }
+            gapmap_core::reports::ReportError::Invalid(m) => Problem::new(Kind::InvalidBody, m),
+            other => Problem::internal(other),
+        })?;
+    Ok(no_store(HttpResponse::Ok()).json(r))
+}
+
+/// `GET /api/v1/reports/cells`: "no mobile signal" and "no home internet"
+/// reports counted per EU 1 km cell, as GeoJSON (editors only; never one by one).
+pub async fn cells(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    Query::parse(&req, &[])?;
+    auth::require(&req, &state, Role::Editor, None).await?;
+    let s = state.clone();
+    let rows = web::block(move || s.reports.signal_cells())
+        .await
+        .map_err(Problem::internal)?
+        .map_err(Problem::internal)?;
+    let mut by_cell: std::collections::BTreeMap<String, serde_json::Map<String, Value>> =
+        Default::default();
+    for (cell, kind, n) in rows {
+        by_cell.entry(cell).or_default().insert(kind, json!(n));
+    }
+    let features: Vec<Value> = by_cell
+        .into_iter()
+        .filter_map(|(cell, counts)| {
+            let geom = cell_outline(&cell)?;
+            Some(json!({"type": "Feature", "id": cell, "geometry": geojson::Geometry::from(&geom),
+                        "properties": {"cell_id": cell, "no_mobile_signal": counts.get("no_mobile_signal").cloned().unwrap_or(json!(0)),
+                                       "no_home_internet": counts.get("no_home_internet").cloned().unwrap_or(json!(0))}}))
+        })
+        .collect();
+    Ok(no_store(HttpResponse::Ok())
+        .content_type("application/geo+json")
+        .json(json!({"type": "FeatureCollection", "features": features})))
+}
