@@ -190,3 +190,41 @@ pub fn no_store(mut r: actix_web::HttpResponseBuilder) -> actix_web::HttpRespons
     r.insert_header(("Cache-Control", "private, no-store"));
     r
 }
+
+/// `GET /api/v1/users` (admins): the accounts, never their hashes.
+pub async fn list_users(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    auth::require(&req, &state, Role::Admin, None).await?;
+    let s = state.clone();
+    let users = web::block(move || s.accounts.users())
+        .await
+        .map_err(Problem::internal)?
+        .map_err(Problem::internal)?;
+    Ok(no_store(HttpResponse::Ok()).json(json!({"users": users})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    pub username: String,
+    pub role: Role,
+    pub password: String,
+}
+
+/// `POST /api/v1/users` (admins): add an account.
+pub async fn add_user(req: HttpRequest, state: web::Data<AppState>, body: web::Json<NewUser>) -> Result<HttpResponse, Problem> {
+    auth::require(&req, &state, Role::Admin, None).await?;
+    let NewUser { username, role, password } = body.into_inner();
+    let s = state.clone();
+    let user = web::block(move || s.accounts.add_user(&username, role, &password))
+        .await
+        .map_err(Problem::internal)?
+        .map_err(|e| match e {
+            AuthError::Invalid(m) if m.contains("exists") => Problem::new(Kind::Conflict, m),
+            AuthError::Invalid(m) => {
+                let field = if m.contains("password") { "password" } else { "username" };
+                Problem::invalid_body(m.clone(), vec![json!({"field": field, "message": m})])
+            }
+            other => Problem::internal(other),
+        })?;
+    Ok(no_store(HttpResponse::Created()).json(user))
+}

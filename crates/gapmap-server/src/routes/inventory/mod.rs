@@ -28,6 +28,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(account::create_token)),
     )
     .service(
+        write_resource("/api/v1/users", "GET, HEAD, POST")
+            .route(web::get().to(account::list_users))
+            .route(web::head().to(account::list_users))
+            .route(web::post().to(account::add_user)),
+    )
+    .service(
         write_resource("/api/v1/tokens/{id}", "DELETE")
             .route(web::delete().to(account::revoke_token)),
     )
