@@ -24,7 +24,7 @@ pub enum Command {
     /// Serve the map, the APIs and the feature service over HTTP.
     Serve(ServeArgs),
     /// Validate files and report every problem; writes nothing.
-    Check(InputArgs),
+    Check(CheckArgs),
     /// Validate files and write them into a store, in one transaction.
     Ingest(IngestArgs),
     /// Compute coverage gaps and write per-point results and aggregates.
@@ -119,6 +119,8 @@ pub enum LayerArg {
     #[value(name = "priority_zones", alias = "priority-zones")]
     PriorityZones,
     Plan,
+    Equipment,
+    Visits,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -171,6 +173,15 @@ pub struct InputArgs {
     /// Files to read.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A store whose sites equipment and visits may refer to (else only the sites files given before them).
+    #[arg(long)]
+    pub store: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 #[derive(Debug, Args)]

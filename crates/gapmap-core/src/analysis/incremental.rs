@@ -150,6 +150,7 @@ mod tests {
                 as_of: chrono::NaiveDate::MIN,
                 licence: None,
             },
+            equipment_provenance: None,
         }
     }
 

@@ -128,6 +128,9 @@ pub struct Options {
     pub sanity: SanityBox,
     /// Counts features read, for a progress display.
     pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// The ids of the sites that equipment and visits may refer to (`None`:
+    /// not known, so not checked — said in a warning).
+    pub known_sites: Option<std::sync::Arc<std::collections::HashSet<String>>>,
 }
 
 impl Default for Options {
@@ -140,6 +143,7 @@ impl Default for Options {
             repair: false,
             sanity: SanityBox::BALTIC,
             progress: None,
+            known_sites: None,
         }
     }
 }
@@ -306,7 +310,7 @@ pub fn read_file(
                 Some(layer) => validator.insert(validate::Validator::new(layer, &file, opts)),
                 None => {
                     sink_error = Some(IngestError::Usage(format!(
-                        "{file}: cannot tell the layer from the properties of the first feature; pass --layer (sites, areas, coverage, demand, priority_zones, plan)"
+                        "{file}: cannot tell the layer from the properties of the first feature; pass --layer (sites, areas, coverage, demand, priority_zones, plan, equipment, visits)"
                     )));
                     return;
                 }

@@ -5,7 +5,8 @@
 //! export; the typed structs here are what the snapshot and analyses use.
 
 mod features;
-pub use features::Record;
+pub use features::{Record, parse_date};
+pub mod inventory;
 mod provenance;
 pub mod schema;
 
@@ -13,6 +14,7 @@ pub use features::{
     Area, AreaKind, CoordinateQuality, CoverageArea, DemandPoint, PriorityZone, ServiceKind, Site,
     SiteKind, SiteStatus, Technology, Wheelchair, ZoneKind,
 };
+pub use inventory::{Equipment, EquipmentType, Visit};
 pub use provenance::{Provenance, Source};
 
 use std::fmt;
@@ -27,16 +29,22 @@ pub enum Layer {
     Demand,
     PriorityZones,
     Plan,
+    /// Dated equipment records per site (no geometry).
+    Equipment,
+    /// Mobile-class visits per site (no geometry).
+    Visits,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 6] = [
+    pub const ALL: [Layer; 8] = [
         Layer::Sites,
         Layer::Areas,
         Layer::Coverage,
         Layer::Demand,
         Layer::PriorityZones,
         Layer::Plan,
+        Layer::Equipment,
+        Layer::Visits,
     ];
 
     /// The name used on the command line and as the GeoPackage table name.
@@ -48,6 +56,8 @@ impl Layer {
             Layer::Demand => "demand",
             Layer::PriorityZones => "priority_zones",
             Layer::Plan => "plan",
+            Layer::Equipment => "equipment",
+            Layer::Visits => "visits",
         }
     }
 }
@@ -65,7 +75,7 @@ impl FromStr for Layer {
             .into_iter()
             .find(|l| l.name() == s)
             .ok_or_else(|| {
-                format!("unknown layer `{s}` (one of sites, areas, coverage, demand, priority_zones, plan)")
+                format!("unknown layer `{s}` (one of sites, areas, coverage, demand, priority_zones, plan, equipment, visits)")
             })
     }
 }

@@ -149,6 +149,7 @@ pub const ZONE_KINDS: &[&str] = &["border", "parish", "area"];
 /// CSB/Eurostat grid cell (its residents are spread over the cell's addresses).
 pub const DEMAND_ORIGINS: &[&str] = &["point", "address_register", "population_grid"];
 pub const PLAN_PER: &[&str] = &["year", "total"];
+pub const EQUIPMENT_TYPES: &[&str] = &["access_point", "router", "backhaul"];
 
 /// The provenance fields every feature of every layer carries.
 pub const PROVENANCE_FIELDS: &[Field] = &[
@@ -233,6 +234,33 @@ const PLAN_FIELDS: &[Field] = &[
     opt("note", FieldType::Text),
 ];
 
+/// One piece of equipment at a site, dated: the flat site fields
+/// (`access_points`, `router_year`, `backhaul_*`) are derived from these
+/// (see [`super::inventory`]).
+const EQUIPMENT_FIELDS: &[Field] = &[
+    req("site_id", FieldType::Text),
+    req("type", FieldType::Enum(EQUIPMENT_TYPES)),
+    // Unknown install dates are allowed: the record counts as installed,
+    // but a router's age is then unknown ("to survey").
+    opt("installed_on", FieldType::Date),
+    opt("retired_on", FieldType::Date),
+    // A backhaul line's speeds (a router's or access point's rated speed
+    // when given); Mbit/s.
+    opt("down_mbps", FieldType::NonNegative),
+    opt("up_mbps", FieldType::NonNegative),
+    opt("model", FieldType::Text),
+    opt("note", FieldType::Text),
+];
+
+/// One mobile-class visit (a session held at a site on a day).
+const VISIT_FIELDS: &[Field] = &[
+    req("site_id", FieldType::Text),
+    req("date", FieldType::Date),
+    // Unknown until the visit has been held and counted.
+    opt("participants", FieldType::Count),
+    opt("note", FieldType::Text),
+];
+
 impl LayerSchema {
     pub fn of(layer: Layer) -> &'static LayerSchema {
         match layer {
@@ -242,6 +270,8 @@ impl LayerSchema {
             Layer::Demand => &DEMAND,
             Layer::PriorityZones => &ZONES,
             Layer::Plan => &PLAN,
+            Layer::Equipment => &EQUIPMENT,
+            Layer::Visits => &VISITS,
         }
     }
 
@@ -286,6 +316,17 @@ static PLAN: LayerSchema = LayerSchema {
     fields: PLAN_FIELDS,
 };
 
+static EQUIPMENT: LayerSchema = LayerSchema {
+    layer: Layer::Equipment,
+    geometry: GeometryKind::None,
+    fields: EQUIPMENT_FIELDS,
+};
+static VISITS: LayerSchema = LayerSchema {
+    layer: Layer::Visits,
+    geometry: GeometryKind::None,
+    fields: VISIT_FIELDS,
+};
+
 /// Guess the layer of a feature from the property names it carries, when that
 /// is unambiguous. `kind` values tell sites from areas.
 pub fn infer_layer(keys: &[&str], kind: Option<&str>) -> Option<Layer> {
@@ -302,6 +343,12 @@ pub fn infer_layer(keys: &[&str], kind: Option<&str>) -> Option<Layer> {
     }
     if has("metric") && has("activity_lv") {
         found.push(Layer::Plan);
+    }
+    if has("site_id") && has("type") {
+        found.push(Layer::Equipment);
+    }
+    if has("site_id") && has("date") {
+        found.push(Layer::Visits);
     }
     match kind {
         Some(k) if SITE_KINDS.contains(&k) => found.push(Layer::Sites),

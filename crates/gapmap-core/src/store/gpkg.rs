@@ -35,6 +35,8 @@ fn describe(layer: Layer) -> &'static str {
         Layer::Demand => "Where people live: address points or grid-cell centres with residents",
         Layer::PriorityZones => "Territories the municipality flags for priority",
         Layer::Plan => "The digital-inclusion action plan's targets",
+        Layer::Equipment => "Equipment per site, dated: access points, routers, backhaul lines",
+        Layer::Visits => "Mobile-class visits: site, date, participants",
     }
 }
 
@@ -147,6 +149,14 @@ impl GpkgStore {
             > 0;
         if !has {
             create_schema(&tx).map_err(|e| sqlite(&path, e))?;
+        } else {
+            // A store written before a layer existed gains its empty table.
+            for layer in Layer::ALL {
+                if !table_exists(&tx, layer.name()).map_err(|e| sqlite(&path, e))? {
+                    create_layer_table(&tx, LayerSchema::of(layer))
+                        .map_err(|e| sqlite(&path, e))?;
+                }
+            }
         }
         tx.commit().map_err(|e| sqlite(&path, e))
     }
@@ -262,6 +272,15 @@ fn create_schema(tx: &Transaction) -> rusqlite::Result<()> {
         create_layer_table(tx, LayerSchema::of(layer))?;
     }
     Ok(())
+}
+
+fn table_exists(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
+    conn.query_row(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1",
+        [name],
+        |r| r.get::<_, i64>(0),
+    )
+    .map(|n| n > 0)
 }
 
 fn create_layer_table(tx: &Transaction, schema: &LayerSchema) -> rusqlite::Result<()> {
@@ -601,6 +620,18 @@ impl Writer<'_> {
         self.tx.commit().map_err(|e| sqlite(&path, e))
     }
 
+    /// The ids of a layer as this transaction sees them.
+    pub fn ids(&self, layer: Layer) -> Result<HashSet<String>, StoreError> {
+        let mut st = self
+            .tx
+            .prepare(&format!("SELECT id FROM \"{}\"", layer.name()))
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     /// Set a meta value inside this transaction.
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         self.tx
@@ -704,6 +735,11 @@ impl FeatureStore for GpkgStore {
         visit: &mut dyn FnMut(Record) -> bool,
     ) -> Result<(), StoreError> {
         let schema = LayerSchema::of(layer);
+        // A store written before this layer existed (opened read-only, so
+        // not upgraded) holds none of it.
+        if !table_exists(&self.conn, layer.name()).map_err(|e| sqlite(&self.path, e))? {
+            return Ok(());
+        }
         let has_geom = schema.geometry != GeometryKind::None;
         let fields: Vec<_> = schema.all_fields().collect();
         let cols: Vec<String> = fields.iter().map(|f| format!("\"{}\"", f.name)).collect();
