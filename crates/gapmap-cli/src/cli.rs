@@ -31,6 +31,8 @@ pub enum Command {
     Gaps(GapsArgs),
     /// Write deterministic synthetic data (labelled simulated).
     Synth(SynthArgs),
+    /// The IT department's planner: access points, upgrades, the mobile class, progress.
+    Plan(crate::plan::PlanArgs),
     /// Export a published collection as GeoJSON, CSV or GeoPackage (WGS84 or EPSG:3059), or every tileset as PMTiles.
     Export(crate::export::ExportArgs),
 }

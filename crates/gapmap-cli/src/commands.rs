@@ -106,6 +106,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Gaps(a) => crate::gaps::run(a),
         Command::Synth(a) => synth_cmd(a),
         Command::Export(a) => crate::export::run(a),
+        Command::Plan(a) => crate::plan::run(a),
     }
 }
 

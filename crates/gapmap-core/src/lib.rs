@@ -20,6 +20,7 @@ pub mod geometry;
 pub mod grid;
 pub mod ingest;
 pub mod model;
+pub mod plan;
 pub mod publish;
 pub mod snapshot;
 pub mod store;
