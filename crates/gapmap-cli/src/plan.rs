@@ -22,6 +22,65 @@ pub struct PlanArgs {
 pub enum PlanCommand {
     /// Where the new public access points go (ranked, in yearly batches).
     AccessPoints(AccessPointsArgs),
+    /// Routers and backhaul lines to upgrade each year, and buildings to survey.
+    Upgrades(UpgradesArgs),
+    /// The mobile class: one stop per parish per year, route and dates.
+    MobileClass(MobileClassArgs),
+    /// The plan against the dated equipment and visit records.
+    Progress(ProgressArgs),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TableFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum CalendarFormat {
+    Json,
+    Csv,
+    /// iCalendar (RFC 5545).
+    Ics,
+}
+
+#[derive(Debug, Args)]
+pub struct UpgradesArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// Routers younger than this many years are not listed [default: 5].
+    #[arg(long, default_value_t = 5)]
+    pub router_min_age_years: i32,
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: TableFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct MobileClassArgs {
+    #[command(flatten)]
+    pub common: Common,
+    /// The season of each year, MM-DD/MM-DD; one stop per working day from its start.
+    #[arg(long, default_value = "04-01/05-31")]
+    pub season: String,
+    /// Residents within this distance (metres) of a venue count as reached.
+    #[arg(long, default_value_t = 5000.0)]
+    pub reach_m: f64,
+    /// The site id the route starts and ends at [default: the municipality's office].
+    #[arg(long)]
+    pub start: Option<String>,
+    /// Only this parish's stops (for leaflets).
+    #[arg(long)]
+    pub parish_id: Option<String>,
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: CalendarFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct ProgressArgs {
+    #[command(flatten)]
+    pub common: Common,
+    #[arg(long, value_enum, default_value = "json")]
+    pub format: TableFormat,
 }
 
 /// What every plan command reads and writes.
@@ -90,6 +149,9 @@ pub struct AccessPointsArgs {
 pub fn run(a: PlanArgs) -> Result<(), CliError> {
     match a.what {
         PlanCommand::AccessPoints(a) => access_points(a),
+        PlanCommand::Upgrades(a) => upgrades(a),
+        PlanCommand::MobileClass(a) => mobile_class(a),
+        PlanCommand::Progress(a) => progress(a),
     }
 }
 
@@ -168,9 +230,7 @@ fn access_points(a: AccessPointsArgs) -> Result<(), CliError> {
         SitingFormat::Geojson => {
             let mut v = siting.to_geojson(&snap);
             v["elapsed_ms"] = serde_json::json!(started.elapsed().as_secs_f64() * 1000.0);
-            let mut s = v.to_string();
-            s.push('\n');
-            s
+            json_text(&v)
         }
         SitingFormat::Csv => siting.to_csv(&snap),
     };
@@ -189,4 +249,65 @@ fn access_points(a: AccessPointsArgs) -> Result<(), CliError> {
         eprintln!("{}", siting.status.as_str());
     }
     Ok(())
+}
+
+fn json_text(v: &serde_json::Value) -> String {
+    let mut s = v.to_string();
+    s.push('\n');
+    s
+}
+
+fn upgrades(a: UpgradesArgs) -> Result<(), CliError> {
+    let bar = spinner();
+    let snap = load(&a.common, &bar)?;
+    bar.set_message("scoring");
+    let p = gapmap_core::plan::upgrades::Params {
+        router_min_age_years: a.router_min_age_years,
+    };
+    let u = gapmap_core::plan::upgrades::plan(&snap, &snap.analysis, &p).map_err(plan_error)?;
+    bar.finish_and_clear();
+    let text = match a.format {
+        TableFormat::Json => json_text(&u.to_json(&snap)),
+        TableFormat::Csv => u.to_csv(&snap),
+    };
+    write(&a.common.out, &text)
+}
+
+fn mobile_class(a: MobileClassArgs) -> Result<(), CliError> {
+    let bar = spinner();
+    let snap = load(&a.common, &bar)?;
+    bar.set_message("stops, route and dates");
+    let p = gapmap_core::plan::mobile_class::Params {
+        season: a
+            .season
+            .parse()
+            .map_err(|m| CliError::Usage(format!("--season: {m}")))?,
+        reach_m: a.reach_m,
+        start: a.start.clone(),
+        parish_id: a.parish_id.clone(),
+        ..Default::default()
+    };
+    let m = gapmap_core::plan::mobile_class::plan(&snap, &snap.analysis, &p).map_err(plan_error)?;
+    bar.finish_and_clear();
+    let text = match a.format {
+        CalendarFormat::Json => json_text(&m.to_json(&snap)),
+        CalendarFormat::Csv => m.to_csv(&snap),
+        CalendarFormat::Ics => m.to_ics(&snap),
+    };
+    write(&a.common.out, &text)
+}
+
+fn progress(a: ProgressArgs) -> Result<(), CliError> {
+    let bar = spinner();
+    let snap = load(&a.common, &bar)?;
+    bar.set_message("replaying the records");
+    let index = gapmap_core::plan::what_if::Index::new(&snap);
+    let p =
+        gapmap_core::plan::progress::progress(&snap, &snap.analysis, &index).map_err(plan_error)?;
+    bar.finish_and_clear();
+    let text = match a.format {
+        TableFormat::Json => json_text(&p.to_json(&snap)),
+        TableFormat::Csv => p.to_csv(&snap),
+    };
+    write(&a.common.out, &text)
 }

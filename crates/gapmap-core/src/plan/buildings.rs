@@ -9,7 +9,7 @@
 
 use crate::analysis::Analysis;
 use crate::analysis::site_grid::SiteGrid;
-use crate::model::{Provenance, SiteStatus};
+use crate::model::{Provenance, SiteKind, SiteStatus};
 use crate::snapshot::Snapshot;
 use geo::Contains;
 use geo_types::Point;
@@ -59,9 +59,15 @@ pub fn buildings(snap: &Snapshot, analysis: &Analysis) -> Vec<Building> {
     let mut out: Vec<Building> = by_point
         .into_values()
         .map(|mut members| {
+            // The equipment holder first; else a building's own site before
+            // a KAC desk, a Wi-Fi point or a mobile-class stop in it.
             members.sort_by_key(|&i| {
                 let s = &snap.sites[i as usize];
-                (s.equipment_provenance.is_none(), s.id.clone())
+                let guest = matches!(
+                    s.kind,
+                    SiteKind::Kac | SiteKind::Wifi | SiteKind::MobileClassStop
+                );
+                (s.equipment_provenance.is_none(), guest, s.id.clone())
             });
             let holder = &snap.sites[members[0] as usize];
             let xy = snap.sites_xy[members[0] as usize];

@@ -346,7 +346,7 @@ pub fn lagrangian_bound(c: &Coverage, p: usize, lower: f64, iterations: usize, t
             .map(|(w, l)| (w - l).max(0.0))
             .sum();
         let value = rest + top;
-        if value < best - 1e-12 * best.abs() {
+        if best.is_infinite() || value < best - 1e-12 * best.abs() {
             best = value;
             since_better = 0;
         } else {
@@ -525,7 +525,7 @@ pub fn solve(
     progress("bound");
     let raw = lagrangian_bound(c, p, objective, 400, 1e-9);
     let mut bound = round_bound(c, raw).max(objective);
-    let meets = |obj: f64, b: f64| b - obj <= 1e-9 * b.abs().max(1.0);
+    let meets = |obj: f64, b: f64| b.is_finite() && b - obj <= 1e-9 * b.abs().max(1.0);
     let mut proven = meets(objective, bound);
     let mut solver = "greedy + local search; Lagrangian bound".to_owned();
     let small = c.nonzeros() <= EXACT_MAX_NONZEROS && c.n_cands <= EXACT_MAX_CANDIDATES;
@@ -629,6 +629,21 @@ mod tests {
                 assert!(h.objective >= 0.9 * want, "heuristic seed {seed} p {p}");
             }
         }
+    }
+
+    #[test]
+    fn exact_alone_on_seed_1() {
+        let c = random(1, 12, 40);
+        let want = brute(&c, 6);
+        let start = greedy(&c, 6);
+        let (picked, proven) = exact(&c, 6, &start, 10.0).expect("solves");
+        let (cold, _) = exact(&c, 6, &[], 10.0).expect("solves");
+        assert!(proven);
+        assert_eq!(
+            (c.objective(&picked), c.objective(&cold)),
+            (want, want),
+            "warm {picked:?} cold {cold:?}"
+        );
     }
 
     #[test]

@@ -29,7 +29,7 @@ use super::{PlanError, Target, reason, route};
 use crate::analysis::Analysis;
 use crate::model::{Layer, SiteKind};
 use crate::snapshot::Snapshot;
-use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{Datelike, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Europe::Riga;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -410,7 +410,13 @@ impl MobileClass {
                     .filter(|(p, _)| self.params.parish_id.as_deref().is_none_or(|w| w == p))
                     .map(|(p, r)| json!({"parish_id": p, "reason": r}))
                     .collect();
-                json!({"year": y.year, "route_km": (y.route_m / 100.0).round() / 10.0, "return_leg_km": (y.return_leg_m / 100.0).round() / 10.0,
+                let season_end = calendar::working_days(y.year, self.params.season).last().copied();
+                let status = match season_end {
+                    Some(end) if end < snap.inventory_date => "past",
+                    _ if y.year > snap.inventory_date.year() => "future",
+                    _ => "current",
+                };
+                json!({"year": y.year, "status": status, "route_km": (y.route_m / 100.0).round() / 10.0, "return_leg_km": (y.return_leg_m / 100.0).round() / 10.0,
                        "stops": stops, "parishes_without_stop": unserved})
             })
             .collect();

@@ -740,3 +740,199 @@ pub fn underserved_by_parish(r: &Recount) -> BTreeMap<String, u64> {
         .map(|p| (p.id.clone(), p.aggregate.digitally_underserved))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::facts;
+    use crate::config::Thresholds;
+    use crate::ingest::{Input, Mode, Options, detect_format, run::ingest_files};
+    use crate::model::Layer;
+    use crate::snapshot::DEFAULT_WORKING_CRS;
+    use crate::store::gpkg::GpkgStore;
+    use rand::{Rng, SeedableRng};
+    use std::path::Path;
+
+    pub(crate) fn jelgava_snapshot(dir: &Path) -> Snapshot {
+        let mut store = GpkgStore::open(&dir.join("s.gpkg")).expect("store");
+        for (file, layer) in [
+            ("areas.geojson", Layer::Areas),
+            ("priority_zones.geojson", Layer::PriorityZones),
+            ("sites.geojson", Layer::Sites),
+            ("coverage.geojson", Layer::Coverage),
+            ("demand.csv", Layer::Demand),
+            ("plan.json", Layer::Plan),
+            ("equipment.csv", Layer::Equipment),
+            ("visits.csv", Layer::Visits),
+        ] {
+            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../../geodata/jelgava")
+                .join(file);
+            let input = Input {
+                format: detect_format(&path, None).expect("format"),
+                path,
+            };
+            let opts = Options {
+                layer: Some(layer),
+                ..Options::default()
+            };
+            let o = ingest_files(&mut store, &[input], &opts, Mode::Replace).expect("ingest");
+            assert!(o.committed, "{file}: {:?}", o.problems);
+        }
+        Snapshot::build(&store, DEFAULT_WORKING_CRS, &Thresholds::default()).expect("snapshot")
+    }
+
+    /// The figures from scratch: every fact computed again for the
+    /// hypothetical sites, then classified and aggregated.
+    fn full(snap: &Snapshot, changes: &[Change], t: &Thresholds) -> Analysis {
+        let (sites, xy) = apply(snap, changes).expect("apply");
+        let sets = SiteSets::new(&sites, &xy);
+        let f = facts::compute(&snap.demand, &snap.demand_xy, &snap.prepared, &sets);
+        aggregate::analyse(
+            aggregate::Inputs {
+                demand: &snap.demand,
+                facts: &f,
+                groups: &snap.groups,
+                coverage: snap.prepared.attrs(),
+                parishes: &snap.parishes,
+                zones: &snap.zones,
+                previous: aggregate::Previous::default(),
+            },
+            t,
+        )
+    }
+
+    #[test]
+    fn what_if_equals_a_full_recompute() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let snap = jelgava_snapshot(dir.path());
+        let index = Index::new(&snap);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(13);
+        let wifi: Vec<String> = snap
+            .sites
+            .iter()
+            .filter(|s| s.is_free_wifi())
+            .map(|s| s.id.clone())
+            .collect();
+        let others: Vec<String> = snap
+            .sites
+            .iter()
+            .filter(|s| !s.is_free_wifi())
+            .map(|s| s.id.clone())
+            .collect();
+        let mut moved_some_cluster = false;
+        for round in 0..25 {
+            let t = if round % 5 == 4 {
+                Thresholds {
+                    near_m: 3000.0,
+                    ..Thresholds::default()
+                }
+            } else {
+                Thresholds::default()
+            };
+            let analysis = if t == snap.analysis.thresholds {
+                snap.analysis.clone()
+            } else {
+                snap.analyse_with(&t)
+            };
+            let mut changes = Vec::new();
+            for k in 0..rng.gen_range(1..8) {
+                match rng.gen_range(0..4) {
+                    0 | 1 => changes.push(Change::Add {
+                        id: format!("t-{round}-{k}"),
+                        name: String::new(),
+                        kind: SiteKind::Wifi,
+                        free_wifi: true,
+                        location: Point::new(
+                            rng.gen_range(23.3..24.1),
+                            rng.gen_range(56.36..56.85),
+                        ),
+                    }),
+                    2 => {
+                        let id = &wifi[rng.gen_range(0..wifi.len())];
+                        if !changes.iter().any(|c| matches!(c, Change::Remove { site_id } | Change::Modify { site_id, .. } if site_id == id)) {
+                            changes.push(Change::Remove { site_id: id.clone() });
+                        }
+                    }
+                    _ => {
+                        let id = &others[rng.gen_range(0..others.len())];
+                        if !changes.iter().any(|c| matches!(c, Change::Remove { site_id } | Change::Modify { site_id, .. } if site_id == id)) {
+                            changes.push(Change::Modify { site_id: id.clone(), location: None, free_wifi: Some(true), status: None });
+                        }
+                    }
+                }
+            }
+            let o = evaluate(&snap, &analysis, &index, changes.clone()).expect("what-if");
+            let want = full(&snap, &changes, &t);
+            assert_eq!(o.recount.total, want.total, "round {round}: total");
+            for (a, b) in o.recount.parishes.iter().zip(&want.parishes) {
+                assert_eq!(
+                    (&a.id, &a.aggregate),
+                    (&b.id, &b.aggregate),
+                    "round {round}: parish"
+                );
+            }
+            let cells: Vec<&Vec<(i64, i64)>> =
+                o.recount.clusters.iter().map(|c| &c.cells).collect();
+            let want_cells: Vec<&Vec<(i64, i64)>> =
+                want.clusters.iter().map(|c| &c.cells).collect();
+            assert_eq!(cells, want_cells, "round {round}: clusters");
+            for (a, b) in o.recount.clusters.iter().zip(&want.clusters) {
+                assert_eq!(a.digitally_underserved, b.aggregate.digitally_underserved);
+            }
+            assert_eq!(
+                o.recount.underserved_cells,
+                want.grid.iter().filter(|c| c.underserved()).count()
+            );
+            moved_some_cluster |= cells
+                != analysis
+                    .clusters
+                    .iter()
+                    .map(|c| &c.cells)
+                    .collect::<Vec<_>>();
+        }
+        assert!(moved_some_cluster, "some round should change the clusters");
+    }
+
+    #[test]
+    fn nonsense_names_the_feature() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let snap = jelgava_snapshot(dir.path());
+        for (body, want) in [
+            (json!({"type": "Feature"}), "FeatureCollection"),
+            (
+                json!({"type": "FeatureCollection", "features": []}),
+                "1 to 100",
+            ),
+            (
+                json!({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}}]}),
+                "features[0].geometry",
+            ),
+            (
+                json!({"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [2.35, 48.85]}}]}),
+                "features[0].geometry.coordinates",
+            ),
+            (
+                json!({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"site_id": "nope"}}]}),
+                "no site `nope`",
+            ),
+            (
+                json!({"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": {"type": "Point", "coordinates": [23.7, 56.6]}, "properties": {"colour": "red"}}]}),
+                "properties.colour",
+            ),
+        ] {
+            let e = parse_changes(&body, &snap).expect_err("nonsense");
+            assert!(e.to_string().contains(want), "{e} should name {want}");
+        }
+        let many: Vec<Value> = (0..101)
+            .map(|_| json!({"type": "Feature", "geometry": {"type": "Point", "coordinates": [23.7, 56.6]}}))
+            .collect();
+        assert!(
+            parse_changes(
+                &json!({"type": "FeatureCollection", "features": many}),
+                &snap
+            )
+            .is_err()
+        );
+    }
+}

@@ -33,8 +33,6 @@ pub struct AccessPointsQuery {
     per_year: Option<String>,
     /// auto (default), exact or heuristic.
     method: Option<String>,
-    /// Free Wi-Fi within this straight-line distance (metres) is near; the reach of an access point (default 1500).
-    near_m: Option<f64>,
     /// json (GeoJSON, default) or csv.
     f: Option<String>,
 }
@@ -96,7 +94,7 @@ fn overrides(q: &Query) -> Result<Overrides, Problem> {
 }
 
 /// `GET /api/v1/plan/access-points`.
-#[utoipa::path(get, path = "/api/v1/plan/access-points", tag = "plan", params(AccessPointsQuery),
+#[utoipa::path(get, path = "/api/v1/plan/access-points", tag = "plan", params(AccessPointsQuery, crate::openapi::ThresholdQuery),
     responses(
         (status = 200, description = "A GeoJSON FeatureCollection of the chosen buildings in rank order (rank, year, access_points, residents_newly_served, cumulative_residents_newly_served, parish_id, reasons), with status (ok, shortfall, nothing_to_cover), objective, bound, optimality_gap, proven_optimal, solver, eligible_candidates, shortfall and provenance; or CSV (f=csv)", content_type = "application/geo+json"),
         (status = 400, description = "A parameter is unknown or nonsense (the problem names it)", content_type = "application/problem+json")))]

@@ -29,8 +29,6 @@ pub struct MobileClassQuery {
     time: Option<String>,
     /// Length of a session in minutes, 1–1440 (default 180).
     minutes: Option<u32>,
-    /// A line at or above this down speed (Mbit/s) is good (default 100).
-    served_down_mbps: Option<f64>,
     /// json (default), csv or ics (iCalendar, RFC 5545).
     f: Option<String>,
 }
@@ -60,7 +58,7 @@ fn request(q: &Query) -> Result<mobile_class::Params, Problem> {
 }
 
 /// `GET /api/v1/plan/mobile-class`.
-#[utoipa::path(get, path = "/api/v1/plan/mobile-class", tag = "plan", params(MobileClassQuery),
+#[utoipa::path(get, path = "/api/v1/plan/mobile-class", tag = "plan", params(MobileClassQuery, crate::openapi::ThresholdQuery),
     responses(
         (status = 200, description = "For each plan year: the route from the municipality's office through one stop per parish (venue, date on a working day, connection good or connection_unverified, reasons), parishes without a usable venue, and the stops by parish; as JSON, CSV (f=csv) or an iCalendar feed (f=ics)", content_type = "application/json"),
         (status = 400, description = "A parameter is unknown or nonsense (the problem names it), or the season is too short for the stops", content_type = "application/problem+json")))]

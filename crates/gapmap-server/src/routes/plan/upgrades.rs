@@ -18,16 +18,12 @@ use utoipa::IntoParams;
 pub struct UpgradesQuery {
     /// Routers younger than this many years are not listed, 0–50 (default 5).
     router_min_age_years: Option<u32>,
-    /// A line below this down speed (Mbit/s) is slow (default 100).
-    served_down_mbps: Option<f64>,
-    /// Residents within this distance (metres) of their nearest building depend on it (default 1500).
-    near_m: Option<f64>,
     /// json (default) or csv.
     f: Option<String>,
 }
 
 /// `GET /api/v1/plan/upgrades`.
-#[utoipa::path(get, path = "/api/v1/plan/upgrades", tag = "plan", params(UpgradesQuery),
+#[utoipa::path(get, path = "/api/v1/plan/upgrades", tag = "plan", params(UpgradesQuery, crate::openapi::ThresholdQuery),
     responses(
         (status = 200, description = "Per year, routers and backhaul lines done (by the records) and recommended within the plan's ranges, ranked by a documented score with reasons (codes, parameters and English text); buildings to survey listed apart; or CSV (f=csv)", content_type = "application/json"),
         (status = 400, description = "A parameter is unknown or nonsense (the problem names it)", content_type = "application/problem+json")))]

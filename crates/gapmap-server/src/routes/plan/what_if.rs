@@ -8,24 +8,9 @@ use crate::problem::{Kind, Problem};
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use gapmap_core::plan::what_if;
-use utoipa::IntoParams;
-
-/// Query of `POST /api/v1/plan/what-if`: the gap thresholds the figures are computed under.
-#[allow(
-    dead_code,
-    reason = "documents the query; parsing is strict and manual (crate::query)"
-)]
-#[derive(Debug, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct WhatIfQuery {
-    /// Free Wi-Fi within this straight-line distance (metres) is near (default 1500).
-    near_m: Option<f64>,
-    /// Served: at least this down speed (default 100).
-    served_down_mbps: Option<f64>,
-}
 
 /// `POST /api/v1/plan/what-if` with a GeoJSON FeatureCollection.
-#[utoipa::path(post, path = "/api/v1/plan/what-if", tag = "plan", params(WhatIfQuery),
+#[utoipa::path(post, path = "/api/v1/plan/what-if", tag = "plan", params(crate::openapi::ThresholdQuery),
     request_body(content = String, description = "A GeoJSON FeatureCollection of 1–100 features: a Point without properties.site_id adds a site (kind default wifi, free_wifi default true); properties.site_id changes that site (a Point moves it; free_wifi, status; remove: true removes it)", content_type = "application/geo+json"),
     responses(
         (status = 200, description = "Every figure of /gaps/summary and /gaps/parishes before, after and their change; residents newly near free Wi-Fi; clusters shrunk, split, gone or new; nothing is stored", content_type = "application/json"),
