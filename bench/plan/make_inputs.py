@@ -79,7 +79,7 @@ def medium(src, out, n_points=20000, n_cands=500):
               and box[1] <= f["geometry"]["coordinates"][1] <= box[3]
               and f["properties"].get("free_wifi")]
     rnd = random.Random(7)
-    feats = inside
+    feats = list(inside)
     for i in range(n_cands):
         lon = round(rnd.uniform(box[0], box[2]), 7)
         lat = round(rnd.uniform(box[1], box[3]), 7)

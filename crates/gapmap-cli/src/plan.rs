@@ -221,15 +221,31 @@ fn access_points(a: AccessPointsArgs) -> Result<(), CliError> {
     bar.set_message("priority zones");
     let zones = gapmap_core::plan::instance::in_priority_zone(&snap);
     let started = std::time::Instant::now();
+    let mut phases: Vec<(String, std::time::Instant)> = Vec::new();
     let siting = access_points::plan(&snap, &snap.analysis, &zones, &p, &mut |phase| {
-        bar.set_message(phase.to_owned())
+        bar.set_message(phase.to_owned());
+        phases.push((phase.to_owned(), std::time::Instant::now()));
     })
     .map_err(plan_error)?;
+    let ended = std::time::Instant::now();
+    let timings: serde_json::Map<String, serde_json::Value> = phases
+        .iter()
+        .enumerate()
+        .map(|(k, (name, at))| {
+            let until = phases.get(k + 1).map_or(ended, |n| n.1);
+            (
+                name.clone(),
+                serde_json::json!(until.duration_since(*at).as_secs_f64() * 1000.0),
+            )
+        })
+        .collect();
     bar.finish_and_clear();
     let text = match a.format {
         SitingFormat::Geojson => {
             let mut v = siting.to_geojson(&snap);
-            v["elapsed_ms"] = serde_json::json!(started.elapsed().as_secs_f64() * 1000.0);
+            v["elapsed_ms"] =
+                serde_json::json!(ended.duration_since(started).as_secs_f64() * 1000.0);
+            v["timings_ms"] = serde_json::Value::Object(timings);
             json_text(&v)
         }
         SitingFormat::Csv => siting.to_csv(&snap),

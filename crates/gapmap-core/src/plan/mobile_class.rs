@@ -170,7 +170,8 @@ pub fn plan(snap: &Snapshot, analysis: &Analysis, p: &Params) -> Result<MobileCl
     let bs = buildings(snap, analysis);
     let target = Target::of(&snap.plan, "mobile-class");
     // The parish's under-served residents: (index, position, residents).
-    let mut under: BTreeMap<&str, Vec<(usize, [f64; 2], u64)>> = BTreeMap::new();
+    type People = Vec<(usize, [f64; 2], u64)>;
+    let mut under: BTreeMap<&str, People> = BTreeMap::new();
     for (i, d) in snap.demand.iter().enumerate() {
         if analysis.classes[i].digitally_underserved
             && let Some(pid) = d.parish_id.as_deref()

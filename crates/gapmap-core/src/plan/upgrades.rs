@@ -6,9 +6,10 @@
 //!
 //! # Scores (0–100, per [`buildings`] building)
 //!
-//! - **router** = 50 × min(age, 15) / 15 + 30 × dependents / most dependents
-//!   + 20 × [in a priority zone], where age = the list's year − `router_year`;
-//!   only routers at least `router_min_age_years` (default 5) old are listed;
+//! - **router** = 50 × min(age, 15) / 15 + 30 × dependents / most
+//!   dependents + 20 × [in a priority zone], where age = the list's year −
+//!   `router_year`; only routers at least `router_min_age_years` (default 5)
+//!   old are listed;
 //! - **backhaul** = 50 × (1 − down / served) + 30 × dependents / most
 //!   dependents + 20 × [in a priority zone], where `served` is the gap
 //!   engine's `served_down_mbps` (100); only lines below it are listed.
