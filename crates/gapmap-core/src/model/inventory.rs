@@ -294,7 +294,13 @@ mod tests {
     fn derived_fields_follow_the_rules() {
         let on = date("2026-06-01");
         // (records, access_points, router_year, backhaul down, source)
-        type Case = (Vec<Equipment>, u32, Option<i32>, Option<f64>, Option<Source>);
+        type Case = (
+            Vec<Equipment>,
+            u32,
+            Option<i32>,
+            Option<f64>,
+            Option<Source>,
+        );
         let cases: Vec<Case> = vec![
             // Two access points, one retired; the newest router; the faster line.
             (
