@@ -25,7 +25,7 @@
 //!    on working days (no weekends, no Latvian public holidays).
 
 use crate::analysis::open_now::is_public_holiday;
-use crate::export::csv::field;
+use crate::export::csv::record;
 use crate::model::{Site, SiteKind};
 use chrono::{Datelike, NaiveDate, Weekday};
 use rand::{Rng, SeedableRng};
@@ -300,14 +300,13 @@ fn num_text(v: Option<f64>) -> String {
     v.map(|v| format!("{v}")).unwrap_or_default()
 }
 
-fn provenance_fields(s: &mut String, p: &Params) {
-    s.push_str(",simulated,");
-    field(s, &p.source_ref);
-    s.push(',');
-    field(s, &p.as_of);
-    s.push(',');
-    field(s, LICENCE);
-    s.push('\n');
+fn provenance_fields(p: &Params) -> [String; 4] {
+    [
+        "simulated".into(),
+        p.source_ref.clone(),
+        p.as_of.clone(),
+        LICENCE.into(),
+    ]
 }
 
 /// `equipment.csv`: the IT department's format (README, "Inventory").
@@ -316,7 +315,7 @@ pub fn equipment_csv(rows: &[EquipmentRow], p: &Params) -> String {
         "id,site_id,type,installed_on,retired_on,down_mbps,up_mbps,note,source,source_ref,as_of,licence\n",
     );
     for r in rows {
-        for (i, v) in [
+        let mut fields = vec![
             r.id.clone(),
             r.site_id.clone(),
             r.kind.to_owned(),
@@ -325,16 +324,9 @@ pub fn equipment_csv(rows: &[EquipmentRow], p: &Params) -> String {
             num_text(r.down_mbps),
             num_text(r.up_mbps),
             r.note.to_owned(),
-        ]
-        .iter()
-        .enumerate()
-        {
-            if i > 0 {
-                s.push(',');
-            }
-            field(&mut s, v);
-        }
-        provenance_fields(&mut s, p);
+        ];
+        fields.extend(provenance_fields(p));
+        record(&mut s, &fields);
     }
     s
 }
@@ -343,22 +335,15 @@ pub fn equipment_csv(rows: &[EquipmentRow], p: &Params) -> String {
 pub fn visits_csv(rows: &[VisitRow], p: &Params) -> String {
     let mut s = String::from("id,site_id,date,participants,note,source,source_ref,as_of,licence\n");
     for r in rows {
-        for (i, v) in [
+        let mut fields = vec![
             r.id.clone(),
             r.site_id.clone(),
             r.date.to_string(),
             r.participants.to_string(),
             r.note.to_owned(),
-        ]
-        .iter()
-        .enumerate()
-        {
-            if i > 0 {
-                s.push(',');
-            }
-            field(&mut s, v);
-        }
-        provenance_fields(&mut s, p);
+        ];
+        fields.extend(provenance_fields(p));
+        record(&mut s, &fields);
     }
     s
 }

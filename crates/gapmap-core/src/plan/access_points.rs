@@ -658,13 +658,7 @@ impl Siting {
                     .map(|p| p.source.as_str().to_owned())
                     .unwrap_or_default(),
             ];
-            for (i, f) in fields.iter().enumerate() {
-                if i > 0 {
-                    s.push(',');
-                }
-                crate::export::csv::field(&mut s, f);
-            }
-            s.push('\n');
+            crate::export::csv::record(&mut s, &fields);
         }
         s
     }

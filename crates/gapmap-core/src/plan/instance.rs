@@ -21,11 +21,11 @@
 //!    Points with the same set of covering candidates are merged into one row.
 
 use super::mclp::Coverage;
+use crate::analysis::site_grid::SiteGrid;
 use crate::analysis::{Analysis, NearestKind, pip::BOUNDARY_EPS_M};
 use crate::model::SiteStatus;
 use crate::snapshot::Snapshot;
 use geo::{BoundingRect, Contains};
-use geo_types::Point;
 use rayon::prelude::*;
 use std::collections::HashMap;
 
@@ -110,38 +110,6 @@ pub fn in_priority_zone(snap: &Snapshot) -> Vec<bool> {
         .collect()
 }
 
-/// Candidates bucketed in square cells of the reach radius.
-struct Buckets {
-    size: f64,
-    cells: HashMap<(i64, i64), Vec<u32>>,
-}
-
-impl Buckets {
-    fn new(points: &[(u32, Point<f64>)], size: f64) -> Buckets {
-        let mut cells: HashMap<(i64, i64), Vec<u32>> = HashMap::new();
-        for (k, p) in points {
-            cells
-                .entry(((p.x() / size).floor() as i64, (p.y() / size).floor() as i64))
-                .or_default()
-                .push(*k);
-        }
-        Buckets { size, cells }
-    }
-    fn near(&self, p: Point<f64>, out: &mut Vec<u32>) {
-        let (cx, cy) = (
-            (p.x() / self.size).floor() as i64,
-            (p.y() / self.size).floor() as i64,
-        );
-        for dx in -1..=1 {
-            for dy in -1..=1 {
-                if let Some(v) = self.cells.get(&(cx + dx, cy + dy)) {
-                    out.extend_from_slice(v);
-                }
-            }
-        }
-    }
-}
-
 /// Build the instance of a snapshot under an analysis (its thresholds say
 /// who is near free Wi-Fi; `params.near_m` should be the same `near_m`).
 pub fn build(snap: &Snapshot, analysis: &Analysis, zones: &[bool], params: &Params) -> Instance {
@@ -171,13 +139,16 @@ pub fn build(snap: &Snapshot, analysis: &Analysis, zones: &[bool], params: &Para
             _ => candidates.push(i as u32),
         }
     }
-    let placed: Vec<(u32, Point<f64>)> = candidates
+    let placed: Vec<(u32, [f64; 2])> = candidates
         .iter()
         .enumerate()
-        .map(|(k, &i)| (k as u32, snap.sites_xy[i as usize]))
+        .map(|(k, &i)| {
+            let p = snap.sites_xy[i as usize];
+            (k as u32, [p.x(), p.y()])
+        })
         .collect();
     let radius = params.near_m + BOUNDARY_EPS_M;
-    let buckets = Buckets::new(&placed, radius.max(1.0));
+    let grid = SiteGrid::new(&placed);
     let scope: Vec<usize> = (0..snap.demand.len())
         .filter(|&i| snap.demand[i].residents > 0 && in_parish(snap.demand[i].parish_id.as_deref()))
         .collect();
@@ -199,11 +170,7 @@ pub fn build(snap: &Snapshot, analysis: &Analysis, zones: &[bool], params: &Para
         .map(|&i| {
             let p = snap.demand_xy[i];
             let mut near = Vec::new();
-            buckets.near(p, &mut near);
-            near.retain(|&k| {
-                let q = placed[k as usize].1;
-                (q.x() - p.x()).hypot(q.y() - p.y()) <= radius
-            });
+            grid.within(p.x(), p.y(), radius, &mut near);
             near.sort_unstable();
             near
         })

@@ -482,13 +482,7 @@ impl MobileClass {
                 .iter()
                 .map(|k| text(k))
                 .collect();
-                for (i, f) in fields.iter().enumerate() {
-                    if i > 0 {
-                        s.push(',');
-                    }
-                    crate::export::csv::field(&mut s, f);
-                }
-                s.push('\n');
+                crate::export::csv::record(&mut s, &fields);
             }
         }
         s

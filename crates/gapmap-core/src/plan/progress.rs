@@ -319,13 +319,7 @@ impl Progress {
                     opt(c.digitally_underserved_at_start),
                     opt(now),
                 ];
-                for (i, f) in fields.iter().enumerate() {
-                    if i > 0 {
-                        s.push(',');
-                    }
-                    crate::export::csv::field(&mut s, f);
-                }
-                s.push('\n');
+                crate::export::csv::record(&mut s, &fields);
             }
         }
         s

@@ -438,13 +438,7 @@ impl Upgrades {
                     .unwrap_or_default(),
                 text.join(" | "),
             ];
-            for (i, f) in fields.iter().enumerate() {
-                if i > 0 {
-                    s.push(',');
-                }
-                crate::export::csv::field(&mut s, f);
-            }
-            s.push('\n');
+            crate::export::csv::record(&mut s, &fields);
         };
         for (kind, (_, years)) in [
             (Kind::Router, &self.routers),

@@ -22,6 +22,7 @@
 use super::PlanError;
 use crate::analysis::aggregate::{self, ClusterCells, Recount};
 use crate::analysis::incremental::SiteChange;
+use crate::analysis::site_grid::SiteGrid;
 use crate::analysis::{Aggregate, Analysis, Classes, NearestKind, SiteSets, classify, pip};
 use crate::crs::{Transformer, WGS84};
 use crate::geometry::{SanityBox, check_coord};
@@ -242,87 +243,6 @@ pub fn parse_changes(doc: &Value, snap: &Snapshot) -> Result<Vec<Change>, PlanEr
     Ok(out)
 }
 
-/// Demand points in square cells, for "every point within r of (x, y)".
-#[derive(Debug, Clone, Default)]
-struct PointGrid {
-    x0: f64,
-    y0: f64,
-    size: f64,
-    nx: usize,
-    ny: usize,
-    start: Vec<u32>,
-    points: Vec<u32>,
-}
-
-impl PointGrid {
-    fn new(xy: &[Point<f64>], size: f64) -> PointGrid {
-        if xy.is_empty() {
-            return PointGrid::default();
-        }
-        let (mut x0, mut y0, mut x1, mut y1) = (
-            f64::INFINITY,
-            f64::INFINITY,
-            f64::NEG_INFINITY,
-            f64::NEG_INFINITY,
-        );
-        for p in xy {
-            (x0, y0, x1, y1) = (x0.min(p.x()), y0.min(p.y()), x1.max(p.x()), y1.max(p.y()));
-        }
-        let nx = ((x1 - x0) / size) as usize + 1;
-        let ny = ((y1 - y0) / size) as usize + 1;
-        let cell = |p: &Point<f64>| {
-            let cx = (((p.x() - x0) / size) as usize).min(nx - 1);
-            let cy = (((p.y() - y0) / size) as usize).min(ny - 1);
-            cy * nx + cx
-        };
-        let mut start = vec![0u32; nx * ny + 1];
-        for p in xy {
-            start[cell(p) + 1] += 1;
-        }
-        for c in 0..nx * ny {
-            start[c + 1] += start[c];
-        }
-        let mut fill = start.clone();
-        let mut points = vec![0u32; xy.len()];
-        for (i, p) in xy.iter().enumerate() {
-            let c = cell(p);
-            points[fill[c] as usize] = i as u32;
-            fill[c] += 1;
-        }
-        PointGrid {
-            x0,
-            y0,
-            size,
-            nx,
-            ny,
-            start,
-            points,
-        }
-    }
-
-    /// Points within `r` of (x, y), appended to `out`.
-    fn within(&self, xy: &[Point<f64>], x: f64, y: f64, r: f64, out: &mut Vec<u32>) {
-        if self.points.is_empty() {
-            return;
-        }
-        let col = |v: f64| (((v - self.x0) / self.size).floor().max(0.0) as usize).min(self.nx - 1);
-        let row = |v: f64| (((v - self.y0) / self.size).floor().max(0.0) as usize).min(self.ny - 1);
-        for cy in row(y - r)..=row(y + r) {
-            let c = cy * self.nx;
-            let (a, b) = (
-                self.start[c + col(x - r)] as usize,
-                self.start[c + col(x + r) + 1] as usize,
-            );
-            for &i in &self.points[a..b] {
-                let p = xy[i as usize];
-                if (p.x() - x).hypot(p.y() - y) <= r {
-                    out.push(i);
-                }
-            }
-        }
-    }
-}
-
 /// What the what-if needs of one snapshot, built once per snapshot.
 #[derive(Debug)]
 pub struct Index {
@@ -330,7 +250,8 @@ pub struct Index {
     /// Points by their nearest free-Wi-Fi site (compressed rows over site index).
     by_wifi_start: Vec<u32>,
     by_wifi: Vec<u32>,
-    grid: PointGrid,
+    /// The demand points (point index, working-CRS position).
+    grid: SiteGrid,
 }
 
 impl Index {
@@ -357,7 +278,14 @@ impl Index {
             version: snap.version.clone(),
             by_wifi_start: start,
             by_wifi,
-            grid: PointGrid::new(&snap.demand_xy, 1000.0),
+            grid: SiteGrid::new(
+                &snap
+                    .demand_xy
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| (i as u32, [p.x(), p.y()]))
+                    .collect::<Vec<_>>(),
+            ),
         }
     }
 
@@ -487,9 +415,13 @@ pub fn evaluate(
     index: &Index,
     changes: Vec<Change>,
 ) -> Result<Outcome, PlanError> {
+    let clock = std::time::Instant::now();
     let (sites, xy) = apply(snap, &changes)?;
+    let t_apply = clock.elapsed();
     let change = SiteChange::new((&snap.sites, &snap.sites_xy), (&sites, &xy));
+    let t_change = clock.elapsed();
     let sets = SiteSets::new(&sites, &xy);
+    let t_sets = clock.elapsed();
     let mut affected: Vec<u32> = Vec::new();
     for (i, s) in snap.sites.iter().enumerate() {
         if NearestKind::Wifi.includes(s) && change.is_gone(i as u32) {
@@ -498,12 +430,11 @@ pub fn evaluate(
     }
     let reach = analysis.thresholds.near_m + pip::BOUNDARY_EPS_M;
     for (_, p) in change.fresh(NearestKind::Wifi) {
-        index
-            .grid
-            .within(&snap.demand_xy, p[0], p[1], reach, &mut affected);
+        index.grid.within(p[0], p[1], reach, &mut affected);
     }
     affected.sort_unstable();
     affected.dedup();
+    let t_affected = clock.elapsed();
     let attrs = snap.prepared.attrs();
     let mut changed: Vec<(usize, Classes)> = Vec::new();
     let (mut newly_near, mut no_longer) = (0u64, 0u64);
@@ -544,6 +475,7 @@ pub fn evaluate(
         analysis,
         &changed,
     );
+    tracing::debug!(apply = ?t_apply, change = ?t_change, sets = ?t_sets, affected = ?t_affected, total = ?clock.elapsed(), "what-if phases");
     let sites_changed = change.fresh(NearestKind::Any).len().max(changes.len());
     Ok(Outcome {
         changes,

@@ -1,6 +1,6 @@
 //! `GET /api/v1/plan/access-points`: where the new public access points go.
 
-use super::{PlanState, analysis, format, params, problem};
+use super::{PlanState, analysis, chosen, format, params, problem};
 use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
@@ -112,9 +112,10 @@ pub async fn access_points(
     let answer = web::block(move || {
         let plan: &PlanState = &st.plan;
         plan.answer(&snap, &key, || {
+            let a = chosen(&snap, &a);
             let p = access_points::params(&snap, a.thresholds.near_m, &o).map_err(problem)?;
             let zones = plan.zones(&snap);
-            let s = access_points::plan(&snap, &a, &zones, &p, &mut |_| {}).map_err(problem)?;
+            let s = access_points::plan(&snap, a, &zones, &p, &mut |_| {}).map_err(problem)?;
             Ok(serde_json::json!({"geojson": s.to_geojson(&snap), "csv": s.to_csv(&snap)}))
         })
     })

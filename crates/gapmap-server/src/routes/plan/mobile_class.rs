@@ -1,7 +1,7 @@
 //! `GET /api/v1/plan/mobile-class`: one stop per parish per year, the
 //! route and the dates, as JSON, CSV or an iCalendar feed.
 
-use super::{analysis, format, params, problem};
+use super::{analysis, chosen, format, params, problem};
 use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
@@ -83,7 +83,7 @@ pub async fn mobile_class(
     let snap = state.live.get();
     let a = analysis(&q, &state, &snap)?;
     let body = web::block(move || {
-        mobile_class::plan(&snap, &a, &p).map(|m| match f {
+        mobile_class::plan(&snap, chosen(&snap, &a), &p).map(|m| match f {
             "csv" => m.to_csv(&snap),
             "ics" => m.to_ics(&snap),
             _ => m.to_json(&snap).to_string(),

@@ -14,6 +14,7 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::HttpResponse;
+use gapmap_core::analysis::Analysis;
 use gapmap_core::plan::PlanError;
 use gapmap_core::plan::what_if::Index;
 use gapmap_core::snapshot::Snapshot;
@@ -124,14 +125,21 @@ pub fn json(v: &serde_json::Value, content_type: &str) -> HttpResponse {
         .body(v.to_string())
 }
 
-/// The analysis for the query's thresholds (the gap endpoints' parameters).
+/// The analysis for the query's thresholds (the gap endpoints'
+/// parameters): `None` for the snapshot's own (not copied: a national
+/// analysis is tens of megabytes), else one computed and cached.
 pub fn analysis(
     q: &Query,
     state: &AppState,
     snap: &Arc<Snapshot>,
-) -> Result<Arc<gapmap_core::analysis::Analysis>, Problem> {
+) -> Result<Option<Arc<Analysis>>, Problem> {
     let t = super::gaps::thresholds(q, &state.thresholds)?;
-    Ok(super::gaps::analysis_for(state, snap, &t))
+    Ok((t != snap.analysis.thresholds).then(|| super::gaps::analysis_for(state, snap, &t)))
+}
+
+/// The analysis [`analysis`] chose.
+pub fn chosen<'a>(snap: &'a Snapshot, a: &'a Option<Arc<Analysis>>) -> &'a Analysis {
+    a.as_deref().unwrap_or(&snap.analysis)
 }
 
 /// Names the query accepts: its own and the threshold parameters.

@@ -1,6 +1,6 @@
 //! `GET /api/v1/plan/progress`: the plan against the dated records.
 
-use super::{analysis, format, params, problem};
+use super::{analysis, chosen, format, params, problem};
 use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
@@ -36,7 +36,7 @@ pub async fn progress(
     let st = state.clone();
     let body = web::block(move || {
         let index = st.plan.index(&snap);
-        progress::progress(&snap, &a, &index).map(|p| match f {
+        progress::progress(&snap, chosen(&snap, &a), &index).map(|p| match f {
             "csv" => p.to_csv(&snap),
             _ => p.to_json(&snap).to_string(),
         })

@@ -1,6 +1,6 @@
 //! `GET /api/v1/plan/upgrades`: routers and lines to upgrade each year.
 
-use super::{analysis, format, params, problem};
+use super::{analysis, chosen, format, params, problem};
 use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
@@ -39,7 +39,7 @@ pub async fn upgrades(
     let snap = state.live.get();
     let a = analysis(&q, &state, &snap)?;
     let u = web::block(move || {
-        upgrades::plan(&snap, &a, &p).map(|u| (u.to_json(&snap), u.to_csv(&snap)))
+        upgrades::plan(&snap, chosen(&snap, &a), &p).map(|u| (u.to_json(&snap), u.to_csv(&snap)))
     })
     .await
     .map_err(Problem::internal)?

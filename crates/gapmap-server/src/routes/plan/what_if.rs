@@ -2,7 +2,7 @@
 //! 100 hypothetical sites or site changes; nothing is stored. No sign-in;
 //! rate-limited per client ([`super::limit`]).
 
-use super::{analysis, params, problem};
+use super::{analysis, chosen, params, problem};
 use crate::AppState;
 use crate::problem::{Kind, Problem};
 use crate::query::Query;
@@ -45,8 +45,9 @@ pub async fn what_if(
     let changes = what_if::parse_changes(&doc, &snap).map_err(problem)?;
     let index = state.plan.index(&snap);
     let started = std::time::Instant::now();
-    let outcome = what_if::evaluate(&snap, &a, &index, changes).map_err(problem)?;
-    let mut v = outcome.to_json(&snap, &a);
+    let a = chosen(&snap, &a);
+    let outcome = what_if::evaluate(&snap, a, &index, changes).map_err(problem)?;
+    let mut v = outcome.to_json(&snap, a);
     v["elapsed_ms"] = serde_json::json!(started.elapsed().as_secs_f64() * 1000.0);
     Ok(HttpResponse::Ok()
         .content_type("application/json")
