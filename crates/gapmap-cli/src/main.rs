@@ -13,6 +13,7 @@ mod commands;
 mod dataset;
 mod export;
 mod gaps;
+mod plan;
 
 use std::process::ExitCode;
 

@@ -125,6 +125,8 @@ pub struct AppState {
     pub analysis_cache: Mutex<Vec<(String, Thresholds, Arc<gapmap_core::analysis::Analysis>)>>,
     /// The published collections (default thresholds), per snapshot.
     pub published: gapmap_core::publish::PublishCache,
+    /// The planner's per-snapshot indexes, answers and rate limit.
+    pub plan: routes::plan::PlanState,
 }
 
 impl AppState {
@@ -189,6 +191,27 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(get("/api/v1/gaps/clusters", routes::gaps::clusters))
         .service(get("/api/v1/nearest", routes::nearest::nearest))
         .service(get("/api/v1/coverage", routes::nearest::coverage))
+        .service(get(
+            "/api/v1/plan/access-points",
+            routes::plan::access_points::access_points,
+        ))
+        .service(get(
+            "/api/v1/plan/upgrades",
+            routes::plan::upgrades::upgrades,
+        ))
+        .service(get(
+            "/api/v1/plan/mobile-class",
+            routes::plan::mobile_class::mobile_class,
+        ))
+        .service(get(
+            "/api/v1/plan/progress",
+            routes::plan::progress::progress,
+        ))
+        .service(
+            web::resource("/api/v1/plan/what-if")
+                .route(web::post().to(routes::plan::what_if::what_if))
+                .default_service(web::to(method_not_allowed)),
+        )
         .service(get("/tiles/{tileset}/{z}/{x}/{y}.mvt", routes::tiles::tile))
         .service(get("/tiles/{tileset}.json", routes::tiles::tilejson))
         .service(get("/styles/{name}.json", routes::tiles::style))
@@ -275,6 +298,7 @@ pub fn start(
         reloader,
         analysis_cache: Mutex::new(Vec::new()),
         published: gapmap_core::publish::PublishCache::new(),
+        plan: routes::plan::PlanState::default(),
     });
     let data = web::Data::from(Arc::clone(&state));
     let server = HttpServer::new(move || {

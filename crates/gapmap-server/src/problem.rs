@@ -19,10 +19,11 @@ pub enum Kind {
     Disabled,
     Internal,
     Unavailable,
+    TooManyRequests,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::InvalidParameter,
         Kind::UnknownParameter,
         Kind::NotFound,
@@ -32,6 +33,7 @@ impl Kind {
         Kind::Disabled,
         Kind::Internal,
         Kind::Unavailable,
+        Kind::TooManyRequests,
     ];
 
     pub fn status(self) -> StatusCode {
@@ -43,6 +45,7 @@ impl Kind {
             Kind::Unauthorized => StatusCode::UNAUTHORIZED,
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -57,6 +60,7 @@ impl Kind {
             Kind::Disabled => "disabled",
             Kind::Internal => "internal-error",
             Kind::Unavailable => "unavailable",
+            Kind::TooManyRequests => "too-many-requests",
         }
     }
 
@@ -73,6 +77,7 @@ impl Kind {
             Kind::Disabled => "This function is switched off in the server's configuration",
             Kind::Internal => "The server failed; the error is logged",
             Kind::Unavailable => "The service is not ready",
+            Kind::TooManyRequests => "Too many requests from this client; wait and retry",
         }
     }
 
