@@ -10,7 +10,7 @@ BIN     := target/release/gapmap
 # PROJ's cs2cs, sqlite3 for store inspection.
 APT_PACKAGES := gdal-bin python3-gdal proj-bin sqlite3
 
-.PHONY: run build test deps venv lint unit system dataset bench-ingest clean
+.PHONY: run build test deps venv lint unit system dataset bench-ingest bench-plan clean
 
 run: build
 	$(BIN) serve
@@ -60,6 +60,9 @@ dataset: build venv
 
 bench-ingest: build venv
 	bench/ingest/run.sh
+
+bench-plan: build
+	bench/plan/run.sh
 
 clean:
 	$(CARGO) clean

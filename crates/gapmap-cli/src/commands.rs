@@ -1,7 +1,7 @@
 //! The commands behind the CLI: thin wrappers over gapmap-core and gapmap-server.
 
 use crate::cli::{
-    Cli, Command, FormatArg, InputArgs, LayerArg, Scale, ServeArgs, SourceArg, SynthArgs,
+    CheckArgs, Cli, Command, FormatArg, InputArgs, LayerArg, Scale, ServeArgs, SourceArg, SynthArgs,
 };
 use crate::dataset;
 use gapmap_core::geometry::SanityBox;
@@ -119,6 +119,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Gaps(a) => crate::gaps::run(a),
         Command::Synth(a) => synth_cmd(a),
         Command::Export(a) => crate::export::run(a),
+        Command::Plan(a) => crate::plan::run(a),
     }
 }
 
@@ -131,6 +132,8 @@ fn layer_of(l: LayerArg) -> Layer {
         LayerArg::PriorityZones => Layer::PriorityZones,
         LayerArg::Plan => Layer::Plan,
         LayerArg::Settlements => Layer::Settlements,
+        LayerArg::Equipment => Layer::Equipment,
+        LayerArg::Visits => Layer::Visits,
     }
 }
 
@@ -191,6 +194,7 @@ fn options(a: &InputArgs) -> Result<(Options, Vec<Input>), CliError> {
         audit: gapmap_core::audit::Context::default(),
         sanity,
         progress: None,
+        known_sites: None,
     };
     let mut inputs = Vec::new();
     for f in &a.files {
@@ -349,8 +353,20 @@ fn location_json(l: &Location, v: &mut serde_json::Value) {
     }
 }
 
-fn check(a: InputArgs) -> Result<(), CliError> {
-    let (mut opts, inputs) = options(&a)?;
+fn check(a: CheckArgs) -> Result<(), CliError> {
+    let (mut opts, inputs) = options(&a.input)?;
+    if let Some(store) = &a.store {
+        // Equipment and visits are checked against the store's sites.
+        let s = GpkgStore::open_read_only(store).map_err(other)?;
+        let mut ids = std::collections::HashSet::new();
+        gapmap_core::store::FeatureStore::for_each_record(&s, Layer::Sites, &mut |r| {
+            ids.insert(r.id);
+            true
+        })
+        .map_err(other)?;
+        opts.known_sites = Some(Arc::new(ids));
+    }
+    let a = a.input;
     let progress = Progress::start("checking");
     opts.progress = Some(Arc::clone(&progress.counter));
     let outcome = check_files(&inputs, &opts)?;
@@ -473,7 +489,11 @@ fn synth_cmd(a: SynthArgs) -> Result<(), CliError> {
     if !out.sites.is_empty() {
         write("sites.geojson", synth::feature_collection(&out.sites))?;
     }
-    if !matches!(a.scale, Scale::Jelgava) {
+    if matches!(a.scale, Scale::Jelgava) {
+        let (equipment, visits) = jelgava_inventory(&a.geodata, &params)?;
+        write("equipment.csv", equipment)?;
+        write("visits.csv", visits)?;
+    } else {
         write(
             "areas.geojson",
             synth::feature_collection(&synth::region_features(&regions, &params)),
@@ -533,6 +553,37 @@ fn grid_regions(
             }
         })
         .collect()
+}
+
+/// The simulated inventory of the embedded dataset's sites: equipment.csv
+/// and visits.csv (see gapmap_core::synth_inventory).
+fn jelgava_inventory(geodata: &Path, params: &synth::Params) -> Result<(String, String), CliError> {
+    use gapmap_core::synth_inventory as inv;
+    let mut problems = gapmap_core::ingest::problem::Problems::default();
+    let opts = Options {
+        layer: Some(Layer::Sites),
+        ..Options::default()
+    };
+    let (_, records) =
+        gapmap_core::ingest::read_to_vec(&geodata.join("sites.geojson"), &opts, &mut problems)?;
+    if problems.has_errors() {
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        return Err(CliError::Invalid(text.join("\n")));
+    }
+    let sites = records
+        .iter()
+        .map(gapmap_core::model::Site::from_record)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::Invalid)?;
+    let p = inv::Params {
+        seed: params.seed,
+        as_of: params.as_of.clone(),
+        source_ref: "gapmap synth --scale jelgava (simulated inventory keyed on sites.geojson; not the municipality's records)".into(),
+    };
+    Ok((
+        inv::equipment_csv(&inv::equipment(&sites, &p), &p),
+        inv::visits_csv(&inv::visits(&sites, &p), &p),
+    ))
 }
 
 /// The parishes of the embedded dataset, with their sites as settlement centres.

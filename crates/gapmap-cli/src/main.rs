@@ -15,6 +15,7 @@ mod commands;
 mod dataset;
 mod export;
 mod gaps;
+mod plan;
 mod user;
 
 use std::process::ExitCode;

@@ -158,6 +158,8 @@ pub struct AppState {
     pub signin_by_user: ratelimit::Limiter,
     /// Resident reports per client address.
     pub reports_by_client: ratelimit::Limiter,
+    /// The planner's per-snapshot indexes, answers and rate limit.
+    pub plan: routes::plan::PlanState,
 }
 
 impl AppState {
@@ -207,6 +209,27 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(get("/api/v1/gaps/clusters", routes::gaps::clusters))
         .service(get("/api/v1/nearest", routes::nearest::nearest))
         .service(get("/api/v1/coverage", routes::nearest::coverage))
+        .service(get(
+            "/api/v1/plan/access-points",
+            routes::plan::access_points::access_points,
+        ))
+        .service(get(
+            "/api/v1/plan/upgrades",
+            routes::plan::upgrades::upgrades,
+        ))
+        .service(get(
+            "/api/v1/plan/mobile-class",
+            routes::plan::mobile_class::mobile_class,
+        ))
+        .service(get(
+            "/api/v1/plan/progress",
+            routes::plan::progress::progress,
+        ))
+        .service(
+            // Read-only, but a POST: kept to this site's own planning pages.
+            headers::write_resource("/api/v1/plan/what-if", "POST")
+                .route(web::post().to(routes::plan::what_if::what_if)),
+        )
         .service(get("/tiles/{tileset}/{z}/{x}/{y}.mvt", routes::tiles::tile))
         .service(get("/tiles/{tileset}.json", routes::tiles::tilejson))
         .service(get("/styles/{name}.json", routes::tiles::style))
@@ -296,6 +319,7 @@ pub fn start(
         signin_by_user: ratelimit::Limiter::new(5.0, 1.0 / 60.0),
         // 5 reports, then one every 2 minutes per client.
         reports_by_client: ratelimit::Limiter::new(5.0, 1.0 / 120.0),
+        plan: routes::plan::PlanState::default(),
     });
     state.reloader.record_figures(&state.live.get());
     purge_contacts(&state);

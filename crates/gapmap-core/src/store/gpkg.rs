@@ -36,6 +36,8 @@ fn describe(layer: Layer) -> &'static str {
         Layer::PriorityZones => "Territories the municipality flags for priority",
         Layer::Plan => "The digital-inclusion action plan's targets",
         Layer::Settlements => "Towns, villages (ciemi) and named places, for search",
+        Layer::Equipment => "Equipment per site, dated: access points, routers, backhaul lines",
+        Layer::Visits => "Mobile-class visits: site, date, participants",
     }
 }
 
@@ -746,6 +748,18 @@ impl Writer<'_> {
     pub fn audit(&mut self, entry: &crate::audit::Entry) -> Result<(), StoreError> {
         let revision = self.revision()? + 1;
         crate::audit::append(&self.tx, revision, entry).map_err(|e| self.err(e))
+    }
+
+    /// The ids of a layer as this transaction sees them.
+    pub fn ids(&self, layer: Layer) -> Result<HashSet<String>, StoreError> {
+        let mut st = self
+            .tx
+            .prepare(&format!("SELECT id FROM \"{}\"", layer.name()))
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     /// Set a meta value inside this transaction.

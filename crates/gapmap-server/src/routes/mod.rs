@@ -8,6 +8,7 @@ pub mod inventory;
 pub mod layers;
 pub mod nearest;
 pub mod ogc;
+pub mod plan;
 pub mod problems;
 pub mod sites;
 pub mod tiles;

@@ -192,7 +192,10 @@ pub fn no_store(mut r: actix_web::HttpResponseBuilder) -> actix_web::HttpRespons
 }
 
 /// `GET /api/v1/users` (admins): the accounts, never their hashes.
-pub async fn list_users(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+pub async fn list_users(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
     auth::require(&req, &state, Role::Admin, None).await?;
     let s = state.clone();
     let users = web::block(move || s.accounts.users())
@@ -211,9 +214,17 @@ pub struct NewUser {
 }
 
 /// `POST /api/v1/users` (admins): add an account.
-pub async fn add_user(req: HttpRequest, state: web::Data<AppState>, body: web::Json<NewUser>) -> Result<HttpResponse, Problem> {
+pub async fn add_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<NewUser>,
+) -> Result<HttpResponse, Problem> {
     auth::require(&req, &state, Role::Admin, None).await?;
-    let NewUser { username, role, password } = body.into_inner();
+    let NewUser {
+        username,
+        role,
+        password,
+    } = body.into_inner();
     let s = state.clone();
     let user = web::block(move || s.accounts.add_user(&username, role, &password))
         .await
@@ -221,7 +232,11 @@ pub async fn add_user(req: HttpRequest, state: web::Data<AppState>, body: web::J
         .map_err(|e| match e {
             AuthError::Invalid(m) if m.contains("exists") => Problem::new(Kind::Conflict, m),
             AuthError::Invalid(m) => {
-                let field = if m.contains("password") { "password" } else { "username" };
+                let field = if m.contains("password") {
+                    "password"
+                } else {
+                    "username"
+                };
                 Problem::invalid_body(m.clone(), vec![json!({"field": field, "message": m})])
             }
             other => Problem::internal(other),
