@@ -50,11 +50,10 @@ fn locate(
                 )
             })?;
             let parish = s.parish_id.clone();
-            let pt = (s.location.x(), s.location.y());
-            return Ok((parish, cell_of(pt), Some(pt)));
+            return Ok((parish, cell_of((s.location.x(), s.location.y()))));
         }
         (None, Some(lon), Some(lat)) => (lon, lat),
-        _ => return Ok((None, None, None)),
+        _ => return Ok((None, None)),
     };
     let parish = snap
         .areas
@@ -62,7 +61,7 @@ fn locate(
         .filter(|a| a.kind == gapmap_core::model::AreaKind::Parish)
         .find(|a| geo::Contains::contains(&a.geometry, &geo_types::Point::new(point.0, point.1)))
         .map(|a| a.id.clone());
-    Ok((parish, cell_of(point), Some(point)))
+    Ok((parish, cell_of(point)))
 }
 
 /// The EU 1 km cell (INSPIRE id) of a WGS84 point.
@@ -122,7 +121,7 @@ pub async fn submit(
             HttpResponse::Created().json(json!({"reference": "JN-000000", "status": "received"}))
         );
     }
-    let (parish, cell, _) = locate(&state, &new)?;
+    let (parish, cell) = locate(&state, &new)?;
     let s = state.clone();
     let reference = web::block(move || s.reports.submit(&new, parish.as_deref(), cell.as_deref()))
         .await
