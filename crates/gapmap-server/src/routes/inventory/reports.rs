@@ -36,10 +36,7 @@ pub struct ReportBody {
 }
 
 /// Where a report is: its parish and 1 km cell, from the site or the point.
-fn locate(
-    state: &AppState,
-    r: &NewReport,
-) -> Result<(Option<String>, Option<String>, Option<(f64, f64)>), Problem> {
+fn locate(state: &AppState, r: &NewReport) -> Result<(Option<String>, Option<String>), Problem> {
     let snap = state.live.get();
     let point = match (&r.site_id, r.lon, r.lat) {
         (Some(id), _, _) => {
