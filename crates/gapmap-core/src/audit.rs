@@ -121,6 +121,19 @@ pub fn diff(
     Value::Object(out)
 }
 
+/// The parish a record belongs to, for the audit: its own `parish_id`, or
+/// that of the site it names (`site_id`: equipment, visits).
+pub fn parish_of(w: &crate::store::gpkg::Writer, r: &crate::model::Record) -> Option<String> {
+    if let Some(p) = r.string("parish_id") {
+        return Some(p);
+    }
+    let site = r.str("site_id")?;
+    w.stored(crate::model::Layer::Sites, site)
+        .ok()
+        .flatten()
+        .and_then(|s| s.string("parish_id"))
+}
+
 /// A row as read back.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Row {

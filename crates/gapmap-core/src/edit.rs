@@ -166,7 +166,7 @@ pub fn apply(
         }
         Op::Retire { id } => {
             let stored = stored_checked(&w, layer, &id, if_match)?;
-            match retirement(layer) {
+            match retirement(layer, &stored) {
                 Some(patch) => {
                     let mut f = feature_of(&stored);
                     merge_patch(&mut f, &patch);
@@ -178,12 +178,13 @@ pub fn apply(
                     w.delete(&mut lw, &id)?;
                     w.end_layer(lw, "api", "edit")?;
                     let changes = audit::diff(Some((&stored.props, None)), None);
+                    let parish = audit::parish_of(&w, &stored);
                     w.audit(&audit::Entry {
                         ctx,
                         action: Action::Delete,
                         layer: Some(layer.name()),
                         feature_id: Some(&id),
-                        parish_id: stored.str("parish_id"),
+                        parish_id: parish.as_deref(),
                         changes,
                         ingest_id: None,
                     })?;
@@ -228,12 +229,13 @@ pub fn apply(
     };
     let mut revision = w.revision()?;
     if changed {
+        let parish = audit::parish_of(&w, &record);
         w.audit(&audit::Entry {
             ctx,
             action,
             layer: Some(layer.name()),
             feature_id: Some(&id),
-            parish_id: record.str("parish_id"),
+            parish_id: parish.as_deref(),
             changes,
             ingest_id: None,
         })?;
@@ -287,9 +289,19 @@ fn stored_checked(
 }
 
 /// What retiring a feature of a layer patches; `None`: it is withdrawn.
-fn retirement(layer: Layer) -> Option<Value> {
+/// Equipment keeps its record with `retired_on` today (Europe/Riga), or its
+/// own later date; a visit that did not happen is withdrawn.
+fn retirement(layer: Layer, stored: &Record) -> Option<Value> {
     match layer {
         Layer::Sites => Some(json!({"properties": {"status": "retired"}})),
+        Layer::Equipment => {
+            let today = chrono::Utc::now()
+                .with_timezone(&chrono_tz::Europe::Riga)
+                .date_naive()
+                .to_string();
+            let on = stored.string("retired_on").unwrap_or(today);
+            Some(json!({"properties": {"retired_on": on}}))
+        }
         _ => None,
     }
 }

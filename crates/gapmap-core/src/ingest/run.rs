@@ -185,7 +185,10 @@ pub fn ingest_files(
 /// The layers whose every changed feature gets an audit row on ingest (the
 /// inventory's small layers; demand and coverage get one row per file).
 fn audited_per_feature(layer: Layer) -> bool {
-    matches!(layer, Layer::Sites | Layer::Settlements)
+    matches!(
+        layer,
+        Layer::Sites | Layer::Settlements | Layer::Equipment | Layer::Visits
+    )
 }
 
 /// Append the audit row of one ingested feature, if it changed.
@@ -222,12 +225,13 @@ fn audit_feature(
     if ctx.reason.is_empty() {
         ctx.reason = "ingest".into();
     }
+    let parish = audit::parish_of(writer, after);
     writer.audit(&audit::Entry {
         ctx: &ctx,
         action,
         layer: Some(after.layer.name()),
         feature_id: Some(&after.id),
-        parish_id: after.str("parish_id"),
+        parish_id: parish.as_deref(),
         changes,
         ingest_id: None,
     })?;

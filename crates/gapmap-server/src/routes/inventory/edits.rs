@@ -20,7 +20,7 @@ use gapmap_core::store::gpkg::GpkgStore;
 use serde_json::{Value, json};
 
 /// The layers editable through the API.
-pub const EDITABLE: &[Layer] = &[Layer::Sites];
+pub const EDITABLE: &[Layer] = &[Layer::Sites, Layer::Equipment, Layer::Visits];
 
 fn layer(name: &str) -> Result<Layer, Problem> {
     EDITABLE
@@ -256,7 +256,8 @@ pub async fn patch(
 }
 
 /// `DELETE /api/v1/{layer}/{id}` with `{"reason": …}`: a site becomes
-/// `retired` (kept, with its history).
+/// `retired` and equipment gets its `retired_on` (both kept, with their
+/// history); a visit is withdrawn (the audit keeps what it was).
 pub async fn retire(
     req: HttpRequest,
     state: web::Data<AppState>,

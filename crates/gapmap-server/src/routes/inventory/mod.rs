@@ -67,10 +67,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         history::changes,
     ))
     .service(
-        write_resource("/api/v1/{layer:sites}/{id}", "GET, HEAD, PATCH, DELETE")
-            .route(web::get().to(edits::get_one))
-            .route(web::head().to(edits::get_one))
-            .route(web::patch().to(edits::patch))
-            .route(web::delete().to(edits::retire)),
+        write_resource("/api/v1/{layer:equipment|visits}", "POST")
+            .route(web::post().to(edits::create)),
+    )
+    .service(
+        write_resource(
+            "/api/v1/{layer:sites|equipment|visits}/{id}",
+            "GET, HEAD, PATCH, DELETE",
+        )
+        .route(web::get().to(edits::get_one))
+        .route(web::head().to(edits::get_one))
+        .route(web::patch().to(edits::patch))
+        .route(web::delete().to(edits::retire)),
     );
 }
