@@ -248,4 +248,25 @@ mod tests {
             problems.iter().map(ToString::to_string).collect::<Vec<_>>()
         );
     }
+
+    /// Found by the gpkg fuzzer: a geometry blob whose line string claims
+    /// about four billion points made geozero reserve 62 GB and abort.
+    #[test]
+    fn a_geometry_that_claims_more_points_than_it_holds_is_an_error_not_an_abort() {
+        let bytes = include_bytes!("../../../../fuzz/regressions/gpkg/huge_point_count.gpkg");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("bad.gpkg");
+        std::fs::write(&path, bytes).expect("write");
+        let opts = Options {
+            format: Some(Format::Gpkg),
+            ..Options::default()
+        };
+        let mut problems = Problems::default();
+        let _ = read_to_vec(&path, &opts, &mut problems);
+        assert!(
+            problems.iter().any(|p| p.to_string().contains("damaged")),
+            "{:?}",
+            problems.iter().map(ToString::to_string).collect::<Vec<_>>()
+        );
+    }
 }
