@@ -88,11 +88,22 @@ pub fn init_logging(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    // actix-http's ERROR line for each connection it refuses is counted and
+    // reported once a minute instead (gapmap_server::limits).
+    let log = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_filter(tracing_subscriber::filter::filter_fn(|m| {
+            !gapmap_server::limits::is_refusal(m)
+        }));
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(log)
+        .with(gapmap_server::limits::RefusalCounter)
         .try_init();
 }
 
@@ -252,16 +263,16 @@ fn report(outcome: &Outcome, json: bool, verb: &str) -> Result<(), CliError> {
                 v
             })
             .collect();
-        println!(
+        crate::output::out!(
             "{}",
             serde_json::json!({"valid": outcome.is_valid(), "committed": outcome.committed, "files": outcome.files, "problems": problems, "errors": outcome.problems.errors()})
         );
     } else {
         for p in outcome.problems.iter() {
-            eprintln!("{p}");
+            crate::output::say!("{p}");
         }
         if outcome.problems.dropped() > 0 {
-            eprintln!(
+            crate::output::say!(
                 "… and {} more problems not shown",
                 outcome.problems.dropped()
             );
@@ -269,14 +280,23 @@ fn report(outcome: &Outcome, json: bool, verb: &str) -> Result<(), CliError> {
         for f in &outcome.files {
             let c = &f.counts;
             if verb == "ingest" && outcome.committed {
-                eprintln!(
+                crate::output::say!(
                     "{}: {} features into layer {} ({} added, {} changed, {} unchanged, {} removed)",
-                    f.file, f.valid, f.layer, c.added, c.changed, c.unchanged, c.removed
+                    f.file,
+                    f.valid,
+                    f.layer,
+                    c.added,
+                    c.changed,
+                    c.unchanged,
+                    c.removed
                 );
             } else {
-                eprintln!(
+                crate::output::say!(
                     "{}: {} of {} features valid (layer {})",
-                    f.file, f.valid, f.read, f.layer
+                    f.file,
+                    f.valid,
+                    f.read,
+                    f.layer
                 );
             }
             if f.filtered > 0 {
@@ -412,7 +432,7 @@ fn serve(a: ServeArgs) -> Result<(), CliError> {
     system.block_on(async move {
         let (server, addr, _state) =
             gapmap_server::start(config, file.thresholds, store.clone()).map_err(other)?;
-        println!("gapmap: serving {} on http://{addr}", store.display());
+        crate::output::out!("gapmap: serving {} on http://{addr}", store.display());
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
         server.await.map_err(other)
@@ -448,7 +468,7 @@ fn synth_cmd(a: SynthArgs) -> Result<(), CliError> {
     let write = |name: &str, text: String| -> Result<(), CliError> {
         let p = a.out.join(name);
         std::fs::write(&p, text).map_err(|e| CliError::Other(format!("{}: {e}", p.display())))?;
-        eprintln!("wrote {}", p.display());
+        crate::output::say!("wrote {}", p.display());
         Ok(())
     };
     write("demand.csv", synth::demand_csv(&out.demand, &params))?;
@@ -473,7 +493,7 @@ fn synth_cmd(a: SynthArgs) -> Result<(), CliError> {
         )?;
     }
     let residents: u64 = out.demand.iter().map(|d| u64::from(d.residents)).sum();
-    eprintln!(
+    crate::output::say!(
         "{} demand points, {residents} residents, {} coverage polygons, {} sites (all simulated)",
         out.demand.len(),
         out.coverage.len(),
