@@ -138,8 +138,9 @@ pub struct FeatureChange {
     pub parish_id: Option<String>,
     /// The fields that changed, first value before and last value after.
     pub fields: BTreeMap<String, [Value; 2]>,
+    /// The revisions that touched it. The reasons stay in the audit log,
+    /// for editors only: staff write them freely and may name people.
     pub revisions: Vec<i64>,
-    pub reasons: Vec<String>,
 }
 
 /// How one parish's figures moved.
@@ -215,7 +216,6 @@ pub fn between(
                         parish_id: r.parish_id.clone(),
                         fields: BTreeMap::new(),
                         revisions: Vec::new(),
-                        reasons: Vec::new(),
                     },
                     false,
                     false,
@@ -238,9 +238,6 @@ pub fn between(
             }
         }
         e.0.revisions.push(r.revision);
-        if !e.0.reasons.contains(&r.reason) {
-            e.0.reasons.push(r.reason.clone());
-        }
     }
     let (mut added, mut retired, mut modified, mut removed) = (vec![], vec![], vec![], vec![]);
     for (_, (mut c, created, retire, deleted)) in by_feature {

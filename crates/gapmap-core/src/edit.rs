@@ -243,7 +243,10 @@ pub fn apply(
     }
     let hash = w.feature_hash(layer, &id)?;
     let stored = w.stored(layer, &id)?;
-    w.commit(changed)?;
+    if changed {
+        w.commit(true)?;
+    }
+    // An edit that changes nothing is dropped whole (its ingest-log row too).
     Ok(Outcome {
         id,
         etag: hash.map(|h| etag(&h)),
