@@ -13,6 +13,7 @@ pub mod analysis;
 pub mod config;
 pub mod crs;
 pub mod export;
+pub mod gazetteer;
 pub mod geometry;
 pub mod grid;
 pub mod ingest;

@@ -10,7 +10,7 @@ mod provenance;
 pub mod schema;
 
 pub use features::{
-    Area, AreaKind, CoordinateQuality, CoverageArea, DemandPoint, PriorityZone, ServiceKind, Site,
+    Area, AreaKind, CoordinateQuality, CoverageArea, DemandOrigin, DemandPoint, PriorityZone, ServiceKind, Site,
     SiteKind, SiteStatus, Technology, Wheelchair, ZoneKind,
 };
 pub use provenance::{Provenance, Source};

@@ -1,0 +1,164 @@
+//! Folding text for search: lower case, diacritics removed, punctuation as
+//! spaces, the usual Latvian abbreviations spelled out. The front end folds
+//! the same way (`web/src/text.ts`), so a suggestion and the server agree.
+
+/// The base letter of a Latin letter with a diacritic (Latin-1 Supplement
+/// and Latin Extended-A, which cover Latvian, Lithuanian, Estonian, German,
+/// Polish and the rest of Europe's Latin alphabets), lower-cased.
+fn base_letter(c: char) -> Option<&'static str> {
+    Some(match c {
+        'à'..='å' | 'À'..='Å' | 'ā' | 'Ā' | 'ă' | 'Ă' | 'ą' | 'Ą' => "a",
+        'æ' | 'Æ' => "ae",
+        'ç' | 'Ç' | 'ć' | 'Ć' | 'ĉ' | 'Ĉ' | 'ċ' | 'Ċ' | 'č' | 'Č' => "c",
+        'ď' | 'Ď' | 'đ' | 'Đ' | 'ð' | 'Ð' => "d",
+        'è'..='ë' | 'È'..='Ë' | 'ē' | 'Ē' | 'ĕ' | 'Ĕ' | 'ė' | 'Ė' | 'ę' | 'Ę' | 'ě' | 'Ě' => "e",
+        'ĝ' | 'Ĝ' | 'ğ' | 'Ğ' | 'ġ' | 'Ġ' | 'ģ' | 'Ģ' => "g",
+        'ĥ' | 'Ĥ' | 'ħ' | 'Ħ' => "h",
+        'ì'..='ï' | 'Ì'..='Ï' | 'ĩ' | 'Ĩ' | 'ī' | 'Ī' | 'ĭ' | 'Ĭ' | 'į' | 'Į' | 'İ' | 'ı' => "i",
+        'ĵ' | 'Ĵ' => "j",
+        'ķ' | 'Ķ' | 'ĸ' => "k",
+        'ĺ' | 'Ĺ' | 'ļ' | 'Ļ' | 'ľ' | 'Ľ' | 'ŀ' | 'Ŀ' | 'ł' | 'Ł' => "l",
+        'ñ' | 'Ñ' | 'ń' | 'Ń' | 'ņ' | 'Ņ' | 'ň' | 'Ň' | 'ŉ' | 'ŋ' | 'Ŋ' => "n",
+        'ò'..='ö' | 'Ò'..='Ö' | 'ø' | 'Ø' | 'ō' | 'Ō' | 'ŏ' | 'Ŏ' | 'ő' | 'Ő' => "o",
+        'œ' | 'Œ' => "oe",
+        'ŕ' | 'Ŕ' | 'ŗ' | 'Ŗ' | 'ř' | 'Ř' => "r",
+        'ś' | 'Ś' | 'ŝ' | 'Ŝ' | 'ş' | 'Ş' | 'š' | 'Š' => "s",
+        'ß' => "ss",
+        'ţ' | 'Ţ' | 'ť' | 'Ť' | 'ŧ' | 'Ŧ' => "t",
+        'þ' | 'Þ' => "th",
+        'ù'..='ü' | 'Ù'..='Ü' | 'ũ' | 'Ũ' | 'ū' | 'Ū' | 'ŭ' | 'Ŭ' | 'ů' | 'Ů' | 'ű' | 'Ű' | 'ų' | 'Ų' => "u",
+        'ŵ' | 'Ŵ' => "w",
+        'ý' | 'Ý' | 'ÿ' | 'Ÿ' | 'ŷ' | 'Ŷ' => "y",
+        'ź' | 'Ź' | 'ż' | 'Ż' | 'ž' | 'Ž' => "z",
+        _ => return None,
+    })
+}
+
+/// Lower case without diacritics; every character that is not a letter or
+/// a digit becomes a space (runs of spaces collapse; no leading or trailing
+/// space). `"„Ķiršu mājas”, Vircavas pag."` → `"kirsu majas vircavas pag"`.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut space = false;
+    for c in text.chars() {
+        if let Some(b) = base_letter(c) {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.push_str(b);
+        } else if c.is_alphanumeric() {
+            if space && !out.is_empty() {
+                out.push(' ');
+            }
+            space = false;
+            out.extend(c.to_lowercase());
+        } else {
+            space = true;
+        }
+    }
+    out
+}
+
+/// Abbreviations as the VZD register and people write them, spelled out.
+fn expand(token: &str) -> &str {
+    match token {
+        "pag" => "pagasts",
+        "nov" => "novads",
+        "pagasta" | "pagastā" => "pagasts",
+        _ => token,
+    }
+}
+
+/// The search tokens of a text: [`fold`]ed, split on spaces, abbreviations
+/// expanded.
+pub fn tokens(text: &str) -> Vec<String> {
+    fold(text)
+        .split(' ')
+        .filter(|t| !t.is_empty())
+        .map(|t| expand(t).to_owned())
+        .collect()
+}
+
+/// The optimal-string-alignment distance (Levenshtein with adjacent
+/// transpositions) between two folded strings, or `None` when it exceeds
+/// `max`. Counts characters, not bytes.
+pub fn distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let w = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * w];
+    for (j, cell) in d.iter_mut().enumerate().take(w) {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        d[i * w] = i;
+        let mut row_min = d[i * w];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (d[(i - 1) * w + j] + 1)
+                .min(d[i * w + j - 1] + 1)
+                .min(d[(i - 1) * w + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(d[(i - 2) * w + j - 2] + 1);
+            }
+            d[i * w + j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return None;
+        }
+    }
+    let v = d[a.len() * w + b.len()];
+    (v <= max).then_some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_latvian_and_punctuation() {
+        for (input, want) in [
+            ("Glūdas pagasts", "gludas pagasts"),
+            ("GLŪDAS PAG.", "gludas pag"),
+            ("„Ķiršu mājas”, Vircavas pag.", "kirsu majas vircavas pag"),
+            ("\"Zemgaļi\", Elejas pag., Jelgavas nov., LV-3023", "zemgali elejas pag jelgavas nov lv 3023"),
+            ("Ābeļu iela 5 k-1", "abelu iela 5 k 1"),
+            ("  Čiekuri  ", "ciekuri"),
+            ("ŽŅĢĶĻŠČĒĪŪĀ", "zngklsceiua"),
+            ("Straße Œuvre", "strasse oeuvre"),
+            ("", ""),
+            ("—", ""),
+        ] {
+            assert_eq!(fold(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn tokens_expand_abbreviations() {
+        assert_eq!(tokens("Glūdas pag."), ["gludas", "pagasts"]);
+        assert_eq!(tokens("Jelgavas nov."), ["jelgavas", "novads"]);
+        assert_eq!(tokens("Glūdas pagastā"), ["gludas", "pagasts"]);
+    }
+
+    #[test]
+    fn bounded_distance() {
+        for (a, b, max, want) in [
+            ("gluda", "gluda", 1, Some(0)),
+            ("gluda", "gloda", 1, Some(1)),
+            ("gluda", "lguda", 1, Some(1)),
+            ("gluda", "glda", 1, Some(1)),
+            ("gluda", "gludas", 1, Some(1)),
+            ("gluda", "gl", 1, None),
+            ("kalnciems", "kalnciema", 1, Some(1)),
+            ("vilce", "sesava", 2, None),
+            ("abc", "cba", 2, Some(2)),
+        ] {
+            assert_eq!(distance_within(a, b, max), want, "{a} {b}");
+        }
+    }
+}
