@@ -7,6 +7,7 @@
 
 pub mod config;
 pub mod openapi;
+pub mod pages;
 pub mod problem;
 pub mod query;
 pub mod routes;
@@ -189,11 +190,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(get("/api/v1/gaps/clusters", routes::gaps::clusters))
         .service(get("/api/v1/nearest", routes::nearest::nearest))
         .service(get("/api/v1/coverage", routes::nearest::coverage))
+        .service(get("/api/v1/search", routes::search::search))
         .service(get("/tiles/{tileset}/{z}/{x}/{y}.mvt", routes::tiles::tile))
         .service(get("/tiles/{tileset}.json", routes::tiles::tilejson))
         .service(get("/styles/{name}.json", routes::tiles::style))
         .service(get("/export/tiles.pmtiles", routes::tiles::pmtiles))
         .configure(routes::ogc::configure)
+        .configure(pages::configure)
         .service(get("/problems/{slug}", routes::problems::problem_type))
         .service(get(
             "/export/{layer}.{format:geojson|csv|gpkg}",

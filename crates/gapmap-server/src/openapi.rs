@@ -73,6 +73,21 @@ pub struct NearestQuery {
     at: Option<String>,
 }
 
+/// Query of `GET /api/v1/search`.
+#[allow(
+    dead_code,
+    reason = "documents the query; parsing is strict and manual (crate::query)"
+)]
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// A parish, village, site name, street address or homestead name (up to 200 characters), e.g. `Gluda`.
+    #[param(example = "Gluda")]
+    q: String,
+    /// 1–50, default 10.
+    limit: Option<u32>,
+}
+
 /// Query of `GET /api/v1/coverage`.
 #[allow(
     dead_code,
@@ -104,6 +119,7 @@ pub struct PointQuery {
         crate::routes::gaps::clusters,
         crate::routes::nearest::nearest,
         crate::routes::nearest::coverage,
+        crate::routes::search::search,
         crate::routes::admin::reload,
         crate::routes::export::export,
         crate::routes::tiles::tile,

@@ -131,15 +131,24 @@ mod tests {
         let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("a date");
         let text = |e: &str, day| hours_on(e, day).map(|h| hours_text(&h));
         // Wednesday, Saturday, Sunday, and Proclamation Day (a Wednesday).
-        assert_eq!(text(HOURS, d(2026, 1, 14)), Some(vec!["09:00-17:00".to_owned()]));
-        assert_eq!(text(HOURS, d(2026, 1, 17)), Some(vec!["10:00-14:00".to_owned()]));
+        assert_eq!(
+            text(HOURS, d(2026, 1, 14)),
+            Some(vec!["09:00-17:00".to_owned()])
+        );
+        assert_eq!(
+            text(HOURS, d(2026, 1, 17)),
+            Some(vec!["10:00-14:00".to_owned()])
+        );
         assert_eq!(text(HOURS, d(2026, 1, 18)), Some(vec![]));
         assert_eq!(text(HOURS, d(2026, 11, 18)), Some(vec![]));
         assert_eq!(
             text("Mo-Fr 09:00-12:00,13:00-18:00", d(2026, 1, 14)),
             Some(vec!["09:00-12:00".to_owned(), "13:00-18:00".to_owned()])
         );
-        assert_eq!(text("24/7", d(2026, 1, 14)), Some(vec!["00:00-24:00".to_owned()]));
+        assert_eq!(
+            text("24/7", d(2026, 1, 14)),
+            Some(vec!["00:00-24:00".to_owned()])
+        );
         assert_eq!(text("Mo-Fr 09:00-17:00 unknown", d(2026, 1, 14)), None);
         assert_eq!(text("nonsense", d(2026, 1, 14)), None);
     }

@@ -247,8 +247,10 @@ impl TokenIndex {
         if query.is_empty() {
             return Vec::new();
         }
-        let sets: Vec<Vec<(u32, Quality)>> =
-            query.iter().map(|q| self.matches(q, prefix_budget)).collect();
+        let sets: Vec<Vec<(u32, Quality)>> = query
+            .iter()
+            .map(|q| self.matches(q, prefix_budget))
+            .collect();
         let size = |s: &[(u32, Quality)]| -> usize {
             s.iter().map(|(t, _)| self.postings_of(*t).len()).sum()
         };
@@ -349,7 +351,9 @@ mod tests {
 
     #[test]
     fn prefix_budget_keeps_the_shortest_words() {
-        let docs: Vec<String> = (0..50).map(|i| format!("kal{}", "n".repeat(i + 1))).collect();
+        let docs: Vec<String> = (0..50)
+            .map(|i| format!("kal{}", "n".repeat(i + 1)))
+            .collect();
         let ix = TokenIndex::build(docs.iter().map(|d| tokens(d)));
         let m = ix.search(&q("kal"), 5);
         let mut got: Vec<u32> = m.iter().map(|m| m.doc).collect();

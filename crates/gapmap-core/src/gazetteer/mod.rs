@@ -121,7 +121,8 @@ pub struct Hit<'a> {
     pub parish: u16,
     /// WGS84 (lon, lat).
     pub location: Point<f64>,
-    /// The query is this hit's name (folded), not only part of it.
+    /// The query is this hit's name or one of its other names (folded),
+    /// not only part of one.
     pub exact: bool,
 }
 
@@ -308,7 +309,7 @@ impl Gazetteer {
             let rank = rank(tier, &m, place.kind, place.population, place.name.len());
             let slot = &mut best[*p as usize];
             if slot.as_ref().is_none_or(|(r, _)| rank < *r) {
-                *slot = Some((rank, tier == 0));
+                *slot = Some((rank, tier <= 1));
             }
         }
         for (i, b) in best.into_iter().enumerate() {
@@ -452,14 +453,7 @@ impl Gazetteer {
 }
 
 fn rank(tier: u8, m: &Match, kind: HitKind, population: u64, len: usize) -> Rank {
-    (
-        tier,
-        m.quality,
-        kind,
-        m.unmatched,
-        Reverse(population),
-        len,
-    )
+    (tier, m.quality, kind, m.unmatched, Reverse(population), len)
 }
 
 #[cfg(test)]
@@ -501,8 +495,18 @@ mod tests {
             vec!["gludas-pagasts".into()],
             vec![
                 place(HitKind::Parish, "gludas-pagasts", "Glūdas pagasts", 2724),
-                place(HitKind::Parish, "kalnciema-pagasts", "Kalnciema pagasts", 2047),
-                place(HitKind::Parish, "ozolnieku-pagasts", "Ozolnieku pagasts", 4203),
+                place(
+                    HitKind::Parish,
+                    "kalnciema-pagasts",
+                    "Kalnciema pagasts",
+                    2047,
+                ),
+                place(
+                    HitKind::Parish,
+                    "ozolnieku-pagasts",
+                    "Ozolnieku pagasts",
+                    4203,
+                ),
                 place(HitKind::Settlement, "gluda", "Glūda", 300),
                 place(HitKind::Settlement, "kalnciems", "Kalnciems", 1400),
                 place(HitKind::Site, "gludas-biblioteka", "Glūdas bibliotēka", 0),
@@ -520,8 +524,14 @@ mod tests {
     #[test]
     fn parish_alt_names_guess_the_nominative() {
         assert_eq!(parish_alt_names("Glūdas pagasts"), ["Glūdas", "Glūda"]);
-        assert_eq!(parish_alt_names("Ozolnieku pagasts"), ["Ozolnieku", "Ozolnieki"]);
-        assert_eq!(parish_alt_names("Kalnciema pagasts"), ["Kalnciema", "Kalnciems"]);
+        assert_eq!(
+            parish_alt_names("Ozolnieku pagasts"),
+            ["Ozolnieku", "Ozolnieki"]
+        );
+        assert_eq!(
+            parish_alt_names("Kalnciema pagasts"),
+            ["Kalnciema", "Kalnciems"]
+        );
         assert_eq!(parish_alt_names("Jelgavas novads"), Vec::<String>::new());
     }
 
@@ -569,7 +579,10 @@ mod tests {
         // A homestead named like the parish ranks after the parish.
         let hits = g.search("Glūdas", 5);
         assert_eq!(hits[0].id, Some("gludas-pagasts"), "{:?}", names(&hits));
-        assert!(g.address("„Ķiršu mājas”, Vircavas pag., Jelgavas nov., LV-3020").is_some());
+        assert!(
+            g.address("„Ķiršu mājas”, Vircavas pag., Jelgavas nov., LV-3020")
+                .is_some()
+        );
         assert!(g.address("Ķiršu mājas").is_none());
     }
 

@@ -10,8 +10,8 @@ mod provenance;
 pub mod schema;
 
 pub use features::{
-    Area, AreaKind, CoordinateQuality, CoverageArea, DemandOrigin, DemandPoint, PriorityZone, ServiceKind, Site,
-    SiteKind, SiteStatus, Technology, Wheelchair, ZoneKind,
+    Area, AreaKind, CoordinateQuality, CoverageArea, DemandOrigin, DemandPoint, PriorityZone,
+    ServiceKind, Site, SiteKind, SiteStatus, Technology, Wheelchair, ZoneKind,
 };
 pub use provenance::{Provenance, Source};
 

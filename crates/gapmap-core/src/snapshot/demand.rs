@@ -477,7 +477,13 @@ mod tests {
             ),
         ];
         let at = |x: f64, y: f64| {
-            let mut p = dp("p", DemandOrigin::Point, 1, Some("1kmN1E1"), Point::new(x, y));
+            let mut p = dp(
+                "p",
+                DemandOrigin::Point,
+                1,
+                Some("1kmN1E1"),
+                Point::new(x, y),
+            );
             p.id = format!("{x},{y}");
             p
         };
@@ -534,22 +540,52 @@ mod tests {
             p
         };
         let kept = with(
-            dp("vzd-1", ADDRESS_REGISTER, 0, Some("1kmN1E1"), Point::new(5.0, 5.0)),
+            dp(
+                "vzd-1",
+                ADDRESS_REGISTER,
+                0,
+                Some("1kmN1E1"),
+                Point::new(5.0, 5.0),
+            ),
             "\"Ķiršu mājas\", A pag.",
         );
-        let grid = dp("g", POPULATION_GRID, 3, Some("1kmN1E1"), Point::new(5.0, 5.0));
+        let grid = dp(
+            "g",
+            POPULATION_GRID,
+            3,
+            Some("1kmN1E1"),
+            Point::new(5.0, 5.0),
+        );
         // No grid in its cell: dropped from demand, still an address.
         let dropped = with(
-            dp("vzd-2", ADDRESS_REGISTER, 0, Some("1kmN2E2"), Point::new(15.0, 5.0)),
+            dp(
+                "vzd-2",
+                ADDRESS_REGISTER,
+                0,
+                Some("1kmN2E2"),
+                Point::new(15.0, 5.0),
+            ),
             "Upes iela 1",
         );
         let mut given = with(
-            dp("vzd-3", ADDRESS_REGISTER, 0, Some("1kmN2E2"), Point::new(15.0, 5.0)),
+            dp(
+                "vzd-3",
+                ADDRESS_REGISTER,
+                0,
+                Some("1kmN2E2"),
+                Point::new(15.0, 5.0),
+            ),
             "Given",
         );
         given.parish_id = Some("a-pagasts".into());
         let outside = with(
-            dp("vzd-4", ADDRESS_REGISTER, 0, Some("1kmN2E2"), Point::new(50.0, 5.0)),
+            dp(
+                "vzd-4",
+                ADDRESS_REGISTER,
+                0,
+                Some("1kmN2E2"),
+                Point::new(50.0, 5.0),
+            ),
             "Outside",
         );
         let (out, addresses) = resolve_demand(vec![kept, grid, dropped, given, outside], &parishes);

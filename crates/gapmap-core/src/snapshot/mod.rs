@@ -24,16 +24,16 @@ use crate::analysis::aggregate::Groups;
 use crate::analysis::{Analysis, Facts, PreparedCoverage, SiteSets, aggregate, facts};
 use crate::config::Thresholds;
 use crate::crs::{CrsError, LKS92, Transformer};
+use crate::gazetteer::{AddressIndex, Gazetteer};
 use crate::model::{
     Area, AreaKind, CoverageArea, DemandPoint, Layer, PriorityZone, Record, Site, Source,
 };
 use crate::store::{FeatureStore, StoreError};
 use arc_swap::ArcSwap;
+use demand::AddressPoint;
 use geo_types::{Geometry, MultiPolygon, Point};
 use rayon::prelude::*;
 use serde::Serialize;
-use crate::gazetteer::{AddressIndex, Gazetteer};
-use demand::AddressPoint;
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
 

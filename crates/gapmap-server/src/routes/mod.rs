@@ -8,6 +8,7 @@ pub mod layers;
 pub mod nearest;
 pub mod ogc;
 pub mod problems;
+pub mod search;
 pub mod sites;
 pub mod tiles;
 

@@ -33,7 +33,7 @@ fn base_url(req: &HttpRequest) -> String {
     format!("{}://{}", ci.scheme(), ci.host())
 }
 
-fn accepts_gzip(req: &HttpRequest) -> bool {
+pub(crate) fn accepts_gzip(req: &HttpRequest) -> bool {
     req.headers()
         .get_all(header::ACCEPT_ENCODING)
         .filter_map(|v| v.to_str().ok())
