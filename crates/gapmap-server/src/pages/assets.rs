@@ -92,8 +92,7 @@ fn content_type(path: &Path) -> &'static str {
 }
 
 /// `GET /static/{path}`: a fingerprinted file of `web/dist/static`, cached
-/// for a year (gzip when the client accepts it, through the compression
-/// middleware of the page routes).
+/// for a year (its `.gz` copy when the client accepts gzip).
 pub async fn static_file(
     req: HttpRequest,
     path: web::Path<String>,
@@ -107,11 +106,21 @@ pub async fn static_file(
     let Some(p) = safe(&rel).map(|r| dir.join("static").join(r)) else {
         return Err(Problem::not_found(format!("no static file `{rel}`")));
     };
+    let mut r = HttpResponse::Ok();
+    r.content_type(content_type(&p))
+        .insert_header((header::CACHE_CONTROL, IMMUTABLE))
+        .insert_header((header::VARY, "Accept-Encoding"));
+    // The build writes a gzip copy beside each script and style sheet.
+    if crate::routes::tiles::accepts_gzip(&req) {
+        let mut gz = p.clone().into_os_string();
+        gz.push(".gz");
+        if let Ok(bytes) = std::fs::read(&gz) {
+            r.insert_header((header::CONTENT_ENCODING, "gzip"));
+            return Ok(r.body(bytes));
+        }
+    }
     match std::fs::read(&p) {
-        Ok(bytes) => Ok(HttpResponse::Ok()
-            .content_type(content_type(&p))
-            .insert_header((header::CACHE_CONTROL, IMMUTABLE))
-            .body(bytes)),
+        Ok(bytes) => Ok(r.body(bytes)),
         Err(_) => Err(Problem::not_found(format!("no static file `{rel}`"))),
     }
 }

@@ -122,7 +122,7 @@ fn status_json(
 }
 
 /// One place of the results, in words.
-fn site_card(lang: Lang, site: &Site, distance_m: f64, at: DateTime<Utc>) -> Value {
+fn site_card(lang: Lang, site: &Site, distance_m: Option<f64>, at: DateTime<Utc>) -> Value {
     let times = Times::of(site, at);
     let now = riga_local(at);
     let next = times.opens_next.map(|n| words::opens(lang, now, n));
@@ -161,7 +161,7 @@ fn site_card(lang: Lang, site: &Site, distance_m: f64, at: DateTime<Utc>) -> Val
         "id": site.id,
         "name": site.name,
         "what": what.join(" · "),
-        "distance": words::distance(lang, distance_m),
+        "distance": distance_m.map(|d| words::distance(lang, d)),
         "address": site.address,
         "status": status_json(lang, times.open_now, &times.hours_today, next),
         "wifi": wifi,
@@ -297,11 +297,12 @@ fn results(
     let (x, y) = t84
         .convert(target.location.x(), target.location.y())
         .map_err(Problem::internal)?;
+    let is_parish = target.kind == Some(HitKind::Parish);
+    // From a parish's middle, a distance means nothing to anyone.
     let list: Vec<Value> = places_for(snap, target, x, y)
         .into_iter()
-        .map(|(i, d)| site_card(lang, &snap.sites[i], d, at))
+        .map(|(i, d)| site_card(lang, &snap.sites[i], (!is_parish).then_some(d), at))
         .collect();
-    let is_parish = target.kind == Some(HitKind::Parish);
     let parish_name = target
         .parish
         .as_ref()

@@ -16,6 +16,19 @@ use gapmap_core::publish::Collection;
 use geo::BoundingRect;
 use serde_json::{Map, Value, json};
 
+/// A point inside each parish with its name, for the style's labels.
+pub fn parish_label_points(snap: &gapmap_core::snapshot::Snapshot) -> Vec<(String, f64, f64)> {
+    use geo::InteriorPoint;
+    snap.areas
+        .iter()
+        .filter(|a| a.kind == gapmap_core::model::AreaKind::Parish)
+        .filter_map(|a| {
+            let p = a.geometry.interior_point()?;
+            Some((a.name.clone(), p.x(), p.y()))
+        })
+        .collect()
+}
+
 /// The whole municipality (WGS84 west, south, east, north), if no view is asked.
 fn municipality_bounds(state: &AppState) -> Option<[f64; 4]> {
     let snap = state.live.get();

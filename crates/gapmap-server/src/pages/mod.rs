@@ -201,7 +201,7 @@ pub fn base_context(state: &AppState, q: &PageQuery, path: &str, page: &str) -> 
             "finder_js": a.url("finder.js"),
             "map_js": a.url("map.js"),
             "map_css": a.url("map.css"),
-            "plan_js": a.url("plan.js"),
+            "maplibre_worker": a.url("maplibre-worker.js"),
         }),
     );
     m.insert(

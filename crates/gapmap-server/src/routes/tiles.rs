@@ -196,7 +196,12 @@ pub async fn style(
     let snap = state.live.get();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
-        .json(gapmap_tiles::style::style(&base_url(&req), &snap.version)))
+        .json(gapmap_tiles::style::style(
+            &base_url(&req),
+            &snap.version,
+            crate::pages::assets(&state).url("glyphs"),
+            &crate::pages::map::parish_label_points(&snap),
+        )))
 }
 
 /// `GET /export/tiles.pmtiles`: PMTiles v3 of every tileset, z0–z14.
