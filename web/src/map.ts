@@ -171,7 +171,7 @@ async function start(container: HTMLElement): Promise<void> {
       const [lon, lat] = f.geometry.coordinates as [number, number];
       seen.set(id, { name: String(p.name), what: kindWord(p), d: metresBetween([c.lng, c.lat], [lon, lat]) });
     }
-    const items = [...seen.entries()].sort((a, b) => a[1].d - b[1].d).slice(0, 40);
+    const items = [...seen.entries()].sort((a, b) => a[1].d - b[1].d).slice(0, 200);
     list.replaceChildren(
       ...items.map(([id, v]) => {
         const li = document.createElement("li");

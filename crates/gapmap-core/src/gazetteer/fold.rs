@@ -158,6 +158,18 @@ mod tests {
         }
     }
 
+    /// The front end folds the same way (web/src/text.ts runs the same cases).
+    #[test]
+    fn folds_as_the_front_end_does() {
+        let cases: Vec<(String, String)> =
+            serde_json::from_str(include_str!("../../../../web/test/fold-cases.json"))
+                .expect("web/test/fold-cases.json");
+        assert!(cases.len() >= 10);
+        for (input, want) in cases {
+            assert_eq!(fold(&input), want, "{input:?}");
+        }
+    }
+
     #[test]
     fn tokens_expand_abbreviations() {
         assert_eq!(tokens("Glūdas pag."), ["gludas", "pagasts"]);
