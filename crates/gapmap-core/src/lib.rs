@@ -22,5 +22,6 @@ pub mod publish;
 pub mod snapshot;
 pub mod store;
 pub mod synth;
+pub mod synth_vzd;
 
 pub use model::{Layer, Provenance, Source};

@@ -75,6 +75,7 @@ impl Reloader {
         drop(prev);
         tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, demand = snapshot.demand.len(), facts = snapshot.facts_mode, phases_ms = %snapshot.timings_text(), "new snapshot serving");
         self.live.swap(snapshot);
+        warm_gazetteer(&self.live);
         Ok(version)
     }
 
@@ -112,6 +113,27 @@ impl Reloader {
             })
             .map(|_| ())
             .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the store watcher"));
+    }
+}
+
+/// Build the serving snapshot's gazetteer off the request path (a national
+/// address index takes seconds), so the first search does not wait for it.
+fn warm_gazetteer(live: &Arc<Live>) {
+    let live = Arc::clone(live);
+    let spawned = std::thread::Builder::new()
+        .name("gapmap-gazetteer".into())
+        .spawn(move || {
+            let started = Instant::now();
+            let g = live.get().gazetteer();
+            tracing::info!(
+                addresses = g.address_count(),
+                places = g.places().len(),
+                ms = started.elapsed().as_millis() as u64,
+                "gazetteer built"
+            );
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot build the gazetteer in the background; the first search will");
     }
 }
 
@@ -262,6 +284,7 @@ pub fn start(
     };
     tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, sites = snapshot.sites.len(), demand = snapshot.demand.len(), "snapshot built");
     let live = Arc::new(Live::new(snapshot));
+    warm_gazetteer(&live);
     let reloader = Arc::new(Reloader::new(
         store,
         config.working_crs,

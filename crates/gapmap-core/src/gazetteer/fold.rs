@@ -101,8 +101,16 @@ pub fn tokens(text: &str) -> Vec<String> {
 /// transpositions) between two folded strings, or `None` when it exceeds
 /// `max`. Counts characters, not bytes.
 pub fn distance_within(a: &str, b: &str, max: usize) -> Option<usize> {
+    // Folded text is mostly ASCII: compare bytes then, without copying.
+    if a.is_ascii() && b.is_ascii() {
+        return osa_within(a.as_bytes(), b.as_bytes(), max);
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    osa_within(&a, &b, max)
+}
+
+fn osa_within<T: PartialEq>(a: &[T], b: &[T], max: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }

@@ -257,14 +257,23 @@ impl TokenIndex {
         let Some((driver, _)) = sets.iter().enumerate().min_by_key(|(_, s)| size(s)) else {
             return Vec::new();
         };
-        let mut docs: Vec<u32> = sets[driver]
-            .iter()
-            .flat_map(|(t, _)| self.postings_of(*t).iter().copied())
-            .collect();
-        docs.sort_unstable();
-        docs.dedup();
-        let mut out = Vec::new();
-        'doc: for d in docs {
+        // One matching token: its postings are already sorted and unique.
+        let owned: Vec<u32>;
+        let docs: &[u32] = match sets[driver].as_slice() {
+            [(t, _)] => self.postings_of(*t),
+            many => {
+                let mut v: Vec<u32> = many
+                    .iter()
+                    .flat_map(|(t, _)| self.postings_of(*t).iter().copied())
+                    .collect();
+                v.sort_unstable();
+                v.dedup();
+                owned = v;
+                &owned
+            }
+        };
+        let mut out = Vec::with_capacity(docs.len());
+        'doc: for &d in docs {
             let toks = self.doc_tokens(d);
             let mut quality = 0u32;
             let mut all_exact = true;

@@ -131,7 +131,7 @@ type Rank = (u8, u32, HitKind, u32, Reverse<u64>, usize);
 
 /// Postings an address query may read for one prefix (bounds the work of a
 /// one- or two-letter query on a national register).
-pub const ADDRESS_PREFIX_BUDGET: usize = 20_000;
+pub const ADDRESS_PREFIX_BUDGET: usize = 8_000;
 
 /// The longest query read (characters); the rest is ignored.
 pub const MAX_QUERY_CHARS: usize = 200;
@@ -323,18 +323,18 @@ impl Gazetteer {
         let a = &self.addresses;
         let mut found = a.index.search(&query, ADDRESS_PREFIX_BUDGET);
         let keep = (limit * 8).max(64);
-        let cheap = |m: &Match| {
-            let text = &a.points[m.doc as usize].text;
-            rank(
-                if m.all_exact { 2 } else { 3 },
-                m,
-                HitKind::Address,
-                0,
-                text.len(),
+        // The first cut reads only the matches (no address text: a million
+        // addresses do not fit in the cache); ties go to the register order.
+        let first_cut = |m: &Match| {
+            (
+                if m.all_exact { 2u8 } else { 3 },
+                m.quality,
+                m.unmatched,
+                m.doc,
             )
         };
         if found.len() > keep {
-            found.select_nth_unstable_by_key(keep, cheap);
+            found.select_nth_unstable_by_key(keep, first_cut);
             found.truncate(keep);
         }
         for m in found {
@@ -342,7 +342,13 @@ impl Gazetteer {
             let exact = m.all_exact
                 && (tokens(address_name(&ap.text)).join(" ") == folded
                     || tokens(&ap.text).join(" ") == folded);
-            let mut r = cheap(&m);
+            let mut r = rank(
+                if m.all_exact { 2 } else { 3 },
+                &m,
+                HitKind::Address,
+                0,
+                ap.text.len(),
+            );
             if exact {
                 // As a place's other name: a homestead called like a parish
                 // or village ranks after it.
@@ -380,12 +386,14 @@ impl Gazetteer {
             let mut any = false;
             for qt in &query {
                 let max = (qt.text.chars().count() / 3).clamp(1, 3);
+                let qlen = qt.text.chars().count();
                 let best = name
                     .split(' ')
                     .filter_map(|w| {
-                        let w_prefix: String = w.chars().take(qt.text.chars().count()).collect();
-                        distance_within(&qt.text, w, max)
-                            .or_else(|| distance_within(&qt.text, &w_prefix, max.min(1)))
+                        distance_within(&qt.text, w, max).or_else(|| {
+                            let cut = w.char_indices().nth(qlen).map_or(w.len(), |(i, _)| i);
+                            distance_within(&qt.text, &w[..cut], max.min(1))
+                        })
                     })
                     .min();
                 match best {
