@@ -79,8 +79,10 @@ test:
 	@scripts/phase.sh web-unit $(MAKE) --no-print-directory web-unit
 	@scripts/phase.sh browser $(MAKE) --no-print-directory browser
 
-# Regenerate the simulated layers of the embedded dataset (deterministic).
-dataset: build
+# Rebuild the embedded dataset (deterministic): the authored layers from
+# ../shared/realdata and the research notes, then the simulated layers.
+dataset: build venv
+	$(PY) scripts/dataset/build_dataset.py --out geodata/jelgava
 	$(BIN) synth --scale jelgava --geodata geodata/jelgava --out geodata/jelgava
 
 bench-ingest: build venv

@@ -21,7 +21,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GEODATA = ROOT / "geodata" / "jelgava"
-JELGAVA_FILES = ["areas.geojson", "sites.geojson", "priority_zones.geojson", "coverage.geojson", "demand.csv", "plan.json"]
+JELGAVA_FILES = ["areas.geojson", "settlements.geojson", "sites.geojson", "priority_zones.geojson", "coverage.geojson", "demand.csv", "plan.json"]
 
 
 def shared_dir() -> Path:

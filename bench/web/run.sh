@@ -52,7 +52,7 @@ LH_VER=$($LH --version)
 # --- the embedded dataset ------------------------------------------------------
 STORE=$OUT/jelgava.gpkg
 rm -f "$STORE"
-"$BIN" ingest --store "$STORE" geodata/jelgava/{areas.geojson,sites.geojson,priority_zones.geojson,coverage.geojson,demand.csv,plan.json} >/dev/null 2>&1
+"$BIN" ingest --store "$STORE" geodata/jelgava/{areas.geojson,settlements.geojson,sites.geojson,priority_zones.geojson,coverage.geojson,demand.csv,plan.json} >/dev/null 2>&1
 serve() { # serve STORE LOG: sets URL and PID
   local port; port=$(free_port)
   RUST_LOG=warn "$BIN" serve --store "$1" --port "$port" >"$2" 2>&1 &

@@ -12,7 +12,7 @@ import requests
 from conftest import GEODATA, JELGAVA_FILES, run_gapmap
 
 VALIDATE_GPKG = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"
-EXPECTED_LAYERS = {"sites", "areas", "coverage", "demand", "priority_zones", "plan", "gapmap_ingest_log"}
+EXPECTED_LAYERS = {"sites", "areas", "coverage", "demand", "priority_zones", "plan", "settlements", "gapmap_ingest_log"}
 
 
 def feature_count(path, name):
@@ -30,7 +30,8 @@ def test_ogrinfo_reads_the_store_with_no_warning(jelgava_store):
     counts = dict((m, int(n)) for m, n in __import__("re").findall(r"Layer name: (\w+)[\s\S]*?Feature Count: (\d+)", p.stdout))
     assert set(counts) == EXPECTED_LAYERS
     for layer, name in [("sites", "sites.geojson"), ("areas", "areas.geojson"), ("coverage", "coverage.geojson"),
-                        ("demand", "demand.csv"), ("priority_zones", "priority_zones.geojson"), ("plan", "plan.json")]:
+                        ("demand", "demand.csv"), ("priority_zones", "priority_zones.geojson"), ("plan", "plan.json"),
+                        ("settlements", "settlements.geojson")]:
         assert counts[layer] == feature_count(GEODATA, name), layer
     assert "WGS 84" in p.stdout
     full = subprocess.run(["ogrinfo", "-ro", "-al", "-q", str(jelgava_store)], capture_output=True, text=True)
@@ -45,7 +46,7 @@ def test_validate_gpkg_passes(jelgava_store):
 
 def test_rtree_index_matches_features(jelgava_store):
     with sqlite3.connect(jelgava_store) as db:
-        for t in ["sites", "areas", "coverage", "demand", "priority_zones"]:
+        for t in ["sites", "settlements", "areas", "coverage", "demand", "priority_zones"]:
             n = db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
             r = db.execute(f"SELECT count(*) FROM rtree_{t}_geom").fetchone()[0]
             assert n == r, t

@@ -18,7 +18,7 @@ const el = document.getElementById("map") as HTMLElement | null;
 /** Shapes per kind of place, and the stripes of simulated data. */
 function drawImage(id: string): { width: number; height: number; data: Uint8Array } | null {
   const px = 2; // drawn at twice the size for sharp screens
-  const size = id === "gm-hatch" ? 8 * px : 18 * px;
+  const size = id === "gm-hatch" ? 8 * px : 24 * px;
   const c = document.createElement("canvas");
   c.width = size;
   c.height = size;

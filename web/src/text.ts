@@ -1,8 +1,9 @@
 /**
- * Folding text for search, exactly as the server's gazetteer does
- * (crates/gapmap-core/src/gazetteer/fold.rs; both are tested against
+ * Folding text for search as the server's gazetteer does for Latin scripts
+ * (crates/gapmap-core/src/text.rs; both are tested against
  * test/fold-cases.json): lower case, no diacritics, every run of characters
- * that are not letters or digits as one space.
+ * that are not letters or digits as one space. (The server also
+ * transliterates other scripts; this module leaves them as they are.)
  */
 
 /** Letters that Unicode does not decompose into a base letter and a mark. */

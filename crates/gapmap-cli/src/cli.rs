@@ -119,6 +119,7 @@ pub enum LayerArg {
     #[value(name = "priority_zones", alias = "priority-zones")]
     PriorityZones,
     Plan,
+    Settlements,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -162,6 +163,15 @@ pub struct InputArgs {
     /// Fix what can be fixed (swapped axes, open rings, invalid polygons) and report each change.
     #[arg(long)]
     pub repair: bool,
+    /// Read gapmap field TO from the file's field FROM, e.g. name=L1_name (repeatable).
+    #[arg(long = "rename", value_name = "TO=FROM")]
+    pub rename: Vec<String>,
+    /// Give every feature FIELD=VALUE, e.g. kind=parish (repeatable).
+    #[arg(long = "set", value_name = "FIELD=VALUE")]
+    pub set: Vec<String>,
+    /// Keep only features whose FIELD equals VALUE, e.g. L0_code=LV0030000 (repeatable; all must hold).
+    #[arg(long = "where", value_name = "FIELD=VALUE")]
+    pub where_: Vec<String>,
     /// Sanity box min_lon,min_lat,max_lon,max_lat for coordinates [default: the Baltic states]; "world" to switch it off.
     #[arg(long)]
     pub sanity_box: Option<String>,
@@ -178,8 +188,9 @@ pub struct IngestArgs {
     /// The GeoPackage store to write (created if missing).
     #[arg(long, env = "GAPMAP_STORE")]
     pub store: PathBuf,
-    /// upsert: add and update by id; replace: the files become the whole layer.
-    #[arg(long, default_value = "upsert", value_parser = ["upsert", "replace"])]
+    /// upsert: add and update by id; replace: the files become the whole layer;
+    /// merge: like upsert, but fields the file lacks keep their stored values.
+    #[arg(long, default_value = "upsert", value_parser = ["upsert", "replace", "merge"])]
     pub mode: String,
     #[command(flatten)]
     pub input: InputArgs,

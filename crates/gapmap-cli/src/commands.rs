@@ -5,6 +5,7 @@ use crate::cli::{
 };
 use crate::dataset;
 use gapmap_core::geometry::SanityBox;
+use gapmap_core::ingest::mapping::FieldMapping;
 use gapmap_core::ingest::problem::{Location, Severity};
 use gapmap_core::ingest::run::{Outcome, check_files, ingest_files};
 use gapmap_core::ingest::{
@@ -117,6 +118,7 @@ fn layer_of(l: LayerArg) -> Layer {
         LayerArg::Demand => Layer::Demand,
         LayerArg::PriorityZones => Layer::PriorityZones,
         LayerArg::Plan => Layer::Plan,
+        LayerArg::Settlements => Layer::Settlements,
     }
 }
 
@@ -173,6 +175,7 @@ fn options(a: &InputArgs) -> Result<(Options, Vec<Input>), CliError> {
             as_of,
         },
         repair: a.repair,
+        mapping: FieldMapping::parse(&a.rename, &a.set, &a.where_).map_err(CliError::Usage)?,
         sanity,
         progress: None,
     };
@@ -270,6 +273,12 @@ fn report(outcome: &Outcome, json: bool, verb: &str) -> Result<(), CliError> {
                 eprintln!(
                     "{}: {} of {} features valid (layer {})",
                     f.file, f.valid, f.read, f.layer
+                );
+            }
+            if f.filtered > 0 {
+                eprintln!(
+                    "{}: {} of {} features left out by --where",
+                    f.file, f.filtered, f.read
                 );
             }
         }

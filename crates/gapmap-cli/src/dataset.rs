@@ -16,6 +16,7 @@ mod embedded {
 /// The order layers are ingested in (areas first: demand refers to parishes).
 const ORDER: &[&str] = &[
     "areas",
+    "settlements",
     "sites",
     "priority_zones",
     "coverage",

@@ -23,5 +23,6 @@ pub mod snapshot;
 pub mod store;
 pub mod synth;
 pub mod synth_vzd;
+pub mod text;
 
 pub use model::{Layer, Provenance, Source};

@@ -1,5 +1,5 @@
 //! The published collections (OGC API ids, tileset names, export names —
-//! ARCHITECTURE.md, "Interfaces"): `sites`, `municipality`, `parishes`,
+//! ARCHITECTURE.md, "Interfaces"): `sites`, `settlements`, `municipality`, `parishes`,
 //! `coverage`, `priority_zones`, `demand_grid`, `gap_grid`, `gap_clusters`.
 //! One place builds their features from a snapshot, so the feature service,
 //! the tiles and the exports publish the same ids and properties.
@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex, OnceLock, Weak};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Collection {
     Sites,
+    Settlements,
     Municipality,
     Parishes,
     Coverage,
@@ -32,8 +33,9 @@ pub enum Collection {
 }
 
 impl Collection {
-    pub const ALL: [Collection; 8] = [
+    pub const ALL: [Collection; 9] = [
         Collection::Sites,
+        Collection::Settlements,
         Collection::Municipality,
         Collection::Parishes,
         Collection::Coverage,
@@ -46,6 +48,7 @@ impl Collection {
     pub fn id(self) -> &'static str {
         match self {
             Collection::Sites => "sites",
+            Collection::Settlements => "settlements",
             Collection::Municipality => "municipality",
             Collection::Parishes => "parishes",
             Collection::Coverage => "coverage",
@@ -69,6 +72,7 @@ impl Collection {
     pub fn titles(self) -> (&'static str, &'static str) {
         match self {
             Collection::Sites => ("Publiskās piekļuves vietas", "Public access places"),
+            Collection::Settlements => ("Apdzīvotās vietas", "Towns, villages and places"),
             Collection::Municipality => ("Jelgavas novads", "Jelgavas novads (municipality)"),
             Collection::Parishes => ("Pagasti", "Parishes"),
             Collection::Coverage => (
@@ -87,7 +91,7 @@ impl Collection {
 
     pub fn geometry_type(self) -> &'static str {
         match self {
-            Collection::Sites => "Point",
+            Collection::Sites | Collection::Settlements => "Point",
             _ => "MultiPolygon",
         }
     }
@@ -96,7 +100,10 @@ impl Collection {
     pub fn attribution(self) -> &'static str {
         match self {
             Collection::Municipality | Collection::Parishes => {
-                "Outline: Natural Earth (public domain); parishes approximate (gapmap); see source_ref per feature"
+                "Parish boundaries: CSP, from VZD data (generalised 1:1.2M; approximate); see source_ref per feature"
+            }
+            Collection::Settlements => {
+                "Places: Who's On First (CC BY), with GeoNames (CC BY) and Quattroshapes (CC BY); see source_ref per feature"
             }
             Collection::Coverage => {
                 "Coverage: simulated by gapmap unless source says otherwise (not operator data)"
@@ -142,6 +149,15 @@ pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Featur
     match c {
         Collection::Sites => snap
             .sites
+            .iter()
+            .map(|s| Feature {
+                id: s.id.clone(),
+                properties: s.properties(),
+                geometry: Geometry::Point(s.location),
+            })
+            .collect(),
+        Collection::Settlements => snap
+            .settlements
             .iter()
             .map(|s| Feature {
                 id: s.id.clone(),

@@ -3,7 +3,7 @@
 //! square, `gm-kac` triangle, `gm-other` diamond), the 1 km grid by fixed
 //! class (a light-to-dark sequence that reads in grey too), the gap
 //! clusters (numbered), priority zones (dashed), coverage, and labels for
-//! parishes, places and clusters from local glyphs. Simulated data is
+//! parishes, villages, places and clusters from local glyphs. Simulated data is
 //! overlaid with the `gm-hatch` stripe pattern. Colours are Okabe–Ito and
 //! cividis, safe for colour-blind readers; no colour is the only signal.
 //!
@@ -165,7 +165,7 @@ pub fn style(
             json!({"type": "symbol", "source": "sites", "source-layer": "sites",
             "filter": ["==", ["get", "status"], "active"],
             "layout": {"icon-image": kind_icon, "icon-allow-overlap": true, "icon-ignore-placement": true,
-                       "icon-size": ["interpolate", ["linear"], ["zoom"], 8, 0.8, 13, 1.2]}}),
+                       "icon-size": ["interpolate", ["linear"], ["zoom"], 8, 0.75, 13, 1.1]}}),
         ),
     ];
     if glyphs.is_some() {
@@ -179,9 +179,20 @@ pub fn style(
                            "text-size": ["interpolate", ["linear"], ["zoom"], 8, 12, 12, 17],
                            "text-max-width": 8},
                 "paint": {"text-color": "#333333", "text-halo-color": "#ffffff", "text-halo-width": 2}})),
+            layer("settlements-label", "labels", json!({"type": "symbol", "source": "settlements", "source-layer": "settlements",
+                "minzoom": 9,
+                "filter": ["!=", ["get", "kind"], "hamlet"],
+                "layout": {"text-field": ["get", "name"], "text-font": [FONT_REGULAR],
+                           "text-size": ["interpolate", ["linear"], ["zoom"], 9, 12, 13, 15], "text-max-width": 8},
+                "paint": {"text-color": "#1a1a1a", "text-halo-color": "#ffffff", "text-halo-width": 2}})),
+            layer("hamlets-label", "labels", json!({"type": "symbol", "source": "settlements", "source-layer": "settlements",
+                "minzoom": 12,
+                "filter": ["==", ["get", "kind"], "hamlet"],
+                "layout": {"text-field": ["get", "name"], "text-font": [FONT_REGULAR], "text-size": 12, "text-max-width": 8},
+                "paint": {"text-color": "#333333", "text-halo-color": "#ffffff", "text-halo-width": 2}})),
             layer("clusters-label", "labels", json!({"type": "symbol", "source": "gap_clusters", "source-layer": "gap_clusters",
                 "minzoom": 9,
-                "layout": {"text-field": ["concat", "№ ", ["to-string", ["get", "rank"]]], "text-font": [FONT_BOLD], "text-size": 13},
+                "layout": {"text-field": ["concat", "Nr. ", ["to-string", ["get", "rank"]]], "text-font": [FONT_BOLD], "text-size": 13},
                 "paint": {"text-color": "#7a2e00", "text-halo-color": "#ffffff", "text-halo-width": 2}})),
             layer("places-label", "labels", json!({"type": "symbol", "source": "sites", "source-layer": "sites",
                 "minzoom": 11, "filter": ["==", ["get", "status"], "active"],

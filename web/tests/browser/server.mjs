@@ -9,7 +9,7 @@ import path from "node:path";
 export const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../../..");
 export const BIN = process.env.GAPMAP_BIN || path.join(ROOT, "target/release/gapmap");
 const GEODATA = path.join(ROOT, "geodata/jelgava");
-const FILES = ["areas.geojson", "sites.geojson", "priority_zones.geojson", "coverage.geojson", "demand.csv", "plan.json"];
+const FILES = ["areas.geojson", "settlements.geojson", "sites.geojson", "priority_zones.geojson", "coverage.geojson", "demand.csv", "plan.json"];
 
 /** The register fixture without line 5, which disagrees with itself on purpose. */
 function registerFixture(dir) {

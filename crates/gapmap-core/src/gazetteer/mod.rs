@@ -124,6 +124,8 @@ pub struct Hit<'a> {
     /// The query is this hit's name or one of its other names (folded),
     /// not only part of one.
     pub exact: bool,
+    /// The query is this hit's own name (not another name of it).
+    pub own_name: bool,
 }
 
 /// Rank key of a hit (lower is better); see the module documentation.
@@ -175,7 +177,8 @@ pub fn parish_alt_names(name: &str) -> Vec<String> {
 }
 
 impl Gazetteer {
-    /// The gazetteer of a snapshot: its parishes, villages and active sites,
+    /// The gazetteer of a snapshot: its parishes, villages (the settlements
+    /// layer: towns, ciemi and named places) and active sites,
     /// with the snapshot's (shared) address index.
     pub fn of_snapshot(snap: &Snapshot) -> Gazetteer {
         use geo::InteriorPoint;
@@ -198,6 +201,17 @@ impl Gazetteer {
                 parish: parish_of(Some(&a.id)),
                 location,
                 population: a.population.unwrap_or(0),
+            });
+        }
+        for s in snap.settlements.iter() {
+            places.push(Place {
+                kind: HitKind::Settlement,
+                id: s.id.clone(),
+                name: s.name.clone(),
+                alt_names: s.name_alt.clone(),
+                parish: parish_of(s.parish_id.as_deref()),
+                location: s.location,
+                population: s.population.unwrap_or(0),
             });
         }
         for s in snap.sites.iter().filter(|s| s.status == SiteStatus::Active) {
@@ -279,6 +293,7 @@ impl Gazetteer {
             parish: p.parish,
             location: p.location,
             exact,
+            own_name: false,
         }
     }
 
@@ -296,7 +311,7 @@ impl Gazetteer {
         let mut ranked: Vec<(Rank, Hit<'_>)> = Vec::new();
 
         // Places: keep the best document (name or alias) of each place.
-        let mut best: Vec<Option<(Rank, bool)>> = vec![None; self.places.len()];
+        let mut best: Vec<Option<(Rank, u8)>> = vec![None; self.places.len()];
         for m in self.index.search(&query, usize::MAX) {
             let (p, alias, name) = &self.docs[m.doc as usize];
             let place = &self.places[*p as usize];
@@ -309,12 +324,14 @@ impl Gazetteer {
             let rank = rank(tier, &m, place.kind, place.population, place.name.len());
             let slot = &mut best[*p as usize];
             if slot.as_ref().is_none_or(|(r, _)| rank < *r) {
-                *slot = Some((rank, tier <= 1));
+                *slot = Some((rank, tier));
             }
         }
         for (i, b) in best.into_iter().enumerate() {
-            if let Some((r, exact)) = b {
-                ranked.push((r, self.place_hit(&self.places[i], exact)));
+            if let Some((r, tier)) = b {
+                let mut h = self.place_hit(&self.places[i], tier <= 1);
+                h.own_name = tier == 0;
+                ranked.push((r, h));
             }
         }
 
@@ -363,6 +380,7 @@ impl Gazetteer {
                     parish: ap.parish,
                     location: ap.location,
                     exact,
+                    own_name: exact,
                 },
             ));
         }
@@ -456,6 +474,7 @@ impl Gazetteer {
                 parish: ap.parish,
                 location: ap.location,
                 exact: true,
+                own_name: true,
             })
     }
 }

@@ -13,6 +13,7 @@
 pub mod csv;
 pub mod geojson;
 pub mod gpkg;
+pub mod mapping;
 pub mod plan;
 pub mod problem;
 pub mod registers;
@@ -103,6 +104,20 @@ pub enum Mode {
     Upsert,
     /// The file becomes the whole layer: ids not in it are removed.
     Replace,
+    /// As upsert, but a field a feature does not give (missing or blank)
+    /// keeps its stored value: boundaries loaded over areas keep their
+    /// populations.
+    Merge,
+}
+
+impl Mode {
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Upsert => "upsert",
+            Mode::Replace => "replace",
+            Mode::Merge => "merge",
+        }
+    }
 }
 
 impl FromStr for Mode {
@@ -111,7 +126,8 @@ impl FromStr for Mode {
         match s {
             "upsert" => Ok(Mode::Upsert),
             "replace" => Ok(Mode::Replace),
-            other => Err(format!("unknown mode `{other}` (upsert or replace)")),
+            "merge" => Ok(Mode::Merge),
+            other => Err(format!("unknown mode `{other}` (upsert, replace or merge)")),
         }
     }
 }
@@ -125,6 +141,8 @@ pub struct Options {
     pub crs: Option<u16>,
     pub provenance: DefaultProvenance,
     pub repair: bool,
+    /// `--rename`, `--set` and `--where`, applied before validation.
+    pub mapping: mapping::FieldMapping,
     pub sanity: SanityBox,
     /// Counts features read, for a progress display.
     pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
@@ -138,6 +156,7 @@ impl Default for Options {
             crs: None,
             provenance: DefaultProvenance::default(),
             repair: false,
+            mapping: mapping::FieldMapping::default(),
             sanity: SanityBox::BALTIC,
             progress: None,
         }
@@ -180,6 +199,8 @@ pub struct RawFeature {
 pub struct FileStats {
     pub read: u64,
     pub valid: u64,
+    /// Features `--where` left out.
+    pub filtered: u64,
 }
 
 /// The name shown for a file in problems: the path as given.
@@ -282,10 +303,10 @@ pub fn read_file(
     sink: &mut dyn FnMut(Record) -> Result<(), IngestError>,
 ) -> Result<(Layer, FileStats), IngestError> {
     let file = display_name(&input.path);
-    let mut validator: Option<validate::Validator> = None;
+    let mut validator: Option<(validate::Validator, mapping::LayerMapping)> = None;
     let mut stats = FileStats::default();
     let mut sink_error: Option<IngestError> = None;
-    let mut emit = |raw: RawFeature, ctx: &mut ReadContext| {
+    let mut emit = |mut raw: RawFeature, ctx: &mut ReadContext| {
         if sink_error.is_some() {
             return;
         }
@@ -293,7 +314,7 @@ pub fn read_file(
         if let Some(p) = &opts.progress {
             p.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
-        let v = match &mut validator {
+        let (v, m) = match &mut validator {
             Some(v) => v,
             None => match opts
                 .layer
@@ -301,17 +322,28 @@ pub fn read_file(
                     matches!(input.format, Format::VzdAddress | Format::CsbGrid)
                         .then_some(Layer::Demand)
                 })
-                .or_else(|| infer_layer(&raw))
+                .or_else(|| infer_layer(&raw, &opts.mapping))
             {
-                Some(layer) => validator.insert(validate::Validator::new(layer, &file, opts)),
+                Some(layer) => match opts.mapping.for_layer(layer) {
+                    Ok(m) => validator.insert((validate::Validator::new(layer, &file, opts), m)),
+                    Err(e) => {
+                        sink_error = Some(IngestError::Usage(format!("{file}: {e}")));
+                        return;
+                    }
+                },
                 None => {
                     sink_error = Some(IngestError::Usage(format!(
-                        "{file}: cannot tell the layer from the properties of the first feature; pass --layer (sites, areas, coverage, demand, priority_zones, plan)"
+                        "{file}: cannot tell the layer from the properties of the first feature; pass --layer ({})",
+                        Layer::names()
                     )));
                     return;
                 }
             },
         };
+        if !m.apply(&mut raw) {
+            stats.filtered += 1;
+            return;
+        }
         if let Some(record) = v.accept(raw, ctx.crs, ctx.problems) {
             stats.valid += 1;
             if let Err(e) = sink(record) {
@@ -340,8 +372,14 @@ pub fn read_file(
     if let Some(e) = sink_error {
         return Err(e);
     }
+    if let Some(e) = validator
+        .as_ref()
+        .and_then(|(_, m)| m.missing_fields(&file))
+    {
+        return Err(IngestError::Usage(e));
+    }
     let layer = match (&validator, input.format) {
-        (Some(v), _) => v.layer(),
+        (Some((v, _)), _) => v.layer(),
         (None, Format::PlanJson) => Layer::Plan,
         (None, Format::VzdAddress | Format::CsbGrid) => opts.layer.unwrap_or(Layer::Demand),
         (None, _) => opts.layer.unwrap_or(Layer::Sites),
@@ -364,13 +402,10 @@ pub fn read_file(
     Ok((layer, stats))
 }
 
-fn infer_layer(raw: &RawFeature) -> Option<Layer> {
-    let keys: Vec<&str> = raw.props.keys().map(String::as_str).collect();
-    let kind = raw
-        .props
-        .get("kind")
-        .and_then(Value::as_str)
-        .map(str::to_lowercase);
+fn infer_layer(raw: &RawFeature, mapping: &mapping::FieldMapping) -> Option<Layer> {
+    let (keys, kind) = mapping.preview(raw);
+    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+    let kind = kind.map(|k| k.to_lowercase());
     crate::model::schema::infer_layer(&keys, kind.as_deref())
 }
 

@@ -2,11 +2,12 @@
 //! validated in full; if any has an error, the transaction is dropped and the
 //! store is exactly as before.
 
-use super::problem::Problems;
+use super::problem::{self, Problems, Severity};
 use super::{FileStats, IngestError, Input, Mode, Options, read_file};
-use crate::model::Layer;
+use crate::model::{Layer, Record};
 use crate::store::Counts;
 use crate::store::gpkg::GpkgStore;
+use serde_json::{Map, Value};
 
 /// What happened to one file.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -16,6 +17,8 @@ pub struct FileOutcome {
     pub layer: String,
     pub read: u64,
     pub valid: u64,
+    /// Features `--where` left out.
+    pub filtered: u64,
     pub counts: Counts,
 }
 
@@ -41,6 +44,7 @@ fn outcome(input: &Input, layer: Layer, stats: FileStats, counts: Counts) -> Fil
         layer: layer.name().into(),
         read: stats.read,
         valid: stats.valid,
+        filtered: stats.filtered,
         counts,
     }
 }
@@ -78,7 +82,9 @@ pub fn ingest_files(
         let mut lw = None;
         // After an error nothing will be committed: validate only.
         let skip_writes = problems.has_errors();
+        let mut area_kinds = AreaKinds::default();
         let (layer, stats) = read_file(input, &file_opts, &mut problems, &mut |record| {
+            area_kinds.count(&record);
             if skip_writes {
                 return Ok(());
             }
@@ -90,6 +96,16 @@ pub fn ingest_files(
             Ok(())
         })?;
         let failed = problems.has_errors();
+        if let Some(lw) = &mut lw
+            && !failed
+            && area_kinds.parishes > 0
+            && area_kinds.municipalities == 0
+        {
+            let file = super::display_name(&input.path);
+            if let Some(m) = municipality_of_parishes(&writer, &file, &mut problems)? {
+                writer.put(lw, &m)?;
+            }
+        }
         let counts = match lw {
             Some(lw) if !failed => {
                 writer.end_layer(lw, &super::display_name(&input.path), input.format.name())?
@@ -115,6 +131,137 @@ pub fn ingest_files(
         files,
         problems,
         committed: true,
+    })
+}
+
+/// How many parishes and municipalities a file of the areas layer gives.
+#[derive(Debug, Default)]
+struct AreaKinds {
+    parishes: usize,
+    municipalities: usize,
+}
+
+impl AreaKinds {
+    fn count(&mut self, r: &Record) {
+        if r.layer != Layer::Areas {
+            return;
+        }
+        match r.str("kind") {
+            Some("parish") => self.parishes += 1,
+            Some("municipality") => self.municipalities += 1,
+            _ => {}
+        }
+    }
+}
+
+/// When a file gives parishes and no municipality, the municipality is
+/// their union (every parish of the layer, as this ingest leaves it): the
+/// stored municipality keeps its id, name and population and takes the new
+/// outline; with none stored, one is made, named after the field all the
+/// parishes share (e.g. `L0_name`), and a warning says so.
+fn municipality_of_parishes(
+    writer: &crate::store::gpkg::Writer,
+    file: &str,
+    problems: &mut Problems,
+) -> Result<Option<Record>, IngestError> {
+    let areas = writer.read_layer(Layer::Areas)?;
+    let parishes: Vec<&Record> = areas
+        .iter()
+        .filter(|r| r.str("kind") == Some("parish"))
+        .collect();
+    let polygons: Vec<geo_types::Polygon<f64>> = parishes
+        .iter()
+        .filter_map(|r| r.multi_polygon().ok())
+        .flat_map(|mp| mp.0)
+        .collect();
+    let Some(first) = parishes.first() else {
+        return Ok(None);
+    };
+    let outline = geo::unary_union(&polygons);
+    let at = problem::At {
+        file,
+        location: problem::Location::File,
+    };
+    let note = format!(
+        "outline: the union of the {} parishes of the layer",
+        parishes.len()
+    );
+    let mut m = match areas.iter().find(|r| r.str("kind") == Some("municipality")) {
+        Some(stored) => stored.clone(),
+        None => {
+            let Some((key, name)) = shared_name(&parishes) else {
+                problems.push(at.problem(
+                    Severity::Warning,
+                    Some("kind"),
+                    "the file gives parishes and no municipality, and no field names one: the municipality is not made from them",
+                    Some("add the municipality as a feature of kind municipality".into()),
+                ));
+                return Ok(None);
+            };
+            problems.push(at.problem(
+                Severity::Warning,
+                Some("kind"),
+                format!(
+                    "the file gives parishes and no municipality: added municipality `{}` named \"{name}\" (from field `{key}`) as the union of its {} parishes",
+                    crate::text::slug(&name),
+                    parishes.len()
+                ),
+                Some("give the municipality as a feature of kind municipality to name it yourself".into()),
+            ));
+            let mut props = first.props.clone();
+            for v in props.values_mut() {
+                *v = Value::Null;
+            }
+            let population: Option<u64> = parishes
+                .iter()
+                .map(|p| p.props.get("population").and_then(Value::as_u64))
+                .sum();
+            props.insert("name".into(), Value::String(name.clone()));
+            props.insert(
+                "population".into(),
+                population.map_or(Value::Null, Value::from),
+            );
+            Record {
+                layer: Layer::Areas,
+                id: crate::text::slug(&name),
+                geometry: None,
+                props,
+                extra: Map::new(),
+                absent: Vec::new(),
+            }
+        }
+    };
+    m.props
+        .insert("kind".into(), Value::String("municipality".into()));
+    for key in ["source", "source_ref", "as_of", "licence"] {
+        m.props.insert(
+            key.into(),
+            first.props.get(key).cloned().unwrap_or(Value::Null),
+        );
+    }
+    m.props.insert("source_note".into(), Value::String(note));
+    m.geometry = Some(geo_types::Geometry::MultiPolygon(outline));
+    Ok(Some(m))
+}
+
+/// The text field (by key, in `extra`) every parish has with one same value
+/// whose key names a name, the first such key in alphabetical order:
+/// `L0_name` → "Jelgavas novads" (before `NUTS3_name` → "Zemgale").
+fn shared_name(parishes: &[&Record]) -> Option<(String, String)> {
+    let first = parishes.first()?;
+    let mut keys: Vec<&String> = first
+        .extra
+        .keys()
+        .filter(|k| k.to_ascii_lowercase().contains("name"))
+        .collect();
+    keys.sort_by_key(|k| k.to_ascii_lowercase());
+    keys.into_iter().find_map(|k| {
+        let v = first.extra.get(k)?.as_str()?.trim();
+        let shared = !v.is_empty()
+            && parishes
+                .iter()
+                .all(|p| p.extra.get(k).and_then(Value::as_str).map(str::trim) == Some(v));
+        shared.then(|| (k.clone(), v.to_owned()))
     })
 }
 

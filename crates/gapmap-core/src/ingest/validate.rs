@@ -52,7 +52,7 @@ impl Validator {
         };
         let before = problems.errors();
         let geometry = self.check_geometry(&raw, crs, &at, problems);
-        let (props, extra) = self.check_props(&raw, &at, problems);
+        let (props, extra, absent) = self.check_props(&raw, &at, problems);
         let id = self.check_id(&raw, &props, geometry.as_ref(), &at, problems);
         if problems.errors() > before {
             return None;
@@ -63,10 +63,13 @@ impl Validator {
             geometry,
             props,
             extra,
+            absent,
         })
     }
 
     fn field_pointer(&self, raw: &RawFeature, field: &str) -> Option<String> {
+        // A renamed field is where the file has it, under its own name.
+        let field = self.opts.mapping.renamed_from(field).unwrap_or(field);
         raw.props_pointer
             .as_ref()
             .map(|p| format!("{p}/{}", escape_pointer(field)))
@@ -282,15 +285,22 @@ impl Validator {
         raw: &RawFeature,
         at: &At,
         problems: &mut Problems,
-    ) -> (Map<String, Value>, Map<String, Value>) {
+    ) -> (Map<String, Value>, Map<String, Value>, Vec<&'static str>) {
         let mut props = Map::new();
         let mut extra = Map::new();
+        let mut absent = Vec::new();
         for field in self.schema.all_fields() {
             let given = raw.props.get(field.name).filter(|v| !is_blank(v));
+            if given.is_none() && !self.given_on_command_line(field.name) {
+                absent.push(field.name);
+            }
             let value = match given {
                 Some(v) => match convert(field, v, raw.text_values) {
                     Ok(v) => v,
-                    Err((msg, hint)) => {
+                    Err((mut msg, hint)) => {
+                        if let Some(o) = self.opts.mapping.rename_option(field.name) {
+                            msg = format!("{msg} (read by {o})");
+                        }
                         // The place is built only for a problem (hot path).
                         let fat = self.at_field(raw, at, field.name);
                         problems.push(fat.error(Some(field.name), msg, hint));
@@ -332,7 +342,18 @@ impl Validator {
             }
             extra.insert(k.clone(), v.clone());
         }
-        (props, extra)
+        (props, extra, absent)
+    }
+
+    /// Provenance the command line gives features that carry none.
+    fn given_on_command_line(&self, field: &str) -> bool {
+        let cli = &self.opts.provenance;
+        match field {
+            "source" => cli.source.is_some(),
+            "source_ref" => cli.source_ref.is_some(),
+            "as_of" => cli.as_of.is_some(),
+            _ => false,
+        }
     }
 
     fn default_for(
@@ -391,9 +412,24 @@ impl Validator {
             Some(Value::Number(n)) => Some(n.to_string()),
             _ => None,
         });
-        let id =
+        let named =
+            given.is_none() && matches!(self.schema.layer, Layer::Areas | Layer::Settlements);
+        let mut id =
             given.unwrap_or_else(|| derived_id(self.schema.layer, props, &raw.props, geometry));
         let here = FirstSeen::of(&at.location);
+        if named && let Some(first) = self.ids.get(&id).copied() {
+            // Two places of one name (a town and the municipality around it):
+            // the later gets the next free `-N`, and the file is told so.
+            let base = id.clone();
+            let n = (2..).find(|n| !self.ids.contains_key(&format!("{base}-{n}")));
+            id = format!("{base}-{}", n.unwrap_or(2));
+            problems.push(self.at_field(raw, at, "name").problem(
+                Severity::Warning,
+                Some("id"),
+                format!("the name of {first} gives the same id `{base}`: this feature gets `{id}`"),
+                Some("give each feature an `id` to choose them yourself".into()),
+            ));
+        }
         if let Some(first) = self.ids.get(&id).copied() {
             // Point at the Feature's own `id` member when that is where the id came from.
             let fat = match (&at.location, raw.id.is_some(), &raw.props_pointer) {
@@ -510,6 +546,16 @@ fn derived_id(
     raw: &Map<String, Value>,
     geometry: Option<&Geometry<f64>>,
 ) -> String {
+    // Areas and settlements are known by their names: `vilces-pagasts`
+    // stays the parish's id (and its pages' address) across boundary files.
+    if matches!(layer, Layer::Areas | Layer::Settlements)
+        && let Some(name) = props.get("name").and_then(Value::as_str)
+    {
+        let s = crate::text::slug(name);
+        if !s.is_empty() {
+            return s;
+        }
+    }
     let mut h = Sha256::new();
     h.update(layer.name().as_bytes());
     h.update(serde_json::to_string(props).unwrap_or_default().as_bytes());
@@ -561,7 +607,7 @@ fn short(v: &Value) -> String {
 
 /// Convert and check one value. Text from CSV/DBF is parsed to the field type;
 /// JSON values must already have the right type.
-fn convert(field: &Field, v: &Value, text: bool) -> Conv {
+pub(crate) fn convert(field: &Field, v: &Value, text: bool) -> Conv {
     let s = v.as_str().map(str::trim);
     match field.ty {
         FieldType::Text => match v {
@@ -670,6 +716,25 @@ fn convert(field: &Field, v: &Value, text: bool) -> Conv {
                 None => format!("one of {}", values.join(", ")),
             };
             Err((format!("unknown {} `{s}`", field.name), Some(hint)))
+        }
+        FieldType::Atvk => {
+            let text = match v {
+                Value::String(s) => s.trim().to_owned(),
+                Value::Number(n) if text => n.to_string(),
+                _ => return Err(mistyped(field, v)),
+            };
+            let code = text
+                .strip_prefix("LV")
+                .or_else(|| text.strip_prefix("lv"))
+                .unwrap_or(&text);
+            if code.len() == 7 && code.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(Value::String(code.to_owned()))
+            } else {
+                Err((
+                    format!("`{text}` is not an ATVK code"),
+                    Some(field.ty.describe()),
+                ))
+            }
         }
         FieldType::OpeningHours => {
             let Some(s) = s else {

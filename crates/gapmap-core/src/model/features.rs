@@ -18,6 +18,10 @@ pub struct Record {
     pub geometry: Option<Geometry<f64>>,
     pub props: Map<String, Value>,
     pub extra: Map<String, Value>,
+    /// The schema fields the input did not give (filled with their default
+    /// or null): what `--mode merge` takes from the stored feature instead.
+    /// Empty for records read from the store.
+    pub absent: Vec<&'static str>,
 }
 
 impl Record {
@@ -167,6 +171,10 @@ string_enum!(
 );
 string_enum!(ServiceKind { Fixed = "fixed", Mobile = "mobile" });
 string_enum!(ZoneKind { Border = "border", Parish = "parish", Area = "area" });
+string_enum!(
+    /// A town, an official village (ciems) or a smaller named place.
+    SettlementKind { Town = "town", Ciems = "ciems", Hamlet = "hamlet" }
+);
 
 impl Technology {
     /// The service a technology provides when a file does not say.
@@ -381,6 +389,56 @@ impl PriorityZone {
             geometry: r.multi_polygon()?,
             provenance: r.provenance()?,
         })
+    }
+}
+
+/// A named place people live in and search for (WGS84 point).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settlement {
+    pub id: String,
+    pub name: String,
+    /// Other spellings and names.
+    pub name_alt: Vec<String>,
+    pub kind: SettlementKind,
+    pub parish_id: Option<String>,
+    pub population: Option<u64>,
+    pub population_date: Option<NaiveDate>,
+    pub location: Point<f64>,
+    pub provenance: Provenance,
+}
+
+impl Settlement {
+    pub fn from_record(r: &Record) -> Result<Settlement, String> {
+        Ok(Settlement {
+            id: r.id.clone(),
+            name: r.string("name").unwrap_or_default(),
+            name_alt: r.list("name_alt"),
+            kind: r.parse_enum("kind")?,
+            parish_id: r.string("parish_id"),
+            population: r.props.get("population").and_then(Value::as_u64),
+            population_date: r.date("population_date"),
+            location: r.point()?,
+            provenance: r.provenance()?,
+        })
+    }
+
+    /// The published properties (ARCHITECTURE.md, "Properties"), in order.
+    pub fn properties(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("id".into(), self.id.clone().into());
+        m.insert("name".into(), self.name.clone().into());
+        // `;`-joined, like the other published lists: GIS formats (and
+        // GDAL's GeoPackage writer) have no list type.
+        m.insert("name_alt".into(), self.name_alt.join(";").into());
+        m.insert("kind".into(), self.kind.as_str().into());
+        m.insert("parish_id".into(), opt(self.parish_id.clone()));
+        m.insert("population".into(), opt(self.population));
+        m.insert(
+            "population_date".into(),
+            opt(self.population_date.map(|d| d.to_string())),
+        );
+        provenance_props(&mut m, &self.provenance);
+        m
     }
 }
 

@@ -11,7 +11,8 @@ pub mod schema;
 
 pub use features::{
     Area, AreaKind, CoordinateQuality, CoverageArea, DemandOrigin, DemandPoint, PriorityZone,
-    ServiceKind, Site, SiteKind, SiteStatus, Technology, Wheelchair, ZoneKind,
+    ServiceKind, Settlement, SettlementKind, Site, SiteKind, SiteStatus, Technology, Wheelchair,
+    ZoneKind,
 };
 pub use provenance::{Provenance, Source};
 
@@ -27,16 +28,18 @@ pub enum Layer {
     Demand,
     PriorityZones,
     Plan,
+    Settlements,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 6] = [
+    pub const ALL: [Layer; 7] = [
         Layer::Sites,
         Layer::Areas,
         Layer::Coverage,
         Layer::Demand,
         Layer::PriorityZones,
         Layer::Plan,
+        Layer::Settlements,
     ];
 
     /// The name used on the command line and as the GeoPackage table name.
@@ -48,7 +51,15 @@ impl Layer {
             Layer::Demand => "demand",
             Layer::PriorityZones => "priority_zones",
             Layer::Plan => "plan",
+            Layer::Settlements => "settlements",
         }
+    }
+}
+
+impl Layer {
+    /// Every layer name, comma-separated, for messages.
+    pub fn names() -> String {
+        Layer::ALL.map(Layer::name).join(", ")
     }
 }
 
@@ -64,8 +75,6 @@ impl FromStr for Layer {
         Layer::ALL
             .into_iter()
             .find(|l| l.name() == s)
-            .ok_or_else(|| {
-                format!("unknown layer `{s}` (one of sites, areas, coverage, demand, priority_zones, plan)")
-            })
+            .ok_or_else(|| format!("unknown layer `{s}` (one of {})", Layer::names()))
     }
 }

@@ -24,6 +24,9 @@ pub enum FieldType {
     Enum(&'static [&'static str]),
     /// An OSM `opening_hours` expression.
     OpeningHours,
+    /// A 7-digit ATVK code (Latvia's classification of administrative
+    /// territories); a leading `LV`, as statistics files write it, is removed.
+    Atvk,
 }
 
 impl FieldType {
@@ -53,6 +56,7 @@ impl FieldType {
             FieldType::OpeningHours => {
                 "an OSM opening_hours value such as \"Mo-Fr 09:00-17:00\"".into()
             }
+            FieldType::Atvk => "a 7-digit ATVK code such as 0540200 (or LV0540200)".into(),
         }
     }
 }
@@ -149,6 +153,8 @@ pub const ZONE_KINDS: &[&str] = &["border", "parish", "area"];
 /// CSB/Eurostat grid cell (its residents are spread over the cell's addresses).
 pub const DEMAND_ORIGINS: &[&str] = &["point", "address_register", "population_grid"];
 pub const PLAN_PER: &[&str] = &["year", "total"];
+/// A town, an official village (ciems), or a smaller named place.
+pub const SETTLEMENT_KINDS: &[&str] = &["town", "ciems", "hamlet"];
 
 /// The provenance fields every feature of every layer carries.
 pub const PROVENANCE_FIELDS: &[Field] = &[
@@ -188,7 +194,7 @@ const SITE_FIELDS: &[Field] = &[
 const AREA_FIELDS: &[Field] = &[
     req("kind", FieldType::Enum(AREA_KINDS)),
     req("name", FieldType::Text),
-    opt("atvk", FieldType::Text),
+    opt("atvk", FieldType::Atvk),
     opt("population", FieldType::Count),
     opt("population_date", FieldType::Date),
     opt("centre", FieldType::Text),
@@ -233,6 +239,16 @@ const PLAN_FIELDS: &[Field] = &[
     opt("note", FieldType::Text),
 ];
 
+const SETTLEMENT_FIELDS: &[Field] = &[
+    req("name", FieldType::Text),
+    // Other spellings and names (historical, German, colloquial).
+    dflt("name_alt", FieldType::TextList, "[]"),
+    req("kind", FieldType::Enum(SETTLEMENT_KINDS)),
+    opt("parish_id", FieldType::Text),
+    opt("population", FieldType::Count),
+    opt("population_date", FieldType::Date),
+];
+
 impl LayerSchema {
     pub fn of(layer: Layer) -> &'static LayerSchema {
         match layer {
@@ -242,6 +258,7 @@ impl LayerSchema {
             Layer::Demand => &DEMAND,
             Layer::PriorityZones => &ZONES,
             Layer::Plan => &PLAN,
+            Layer::Settlements => &SETTLEMENTS,
         }
     }
 
@@ -286,6 +303,12 @@ static PLAN: LayerSchema = LayerSchema {
     fields: PLAN_FIELDS,
 };
 
+static SETTLEMENTS: LayerSchema = LayerSchema {
+    layer: Layer::Settlements,
+    geometry: GeometryKind::Point,
+    fields: SETTLEMENT_FIELDS,
+};
+
 /// Guess the layer of a feature from the property names it carries, when that
 /// is unambiguous. `kind` values tell sites from areas.
 pub fn infer_layer(keys: &[&str], kind: Option<&str>) -> Option<Layer> {
@@ -306,6 +329,7 @@ pub fn infer_layer(keys: &[&str], kind: Option<&str>) -> Option<Layer> {
     match kind {
         Some(k) if SITE_KINDS.contains(&k) => found.push(Layer::Sites),
         Some(k) if AREA_KINDS.contains(&k) => found.push(Layer::Areas),
+        Some(k) if SETTLEMENT_KINDS.contains(&k) => found.push(Layer::Settlements),
         _ => {}
     }
     if found.len() == 1 { found.pop() } else { None }

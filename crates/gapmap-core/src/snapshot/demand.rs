@@ -203,7 +203,7 @@ fn effective_cells(points: &[DemandPoint]) -> Vec<Option<String>> {
 /// Point-in-polygon over many parishes: an R-tree of every ring edge, queried
 /// with a ray from the point to the east (even-odd rule), so a query costs
 /// the edges near the ray rather than every vertex of the candidates.
-struct ParishIndex<'a> {
+pub(crate) struct ParishIndex<'a> {
     /// Parish ids; the tree stores an index into this.
     ids: Vec<&'a str>,
     /// Rank of each parish in id order (boundary ties go to the lowest).
@@ -213,7 +213,7 @@ struct ParishIndex<'a> {
 }
 
 impl<'a> ParishIndex<'a> {
-    fn new(parishes: &'a [(String, MultiPolygon<f64>)]) -> ParishIndex<'a> {
+    pub(crate) fn new(parishes: &'a [(String, MultiPolygon<f64>)]) -> ParishIndex<'a> {
         let ids: Vec<&str> = parishes.iter().map(|(id, _)| id.as_str()).collect();
         let mut order: Vec<usize> = (0..ids.len()).collect();
         order.sort_by(|a, b| ids[*a].cmp(ids[*b]).then(a.cmp(b)));
@@ -256,7 +256,7 @@ impl<'a> ParishIndex<'a> {
 
     /// The id of the parish containing (x, y) (WGS84 lon, lat); a point on
     /// a boundary counts as inside; among several, the first by id.
-    fn locate(&self, x: f64, y: f64) -> Option<&'a str> {
+    pub(crate) fn locate(&self, x: f64, y: f64) -> Option<&'a str> {
         if !x.is_finite() || !y.is_finite() || x > self.max_x {
             return None;
         }

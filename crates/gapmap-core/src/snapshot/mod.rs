@@ -26,7 +26,8 @@ use crate::config::Thresholds;
 use crate::crs::{CrsError, LKS92, Transformer};
 use crate::gazetteer::{AddressIndex, Gazetteer};
 use crate::model::{
-    Area, AreaKind, CoverageArea, DemandPoint, Layer, PriorityZone, Record, Site, Source,
+    Area, AreaKind, CoverageArea, DemandPoint, Layer, PriorityZone, Record, Settlement, Site,
+    Source,
 };
 use crate::store::{FeatureStore, StoreError};
 use arc_swap::ArcSwap;
@@ -83,6 +84,10 @@ pub struct Snapshot {
     gazetteer: OnceLock<Arc<Gazetteer>>,
     pub zones: Arc<Vec<PriorityZone>>,
     pub zones_xy: Arc<Vec<MultiPolygon<f64>>>,
+    /// Towns, villages and named places (for search), each with its parish
+    /// (from the record, else by point-in-polygon).
+    pub settlements: Arc<Vec<Settlement>>,
+    pub settlements_xy: Arc<Vec<Point<f64>>>,
     pub plan: Arc<Vec<Record>>,
     pub stats: BTreeMap<Layer, LayerStats>,
     /// Per-layer store revisions this snapshot was built from.
@@ -186,6 +191,24 @@ fn project_polygons<T: Sync>(
         .collect()
 }
 
+/// Give settlements without a `parish_id` the parish they lie in.
+fn assign_parishes(settlements: &mut [Settlement], areas: &[Area]) {
+    if settlements.iter().all(|s| s.parish_id.is_some()) {
+        return;
+    }
+    let parishes: Vec<(String, MultiPolygon<f64>)> = areas
+        .iter()
+        .filter(|a| a.kind == AreaKind::Parish)
+        .map(|a| (a.id.clone(), a.geometry.clone()))
+        .collect();
+    let index = demand::ParishIndex::new(&parishes);
+    for s in settlements.iter_mut().filter(|s| s.parish_id.is_none()) {
+        s.parish_id = index
+            .locate(s.location.x(), s.location.y())
+            .map(str::to_owned);
+    }
+}
+
 fn stats_of<'a>(sources: impl Iterator<Item = Source> + 'a) -> LayerStats {
     let mut s = LayerStats::default();
     for src in sources {
@@ -253,6 +276,10 @@ impl Snapshot {
         let zones_new = reuse_zones
             .is_none()
             .then(|| read_typed(store, Layer::PriorityZones, PriorityZone::from_record))
+            .transpose()?;
+        let settlements_new = unchanged(&[Layer::Settlements, Layer::Areas])
+            .is_none()
+            .then(|| read_typed(store, Layer::Settlements, Settlement::from_record))
             .transpose()?;
         let plan = match unchanged(&[Layer::Plan]) {
             Some(p) => Arc::clone(&p.plan),
@@ -336,6 +363,23 @@ impl Snapshot {
                 )
             }
             (None, None) => unreachable!("demand is either read or reused"),
+        };
+        let (settlements, settlements_xy) = match settlements_new {
+            Some(mut s) => {
+                assign_parishes(&mut s, &areas);
+                let xy = project_points(&t, &s, |s| s.location)?;
+                stats.insert(
+                    Layer::Settlements,
+                    stats_of(s.iter().map(|s| s.provenance.source)),
+                );
+                (Arc::new(s), Arc::new(xy))
+            }
+            None => {
+                let p = unchanged(&[Layer::Settlements, Layer::Areas])
+                    .expect("settlements are either read or reused");
+                stats.insert(Layer::Settlements, p.stats[&Layer::Settlements].clone());
+                (Arc::clone(&p.settlements), Arc::clone(&p.settlements_xy))
+            }
         };
         let (zones, zones_xy) = match (zones_new, reuse_zones) {
             (Some(z), _) => {
@@ -434,6 +478,8 @@ impl Snapshot {
             gazetteer: OnceLock::new(),
             zones,
             zones_xy,
+            settlements,
+            settlements_xy,
             plan,
             stats,
         })

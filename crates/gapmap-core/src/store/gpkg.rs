@@ -35,6 +35,7 @@ fn describe(layer: Layer) -> &'static str {
         Layer::Demand => "Where people live: address points or grid-cell centres with residents",
         Layer::PriorityZones => "Territories the municipality flags for priority",
         Layer::Plan => "The digital-inclusion action plan's targets",
+        Layer::Settlements => "Towns, villages (ciemi) and named places, for search",
     }
 }
 
@@ -147,6 +148,8 @@ impl GpkgStore {
             > 0;
         if !has {
             create_schema(&tx).map_err(|e| sqlite(&path, e))?;
+        } else {
+            upgrade_schema(&tx).map_err(|e| sqlite(&path, e))?;
         }
         tx.commit().map_err(|e| sqlite(&path, e))
     }
@@ -262,6 +265,36 @@ fn create_schema(tx: &Transaction) -> rusqlite::Result<()> {
         create_layer_table(tx, LayerSchema::of(layer))?;
     }
     Ok(())
+}
+
+/// Bring a store written by an earlier gapmap up to this schema: create the
+/// tables of layers it lacks and add the columns of fields it lacks (empty).
+/// Nothing is dropped or rewritten, so an older gapmap still reads the file.
+fn upgrade_schema(tx: &Transaction) -> rusqlite::Result<()> {
+    for layer in Layer::ALL {
+        let schema = LayerSchema::of(layer);
+        let have = table_columns(tx, layer.name())?;
+        if have.is_empty() {
+            create_layer_table(tx, schema)?;
+            continue;
+        }
+        for f in schema.all_fields().filter(|f| !have.contains(f.name)) {
+            tx.execute_batch(&format!(
+                "ALTER TABLE \"{}\" ADD COLUMN \"{}\" {}",
+                layer.name(),
+                f.name,
+                f.ty.sql_type()
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+/// The column names of a table (empty when the table does not exist).
+fn table_columns(conn: &Connection, table: &str) -> rusqlite::Result<HashSet<String>> {
+    let mut st = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
+    let names = st.query_map([table], |r| r.get::<_, String>(0))?;
+    names.collect()
 }
 
 fn create_layer_table(tx: &Transaction, schema: &LayerSchema) -> rusqlite::Result<()> {
@@ -419,9 +452,21 @@ impl Writer<'_> {
         })
     }
 
-    /// Insert or update one record; unchanged records are not rewritten.
+    /// Insert or update one record; unchanged records are not rewritten. In
+    /// merge mode the fields the record lacks come from the stored record.
     pub fn put(&mut self, lw: &mut LayerWrite, record: &Record) -> Result<(), StoreError> {
         debug_assert_eq!(record.layer, lw.layer);
+        if lw.mode == Mode::Merge
+            && !lw.was_empty
+            && !record.absent.is_empty()
+            && let Some(stored) = self.stored(lw.layer, &record.id)?
+        {
+            return self.put_record(lw, &merge(record, stored));
+        }
+        self.put_record(lw, record)
+    }
+
+    fn put_record(&mut self, lw: &mut LayerWrite, record: &Record) -> Result<(), StoreError> {
         let schema = LayerSchema::of(lw.layer);
         let geom = record
             .geometry
@@ -548,10 +593,7 @@ impl Writer<'_> {
             lw.bulk = false;
         }
         self.pause.check("before-log");
-        let mode = match lw.mode {
-            Mode::Upsert => "upsert",
-            Mode::Replace => "replace",
-        };
+        let mode = lw.mode.name();
         let c = lw.counts;
         self.tx
             .execute(
@@ -601,6 +643,26 @@ impl Writer<'_> {
         self.tx.commit().map_err(|e| sqlite(&path, e))
     }
 
+    /// Every record of a layer as this transaction sees it, ordered by id.
+    pub fn read_layer(&self, layer: Layer) -> Result<Vec<Record>, StoreError> {
+        let mut out = Vec::new();
+        read_records(&self.tx, &self.path, layer, None, &mut |r| {
+            out.push(r);
+            true
+        })?;
+        Ok(out)
+    }
+
+    /// The stored record of a layer with this id, as this transaction sees it.
+    pub fn stored(&self, layer: Layer, id: &str) -> Result<Option<Record>, StoreError> {
+        let mut out = None;
+        read_records(&self.tx, &self.path, layer, Some(id), &mut |r| {
+            out = Some(r);
+            false
+        })?;
+        Ok(out)
+    }
+
     /// Set a meta value inside this transaction.
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         self.tx
@@ -611,6 +673,28 @@ impl Writer<'_> {
             .map_err(|e| self.err(e))?;
         Ok(())
     }
+}
+
+/// A record whose absent fields are taken from the stored one (extra
+/// properties the new record lacks are kept too). Provenance is one unit:
+/// a record that gives its own source takes no licence or note from the
+/// stored one, which described other facts.
+fn merge(record: &Record, mut stored: Record) -> Record {
+    let mut out = record.clone();
+    let own_source = !record.absent.contains(&"source");
+    for name in &record.absent {
+        if own_source && matches!(*name, "licence" | "source_note") {
+            continue;
+        }
+        if let Some(v) = stored.props.remove(*name) {
+            out.props.insert((*name).to_owned(), v);
+        }
+    }
+    for (k, v) in stored.extra {
+        out.extra.entry(k).or_insert(v);
+    }
+    out.absent.clear();
+    out
 }
 
 fn to_sql(ty: FieldType, v: &Value) -> rusqlite::types::Value {
@@ -697,62 +781,91 @@ fn content_hash(r: &Record, geom: Option<&[u8]>) -> String {
         .collect()
 }
 
+/// Hand the records of a layer (all, ordered by id, or the one with `id`)
+/// to `visit`; `visit` returns false to stop.
+fn read_records(
+    conn: &Connection,
+    path: &Path,
+    layer: Layer,
+    id: Option<&str>,
+    visit: &mut dyn FnMut(Record) -> bool,
+) -> Result<(), StoreError> {
+    let schema = LayerSchema::of(layer);
+    let has_geom = schema.geometry != GeometryKind::None;
+    let fields: Vec<_> = schema.all_fields().collect();
+    // A store written by an earlier gapmap (opened read-only, so not
+    // upgraded) may lack a layer or a field: read those as empty.
+    let have = table_columns(conn, layer.name()).map_err(|e| sqlite(path, e))?;
+    if have.is_empty() {
+        return Ok(());
+    }
+    let cols: Vec<String> = fields
+        .iter()
+        .map(|f| {
+            if have.contains(f.name) {
+                format!("\"{}\"", f.name)
+            } else {
+                "NULL".to_owned()
+            }
+        })
+        .collect();
+    let sql = format!(
+        "SELECT id, {}, extra{} FROM \"{}\" {} ORDER BY id",
+        cols.join(", "),
+        if has_geom { ", geom" } else { "" },
+        layer.name(),
+        if id.is_some() { "WHERE id = ?1" } else { "" }
+    );
+    let mut st = conn.prepare(&sql).map_err(|e| sqlite(path, e))?;
+    let mut rows = match id {
+        Some(id) => st.query([id]),
+        None => st.query([]),
+    }
+    .map_err(|e| sqlite(path, e))?;
+    while let Some(row) = rows.next().map_err(|e| sqlite(path, e))? {
+        let id: String = row.get(0).map_err(|e| sqlite(path, e))?;
+        let mut props = Map::with_capacity(fields.len());
+        for (i, f) in fields.iter().enumerate() {
+            let v = row.get_ref(i + 1).map_err(|e| sqlite(path, e))?;
+            props.insert(f.name.to_owned(), from_sql(f.ty, v));
+        }
+        let extra_text: Option<String> = row.get(fields.len() + 1).map_err(|e| sqlite(path, e))?;
+        let extra = extra_text
+            .and_then(|t| serde_json::from_str::<Map<String, Value>>(&t).ok())
+            .unwrap_or_default();
+        let geometry = if has_geom {
+            let blob: Option<Vec<u8>> = row.get(fields.len() + 2).map_err(|e| sqlite(path, e))?;
+            match blob {
+                Some(b) => Some(decode_geometry(&b).map_err(|m| StoreError::Corrupt {
+                    path: path.to_owned(),
+                    message: format!("{layer} `{id}`: bad geometry: {m}"),
+                })?),
+                None => None,
+            }
+        } else {
+            None
+        };
+        if !visit(Record {
+            layer,
+            id,
+            geometry,
+            props,
+            extra,
+            absent: Vec::new(),
+        }) {
+            break;
+        }
+    }
+    Ok(())
+}
+
 impl FeatureStore for GpkgStore {
     fn for_each_record(
         &self,
         layer: Layer,
         visit: &mut dyn FnMut(Record) -> bool,
     ) -> Result<(), StoreError> {
-        let schema = LayerSchema::of(layer);
-        let has_geom = schema.geometry != GeometryKind::None;
-        let fields: Vec<_> = schema.all_fields().collect();
-        let cols: Vec<String> = fields.iter().map(|f| format!("\"{}\"", f.name)).collect();
-        let sql = format!(
-            "SELECT id, {}, extra{} FROM \"{}\" ORDER BY id",
-            cols.join(", "),
-            if has_geom { ", geom" } else { "" },
-            layer.name()
-        );
-        let mut st = self.conn.prepare(&sql).map_err(|e| sqlite(&self.path, e))?;
-        let mut rows = st.query([]).map_err(|e| sqlite(&self.path, e))?;
-        while let Some(row) = rows.next().map_err(|e| sqlite(&self.path, e))? {
-            let id: String = row.get(0).map_err(|e| sqlite(&self.path, e))?;
-            let mut props = Map::with_capacity(fields.len());
-            for (i, f) in fields.iter().enumerate() {
-                let v = row.get_ref(i + 1).map_err(|e| sqlite(&self.path, e))?;
-                props.insert(f.name.to_owned(), from_sql(f.ty, v));
-            }
-            let extra_text: Option<String> = row
-                .get(fields.len() + 1)
-                .map_err(|e| sqlite(&self.path, e))?;
-            let extra = extra_text
-                .and_then(|t| serde_json::from_str::<Map<String, Value>>(&t).ok())
-                .unwrap_or_default();
-            let geometry = if has_geom {
-                let blob: Option<Vec<u8>> = row
-                    .get(fields.len() + 2)
-                    .map_err(|e| sqlite(&self.path, e))?;
-                match blob {
-                    Some(b) => Some(decode_geometry(&b).map_err(|m| StoreError::Corrupt {
-                        path: self.path.clone(),
-                        message: format!("{layer} `{id}`: bad geometry: {m}"),
-                    })?),
-                    None => None,
-                }
-            } else {
-                None
-            };
-            if !visit(Record {
-                layer,
-                id,
-                geometry,
-                props,
-                extra,
-            }) {
-                break;
-            }
-        }
-        Ok(())
+        read_records(&self.conn, &self.path, layer, None, visit)
     }
 
     fn layer_revisions(&self) -> Result<std::collections::BTreeMap<Layer, u64>, StoreError> {
@@ -768,5 +881,42 @@ impl FeatureStore for GpkgStore {
         let store_id = self.meta("store_id")?.unwrap_or_default();
         let revision = self.meta("revision")?.unwrap_or_default();
         Ok(format!("{store_id}-r{revision}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store from before `wifi_hours` and the `plan` table existed: read
+    /// as it is, and upgraded (not rewritten) when opened for writing.
+    #[test]
+    fn stores_of_an_earlier_schema_are_read_and_upgraded() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.gpkg");
+        drop(GpkgStore::open(&path).unwrap());
+        {
+            let c = Connection::open(&path).unwrap();
+            sql_functions::register(&c).unwrap();
+            c.execute_batch(
+                "INSERT INTO sites (id, kind, name, wifi_hours, source, source_ref, as_of) VALUES ('s1', 'library', 'L', '24/7', 'official', 'x', '2026-01-01');
+                 ALTER TABLE sites DROP COLUMN wifi_hours; DROP TABLE plan; DELETE FROM gpkg_contents WHERE table_name = 'plan';",
+            )
+            .unwrap();
+        }
+        let ro = GpkgStore::open_read_only(&path).unwrap();
+        assert!(ro.read_layer(Layer::Plan).unwrap().is_empty());
+        let sites = ro.read_layer(Layer::Sites).unwrap();
+        assert_eq!(sites.len(), 1);
+        assert_eq!(sites[0].str("name"), Some("L"));
+        assert_eq!(sites[0].props.get("wifi_hours"), Some(&Value::Null));
+        drop(ro);
+        let rw = GpkgStore::open(&path).unwrap();
+        assert!(
+            table_columns(&rw.conn, "sites")
+                .unwrap()
+                .contains("wifi_hours")
+        );
+        assert!(!table_columns(&rw.conn, "plan").unwrap().is_empty());
     }
 }

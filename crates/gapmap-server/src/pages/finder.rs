@@ -379,7 +379,11 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                 .map(|h| hit_json(lang, &g, &snap, h))
                 .collect();
             page.insert("did_you_mean".into(), json!(dym));
-        } else if hits[0].exact && hits.get(1).is_none_or(|h| !h.exact) {
+        } else if hits[0].exact
+            && hits
+                .get(1)
+                .is_none_or(|h| !h.exact || (hits[0].own_name && !h.own_name))
+        {
             target = Some(target_of(&g, &hits[0]));
             let others: Vec<Value> = hits[1..]
                 .iter()

@@ -93,7 +93,7 @@ pub fn tf(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
 pub fn plural(lang: Lang, n: u64) -> &'static str {
     match lang {
         Lang::Lv => {
-            if n % 10 == 0 || (11..=19).contains(&(n % 100)) {
+            if n.is_multiple_of(10) || (11..=19).contains(&(n % 100)) {
                 "zero"
             } else if n % 10 == 1 {
                 "one"

@@ -46,17 +46,21 @@ struct Row {
     values: [u64; 13],
 }
 
+/// Per parish id: whether it shares ground with a border zone, a priority
+/// parish and a priority area.
+type ZoneFlags = Vec<(String, [bool; 3])>;
+
 /// Which kinds of priority zone share ground with each parish (their
 /// interiors meet; touching along a boundary does not count), per snapshot.
-fn zone_flags(snap: &Snapshot) -> Vec<(String, [bool; 3])> {
-    static CACHE: Mutex<Option<(String, Vec<(String, [bool; 3])>)>> = Mutex::new(None);
+fn zone_flags(snap: &Snapshot) -> ZoneFlags {
+    static CACHE: Mutex<Option<(String, ZoneFlags)>> = Mutex::new(None);
     let mut c = CACHE.lock().unwrap_or_else(|p| p.into_inner());
     if let Some((v, flags)) = c.as_ref()
         && *v == snap.version
     {
         return flags.clone();
     }
-    let flags: Vec<(String, [bool; 3])> = snap
+    let flags: ZoneFlags = snap
         .areas
         .iter()
         .filter(|a| a.kind == gapmap_core::model::AreaKind::Parish)
@@ -269,8 +273,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 
 /// The address this request came in on (for the default public URL).
 pub fn bound_addr(req: &HttpRequest) -> std::net::SocketAddr {
-    let local = req.app_config().local_addr();
-    local
+    req.app_config().local_addr()
 }
 
 /// `GET /plan/parishes.csv`: the parish table as CSV (RFC 4180, UTF-8,

