@@ -169,36 +169,41 @@ pub fn style(
         ),
     ];
     if glyphs.is_some() {
+        // A label layer: text with a white halo (readable on every fill).
+        let label = |id: &str, src: &str, mut v: Value| {
+            v["type"] = json!("symbol");
+            v["source"] = json!(src);
+            if src != "parish_labels" {
+                v["source-layer"] = json!(src);
+            }
+            let paint = v["paint"].take();
+            v["paint"] = json!({"text-color": paint.get("text-color").cloned().unwrap_or(json!("#1a1a1a")),
+                                "text-halo-color": "#ffffff", "text-halo-width": 2});
+            layer(id, "labels", v)
+        };
+        let text = |field: Value, font: &str, size: Value| {
+            json!({"text-field": field, "text-font": [font], "text-size": size, "text-max-width": 8})
+        };
+        let mut zones = text(json!(["get", "name"]), FONT_REGULAR, json!(13));
+        zones["symbol-placement"] = json!("line");
+        let mut places = text(json!(["get", "name"]), FONT_REGULAR, json!(14));
+        places["text-offset"] = json!([0, 1.2]);
+        places["text-anchor"] = json!("top");
+        places["text-max-width"] = json!(12);
+        places["text-optional"] = json!(true);
         layers.extend([
-            layer("zones-label", "labels", json!({"type": "symbol", "source": "priority_zones", "source-layer": "priority_zones",
-                "minzoom": 9,
-                "layout": {"symbol-placement": "line", "text-field": ["get", "name"], "text-font": [FONT_REGULAR], "text-size": 13},
-                "paint": {"text-color": "#5a2250", "text-halo-color": "#ffffff", "text-halo-width": 2}})),
-            layer("parishes-label", "labels", json!({"type": "symbol", "source": "parish_labels",
-                "layout": {"text-field": ["get", "name"], "text-font": [FONT_BOLD],
-                           "text-size": ["interpolate", ["linear"], ["zoom"], 8, 12, 12, 17],
-                           "text-max-width": 8},
-                "paint": {"text-color": "#333333", "text-halo-color": "#ffffff", "text-halo-width": 2}})),
-            layer("settlements-label", "labels", json!({"type": "symbol", "source": "settlements", "source-layer": "settlements",
-                "minzoom": 9,
-                "filter": ["!=", ["get", "kind"], "hamlet"],
-                "layout": {"text-field": ["get", "name"], "text-font": [FONT_REGULAR],
-                           "text-size": ["interpolate", ["linear"], ["zoom"], 9, 12, 13, 15], "text-max-width": 8},
-                "paint": {"text-color": "#1a1a1a", "text-halo-color": "#ffffff", "text-halo-width": 2}})),
-            layer("hamlets-label", "labels", json!({"type": "symbol", "source": "settlements", "source-layer": "settlements",
-                "minzoom": 12,
-                "filter": ["==", ["get", "kind"], "hamlet"],
-                "layout": {"text-field": ["get", "name"], "text-font": [FONT_REGULAR], "text-size": 12, "text-max-width": 8},
-                "paint": {"text-color": "#333333", "text-halo-color": "#ffffff", "text-halo-width": 2}})),
-            layer("clusters-label", "labels", json!({"type": "symbol", "source": "gap_clusters", "source-layer": "gap_clusters",
-                "minzoom": 9,
-                "layout": {"text-field": ["concat", "Nr. ", ["to-string", ["get", "rank"]]], "text-font": [FONT_BOLD], "text-size": 13},
-                "paint": {"text-color": "#7a2e00", "text-halo-color": "#ffffff", "text-halo-width": 2}})),
-            layer("places-label", "labels", json!({"type": "symbol", "source": "sites", "source-layer": "sites",
-                "minzoom": 11, "filter": ["==", ["get", "status"], "active"],
-                "layout": {"text-field": ["get", "name"], "text-font": [FONT_REGULAR], "text-size": 14,
-                           "text-offset": [0, 1.2], "text-anchor": "top", "text-max-width": 12, "text-optional": true},
-                "paint": {"text-color": "#1a1a1a", "text-halo-color": "#ffffff", "text-halo-width": 2}})),
+            label("zones-label", "priority_zones", json!({"minzoom": 9, "layout": zones, "paint": {"text-color": "#5a2250"}})),
+            label("parishes-label", "parish_labels", json!({
+                "layout": text(json!(["get", "name"]), FONT_BOLD, json!(["interpolate", ["linear"], ["zoom"], 8, 12, 12, 17])),
+                "paint": {"text-color": "#333333"}})),
+            label("settlements-label", "settlements", json!({"minzoom": 9, "filter": ["!=", ["get", "kind"], "hamlet"],
+                "layout": text(json!(["get", "name"]), FONT_REGULAR, json!(["interpolate", ["linear"], ["zoom"], 9, 12, 13, 15]))})),
+            label("hamlets-label", "settlements", json!({"minzoom": 12, "filter": ["==", ["get", "kind"], "hamlet"],
+                "layout": text(json!(["get", "name"]), FONT_REGULAR, json!(12)), "paint": {"text-color": "#333333"}})),
+            label("clusters-label", "gap_clusters", json!({"minzoom": 9,
+                "layout": text(json!(["concat", "Nr. ", ["to-string", ["get", "rank"]]]), FONT_BOLD, json!(13)),
+                "paint": {"text-color": "#7a2e00"}})),
+            label("places-label", "sites", json!({"minzoom": 11, "filter": ["==", ["get", "status"], "active"], "layout": places})),
         ]);
     }
     let mut style = json!({

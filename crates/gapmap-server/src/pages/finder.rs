@@ -7,7 +7,7 @@
 //! mean"), results for a place.
 
 use super::i18n::{Lang, t, tf, tn};
-use super::{PageQuery, base_context, href, render, words};
+use super::{PageQuery, base_context, href, render, sites, words};
 use crate::AppState;
 use crate::problem::Problem;
 use crate::routes::nearest::{Times, nearest_sites};
@@ -18,7 +18,7 @@ use gapmap_core::analysis::{NearestKind, fixed_class};
 use gapmap_core::crs::{Transformer, WGS84};
 use gapmap_core::gazetteer::{Gazetteer, Hit, HitKind};
 use gapmap_core::model::{
-    CoordinateQuality, ServiceKind, Site, SiteKind, Source, Wheelchair, ZoneKind,
+    CoordinateQuality, ServiceKind, Site, Source, Wheelchair, ZoneKind,
 };
 use gapmap_core::snapshot::Snapshot;
 use geo::Intersects;
@@ -92,10 +92,6 @@ fn hit_json(lang: Lang, g: &Gazetteer, snap: &Snapshot, h: &Hit<'_>) -> Value {
     })
 }
 
-fn kind_key(k: SiteKind) -> String {
-    format!("kind.{}", k.as_str())
-}
-
 fn status_json(
     lang: Lang,
     open: Option<bool>,
@@ -126,24 +122,6 @@ fn site_card(lang: Lang, site: &Site, distance_m: Option<f64>, at: DateTime<Utc>
     let times = Times::of(site, at);
     let now = riga_local(at);
     let next = times.opens_next.map(|n| words::opens(lang, now, n));
-    let mut what = vec![t(lang, &kind_key(site.kind)).to_owned()];
-    if site.is_free_wifi() && site.kind != SiteKind::Wifi {
-        what.push(t(lang, "kind.wifi").to_owned());
-    }
-    let services: Vec<String> = site
-        .services
-        .iter()
-        .filter(|s| s.as_str() != "free_wifi")
-        .map(|s| {
-            let key = format!("svc.{s}");
-            let w = t(lang, &key);
-            if w.is_empty() {
-                s.replace('_', " ")
-            } else {
-                w.to_owned()
-            }
-        })
-        .collect();
     let wheelchair = match site.wheelchair {
         Wheelchair::Yes => "wheelchair.yes",
         Wheelchair::Limited => "wheelchair.limited",
@@ -160,7 +138,7 @@ fn site_card(lang: Lang, site: &Site, distance_m: Option<f64>, at: DateTime<Utc>
     json!({
         "id": site.id,
         "name": site.name,
-        "what": what.join(" · "),
+        "what": sites::what(lang, site),
         "distance": distance_m.map(|d| words::distance(lang, d)),
         "address": site.address,
         "status": status_json(lang, times.open_now, &times.hours_today, next),
@@ -169,18 +147,13 @@ fn site_card(lang: Lang, site: &Site, distance_m: Option<f64>, at: DateTime<Utc>
         "phone": site.phone,
         "tel": site.phone.as_deref().map(words::tel_uri),
         "wheelchair": t(lang, wheelchair),
-        "services": services,
+        "services": sites::services(lang, site),
         "how_to_connect": site.how_to_connect,
         "approx_location": approx_location,
         "source": site.provenance.source.as_str(),
         "planned": site.status != gapmap_core::model::SiteStatus::Active,
         "map_href": href(lang, &format!("/map?lon={:.5}&lat={:.5}&z=14", site.location.x(), site.location.y())),
     })
-}
-
-fn is_public_access(s: &Site) -> bool {
-    s.status == gapmap_core::model::SiteStatus::Active
-        && (s.is_free_wifi() || matches!(s.kind, SiteKind::Library | SiteKind::Kac))
 }
 
 /// The places to list for a target: for a parish, its own places (nearest
@@ -195,7 +168,7 @@ fn places_for(snap: &Snapshot, target: &Target, x: f64, y: f64) -> Vec<(usize, f
             .sites
             .iter()
             .enumerate()
-            .filter(|(_, s)| is_public_access(s) && s.parish_id == target.parish)
+            .filter(|(_, s)| sites::is_public_access(s) && s.parish_id == target.parish)
             .map(|(i, _)| (i, dist(i)))
             .collect();
         own.sort_by(|a, b| a.1.total_cmp(&b.1));

@@ -7,14 +7,14 @@
 //! approximate, a sentence saying so.
 
 use super::i18n::{Lang, t};
-use super::{PageQuery, base_context, error_page, href, render, words};
+use super::{PageQuery, base_context, error_page, href, render, sites, words};
 use crate::AppState;
 use crate::problem::Problem;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Datelike, Duration, NaiveDate};
 use gapmap_core::analysis::open_now::{hours_on, hours_text};
-use gapmap_core::model::{AreaKind, Site, SiteKind, SiteStatus, Source};
+use gapmap_core::model::{AreaKind, Site, Source};
 use gapmap_core::snapshot::Snapshot;
 use geo::{BoundingRect, InteriorPoint};
 use geo_types::{MultiPolygon, Point};
@@ -146,11 +146,6 @@ pub fn week_hours(lang: Lang, expr: &str, from: NaiveDate) -> Option<String> {
     Some(parts.join("; "))
 }
 
-fn is_public_access(s: &Site) -> bool {
-    s.status == SiteStatus::Active
-        && (s.is_free_wifi() || matches!(s.kind, SiteKind::Library | SiteKind::Kac))
-}
-
 /// The places of a parish for its leaflet: its own public access places,
 /// nearest the parish's middle first; if none, the nearest elsewhere.
 fn leaflet_places<'a>(snap: &'a Snapshot, parish: &str, middle: Point<f64>) -> Vec<&'a Site> {
@@ -161,10 +156,10 @@ fn leaflet_places<'a>(snap: &'a Snapshot, parish: &str, middle: Point<f64>) -> V
     let mut own: Vec<&Site> = snap
         .sites
         .iter()
-        .filter(|s| is_public_access(s) && s.parish_id.as_deref() == Some(parish))
+        .filter(|s| sites::is_public_access(s) && s.parish_id.as_deref() == Some(parish))
         .collect();
     if own.is_empty() {
-        own = snap.sites.iter().filter(|s| is_public_access(s)).collect();
+        own = snap.sites.iter().filter(|s| sites::is_public_access(s)).collect();
     }
     own.sort_by(|a, b| d(a).total_cmp(&d(b)));
     own.truncate(MAX_PLACES);
@@ -254,26 +249,15 @@ pub async fn page(
         .iter()
         .enumerate()
         .map(|(i, s)| {
-            let mut what = vec![t(lang, &format!("kind.{}", s.kind.as_str())).to_owned()];
-            if s.is_free_wifi() && s.kind != SiteKind::Wifi {
-                what.push(t(lang, "kind.wifi").to_owned());
-            }
-            let services: Vec<String> = s
-                .services
-                .iter()
-                .filter(|x| x.as_str() != "free_wifi")
-                .map(|x| t(lang, &format!("svc.{x}")).to_owned())
-                .filter(|x| !x.is_empty())
-                .collect();
             json!({
                 "n": i + 1,
                 "name": s.name,
-                "what": what.join(" · "),
+                "what": sites::what(lang, s),
                 "address": s.address,
                 "hours": s.opening_hours.as_deref().and_then(|e| week_hours(lang, e, today)),
                 "wifi_hours": s.is_free_wifi().then(|| s.wifi_hours.as_deref().and_then(|e| week_hours(lang, e, today))).flatten(),
                 "phone": s.phone,
-                "services": services,
+                "services": sites::services(lang, s),
                 "approx_location": s.provenance.source != Source::Official,
             })
         })

@@ -16,6 +16,7 @@ pub mod i18n;
 pub mod leaflet;
 pub mod map;
 pub mod plan;
+pub mod sites;
 pub mod words;
 
 use crate::AppState;
@@ -45,20 +46,23 @@ macro_rules! templates {
     };
 }
 
+/// Every template (name, source), embedded in the binary.
+const TEMPLATES: [(&str, &str); 8] = templates!(
+    "base.html",
+    "finder.html",
+    "map.html",
+    "plan.html",
+    "leaflets.html",
+    "leaflet.html",
+    "accessibility.html",
+    "error.html",
+);
+
 fn env() -> &'static Environment<'static> {
     static E: OnceLock<Environment<'static>> = OnceLock::new();
     E.get_or_init(|| {
         let mut env = Environment::new();
-        for (name, src) in templates!(
-            "base.html",
-            "finder.html",
-            "map.html",
-            "plan.html",
-            "leaflets.html",
-            "leaflet.html",
-            "accessibility.html",
-            "error.html",
-        ) {
+        for (name, src) in TEMPLATES {
             if let Err(e) = env.add_template(name, src) {
                 tracing::error!(template = name, error = %e, "template does not compile");
             }
@@ -305,18 +309,13 @@ mod tests {
     #[test]
     fn every_template_compiles() {
         let e = env();
-        for name in [
-            "base.html",
-            "finder.html",
-            "map.html",
-            "plan.html",
-            "leaflets.html",
-            "leaflet.html",
-            "accessibility.html",
-            "error.html",
-        ] {
+        for (name, _) in TEMPLATES {
             assert!(e.get_template(name).is_ok(), "{name}");
         }
+        let on_disk = std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"))
+            .expect("templates dir")
+            .count();
+        assert_eq!(on_disk, TEMPLATES.len(), "every template file is embedded");
     }
 
     #[test]
