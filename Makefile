@@ -7,16 +7,33 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 BIN     := target/release/gapmap
 # Debian packages the tests use: GDAL's ogrinfo/ogr2ogr and validate_gpkg.py,
-# PROJ's cs2cs, sqlite3 for store inspection.
-APT_PACKAGES := gdal-bin python3-gdal proj-bin sqlite3
+# PROJ's cs2cs, sqlite3 for store inspection; Chromium for the browser tests,
+# poppler's pdfinfo to count the leaflet's pages, and the DejaVu fonts the
+# map's label glyphs are made from (web/build.mjs).
+APT_PACKAGES := gdal-bin python3-gdal proj-bin sqlite3 chromium poppler-utils fonts-dejavu-core
 
-.PHONY: run build test deps venv lint unit system dataset bench-ingest bench-plan clean
+.PHONY: run build web test deps venv lint unit system web-unit browser dataset bench-ingest bench-plan bench-web clean
 
 run: build
 	$(BIN) serve
 
-build:
+build: web
 	$(CARGO) build --release --locked --bin gapmap
+
+# The front end (web/README.md): npm ci from the lockfile (esbuild,
+# MapLibre GL JS, TypeScript, playwright-core, axe-core), the glyph tool,
+# then web/dist. Needs only the Debian fonts; downloads nothing but packages.
+WEB_SRC := $(wildcard web/src/* web/i18n/* web/build.mjs)
+
+web: web/dist/manifest.json
+
+web/node_modules/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+web/dist/manifest.json: web/node_modules/.installed $(WEB_SRC)
+	$(CARGO) build --release --locked --bin gapmap-glyphs
+	cd web && node build.mjs --glyphs-bin ../target/release/gapmap-glyphs
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
@@ -45,12 +62,22 @@ unit:
 system: build venv
 	GAPMAP_BIN=$(abspath $(BIN)) $(PY) -m pytest -q -ra tests
 
+# Front-end unit tests (node:test) and the type check.
+web-unit: web/node_modules/.installed
+	cd web && npx tsc --noEmit -p . && node build.mjs --tests && node --test dist-test/
+
+# The pages in Chromium against the real server (web/tests/browser).
+browser: build
+	cd web && GAPMAP_BIN=$(abspath $(BIN)) node --test --test-concurrency=1 tests/browser/
+
 test:
 	@scripts/phase.sh deps $(MAKE) --no-print-directory deps
 	@scripts/phase.sh venv $(MAKE) --no-print-directory venv
 	@scripts/phase.sh lint $(MAKE) --no-print-directory lint
 	@scripts/phase.sh unit $(MAKE) --no-print-directory unit
 	@scripts/phase.sh system $(MAKE) --no-print-directory system
+	@scripts/phase.sh web-unit $(MAKE) --no-print-directory web-unit
+	@scripts/phase.sh browser $(MAKE) --no-print-directory browser
 
 # Rebuild the embedded dataset (deterministic): the authored layers from
 # ../shared/realdata and the research notes, then the simulated layers.
@@ -64,6 +91,9 @@ bench-ingest: build venv
 bench-plan: build
 	bench/plan/run.sh
 
+bench-web: build
+	bench/web/run.sh
+
 clean:
 	$(CARGO) clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) web/node_modules web/dist web/dist-test web/test-results

@@ -32,6 +32,12 @@ def test_documented_get_paths_answer(jelgava_server):
                 assert example is not None, f"path parameter {q['name']} of {path} has no example"
                 path = path.replace("{%s}" % q["name"], str(example))
         query = {"lon": 23.6, "lat": 56.5} if "lon" in params else {}
+        # Other required query parameters from their documented examples.
+        for q in params.values():
+            if q["in"] == "query" and q.get("required") and q["name"] not in query:
+                example = q.get("example", q.get("schema", {}).get("example"))
+                assert example is not None, f"required parameter {q['name']} of {path} has no example"
+                query[q["name"]] = example
         r = jelgava_server.get(path, params=query)
         assert r.status_code == 200, (path, r.text)
         # An undocumented parameter is refused.

@@ -319,6 +319,12 @@ pub struct SynthArgs {
     /// Also write demand as GeoJSON (demand.geojson), e.g. for benchmarks against GDAL.
     #[arg(long)]
     pub geojson: bool,
+    /// Also write a VZD address register (addresses.csv, the AW_EKA buildings
+    /// file) with one address per demand point: street addresses and
+    /// homestead names, e.g. for the gazetteer benchmark (`--scale latvia`:
+    /// national size).
+    #[arg(long)]
+    pub addresses: bool,
     /// The as_of date written on every feature.
     #[arg(long, default_value = "2026-11-25")]
     pub as_of: String,

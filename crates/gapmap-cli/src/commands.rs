@@ -489,6 +489,12 @@ fn synth_cmd(a: SynthArgs) -> Result<(), CliError> {
     if !out.sites.is_empty() {
         write("sites.geojson", synth::feature_collection(&out.sites))?;
     }
+    if a.addresses {
+        write(
+            "addresses.csv",
+            gapmap_core::synth_vzd::register_csv(&out.demand, a.seed),
+        )?;
+    }
     if matches!(a.scale, Scale::Jelgava) {
         let (equipment, visits) = jelgava_inventory(&a.geodata, &params)?;
         write("equipment.csv", equipment)?;

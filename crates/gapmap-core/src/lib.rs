@@ -20,6 +20,7 @@ pub mod config;
 pub mod crs;
 pub mod edit;
 pub mod export;
+pub mod gazetteer;
 pub mod geometry;
 pub mod grid;
 pub mod ingest;
@@ -31,6 +32,7 @@ pub mod snapshot;
 pub mod store;
 pub mod synth;
 pub mod synth_inventory;
+pub mod synth_vzd;
 pub mod text;
 
 pub use model::{Layer, Provenance, Source};

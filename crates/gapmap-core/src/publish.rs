@@ -480,6 +480,7 @@ pub fn grid_features(snap: &Snapshot, a: &Analysis, content: GridContent) -> Vec
             let mut p = Map::new();
             p.insert("id".into(), json!(cell.id()));
             p.insert("cell_id".into(), json!(cell.id()));
+            p.insert("fixed_class".into(), json!(main_fixed_class(&aggregate)));
             if content == GridContent::Residents {
                 for k in ["residents", "residents_min", "residents_max", "points"] {
                     if let Some(v) = agg.get(k) {
@@ -498,6 +499,21 @@ pub fn grid_features(snap: &Snapshot, a: &Analysis, content: GridContent) -> Vec
             }
         })
         .collect()
+}
+
+/// The fixed class most of an aggregate's residents have (a tie goes to the
+/// slower class), for maps that colour cells by one class; `None` with no
+/// residents.
+pub fn main_fixed_class(a: &crate::analysis::Aggregate) -> Option<&'static str> {
+    ["unserved", "underserved", "served", "gigabit"]
+        .into_iter()
+        .map(|c| (c, a.by_fixed_class.get(c).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .fold(None, |best: Option<(&str, u64)>, (c, n)| match best {
+            Some((_, m)) if m >= n => best,
+            _ => Some((c, n)),
+        })
+        .map(|(c, _)| c)
 }
 
 /// A FeatureCollection of features (WGS84 GeoJSON).

@@ -13,6 +13,7 @@ pub mod limits;
 pub mod links;
 pub mod negotiate;
 pub mod openapi;
+pub mod pages;
 pub mod problem;
 pub mod query;
 pub mod ranges;
@@ -83,6 +84,7 @@ impl Reloader {
         tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, demand = snapshot.demand.len(), facts = snapshot.facts_mode, phases_ms = %snapshot.timings_text(), "new snapshot serving");
         self.live.swap(snapshot);
         self.record_figures(&self.live.get());
+        warm_gazetteer(&self.live);
         Ok(version)
     }
 
@@ -134,6 +136,27 @@ impl Reloader {
             })
             .map(|_| ())
             .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the store watcher"));
+    }
+}
+
+/// Build the serving snapshot's gazetteer off the request path (a national
+/// address index takes seconds), so the first search does not wait for it.
+fn warm_gazetteer(live: &Arc<Live>) {
+    let live = Arc::clone(live);
+    let spawned = std::thread::Builder::new()
+        .name("gapmap-gazetteer".into())
+        .spawn(move || {
+            let started = Instant::now();
+            let g = live.get().gazetteer();
+            tracing::info!(
+                addresses = g.address_count(),
+                places = g.places().len(),
+                ms = started.elapsed().as_millis() as u64,
+                "gazetteer built"
+            );
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot build the gazetteer in the background; the first search will");
     }
 }
 
@@ -230,12 +253,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             headers::write_resource("/api/v1/plan/what-if", "POST")
                 .route(web::post().to(routes::plan::what_if::what_if)),
         )
+        .service(get("/api/v1/search", routes::search::search))
         .service(get("/tiles/{tileset}/{z}/{x}/{y}.mvt", routes::tiles::tile))
         .service(get("/tiles/{tileset}.json", routes::tiles::tilejson))
         .service(get("/styles/{name}.json", routes::tiles::style))
         .service(get("/export/tiles.pmtiles", routes::tiles::pmtiles))
         .configure(routes::ogc::configure)
         .configure(routes::inventory::configure)
+        .configure(pages::configure)
         .service(get("/problems/{slug}", routes::problems::problem_type))
         .service(get(
             "/export/{layer}.{format:geojson|csv|gpkg}",
@@ -295,6 +320,7 @@ pub fn start(
     tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, sites = snapshot.sites.len(), demand = snapshot.demand.len(), "snapshot built");
     let live = Arc::new(Live::new(snapshot));
     let store_path = store.clone();
+    warm_gazetteer(&live);
     let reloader = Arc::new(Reloader::new(
         store,
         config.working_crs,

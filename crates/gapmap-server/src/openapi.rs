@@ -119,6 +119,21 @@ pub struct NearestQuery {
     at: Option<String>,
 }
 
+/// Query of `GET /api/v1/search`.
+#[allow(
+    dead_code,
+    reason = "documents the query; parsing is strict and manual (crate::query)"
+)]
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchQuery {
+    /// A parish, village, site name, street address or homestead name (up to 200 characters), e.g. `Gluda`.
+    #[param(example = "Gluda")]
+    q: String,
+    /// 1–50, default 10.
+    limit: Option<u32>,
+}
+
 /// Query of `GET /api/v1/coverage`.
 #[allow(
     dead_code,
@@ -157,6 +172,7 @@ pub struct PointQuery {
         crate::routes::plan::mobile_class::mobile_class,
         crate::routes::plan::progress::progress,
         crate::routes::plan::what_if::what_if,
+        crate::routes::search::search,
         crate::routes::admin::reload,
         crate::routes::export::export,
         crate::routes::tiles::tile,

@@ -3,7 +3,7 @@
 //! (the opening-hours crate's calendar from Nager.Date, which includes the
 //! transfers of 4 May and 18 November to the next Monday).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use chrono_tz::Europe::Riga;
 use opening_hours::localization::Country;
 use opening_hours::{Context, OpeningHours, RuleKind};
@@ -25,17 +25,75 @@ pub fn public_holidays(year: i32) -> Vec<NaiveDate> {
         .collect()
 }
 
+fn parse(expr: &str) -> Option<OpeningHours> {
+    let oh: OpeningHours = expr.parse().ok()?;
+    Some(oh.with_context(Context::default().with_holidays(Country::LV.holidays())))
+}
+
+/// Local time in Riga of an instant.
+pub fn riga_local(at: DateTime<Utc>) -> NaiveDateTime {
+    at.with_timezone(&Riga).naive_local()
+}
+
 /// Whether a place is open at an instant: `Some(true|false)`, or `None` when
 /// its hours are unknown or the rule says "unknown".
 pub fn open_at(expr: &str, at: DateTime<Utc>) -> Option<bool> {
-    let oh: OpeningHours = expr.parse().ok()?;
-    let oh = oh.with_context(Context::default().with_holidays(Country::LV.holidays()));
-    let local = at.with_timezone(&Riga).naive_local();
-    match oh.state(local).0 {
+    let oh = parse(expr)?;
+    match oh.state(riga_local(at)).0 {
         RuleKind::Open => Some(true),
         RuleKind::Closed => Some(false),
         RuleKind::Unknown => None,
     }
+}
+
+/// The open intervals of a (Riga local) day as `(from, to)` wall-clock
+/// times, in order; `to` of an interval that runs past midnight is `24:00`
+/// (`None` in the second slot). `Some(vec![])`: closed all day. `None`: the
+/// hours do not parse, or the day's state is unknown.
+pub fn hours_on(expr: &str, day: NaiveDate) -> Option<Vec<(NaiveTime, Option<NaiveTime>)>> {
+    let oh = parse(expr)?;
+    let start = day.and_hms_opt(0, 0, 0)?;
+    let end = start + Duration::days(1);
+    let mut out = Vec::new();
+    let mut unknown = false;
+    for r in oh.iter_range(start, end) {
+        match r.kind {
+            RuleKind::Open => out.push((
+                r.range.start.time(),
+                (r.range.end < end).then(|| r.range.end.time()),
+            )),
+            RuleKind::Unknown => unknown = true,
+            RuleKind::Closed => {}
+        }
+    }
+    if out.is_empty() && unknown {
+        return None;
+    }
+    Some(out)
+}
+
+/// `hours_on` as text: `["09:00-17:00", "18:00-24:00"]`.
+pub fn hours_text(hours: &[(NaiveTime, Option<NaiveTime>)]) -> Vec<String> {
+    hours
+        .iter()
+        .map(|(a, b)| {
+            format!(
+                "{}-{}",
+                a.format("%H:%M"),
+                b.map_or_else(|| "24:00".to_owned(), |b| b.format("%H:%M").to_string())
+            )
+        })
+        .collect()
+}
+
+/// The next Riga local time, after `at` and within a week, at which a closed
+/// place opens; `None` if it does not (or the hours are unknown).
+pub fn next_opening(expr: &str, at: DateTime<Utc>) -> Option<NaiveDateTime> {
+    let oh = parse(expr)?;
+    let from = riga_local(at);
+    oh.iter_range(from, from + Duration::days(8))
+        .find(|r| r.kind == RuleKind::Open && r.range.start > from)
+        .map(|r| r.range.start)
 }
 
 #[cfg(test)]
@@ -99,6 +157,44 @@ mod tests {
         }
         assert!(!is_public_holiday(d(2026, 11, 17)));
         assert!(is_public_holiday(d(2026, 4, 3)), "Good Friday 2026");
+    }
+
+    #[test]
+    fn hours_of_a_day() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("a date");
+        let text = |e: &str, day| hours_on(e, day).map(|h| hours_text(&h));
+        // Wednesday, Saturday, Sunday, and Proclamation Day (a Wednesday).
+        assert_eq!(
+            text(HOURS, d(2026, 1, 14)),
+            Some(vec!["09:00-17:00".to_owned()])
+        );
+        assert_eq!(
+            text(HOURS, d(2026, 1, 17)),
+            Some(vec!["10:00-14:00".to_owned()])
+        );
+        assert_eq!(text(HOURS, d(2026, 1, 18)), Some(vec![]));
+        assert_eq!(text(HOURS, d(2026, 11, 18)), Some(vec![]));
+        assert_eq!(
+            text("Mo-Fr 09:00-12:00,13:00-18:00", d(2026, 1, 14)),
+            Some(vec!["09:00-12:00".to_owned(), "13:00-18:00".to_owned()])
+        );
+        assert_eq!(
+            text("24/7", d(2026, 1, 14)),
+            Some(vec!["00:00-24:00".to_owned()])
+        );
+        assert_eq!(text("Mo-Fr 09:00-17:00 unknown", d(2026, 1, 14)), None);
+        assert_eq!(text("nonsense", d(2026, 1, 14)), None);
+    }
+
+    #[test]
+    fn next_opening_after_a_closed_moment() {
+        // Friday 16 January 2026, 18:00 in Riga (16:00 UTC): opens Saturday 10:00.
+        let at = utc(2026, 1, 16, 16, 0);
+        assert_eq!(
+            next_opening(HOURS, at).map(|t| t.to_string()),
+            Some("2026-01-17 10:00:00".to_owned())
+        );
+        assert_eq!(next_opening("off", at), None);
     }
 
     #[test]

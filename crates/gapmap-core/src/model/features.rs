@@ -296,17 +296,33 @@ impl CoverageArea {
     }
 }
 
+string_enum!(
+    /// Where a demand point comes from: `point` (a point with its own
+    /// residents), `address_register` (a VZD address; residents come from
+    /// the grid) or `population_grid` (a grid-cell centre).
+    DemandOrigin {
+        Point = "point",
+        AddressRegister = "address_register",
+        PopulationGrid = "population_grid",
+    }
+);
+
 /// Where people live: an address point or grid-cell centre with residents.
+///
+/// A national demand layer holds about a million of these, so the struct is
+/// kept small: `origin` is a one-byte enum and `address` a boxed string
+/// (16 bytes, no heap allocation when absent).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DemandPoint {
     pub id: String,
     pub residents: u32,
     pub parish_id: Option<String>,
     pub cell_id: Option<String>,
-    /// Where the point comes from: `point` (a point with its own residents),
-    /// `address_register` (a VZD address; residents come from the grid) or
-    /// `population_grid` (a grid-cell centre).
-    pub origin: String,
+    pub origin: DemandOrigin,
+    /// The register's address text (VZD `STD`, else the house or homestead
+    /// name), for the gazetteer. Resolving demand moves it into the
+    /// snapshot's address list ([`crate::snapshot::demand::AddressPoint`]).
+    pub address: Option<Box<str>>,
     pub location: Point<f64>,
     pub source: Source,
 }
@@ -318,7 +334,14 @@ impl DemandPoint {
             residents: r.u32("residents").unwrap_or(0),
             parish_id: r.string("parish_id"),
             cell_id: r.string("cell_id"),
-            origin: r.string("origin").unwrap_or_else(|| "point".to_owned()),
+            origin: match r.props.get("origin") {
+                Some(Value::Null) | None => DemandOrigin::Point,
+                Some(_) => r.parse_enum("origin")?,
+            },
+            address: r
+                .str("address")
+                .filter(|a| !a.trim().is_empty())
+                .map(Box::from),
             location: r.point()?,
             source: r.source()?,
         })

@@ -11,8 +11,9 @@ mod provenance;
 pub mod schema;
 
 pub use features::{
-    Area, AreaKind, CoordinateQuality, CoverageArea, DemandPoint, PriorityZone, ServiceKind,
-    Settlement, SettlementKind, Site, SiteKind, SiteStatus, Technology, Wheelchair, ZoneKind,
+    Area, AreaKind, CoordinateQuality, CoverageArea, DemandOrigin, DemandPoint, PriorityZone,
+    ServiceKind, Settlement, SettlementKind, Site, SiteKind, SiteStatus, Technology, Wheelchair,
+    ZoneKind,
 };
 pub use inventory::{Equipment, EquipmentType, Visit};
 pub use provenance::{Provenance, Source};

@@ -16,29 +16,88 @@
 //!
 //! Then every point without a `parish_id` gets the parish containing it
 //! (a point on a shared boundary goes to the first parish by id).
+//!
+//! Every register address, kept or dropped, also goes to the address list
+//! the gazetteer searches ([`AddressPoint`]): its text moves out of the
+//! demand point, so it is held once.
 
 use crate::crs::{LAEA, Transformer, WGS84};
 use crate::grid;
-use crate::model::DemandPoint;
-use geo_types::{Coord, MultiPolygon};
+use crate::model::{DemandOrigin, DemandPoint};
+use geo_types::{Coord, MultiPolygon, Point};
 use rstar::primitives::{GeomWithData, Line};
 use rstar::{AABB, RTree};
 use std::collections::HashMap;
 
 /// `origin` of a VZD register address.
-pub const ADDRESS_REGISTER: &str = "address_register";
+pub const ADDRESS_REGISTER: DemandOrigin = DemandOrigin::AddressRegister;
 /// `origin` of a population-grid cell centre.
-pub const POPULATION_GRID: &str = "population_grid";
+pub const POPULATION_GRID: DemandOrigin = DemandOrigin::PopulationGrid;
+
+/// An address of the register, for the gazetteer: its text, WGS84 location
+/// and parish (an index into the parishes given to [`resolve_demand`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddressPoint {
+    pub text: Box<str>,
+    pub location: Point<f64>,
+    /// Index of the containing parish, [`AddressPoint::NO_PARISH`] if none.
+    pub parish: u16,
+}
+
+impl AddressPoint {
+    pub const NO_PARISH: u16 = u16::MAX;
+}
 
 /// Resolve demand points (WGS84) against each other and against the parishes
 /// (`(parish id, WGS84 multipolygon)`): see the module documentation. Runs in
 /// O(n log n) for n points (hash maps by cell; an R-tree of parish edges for
-/// point-in-polygon). The points kept keep their input order.
+/// point-in-polygon). The points kept keep their input order; the addresses
+/// are in input order too.
 pub fn resolve_demand(
-    points: Vec<DemandPoint>,
+    mut points: Vec<DemandPoint>,
     parishes: &[(String, MultiPolygon<f64>)],
-) -> Vec<DemandPoint> {
+) -> (Vec<DemandPoint>, Vec<AddressPoint>) {
     let cells = effective_cells(&points);
+    let index = (!parishes.is_empty()).then(|| ParishIndex::new(parishes));
+    let rank_of: HashMap<&str, u16> = parishes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, (id, _))| Some((id.as_str(), u16::try_from(i).ok()?)))
+        .collect();
+    // Every addressed point's parish: given, or located once (and reused
+    // below for the points that are kept). `located[i]` is the parish rank
+    // of point i, `NO_PARISH` when outside every parish, `UNTRIED` when not
+    // located here.
+    const UNTRIED: u16 = AddressPoint::NO_PARISH - 1;
+    let mut located: Vec<u16> = Vec::new();
+    let n = points.len();
+    let mut addresses = Vec::new();
+    for (i, p) in points.iter_mut().enumerate() {
+        let Some(text) = p.address.take() else {
+            continue;
+        };
+        let parish = match (&p.parish_id, &index) {
+            (Some(id), _) => rank_of.get(id.as_str()).copied(),
+            (None, Some(ix)) => {
+                let found = ix
+                    .locate(p.location.x(), p.location.y())
+                    .and_then(|id| rank_of.get(id).copied());
+                if located.is_empty() {
+                    located = vec![UNTRIED; n];
+                }
+                if let Some(slot) = located.get_mut(i) {
+                    *slot = found.unwrap_or(AddressPoint::NO_PARISH);
+                }
+                found
+            }
+            (None, None) => None,
+        };
+        addresses.push(AddressPoint {
+            text,
+            location: p.location,
+            parish: parish.unwrap_or(AddressPoint::NO_PARISH),
+        });
+    }
 
     // Residents of the grid, and the addresses, of each cell.
     #[derive(Default)]
@@ -52,7 +111,7 @@ pub fn resolve_demand(
         let Some(c) = cells[i].as_deref() else {
             continue;
         };
-        match p.origin.as_str() {
+        match p.origin {
             POPULATION_GRID => {
                 let cell = by_cell.entry(c).or_default();
                 cell.has_grid = true;
@@ -81,8 +140,17 @@ pub fn resolve_demand(
 
     let cell_of = |i: usize| cells[i].as_deref().and_then(|c| by_cell.get(c));
     let mut out = Vec::with_capacity(points.len());
+    let mut tried_out = Vec::with_capacity(points.len());
     for (i, mut p) in points.into_iter().enumerate() {
-        let keep = match p.origin.as_str() {
+        let mut tried = false;
+        if p.parish_id.is_none()
+            && let Some(&rank) = located.get(i)
+            && rank != UNTRIED
+        {
+            tried = true;
+            p.parish_id = parishes.get(usize::from(rank)).map(|(id, _)| id.clone());
+        }
+        let keep = match p.origin {
             POPULATION_GRID => cell_of(i).is_none_or(|c| c.addresses.is_empty()),
             ADDRESS_REGISTER => match share.get(&i) {
                 Some(&n) if n > 0 => {
@@ -95,18 +163,22 @@ pub fn resolve_demand(
         };
         if keep {
             out.push(p);
+            tried_out.push(tried);
         }
     }
 
-    if out.iter().any(|p| p.parish_id.is_none()) && !parishes.is_empty() {
-        let index = ParishIndex::new(parishes);
-        for p in out.iter_mut().filter(|p| p.parish_id.is_none()) {
+    if let Some(index) = &index {
+        for (p, _) in out
+            .iter_mut()
+            .zip(&tried_out)
+            .filter(|(p, tried)| p.parish_id.is_none() && !**tried)
+        {
             p.parish_id = index
                 .locate(p.location.x(), p.location.y())
                 .map(str::to_owned);
         }
     }
-    out
+    (out, addresses)
 }
 
 /// The normalised `1kmN…E…` cell of every point: its `cell_id` (either INSPIRE
@@ -241,7 +313,7 @@ mod tests {
     use super::*;
     use crate::model::Source;
     use geo::{Contains, Intersects};
-    use geo_types::{LineString, Point, Polygon};
+    use geo_types::{LineString, Polygon};
 
     /// A point in WGS84 inside the 1 km cell (n, e): its cell centre.
     fn centre(n: i64, e: i64) -> Point<f64> {
@@ -253,7 +325,7 @@ mod tests {
 
     fn dp(
         id: &str,
-        origin: &str,
+        origin: DemandOrigin,
         residents: u32,
         cell: Option<&str>,
         at: Point<f64>,
@@ -263,7 +335,8 @@ mod tests {
             residents,
             parish_id: None,
             cell_id: cell.map(str::to_owned),
-            origin: origin.into(),
+            origin,
+            address: None,
             location: at,
             source: Source::Official,
         }
@@ -291,7 +364,7 @@ mod tests {
             dp("vzd-2", ADDRESS_REGISTER, 0, Some(c), at),
             dp("vzd-4", ADDRESS_REGISTER, 0, Some(c), at),
         ];
-        let out = resolve_demand(points, &[]);
+        let (out, _) = resolve_demand(points, &[]);
         // 11 over 4: 2 each, the remainder 3 to vzd-1, vzd-2, vzd-3.
         assert_eq!(
             residents_of(&out),
@@ -310,7 +383,7 @@ mod tests {
             dp("vzd-a", ADDRESS_REGISTER, 0, Some(c), at),
             dp("vzd-c", ADDRESS_REGISTER, 0, Some(c), at),
         ];
-        let out = resolve_demand(points, &[]);
+        let (out, _) = resolve_demand(points, &[]);
         assert_eq!(residents_of(&out), [("vzd-b", 1), ("vzd-a", 1)]);
     }
 
@@ -339,7 +412,7 @@ mod tests {
                 Point::new(f64::NAN, f64::NAN),
             ),
         ];
-        let out = resolve_demand(points, &[]);
+        let (out, _) = resolve_demand(points, &[]);
         assert_eq!(residents_of(&out), [("grid-1kmN3807E5157", 230)]);
     }
 
@@ -354,17 +427,17 @@ mod tests {
                 centre(3812, 5160),
             ),
             // No cell_id: placed by its location, inside the grid's cell.
-            dp("sim-1", "point", 4, None, centre(3812, 5160)),
+            dp("sim-1", DemandOrigin::Point, 4, None, centre(3812, 5160)),
             dp(
                 "sim-2",
-                "point",
+                DemandOrigin::Point,
                 7,
                 Some("1kmN3794E5160"),
                 centre(3794, 5160),
             ),
-            dp("sim-3", "point", 1, None, centre(3700, 5100)),
+            dp("sim-3", DemandOrigin::Point, 1, None, centre(3700, 5100)),
         ];
-        let out = resolve_demand(points, &[]);
+        let (out, _) = resolve_demand(points, &[]);
         assert_eq!(
             residents_of(&out),
             [("grid-a", 5), ("sim-2", 7), ("sim-3", 1)]
@@ -404,7 +477,13 @@ mod tests {
             ),
         ];
         let at = |x: f64, y: f64| {
-            let mut p = dp("p", "point", 1, Some("1kmN1E1"), Point::new(x, y));
+            let mut p = dp(
+                "p",
+                DemandOrigin::Point,
+                1,
+                Some("1kmN1E1"),
+                Point::new(x, y),
+            );
             p.id = format!("{x},{y}");
             p
         };
@@ -421,7 +500,7 @@ mod tests {
         let mut given = at(1.0, 2.0);
         given.parish_id = Some("kept".into());
         pts.push(given);
-        let out = resolve_demand(pts, &parishes);
+        let (out, _) = resolve_demand(pts, &parishes);
         let got: Vec<(&str, Option<&str>)> = out
             .iter()
             .map(|p| (p.id.as_str(), p.parish_id.as_deref()))
@@ -440,6 +519,87 @@ mod tests {
                 ("4,5", Some("hole-pagasts")),
                 ("10,0", Some("alfa-pagasts")),
                 ("1,2", Some("kept")),
+            ]
+        );
+    }
+
+    #[test]
+    fn every_register_address_is_listed_once_with_its_parish() {
+        let parishes = vec![
+            (
+                "a-pagasts".to_owned(),
+                MultiPolygon(vec![square(0.0, 0.0, 10.0, 10.0)]),
+            ),
+            (
+                "b-pagasts".to_owned(),
+                MultiPolygon(vec![square(10.0, 0.0, 20.0, 10.0)]),
+            ),
+        ];
+        let with = |mut p: DemandPoint, text: &str| {
+            p.address = Some(text.into());
+            p
+        };
+        let kept = with(
+            dp(
+                "vzd-1",
+                ADDRESS_REGISTER,
+                0,
+                Some("1kmN1E1"),
+                Point::new(5.0, 5.0),
+            ),
+            "\"Ķiršu mājas\", A pag.",
+        );
+        let grid = dp(
+            "g",
+            POPULATION_GRID,
+            3,
+            Some("1kmN1E1"),
+            Point::new(5.0, 5.0),
+        );
+        // No grid in its cell: dropped from demand, still an address.
+        let dropped = with(
+            dp(
+                "vzd-2",
+                ADDRESS_REGISTER,
+                0,
+                Some("1kmN2E2"),
+                Point::new(15.0, 5.0),
+            ),
+            "Upes iela 1",
+        );
+        let mut given = with(
+            dp(
+                "vzd-3",
+                ADDRESS_REGISTER,
+                0,
+                Some("1kmN2E2"),
+                Point::new(15.0, 5.0),
+            ),
+            "Given",
+        );
+        given.parish_id = Some("a-pagasts".into());
+        let outside = with(
+            dp(
+                "vzd-4",
+                ADDRESS_REGISTER,
+                0,
+                Some("1kmN2E2"),
+                Point::new(50.0, 5.0),
+            ),
+            "Outside",
+        );
+        let (out, addresses) = resolve_demand(vec![kept, grid, dropped, given, outside], &parishes);
+        assert_eq!(residents_of(&out), [("vzd-1", 3)]);
+        assert_eq!(out[0].parish_id.as_deref(), Some("a-pagasts"));
+        assert!(out[0].address.is_none(), "the text moved to the list");
+        let got: Vec<(&str, u16)> = addresses.iter().map(|a| (&*a.text, a.parish)).collect();
+        assert_eq!(
+            got,
+            [
+                ("\"Ķiršu mājas\", A pag.", 0),
+                ("Upes iela 1", 1),
+                ("Given", 0),
+                ("Outside", AddressPoint::NO_PARISH)
             ]
         );
     }

@@ -28,17 +28,19 @@ use crate::analysis::aggregate::Groups;
 use crate::analysis::{Analysis, Facts, PreparedCoverage, SiteSets, aggregate, facts};
 use crate::config::Thresholds;
 use crate::crs::{CrsError, LKS92, Transformer};
+use crate::gazetteer::{AddressIndex, Gazetteer};
 use crate::model::{
     Area, AreaKind, CoverageArea, DemandPoint, Equipment, Layer, PriorityZone, Record, Settlement,
     Site, Source, Visit, inventory,
 };
 use crate::store::{FeatureStore, StoreError};
 use arc_swap::ArcSwap;
+use demand::AddressPoint;
 use geo_types::{Geometry, MultiPolygon, Point};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
@@ -76,6 +78,14 @@ pub struct Snapshot {
     pub coverage: Arc<Vec<CoverageArea>>,
     pub demand: Arc<Vec<DemandPoint>>,
     pub demand_xy: Arc<Vec<Point<f64>>>,
+    /// Every address of an ingested VZD register (kept as demand or not),
+    /// for the gazetteer.
+    pub addresses: Arc<Vec<AddressPoint>>,
+    /// The token index of `addresses`, built on first search and shared with
+    /// later snapshots while demand and areas are unchanged.
+    address_index: Arc<OnceLock<Arc<AddressIndex>>>,
+    /// The gazetteer, built on first search ([`Snapshot::gazetteer`]).
+    gazetteer: OnceLock<Arc<Gazetteer>>,
     pub zones: Arc<Vec<PriorityZone>>,
     pub zones_xy: Arc<Vec<MultiPolygon<f64>>>,
     /// Towns, villages and named places (for search), each with its parish
@@ -333,7 +343,8 @@ impl Snapshot {
                     .map(|a| (a.id.clone(), a.geometry.clone()))
                     .collect();
                 let sources = stats_of(raw.iter().map(|d| d.source));
-                Some((demand::resolve_demand(raw, &parishes), sources))
+                let (resolved, addresses) = demand::resolve_demand(raw, &parishes);
+                Some((resolved, sources, addresses))
             }
         };
 
@@ -374,15 +385,25 @@ impl Snapshot {
             Layer::Coverage,
             stats_of(coverage.iter().map(|c| c.provenance.source)),
         );
-        let (demand, demand_xy) = match (demand_new, reuse_demand) {
-            (Some((d, sources)), _) => {
+        let (demand, demand_xy, addresses, address_index) = match (demand_new, reuse_demand) {
+            (Some((d, sources, addresses)), _) => {
                 let xy = project_points(&t, &d, |d| d.location)?;
                 stats.insert(Layer::Demand, sources);
-                (Arc::new(d), Arc::new(xy))
+                (
+                    Arc::new(d),
+                    Arc::new(xy),
+                    Arc::new(addresses),
+                    Arc::default(),
+                )
             }
             (None, Some(p)) => {
                 stats.insert(Layer::Demand, p.stats[&Layer::Demand].clone());
-                (Arc::clone(&p.demand), Arc::clone(&p.demand_xy))
+                (
+                    Arc::clone(&p.demand),
+                    Arc::clone(&p.demand_xy),
+                    Arc::clone(&p.addresses),
+                    Arc::clone(&p.address_index),
+                )
             }
             (None, None) => unreachable!("demand is either read or reused"),
         };
@@ -503,6 +524,9 @@ impl Snapshot {
             coverage,
             demand,
             demand_xy,
+            addresses,
+            address_index,
+            gazetteer: OnceLock::new(),
             zones,
             zones_xy,
             settlements,
@@ -523,6 +547,23 @@ impl Snapshot {
             .map(|(name, ms)| format!("{name}={ms:.2}"))
             .collect::<Vec<_>>()
             .join(" ")
+    }
+
+    /// The gazetteer of this snapshot (built on first use, then shared).
+    pub fn gazetteer(&self) -> Arc<Gazetteer> {
+        Arc::clone(
+            self.gazetteer
+                .get_or_init(|| Arc::new(Gazetteer::of_snapshot(self))),
+        )
+    }
+
+    /// The token index of the register's addresses (built on first use;
+    /// shared with the snapshots that share the addresses).
+    pub fn address_index(&self) -> Arc<AddressIndex> {
+        Arc::clone(
+            self.address_index
+                .get_or_init(|| Arc::new(AddressIndex::build(Arc::clone(&self.addresses)))),
+        )
     }
 
     /// Total residents over all demand points.

@@ -10,6 +10,7 @@ pub mod nearest;
 pub mod ogc;
 pub mod plan;
 pub mod problems;
+pub mod search;
 pub mod sites;
 pub mod tiles;
 

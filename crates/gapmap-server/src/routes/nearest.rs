@@ -7,10 +7,10 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::analysis::open_now::open_at;
+use gapmap_core::analysis::open_now::{hours_on, hours_text, next_opening, open_at, riga_local};
 use gapmap_core::analysis::{NearestKind, fixed_class, mobile_class};
 use gapmap_core::crs::{Transformer, WGS84};
-use gapmap_core::model::ServiceKind;
+use gapmap_core::model::{ServiceKind, Site};
 use gapmap_core::snapshot::Snapshot;
 use geo_types::Geometry;
 use serde_json::{Value, json};
@@ -52,8 +52,62 @@ fn point(q: &Query, snap: &Snapshot) -> Result<(f64, f64, f64, f64), Problem> {
     Ok((lon, lat, x, y))
 }
 
+/// What a site's hours say at an instant (Europe/Riga): open now, the
+/// day's open intervals (`["09:00-17:00"]`; empty: closed all day; `None`:
+/// not known), and when it opens next if closed; the same for its free
+/// Wi-Fi (its `wifi_hours`, else its opening hours).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Times {
+    pub open_now: Option<bool>,
+    pub hours_today: Option<Vec<String>>,
+    pub opens_next: Option<chrono::NaiveDateTime>,
+    pub wifi_open_now: Option<bool>,
+    pub wifi_hours_today: Option<Vec<String>>,
+}
+
+impl Times {
+    pub fn of(site: &Site, at: chrono::DateTime<chrono::Utc>) -> Times {
+        let today = riga_local(at).date();
+        let day = |e: &str| hours_on(e, today).map(|h| hours_text(&h));
+        let oh = site.opening_hours.as_deref();
+        let wifi = site
+            .is_free_wifi()
+            .then(|| site.wifi_hours.as_deref().or(oh))
+            .flatten();
+        let open_now = oh.and_then(|e| open_at(e, at));
+        Times {
+            open_now,
+            hours_today: oh.and_then(day),
+            opens_next: (open_now == Some(false))
+                .then(|| oh.and_then(|e| next_opening(e, at)))
+                .flatten(),
+            wifi_open_now: wifi.and_then(|e| open_at(e, at)),
+            wifi_hours_today: wifi.and_then(day),
+        }
+    }
+}
+
+/// The nearest sites of a kind to a working-CRS point: (site index,
+/// straight-line metres), nearest first.
+pub fn nearest_sites(
+    snap: &Snapshot,
+    kind: NearestKind,
+    x: f64,
+    y: f64,
+    limit: usize,
+) -> Vec<(usize, f64)> {
+    snap.site_sets.trees[kind as usize]
+        .nearest_neighbor_iter(&[x, y])
+        .take(limit)
+        .map(|g| {
+            let d = ((g.geom()[0] - x).powi(2) + (g.geom()[1] - y).powi(2)).sqrt();
+            (g.data as usize, d)
+        })
+        .collect()
+}
+
 #[utoipa::path(get, path = "/api/v1/nearest", tag = "residents", params(crate::openapi::NearestQuery),
-    responses((status = 200, description = "Nearest places first, each with straight-line distance_m and open_now", content_type = "application/geo+json"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
+    responses((status = 200, description = "Nearest places first, each with straight-line distance_m; open_now (true, false or null: hours not known); hours_today, the open intervals of the day of `at` in Europe/Riga time such as [\"09:00-17:00\"] ([] closed all day, null not known); and for free Wi-Fi wifi_open_now and wifi_hours_today from wifi_hours (else the opening hours)", content_type = "application/geo+json"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
 /// `GET /api/v1/nearest?lon=&lat=&kind=&limit=&at=`: nearest public access
 /// places, nearest first, with straight-line distance and "open now".
 pub async fn nearest(
@@ -77,18 +131,17 @@ pub async fn nearest(
             .map_err(|_| Problem::invalid("at", format!("`at` must be an RFC 3339 instant such as 2026-11-25T10:00:00+02:00, not `{s}`")))?
             .with_timezone(&chrono::Utc),
     };
-    let features: Vec<Value> = snap.site_sets.trees[kind as usize]
-        .nearest_neighbor_iter(&[x, y])
-        .take(limit)
-        .map(|g| {
-            let s = &snap.sites[g.data as usize];
-            let d = ((g.geom()[0] - x).powi(2) + (g.geom()[1] - y).powi(2)).sqrt();
+    let features: Vec<Value> = nearest_sites(&snap, kind, x, y, limit)
+        .into_iter()
+        .map(|(i, d)| {
+            let s = &snap.sites[i];
+            let t = Times::of(s, at);
             let mut props = s.properties();
             props.insert("distance_m".into(), json!((d * 10.0).round() / 10.0));
-            props.insert(
-                "open_now".into(),
-                json!(s.opening_hours.as_deref().and_then(|oh| open_at(oh, at))),
-            );
+            props.insert("open_now".into(), json!(t.open_now));
+            props.insert("hours_today".into(), json!(t.hours_today));
+            props.insert("wifi_open_now".into(), json!(t.wifi_open_now));
+            props.insert("wifi_hours_today".into(), json!(t.wifi_hours_today));
             feature(&s.id, props, &Geometry::Point(s.location))
         })
         .collect();

@@ -27,7 +27,7 @@ fn tileset(name: &str) -> Result<Collection, Problem> {
     })
 }
 
-fn accepts_gzip(req: &HttpRequest) -> bool {
+pub(crate) fn accepts_gzip(req: &HttpRequest) -> bool {
     req.headers()
         .get_all(header::ACCEPT_ENCODING)
         .filter_map(|v| v.to_str().ok())
@@ -196,6 +196,8 @@ pub async fn style(
         .json(gapmap_tiles::style::style(
             &crate::links::base(&req),
             &snap.version,
+            crate::pages::assets(&state).url("glyphs"),
+            &crate::pages::map::parish_label_points(&snap),
         )))
 }
 

@@ -76,7 +76,7 @@ fn if_match(req: &HttpRequest) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn problem(e: EditError) -> Problem {
+pub fn problem(e: EditError) -> Problem {
     match e {
         EditError::NotFound(what) => Problem::not_found(format!("no {what}")),
         EditError::Exists(what) => Problem::new(
@@ -115,6 +115,21 @@ async fn run(
     report: Option<String>,
 ) -> Result<(Outcome, String), Problem> {
     let who = auth::require(req, state, Role::Editor, None).await?;
+    commit(state, &who, layer, op, if_match(req), reason, report).await
+}
+
+/// One edit by a signed-in editor (the API and the edit pages): linked to
+/// its report (which it marks fixed), committed with its audit row, and
+/// the new snapshot swapped in; answers the outcome and the new version.
+pub async fn commit(
+    state: &web::Data<AppState>,
+    who: &auth::SignedIn,
+    layer: Layer,
+    op: Op,
+    m: Option<String>,
+    reason: String,
+    report: Option<String>,
+) -> Result<(Outcome, String), Problem> {
     if let Some(r) = &report {
         let s = state.clone();
         let r2 = r.clone();
@@ -134,7 +149,6 @@ async fn run(
         reason,
         report_ref: report.clone(),
     };
-    let m = if_match(req);
     let s = state.clone();
     let outcome = web::block(move || {
         let mut store = GpkgStore::open(&s.store).map_err(EditError::Store)?;

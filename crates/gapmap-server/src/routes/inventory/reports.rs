@@ -85,14 +85,28 @@ pub async fn submit(
     state: web::Data<AppState>,
     body: web::Json<ReportBody>,
 ) -> Result<HttpResponse, Problem> {
-    let client = ratelimit::client(&req, &state.config.trusted_proxies)
+    let reference = file(&req, &state, body.into_inner()).await?;
+    Ok(no_store(HttpResponse::Created())
+        .insert_header(("Location", format!("/api/v1/reports/{reference}")))
+        .json(json!({"reference": reference, "status": "received",
+                     "status_url": format!("/api/v1/reports/{reference}")})))
+}
+
+/// File a resident's report (the API and the public form): rate-limited
+/// per client, checked, located; answers its reference. A filled honeypot
+/// is answered like anyone and stored nowhere.
+pub async fn file(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    b: ReportBody,
+) -> Result<String, Problem> {
+    let client = ratelimit::client(req, &state.config.trusted_proxies)
         .map(|a| a.to_string())
         .unwrap_or_default();
     state
         .reports_by_client
         .take(&client, Instant::now())
         .map_err(|w| ratelimit::too_many(w, "reports"))?;
-    let b = body.into_inner();
     let new = NewReport {
         kind: b.kind,
         site_id: b.site_id.filter(|s| !s.trim().is_empty()),
@@ -113,21 +127,14 @@ pub async fn submit(
         ));
     }
     if b.website.is_some_and(|w| !w.trim().is_empty()) {
-        // A bot: answered like anyone, stored nowhere.
-        return Ok(
-            HttpResponse::Created().json(json!({"reference": "JN-000000", "status": "received"}))
-        );
+        return Ok("JN-000000".to_owned());
     }
-    let (parish, cell) = locate(&state, &new)?;
+    let (parish, cell) = locate(state, &new)?;
     let s = state.clone();
-    let reference = web::block(move || s.reports.submit(&new, parish.as_deref(), cell.as_deref()))
+    web::block(move || s.reports.submit(&new, parish.as_deref(), cell.as_deref()))
         .await
         .map_err(Problem::internal)?
-        .map_err(Problem::internal)?;
-    Ok(no_store(HttpResponse::Created())
-        .insert_header(("Location", format!("/api/v1/reports/{reference}")))
-        .json(json!({"reference": reference, "status": "received",
-                     "status_url": format!("/api/v1/reports/{reference}")})))
+        .map_err(Problem::internal)
 }
 
 /// `GET /api/v1/reports/{reference}`: where a report stands.
@@ -216,14 +223,33 @@ pub async fn decide(
             vec![json!({"field": "reason", "message": "required when rejecting"})],
         ));
     }
+    let r = decide_as(
+        &state,
+        &who.principal.username,
+        &path.into_inner(),
+        d,
+        body.reason.trim(),
+    )
+    .await?;
+    Ok(no_store(HttpResponse::Ok()).json(r))
+}
+
+/// Record an editor's decision on a report (the API and the review page).
+pub async fn decide_as(
+    state: &web::Data<AppState>,
+    actor: &str,
+    reference: &str,
+    d: Decision,
+    reason: &str,
+) -> Result<gapmap_core::reports::Report, Problem> {
     let ctx = Context {
-        actor: who.principal.username,
-        reason: body.reason.trim().to_owned(),
+        actor: actor.to_owned(),
+        reason: reason.to_owned(),
         report_ref: None,
     };
-    let reference = path.into_inner();
+    let reference = reference.to_owned();
     let s = state.clone();
-    let r = web::block(move || s.reports.decide(&reference, d, &ctx))
+    web::block(move || s.reports.decide(&reference, d, &ctx))
         .await
         .map_err(Problem::internal)?
         .map_err(|e| match e {
@@ -232,8 +258,7 @@ pub async fn decide(
             }
             gapmap_core::reports::ReportError::Invalid(m) => Problem::new(Kind::InvalidBody, m),
             other => Problem::internal(other),
-        })?;
-    Ok(no_store(HttpResponse::Ok()).json(r))
+        })
 }
 
 /// `GET /api/v1/reports/cells`: "no mobile signal" and "no home internet"

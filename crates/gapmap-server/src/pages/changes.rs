@@ -1,0 +1,186 @@
+//! `GET /changes?parish=&days=&from=` — "Kas mainījies": what changed in a parish (or the
+//! whole municipality) over a period, in words: places added, closed and
+//! changed, and how the parish's figures moved. Who made a change is not
+//! shown (the audit log, for editors, has it); nor why (staff write the
+//! reasons freely).
+
+use super::i18n::{Lang, t};
+use super::{PageQuery, base_context, href, render, words};
+use crate::AppState;
+use crate::problem::Problem;
+use crate::routes::inventory::history::{current_revision, read_conn};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{Duration, Utc};
+use gapmap_core::changes::{self, FeatureChange, Version};
+use gapmap_core::snapshot::Snapshot;
+use serde_json::{Map, Value, json};
+
+/// The periods a resident can pick, in days (0: since the beginning).
+const PERIODS: [u32; 4] = [7, 30, 365, 0];
+const DEFAULT_PERIOD: u32 = 30;
+
+/// A feature's name for people: a place's name; for equipment or a visit,
+/// the place it belongs to.
+fn feature_name(lang: Lang, snap: &Snapshot, c: &FeatureChange) -> String {
+    let site_name = |id: &str| {
+        snap.sites
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.name.clone())
+    };
+    let after = |f: &str| {
+        c.fields
+            .get(f)
+            .and_then(|v| v[1].as_str().or(v[0].as_str()))
+    };
+    match c.layer.as_str() {
+        "sites" => site_name(&c.id)
+            .or_else(|| after("name").map(str::to_owned))
+            .unwrap_or_else(|| c.id.clone()),
+        layer => {
+            let what = t(lang, &format!("changes.layer.{layer}"));
+            match after("site_id").map(str::to_owned).or_else(|| {
+                snap.equipment
+                    .iter()
+                    .find(|e| e.id == c.id)
+                    .map(|e| e.site_id.clone())
+            }) {
+                Some(site) => format!("{what}: {}", site_name(&site).unwrap_or(site)),
+                None => what.to_owned(),
+            }
+        }
+    }
+}
+
+/// The fields a change touched, by their labels.
+fn field_words(lang: Lang, c: &FeatureChange) -> String {
+    c.fields
+        .keys()
+        .map(|f| match t(lang, &format!("field.{f}")) {
+            "" => f.replace('_', " "),
+            w => w.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn items(lang: Lang, snap: &Snapshot, list: &[FeatureChange], with_fields: bool) -> Vec<Value> {
+    list.iter()
+        .map(|c| {
+            json!({
+                "name": feature_name(lang, snap, c),
+                "fields": if with_fields { field_words(lang, c) } else { String::new() },
+            })
+        })
+        .collect()
+}
+
+/// A figure's move in words: "212 fewer (was 1,020, now 808)".
+fn moved(lang: Lang, key: &str, v: &[Value; 3]) -> Option<Value> {
+    let (from, to, d) = (v[0].as_i64()?, v[1].as_i64()?, v[2].as_i64()?);
+    let how = match d.signum() {
+        0 => t(lang, "changes.same").to_owned(),
+        1 => t(lang, "changes.more").replace("{n}", &words::int(lang, d as u64)),
+        _ => t(lang, "changes.fewer").replace("{n}", &words::int(lang, d.unsigned_abs())),
+    };
+    Some(json!({
+        "label": t(lang, &format!("changes.figure.{key}")),
+        "how": how,
+        "was": words::int(lang, from.max(0) as u64),
+        "now": words::int(lang, to.max(0) as u64),
+    }))
+}
+
+/// `GET /changes?parish=&days=&from=`
+pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let q = PageQuery::parse(&req);
+    let lang = q.lang();
+    let snap = state.live.get();
+    let parish = q
+        .get("parish")
+        .filter(|p| snap.parishes.iter().any(|(id, _)| id == p))
+        .map(str::to_owned);
+    let days = q
+        .get("days")
+        .and_then(|d| d.parse::<u32>().ok())
+        .filter(|d| PERIODS.contains(d))
+        .unwrap_or(DEFAULT_PERIOD);
+    // `?from=` (a revision or an instant, as the API takes) wins over the
+    // period: links such as "since version r12" from the audit log.
+    let from_version = q.get("from").and_then(Version::parse);
+    let since = (days > 0).then(|| Utc::now() - Duration::days(i64::from(days)));
+    let current = current_revision(&snap.version);
+    let s = state.clone();
+    let p2 = parish.clone();
+    let ch = web::block(move || {
+        let c = read_conn(&s)?;
+        let from = match (from_version, since) {
+            (Some(v), _) => changes::resolve(&c, &v)
+                .map_err(Problem::internal)?
+                .min(current),
+            (None, Some(at)) => {
+                changes::resolve(&c, &Version::At(at)).map_err(Problem::internal)?
+            }
+            (None, None) => 0,
+        };
+        changes::between(&c, from, current, p2.as_deref()).map_err(Problem::internal)
+    })
+    .await
+    .map_err(Problem::internal)??;
+
+    let ctx = base_context(&state, &q, "/changes", "changes");
+    let mut page = Map::new();
+    let parish_name = parish
+        .as_ref()
+        .and_then(|p| snap.parishes.iter().find(|(id, _)| id == p))
+        .map(|(_, n)| n.clone());
+    page.insert("parish_name".into(), json!(parish_name));
+    page.insert(
+        "parishes".into(),
+        json!(snap
+            .parishes
+            .iter()
+            .map(|(id, name)| json!({"id": id, "name": name, "selected": Some(id) == parish.as_ref()}))
+            .collect::<Vec<_>>()),
+    );
+    page.insert(
+        "periods".into(),
+        json!(PERIODS
+            .iter()
+            .map(|d| json!({"days": d, "label": t(lang, &format!("changes.period.{d}")), "selected": *d == days}))
+            .collect::<Vec<_>>()),
+    );
+    page.insert(
+        "since".into(),
+        json!(since.and_then(|s| words::date_long(lang, &s.date_naive().to_string()))),
+    );
+    page.insert("added".into(), json!(items(lang, &snap, &ch.added, false)));
+    page.insert(
+        "retired".into(),
+        json!(items(lang, &snap, &ch.retired, false)),
+    );
+    let mut modified = items(lang, &snap, &ch.modified, true);
+    modified.extend(items(lang, &snap, &ch.removed, false));
+    page.insert("modified".into(), json!(modified));
+    page.insert("ingests".into(), json!(ch.ingests.len()));
+    let figures: Vec<Value> = ch
+        .parishes
+        .iter()
+        .filter(|m| parish.is_none() || Some(&m.id) == parish.as_ref())
+        .filter_map(|m| {
+            let rows: Vec<Value> = [
+                ("digitally_underserved", &m.digitally_underserved),
+                ("near_free_wifi", &m.near_free_wifi),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| moved(lang, k, v))
+            .collect();
+            (!rows.is_empty()).then(|| json!({"name": m.name, "rows": rows}))
+        })
+        .collect();
+    page.insert("figures_known".into(), json!(ch.figures_known));
+    page.insert("figures".into(), json!(figures));
+    page.insert("action".into(), json!("/changes"));
+    page.insert("plan_href".into(), json!(href(lang, "/plan")));
+    render(&req, "changes.html", ctx, page)
+}

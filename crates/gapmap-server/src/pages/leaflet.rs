@@ -1,0 +1,357 @@
+//! `GET /leaflets` and `GET /leaflets/{parish_id}`: the printable parish
+//! leaflet a librarian hands a senior — one A4 page, large print, legible
+//! in black and white: the places to get online in the parish with
+//! address, weekday hours, phone and the help offered, a locator map drawn
+//! here as SVG from our own data (no tiles), a QR code to the live page
+//! (`[server] public_url`), the data's date and, where it is simulated or
+//! approximate, a sentence saying so.
+
+use super::i18n::{Lang, t};
+use super::{PageQuery, base_context, error_page, href, render, sites, words};
+use crate::AppState;
+use crate::problem::Problem;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{Datelike, Duration, NaiveDate};
+use gapmap_core::analysis::open_now::{hours_on, hours_text};
+use gapmap_core::model::{AreaKind, Site, Source};
+use gapmap_core::snapshot::Snapshot;
+use geo::{BoundingRect, InteriorPoint};
+use geo_types::{MultiPolygon, Point};
+use serde_json::{Map, Value, json};
+use std::fmt::Write;
+
+/// At most this many places fit on the page.
+const MAX_PLACES: usize = 5;
+
+/// The locator map's size in SVG units.
+const MAP_W: f64 = 600.0;
+const MAP_H: f64 = 420.0;
+
+/// A projection of a WGS84 box onto the map: equirectangular with the
+/// longitude scaled by cos(latitude), fitted with a margin.
+struct Frame {
+    x0: f64,
+    y1: f64,
+    k: f64,
+    kx: f64,
+    ox: f64,
+    oy: f64,
+}
+
+impl Frame {
+    fn fit(b: [f64; 4]) -> Frame {
+        let kx = ((b[1] + b[3]) / 2.0).to_radians().cos();
+        let (w, h) = ((b[2] - b[0]) * kx, b[3] - b[1]);
+        let m = 24.0;
+        let k = ((MAP_W - 2.0 * m) / w.max(1e-9)).min((MAP_H - 2.0 * m) / h.max(1e-9));
+        Frame {
+            x0: b[0],
+            y1: b[3],
+            k,
+            kx,
+            ox: (MAP_W - w * k) / 2.0,
+            oy: (MAP_H - h * k) / 2.0,
+        }
+    }
+
+    fn xy(&self, lon: f64, lat: f64) -> (f64, f64) {
+        (
+            self.ox + (lon - self.x0) * self.kx * self.k,
+            self.oy + (self.y1 - lat) * self.k,
+        )
+    }
+
+    /// SVG path data of a multipolygon (rings closed, evenodd holes).
+    fn path(&self, mp: &MultiPolygon<f64>) -> String {
+        let mut d = String::new();
+        for p in &mp.0 {
+            for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+                let mut last: Option<(i64, i64)> = None;
+                for (i, c) in ring.0.iter().enumerate() {
+                    let (x, y) = self.xy(c.x, c.y);
+                    // Drop points that land on the same tenth of a unit.
+                    let key = ((x * 10.0) as i64, (y * 10.0) as i64);
+                    if last == Some(key) {
+                        continue;
+                    }
+                    last = Some(key);
+                    let _ = write!(d, "{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" });
+                }
+                d.push('Z');
+            }
+        }
+        d
+    }
+}
+
+/// The QR code of a URL as SVG path data over a `size`×`size` grid
+/// (including the 4-module quiet zone).
+pub fn qr_path(url: &str) -> Option<(String, usize)> {
+    let code = qrcode::QrCode::with_error_correction_level(url, qrcode::EcLevel::M).ok()?;
+    let w = code.width();
+    let colors = code.to_colors();
+    let mut d = String::new();
+    for y in 0..w {
+        for x in 0..w {
+            if colors[y * w + x] == qrcode::Color::Dark {
+                let _ = write!(d, "M{} {}h1v1h-1z", x + 4, y + 4);
+            }
+        }
+    }
+    Some((d, w + 8))
+}
+
+const DAY_KEYS: [&str; 7] = [
+    "day_short.mon",
+    "day_short.tue",
+    "day_short.wed",
+    "day_short.thu",
+    "day_short.fri",
+    "day_short.sat",
+    "day_short.sun",
+];
+
+/// A week's hours grouped by equal days: "P–Pk 9:00–17:00; S 10:00–14:00;
+/// Sv slēgts", from the week starting on the Monday on or before `from`.
+/// `None` when the hours are not known.
+pub fn week_hours(lang: Lang, expr: &str, from: NaiveDate) -> Option<String> {
+    let monday = from - Duration::days(i64::from(from.weekday().num_days_from_monday()));
+    let days: Vec<Option<Vec<String>>> = (0..7)
+        .map(|i| hours_on(expr, monday + Duration::days(i)).map(|h| hours_text(&h)))
+        .collect();
+    if days.iter().all(Option::is_none) {
+        return None;
+    }
+    let text = |d: &Option<Vec<String>>| match d {
+        None => t(lang, "status.unknown_short").to_owned(),
+        Some(v) if v.is_empty() => t(lang, "status.closed_short").to_owned(),
+        Some(v) => words::hours(v),
+    };
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < 7 {
+        let mut j = i;
+        while j + 1 < 7 && days[j + 1] == days[i] {
+            j += 1;
+        }
+        let span = if i == j {
+            t(lang, DAY_KEYS[i]).to_owned()
+        } else {
+            format!("{}–{}", t(lang, DAY_KEYS[i]), t(lang, DAY_KEYS[j]))
+        };
+        parts.push(format!("{span} {}", text(&days[i])));
+        i = j + 1;
+    }
+    Some(parts.join("; "))
+}
+
+/// The places of a parish for its leaflet: its own public access places,
+/// nearest the parish's middle first; if none, the nearest elsewhere.
+fn leaflet_places<'a>(snap: &'a Snapshot, parish: &str, middle: Point<f64>) -> Vec<&'a Site> {
+    let d = |s: &Site| {
+        let kx = middle.y().to_radians().cos();
+        ((s.location.x() - middle.x()) * kx).powi(2) + (s.location.y() - middle.y()).powi(2)
+    };
+    let mut own: Vec<&Site> = snap
+        .sites
+        .iter()
+        .filter(|s| sites::is_public_access(s) && s.parish_id.as_deref() == Some(parish))
+        .collect();
+    if own.is_empty() {
+        own = snap
+            .sites
+            .iter()
+            .filter(|s| sites::is_public_access(s))
+            .collect();
+    }
+    own.sort_by(|a, b| d(a).total_cmp(&d(b)));
+    own.truncate(MAX_PLACES);
+    own
+}
+
+/// `GET /leaflets`: the list of parish leaflets.
+pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+    let q = PageQuery::parse(&req);
+    let lang = q.lang();
+    let snap = state.live.get();
+    let list: Vec<Value> = snap
+        .parishes
+        .iter()
+        .map(|(id, name)| json!({"name": name, "href": href(lang, &format!("/leaflets/{id}"))}))
+        .collect();
+    let mut page = Map::new();
+    page.insert("parishes".into(), json!(list));
+    render(
+        &req,
+        "leaflets.html",
+        base_context(&state, &q, "/leaflets", "leaflets"),
+        page,
+    )
+}
+
+/// `GET /leaflets/{parish_id}`: one parish's leaflet.
+pub async fn page(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let q = PageQuery::parse(&req);
+    let lang = q.lang();
+    let id = path.into_inner();
+    let snap = state.live.get();
+    let Some(area) = snap
+        .areas
+        .iter()
+        .find(|a| a.kind == AreaKind::Parish && a.id == id)
+    else {
+        let msg = super::i18n::tf(lang, "leaflet.no_parish", &[("id", &id)]);
+        return error_page(&req, &state, StatusCode::NOT_FOUND, msg);
+    };
+    let middle = area
+        .geometry
+        .interior_point()
+        .unwrap_or(Point::new(0.0, 0.0));
+    let places = leaflet_places(&snap, &id, middle);
+    let today = gapmap_core::analysis::open_now::riga_local(chrono::Utc::now()).date();
+
+    // The frame: the parish, grown to include its places.
+    let mut b = area
+        .geometry
+        .bounding_rect()
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+        .unwrap_or([middle.x(), middle.y(), middle.x(), middle.y()]);
+    for s in &places {
+        b = [
+            b[0].min(s.location.x()),
+            b[1].min(s.location.y()),
+            b[2].max(s.location.x()),
+            b[3].max(s.location.y()),
+        ];
+    }
+    let frame = Frame::fit(b);
+    let neighbours: Vec<String> = snap
+        .areas
+        .iter()
+        .filter(|a| a.kind == AreaKind::Parish && a.id != id)
+        .filter(|a| {
+            a.geometry.bounding_rect().is_some_and(|r| {
+                r.max().x >= b[0] && r.min().x <= b[2] && r.max().y >= b[1] && r.min().y <= b[3]
+            })
+        })
+        .map(|a| frame.path(&a.geometry))
+        .collect();
+    let markers: Vec<Value> = places
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let (x, y) = frame.xy(s.location.x(), s.location.y());
+            json!({"n": i + 1, "x": format!("{x:.1}"), "y": format!("{y:.1}")})
+        })
+        .collect();
+    let cards: Vec<Value> = places
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            json!({
+                "n": i + 1,
+                "name": s.name,
+                "what": sites::what(lang, s),
+                "address": s.address,
+                "hours": s.opening_hours.as_deref().and_then(|e| week_hours(lang, e, today)),
+                "wifi_hours": s.is_free_wifi().then(|| s.wifi_hours.as_deref().and_then(|e| week_hours(lang, e, today))).flatten(),
+                "phone": s.phone,
+                "services": sites::services(lang, s),
+                "approx_location": s.provenance.source != Source::Official,
+            })
+        })
+        .collect();
+    let base = state.config.public_base(super::plan::bound_addr(&req));
+    let live_url = format!(
+        "{base}{}",
+        href(
+            lang,
+            &format!(
+                "/?{}",
+                serde_urlencoded::to_string([("place", format!("parish:{id}"))])
+                    .unwrap_or_default()
+            )
+        )
+    );
+    let (qr, qr_size) = qr_path(&live_url).unwrap_or_default();
+    let any = |src: Source| {
+        area.provenance.source == src || places.iter().any(|s| s.provenance.source == src)
+    };
+    let mut page = Map::new();
+    page.insert("parish".into(), json!({"id": id, "name": area.name}));
+    page.insert("places".into(), json!(cards));
+    page.insert(
+        "map".into(),
+        json!({
+            "w": MAP_W, "h": MAP_H,
+            "parish": frame.path(&area.geometry),
+            "neighbours": neighbours,
+            "markers": markers,
+        }),
+    );
+    page.insert("qr".into(), json!({"d": qr, "size": qr_size}));
+    page.insert("live_url".into(), json!(live_url));
+    page.insert("leaflet_simulated".into(), json!(any(Source::Simulated)));
+    page.insert(
+        "leaflet_approximate".into(),
+        json!(any(Source::Approximate)),
+    );
+    page.insert("printed".into(), json!(words::day(lang, today)));
+    render(
+        &req,
+        "leaflet.html",
+        base_context(&state, &q, &format!("/leaflets/{}", area.id), "leaflet"),
+        page,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn week_hours_group_equal_days() {
+        let d = NaiveDate::from_ymd_opt(2026, 1, 14).expect("date");
+        assert_eq!(
+            week_hours(Lang::Lv, "Mo-Fr 09:00-17:00; Sa 10:00-14:00", d).as_deref(),
+            Some("P–Pk 9:00–17:00; S 10:00–14:00; Sv slēgts")
+        );
+        assert_eq!(
+            week_hours(Lang::En, "Mo,We 09:00-12:00", d).as_deref(),
+            Some("Mon 9:00–12:00; Tue closed; Wed 9:00–12:00; Thu–Sun closed")
+        );
+        assert_eq!(week_hours(Lang::Lv, "garbage", d), None);
+    }
+
+    #[test]
+    fn qr_codes_read_as_squares() {
+        let (d, size) =
+            qr_path("https://karte.example.lv/?place=parish:vilces-pagasts").expect("qr");
+        assert!(size >= 29 + 8, "{size}");
+        assert!(d.starts_with('M') && d.ends_with('z'));
+    }
+
+    #[test]
+    fn frame_keeps_the_shape_inside_the_map() {
+        let f = Frame::fit([23.5, 56.4, 24.0, 56.8]);
+        for (lon, lat) in [(23.5, 56.4), (24.0, 56.8), (23.75, 56.6)] {
+            let (x, y) = f.xy(lon, lat);
+            assert!(
+                (0.0..=MAP_W).contains(&x) && (0.0..=MAP_H).contains(&y),
+                "{x} {y}"
+            );
+        }
+        let (x0, _) = f.xy(23.5, 56.6);
+        let (x1, _) = f.xy(24.0, 56.6);
+        let (_, y0) = f.xy(23.5, 56.4);
+        let (_, y1) = f.xy(23.5, 56.8);
+        // 0.5° of longitude at 56.6°N is about 0.55 of 0.4° of latitude... in km: 30.7 vs 44.5.
+        let ratio = (x1 - x0) / (y0 - y1);
+        assert!((ratio - 30.7 / 44.5).abs() < 0.02, "{ratio}");
+    }
+}

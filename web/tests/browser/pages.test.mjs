@@ -1,0 +1,145 @@
+// Every page and state under a real Chromium against the real server:
+// axe-core (WCAG 2.1 A and AA) finds nothing, the hardening CSP blocks
+// nothing, no request leaves the server's own origin, and screenshots at
+// 360×740 and 1280×800 are kept in web/test-results/screenshots.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { EDITOR, startServer } from "./server.mjs";
+import { axe, cspViolations, launch, mapIdle, openPage, shot } from "./browser.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** The pages and states the issue lists, each with how to reach it. */
+const STATES = [
+  { name: "start", path: "/" },
+  {
+    name: "suggestions-open",
+    path: "/",
+    act: async (page) => {
+      await page.locator("#q").pressSequentially("Glu", { delay: 30 });
+      await page.locator("#q-suggestions li").first().waitFor();
+    },
+  },
+  { name: "results", path: "/?q=Gluda" },
+  { name: "results-point", path: "/?lon=23.69&lat=56.42" },
+  { name: "choices", path: "/?q=pagasta" },
+  { name: "no-results", path: "/?q=Qwxzzq" },
+  { name: "map", path: "/map", map: true },
+  {
+    name: "map-layer-panel",
+    path: "/map",
+    map: true,
+    act: async (page) => {
+      await page.locator("#layer-coverage").check();
+      await page.locator("#layer-grid").uncheck();
+      await mapIdle(page);
+    },
+  },
+  { name: "plan", path: "/plan" },
+  { name: "plan-sorted", path: "/plan?sort=digitally_underserved&dir=desc" },
+  { name: "leaflets", path: "/leaflets" },
+  { name: "leaflet", path: "/leaflets/vilces-pagasts" },
+  { name: "accessibility", path: "/accessibility" },
+  { name: "english-results", path: "/?q=Gluda&lang=en" },
+  { name: "english-map", path: "/map?lang=en", map: true },
+  { name: "not-found-leaflet", path: "/leaflets/no-such-parish", status: 404 },
+  { name: "report", path: "/report?site=library-vilce" },
+  {
+    name: "report-errors",
+    path: "/report",
+    act: async (page) => {
+      await page.locator("form.form button[type=submit]").click();
+      await page.locator("#error-summary").waitFor();
+    },
+  },
+  {
+    name: "report-sent",
+    path: "/report?site=library-vilce",
+    act: async (page) => {
+      await page.locator("#kind-wifi_not_working").check();
+      await page.locator("form.form button[type=submit]").click();
+      await page.locator(".reference").waitFor();
+    },
+  },
+  { name: "report-status-unknown", path: "/report/status?ref=JN-ZZZZZZ" },
+  { name: "privacy", path: "/privacy" },
+  { name: "changes", path: "/changes" },
+  { name: "changes-parish", path: "/changes?parish=vilces-pagasts&days=0" },
+  { name: "sign-in", path: "/sign-in" },
+  { name: "edit", path: "/edit", signIn: true },
+  { name: "edit-form", path: "/edit/sites/library-vilce", signIn: true },
+  {
+    name: "edit-form-errors",
+    path: "/edit/sites/library-vilce",
+    signIn: true,
+    act: async (page) => {
+      await page.locator("#router_year").fill("1800");
+      await page.locator("button[value=save]").click();
+      await page.locator("#error-summary").waitFor();
+    },
+  },
+  { name: "edit-new-equipment", path: "/edit/equipment/new?site_id=library-vilce", signIn: true },
+  { name: "review", path: "/edit/reports", signIn: true },
+];
+
+/** Sign in through the page, as a person would. */
+async function signIn(page, url) {
+  await page.goto(url + "/sign-in", { waitUntil: "networkidle" });
+  await page.locator("#username").fill(EDITOR.username);
+  await page.locator("#password").fill(EDITOR.password);
+  await page.locator("form.form button[type=submit]").click();
+  await page.waitForURL((u) => new URL(u).pathname === "/edit");
+}
+
+describe("every page and state", () => {
+  for (const s of STATES) {
+    test(`${s.name}: no axe violation, no CSP violation, nothing from another host`, { timeout: 180000 }, async () => {
+      const { context, page, requests, problems } = await openPage(browser, server.url);
+      try {
+        if (s.signIn) await signIn(page, server.url);
+        const res = await page.goto(server.url + s.path, { waitUntil: "networkidle" });
+        assert.equal(res.status(), s.status ?? 200);
+        if (s.signIn) assert.ok(!new URL(page.url()).pathname.startsWith("/sign-in"), "still signed in");
+        if (s.map) await mapIdle(page);
+        if (s.act) await s.act(page);
+        assert.deepEqual(await axe(page), [], "axe violations");
+        assert.deepEqual(await cspViolations(page), [], "CSP violations");
+        assert.deepEqual(problems, []);
+        const foreign = requests.filter((u) => !u.startsWith(server.url) && !/^(data|blob):/.test(u));
+        assert.deepEqual(foreign, [], "requests to another host");
+        await shot(page, `${s.name}-1280`);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+});
+
+describe("phone and zoom", () => {
+  for (const path of ["/", "/?q=Gluda", "/?q=Qwxzzq", "/map", "/plan", "/leaflets/vilces-pagasts", "/accessibility", "/report", "/changes", "/sign-in"]) {
+    test(`${path}: screenshot at 360×740; no horizontal scroll at 320 px and at 200 % zoom`, { timeout: 180000 }, async () => {
+      for (const [w, h, keep] of [[360, 740, true], [320, 640, false], [640, 400, false]]) {
+        const { context, page } = await openPage(browser, server.url, { viewport: { width: w, height: h } });
+        try {
+          await page.goto(server.url + path, { waitUntil: "networkidle" });
+          if (path === "/map") await mapIdle(page);
+          const over = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+          assert.ok(over <= 0, `${path} at ${w} px scrolls sideways by ${over} px`);
+          if (keep) await shot(page, `${path.replace(/[^a-z0-9]+/gi, "_") || "root"}-360`);
+        } finally {
+          await context.close();
+        }
+      }
+    });
+  }
+});
