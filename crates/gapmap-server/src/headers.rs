@@ -136,10 +136,12 @@ fn is_preflight(req: &HttpRequest) -> bool {
 
 /// `OPTIONS` on a public read resource: the preflight answer (or, without
 /// `Access-Control-Request-Method`, just `Allow`).
-async fn public_options(req: HttpRequest) -> HttpResponse {
+/// The answer to OPTIONS of a public resource whose methods are `allow`:
+/// `Allow` lists them all; a preflight is offered the reads only.
+fn options_answer(req: &HttpRequest, allow: &str) -> HttpResponse {
     let mut r = HttpResponse::NoContent();
-    r.insert_header((header::ALLOW, PUBLIC_ALLOW));
-    if is_preflight(&req) {
+    r.insert_header((header::ALLOW, allow.to_owned()));
+    if is_preflight(req) {
         r.insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD"))
             .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, ALLOW_HEADERS))
             .insert_header((header::ACCESS_CONTROL_MAX_AGE, "86400"));
@@ -179,10 +181,18 @@ where
     } else {
         format!("GET, HEAD, {also}, OPTIONS")
     };
+    let options_allow = allow.clone();
     web::resource(path)
         .route(web::get().to(handler.clone()))
         .route(web::head().to(handler))
-        .route(web::route().method(Method::OPTIONS).to(public_options))
+        .route(
+            web::route()
+                .method(Method::OPTIONS)
+                .to(move |req: HttpRequest| {
+                    let allow = options_allow.clone();
+                    async move { options_answer(&req, &allow) }
+                }),
+        )
         .default_service(web::to(move |req: HttpRequest| {
             let allow = allow.clone();
             async move {

@@ -150,6 +150,83 @@ pub struct PointQuery {
     lat: f64,
 }
 
+/// A report's status (`gapmap_core::reports::STATUSES`).
+#[derive(Debug, ToSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportStatus {
+    Received,
+    Accepted,
+    Rejected,
+    Fixed,
+}
+
+/// The audit log's formats.
+#[derive(Debug, ToSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditFormat {
+    Json,
+    Csv,
+}
+
+/// Query of `GET /api/v1/audit`.
+#[allow(
+    dead_code,
+    reason = "documents the query; parsing is strict and manual (crate::query)"
+)]
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// Only rows of this feature id.
+    feature_id: Option<String>,
+    /// Only rows of this layer (sites, equipment, visits, …).
+    layer: Option<String>,
+    /// Only rows of this user name (`ingest` for file ingests).
+    actor: Option<String>,
+    /// Only rows about this parish.
+    parish_id: Option<String>,
+    /// Rows at or after this RFC 3339 instant.
+    #[param(value_type = Option<String>, format = DateTime)]
+    from: Option<String>,
+    /// Rows at or before this RFC 3339 instant.
+    #[param(value_type = Option<String>, format = DateTime)]
+    to: Option<String>,
+    /// 1–100000, default 1000 (newest first).
+    #[param(minimum = 1, maximum = 100000)]
+    limit: Option<u32>,
+    /// json (default) or csv.
+    #[param(inline)]
+    f: Option<AuditFormat>,
+}
+
+/// Query of `GET /api/v1/changes`.
+#[allow(
+    dead_code,
+    reason = "documents the query; parsing is strict and manual (crate::query)"
+)]
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesQuery {
+    /// Changes after this version: a store revision `rN` or an RFC 3339 instant (the last revision at or before it); at most the current revision.
+    from: String,
+    /// Up to this version (default: the current); at most the current revision.
+    to: Option<String>,
+    /// Only this parish (a parish id of `/api/v1/gaps/parishes`).
+    parish_id: Option<String>,
+}
+
+/// Query of `GET /api/v1/reports`.
+#[allow(
+    dead_code,
+    reason = "documents the query; parsing is strict and manual (crate::query)"
+)]
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueQuery {
+    /// Only reports with this status (default: all).
+    #[param(inline)]
+    status: Option<ReportStatus>,
+}
+
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(
@@ -187,6 +264,26 @@ pub struct PointQuery {
         crate::routes::ogc::collections::collection,
         crate::routes::ogc::items::items,
         crate::routes::ogc::items::item,
+        crate::routes::inventory::account::sign_in,
+        crate::routes::inventory::account::whoami,
+        crate::routes::inventory::account::sign_out,
+        crate::routes::inventory::account::list_tokens,
+        crate::routes::inventory::account::create_token,
+        crate::routes::inventory::account::revoke_token,
+        crate::routes::inventory::account::list_users,
+        crate::routes::inventory::account::add_user,
+        crate::routes::inventory::edits::create_site,
+        crate::routes::inventory::edits::create,
+        crate::routes::inventory::edits::get_one,
+        crate::routes::inventory::edits::patch,
+        crate::routes::inventory::edits::retire,
+        crate::routes::inventory::history::audit_log,
+        crate::routes::inventory::history::changes,
+        crate::routes::inventory::reports::submit,
+        crate::routes::inventory::reports::status,
+        crate::routes::inventory::reports::queue,
+        crate::routes::inventory::reports::decide,
+        crate::routes::inventory::reports::cells,
     )
 )]
 pub struct ApiDoc;
@@ -200,6 +297,15 @@ pub fn document() -> utoipa::openapi::OpenApi {
     doc
 }
 
+/// The document as JSON, with what the annotations cannot say: the
+/// security schemes and the request bodies of the inventory's writes (JSON
+/// Schemas with `anyOf`/`not`, the layers' fields from the model schema).
+pub fn document_json() -> serde_json::Value {
+    let mut doc = serde_json::to_value(document()).unwrap_or_default();
+    crate::routes::inventory::doc::complete(&mut doc);
+    doc
+}
+
 /// `GET /api/v1/openapi.json`.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "This OpenAPI 3 document", content_type = "application/json")))]
@@ -207,7 +313,7 @@ pub async fn openapi_json(
     req: actix_web::HttpRequest,
 ) -> Result<actix_web::HttpResponse, crate::problem::Problem> {
     crate::query::Query::parse(&req, &[])?;
-    Ok(actix_web::HttpResponse::Ok().json(document()))
+    Ok(actix_web::HttpResponse::Ok().json(document_json()))
 }
 
 #[cfg(test)]
@@ -223,5 +329,41 @@ mod tests {
             .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
             .unwrap_or_default();
         assert_eq!(listed, gapmap_core::model::schema::SITE_KINDS);
+    }
+
+    #[test]
+    fn report_status_schema_lists_the_statuses() {
+        let v = serde_json::to_value(<ReportStatus as utoipa::PartialSchema>::schema())
+            .unwrap_or_default();
+        let listed: Vec<&str> = v["enum"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(listed, gapmap_core::reports::STATUSES);
+    }
+
+    #[test]
+    fn inventory_writes_have_bodies_and_security() {
+        let doc = document_json();
+        for (path, method) in [
+            ("/api/v1/session", "post"),
+            ("/api/v1/tokens", "post"),
+            ("/api/v1/users", "post"),
+            ("/api/v1/sites", "post"),
+            ("/api/v1/{layer}", "post"),
+            ("/api/v1/{layer}/{id}", "patch"),
+            ("/api/v1/{layer}/{id}", "delete"),
+            ("/api/v1/reports", "post"),
+            ("/api/v1/reports/{reference}/decision", "post"),
+        ] {
+            let op = &doc["paths"][path][method];
+            assert!(
+                op["requestBody"]["content"]["application/json"]["schema"].is_object(),
+                "{method} {path}"
+            );
+        }
+        assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+        let patch = &doc["paths"]["/api/v1/{layer}/{id}"]["patch"];
+        assert_eq!(patch["security"].as_array().map(Vec::len), Some(2));
     }
 }

@@ -17,6 +17,13 @@ pub struct SignIn {
     pub password: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/session", tag = "accounts", responses(
+        (status = 200, description = "Signed in: the session cookie (gapmap_session) is set; the body has the user name, role, the session's `csrf` token and when it expires", content_type = "application/json"),
+        (status = 400, description = "The body is not JSON of the documented shape, or not both strings", content_type = "application/problem+json"),
+        (status = 401, description = "The user name or the password is wrong (the same answer for both)", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page", content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 429, description = "Too many sign-in attempts from this client or for this user name: wait Retry-After seconds", content_type = "application/problem+json")))]
 /// Sign in with a user name and password: the session cookie and the CSRF
 /// token for the session's changes. Attempts are limited per client and per
 /// user name; a wrong name and a wrong password get the same answer.
@@ -82,6 +89,10 @@ pub async fn sign_in_with(
     }
 }
 
+#[utoipa::path(get, path = "/api/v1/session", tag = "accounts", security(("bearer" = []), ("session" = [])), responses(
+        (status = 200, description = "Who is signed in: user name, role, how (session or token) and, for a session, its CSRF token", content_type = "application/json"),
+        (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json")))]
 /// Who is signed in (401 when nobody).
 pub async fn whoami(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let who = auth::require(&req, &state, Role::Editor, None).await?;
@@ -91,6 +102,10 @@ pub async fn whoami(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
     ))
 }
 
+#[utoipa::path(delete, path = "/api/v1/session", tag = "accounts", security(("bearer" = []), ("session" = [], "csrf" = [])), responses(
+        (status = 204, description = "Signed out: the session ended and its cookie is removed (with an API token: nothing to end)"),
+        (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json")))]
 /// Sign out: the session ends, the cookie is removed.
 pub async fn sign_out(
     req: HttpRequest,
@@ -119,6 +134,12 @@ pub struct NewToken {
     pub role: Option<Role>,
 }
 
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "accounts", security(("bearer" = []), ("session" = [], "csrf" = [])), responses(
+        (status = 201, description = "The new token: its secret `token` (shown only now), id, name, role", content_type = "application/json"),
+        (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names it; a role above the account's)", content_type = "application/problem+json"),
+        (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", content_type = "application/problem+json")))]
 /// Create an API token: its secret is in this answer only.
 pub async fn create_token(
     req: HttpRequest,
@@ -135,7 +156,12 @@ pub async fn create_token(
         .map_err(Problem::internal)?
         .map_err(|e| match e {
             AuthError::Invalid(m) => {
-                Problem::invalid_body(m.clone(), vec![json!({"field": "role", "message": m})])
+                let field = if m.starts_with("a token needs a name") {
+                    "name"
+                } else {
+                    "role"
+                };
+                Problem::invalid_body(m.clone(), vec![json!({"field": field, "message": m})])
             }
             other => Problem::internal(other),
         })?;
@@ -144,6 +170,10 @@ pub async fn create_token(
         "note": "the token is shown only now; keep it secret, revoke it with DELETE /api/v1/tokens/{id}"})))
 }
 
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "accounts", security(("bearer" = []), ("session" = [])), responses(
+        (status = 200, description = "The caller's tokens (an admin's: everyone's), never their secrets", content_type = "application/json"),
+        (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json")))]
 /// The caller's tokens (an admin's: everyone's), never their secrets.
 pub async fn list_tokens(
     req: HttpRequest,
@@ -159,6 +189,12 @@ pub async fn list_tokens(
     Ok(no_store(HttpResponse::Ok()).json(json!({"tokens": tokens})))
 }
 
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "accounts", security(("bearer" = []), ("session" = [], "csrf" = [])), params(("id" = i64, Path, description = "The token's id")), responses(
+        (status = 204, description = "The token is revoked"),
+        (status = 400, description = "The id is not a number", content_type = "application/problem+json"),
+        (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
+        (status = 404, description = "No such active token of the caller (an admin: of anyone)", content_type = "application/problem+json")))]
 /// Revoke one of the caller's tokens (an admin: anyone's).
 pub async fn revoke_token(
     req: HttpRequest,
@@ -191,6 +227,10 @@ pub fn no_store(mut r: actix_web::HttpResponseBuilder) -> actix_web::HttpRespons
     r
 }
 
+#[utoipa::path(get, path = "/api/v1/users", tag = "accounts", security(("bearer" = []), ("session" = [])), responses(
+        (status = 200, description = "The accounts (admins only), never their password hashes", content_type = "application/json"),
+        (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json")))]
 /// `GET /api/v1/users` (admins): the accounts, never their hashes.
 pub async fn list_users(
     req: HttpRequest,
@@ -213,6 +253,13 @@ pub struct NewUser {
     pub password: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/users", tag = "accounts", security(("bearer" = []), ("session" = [], "csrf" = [])), responses(
+        (status = 201, description = "The new account (admins only)", content_type = "application/json"),
+        (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names it)", content_type = "application/problem+json"),
+        (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
+        (status = 409, description = "The user name is taken", content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", content_type = "application/problem+json")))]
 /// `POST /api/v1/users` (admins): add an account.
 pub async fn add_user(
     req: HttpRequest,

@@ -189,6 +189,14 @@ fn answer(mut r: actix_web::HttpResponseBuilder, o: &Outcome, version: &str) -> 
     no_store(r).json(json!({"feature": o.feature, "revision": o.revision, "changed": o.changed, "snapshot_version": version}))
 }
 
+#[utoipa::path(post, path = "/api/v1/{layer}", tag = "inventory", security(("bearer" = []), ("session" = [], "csrf" = [])), params(("layer" = String, Path, description = "equipment or visits", pattern = "^(equipment|visits)$")), responses(
+        (status = 201, description = "Created: the feature, the store revision, `changed` and the snapshot version now serving; Location and ETag name it", content_type = "application/json"),
+        (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names every field; the ingest's rules: kinds, parishes, opening hours, dates, coordinates)", content_type = "application/problem+json"),
+        (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
+        (status = 404, description = "No editable layer of this name", content_type = "application/problem+json"),
+        (status = 409, description = "A feature with this id exists already; change it with PATCH", content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", content_type = "application/problem+json")))]
 /// `POST /api/v1/{layer}`: a GeoJSON Feature and a `reason`.
 pub async fn create(
     req: HttpRequest,
@@ -199,6 +207,13 @@ pub async fn create(
     create_in(req, state, layer(&path)?, body).await
 }
 
+#[utoipa::path(post, path = "/api/v1/sites", tag = "inventory", security(("bearer" = []), ("session" = [], "csrf" = [])), responses(
+        (status = 201, description = "Created: the feature, the store revision, `changed` and the snapshot version now serving; Location and ETag name it", content_type = "application/json"),
+        (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names every field; the ingest's rules: kinds, parishes, opening hours, dates, coordinates)", content_type = "application/problem+json"),
+        (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
+        (status = 409, description = "A site with this id exists already; change it with PATCH", content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", content_type = "application/problem+json")))]
 /// `POST /api/v1/sites` (the list resource also answers public reads).
 pub async fn create_site(
     req: HttpRequest,
@@ -222,6 +237,9 @@ async fn create_in(
     Ok(answer(r, &o, &version))
 }
 
+#[utoipa::path(get, path = "/api/v1/{layer}/{id}", tag = "inventory", params(("layer" = String, Path, description = "sites, equipment or visits", pattern = "^(sites|equipment|visits)$"), ("id" = String, Path, description = "The feature's id")), responses(
+        (status = 200, description = "The stored feature (every field of its layer) with its ETag, for If-Match", content_type = "application/geo+json"),
+        (status = 404, description = "No such layer or feature", content_type = "application/problem+json")))]
 /// `GET /api/v1/{layer}/{id}`: the stored feature with its ETag.
 pub async fn get_one(
     state: web::Data<AppState>,
@@ -246,6 +264,15 @@ pub async fn get_one(
         .json(feature))
 }
 
+#[utoipa::path(patch, path = "/api/v1/{layer}/{id}", tag = "inventory", security(("bearer" = []), ("session" = [], "csrf" = [])), params(("layer" = String, Path, description = "sites, equipment or visits", pattern = "^(sites|equipment|visits)$"), ("id" = String, Path, description = "The feature's id"), ("If-Match" = String, Header, description = "The ETag of the feature as you read it (GET); a stale one is refused with 412")), responses(
+        (status = 200, description = "Changed: the feature as it is now, the store revision, `changed` (false when the change changed nothing) and the snapshot version now serving; ETag is the new one", content_type = "application/json"),
+        (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names every field; the ingest's rules: kinds, parishes, opening hours, dates, coordinates)", content_type = "application/problem+json"),
+        (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
+        (status = 404, description = "No such layer or feature", content_type = "application/problem+json"),
+        (status = 412, description = "The feature changed since it was read (If-Match is stale): read it again", content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", content_type = "application/problem+json")))]
 /// `PATCH /api/v1/{layer}/{id}`: a JSON Merge Patch of the Feature and a `reason`.
 pub async fn patch(
     req: HttpRequest,
@@ -269,6 +296,15 @@ pub async fn patch(
     Ok(answer(HttpResponse::Ok(), &o, &version))
 }
 
+#[utoipa::path(delete, path = "/api/v1/{layer}/{id}", tag = "inventory", security(("bearer" = []), ("session" = [], "csrf" = [])), params(("layer" = String, Path, description = "sites, equipment or visits", pattern = "^(sites|equipment|visits)$"), ("id" = String, Path, description = "The feature's id"), ("If-Match" = String, Header, description = "The ETag of the feature as you read it (GET); a stale one is refused with 412")), responses(
+        (status = 200, description = "Retired (a site) or dated retired_on (equipment): the feature as it is now; a visit is withdrawn (feature null, no ETag), the store revision, `changed` (false when the change changed nothing) and the snapshot version now serving; ETag is the new one", content_type = "application/json"),
+        (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names every field; the ingest's rules: kinds, parishes, opening hours, dates, coordinates)", content_type = "application/problem+json"),
+        (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
+        (status = 404, description = "No such layer or feature", content_type = "application/problem+json"),
+        (status = 412, description = "The feature changed since it was read (If-Match is stale): read it again", content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 428, description = "If-Match is missing", content_type = "application/problem+json")))]
 /// `DELETE /api/v1/{layer}/{id}` with `{"reason": …}`: a site becomes
 /// `retired` and equipment gets its `retired_on` (both kept, with their
 /// history); a visit is withdrawn (the audit keeps what it was).

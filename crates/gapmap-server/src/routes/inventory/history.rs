@@ -39,6 +39,11 @@ pub fn read_conn(state: &AppState) -> Result<Connection, Problem> {
     Ok(c)
 }
 
+#[utoipa::path(get, path = "/api/v1/audit", tag = "inventory", security(("bearer" = []), ("session" = [])), params(crate::openapi::AuditQuery), responses(
+        (status = 200, description = "Audit rows, newest first: who changed what, when, why, each field before and after", content((serde_json::Value = "application/json"), (String = "text/csv"))),
+        (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json"),
+        (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json")))]
 /// `GET /api/v1/audit?feature_id=&layer=&actor=&parish_id=&from=&to=&limit=&f=json|csv`.
 pub async fn audit_log(
     req: HttpRequest,
@@ -94,6 +99,9 @@ pub async fn audit_log(
     Ok(no_store(HttpResponse::Ok()).json(json!({"entries": rows, "count": rows.len()})))
 }
 
+#[utoipa::path(get, path = "/api/v1/changes", tag = "inventory", params(crate::openapi::ChangesQuery), responses(
+        (status = 200, description = "Features added, retired, modified and removed between the versions, and how each parish's gap figures moved (who changed them is not shown)", content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or invalid, a revision is newer than the current one, or the parish is unknown", content_type = "application/problem+json")))]
 /// `GET /api/v1/changes?from=&to=&parish_id=`: features added, retired,
 /// modified and removed after `from` up to `to` (each a revision `rN` or an
 /// RFC 3339 instant; `to` defaults to now), and how the gap figures of each
@@ -106,7 +114,7 @@ pub async fn changes(
     let q = Query::parse(&req, &["from", "to", "parish_id"])?;
     let version = |name: &str| -> Result<Option<Version>, Problem> {
         q.str(name)
-            .map(|s| Version::parse(s).ok_or_else(|| Problem::invalid(name, format!("`{name}` must be a revision such as r12 or an RFC 3339 instant, not `{s}`"))))
+            .map(|s| strict_version(s).ok_or_else(|| Problem::invalid(name, format!("`{name}` must be a revision such as r12 or an RFC 3339 instant, not `{s}`"))))
             .transpose()
     };
     let from = version("from")?.ok_or_else(|| {
@@ -157,6 +165,20 @@ pub async fn changes(
         }
     }
     Ok(HttpResponse::Ok().json(v))
+}
+
+/// A version as the API documents it: `r` and 1–18 digits, or an RFC 3339
+/// instant (no spaces, no other spellings).
+fn strict_version(s: &str) -> Option<Version> {
+    if let Some(n) = s.strip_prefix('r') {
+        return (!n.is_empty() && n.len() <= 18 && n.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| Version::parse(s))
+            .flatten();
+    }
+    if s.trim() != s || s.starts_with(['R', '+']) || s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Version::parse(s)
 }
 
 /// The revision of a snapshot version `storeid-rN`.

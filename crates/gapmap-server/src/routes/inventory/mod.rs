@@ -2,6 +2,7 @@
 //! the routes that write, and the histories they leave.
 
 pub mod account;
+pub mod doc;
 pub mod edits;
 pub mod history;
 pub mod reports;

@@ -79,6 +79,12 @@ fn cell_outline(cell: &str) -> Option<geo_types::Geometry<f64>> {
     Some(g)
 }
 
+#[utoipa::path(post, path = "/api/v1/reports", tag = "residents", responses(
+        (status = 201, description = "Received: the report's public reference and where to follow it", content_type = "application/json"),
+        (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names it; an unknown site_id)", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page", content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 429, description = "Too many reports from this client: wait Retry-After seconds", content_type = "application/problem+json")))]
 /// `POST /api/v1/reports`: 201 with the report's public reference.
 pub async fn submit(
     req: HttpRequest,
@@ -137,6 +143,10 @@ pub async fn file(
         .map_err(Problem::internal)
 }
 
+#[utoipa::path(get, path = "/api/v1/reports/{reference}", tag = "residents", params(("reference" = String, Path, description = "A report's reference such as JN-7K4Q9X")), responses(
+        (status = 200, description = "Where the report stands (never its text or contact)", content_type = "application/json"),
+        (status = 403, description = "A request from another site's page", content_type = "application/problem+json"),
+        (status = 404, description = "No such report", content_type = "application/problem+json")))]
 /// `GET /api/v1/reports/{reference}`: where a report stands.
 pub async fn status(
     state: web::Data<AppState>,
@@ -153,6 +163,11 @@ pub async fn status(
     Ok(no_store(HttpResponse::Ok()).json(st))
 }
 
+#[utoipa::path(get, path = "/api/v1/reports", tag = "inventory", security(("bearer" = []), ("session" = [])), params(crate::openapi::QueueQuery), responses(
+        (status = 200, description = "The review queue; contacts for admins only", content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json"),
+        (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json")))]
 /// `GET /api/v1/reports?status=`: the review queue (editors); contacts for admins.
 pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let q = Query::parse(&req, &["status"])?;
@@ -198,6 +213,13 @@ pub struct DecisionBody {
     pub reason: String,
 }
 
+#[utoipa::path(post, path = "/api/v1/reports/{reference}/decision", tag = "inventory", security(("bearer" = []), ("session" = [], "csrf" = [])), params(("reference" = String, Path, description = "A report's reference such as JN-7K4Q9X")), responses(
+        (status = 200, description = "The report with its new status", content_type = "application/json"),
+        (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names it; a decision the report's status does not allow)", content_type = "application/problem+json"),
+        (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
+        (status = 404, description = "No such report", content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", content_type = "application/problem+json")))]
 /// `POST /api/v1/reports/{reference}/decision`: accept, reject (with a reason) or mark fixed.
 pub async fn decide(
     req: HttpRequest,
@@ -261,6 +283,11 @@ pub async fn decide_as(
         })
 }
 
+#[utoipa::path(get, path = "/api/v1/reports/cells", tag = "inventory", security(("bearer" = []), ("session" = [])), responses(
+        (status = 200, description = "No mobile signal and no home internet reports counted per EU 1 km cell (GeoJSON polygons; never one by one)", content_type = "application/geo+json"),
+        (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json"),
+        (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
+        (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json")))]
 /// `GET /api/v1/reports/cells`: "no mobile signal" and "no home internet"
 /// reports counted per EU 1 km cell, as GeoJSON (editors only; never one by one).
 pub async fn cells(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {

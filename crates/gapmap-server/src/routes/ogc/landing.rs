@@ -147,7 +147,7 @@ pub async fn conformance(req: HttpRequest) -> Result<HttpResponse, Problem> {
 
 /// The one OpenAPI document (`/api/v1` and `/ogc`), as OpenAPI 3.0.3.
 pub fn openapi_30() -> Value {
-    let mut doc = serde_json::to_value(crate::openapi::document()).unwrap_or_default();
+    let mut doc = crate::openapi::document_json();
     downgrade(&mut doc);
     doc["openapi"] = json!("3.0.3");
     doc
@@ -169,6 +169,11 @@ fn downgrade(v: &mut Value) {
                     m.insert("nullable".into(), json!(true));
                 }
                 match non_null.as_slice() {
+                    // Only null: `nullable` with null as its one value.
+                    [] => {
+                        m.remove("type");
+                        m.insert("enum".into(), json!([null]));
+                    }
                     [one] => {
                         m.insert("type".into(), one.clone());
                     }
