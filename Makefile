@@ -12,7 +12,7 @@ BIN     := target/release/gapmap
 # map's label glyphs are made from (web/build.mjs).
 APT_PACKAGES := gdal-bin python3-gdal proj-bin sqlite3 chromium poppler-utils fonts-dejavu-core
 
-.PHONY: run build web test deps venv lint unit system web-unit browser dataset bench-ingest bench-web clean
+.PHONY: run build web test deps venv lint unit system web-unit browser dataset bench-ingest bench-web bench-plan clean
 
 run: build
 	$(BIN) serve
@@ -90,6 +90,9 @@ bench-ingest: build venv
 
 bench-web: build
 	bench/web/run.sh
+
+bench-plan: build
+	bench/plan/run.sh
 
 clean:
 	$(CARGO) clean

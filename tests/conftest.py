@@ -6,6 +6,9 @@ Module map:
 - system/            ingest → store → GDAL; serve → HTTP and problem+json; reload
 - corpus/            the bad-input corpus and its expectations
 - dataset/           checks of the embedded Jelgavas novads dataset
+- hardening/         the HTTP contract (headers, CORS, ranges, negotiation, links),
+                     schemathesis over both OpenAPI documents, CLI pipes
+- drills/            failure drills: disk full, damaged stores, SIGTERM, slowloris, config
 """
 
 import os
@@ -21,7 +24,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GEODATA = ROOT / "geodata" / "jelgava"
-JELGAVA_FILES = ["areas.geojson", "settlements.geojson", "sites.geojson", "priority_zones.geojson", "coverage.geojson", "demand.csv", "plan.json"]
+JELGAVA_FILES = ["areas.geojson", "settlements.geojson", "sites.geojson", "priority_zones.geojson", "coverage.geojson",
+                 "demand.csv", "plan.json", "equipment.csv", "visits.csv"]
 
 
 def shared_dir() -> Path:

@@ -1,4 +1,5 @@
-"""The simulated layers of the embedded dataset (demand.csv, coverage.geojson):
+"""The simulated layers of the embedded dataset (demand.csv, coverage.geojson,
+equipment.csv, visits.csv):
 labelled simulated, made-up providers, residents that add up to each parish's
 published figure, and byte-identical regeneration from the fixed seed."""
 
@@ -49,5 +50,5 @@ def test_coverage_is_simulated_with_made_up_providers():
 
 def test_regenerating_gives_byte_identical_files(tmp_path):
     run_gapmap("synth", "--scale", "jelgava", "--geodata", GEODATA, "--out", tmp_path, check=True)
-    for name in ["demand.csv", "coverage.geojson"]:
+    for name in ["demand.csv", "coverage.geojson", "equipment.csv", "visits.csv"]:
         assert (tmp_path / name).read_bytes() == (GEODATA / name).read_bytes(), name

@@ -69,7 +69,10 @@ def test_export(jelgava_server, counts, version, layer, fmt, tmp_path):
     cd = r.headers["content-disposition"]
     assert cd.startswith("attachment; filename=") and layer in cd and f".{fmt}" in cd
     assert any(ch.isdigit() for ch in cd), cd  # the date
-    assert r.headers.get("transfer-encoding") == "chunked"  # streamed, no Content-Length
+    # Issue 14 changed this: exports are spooled once per snapshot and sent
+    # with Content-Length, so clients can resume them by byte range.
+    assert r.headers.get("accept-ranges") == "bytes" and r.headers.get("etag")
+    assert int(r.headers["content-length"]) == len(r.content)
     n = counts[layer]
     if fmt == "geojson":
         doc = r.json()

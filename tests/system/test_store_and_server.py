@@ -12,7 +12,8 @@ import requests
 from conftest import GEODATA, JELGAVA_FILES, run_gapmap
 
 VALIDATE_GPKG = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"
-EXPECTED_LAYERS = {"sites", "areas", "coverage", "demand", "priority_zones", "plan", "settlements", "gapmap_ingest_log"}
+EXPECTED_LAYERS = {"sites", "areas", "coverage", "demand", "priority_zones", "plan", "settlements", "equipment",
+                   "visits", "gapmap_ingest_log"}
 
 
 def feature_count(path, name):
@@ -31,7 +32,7 @@ def test_ogrinfo_reads_the_store_with_no_warning(jelgava_store):
     assert set(counts) == EXPECTED_LAYERS
     for layer, name in [("sites", "sites.geojson"), ("areas", "areas.geojson"), ("coverage", "coverage.geojson"),
                         ("demand", "demand.csv"), ("priority_zones", "priority_zones.geojson"), ("plan", "plan.json"),
-                        ("settlements", "settlements.geojson")]:
+                        ("settlements", "settlements.geojson"), ("equipment", "equipment.csv"), ("visits", "visits.csv")]:
         assert counts[layer] == feature_count(GEODATA, name), layer
     assert "WGS 84" in p.stdout
     full = subprocess.run(["ogrinfo", "-ro", "-al", "-q", str(jelgava_store)], capture_output=True, text=True)

@@ -24,13 +24,15 @@ pub enum Command {
     /// Serve the map, the APIs and the feature service over HTTP.
     Serve(ServeArgs),
     /// Validate files and report every problem; writes nothing.
-    Check(InputArgs),
+    Check(CheckArgs),
     /// Validate files and write them into a store, in one transaction.
     Ingest(IngestArgs),
     /// Compute coverage gaps and write per-point results and aggregates.
     Gaps(GapsArgs),
     /// Write deterministic synthetic data (labelled simulated).
     Synth(SynthArgs),
+    /// The IT department's planner: access points, upgrades, the mobile class, progress.
+    Plan(crate::plan::PlanArgs),
     /// Export a published collection as GeoJSON, CSV or GeoPackage (WGS84 or EPSG:3059), or every tileset as PMTiles.
     Export(crate::export::ExportArgs),
 }
@@ -120,6 +122,8 @@ pub enum LayerArg {
     PriorityZones,
     Plan,
     Settlements,
+    Equipment,
+    Visits,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -181,6 +185,15 @@ pub struct InputArgs {
     /// Files to read.
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A store whose sites equipment and visits may refer to (else only the sites files given before them).
+    #[arg(long)]
+    pub store: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputArgs,
 }
 
 #[derive(Debug, Args)]

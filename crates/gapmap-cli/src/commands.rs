@@ -1,7 +1,7 @@
 //! The commands behind the CLI: thin wrappers over gapmap-core and gapmap-server.
 
 use crate::cli::{
-    Cli, Command, FormatArg, InputArgs, LayerArg, Scale, ServeArgs, SourceArg, SynthArgs,
+    CheckArgs, Cli, Command, FormatArg, InputArgs, LayerArg, Scale, ServeArgs, SourceArg, SynthArgs,
 };
 use crate::dataset;
 use gapmap_core::geometry::SanityBox;
@@ -88,11 +88,22 @@ pub fn init_logging(verbose: u8) {
         1 => "info",
         _ => "debug",
     };
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    // actix-http's ERROR line for each connection it refuses is counted and
+    // reported once a minute instead (gapmap_server::limits).
+    let log = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_filter(tracing_subscriber::filter::filter_fn(|m| {
+            !gapmap_server::limits::is_refusal(m)
+        }));
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(log)
+        .with(gapmap_server::limits::RefusalCounter)
         .try_init();
 }
 
@@ -107,6 +118,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Gaps(a) => crate::gaps::run(a),
         Command::Synth(a) => synth_cmd(a),
         Command::Export(a) => crate::export::run(a),
+        Command::Plan(a) => crate::plan::run(a),
     }
 }
 
@@ -119,6 +131,8 @@ fn layer_of(l: LayerArg) -> Layer {
         LayerArg::PriorityZones => Layer::PriorityZones,
         LayerArg::Plan => Layer::Plan,
         LayerArg::Settlements => Layer::Settlements,
+        LayerArg::Equipment => Layer::Equipment,
+        LayerArg::Visits => Layer::Visits,
     }
 }
 
@@ -178,6 +192,7 @@ fn options(a: &InputArgs) -> Result<(Options, Vec<Input>), CliError> {
         mapping: FieldMapping::parse(&a.rename, &a.set, &a.where_).map_err(CliError::Usage)?,
         sanity,
         progress: None,
+        known_sites: None,
     };
     let mut inputs = Vec::new();
     for f in &a.files {
@@ -248,16 +263,16 @@ fn report(outcome: &Outcome, json: bool, verb: &str) -> Result<(), CliError> {
                 v
             })
             .collect();
-        println!(
+        crate::output::out!(
             "{}",
             serde_json::json!({"valid": outcome.is_valid(), "committed": outcome.committed, "files": outcome.files, "problems": problems, "errors": outcome.problems.errors()})
         );
     } else {
         for p in outcome.problems.iter() {
-            eprintln!("{p}");
+            crate::output::say!("{p}");
         }
         if outcome.problems.dropped() > 0 {
-            eprintln!(
+            crate::output::say!(
                 "… and {} more problems not shown",
                 outcome.problems.dropped()
             );
@@ -265,14 +280,23 @@ fn report(outcome: &Outcome, json: bool, verb: &str) -> Result<(), CliError> {
         for f in &outcome.files {
             let c = &f.counts;
             if verb == "ingest" && outcome.committed {
-                eprintln!(
+                crate::output::say!(
                     "{}: {} features into layer {} ({} added, {} changed, {} unchanged, {} removed)",
-                    f.file, f.valid, f.layer, c.added, c.changed, c.unchanged, c.removed
+                    f.file,
+                    f.valid,
+                    f.layer,
+                    c.added,
+                    c.changed,
+                    c.unchanged,
+                    c.removed
                 );
             } else {
-                eprintln!(
+                crate::output::say!(
                     "{}: {} of {} features valid (layer {})",
-                    f.file, f.valid, f.read, f.layer
+                    f.file,
+                    f.valid,
+                    f.read,
+                    f.layer
                 );
             }
             if f.filtered > 0 {
@@ -327,8 +351,20 @@ fn location_json(l: &Location, v: &mut serde_json::Value) {
     }
 }
 
-fn check(a: InputArgs) -> Result<(), CliError> {
-    let (mut opts, inputs) = options(&a)?;
+fn check(a: CheckArgs) -> Result<(), CliError> {
+    let (mut opts, inputs) = options(&a.input)?;
+    if let Some(store) = &a.store {
+        // Equipment and visits are checked against the store's sites.
+        let s = GpkgStore::open_read_only(store).map_err(other)?;
+        let mut ids = std::collections::HashSet::new();
+        gapmap_core::store::FeatureStore::for_each_record(&s, Layer::Sites, &mut |r| {
+            ids.insert(r.id);
+            true
+        })
+        .map_err(other)?;
+        opts.known_sites = Some(Arc::new(ids));
+    }
+    let a = a.input;
     let progress = Progress::start("checking");
     opts.progress = Some(Arc::clone(&progress.counter));
     let outcome = check_files(&inputs, &opts)?;
@@ -396,7 +432,7 @@ fn serve(a: ServeArgs) -> Result<(), CliError> {
     system.block_on(async move {
         let (server, addr, _state) =
             gapmap_server::start(config, file.thresholds, store.clone()).map_err(other)?;
-        println!("gapmap: serving {} on http://{addr}", store.display());
+        crate::output::out!("gapmap: serving {} on http://{addr}", store.display());
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
         server.await.map_err(other)
@@ -432,7 +468,7 @@ fn synth_cmd(a: SynthArgs) -> Result<(), CliError> {
     let write = |name: &str, text: String| -> Result<(), CliError> {
         let p = a.out.join(name);
         std::fs::write(&p, text).map_err(|e| CliError::Other(format!("{}: {e}", p.display())))?;
-        eprintln!("wrote {}", p.display());
+        crate::output::say!("wrote {}", p.display());
         Ok(())
     };
     write("demand.csv", synth::demand_csv(&out.demand, &params))?;
@@ -452,14 +488,18 @@ fn synth_cmd(a: SynthArgs) -> Result<(), CliError> {
             gapmap_core::synth_vzd::register_csv(&out.demand, a.seed),
         )?;
     }
-    if !matches!(a.scale, Scale::Jelgava) {
+    if matches!(a.scale, Scale::Jelgava) {
+        let (equipment, visits) = jelgava_inventory(&a.geodata, &params)?;
+        write("equipment.csv", equipment)?;
+        write("visits.csv", visits)?;
+    } else {
         write(
             "areas.geojson",
             synth::feature_collection(&synth::region_features(&regions, &params)),
         )?;
     }
     let residents: u64 = out.demand.iter().map(|d| u64::from(d.residents)).sum();
-    eprintln!(
+    crate::output::say!(
         "{} demand points, {residents} residents, {} coverage polygons, {} sites (all simulated)",
         out.demand.len(),
         out.coverage.len(),
@@ -512,6 +552,37 @@ fn grid_regions(
             }
         })
         .collect()
+}
+
+/// The simulated inventory of the embedded dataset's sites: equipment.csv
+/// and visits.csv (see gapmap_core::synth_inventory).
+fn jelgava_inventory(geodata: &Path, params: &synth::Params) -> Result<(String, String), CliError> {
+    use gapmap_core::synth_inventory as inv;
+    let mut problems = gapmap_core::ingest::problem::Problems::default();
+    let opts = Options {
+        layer: Some(Layer::Sites),
+        ..Options::default()
+    };
+    let (_, records) =
+        gapmap_core::ingest::read_to_vec(&geodata.join("sites.geojson"), &opts, &mut problems)?;
+    if problems.has_errors() {
+        let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        return Err(CliError::Invalid(text.join("\n")));
+    }
+    let sites = records
+        .iter()
+        .map(gapmap_core::model::Site::from_record)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::Invalid)?;
+    let p = inv::Params {
+        seed: params.seed,
+        as_of: params.as_of.clone(),
+        source_ref: "gapmap synth --scale jelgava (simulated inventory keyed on sites.geojson; not the municipality's records)".into(),
+    };
+    Ok((
+        inv::equipment_csv(&inv::equipment(&sites, &p), &p),
+        inv::visits_csv(&inv::visits(&sites, &p), &p),
+    ))
 }
 
 /// The parishes of the embedded dataset, with their sites as settlement centres.

@@ -13,7 +13,8 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
 
-/// The order layers are ingested in (areas first: demand refers to parishes).
+/// The order layers are ingested in (areas first: demand refers to parishes;
+/// sites before equipment and visits, which refer to them).
 const ORDER: &[&str] = &[
     "areas",
     "settlements",
@@ -22,6 +23,8 @@ const ORDER: &[&str] = &[
     "coverage",
     "demand",
     "plan",
+    "equipment",
+    "visits",
 ];
 
 /// Where gapmap keeps its data: `$GAPMAP_DATA_DIR`, else

@@ -12,6 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ExportFormat {
@@ -36,7 +37,7 @@ pub struct ExportArgs {
     /// CRS of the coordinates: EPSG:4326 (default, longitude/latitude) or EPSG:3059 (LKS-92 easting/northing).
     #[arg(long)]
     pub crs: Option<String>,
-    /// The file to write (replaced if it exists).
+    /// The file to write (replaced if it exists), or `-` for stdout.
     #[arg(long)]
     pub out: PathBuf,
 }
@@ -75,10 +76,26 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
         ProgressStyle::with_template("{bar:30} {pos}/{len} features ({per_sec}, {eta})")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    if to_stdout(&a.out) {
+        let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        let written = export::write(&prepared, format, &mut w, &mut |_| {})
+            .and_then(|_| w.flush().map_err(export::ExportError::Io));
+        // A reader that closed stdout early (`| head -c 10`) took what it
+        // wanted: end quietly with success, as a pipe stage should.
+        return match written {
+            Err(export::ExportError::Io(e)) if crate::output::is_broken_pipe(&e) => Ok(()),
+            Err(e) => Err(CliError::Other(format!("stdout: {e}"))),
+            Ok(()) => Ok(()),
+        };
+    }
     let io = |e: std::io::Error| CliError::Other(format!("{}: {e}", a.out.display()));
     let partial = partial_path(&a.out);
+    let cancel = cancel_on_signal();
     let file = std::fs::File::create(&partial).map_err(io)?;
-    let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+    let mut w = Cancellable {
+        inner: std::io::BufWriter::with_capacity(1 << 16, file),
+        cancel: Arc::clone(&cancel),
+    };
     let result = export::write(&prepared, format, &mut w, &mut |n| {
         if n % 1024 == 0 {
             bar.set_position(n);
@@ -92,7 +109,7 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
     match result {
         Ok(n) => {
             std::fs::rename(&partial, &a.out).map_err(io)?;
-            eprintln!(
+            crate::output::say!(
                 "{}: {n} features of {} ({}, EPSG:{crs}, snapshot {})",
                 a.out.display(),
                 collection.id(),
@@ -106,6 +123,44 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
             Err(e)
         }
     }
+}
+
+/// A flag set by SIGTERM or SIGINT (a second signal ends the process at
+/// once, with status 1).
+fn cancel_on_signal() -> Arc<AtomicBool> {
+    let flag = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        let _ = signal_hook::flag::register_conditional_shutdown(sig, 1, Arc::clone(&flag));
+        let _ = signal_hook::flag::register(sig, Arc::clone(&flag));
+    }
+    flag
+}
+
+/// A writer that fails once the cancel flag is set, so the export stops
+/// and its partial file is removed.
+struct Cancellable<W> {
+    inner: W,
+    cancel: Arc<AtomicBool>,
+}
+
+impl<W: std::io::Write> std::io::Write for Cancellable<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.cancel.load(Ordering::Relaxed) {
+            // Not ErrorKind::Interrupted: write_all retries those.
+            return Err(std::io::Error::other(
+                "stopped by a signal; the partial file was removed",
+            ));
+        }
+        self.inner.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// `--out -`: the file goes to stdout.
+fn to_stdout(out: &Path) -> bool {
+    out.as_os_str() == "-"
 }
 
 /// Where a file is written before it is renamed into place, so a failed or
@@ -136,6 +191,7 @@ fn run_pmtiles(a: ExportArgs) -> Result<(), CliError> {
         a.store,
         &gapmap_core::config::Thresholds::default(),
     )?);
+    let cancel = cancel_on_signal();
     let bar = ProgressBar::new_spinner();
     bar.set_message("building tiles z0–z14 of every tileset");
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
@@ -144,6 +200,20 @@ fn run_pmtiles(a: ExportArgs) -> Result<(), CliError> {
             .map_err(|e| CliError::Other(format!("cannot build the PMTiles archive: {e}")));
     bar.finish_and_clear();
     let bytes = bytes?;
+    if cancel.load(Ordering::Relaxed) {
+        return Err(CliError::Other(
+            "stopped by a signal; nothing was written".into(),
+        ));
+    }
+    if to_stdout(&a.out) {
+        let mut o = std::io::stdout().lock();
+        return match o.write_all(&bytes).and_then(|()| o.flush()) {
+            Err(e) if !crate::output::is_broken_pipe(&e) => {
+                Err(CliError::Other(format!("stdout: {e}")))
+            }
+            _ => Ok(()),
+        };
+    }
     let io = |e: std::io::Error| CliError::Other(format!("{}: {e}", a.out.display()));
     let partial = partial_path(&a.out);
     let written = std::fs::write(&partial, &bytes).and_then(|()| std::fs::rename(&partial, &a.out));
@@ -151,7 +221,7 @@ fn run_pmtiles(a: ExportArgs) -> Result<(), CliError> {
         let _ = std::fs::remove_file(&partial);
         return Err(io(e));
     }
-    eprintln!(
+    crate::output::say!(
         "{}: PMTiles v3 of {} tilesets, z0–z14, {} bytes (snapshot {})",
         a.out.display(),
         Collection::ALL.len(),

@@ -82,12 +82,12 @@ pub fn run(a: GapsArgs) -> Result<(), CliError> {
         .map(|(k, v)| ((*k).to_owned(), json!(v)))
         .collect();
     if a.timings {
-        println!(
+        crate::output::out!(
             "{}",
             json!({"points": snap.demand.len(), "coverage": snap.coverage.len(), "sites": snap.sites.len(), "timings_ms": timings})
         );
     }
-    eprintln!(
+    crate::output::say!(
         "{} demand points, {} residents, {} digitally under-served; wrote {}",
         snap.demand.len(),
         analysis.total.residents,

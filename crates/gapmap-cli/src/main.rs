@@ -8,11 +8,14 @@
 //! | 2 | invalid input: nothing was written |
 //! | 64 | usage error (unknown flag, missing file, ambiguous layer) |
 
+#[macro_use]
+mod output;
 mod cli;
 mod commands;
 mod dataset;
 mod export;
 mod gaps;
+mod plan;
 
 use std::process::ExitCode;
 
@@ -25,7 +28,7 @@ fn main() -> ExitCode {
     match commands::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("gapmap: {e}");
+            output::say!("gapmap: {e}");
             ExitCode::from(e.exit_code())
         }
     }

@@ -120,10 +120,15 @@ impl ConfigFile {
             path: path.to_owned(),
             source,
         })?;
-        toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        ConfigFile::from_toml(&text).map_err(|e| ConfigError::Parse {
             path: path.to_owned(),
             message: e.to_string(),
         })
+    }
+
+    /// Parse the text of a configuration file (unknown keys are errors).
+    pub fn from_toml(text: &str) -> Result<ConfigFile, toml::de::Error> {
+        toml::from_str(text)
     }
 }
 

@@ -5,11 +5,17 @@
 //! (`POST /admin/reload`), builds a new snapshot off the request path and
 //! swaps it in. A failed rebuild is logged and the old snapshot keeps serving.
 
+pub mod cache;
 pub mod config;
+pub mod headers;
+pub mod limits;
+pub mod links;
+pub mod negotiate;
 pub mod openapi;
 pub mod pages;
 pub mod problem;
 pub mod query;
+pub mod ranges;
 pub mod routes;
 
 use actix_web::body::MessageBody;
@@ -148,6 +154,8 @@ pub struct AppState {
     pub analysis_cache: Mutex<Vec<(String, Thresholds, Arc<gapmap_core::analysis::Analysis>)>>,
     /// The published collections (default thresholds), per snapshot.
     pub published: gapmap_core::publish::PublishCache,
+    /// The planner's per-snapshot indexes, answers and rate limit.
+    pub plan: routes::plan::PlanState,
 }
 
 impl AppState {
@@ -167,25 +175,7 @@ async fn not_found() -> Result<HttpResponse, Problem> {
     ))
 }
 
-async fn method_not_allowed(req: actix_web::HttpRequest) -> Result<HttpResponse, Problem> {
-    Err(Problem::new(
-        Kind::MethodNotAllowed,
-        format!("{} is not allowed on {}", req.method(), req.path()),
-    ))
-}
-
-/// A GET-only resource with 405 problems for other methods.
-pub(crate) fn get<F, Args>(path: &str, handler: F) -> actix_web::Resource
-where
-    F: actix_web::Handler<Args> + Clone,
-    Args: actix_web::FromRequest + 'static,
-    F::Output: actix_web::Responder + 'static,
-{
-    web::resource(path)
-        .route(web::get().to(handler.clone()))
-        .route(web::head().to(handler))
-        .default_service(web::to(method_not_allowed))
-}
+pub(crate) use headers::read_resource as get;
 
 /// Configure every route on an actix `App`.
 pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
@@ -213,6 +203,27 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(get("/api/v1/nearest", routes::nearest::nearest))
         .service(get("/api/v1/coverage", routes::nearest::coverage))
         .service(get("/api/v1/search", routes::search::search))
+        .service(get(
+            "/api/v1/plan/access-points",
+            routes::plan::access_points::access_points,
+        ))
+        .service(get(
+            "/api/v1/plan/upgrades",
+            routes::plan::upgrades::upgrades,
+        ))
+        .service(get(
+            "/api/v1/plan/mobile-class",
+            routes::plan::mobile_class::mobile_class,
+        ))
+        .service(get(
+            "/api/v1/plan/progress",
+            routes::plan::progress::progress,
+        ))
+        .service(
+            // Read-only, but a POST: kept to this site's own planning pages.
+            headers::write_resource("/api/v1/plan/what-if", "POST")
+                .route(web::post().to(routes::plan::what_if::what_if)),
+        )
         .service(get("/tiles/{tileset}/{z}/{x}/{y}.mvt", routes::tiles::tile))
         .service(get("/tiles/{tileset}.json", routes::tiles::tilejson))
         .service(get("/styles/{name}.json", routes::tiles::style))
@@ -225,36 +236,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
             routes::export::export,
         ))
         .service(
-            web::resource("/admin/reload")
-                .route(web::post().to(routes::admin::reload))
-                .default_service(web::to(method_not_allowed)),
+            headers::write_resource("/admin/reload", "POST")
+                .route(web::post().to(routes::admin::reload)),
         );
-}
-
-/// Reject bodies over the limit early (Content-Length), as problem+json.
-async fn body_limit(
-    req: ServiceRequest,
-    next: actix_web::middleware::Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
-    let max = req
-        .app_data::<web::Data<AppState>>()
-        .map(|s| s.config.max_body_bytes)
-        .unwrap_or(usize::MAX);
-    let len = req
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<usize>().ok());
-    if len.is_some_and(|l| l > max) {
-        let p = Problem::new(
-            Kind::PayloadTooLarge,
-            format!("the body is {} bytes; the limit is {max}", len.unwrap_or(0)),
-        );
-        return Ok(req.error_response(p));
-    }
-    next.call(req)
-        .await
-        .map(ServiceResponse::map_into_boxed_body)
 }
 
 /// Access log through tracing: method, path, status, milliseconds.
@@ -264,7 +248,7 @@ async fn access_log(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = req.path().to_owned();
+    let path = problem::truncate(req.path(), 200).into_owned();
     let res = next.call(req).await?;
     tracing::info!(target: "gapmap::access", %method, %path, status = res.status().as_u16(), ms = started.elapsed().as_secs_f64() * 1000.0, "request");
     Ok(res)
@@ -301,16 +285,30 @@ pub fn start(
         reloader,
         analysis_cache: Mutex::new(Vec::new()),
         published: gapmap_core::publish::PublishCache::new(),
+        plan: routes::plan::PlanState::default(),
     });
     let data = web::Data::from(Arc::clone(&state));
+    let security = web::Data::new(headers::SecurityHeaders::new(
+        config.basemap_style_url.as_deref(),
+    ));
+    limits::report_refusals(Duration::from_secs(60));
     let server = HttpServer::new(move || {
+        // The last `wrap` runs first: headers on every answer, then
+        // validators, the access log, and the request limits.
         App::new()
-            .wrap(actix_web::middleware::from_fn(body_limit))
+            .app_data(security.clone())
+            .wrap(actix_web::middleware::from_fn(limits::middleware))
             .wrap(actix_web::middleware::from_fn(access_log))
+            .wrap(actix_web::middleware::from_fn(cache::middleware))
+            .wrap(actix_web::middleware::from_fn(headers::middleware))
             .configure(|cfg| configure(cfg, data.clone()))
             .default_service(web::to(not_found))
     })
     .workers(2)
+    // A client has this long to send a request head (slowloris), and to
+    // close after the answer.
+    .client_request_timeout(Duration::from_secs(10))
+    .client_disconnect_timeout(Duration::from_secs(2))
     .bind((config.host.as_str(), config.port))
     .map_err(|e| StartError::Bind {
         addr: format!("{}:{}", config.host, config.port),

@@ -11,6 +11,32 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 #[schema(value_type = String, format = Binary)]
 pub struct Binary(Vec<u8>);
 
+/// A site kind (`gapmap_core::model::schema::SITE_KINDS`).
+#[derive(Debug, ToSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SiteKind {
+    Wifi,
+    Library,
+    Kac,
+    School,
+    CultureHouse,
+    SocialCentre,
+    ActivityCentre,
+    YouthCentre,
+    MunicipalOffice,
+    MobileClassStop,
+}
+
+/// What `/api/v1/nearest` looks for.
+#[derive(Debug, ToSchema, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NearestKind {
+    Wifi,
+    Library,
+    Kac,
+    Any,
+}
+
 /// Query of `GET /api/v1/sites`.
 #[allow(
     dead_code,
@@ -19,17 +45,25 @@ pub struct Binary(Vec<u8>);
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SitesQuery {
-    /// Site kind: wifi, library, kac, school, culture_house, social_centre, activity_centre, youth_centre, municipal_office, mobile_class_stop.
-    kind: Option<String>,
-    /// minlon,minlat,maxlon,maxlat (WGS84).
+    /// Site kind.
+    #[param(inline)]
+    kind: Option<SiteKind>,
+    /// minlon,minlat,maxlon,maxlat (WGS84 degrees); a box with a minimum above its maximum selects nothing.
+    #[param(pattern = r"^-?[0-9]{1,300}(\.[0-9]+)?(,-?[0-9]{1,300}(\.[0-9]+)?){3}$")]
     bbox: Option<String>,
     /// 1–10000, default 100.
+    #[param(minimum = 1, maximum = 10000)]
     limit: Option<u32>,
     /// Default 0.
-    offset: Option<u32>,
+    #[param(minimum = 0)]
+    offset: Option<i64>,
 }
 
-/// Threshold overrides accepted by the gap endpoints (Mbit/s, metres).
+/// Threshold overrides accepted by the gap endpoints (Mbit/s, metres), each
+/// ≥ 0. They need not be ordered: classes are tested from the top (gigabit,
+/// then served, then underserved, else unserved; mobile: below
+/// mobile_low_mbps is lt2, below mobile_high_mbps 2to30, else ge30), so a
+/// point takes the first class whose rule it meets.
 #[allow(
     dead_code,
     reason = "documents the query; parsing is strict and manual (crate::query)"
@@ -38,18 +72,25 @@ pub struct SitesQuery {
 #[into_params(parameter_in = Query)]
 pub struct ThresholdQuery {
     /// Gigabit: at least this down speed (default 1000).
+    #[param(minimum = 0)]
     gigabit_down_mbps: Option<f64>,
     /// Gigabit: and at least this up speed (default 150).
+    #[param(minimum = 0)]
     gigabit_up_mbps: Option<f64>,
     /// Served: at least this down speed (default 100).
+    #[param(minimum = 0)]
     served_down_mbps: Option<f64>,
     /// Underserved: at least this down speed; below it is unserved (default 30).
+    #[param(minimum = 0)]
     underserved_down_mbps: Option<f64>,
     /// Mobile below this is `lt2` (default 2).
+    #[param(minimum = 0)]
     mobile_low_mbps: Option<f64>,
     /// Mobile at least this is `ge30` (default 30).
+    #[param(minimum = 0)]
     mobile_high_mbps: Option<f64>,
     /// Free Wi-Fi within this straight-line distance in metres is `near` (default 1500).
+    #[param(minimum = 0)]
     near_m: Option<f64>,
 }
 
@@ -61,15 +102,20 @@ pub struct ThresholdQuery {
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NearestQuery {
-    /// Longitude, WGS84 degrees.
+    /// Longitude, WGS84 degrees, within the Baltic states (20–29).
+    #[param(minimum = 20, maximum = 29)]
     lon: f64,
-    /// Latitude, WGS84 degrees.
+    /// Latitude, WGS84 degrees, within the Baltic states (53–60.5).
+    #[param(minimum = 53, maximum = 60.5)]
     lat: f64,
     /// wifi (active sites with free Wi-Fi), library, kac or any (default).
-    kind: Option<String>,
+    #[param(inline)]
+    kind: Option<NearestKind>,
     /// 1–100, default 5.
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
     /// RFC 3339 instant for "open now" (default: now); evaluated in Europe/Riga time with Latvian public holidays.
+    #[param(value_type = Option<String>, format = DateTime)]
     at: Option<String>,
 }
 
@@ -96,9 +142,11 @@ pub struct SearchQuery {
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PointQuery {
-    /// Longitude, WGS84 degrees.
+    /// Longitude, WGS84 degrees, within the Baltic states (20–29).
+    #[param(minimum = 20, maximum = 29)]
     lon: f64,
-    /// Latitude, WGS84 degrees.
+    /// Latitude, WGS84 degrees, within the Baltic states (53–60.5).
+    #[param(minimum = 53, maximum = 60.5)]
     lat: f64,
 }
 
@@ -120,6 +168,11 @@ pub struct PointQuery {
         crate::routes::nearest::nearest,
         crate::routes::nearest::coverage,
         crate::routes::search::search,
+        crate::routes::plan::access_points::access_points,
+        crate::routes::plan::upgrades::upgrades,
+        crate::routes::plan::mobile_class::mobile_class,
+        crate::routes::plan::progress::progress,
+        crate::routes::plan::what_if::what_if,
         crate::routes::admin::reload,
         crate::routes::export::export,
         crate::routes::tiles::tile,
@@ -138,6 +191,15 @@ pub struct PointQuery {
 )]
 pub struct ApiDoc;
 
+/// The document: the annotations, with each OGC collection's items path
+/// written out with its own property filters (OGC API – Features Part 1
+/// recommends per-collection paths).
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    crate::routes::ogc::items::per_collection_paths(&mut doc);
+    doc
+}
+
 /// `GET /api/v1/openapi.json`.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "This OpenAPI 3 document", content_type = "application/json")))]
@@ -145,5 +207,21 @@ pub async fn openapi_json(
     req: actix_web::HttpRequest,
 ) -> Result<actix_web::HttpResponse, crate::problem::Problem> {
     crate::query::Query::parse(&req, &[])?;
-    Ok(actix_web::HttpResponse::Ok().json(ApiDoc::openapi()))
+    Ok(actix_web::HttpResponse::Ok().json(document()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_kind_schema_lists_the_model_kinds() {
+        let v =
+            serde_json::to_value(<SiteKind as utoipa::PartialSchema>::schema()).unwrap_or_default();
+        let listed: Vec<&str> = v["enum"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(listed, gapmap_core::model::schema::SITE_KINDS);
+    }
 }

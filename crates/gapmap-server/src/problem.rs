@@ -19,10 +19,17 @@ pub enum Kind {
     Disabled,
     Internal,
     Unavailable,
+    NotAcceptable,
+    UriTooLong,
+    HeadersTooLarge,
+    BadRequest,
+    RangeNotSatisfiable,
+    CrossOrigin,
+    TooManyRequests,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 16] = [
         Kind::InvalidParameter,
         Kind::UnknownParameter,
         Kind::NotFound,
@@ -32,6 +39,13 @@ impl Kind {
         Kind::Disabled,
         Kind::Internal,
         Kind::Unavailable,
+        Kind::NotAcceptable,
+        Kind::UriTooLong,
+        Kind::HeadersTooLarge,
+        Kind::BadRequest,
+        Kind::RangeNotSatisfiable,
+        Kind::CrossOrigin,
+        Kind::TooManyRequests,
     ];
 
     pub fn status(self) -> StatusCode {
@@ -43,6 +57,13 @@ impl Kind {
             Kind::Unauthorized => StatusCode::UNAUTHORIZED,
             Kind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
             Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Kind::NotAcceptable => StatusCode::NOT_ACCEPTABLE,
+            Kind::UriTooLong => StatusCode::URI_TOO_LONG,
+            Kind::HeadersTooLarge => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Kind::BadRequest => StatusCode::BAD_REQUEST,
+            Kind::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
+            Kind::CrossOrigin => StatusCode::FORBIDDEN,
+            Kind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -57,6 +78,13 @@ impl Kind {
             Kind::Disabled => "disabled",
             Kind::Internal => "internal-error",
             Kind::Unavailable => "unavailable",
+            Kind::NotAcceptable => "not-acceptable",
+            Kind::UriTooLong => "uri-too-long",
+            Kind::HeadersTooLarge => "headers-too-large",
+            Kind::BadRequest => "bad-request",
+            Kind::RangeNotSatisfiable => "range-not-satisfiable",
+            Kind::CrossOrigin => "cross-origin",
+            Kind::TooManyRequests => "too-many-requests",
         }
     }
 
@@ -73,6 +101,13 @@ impl Kind {
             Kind::Disabled => "This function is switched off in the server's configuration",
             Kind::Internal => "The server failed; the error is logged",
             Kind::Unavailable => "The service is not ready",
+            Kind::NotAcceptable => "None of the media types the request accepts can be served here",
+            Kind::UriTooLong => "The request address is too long",
+            Kind::HeadersTooLarge => "The request headers are too large",
+            Kind::BadRequest => "The request cannot be read",
+            Kind::RangeNotSatisfiable => "The requested byte range is outside the file",
+            Kind::CrossOrigin => "This address accepts requests from this site only",
+            Kind::TooManyRequests => "Too many requests from this client; wait and retry",
         }
     }
 
@@ -93,6 +128,25 @@ pub struct Problem {
     pub detail: String,
     /// Extra members, e.g. `parameter`.
     pub parameter: Option<String>,
+    /// Headers the status requires: `Allow` on a 405, `Content-Range` on a 416.
+    pub headers: Vec<(&'static str, String)>,
+}
+
+/// The longest `detail` or `parameter` sent back (bytes): a long bad value
+/// is cut, so a 60 KB query parameter is not echoed whole.
+pub const MAX_ECHO: usize = 300;
+
+/// `s` cut to at most `max` bytes at a character boundary, saying how long
+/// it was.
+pub fn truncate(s: &str, max: usize) -> std::borrow::Cow<'_, str> {
+    if s.len() <= max {
+        return s.into();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}… ({} bytes in all)", &s[..end], s.len()).into()
 }
 
 impl Problem {
@@ -101,6 +155,7 @@ impl Problem {
             kind,
             detail: detail.into(),
             parameter: None,
+            headers: Vec::new(),
         }
     }
     pub fn invalid(parameter: &str, detail: impl Into<String>) -> Problem {
@@ -108,7 +163,20 @@ impl Problem {
             kind: Kind::InvalidParameter,
             detail: detail.into(),
             parameter: Some(parameter.to_owned()),
+            headers: Vec::new(),
         }
+    }
+    /// A 405 with the `Allow` header HTTP requires.
+    pub fn method_not_allowed(method: &str, path: &str, allow: &str) -> Problem {
+        Problem::new(
+            Kind::MethodNotAllowed,
+            format!("{method} is not allowed on {path}; allowed: {allow}"),
+        )
+        .with_header("Allow", allow)
+    }
+    pub fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Problem {
+        self.headers.push((name, value.into()));
+        self
     }
     pub fn not_found(detail: impl Into<String>) -> Problem {
         Problem::new(Kind::NotFound, detail)
@@ -141,15 +209,52 @@ impl ResponseError for Problem {
         self.kind.status()
     }
     fn error_response(&self) -> HttpResponse {
+        let parameter = self.parameter.as_deref().map(|p| truncate(p, 100));
         let body = Body {
             type_: self.kind.type_uri(),
             title: self.kind.title(),
             status: self.kind.status().as_u16(),
-            detail: &self.detail,
-            parameter: self.parameter.as_deref(),
+            detail: &truncate(&self.detail, MAX_ECHO),
+            parameter: parameter.as_deref(),
         };
-        HttpResponse::build(self.kind.status())
-            .content_type("application/problem+json")
-            .body(serde_json::to_string(&body).unwrap_or_default())
+        let mut r = HttpResponse::build(self.kind.status());
+        r.content_type("application/problem+json");
+        for (name, value) in &self.headers {
+            r.insert_header((*name, value.as_str()));
+        }
+        r.body(serde_json::to_string(&body).unwrap_or_default())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut_at_a_character_boundary() {
+        assert_eq!(truncate("short", 10), "short");
+        let long = "ā".repeat(1000);
+        let t = truncate(&long, 301);
+        assert!(t.starts_with(&"ā".repeat(150)), "{t}");
+        assert!(t.ends_with("… (2000 bytes in all)"), "{t}");
+        assert!(t.len() < 330);
+    }
+
+    #[test]
+    fn every_kind_has_its_own_slug() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::from_slug(k.slug()), Some(k));
+        }
+    }
+
+    #[test]
+    fn a_405_names_the_allowed_methods() {
+        let r = Problem::method_not_allowed("PUT", "/api/v1/layers", "GET, HEAD, OPTIONS")
+            .error_response();
+        assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(
+            r.headers().get("allow").and_then(|v| v.to_str().ok()),
+            Some("GET, HEAD, OPTIONS")
+        );
     }
 }

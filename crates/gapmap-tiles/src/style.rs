@@ -181,9 +181,7 @@ pub fn style(
                                 "text-halo-color": "#ffffff", "text-halo-width": 2});
             layer(id, "labels", v)
         };
-        let text = |field: Value, font: &str, size: Value| {
-            json!({"text-field": field, "text-font": [font], "text-size": size, "text-max-width": 8})
-        };
+        let text = |field: Value, font: &str, size: Value| json!({"text-field": field, "text-font": [font], "text-size": size, "text-max-width": 8});
         let mut zones = text(json!(["get", "name"]), FONT_REGULAR, json!(13));
         zones["symbol-placement"] = json!("line");
         let mut places = text(json!(["get", "name"]), FONT_REGULAR, json!(14));

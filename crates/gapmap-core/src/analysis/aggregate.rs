@@ -438,6 +438,40 @@ fn outline(cells: &[(i64, i64)], to_ll: Option<&Transformer>) -> MultiPolygon<f6
     }
 }
 
+/// Groups of cells joined across shared edges (4-neighbours): `cells`
+/// sorted, each group sorted, groups in order of their first cell.
+pub fn components(cells: &[(i64, i64)]) -> Vec<Vec<(i64, i64)>> {
+    let index = |c: (i64, i64)| cells.binary_search(&c).ok();
+    let mut seen = vec![false; cells.len()];
+    let mut groups: Vec<Vec<(i64, i64)>> = Vec::new();
+    for start in 0..cells.len() {
+        if seen[start] {
+            continue;
+        }
+        seen[start] = true;
+        let mut group = vec![];
+        let mut queue = VecDeque::from([start]);
+        while let Some(i) = queue.pop_front() {
+            let c = cells[i];
+            group.push(c);
+            for n in [
+                (c.0 + 1, c.1),
+                (c.0 - 1, c.1),
+                (c.0, c.1 + 1),
+                (c.0, c.1 - 1),
+            ] {
+                if let Some(j) = index(n).filter(|&j| !seen[j]) {
+                    seen[j] = true;
+                    queue.push_back(j);
+                }
+            }
+        }
+        group.sort_unstable();
+        groups.push(group);
+    }
+    groups
+}
+
 fn clusters(
     cells: &[((i64, i64), Tally)],
     zones: &[PriorityZone],
@@ -451,33 +485,7 @@ fn clusters(
         .map(|(cell, t)| (*cell, t))
         .collect();
     let index = |c: (i64, i64)| under.binary_search_by(|u| u.0.cmp(&c)).ok();
-    let mut seen = vec![false; under.len()];
-    let mut groups: Vec<Vec<(i64, i64)>> = Vec::new();
-    for start in 0..under.len() {
-        if seen[start] {
-            continue;
-        }
-        seen[start] = true;
-        let mut cells = vec![];
-        let mut queue = VecDeque::from([start]);
-        while let Some(i) = queue.pop_front() {
-            let c = under[i].0;
-            cells.push(c);
-            for n in [
-                (c.0 + 1, c.1),
-                (c.0 - 1, c.1),
-                (c.0, c.1 + 1),
-                (c.0, c.1 - 1),
-            ] {
-                if let Some(j) = index(n).filter(|&j| !seen[j]) {
-                    seen[j] = true;
-                    queue.push_back(j);
-                }
-            }
-        }
-        cells.sort_unstable();
-        groups.push(cells);
-    }
+    let groups = components(&under.iter().map(|u| u.0).collect::<Vec<_>>());
     let known: HashMap<&[(i64, i64)], &Cluster> = previous
         .clusters
         .iter()
@@ -532,4 +540,154 @@ fn clusters(
         c.rank = i + 1;
     }
     out
+}
+
+/// A cluster as cells and counts (no outline).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterCells {
+    pub cells: Vec<(i64, i64)>,
+    pub residents: u64,
+    pub digitally_underserved: u64,
+}
+
+/// Totals, parishes and clusters after some points changed class — the
+/// planner's what-if: each changed point is taken out of its parish, cell
+/// and the total with its old classes (`base.classes`) and counted again
+/// with its new ones; clusters are regrouped from the cells (no outlines).
+/// Equal to [`analyse`] of the changed classes (tested in the planner).
+#[derive(Debug, Clone)]
+pub struct Recount {
+    pub total: Aggregate,
+    pub parishes: Vec<ParishAggregate>,
+    pub underserved_cells: usize,
+    /// Ranked as [`Analysis::clusters`] is.
+    pub clusters: Vec<ClusterCells>,
+    /// Cells whose digitally under-served residents changed, sorted.
+    pub changed_cells: Vec<(i64, i64)>,
+}
+
+/// `base` plus `plus` minus `minus`, map by map (both counted over the same points).
+fn adjust(base: &Aggregate, minus: &Tally, plus: &Tally) -> Aggregate {
+    let (m, p) = (minus.aggregate(), plus.aggregate());
+    let map = |b: &BTreeMap<&'static str, u64>,
+               m: &BTreeMap<&'static str, u64>,
+               p: &BTreeMap<&'static str, u64>| {
+        b.iter()
+            .map(|(k, v)| {
+                (
+                    *k,
+                    v + p.get(k).copied().unwrap_or(0) - m.get(k).copied().unwrap_or(0),
+                )
+            })
+            .collect()
+    };
+    Aggregate {
+        residents: base.residents,
+        points: base.points,
+        by_fixed_class: map(&base.by_fixed_class, &m.by_fixed_class, &p.by_fixed_class),
+        by_mobile_class: map(
+            &base.by_mobile_class,
+            &m.by_mobile_class,
+            &p.by_mobile_class,
+        ),
+        by_public_access: map(
+            &base.by_public_access,
+            &m.by_public_access,
+            &p.by_public_access,
+        ),
+        digitally_underserved: base.digitally_underserved + p.digitally_underserved
+            - m.digitally_underserved,
+        by_fixed_providers: map(
+            &base.by_fixed_providers,
+            &m.by_fixed_providers,
+            &p.by_fixed_providers,
+        ),
+        demand_sources: base.demand_sources.clone(),
+        coverage_sources: base.coverage_sources.clone(),
+    }
+}
+
+/// See [`Recount`]. `changed`: (point index, its new classes); the facts
+/// behind the other counts (coverage, providers) are `inp.facts`.
+pub fn recount(inp: Inputs, base: &Analysis, changed: &[(usize, Classes)]) -> Recount {
+    let g = inp.groups;
+    let (mut minus, mut plus) = (Tally::default(), Tally::default());
+    let mut parish_delta: HashMap<usize, (Tally, Tally)> = HashMap::new();
+    let mut cell_delta: HashMap<usize, (Tally, Tally)> = HashMap::new();
+    for &(i, ref new) in changed {
+        let (d, f, old) = (&inp.demand[i], &inp.facts[i], &base.classes[i]);
+        minus.add(d, f, old, inp.coverage);
+        plus.add(d, f, new, inp.coverage);
+        if usize::from(g.parish[i]) < inp.parishes.len() {
+            let e = parish_delta.entry(usize::from(g.parish[i])).or_default();
+            e.0.add(d, f, old, inp.coverage);
+            e.1.add(d, f, new, inp.coverage);
+        }
+        let e = cell_delta.entry(g.cell[i] as usize).or_default();
+        e.0.add(d, f, old, inp.coverage);
+        e.1.add(d, f, new, inp.coverage);
+    }
+    let parishes = base
+        .parishes
+        .iter()
+        .enumerate()
+        .map(|(k, p)| ParishAggregate {
+            id: p.id.clone(),
+            name: p.name.clone(),
+            aggregate: match parish_delta.get(&k) {
+                Some((m, pl)) => adjust(&p.aggregate, m, pl),
+                None => p.aggregate.clone(),
+            },
+        })
+        .collect();
+    // Cells: (residents, digitally under-served) after the change.
+    let counts = |k: usize| -> (u64, u64) {
+        let c = &base.grid[k].counts;
+        match cell_delta.get(&k) {
+            Some((m, p)) => (
+                c.residents,
+                c.digitally_underserved + p.digitally_underserved - m.digitally_underserved,
+            ),
+            None => (c.residents, c.digitally_underserved),
+        }
+    };
+    let under: Vec<(i64, i64)> = (0..base.grid.len())
+        .filter(|&k| counts(k).1 > 0)
+        .map(|k| base.grid[k].cell)
+        .collect();
+    let at = |c: (i64, i64)| base.grid.binary_search_by(|x| x.cell.cmp(&c)).ok();
+    let mut clusters: Vec<ClusterCells> = components(&under)
+        .into_iter()
+        .map(|cells| {
+            let (residents, du) = cells
+                .iter()
+                .filter_map(|&c| at(c))
+                .map(counts)
+                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+            ClusterCells {
+                cells,
+                residents,
+                digitally_underserved: du,
+            }
+        })
+        .collect();
+    clusters.sort_by(|a, b| {
+        b.digitally_underserved
+            .cmp(&a.digitally_underserved)
+            .then(b.residents.cmp(&a.residents))
+            .then(a.cells.cmp(&b.cells))
+    });
+    let mut changed_cells: Vec<(i64, i64)> = cell_delta
+        .iter()
+        .filter(|(_, (m, p))| m.digitally_underserved != p.digitally_underserved)
+        .map(|(&k, _)| base.grid[k].cell)
+        .collect();
+    changed_cells.sort_unstable();
+    Recount {
+        total: adjust(&base.total, &minus, &plus),
+        parishes,
+        underserved_cells: under.len(),
+        clusters,
+        changed_cells,
+    }
 }

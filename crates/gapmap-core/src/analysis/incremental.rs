@@ -4,6 +4,8 @@
 //! (re-indexed), one that was removed or changed is looked up again, and
 //! every added or changed site is compared with the current nearest.
 //! The result equals a full recompute (see the test with 200 random edits).
+//! [`SiteChange`] holds that logic for one point, so the planner's what-if
+//! can apply it to only the points a hypothetical change can reach.
 
 use super::facts::{Facts, Nearest, NearestKind, SiteSets, dist};
 use crate::model::Site;
@@ -18,6 +20,118 @@ fn same_for_nearest(a: &Site, ap: &Point<f64>, b: &Site, bp: &Point<f64>) -> boo
             .all(|k| k.includes(a) == k.includes(b))
 }
 
+/// What changed between two versions of the sites, for nearest-distance
+/// purposes: which old sites are kept (and their new index), and which new
+/// sites are added or changed, per kind.
+#[derive(Debug, Clone)]
+pub struct SiteChange {
+    /// Old index → new index of an unchanged site.
+    remap: Vec<Option<u32>>,
+    /// New sites that are added or changed, per [`NearestKind`].
+    fresh: Vec<Vec<(u32, [f64; 2])>>,
+}
+
+impl SiteChange {
+    /// The change from `old` to `new` (positions in the working CRS).
+    pub fn new(old: (&[Site], &[Point<f64>]), new: (&[Site], &[Point<f64>])) -> SiteChange {
+        let new_by_id: HashMap<&str, usize> = new
+            .0
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), i))
+            .collect();
+        let old_by_id: HashMap<&str, usize> = old
+            .0
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.id.as_str(), i))
+            .collect();
+        let remap = old
+            .0
+            .iter()
+            .zip(old.1)
+            .map(|(s, p)| {
+                new_by_id
+                    .get(s.id.as_str())
+                    .filter(|&&j| same_for_nearest(s, p, &new.0[j], &new.1[j]))
+                    .map(|&j| j as u32)
+            })
+            .collect();
+        let fresh = NearestKind::ALL
+            .iter()
+            .map(|k| {
+                new.0
+                    .iter()
+                    .zip(new.1)
+                    .enumerate()
+                    .filter(|(_, (s, p))| {
+                        k.includes(s)
+                            && !old_by_id
+                                .get(s.id.as_str())
+                                .is_some_and(|&i| same_for_nearest(&old.0[i], &old.1[i], s, p))
+                    })
+                    .map(|(j, (_, p))| (j as u32, [p.x(), p.y()]))
+                    .collect()
+            })
+            .collect();
+        SiteChange { remap, fresh }
+    }
+
+    /// The added or changed sites that count for a kind: (new index, position).
+    pub fn fresh(&self, kind: NearestKind) -> &[(u32, [f64; 2])] {
+        &self.fresh[kind as usize]
+    }
+
+    /// Whether an old site was removed or changed.
+    pub fn is_gone(&self, old_site: u32) -> bool {
+        self.remap
+            .get(old_site as usize)
+            .is_none_or(Option::is_none)
+    }
+
+    /// One point's facts for `kinds` after the change (the other kinds are
+    /// left as they were); `sets` must be built from the new sites.
+    pub fn update(
+        &self,
+        f: &Facts,
+        p: &Point<f64>,
+        sets: &SiteSets,
+        kinds: &[NearestKind],
+    ) -> Facts {
+        let mut out = *f;
+        for &k in kinds {
+            let slot = out.nearest(k);
+            let kept = slot.and_then(|n| {
+                self.remap[n.site as usize].map(|site| Nearest {
+                    site,
+                    distance_m: n.distance_m,
+                })
+            });
+            let nearest = match kept {
+                Some(n) => {
+                    let mut best = n;
+                    for (j, at) in &self.fresh[k as usize] {
+                        let d = dist(at, p.x(), p.y());
+                        if d < best.distance_m {
+                            best = Nearest {
+                                site: *j,
+                                distance_m: d,
+                            };
+                        }
+                    }
+                    Some(best)
+                }
+                // Had none (and nothing unchanged can be nearer), or the
+                // nearest was removed or changed: ask the new sites.
+                None if slot.is_none() && self.fresh[k as usize].is_empty() => None,
+                None => sets.nearest(k, p.x(), p.y()),
+            };
+            out.set_nearest(k, nearest);
+        }
+        out
+    }
+}
+
 /// The facts after the sites changed from `old` to `new` (positions in the
 /// working CRS). `sets` must be built from `new`.
 pub fn update_nearest(
@@ -27,84 +141,11 @@ pub fn update_nearest(
     new: (&[Site], &[Point<f64>]),
     sets: &SiteSets,
 ) -> Vec<Facts> {
-    let new_by_id: HashMap<&str, usize> = new
-        .0
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.as_str(), i))
-        .collect();
-    let old_by_id: HashMap<&str, usize> = old
-        .0
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.as_str(), i))
-        .collect();
-    // Old index → new index of an unchanged site.
-    let remap: Vec<Option<u32>> = old
-        .0
-        .iter()
-        .zip(old.1)
-        .map(|(s, p)| {
-            new_by_id
-                .get(s.id.as_str())
-                .filter(|&&j| same_for_nearest(s, p, &new.0[j], &new.1[j]))
-                .map(|&j| j as u32)
-        })
-        .collect();
-    // New sites that are added or changed, per kind.
-    let fresh: Vec<Vec<(u32, [f64; 2])>> = NearestKind::ALL
-        .iter()
-        .map(|k| {
-            new.0
-                .iter()
-                .zip(new.1)
-                .enumerate()
-                .filter(|(_, (s, p))| {
-                    k.includes(s)
-                        && !old_by_id
-                            .get(s.id.as_str())
-                            .is_some_and(|&i| same_for_nearest(&old.0[i], &old.1[i], s, p))
-                })
-                .map(|(j, (_, p))| (j as u32, [p.x(), p.y()]))
-                .collect()
-        })
-        .collect();
+    let change = SiteChange::new(old, new);
     facts
         .iter()
         .zip(demand_xy)
-        .map(|(f, p)| {
-            let mut out = *f;
-            for k in NearestKind::ALL {
-                let slot = out.nearest(k);
-                let kept = slot.and_then(|n| {
-                    remap[n.site as usize].map(|site| Nearest {
-                        site,
-                        distance_m: n.distance_m,
-                    })
-                });
-                let nearest = match kept {
-                    Some(n) => {
-                        let mut best = n;
-                        for (j, at) in &fresh[k as usize] {
-                            let d = dist(at, p.x(), p.y());
-                            if d < best.distance_m {
-                                best = Nearest {
-                                    site: *j,
-                                    distance_m: d,
-                                };
-                            }
-                        }
-                        Some(best)
-                    }
-                    // Had none (and nothing unchanged can be nearer), or the
-                    // nearest was removed or changed: ask the new tree.
-                    None if slot.is_none() && fresh[k as usize].is_empty() => None,
-                    None => sets.nearest(k, p.x(), p.y()),
-                };
-                out.set_nearest(k, nearest);
-            }
-            out
-        })
+        .map(|(f, p)| change.update(f, p, sets, &NearestKind::ALL))
         .collect()
 }
 
@@ -150,6 +191,7 @@ mod tests {
                 as_of: chrono::NaiveDate::MIN,
                 licence: None,
             },
+            equipment_provenance: None,
         }
     }
 

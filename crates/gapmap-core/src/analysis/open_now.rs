@@ -8,6 +8,23 @@ use chrono_tz::Europe::Riga;
 use opening_hours::localization::Country;
 use opening_hours::{Context, OpeningHours, RuleKind};
 
+/// Whether a date is a Latvian public holiday — the same calendar as `PH`
+/// in [`open_at`] (the only holiday list in gapmap; the mobile-class
+/// calendar skips these days).
+pub fn is_public_holiday(date: NaiveDate) -> bool {
+    Country::LV.holidays().get_public().contains(date)
+}
+
+/// The Latvian public holidays of a year, in date order.
+pub fn public_holidays(year: i32) -> Vec<NaiveDate> {
+    Country::LV
+        .holidays()
+        .get_public()
+        .iter()
+        .filter(|d| chrono::Datelike::year(d) == year)
+        .collect()
+}
+
 fn parse(expr: &str) -> Option<OpeningHours> {
     let oh: OpeningHours = expr.parse().ok()?;
     Some(oh.with_context(Context::default().with_holidays(Country::LV.holidays())))
@@ -162,6 +179,22 @@ mod tests {
             Some("2026-01-17 10:00:00".to_owned())
         );
         assert_eq!(next_opening("off", at), None);
+    }
+
+    #[test]
+    fn holidays_cover_the_plan_years() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).expect("valid date");
+        for year in 2026..=2029 {
+            let all = public_holidays(year);
+            // New Year, Labour Day, Midsummer Eve and Day, Christmas Eve: fixed dates.
+            for (m, day) in [(1, 1), (5, 1), (6, 23), (6, 24), (12, 24)] {
+                assert!(is_public_holiday(d(year, m, day)), "{year}-{m}-{day}");
+                assert!(all.contains(&d(year, m, day)));
+            }
+            assert!(all.len() >= 14, "{year}: {all:?}");
+        }
+        assert!(!is_public_holiday(d(2026, 11, 17)));
+        assert!(is_public_holiday(d(2026, 4, 3)), "Good Friday 2026");
     }
 
     #[test]

@@ -154,6 +154,23 @@ impl SiteGrid {
         true
     }
 
+    /// Every site within `r` of (x, y) (distance ≤ r), appended to `out` as
+    /// site indices, in no particular order.
+    pub fn within(&self, x: f64, y: f64, r: f64, out: &mut Vec<u32>) {
+        if self.sites.is_empty() {
+            return;
+        }
+        for gy in self.row(y - r)..=self.row(y + r) {
+            let c = gy as usize * self.nx;
+            let (c0, c1) = (c + self.col(x - r) as usize, c + self.col(x + r) as usize);
+            for &(p, i) in &self.sites[self.start[c0] as usize..self.start[c1 + 1] as usize] {
+                if dist(&p, x, y) <= r {
+                    out.push(i);
+                }
+            }
+        }
+    }
+
     /// The column and the row of a coordinate, clamped to the grid (so
     /// truncation towards zero is as good as the floor).
     fn col(&self, x: f64) -> i64 {
@@ -276,6 +293,40 @@ mod tests {
         cands.clear();
         assert!(!grid.candidates([0.0, 0.0, 50_000.0, 20_000.0], 5, &mut cands));
         assert!(SiteGrid::new(&[]).candidates([0.0; 4], 5, &mut cands));
+    }
+
+    #[test]
+    fn within_equals_brute_force() {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(8);
+        let points: Vec<(u32, [f64; 2])> = (0..500u32)
+            .map(|i| {
+                (
+                    i,
+                    [rng.gen_range(0.0..30_000.0), rng.gen_range(0.0..10_000.0)],
+                )
+            })
+            .collect();
+        let grid = SiteGrid::new(&points);
+        let mut got = Vec::new();
+        for _ in 0..300 {
+            let (x, y, r) = (
+                rng.gen_range(-5_000.0..35_000.0),
+                rng.gen_range(-5_000.0..15_000.0),
+                rng.gen_range(0.0..4_000.0),
+            );
+            got.clear();
+            grid.within(x, y, r, &mut got);
+            got.sort_unstable();
+            let want: Vec<u32> = points
+                .iter()
+                .filter(|(_, p)| dist(p, x, y) <= r)
+                .map(|(i, _)| *i)
+                .collect();
+            assert_eq!(got, want, "({x}, {y}) r {r}");
+        }
+        got.clear();
+        SiteGrid::new(&[]).within(0.0, 0.0, 10.0, &mut got);
+        assert!(got.is_empty());
     }
 
     #[test]

@@ -115,6 +115,18 @@ pub fn field(buf: &mut String, s: &str) {
     }
 }
 
+/// One CSV record: the fields quoted where they must be, joined by commas,
+/// ended by a newline.
+pub fn record<S: AsRef<str>>(buf: &mut String, fields: &[S]) {
+    for (i, f) in fields.iter().enumerate() {
+        if i > 0 {
+            buf.push(',');
+        }
+        field(buf, f.as_ref());
+    }
+    buf.push('\n');
+}
+
 fn coord(buf: &mut String, c: Coord<f64>, crs: u16) {
     num(buf, c.x, crs);
     buf.push(' ');

@@ -82,7 +82,32 @@ pub fn read(path: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), I
     let mut st = conn
         .prepare(&sql)
         .map_err(|e| IngestError::Usage(format!("{}: {e}", ctx.file)))?;
-    let names: Vec<String> = st.column_names().map(|s| s.to_lowercase()).collect();
+    // The names from `pragma_table_info`, not rusqlite's `column_name(s)`,
+    // which panic on a name that is not UTF-8 (found by the gpkg fuzzer:
+    // fuzz/regressions/gpkg/column_name_not_utf8.gpkg).
+    let names = match column_names(&conn, &table) {
+        Ok(n) if n.len() == st.column_count() => n,
+        Ok(n) => {
+            ctx.problems.push(ctx.at(Location::File).error(
+                None,
+                format!(
+                    "table {table}: {} columns listed, {} read",
+                    n.len(),
+                    st.column_count()
+                ),
+                None,
+            ));
+            return Ok(());
+        }
+        Err(message) => {
+            ctx.problems.push(ctx.at(Location::File).error(
+                None,
+                format!("table {table}: {message}"),
+                Some("column names must be UTF-8 text".into()),
+            ));
+            return Ok(());
+        }
+    };
     let geom_idx = names.iter().position(|n| *n == geom_col.to_lowercase());
     let mut rows = st
         .query([])
@@ -169,4 +194,79 @@ pub fn read(path: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), I
         );
     }
     Ok(())
+}
+
+/// The lower-cased column names of `table`, in order; an error names the
+/// first one that is not UTF-8.
+fn column_names(conn: &Connection, table: &str) -> Result<Vec<String>, String> {
+    let mut st = conn
+        .prepare("SELECT name FROM pragma_table_info(?1)")
+        .map_err(|e| e.to_string())?;
+    let mut rows = st.query([table]).map_err(|e| e.to_string())?;
+    let mut names = Vec::new();
+    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+        let raw = row.get_ref(0).map_err(|e| e.to_string())?;
+        let text = match raw {
+            ValueRef::Text(b) => std::str::from_utf8(b).map_err(|_| {
+                format!(
+                    "column {} has a name that cannot be read (not UTF-8)",
+                    names.len() + 1
+                )
+            })?,
+            _ => return Err(format!("column {} has no name", names.len() + 1)),
+        };
+        names.push(text.to_lowercase());
+    }
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ingest::problem::Problems;
+    use crate::ingest::{Format, Options, read_to_vec};
+
+    /// Found by the gpkg fuzzer: a GeoPackage whose feature table has a
+    /// column name that is not UTF-8 made rusqlite's `column_names()` panic.
+    #[test]
+    fn a_column_name_that_is_not_utf8_is_a_problem_not_a_panic() {
+        let bytes = include_bytes!("../../../../fuzz/regressions/gpkg/column_name_not_utf8.gpkg");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("bad.gpkg");
+        std::fs::write(&path, bytes).expect("write");
+        let opts = Options {
+            format: Some(Format::Gpkg),
+            ..Options::default()
+        };
+        let mut problems = Problems::default();
+        let _ = read_to_vec(&path, &opts, &mut problems);
+        assert!(problems.has_errors());
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.to_string().contains("cannot be read")),
+            "{:?}",
+            problems.iter().map(ToString::to_string).collect::<Vec<_>>()
+        );
+    }
+
+    /// Found by the gpkg fuzzer: a geometry blob whose line string claims
+    /// about four billion points made geozero reserve 62 GB and abort.
+    #[test]
+    fn a_geometry_that_claims_more_points_than_it_holds_is_an_error_not_an_abort() {
+        let bytes = include_bytes!("../../../../fuzz/regressions/gpkg/huge_point_count.gpkg");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("bad.gpkg");
+        std::fs::write(&path, bytes).expect("write");
+        let opts = Options {
+            format: Some(Format::Gpkg),
+            ..Options::default()
+        };
+        let mut problems = Problems::default();
+        let _ = read_to_vec(&path, &opts, &mut problems);
+        assert!(
+            problems.iter().any(|p| p.to_string().contains("damaged")),
+            "{:?}",
+            problems.iter().map(ToString::to_string).collect::<Vec<_>>()
+        );
+    }
 }

@@ -146,6 +146,9 @@ pub struct Options {
     pub sanity: SanityBox,
     /// Counts features read, for a progress display.
     pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    /// The ids of the sites that equipment and visits may refer to (`None`:
+    /// not known, so not checked — said in a warning).
+    pub known_sites: Option<std::sync::Arc<std::collections::HashSet<String>>>,
 }
 
 impl Default for Options {
@@ -159,6 +162,7 @@ impl Default for Options {
             mapping: mapping::FieldMapping::default(),
             sanity: SanityBox::BALTIC,
             progress: None,
+            known_sites: None,
         }
     }
 }

@@ -8,6 +8,8 @@ use crate::model::{Layer, Record};
 use crate::store::Counts;
 use crate::store::gpkg::GpkgStore;
 use serde_json::{Map, Value};
+use std::collections::HashSet;
+use std::sync::Arc;
 
 /// What happened to one file.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -49,12 +51,28 @@ fn outcome(input: &Input, layer: Layer, stats: FileStats, counts: Counts) -> Fil
     }
 }
 
-/// Validate files without a store (`gapmap check`).
+/// Validate files without a store (`gapmap check`). Equipment and visits
+/// are checked against the sites of `opts.known_sites` (a store's) and of
+/// the sites files before them.
 pub fn check_files(inputs: &[Input], opts: &Options) -> Result<Outcome, IngestError> {
     let mut problems = Problems::default();
     let mut files = Vec::new();
+    let mut known: Option<HashSet<String>> = opts.known_sites.as_deref().cloned();
     for input in inputs {
-        let (layer, stats) = read_file(input, opts, &mut problems, &mut |_| Ok(()))?;
+        let file_opts = Options {
+            known_sites: known.clone().map(Arc::new),
+            ..opts.clone()
+        };
+        let mut sites = Vec::new();
+        let (layer, stats) = read_file(input, &file_opts, &mut problems, &mut |r| {
+            if r.layer == Layer::Sites {
+                sites.push(r.id);
+            }
+            Ok(())
+        })?;
+        if !sites.is_empty() {
+            known.get_or_insert_with(HashSet::new).extend(sites);
+        }
         files.push(outcome(input, layer, stats, Counts::default()));
     }
     Ok(Outcome {
@@ -75,8 +93,11 @@ pub fn ingest_files(
     let mut files = Vec::new();
     let mut writer = store.writer()?;
     for input in inputs {
+        // Equipment and visits name sites: those in the store, as this
+        // transaction has left it so far.
         let file_opts = Options {
             layer: opts.layer.or_else(|| default_layer(input)),
+            known_sites: Some(Arc::new(writer.ids(Layer::Sites)?)),
             ..opts.clone()
         };
         let mut lw = None;

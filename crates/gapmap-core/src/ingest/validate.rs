@@ -25,6 +25,8 @@ pub struct Validator {
     ids: HashMap<String, FirstSeen>,
     transformer: Option<Transformer>,
     unknown_reported: BTreeSet<String>,
+    /// Whether the "site ids not checked" warning was given.
+    sites_unchecked_reported: bool,
 }
 
 impl Validator {
@@ -36,6 +38,7 @@ impl Validator {
             ids: HashMap::new(),
             transformer: None,
             unknown_reported: BTreeSet::new(),
+            sites_unchecked_reported: false,
         }
     }
 
@@ -53,6 +56,7 @@ impl Validator {
         let before = problems.errors();
         let geometry = self.check_geometry(&raw, crs, &at, problems);
         let (props, extra, absent) = self.check_props(&raw, &at, problems);
+        self.check_inventory(&raw, &props, &at, problems);
         let id = self.check_id(&raw, &props, geometry.as_ref(), &at, problems);
         if problems.errors() > before {
             return None;
@@ -353,6 +357,57 @@ impl Validator {
             "source_ref" => cli.source_ref.is_some(),
             "as_of" => cli.as_of.is_some(),
             _ => false,
+        }
+    }
+
+    /// Equipment and visits: the site they name exists, and equipment is
+    /// not retired before it was installed.
+    fn check_inventory(
+        &mut self,
+        raw: &RawFeature,
+        props: &Map<String, Value>,
+        at: &At,
+        problems: &mut Problems,
+    ) {
+        if !matches!(self.schema.layer, Layer::Equipment | Layer::Visits) {
+            return;
+        }
+        if let Some(site) = props.get("site_id").and_then(Value::as_str) {
+            match &self.opts.known_sites {
+                Some(known) if !known.contains(site) => {
+                    problems.push(self.at_field(raw, at, "site_id").error(
+                        Some("site_id"),
+                        format!("unknown site `{site}`: no site has this id"),
+                        Some("use the id of a site in the sites layer (ingest the sites first, or give the sites file before this one)".into()),
+                    ));
+                }
+                Some(_) => {}
+                None if !self.sites_unchecked_reported => {
+                    self.sites_unchecked_reported = true;
+                    problems.push(At { file: at.file, location: Location::File }.problem(
+                        Severity::Warning,
+                        Some("site_id"),
+                        "site ids were not checked: no sites to check them against",
+                        Some("give the sites file first (gapmap check sites.geojson equipment.csv) or --store".into()),
+                    ));
+                }
+                None => {}
+            }
+        }
+        let date = |k: &str| {
+            props
+                .get(k)
+                .and_then(Value::as_str)
+                .and_then(crate::model::parse_date)
+        };
+        if let (Some(from), Some(to)) = (date("installed_on"), date("retired_on"))
+            && to <= from
+        {
+            problems.push(self.at_field(raw, at, "retired_on").error(
+                Some("retired_on"),
+                format!("retired on {to}, not after it was installed on {from}"),
+                Some("retired_on must be later than installed_on".into()),
+            ));
         }
     }
 

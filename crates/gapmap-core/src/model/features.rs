@@ -216,6 +216,11 @@ pub struct Site {
     pub coordinate_quality: Option<CoordinateQuality>,
     pub location: Point<f64>,
     pub provenance: Provenance,
+    /// Where the equipment fields (`access_points`, `router_year`,
+    /// `backhaul_*`) come from: the equipment records they were derived from
+    /// (see [`super::inventory`]), the site's own provenance when its file
+    /// gave them, or `None` when they are unknown.
+    pub equipment_provenance: Option<Provenance>,
 }
 
 impl Site {
@@ -248,6 +253,7 @@ impl Site {
             },
             location: r.point()?,
             provenance: r.provenance()?,
+            equipment_provenance: None,
         })
     }
 
@@ -486,6 +492,19 @@ impl Site {
             opt(self.coordinate_quality.map(CoordinateQuality::as_str)),
         );
         provenance_props(&mut m, &self.provenance);
+        let ep = self.equipment_provenance.as_ref();
+        m.insert(
+            "equipment_source".into(),
+            opt(ep.map(|p| p.source.as_str())),
+        );
+        m.insert(
+            "equipment_source_ref".into(),
+            opt(ep.map(|p| p.source_ref.clone())),
+        );
+        m.insert(
+            "equipment_as_of".into(),
+            opt(ep.map(|p| p.as_of.to_string())),
+        );
         m
     }
 }

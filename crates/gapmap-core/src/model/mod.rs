@@ -5,7 +5,8 @@
 //! export; the typed structs here are what the snapshot and analyses use.
 
 mod features;
-pub use features::Record;
+pub use features::{Record, parse_date};
+pub mod inventory;
 mod provenance;
 pub mod schema;
 
@@ -14,6 +15,7 @@ pub use features::{
     ServiceKind, Settlement, SettlementKind, Site, SiteKind, SiteStatus, Technology, Wheelchair,
     ZoneKind,
 };
+pub use inventory::{Equipment, EquipmentType, Visit};
 pub use provenance::{Provenance, Source};
 
 use std::fmt;
@@ -29,10 +31,14 @@ pub enum Layer {
     PriorityZones,
     Plan,
     Settlements,
+    /// Dated equipment records per site (no geometry).
+    Equipment,
+    /// Mobile-class visits per site (no geometry).
+    Visits,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 7] = [
+    pub const ALL: [Layer; 9] = [
         Layer::Sites,
         Layer::Areas,
         Layer::Coverage,
@@ -40,6 +46,8 @@ impl Layer {
         Layer::PriorityZones,
         Layer::Plan,
         Layer::Settlements,
+        Layer::Equipment,
+        Layer::Visits,
     ];
 
     /// The name used on the command line and as the GeoPackage table name.
@@ -52,6 +60,8 @@ impl Layer {
             Layer::PriorityZones => "priority_zones",
             Layer::Plan => "plan",
             Layer::Settlements => "settlements",
+            Layer::Equipment => "equipment",
+            Layer::Visits => "visits",
         }
     }
 }

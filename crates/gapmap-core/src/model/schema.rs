@@ -155,6 +155,7 @@ pub const DEMAND_ORIGINS: &[&str] = &["point", "address_register", "population_g
 pub const PLAN_PER: &[&str] = &["year", "total"];
 /// A town, an official village (ciems), or a smaller named place.
 pub const SETTLEMENT_KINDS: &[&str] = &["town", "ciems", "hamlet"];
+pub const EQUIPMENT_TYPES: &[&str] = &["access_point", "router", "backhaul"];
 
 /// The provenance fields every feature of every layer carries.
 pub const PROVENANCE_FIELDS: &[Field] = &[
@@ -249,6 +250,33 @@ const SETTLEMENT_FIELDS: &[Field] = &[
     opt("population_date", FieldType::Date),
 ];
 
+/// One piece of equipment at a site, dated: the flat site fields
+/// (`access_points`, `router_year`, `backhaul_*`) are derived from these
+/// (see [`super::inventory`]).
+const EQUIPMENT_FIELDS: &[Field] = &[
+    req("site_id", FieldType::Text),
+    req("type", FieldType::Enum(EQUIPMENT_TYPES)),
+    // Unknown install dates are allowed: the record counts as installed,
+    // but a router's age is then unknown ("to survey").
+    opt("installed_on", FieldType::Date),
+    opt("retired_on", FieldType::Date),
+    // A backhaul line's speeds (a router's or access point's rated speed
+    // when given); Mbit/s.
+    opt("down_mbps", FieldType::NonNegative),
+    opt("up_mbps", FieldType::NonNegative),
+    opt("model", FieldType::Text),
+    opt("note", FieldType::Text),
+];
+
+/// One mobile-class visit (a session held at a site on a day).
+const VISIT_FIELDS: &[Field] = &[
+    req("site_id", FieldType::Text),
+    req("date", FieldType::Date),
+    // Unknown until the visit has been held and counted.
+    opt("participants", FieldType::Count),
+    opt("note", FieldType::Text),
+];
+
 impl LayerSchema {
     pub fn of(layer: Layer) -> &'static LayerSchema {
         match layer {
@@ -259,6 +287,8 @@ impl LayerSchema {
             Layer::PriorityZones => &ZONES,
             Layer::Plan => &PLAN,
             Layer::Settlements => &SETTLEMENTS,
+            Layer::Equipment => &EQUIPMENT,
+            Layer::Visits => &VISITS,
         }
     }
 
@@ -308,6 +338,16 @@ static SETTLEMENTS: LayerSchema = LayerSchema {
     geometry: GeometryKind::Point,
     fields: SETTLEMENT_FIELDS,
 };
+static EQUIPMENT: LayerSchema = LayerSchema {
+    layer: Layer::Equipment,
+    geometry: GeometryKind::None,
+    fields: EQUIPMENT_FIELDS,
+};
+static VISITS: LayerSchema = LayerSchema {
+    layer: Layer::Visits,
+    geometry: GeometryKind::None,
+    fields: VISIT_FIELDS,
+};
 
 /// Guess the layer of a feature from the property names it carries, when that
 /// is unambiguous. `kind` values tell sites from areas.
@@ -325,6 +365,12 @@ pub fn infer_layer(keys: &[&str], kind: Option<&str>) -> Option<Layer> {
     }
     if has("metric") && has("activity_lv") {
         found.push(Layer::Plan);
+    }
+    if has("site_id") && has("type") {
+        found.push(Layer::Equipment);
+    }
+    if has("site_id") && has("date") {
+        found.push(Layer::Visits);
     }
     match kind {
         Some(k) if SITE_KINDS.contains(&k) => found.push(Layer::Sites),

@@ -12,6 +12,10 @@
 //!    the analysis under the configured thresholds (see [`crate::analysis`]);
 //! 6. count features and their provenance mix.
 //!
+//! The sites' equipment fields are derived from the `equipment` records
+//! active on the snapshot's inventory date (today in Europe/Riga; see
+//! [`crate::model::inventory`]) as the sites are read.
+//!
 //! Layers whose store revision did not change are shared with the previous
 //! snapshot, with everything derived from them alone.
 //!
@@ -26,8 +30,8 @@ use crate::config::Thresholds;
 use crate::crs::{CrsError, LKS92, Transformer};
 use crate::gazetteer::{AddressIndex, Gazetteer};
 use crate::model::{
-    Area, AreaKind, CoverageArea, DemandPoint, Layer, PriorityZone, Record, Settlement, Site,
-    Source,
+    Area, AreaKind, CoverageArea, DemandPoint, Equipment, Layer, PriorityZone, Record, Settlement,
+    Site, Source, Visit, inventory,
 };
 use crate::store::{FeatureStore, StoreError};
 use arc_swap::ArcSwap;
@@ -89,6 +93,15 @@ pub struct Snapshot {
     pub settlements: Arc<Vec<Settlement>>,
     pub settlements_xy: Arc<Vec<Point<f64>>>,
     pub plan: Arc<Vec<Record>>,
+    /// Equipment records, ordered by id.
+    pub equipment: Arc<Vec<Equipment>>,
+    /// Mobile-class visits, ordered by id.
+    pub visits: Arc<Vec<Visit>>,
+    /// The date the sites' equipment fields are derived at (Europe/Riga).
+    pub inventory_date: chrono::NaiveDate,
+    /// Equipment records and visits whose `site_id` names no site of this
+    /// snapshot (left over from a sites change; logged, never applied).
+    pub inventory_orphans: usize,
     pub stats: BTreeMap<Layer, LayerStats>,
     /// Per-layer store revisions this snapshot was built from.
     pub layer_revisions: BTreeMap<Layer, u64>,
@@ -256,14 +269,44 @@ impl Snapshot {
                         .all(|l| p.layer_revisions.get(l) == layer_revisions.get(l))
             })
         };
-        let reuse_sites = unchanged(&[Layer::Sites]);
+        let inventory_date = chrono::Utc::now()
+            .with_timezone(&chrono_tz::Europe::Riga)
+            .date_naive();
+        // Sites carry equipment fields derived from the equipment layer at
+        // the inventory date: both must be unchanged to share them.
+        let reuse_sites = unchanged(&[Layer::Sites, Layer::Equipment])
+            .filter(|p| p.inventory_date == inventory_date);
+        let equipment = match unchanged(&[Layer::Equipment]) {
+            Some(p) => Arc::clone(&p.equipment),
+            None => Arc::new(read_typed(store, Layer::Equipment, Equipment::from_record)?),
+        };
+        let visits = match unchanged(&[Layer::Visits]) {
+            Some(p) => Arc::clone(&p.visits),
+            None => Arc::new(read_typed(store, Layer::Visits, Visit::from_record)?),
+        };
         let reuse_areas = unchanged(&[Layer::Areas]);
         let reuse_coverage = unchanged(&[Layer::Coverage]);
         let reuse_demand = unchanged(&[Layer::Demand, Layer::Areas]);
         let reuse_zones = unchanged(&[Layer::PriorityZones]);
+        let mut inventory_orphans = reuse_sites.map_or(0, |p| p.inventory_orphans);
         let sites_new = reuse_sites
             .is_none()
-            .then(|| read_typed(store, Layer::Sites, Site::from_record))
+            .then(|| -> Result<Vec<Site>, SnapshotError> {
+                let mut sites = read_typed(store, Layer::Sites, Site::from_record)?;
+                let orphans = inventory::apply(&mut sites, &equipment, inventory_date);
+                let known: std::collections::HashSet<&str> =
+                    sites.iter().map(|s| s.id.as_str()).collect();
+                let lost_visits = visits.iter().filter(|v| !known.contains(v.site_id.as_str()));
+                inventory_orphans = orphans.len() + lost_visits.clone().count();
+                if inventory_orphans > 0 {
+                    let first = orphans
+                        .first()
+                        .map(|e| (&e.id, &e.site_id))
+                        .or_else(|| lost_visits.clone().next().map(|v| (&v.id, &v.site_id)));
+                    tracing::warn!(records = inventory_orphans, first = ?first, "equipment or visits name sites that no longer exist; they are left out");
+                }
+                Ok(sites)
+            })
             .transpose()?;
         let areas_new = reuse_areas
             .is_none()
@@ -398,6 +441,14 @@ impl Snapshot {
                 .filter_map(|r| r.provenance().ok().map(|p| p.source)),
         );
         stats.insert(Layer::Plan, plan_stats);
+        stats.insert(
+            Layer::Equipment,
+            stats_of(equipment.iter().map(|e| e.provenance.source)),
+        );
+        stats.insert(
+            Layer::Visits,
+            stats_of(visits.iter().map(|v| v.provenance.source)),
+        );
 
         lap("project");
         let parish_list: Vec<(String, String)> = areas
@@ -481,6 +532,10 @@ impl Snapshot {
             settlements,
             settlements_xy,
             plan,
+            equipment,
+            visits,
+            inventory_date,
+            inventory_orphans,
             stats,
         })
     }

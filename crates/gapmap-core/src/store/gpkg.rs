@@ -36,6 +36,8 @@ fn describe(layer: Layer) -> &'static str {
         Layer::PriorityZones => "Territories the municipality flags for priority",
         Layer::Plan => "The digital-inclusion action plan's targets",
         Layer::Settlements => "Towns, villages (ciemi) and named places, for search",
+        Layer::Equipment => "Equipment per site, dated: access points, routers, backhaul lines",
+        Layer::Visits => "Mobile-class visits: site, date, participants",
     }
 }
 
@@ -663,6 +665,18 @@ impl Writer<'_> {
         Ok(out)
     }
 
+    /// The ids of a layer as this transaction sees them.
+    pub fn ids(&self, layer: Layer) -> Result<HashSet<String>, StoreError> {
+        let mut st = self
+            .tx
+            .prepare(&format!("SELECT id FROM \"{}\"", layer.name()))
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     /// Set a meta value inside this transaction.
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         self.tx
@@ -753,9 +767,85 @@ pub fn encode_geometry(g: &Geometry<f64>) -> Result<Vec<u8>, String> {
 }
 
 pub fn decode_geometry(blob: &[u8]) -> Result<Geometry<f64>, String> {
+    wkb_fits(blob)?;
     geozero::wkb::GpkgWkb(blob)
         .to_geo()
         .map_err(|e| e.to_string())
+}
+
+/// Check that every count in a GeoPackage geometry blob fits the bytes
+/// that follow it, before geozero reserves memory by those counts (a blob
+/// claiming 4 billion points made it ask for 62 GB and abort; found by the
+/// gpkg fuzzer, fuzz/regressions/gpkg/huge_point_count.gpkg).
+fn wkb_fits(blob: &[u8]) -> Result<(), String> {
+    let bad = |what: &str| Err(format!("the geometry blob is damaged: {what}"));
+    if blob.len() < 8 || &blob[..2] != b"GP" {
+        return bad("no GeoPackage header");
+    }
+    let envelope = match (blob[3] >> 1) & 0b111 {
+        0 => 0,
+        1 => 32,
+        2 | 3 => 48,
+        4 => 64,
+        _ => return bad("unknown envelope"),
+    };
+    let mut at = 8 + envelope;
+    wkb_walk(blob, &mut at, 0).or_else(|e| bad(&e))
+}
+
+/// Walk one WKB geometry at `at`, moving past it.
+fn wkb_walk(b: &[u8], at: &mut usize, depth: u32) -> Result<(), String> {
+    if depth > 32 {
+        return Err("nested too deeply".into());
+    }
+    let byte = |i: usize| b.get(i).copied().ok_or_else(|| "ends early".to_owned());
+    let little = byte(*at)? == 1;
+    let u32_at = |i: usize| -> Result<u32, String> {
+        let w: [u8; 4] = b
+            .get(i..i + 4)
+            .and_then(|s| s.try_into().ok())
+            .ok_or_else(|| "ends early".to_owned())?;
+        Ok(if little {
+            u32::from_le_bytes(w)
+        } else {
+            u32::from_be_bytes(w)
+        })
+    };
+    let raw = u32_at(*at + 1)?;
+    *at += 5;
+    // ISO (1000s for Z/M) and EWKB (high flag bits) dimensions.
+    let base = (raw & 0x0fff_ffff) % 1000;
+    let dims = 2
+        + usize::from((raw & 0x8000_0000) != 0 || matches!((raw & 0x0fff_ffff) / 1000, 1 | 3))
+        + usize::from((raw & 0x4000_0000) != 0 || matches!((raw & 0x0fff_ffff) / 1000, 2 | 3));
+    let point = 8 * dims;
+    let count = |at: &mut usize, each: usize| -> Result<usize, String> {
+        let n = u32_at(*at)? as usize;
+        *at += 4;
+        if n.saturating_mul(each) > b.len().saturating_sub(*at) {
+            return Err(format!("{n} items cannot fit in {} bytes", b.len()));
+        }
+        Ok(n)
+    };
+    match base {
+        1 => *at += point,
+        2 => *at += count(at, point)? * point,
+        3 => {
+            for _ in 0..count(at, 4)? {
+                *at += count(at, point)? * point;
+            }
+        }
+        4..=7 => {
+            for _ in 0..count(at, 5)? {
+                wkb_walk(b, at, depth + 1)?;
+            }
+        }
+        other => return Err(format!("geometry type {other} is not read")),
+    }
+    if *at > b.len() {
+        return Err("ends early".into());
+    }
+    Ok(())
 }
 
 fn content_hash(r: &Record, geom: Option<&[u8]>) -> String {

@@ -17,9 +17,7 @@ use gapmap_core::analysis::open_now::riga_local;
 use gapmap_core::analysis::{NearestKind, fixed_class};
 use gapmap_core::crs::{Transformer, WGS84};
 use gapmap_core::gazetteer::{Gazetteer, Hit, HitKind};
-use gapmap_core::model::{
-    CoordinateQuality, ServiceKind, Site, Source, Wheelchair, ZoneKind,
-};
+use gapmap_core::model::{CoordinateQuality, ServiceKind, Site, Source, Wheelchair, ZoneKind};
 use gapmap_core::snapshot::Snapshot;
 use geo::Intersects;
 use geo_types::Point;

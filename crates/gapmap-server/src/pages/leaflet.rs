@@ -159,7 +159,11 @@ fn leaflet_places<'a>(snap: &'a Snapshot, parish: &str, middle: Point<f64>) -> V
         .filter(|s| sites::is_public_access(s) && s.parish_id.as_deref() == Some(parish))
         .collect();
     if own.is_empty() {
-        own = snap.sites.iter().filter(|s| sites::is_public_access(s)).collect();
+        own = snap
+            .sites
+            .iter()
+            .filter(|s| sites::is_public_access(s))
+            .collect();
     }
     own.sort_by(|a, b| d(a).total_cmp(&d(b)));
     own.truncate(MAX_PLACES);

@@ -312,9 +312,10 @@ mod tests {
         for (name, _) in TEMPLATES {
             assert!(e.get_template(name).is_ok(), "{name}");
         }
-        let on_disk = std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"))
-            .expect("templates dir")
-            .count();
+        let on_disk =
+            std::fs::read_dir(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates"))
+                .expect("templates dir")
+                .count();
         assert_eq!(on_disk, TEMPLATES.len(), "every template file is embedded");
     }
 

@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::analysis::{Analysis, check_thresholds};
+use gapmap_core::analysis::Analysis;
 use gapmap_core::config::Thresholds;
 use gapmap_core::publish::{
     Collection, Feature as PFeature, GridContent, features_with, grid_features,
@@ -34,7 +34,10 @@ fn allowed(extra: &[&'static str]) -> Vec<&'static str> {
     THRESHOLD_PARAMS.iter().chain(extra).copied().collect()
 }
 
-/// Thresholds from the query string over the configured ones.
+/// Thresholds from the query string over the configured ones. Each must be
+/// a number ≥ 0; they need not be ordered (the classes are tested from the
+/// top, so any set of values classifies every point; see
+/// `gapmap_core::analysis::fixed_class`), as the OpenAPI document says.
 pub fn thresholds(q: &Query, base: &Thresholds) -> Result<Thresholds, Problem> {
     let mut t = base.clone();
     for (name, slot) in [
@@ -53,7 +56,6 @@ pub fn thresholds(q: &Query, base: &Thresholds) -> Result<Thresholds, Problem> {
             *slot = v;
         }
     }
-    check_thresholds(&t).map_err(|m| Problem::invalid("thresholds", m))?;
     Ok(t)
 }
 

@@ -7,6 +7,7 @@ pub mod health;
 pub mod layers;
 pub mod nearest;
 pub mod ogc;
+pub mod plan;
 pub mod problems;
 pub mod search;
 pub mod sites;

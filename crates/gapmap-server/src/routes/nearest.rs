@@ -23,16 +23,25 @@ fn point(q: &Query, snap: &Snapshot) -> Result<(f64, f64, f64, f64), Problem> {
     let lat = q
         .f64("lat")?
         .ok_or_else(|| Problem::invalid("lat", "`lat` (latitude, WGS84 degrees) is required"))?;
-    if !(-180.0..=180.0).contains(&lon) {
+    // The area the service answers for (the data's sanity box, where the
+    // metric working CRS holds); the OpenAPI document declares the same.
+    let b = gapmap_core::geometry::SanityBox::BALTIC;
+    if !(b.min_lon..=b.max_lon).contains(&lon) {
         return Err(Problem::invalid(
             "lon",
-            format!("`lon` must be within ±180, not {lon}"),
+            format!(
+                "`lon` must be within {}–{} (the Baltic states), not {lon}",
+                b.min_lon, b.max_lon
+            ),
         ));
     }
-    if !(-90.0..=90.0).contains(&lat) {
+    if !(b.min_lat..=b.max_lat).contains(&lat) {
         return Err(Problem::invalid(
             "lat",
-            format!("`lat` must be within ±90, not {lat}"),
+            format!(
+                "`lat` must be within {}–{} (the Baltic states), not {lat}",
+                b.min_lat, b.max_lat
+            ),
         ));
     }
     // As the snapshot projected its demand points and sites.

@@ -23,7 +23,7 @@ pub async fn sites(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     }
     let bbox = q.bbox("bbox")?;
     let limit = q.usize_in("limit", 100, 1, 10_000)?;
-    let offset = q.usize_in("offset", 0, 0, usize::MAX)?;
+    let offset = q.usize_in("offset", 0, 0, i64::MAX as usize)?;
     let snap = state.live.get();
     let matched: Vec<_> = snap
         .sites

@@ -27,12 +27,6 @@ fn tileset(name: &str) -> Result<Collection, Problem> {
     })
 }
 
-/// The server's absolute origin as the client addressed it.
-fn base_url(req: &HttpRequest) -> String {
-    let ci = req.connection_info();
-    format!("{}://{}", ci.scheme(), ci.host())
-}
-
 pub(crate) fn accepts_gzip(req: &HttpRequest) -> bool {
     req.headers()
         .get_all(header::ACCEPT_ENCODING)
@@ -52,18 +46,17 @@ pub(crate) fn accepts_gzip(req: &HttpRequest) -> bool {
 }
 
 fn not_modified(req: &HttpRequest, etag: &str) -> bool {
-    req.headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',').any(|t| {
-                let t = t.trim();
-                t == "*" || t.trim_start_matches("W/") == etag
-            })
-        })
+    crate::cache::not_modified(req.headers(), etag)
 }
 
-const CACHE_CONTROL: &str = "public, max-age=0, must-revalidate";
+use crate::cache::CACHE_CONTROL;
+
+/// A tile coordinate as written in a canonical path: decimal digits, no
+/// sign, no leading zero (`/tiles/sites/+1/…` and `/01/…` are not aliases).
+fn canonical<T: std::str::FromStr + ToString>(s: &str) -> Option<T> {
+    let n = s.parse::<T>().ok()?;
+    (n.to_string() == s).then_some(n)
+}
 
 /// `GET /tiles/{tileset}/{z}/{x}/{y}.mvt`
 #[utoipa::path(get, path = "/tiles/{tileset}/{z}/{x}/{y}.mvt", tag = "tiles",
@@ -82,7 +75,7 @@ const CACHE_CONTROL: &str = "public, max-age=0, must-revalidate";
         (status = 204, description = "No feature reaches this tile"),
         (status = 304, description = "Not modified: If-None-Match names the current ETag"),
         (status = 400, description = "A query parameter was given (tiles take none)", content_type = "application/problem+json"),
-        (status = 404, description = "No such tileset, or z/x/y outside the tile pyramid (z 0–14)", content_type = "application/problem+json")))]
+        (status = 404, description = "No such tileset, z/x/y outside the tile pyramid (z 0–14), or z/x/y not written canonically (a sign or leading zeros: no aliases, no redirect)", content_type = "application/problem+json")))]
 pub async fn tile(
     req: HttpRequest,
     path: web::Path<(String, String, String, String)>,
@@ -91,9 +84,13 @@ pub async fn tile(
     Query::parse(&req, &[])?;
     let (name, z, x, y) = path.into_inner();
     let c = tileset(&name)?;
-    let (Ok(z), Ok(x), Ok(y)) = (z.parse::<u32>(), x.parse::<u64>(), y.parse::<u64>()) else {
+    let (Some(z), Some(x), Some(y)) = (
+        canonical::<u32>(&z),
+        canonical::<u64>(&x),
+        canonical::<u64>(&y),
+    ) else {
         return Err(Problem::not_found(format!(
-            "no tile {z}/{x}/{y}: z, x and y are whole numbers"
+            "no tile {z}/{x}/{y}: z, x and y are whole numbers written without sign or leading zeros"
         )));
     };
     if !valid_tile(z, x, y) {
@@ -160,7 +157,7 @@ pub async fn tilejson(
     Query::parse(&req, &[])?;
     let c = tileset(&path.into_inner())?;
     let snap = state.live.get();
-    let base = base_url(&req);
+    let base = crate::links::base(&req);
     let doc = web::block(move || {
         let p = service().prepared(&snap);
         gapmap_tiles::tilejson(&p, c, &base)
@@ -197,7 +194,7 @@ pub async fn style(
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
         .json(gapmap_tiles::style::style(
-            &base_url(&req),
+            &crate::links::base(&req),
             &snap.version,
             crate::pages::assets(&state).url("glyphs"),
             &crate::pages::map::parish_label_points(&snap),
@@ -206,14 +203,20 @@ pub async fn style(
 
 /// `GET /export/tiles.pmtiles`: PMTiles v3 of every tileset, z0–z14.
 #[utoipa::path(get, path = "/export/tiles.pmtiles", tag = "exports",
-    params(("If-None-Match" = Option<String>, Header, description = "ETag of a copy the client holds: 304 if it is still current")),
+    params(("If-None-Match" = Option<String>, Header, description = "ETag of a copy the client holds: 304 if it is still current"),
+        ("Range" = Option<String>, Header, description = "One byte range, `bytes=first-last`, `bytes=first-` or `bytes=-suffix` (how PMTiles clients read an archive); several ranges get the whole archive"),
+        ("If-Range" = Option<String>, Header, description = "The ETag the client's earlier ranges came from: the range is served only while it is current, else the whole archive")),
     responses(
         (status = 200, description = "PMTiles v3 archive of every tileset (one MVT layer each), z0–z14, gzip-compressed tiles; the metadata name the snapshot version and attribution. `gapmap export --format pmtiles` writes the same archive", content_type = "application/vnd.pmtiles", body = crate::openapi::Binary,
             headers(("ETag" = String, description = "Snapshot version: changes with every store revision"),
+                ("Accept-Ranges" = String, description = "bytes"),
                 ("Cache-Control" = String, description = "public, max-age=0, must-revalidate"),
                 ("Content-Disposition" = String, description = "attachment; filename=\"gapmap-tiles.pmtiles\""))),
+        (status = 206, description = "The byte range asked for", content_type = "application/vnd.pmtiles", body = crate::openapi::Binary,
+            headers(("Content-Range" = String, description = "bytes first-last/length"), ("ETag" = String, description = "As for 200"))),
         (status = 304, description = "Not modified: If-None-Match names the current ETag"),
-        (status = 400, description = "A query parameter was given (the archive takes none)", content_type = "application/problem+json")))]
+        (status = 400, description = "A query parameter was given (the archive takes none)", content_type = "application/problem+json"),
+        (status = 416, description = "The range starts past the end of the archive (Content-Range: bytes */length)", content_type = "application/problem+json")))]
 pub async fn pmtiles(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -222,21 +225,26 @@ pub async fn pmtiles(
     let snap = state.live.get();
     let etag = format!("\"{}-pmtiles\"", snap.version);
     if not_modified(&req, &etag) {
-        return Ok(HttpResponse::NotModified()
-            .insert_header((header::ETAG, etag))
-            .finish());
+        return Ok(crate::cache::not_modified_response(&etag, None));
     }
     let bytes = web::block(move || service().pmtiles(&snap))
         .await
         .map_err(Problem::internal)?
         .map_err(Problem::internal)?;
-    Ok(HttpResponse::Ok()
-        .content_type("application/vnd.pmtiles")
-        .insert_header((header::ETAG, etag))
+    let mut r = HttpResponse::Ok();
+    r.content_type("application/vnd.pmtiles")
         .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
         .insert_header((
             header::CONTENT_DISPOSITION,
             "attachment; filename=\"gapmap-tiles.pmtiles\"",
-        ))
-        .body(bytes.as_ref().clone()))
+        ));
+    crate::ranges::bytes(&req, &etag, &web::Bytes::from_owner(Shared(bytes)), r)
+}
+
+/// The cached archive, shared with the response without a copy.
+struct Shared(std::sync::Arc<Vec<u8>>);
+impl AsRef<[u8]> for Shared {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
 }

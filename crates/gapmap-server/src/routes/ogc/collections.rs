@@ -104,9 +104,10 @@ pub fn collection_json(
 
 /// `GET /ogc/collections`.
 #[utoipa::path(get, path = "/ogc/collections", tag = "ogc",
-    params(("f" = Option<String>, Query, description = "json or html")),
-    responses((status = 200, description = "The feature collections", content_type = "application/json"),
-        (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
+    params(("f" = inline(Option<super::FParam>), Query, description = "json or html; without it, Accept decides (406 when it accepts neither)")),
+    responses((status = 200, description = "The feature collections", content(("application/json"), ("text/html"))),
+        (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json"),
+        (status = 406, description = "The request accepts neither JSON nor HTML (see `f`)", content_type = "application/problem+json")))]
 pub async fn collections(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -165,9 +166,10 @@ pub async fn collections(
 /// `GET /ogc/collections/{collection_id}`.
 #[utoipa::path(get, path = "/ogc/collections/{collection_id}", tag = "ogc",
     params(("collection_id" = String, Path, description = "sites, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters", example = "sites"),
-        ("f" = Option<String>, Query, description = "json or html")),
-    responses((status = 200, description = "One feature collection", content_type = "application/json"),
+        ("f" = inline(Option<super::FParam>), Query, description = "json or html; without it, Accept decides (406 when it accepts neither)")),
+    responses((status = 200, description = "One feature collection", content(("application/json"), ("text/html"))),
         (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json"),
+        (status = 406, description = "The request accepts neither JSON nor HTML (see `f`)", content_type = "application/problem+json"),
         (status = 404, description = "No such collection", content_type = "application/problem+json")))]
 pub async fn collection(
     req: HttpRequest,

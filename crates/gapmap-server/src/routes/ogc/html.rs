@@ -74,6 +74,14 @@ a{color:#0645ad}a:focus{outline:3px solid #b35c00;outline-offset:2px}\
 table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #767676;padding:.25rem .5rem;text-align:left;vertical-align:top}\
 caption{text-align:left;font-weight:bold}nav ul{padding-left:1.2rem}";
 
+/// `GET /ogc/style.css`: the pages' stylesheet (the Content-Security-Policy
+/// allows no inline style).
+pub async fn stylesheet() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .body(STYLE)
+}
+
 /// A whole page. `body` is already-escaped HTML; `json_href` is the JSON
 /// representation of the same resource (relative).
 pub fn page(title: &str, breadcrumbs: &[(&str, &str)], json_href: &str, body: &str) -> String {
@@ -87,7 +95,7 @@ pub fn page(title: &str, breadcrumbs: &[(&str, &str)], json_href: &str, body: &s
     format!(
         "<!DOCTYPE html>\n<html lang=\"lv\">\n<head>\n<meta charset=\"utf-8\">\n\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-<title>{t} — gapmap OGC API</title>\n<style>{STYLE}</style>\n</head>\n<body>\n\
+<title>{t} — gapmap OGC API</title>\n<link rel=\"stylesheet\" href=\"/ogc/style.css\">\n</head>\n<body>\n\
 <a class=\"skip\" href=\"#saturs\">Pāriet uz saturu</a>\n\
 <header><nav aria-label=\"Navigācija\">{crumbs}</nav></header>\n\
 <main id=\"saturs\">\n<h1>{t}</h1>\n{body}\n\

@@ -22,9 +22,10 @@ pub const CONFORMANCE: [&str; 5] = [
 
 /// `GET /ogc`: the landing page.
 #[utoipa::path(get, path = "/ogc", tag = "ogc",
-    params(("f" = Option<String>, Query, description = "json or html (default: by Accept, else json)")),
-    responses((status = 200, description = "Landing page with links to the API definition, conformance and collections", content_type = "application/json"),
-        (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
+    params(("f" = inline(Option<super::FParam>), Query, description = "json or html; without it, Accept decides (JSON by default, 406 when it accepts neither)")),
+    responses((status = 200, description = "Landing page with links to the API definition, conformance and collections", content(("application/json"), ("text/html"))),
+        (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json"),
+        (status = 406, description = "The request accepts neither JSON nor HTML (see `f`)", content_type = "application/problem+json")))]
 pub async fn landing(req: HttpRequest) -> Result<HttpResponse, Problem> {
     let q = Query::parse(&req, &["f"])?;
     let fmt = format(&req, q.str("f"))?;
@@ -114,9 +115,10 @@ pub async fn landing(req: HttpRequest) -> Result<HttpResponse, Problem> {
 
 /// `GET /ogc/conformance`.
 #[utoipa::path(get, path = "/ogc/conformance", tag = "ogc",
-    params(("f" = Option<String>, Query, description = "json or html")),
-    responses((status = 200, description = "The conformance classes implemented", content_type = "application/json"),
-        (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
+    params(("f" = inline(Option<super::FParam>), Query, description = "json or html; without it, Accept decides (406 when it accepts neither)")),
+    responses((status = 200, description = "The conformance classes implemented", content(("application/json"), ("text/html"))),
+        (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json"),
+        (status = 406, description = "The request accepts neither JSON nor HTML (see `f`)", content_type = "application/problem+json")))]
 pub async fn conformance(req: HttpRequest) -> Result<HttpResponse, Problem> {
     let q = Query::parse(&req, &["f"])?;
     if format(&req, q.str("f"))? == Format::Html {
@@ -145,8 +147,7 @@ pub async fn conformance(req: HttpRequest) -> Result<HttpResponse, Problem> {
 
 /// The one OpenAPI document (`/api/v1` and `/ogc`), as OpenAPI 3.0.3.
 pub fn openapi_30() -> Value {
-    let mut doc = serde_json::to_value(<crate::openapi::ApiDoc as utoipa::OpenApi>::openapi())
-        .unwrap_or_default();
+    let mut doc = serde_json::to_value(crate::openapi::document()).unwrap_or_default();
     downgrade(&mut doc);
     doc["openapi"] = json!("3.0.3");
     doc
@@ -223,9 +224,10 @@ fn downgrade(v: &mut Value) {
 
 /// `GET /ogc/api`: the OpenAPI 3.0 document of the whole service.
 #[utoipa::path(get, path = "/ogc/api", tag = "ogc",
-    params(("f" = Option<String>, Query, description = "json or html")),
-    responses((status = 200, description = "This OpenAPI 3.0 document", content_type = "application/vnd.oai.openapi+json;version=3.0"),
-        (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
+    params(("f" = inline(Option<super::FParam>), Query, description = "json or html; without it, Accept decides (406 when it accepts neither)")),
+    responses((status = 200, description = "This OpenAPI 3.0 document", content(("application/vnd.oai.openapi+json;version=3.0"), ("text/html"))),
+        (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json"),
+        (status = 406, description = "The request accepts neither JSON nor HTML (see `f`)", content_type = "application/problem+json")))]
 pub async fn api(req: HttpRequest) -> Result<HttpResponse, Problem> {
     let q = Query::parse(&req, &["f"])?;
     let doc = openapi_30();

@@ -49,7 +49,8 @@ impl Crs {
         let code = if lower.ends_with("crs84") || lower.ends_with("crs:84") {
             Some(0)
         } else {
-            gapmap_core::crs::parse_crs(t).ok()
+            // 0 stands for CRS84 in CRS_LIST; no text names EPSG:0.
+            gapmap_core::crs::parse_crs(t).ok().filter(|c| *c != 0)
         };
         match CRS_LIST.iter().find(|(_, c)| Some(*c) == code) {
             Some((uri, c)) => Ok(Crs {
@@ -68,6 +69,28 @@ impl Crs {
     }
 }
 
+/// `f`: the representation (OpenAPI schema of the parameter).
+#[derive(Debug, Clone, Copy, utoipa::ToSchema, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FParam {
+    Json,
+    Html,
+}
+
+/// `crs` / `bbox-crs`: the CRSs offered, as OGC URIs (OpenAPI schema; the
+/// server also reads `EPSG:n` and URNs).
+#[derive(Debug, Clone, Copy, utoipa::ToSchema, serde::Serialize)]
+pub enum CrsParam {
+    #[serde(rename = "http://www.opengis.net/def/crs/OGC/1.3/CRS84")]
+    Crs84,
+    #[serde(rename = "http://www.opengis.net/def/crs/EPSG/0/4326")]
+    Epsg4326,
+    #[serde(rename = "http://www.opengis.net/def/crs/EPSG/0/3059")]
+    Epsg3059,
+    #[serde(rename = "http://www.opengis.net/def/crs/EPSG/0/3857")]
+    Epsg3857,
+}
+
 /// The representation asked for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -75,8 +98,8 @@ pub enum Format {
     Html,
 }
 
-/// `f=json|html` wins; otherwise `Accept` decides (HTML only when it comes
-/// before any JSON type); JSON is the default.
+/// `f=json|html` wins; otherwise `Accept` decides by q-value (JSON on a
+/// tie or with no `Accept`); a request that accepts neither is a 406.
 pub fn format(req: &HttpRequest, f: Option<&str>) -> Result<Format, Problem> {
     match f {
         Some("json" | "geojson" | "application/json" | "application/geo+json") => {
@@ -91,25 +114,19 @@ pub fn format(req: &HttpRequest, f: Option<&str>) -> Result<Format, Problem> {
         }
         None => {}
     }
-    let accept = req
-        .headers()
-        .get("accept")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let html = accept.find("text/html");
-    let json = accept.find("json");
-    Ok(match (html, json) {
-        (Some(h), Some(j)) if h < j => Format::Html,
-        (Some(_), None) => Format::Html,
-        _ => Format::Json,
-    })
+    let accept = req.headers().get("accept").and_then(|v| v.to_str().ok());
+    match crate::negotiate::choose(accept, &[JSON, GEOJSON, OAS, HTML]) {
+        Some(HTML) => Ok(Format::Html),
+        Some(_) => Ok(Format::Json),
+        None => Err(Problem::new(
+            crate::problem::Kind::NotAcceptable,
+            "this resource is served as JSON (application/json, application/geo+json) or HTML (text/html); use `f=json` or `f=html`, or accept one of them",
+        )),
+    }
 }
 
-/// The absolute base of this server as the client sees it.
-pub fn base(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
-}
+/// The base of absolute links (`crate::links`).
+pub use crate::links::base;
 
 /// A link object.
 pub fn link(href: &str, rel: &str, ty: &str, title: &str) -> serde_json::Value {
@@ -119,6 +136,7 @@ pub fn link(href: &str, rel: &str, ty: &str, title: &str) -> serde_json::Value {
 pub const GEOJSON: &str = "application/geo+json";
 pub const JSON: &str = "application/json";
 pub const HTML: &str = "text/html";
+pub const OAS: &str = "application/vnd.oai.openapi+json";
 
 /// The collection named in a path, or a 404 problem.
 pub fn find_collection(id: &str) -> Result<Collection, Problem> {
@@ -130,17 +148,19 @@ pub fn find_collection(id: &str) -> Result<Collection, Problem> {
     })
 }
 
-/// A JSON response of the given media type.
+/// A JSON response of the given media type (negotiated: `Vary: Accept`).
 pub fn json_response(ty: &str, body: &serde_json::Value) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(ty)
+        .insert_header((actix_web::http::header::VARY, "Accept"))
         .body(serde_json::to_string(body).unwrap_or_default())
 }
 
-/// An HTML response.
+/// An HTML response (negotiated: `Vary: Accept`).
 pub fn html_response(body: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
+        .insert_header((actix_web::http::header::VARY, "Accept"))
         .body(body)
 }
 
@@ -150,6 +170,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get("/ogc/", landing::landing))
         .service(get("/ogc/conformance", landing::conformance))
         .service(get("/ogc/api", landing::api))
+        .service(get("/ogc/style.css", html::stylesheet))
         .service(get("/ogc/collections", collections::collections))
         .service(get(
             "/ogc/collections/{collection_id}",

@@ -1,0 +1,132 @@
+//! `GET /api/v1/plan/access-points`: where the new public access points go.
+
+use super::{PlanState, analysis, chosen, format, params, problem};
+use crate::AppState;
+use crate::problem::Problem;
+use crate::query::Query;
+use actix_web::{HttpRequest, HttpResponse, web};
+use gapmap_core::plan::access_points::{self, Overrides};
+use gapmap_core::plan::mclp::Method;
+use utoipa::IntoParams;
+
+/// Query of `GET /api/v1/plan/access-points` (with the gap thresholds; `near_m` is the reach).
+#[allow(
+    dead_code,
+    reason = "documents the query; parsing is strict and manual (crate::query)"
+)]
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AccessPointsQuery {
+    /// Access points to place, 1–10000 (default: the plan's target, 35).
+    count: Option<u32>,
+    /// Only this parish's candidates and residents, e.g. vilces-pagasts.
+    parish_id: Option<String>,
+    /// A candidate this close to active free Wi-Fi is not eligible (metres, default 100).
+    wifi_exclusion_m: Option<f64>,
+    /// Weight factor of digitally under-served residents, 1–100 (default 2).
+    weight_underserved: Option<f64>,
+    /// Weight factor of residents in a priority zone, 1–100 (default 1.5).
+    weight_priority_zone: Option<f64>,
+    /// At most this many access points per building, 1–20 (default 3).
+    max_access_points_per_site: Option<u32>,
+    /// Access points per plan year, comma-separated, e.g. 9,9,9,8 (default: count split evenly).
+    per_year: Option<String>,
+    /// auto (default), exact or heuristic.
+    method: Option<String>,
+    /// json (GeoJSON, default) or csv.
+    f: Option<String>,
+}
+
+const OWN: &[&str] = &[
+    "count",
+    "parish_id",
+    "wifi_exclusion_m",
+    "weight_underserved",
+    "weight_priority_zone",
+    "max_access_points_per_site",
+    "per_year",
+    "method",
+    "f",
+];
+
+fn overrides(q: &Query) -> Result<Overrides, Problem> {
+    let per_year = match q.str("per_year") {
+        None => None,
+        Some(s) => Some(
+            s.split(',')
+                .map(|v| v.trim().parse::<usize>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|_| Problem::invalid("per_year", format!("`per_year` must be whole numbers separated by commas, e.g. 9,9,9,8, not `{s}`")))?,
+        ),
+    };
+    let method = match q.str("method") {
+        None | Some("auto") => Method::Auto,
+        Some("exact") => Method::Exact,
+        Some("heuristic") => Method::Heuristic,
+        Some(m) => {
+            return Err(Problem::invalid(
+                "method",
+                format!("`method` must be auto, exact or heuristic, not `{m}`"),
+            ));
+        }
+    };
+    Ok(Overrides {
+        count: q
+            .str("count")
+            .map(|_| q.usize_in("count", 35, 1, 10_000))
+            .transpose()?,
+        per_year,
+        parish_id: q.str("parish_id").map(str::to_owned),
+        wifi_exclusion_m: q.f64("wifi_exclusion_m")?,
+        weight_underserved: q.f64("weight_underserved")?,
+        weight_priority_zone: q.f64("weight_priority_zone")?,
+        max_access_points_per_site: q
+            .str("max_access_points_per_site")
+            .map(|_| {
+                q.usize_in("max_access_points_per_site", 3, 1, 20)
+                    .map(|v| v as u32)
+            })
+            .transpose()?,
+        method: Some(method),
+        // The server gives the integer program at most 10 s.
+        time_limit_s: Some(10.0),
+    })
+}
+
+/// `GET /api/v1/plan/access-points`.
+#[utoipa::path(get, path = "/api/v1/plan/access-points", tag = "plan", params(AccessPointsQuery, crate::openapi::ThresholdQuery),
+    responses(
+        (status = 200, description = "A GeoJSON FeatureCollection of the chosen buildings in rank order (rank, year, access_points, residents_newly_served, cumulative_residents_newly_served, parish_id, reasons), with status (ok, shortfall, nothing_to_cover), objective, bound, optimality_gap, proven_optimal, solver, eligible_candidates, shortfall and provenance; or CSV (f=csv)", content_type = "application/geo+json"),
+        (status = 400, description = "A parameter is unknown or nonsense (the problem names it)", content_type = "application/problem+json")))]
+pub async fn access_points(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let q = Query::parse(&req, &params(OWN))?;
+    let f = format(&q, &["json", "csv"])?;
+    let o = overrides(&q)?;
+    let snap = state.live.get();
+    let a = analysis(&q, &state, &snap)?;
+    let st: web::Data<AppState> = state.clone();
+    let key = format!("access-points|{}", req.query_string());
+    let answer = web::block(move || {
+        let plan: &PlanState = &st.plan;
+        plan.answer(&snap, &key, || {
+            let a = chosen(&snap, &a);
+            let p = access_points::params(&snap, a.thresholds.near_m, &o).map_err(problem)?;
+            let zones = plan.zones(&snap);
+            let s = access_points::plan(&snap, a, &zones, &p, &mut |_| {}).map_err(problem)?;
+            Ok(serde_json::json!({"geojson": s.to_geojson(&snap), "csv": s.to_csv(&snap)}))
+        })
+    })
+    .await
+    .map_err(Problem::internal)??;
+    Ok(match f {
+        "csv" => super::text(
+            answer["csv"].as_str().unwrap_or_default().to_owned(),
+            "text/csv; charset=utf-8",
+            "access-points.csv",
+        ),
+        _ => super::json(&answer["geojson"], "application/geo+json"),
+    })
+}

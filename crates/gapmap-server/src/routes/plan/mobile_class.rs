@@ -1,0 +1,102 @@
+//! `GET /api/v1/plan/mobile-class`: one stop per parish per year, the
+//! route and the dates, as JSON, CSV or an iCalendar feed.
+
+use super::{analysis, chosen, format, params, problem};
+use crate::AppState;
+use crate::problem::Problem;
+use crate::query::Query;
+use actix_web::{HttpRequest, HttpResponse, web};
+use gapmap_core::plan::mobile_class;
+use utoipa::IntoParams;
+
+/// Query of `GET /api/v1/plan/mobile-class` (with the gap thresholds: `served_down_mbps` is a good line).
+#[allow(
+    dead_code,
+    reason = "documents the query; parsing is strict and manual (crate::query)"
+)]
+#[derive(Debug, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MobileClassQuery {
+    /// The season of each year, MM-DD/MM-DD (default 04-01/05-31); one stop per working day from its start.
+    season: Option<String>,
+    /// Residents within this distance (metres) of a venue count as reached (default 5000).
+    reach_m: Option<f64>,
+    /// The site id the route starts and ends at (default: the municipality's office).
+    start: Option<String>,
+    /// Only this parish's stops (for leaflets), e.g. vilces-pagasts.
+    parish_id: Option<String>,
+    /// Local start time of a session, HH:MM, Europe/Riga (default 10:00).
+    time: Option<String>,
+    /// Length of a session in minutes, 1–1440 (default 180).
+    minutes: Option<u32>,
+    /// json (default), csv or ics (iCalendar, RFC 5545).
+    f: Option<String>,
+}
+
+fn request(q: &Query) -> Result<mobile_class::Params, Problem> {
+    let mut p = mobile_class::Params::default();
+    if let Some(s) = q.str("season") {
+        p.season = s
+            .parse()
+            .map_err(|m: String| Problem::invalid("season", m))?;
+    }
+    if let Some(r) = q.f64("reach_m")? {
+        p.reach_m = r;
+    }
+    p.start = q.str("start").map(str::to_owned);
+    p.parish_id = q.str("parish_id").map(str::to_owned);
+    if let Some(t) = q.str("time") {
+        p.start_time = chrono::NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| {
+            Problem::invalid(
+                "time",
+                format!("`time` must be HH:MM, e.g. 10:00, not `{t}`"),
+            )
+        })?;
+    }
+    p.minutes = q.usize_in("minutes", 180, 1, 1440)? as u32;
+    Ok(p)
+}
+
+/// `GET /api/v1/plan/mobile-class`.
+#[utoipa::path(get, path = "/api/v1/plan/mobile-class", tag = "plan", params(MobileClassQuery, crate::openapi::ThresholdQuery),
+    responses(
+        (status = 200, description = "For each plan year: the route from the municipality's office through one stop per parish (venue, date on a working day, connection good or connection_unverified, reasons), parishes without a usable venue, and the stops by parish; as JSON, CSV (f=csv) or an iCalendar feed (f=ics)", content_type = "application/json"),
+        (status = 400, description = "A parameter is unknown or nonsense (the problem names it), or the season is too short for the stops", content_type = "application/problem+json")))]
+pub async fn mobile_class(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let q = Query::parse(
+        &req,
+        &params(&[
+            "season",
+            "reach_m",
+            "start",
+            "parish_id",
+            "time",
+            "minutes",
+            "f",
+        ]),
+    )?;
+    let f = format(&q, &["json", "csv", "ics"])?;
+    let p = request(&q)?;
+    let snap = state.live.get();
+    let a = analysis(&q, &state, &snap)?;
+    let body = web::block(move || {
+        mobile_class::plan(&snap, chosen(&snap, &a), &p).map(|m| match f {
+            "csv" => m.to_csv(&snap),
+            "ics" => m.to_ics(&snap),
+            _ => m.to_json(&snap).to_string(),
+        })
+    })
+    .await
+    .map_err(Problem::internal)?
+    .map_err(problem)?;
+    Ok(match f {
+        "csv" => super::text(body, "text/csv; charset=utf-8", "mobile-class.csv"),
+        "ics" => super::text(body, "text/calendar; charset=utf-8", "mobile-class.ics"),
+        _ => HttpResponse::Ok()
+            .content_type("application/json")
+            .body(body),
+    })
+}

@@ -1,0 +1,55 @@
+//! `POST /api/v1/plan/what-if`: the change in every gap figure from up to
+//! 100 hypothetical sites or site changes; nothing is stored. No sign-in;
+//! rate-limited per client ([`super::limit`]).
+
+use super::{analysis, chosen, params, problem};
+use crate::AppState;
+use crate::problem::{Kind, Problem};
+use crate::query::Query;
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use gapmap_core::plan::what_if;
+
+/// `POST /api/v1/plan/what-if` with a GeoJSON FeatureCollection.
+#[utoipa::path(post, path = "/api/v1/plan/what-if", tag = "plan", params(crate::openapi::ThresholdQuery),
+    request_body(content = String, description = "A GeoJSON FeatureCollection of 1–100 features: a Point without properties.site_id adds a site (kind default wifi, free_wifi default true); properties.site_id changes that site (a Point moves it; free_wifi, status; remove: true removes it)", content_type = "application/geo+json"),
+    responses(
+        (status = 200, description = "Every figure of /gaps/summary and /gaps/parishes before, after and their change; residents newly near free Wi-Fi; clusters shrunk, split, gone or new; nothing is stored", content_type = "application/json"),
+        (status = 400, description = "The body or a parameter is nonsense (the problem names the feature and member)", content_type = "application/problem+json"),
+        (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 429, description = "Too many what-if requests from this client: wait Retry-After seconds", content_type = "application/problem+json")))]
+pub async fn what_if(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
+    let q = Query::parse(&req, &params(&[]))?;
+    if let Some(client) = super::limit::client(&req, &state.config.trusted_proxies)
+        && let Err(wait) = state.plan.limiter.take(client, std::time::Instant::now())
+    {
+        let secs = wait.ceil().max(1.0) as u64;
+        let mut r = Problem::new(
+            Kind::TooManyRequests,
+            format!("too many what-if requests from {client}; retry in {secs} s"),
+        )
+        .error_response();
+        r.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(secs),
+        );
+        return Ok(r);
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&body)
+        .map_err(|e| Problem::invalid("body", format!("the body is not JSON: {e}")))?;
+    let snap = state.live.get();
+    let a = analysis(&q, &state, &snap)?;
+    let changes = what_if::parse_changes(&doc, &snap).map_err(problem)?;
+    let index = state.plan.index(&snap);
+    let started = std::time::Instant::now();
+    let a = chosen(&snap, &a);
+    let outcome = what_if::evaluate(&snap, a, &index, changes).map_err(problem)?;
+    let mut v = outcome.to_json(&snap, a);
+    v["elapsed_ms"] = serde_json::json!(started.elapsed().as_secs_f64() * 1000.0);
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .body(v.to_string()))
+}
