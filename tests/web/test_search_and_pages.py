@@ -6,6 +6,7 @@ import json
 import re
 import shutil
 import unicodedata
+from html import unescape
 
 import pytest
 
@@ -206,3 +207,61 @@ def test_the_style_uses_local_glyphs_and_the_leaflet_a_public_qr_url(jelgava_ser
     assert r.status_code == 200 and len(r.content) > 1000
     html = jelgava_server.get("/leaflets/vilces-pagasts").text
     assert "?place=parish%3Avilces-pagasts" in html
+
+
+def test_static_assets_revalidate_with_their_own_etag(jelgava_server):
+    """A fingerprinted file's ETag is its bytes' (not the snapshot's, as the
+    ETag middleware would make it), so it survives a reload; a revalidation
+    is a 304 that keeps the year-long caching."""
+    html = jelgava_server.get("/").text
+    asset = re.findall(r'(?:href|src)="(/static/[^"]+)"', html.replace("&#x2f;", "/"))[0]
+    version = jelgava_server.get("/api/v1/layers").headers.get("x-snapshot-version") or "\0"
+    for enc in ("gzip", "identity"):
+        r = jelgava_server.get(asset, headers={"Accept-Encoding": enc})
+        etag = r.headers["etag"]
+        assert etag.startswith('"s-') and version not in etag, etag
+        again = jelgava_server.get(asset, headers={"Accept-Encoding": enc, "If-None-Match": etag})
+        assert again.status_code == 304 and again.content == b""
+        assert again.headers["etag"] == etag
+        assert again.headers["cache-control"] == "public, max-age=31536000, immutable"
+    gz = jelgava_server.get(asset, headers={"Accept-Encoding": "gzip"}).headers["etag"]
+    plain = jelgava_server.get(asset, headers={"Accept-Encoding": "identity"}).headers["etag"]
+    assert gz != plain
+
+
+def test_pages_carry_the_hardening_csp_and_run_no_inline_script(jelgava_server):
+    for path in ["/", "/?q=Gluda", "/map", "/plan", "/leaflets/vilces-pagasts", "/accessibility"]:
+        r = jelgava_server.get(path)
+        csp = r.headers["content-security-policy"]
+        assert "script-src 'self';" in csp and "style-src 'self';" in csp, csp
+        assert r.headers["x-content-type-options"] == "nosniff"
+        for attrs in re.findall(r"<script([^>]*)>", unescape(r.text)):
+            # Only scripts from this site, or JSON data blocks (never run).
+            assert 'src="/static/' in attrs or 'type="application/json"' in attrs, (path, attrs)
+        assert not re.search(r"\sstyle=|<style|\son[a-z]+=", r.text), path
+
+
+def test_search_is_in_the_openapi_document_with_its_bounds(jelgava_server):
+    op = jelgava_server.get("/api/v1/openapi.json").json()["paths"]["/api/v1/search"]["get"]
+    params = {p["name"]: p for p in op["parameters"]}
+    assert params["q"]["required"] is True
+    assert params["q"]["schema"]["maxLength"] == 200 and params["q"]["schema"]["minLength"] == 1
+    assert (params["limit"]["schema"]["minimum"], params["limit"]["schema"]["maximum"]) == (1, 50)
+    # The boundaries the document gives are the server's.
+    assert jelgava_server.get("/api/v1/search", params={"q": "Gluda", "limit": 50}).status_code == 200
+    assert jelgava_server.get("/api/v1/search", params={"q": "Gluda", "limit": 51}).status_code == 400
+    assert jelgava_server.get("/api/v1/search", params={"q": "x" * 200}).status_code == 200
+    assert jelgava_server.get("/api/v1/search", params={"q": "x" * 201}).status_code == 400
+    assert jelgava_server.get("/api/v1/search", params={"q": " \t"}).status_code == 400
+    assert jelgava_server.get("/api/v1/search", params={"q": "\u00a0"}).status_code == 200
+
+
+def test_the_planning_page_shows_the_planners_access_points(jelgava_server):
+    plan = jelgava_server.get("/api/v1/plan/access-points").json()
+    assert plan["features"], plan.get("message")
+    html = unescape(jelgava_server.get("/plan").text)
+    assert 'id="access-points"' in html
+    for f in plan["features"]:
+        assert f["properties"]["name"] in html
+    en = unescape(jelgava_server.get("/plan?lang=en").text)
+    assert "New free Wi-Fi access points" in en and 'href="/api/v1/plan/access-points?f=csv"' in en

@@ -44,6 +44,13 @@ pub fn not_modified_response(etag: &str, vary: Option<HeaderValue>) -> HttpRespo
     r.finish()
 }
 
+/// A strong `ETag` of content that does not depend on the snapshot (the
+/// web front end's fingerprinted files): a hash of the bytes alone, so a
+/// reload of the store does not change it.
+pub fn content_etag(bytes: &[u8]) -> String {
+    format!("\"s-{:016x}\"", fnv64(bytes))
+}
+
 fn fnv64(bytes: &[u8]) -> u64 {
     // FNV-1a: fast, stable across builds (unlike std's SipHash keys).
     let mut h = Fnv(0xcbf2_9ce4_8422_2325);

@@ -127,10 +127,16 @@ pub struct NearestQuery {
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct SearchQuery {
-    /// A parish, village, site name, street address or homestead name (up to 200 characters), e.g. `Gluda`.
-    #[param(example = "Gluda")]
+    /// A parish, village, site name, street address or homestead name (up to 200 characters, not only spaces), e.g. `Gluda`.
+    #[param(
+        example = "Gluda",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"[^ \t\n\r\f\v]"
+    )]
     q: String,
     /// 1–50, default 10.
+    #[param(minimum = 1, maximum = 50)]
     limit: Option<u32>,
 }
 

@@ -11,7 +11,7 @@ export async function launch() {
 
 /**
  * A page from a fresh context (axe needs one) where every response of the
- * server carries the hardening CSP, every request is recorded, and CSP
+ * server carries the hardening CSP (the server's own header), every request is recorded, and CSP
  * violations and script errors are collected.
  */
 export async function openPage(browser, base, options = {}) {
@@ -27,8 +27,11 @@ export async function openPage(browser, base, options = {}) {
   await context.route(`${base}/**`, async (route) => {
     // Redirects go back to the browser (a form's 303, the sign-in's cookie).
     const response = await route.fetch({ maxRedirects: 0 });
-    // The body arrives decoded: drop the encoding headers with the CSP added.
-    const headers = { ...response.headers(), "content-security-policy": CSP };
+    // The body arrives decoded: drop the encoding headers. The server sets
+    // the hardening CSP itself; a response without one (there should be
+    // none) gets the same policy, so the probe never runs unprotected.
+    const own = response.headers();
+    const headers = { ...own, "content-security-policy": own["content-security-policy"] || CSP };
     delete headers["content-encoding"];
     delete headers["content-length"];
     await route.fulfill({ response, headers, body: await response.body() });

@@ -106,23 +106,42 @@ pub async fn static_file(
     let Some(p) = safe(&rel).map(|r| dir.join("static").join(r)) else {
         return Err(Problem::not_found(format!("no static file `{rel}`")));
     };
-    let mut r = HttpResponse::Ok();
-    r.content_type(content_type(&p))
+    // The build writes a gzip copy beside each script and style sheet.
+    let gz = crate::routes::tiles::accepts_gzip(&req)
+        .then(|| {
+            let mut gz = p.clone().into_os_string();
+            gz.push(".gz");
+            std::fs::read(&gz).ok()
+        })
+        .flatten();
+    let gzipped = gz.is_some();
+    let bytes = match gz {
+        Some(b) => b,
+        None => {
+            std::fs::read(&p).map_err(|_| Problem::not_found(format!("no static file `{rel}`")))?
+        }
+    };
+    // Its own validator, independent of the snapshot (the ETag middleware
+    // would tie it to the store's version): the files never change under a
+    // name, so a revalidation after a reload is still a 304.
+    let etag = crate::cache::content_etag(&bytes);
+    let fresh = crate::cache::not_modified(req.headers(), &etag);
+    let mut r = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    r.insert_header((header::ETAG, etag.as_str()))
         .insert_header((header::CACHE_CONTROL, IMMUTABLE))
         .insert_header((header::VARY, "Accept-Encoding"));
-    // The build writes a gzip copy beside each script and style sheet.
-    if crate::routes::tiles::accepts_gzip(&req) {
-        let mut gz = p.clone().into_os_string();
-        gz.push(".gz");
-        if let Ok(bytes) = std::fs::read(&gz) {
-            r.insert_header((header::CONTENT_ENCODING, "gzip"));
-            return Ok(r.body(bytes));
-        }
+    if fresh {
+        return Ok(r.finish());
     }
-    match std::fs::read(&p) {
-        Ok(bytes) => Ok(r.body(bytes)),
-        Err(_) => Err(Problem::not_found(format!("no static file `{rel}`"))),
+    r.content_type(content_type(&p));
+    if gzipped {
+        r.insert_header((header::CONTENT_ENCODING, "gzip"));
     }
+    Ok(r.body(bytes))
 }
 
 #[cfg(test)]

@@ -248,8 +248,10 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             })
         })
         .collect();
+    let planned = planned_access_points(&state, &snap, lang).await;
     let total = &a.total;
     let mut page = Map::new();
+    page.insert("planned".into(), planned);
     page.insert("headers".into(), json!(headers));
     page.insert("rows".into(), json!(table));
     page.insert("clusters".into(), json!(clusters));
@@ -269,6 +271,78 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     );
     let ctx = base_context(&state, &q, "/plan", "plan");
     render(&req, "plan.html", ctx, page)
+}
+
+/// The planner's siting of new public access points (the plan's own
+/// count, weights and years; the same answer as `GET
+/// /api/v1/plan/access-points`) as the page shows it: a summary and the
+/// buildings in rank order. `null` when the planner cannot answer — the
+/// rest of the page does not depend on it.
+async fn planned_access_points(
+    state: &web::Data<AppState>,
+    snap: &std::sync::Arc<Snapshot>,
+    lang: Lang,
+) -> Value {
+    let (st, sn) = (state.clone(), std::sync::Arc::clone(snap));
+    let answer =
+        web::block(move || crate::routes::plan::access_points::default_answer(&st, &sn)).await;
+    let g = match answer {
+        Ok(Ok(g)) => g,
+        Ok(Err(e)) => {
+            tracing::warn!(error = ?e, "the planning page shows no access-point plan");
+            return Value::Null;
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the planning page shows no access-point plan");
+            return Value::Null;
+        }
+    };
+    let n = |k: &str| g[k].as_u64().unwrap_or(0);
+    let parish = |id: &str| {
+        snap.areas
+            .iter()
+            .find(|a| a.id == id)
+            .map_or_else(|| id.to_owned(), |a| a.name.clone())
+    };
+    let rows: Vec<Value> = g["features"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default()
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            let years: Vec<String> = p["access_points_by_year"]
+                .as_object()
+                .map(|m| {
+                    m.iter()
+                        .map(|(y, c)| format!("{y}: {}", c.as_u64().unwrap_or(0)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let parish_id = p["parish_id"].as_str().unwrap_or_default();
+            json!({
+                "rank": p["rank"],
+                "name": p["name"],
+                "parish": parish(parish_id),
+                "years": years.join(", "),
+                "access_points": words::int(lang, p["access_points"].as_u64().unwrap_or(0)),
+                "served": words::int(lang, p["residents_newly_served"].as_u64().unwrap_or(0)),
+                "map_href": href(lang, &format!("/map?parish={parish_id}")),
+            })
+        })
+        .collect();
+    json!({
+        "rows": rows,
+        "count": words::int(lang, n("count")),
+        "placed": words::int(lang, n("access_points_placed")),
+        "buildings": words::int(lang, n("buildings")),
+        "served": words::int(lang, n("residents_newly_served")),
+        "unplaced": n("unplaced"),
+        "unplaced_text": words::int(lang, n("unplaced")),
+        "proven_optimal": g["proven_optimal"].as_bool().unwrap_or(false),
+        "geojson_href": "/api/v1/plan/access-points",
+        "csv_href": "/api/v1/plan/access-points?f=csv",
+    })
 }
 
 /// The address this request came in on (for the default public URL).

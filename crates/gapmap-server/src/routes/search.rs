@@ -42,7 +42,10 @@ pub fn hit_features(g: &Gazetteer, hits: &[Hit<'_>]) -> Vec<Value> {
         (status = 400, description = "A parameter is unknown or invalid (q is required)", content_type = "application/problem+json")))]
 pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let q = Query::parse(&req, &["q", "limit"])?;
-    let text = q.str("q").filter(|s| !s.trim().is_empty()).ok_or_else(|| {
+    // Blank means only ASCII white space: the same rule as the documented
+    // pattern of `q`, so a client can tell in advance what is refused.
+    let blank = |s: &str| s.chars().all(|c| " \t\n\r\x0c\x0b".contains(c));
+    let text = q.str("q").filter(|s| !blank(s)).ok_or_else(|| {
         Problem::invalid("q", "`q` (the name or address to look for) is required")
     })?;
     if text.chars().count() > MAX_QUERY_CHARS {

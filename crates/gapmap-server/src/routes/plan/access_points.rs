@@ -5,8 +5,12 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
+use gapmap_core::analysis::Analysis;
 use gapmap_core::plan::access_points::{self, Overrides};
 use gapmap_core::plan::mclp::Method;
+use gapmap_core::snapshot::Snapshot;
+use serde_json::Value;
+use std::sync::Arc;
 use utoipa::IntoParams;
 
 /// Query of `GET /api/v1/plan/access-points` (with the gap thresholds; `near_m` is the reach).
@@ -93,6 +97,38 @@ fn overrides(q: &Query) -> Result<Overrides, Problem> {
     })
 }
 
+/// The siting answer for these overrides (`{"geojson": …, "csv": …}`),
+/// from the per-snapshot cache under `key`.
+fn answer(
+    plan: &PlanState,
+    snap: &Arc<Snapshot>,
+    a: &Option<Arc<Analysis>>,
+    o: &Overrides,
+    key: &str,
+) -> Result<Arc<Value>, Problem> {
+    plan.answer(snap, key, || {
+        let a = chosen(snap, a);
+        let p = access_points::params(snap, a.thresholds.near_m, o).map_err(problem)?;
+        let zones = plan.zones(snap);
+        let s = access_points::plan(snap, a, &zones, &p, &mut |_| {}).map_err(problem)?;
+        Ok(serde_json::json!({"geojson": s.to_geojson(snap), "csv": s.to_csv(snap)}))
+    })
+}
+
+/// The plan's own siting (its count, weights and years; the snapshot's
+/// thresholds) as the API's GeoJSON: the same answer, and the same cache
+/// entry, as `GET /api/v1/plan/access-points` with no parameters. For the
+/// planning page; call it off the worker thread (`web::block`).
+pub fn default_answer(state: &AppState, snap: &Arc<Snapshot>) -> Result<Value, Problem> {
+    let o = Overrides {
+        method: Some(Method::Auto),
+        time_limit_s: Some(10.0),
+        ..Overrides::default()
+    };
+    let a = answer(&state.plan, snap, &None, &o, "access-points|")?;
+    Ok(a["geojson"].clone())
+}
+
 /// `GET /api/v1/plan/access-points`.
 #[utoipa::path(get, path = "/api/v1/plan/access-points", tag = "plan", params(AccessPointsQuery, crate::openapi::ThresholdQuery),
     responses(
@@ -109,18 +145,9 @@ pub async fn access_points(
     let a = analysis(&q, &state, &snap)?;
     let st: web::Data<AppState> = state.clone();
     let key = format!("access-points|{}", req.query_string());
-    let answer = web::block(move || {
-        let plan: &PlanState = &st.plan;
-        plan.answer(&snap, &key, || {
-            let a = chosen(&snap, &a);
-            let p = access_points::params(&snap, a.thresholds.near_m, &o).map_err(problem)?;
-            let zones = plan.zones(&snap);
-            let s = access_points::plan(&snap, a, &zones, &p, &mut |_| {}).map_err(problem)?;
-            Ok(serde_json::json!({"geojson": s.to_geojson(&snap), "csv": s.to_csv(&snap)}))
-        })
-    })
-    .await
-    .map_err(Problem::internal)??;
+    let answer = web::block(move || answer(&st.plan, &snap, &a, &o, &key))
+        .await
+        .map_err(Problem::internal)??;
     Ok(match f {
         "csv" => super::text(
             answer["csv"].as_str().unwrap_or_default().to_owned(),
