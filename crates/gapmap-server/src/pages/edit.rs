@@ -182,14 +182,7 @@ pub async fn sign_out(
 ) -> Result<HttpResponse, Problem> {
     let f = Posted::new(body.into_inner());
     auth::require(&req, &state, Role::Editor, f.get("csrf")).await?;
-    if let Some(c) = req.cookie(auth::SESSION_COOKIE) {
-        let id = c.value().to_owned();
-        let s = state.clone();
-        web::block(move || s.accounts.end_session(&id))
-            .await
-            .map_err(Problem::internal)?
-            .map_err(Problem::internal)?;
-    }
+    account::end_session(&req, &state).await?;
     let lang = PageQuery::parse(&req).lang();
     Ok(HttpResponse::SeeOther()
         .cookie(auth::clear_cookie(auth::is_secure(&req)))

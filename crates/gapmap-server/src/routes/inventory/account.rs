@@ -112,6 +112,14 @@ pub async fn sign_out(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     auth::require(&req, &state, Role::Editor, None).await?;
+    end_session(&req, &state).await?;
+    Ok(no_store(HttpResponse::NoContent())
+        .cookie(auth::clear_cookie(auth::is_secure(&req)))
+        .finish())
+}
+
+/// End the request's page session, if it has one (the API and the page).
+pub async fn end_session(req: &HttpRequest, state: &web::Data<AppState>) -> Result<(), Problem> {
     if let Some(c) = req.cookie(auth::SESSION_COOKIE) {
         let id = c.value().to_owned();
         let s = state.clone();
@@ -120,9 +128,7 @@ pub async fn sign_out(
             .map_err(Problem::internal)?
             .map_err(Problem::internal)?;
     }
-    Ok(no_store(HttpResponse::NoContent())
-        .cookie(auth::clear_cookie(auth::is_secure(&req)))
-        .finish())
+    Ok(())
 }
 
 #[derive(Debug, Deserialize)]
