@@ -5,8 +5,11 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
+use gapmap_core::analysis::Analysis;
 use gapmap_core::plan::access_points::{self, Overrides};
 use gapmap_core::plan::mclp::Method;
+use gapmap_core::snapshot::Snapshot;
+use std::sync::Arc;
 use utoipa::IntoParams;
 
 /// Query of `GET /api/v1/plan/access-points` (with the gap thresholds; `near_m` is the reach).
@@ -93,6 +96,37 @@ fn overrides(q: &Query) -> Result<Overrides, Problem> {
     })
 }
 
+/// The siting answer (`{"geojson": …, "csv": …}`) for these overrides,
+/// cached per snapshot under `key` (the query string): the API and the
+/// page `/plan/access-points` share it, so they show the same answer.
+pub fn answer(
+    plan: &PlanState,
+    snap: &Snapshot,
+    a: &Analysis,
+    o: &Overrides,
+    key: &str,
+) -> Result<Arc<serde_json::Value>, Problem> {
+    plan.answer(snap, key, || {
+        let p = access_points::params(snap, a.thresholds.near_m, o).map_err(problem)?;
+        let zones = plan.zones(snap);
+        let s = access_points::plan(snap, a, &zones, &p, &mut |_| {}).map_err(problem)?;
+        Ok(serde_json::json!({"geojson": s.to_geojson(snap), "csv": s.to_csv(snap)}))
+    })
+}
+
+/// The overrides of a request without parameters (the plan's defaults,
+/// as the API uses them): its answer is cached under [`DEFAULT_KEY`].
+pub fn default_overrides() -> Overrides {
+    Overrides {
+        method: Some(Method::Auto),
+        time_limit_s: Some(10.0),
+        ..Overrides::default()
+    }
+}
+
+/// The cache key of the answer without parameters.
+pub const DEFAULT_KEY: &str = "access-points|";
+
 /// `GET /api/v1/plan/access-points`.
 #[utoipa::path(get, path = "/api/v1/plan/access-points", tag = "plan", params(AccessPointsQuery, crate::openapi::ThresholdQuery),
     responses(
@@ -109,18 +143,9 @@ pub async fn access_points(
     let a = analysis(&q, &state, &snap)?;
     let st: web::Data<AppState> = state.clone();
     let key = format!("access-points|{}", req.query_string());
-    let answer = web::block(move || {
-        let plan: &PlanState = &st.plan;
-        plan.answer(&snap, &key, || {
-            let a = chosen(&snap, &a);
-            let p = access_points::params(&snap, a.thresholds.near_m, &o).map_err(problem)?;
-            let zones = plan.zones(&snap);
-            let s = access_points::plan(&snap, a, &zones, &p, &mut |_| {}).map_err(problem)?;
-            Ok(serde_json::json!({"geojson": s.to_geojson(&snap), "csv": s.to_csv(&snap)}))
-        })
-    })
-    .await
-    .map_err(Problem::internal)??;
+    let answer = web::block(move || answer(&st.plan, &snap, chosen(&snap, &a), &o, &key))
+        .await
+        .map_err(Problem::internal)??;
     Ok(match f {
         "csv" => super::text(
             answer["csv"].as_str().unwrap_or_default().to_owned(),
