@@ -250,6 +250,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         .collect();
     let total = &a.total;
     let mut page = Map::new();
+    page.insert("subnav".into(), super::planner::subnav(lang, "plan"));
     page.insert("headers".into(), json!(headers));
     page.insert("rows".into(), json!(table));
     page.insert("clusters".into(), json!(clusters));
