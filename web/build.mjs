@@ -54,6 +54,7 @@ async function build() {
     entryPoints: {
       finder: path.join(here, "src/finder.ts"),
       map: path.join(here, "src/map.ts"),
+      planner: path.join(here, "src/planner.ts"),
       site: path.join(here, "src/site.css"),
       "map-style": path.join(here, "src/map.css"),
       print: path.join(here, "src/print.css"),
@@ -70,7 +71,7 @@ async function build() {
     loader: { ".json": "json" },
   });
   const manifest = {};
-  const names = { finder: "finder.js", map: "map.js", site: "site.css", "map-style": "map.css", print: "print.css" };
+  const names = { finder: "finder.js", map: "map.js", planner: "planner.js", site: "site.css", "map-style": "map.css", print: "print.css" };
   for (const [file, meta] of Object.entries(result.metafile.outputs)) {
     if (!meta.entryPoint) continue;
     const base = path.basename(file);

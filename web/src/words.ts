@@ -75,3 +75,21 @@ export function metresBetween(a: [number, number], b: [number, number]): number 
   const h = Math.sin(dLat / 2) ** 2 + Math.cos(a[1] * rad) * Math.cos(b[1] * rad) * Math.sin(dLon / 2) ** 2;
   return 2 * r * Math.asin(Math.sqrt(h));
 }
+
+/** A whole number as the server writes it (lv `33 348` with a no-break space, en `33,348`). */
+export function intWords(n: number, lang: Lang): string {
+  const digits = String(Math.abs(Math.round(n)));
+  const sep = lang === "lv" ? "\u00a0" : ",";
+  let out = "";
+  for (let i = 0; i < digits.length; i++) {
+    if (i > 0 && (digits.length - i) % 3 === 0) out += sep;
+    out += digits[i];
+  }
+  return out;
+}
+
+/** A change with its sign: "+1 234", "−12" (a true minus), "0". */
+export function signedWords(n: number, lang: Lang): string {
+  const s = intWords(n, lang);
+  return n > 0 ? `+${s}` : n < 0 ? `\u2212${s}` : s;
+}

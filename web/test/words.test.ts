@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { distanceWords, hoursText, metresBetween, openNowText, plural } from "../src/words";
+import { distanceWords, hoursText, intWords, metresBetween, openNowText, plural, signedWords } from "../src/words";
 
 const nb = (s: string) => s.replace(/\u00a0/g, " ");
 
@@ -47,4 +47,13 @@ test("metres between two points", () => {
   const d = metresBetween([23.7136, 56.6511], [24.1052, 56.9496]);
   assert.ok(Math.abs(d - 40_600) < 1500, String(d));
   assert.equal(metresBetween([23.7, 56.6], [23.7, 56.6]), 0);
+});
+
+test("whole numbers and changes are written as the server writes them", () => {
+  assert.equal(intWords(33348, "lv"), "33\u00a0348");
+  assert.equal(intWords(33348, "en"), "33,348");
+  assert.equal(intWords(348, "lv"), "348");
+  assert.equal(signedWords(1234, "en"), "+1,234");
+  assert.equal(signedWords(-12, "lv"), "\u221212");
+  assert.equal(signedWords(0, "lv"), "0");
 });

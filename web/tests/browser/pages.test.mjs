@@ -47,6 +47,35 @@ const STATES = [
   },
   { name: "plan", path: "/plan" },
   { name: "plan-sorted", path: "/plan?sort=digitally_underserved&dir=desc" },
+  { name: "plan-access-points", path: "/plan/access-points", map: true },
+  { name: "plan-what-if", path: "/plan/what-if", map: true },
+  {
+    name: "plan-what-if-form",
+    path: "/plan/what-if",
+    act: async (page) => {
+      await page.locator("#place").fill("Gluda");
+      await page.locator("#whatif-form button[type=submit]").click();
+      await page.waitForURL((u) => new URL(u).searchParams.get("place") === "Gluda");
+      await page.locator("#whatif-figures dd").first().waitFor();
+    },
+  },
+  {
+    name: "plan-what-if-click",
+    path: "/plan/what-if",
+    map: true,
+    act: async (page) => {
+      const box = await page.locator("#plan-map canvas").boundingBox();
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      await page.locator("#whatif-figures dd").first().waitFor();
+      const lat = await page.locator("#lat").inputValue();
+      assert.match(lat, /^5\d\.\d{5}$/, "the click fills the form's latitude");
+    },
+  },
+  { name: "plan-what-if-errors", path: "/plan/what-if?lon=abc&lat=56.6" },
+  { name: "plan-upgrades", path: "/plan/upgrades" },
+  { name: "plan-mobile-class", path: "/plan/mobile-class" },
+  { name: "plan-progress", path: "/plan/progress" },
+  { name: "english-plan-what-if", path: "/plan/what-if?place=Gluda&lang=en" },
   { name: "leaflets", path: "/leaflets" },
   { name: "leaflet", path: "/leaflets/vilces-pagasts" },
   { name: "accessibility", path: "/accessibility" },
@@ -126,13 +155,13 @@ describe("every page and state", () => {
 });
 
 describe("phone and zoom", () => {
-  for (const path of ["/", "/?q=Gluda", "/?q=Qwxzzq", "/map", "/plan", "/leaflets/vilces-pagasts", "/accessibility", "/report", "/changes", "/sign-in"]) {
+  for (const path of ["/", "/?q=Gluda", "/?q=Qwxzzq", "/map", "/plan", "/plan/access-points", "/plan/what-if?place=Gluda", "/plan/upgrades", "/plan/mobile-class", "/plan/progress", "/leaflets/vilces-pagasts", "/accessibility", "/report", "/changes", "/sign-in"]) {
     test(`${path}: screenshot at 360×740; no horizontal scroll at 320 px and at 200 % zoom`, { timeout: 180000 }, async () => {
       for (const [w, h, keep] of [[360, 740, true], [320, 640, false], [640, 400, false]]) {
         const { context, page } = await openPage(browser, server.url, { viewport: { width: w, height: h } });
         try {
           await page.goto(server.url + path, { waitUntil: "networkidle" });
-          if (path === "/map") await mapIdle(page);
+          if (path === "/map" || path.startsWith("/plan/access-points") || path.startsWith("/plan/what-if")) await mapIdle(page);
           const over = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
           assert.ok(over <= 0, `${path} at ${w} px scrolls sideways by ${over} px`);
           if (keep) await shot(page, `${path.replace(/[^a-z0-9]+/gi, "_") || "root"}-360`);

@@ -2,8 +2,8 @@
 //! in Latvian (the default) and English, from `web/i18n/{lv,en}.json`
 //! (embedded at build time). Keys are dotted (`finder.title`); values may
 //! hold `{name}` placeholders; plural forms are keys ending in `.zero`,
-//! `.one` and `.other` chosen by [`plural`]. Keys under `js.` are also
-//! handed to the page's scripts.
+//! `.one` and `.other` chosen by [`plural`]. Keys under `js.` (and the
+//! planner's `planner.js.`) are also handed to the page's scripts.
 
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -124,7 +124,7 @@ pub fn tn(lang: Lang, key: &str, n: u64) -> String {
 pub fn script_messages(lang: Lang) -> Map<String, Value> {
     let mut keys: Vec<&String> = catalogue(lang)
         .keys()
-        .filter(|k| k.starts_with("js."))
+        .filter(|k| k.starts_with("js.") || k.starts_with("planner.js."))
         .collect();
     keys.sort();
     keys.into_iter()

@@ -45,6 +45,11 @@ fn municipality_bounds(state: &AppState) -> Option<[f64; 4]> {
     Some([r.min().x, r.min().y, r.max().x, r.max().y])
 }
 
+/// The whole municipality as a map view, `"w,s,e,n"` (the planning pages' maps).
+pub fn municipality_view(state: &AppState) -> Option<String> {
+    municipality_bounds(state).map(|b| b.map(|v| format!("{v:.5}")).join(","))
+}
+
 /// The map's first view: `[w, s, e, n]`.
 fn first_view(state: &AppState, q: &PageQuery) -> Option<[f64; 4]> {
     let snap = state.live.get();

@@ -19,6 +19,7 @@ pub mod i18n;
 pub mod leaflet;
 pub mod map;
 pub mod plan;
+pub mod planner;
 pub mod report;
 pub mod sites;
 pub mod words;
@@ -51,7 +52,7 @@ macro_rules! templates {
 }
 
 /// Every template (name, source), embedded in the binary.
-const TEMPLATES: [(&str, &str); 18] = templates!(
+const TEMPLATES: [(&str, &str); 25] = templates!(
     "base.html",
     "_errors.html",
     "_edit_nav.html",
@@ -66,6 +67,13 @@ const TEMPLATES: [(&str, &str); 18] = templates!(
     "finder.html",
     "map.html",
     "plan.html",
+    "_plan_nav.html",
+    "plan_access_points.html",
+    "plan_what_if.html",
+    "_plan_whatif_result.html",
+    "plan_upgrades.html",
+    "plan_mobile_class.html",
+    "plan_progress.html",
     "leaflets.html",
     "leaflet.html",
     "accessibility.html",
@@ -222,6 +230,7 @@ pub fn base_context(state: &AppState, q: &PageQuery, path: &str, page: &str) -> 
             "finder_js": a.url("finder.js"),
             "map_js": a.url("map.js"),
             "map_css": a.url("map.css"),
+            "planner_js": a.url("planner.js"),
             "maplibre_worker": a.url("maplibre-worker.js"),
         }),
     );
@@ -314,6 +323,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get("/map", map::page))
         .service(get("/plan", plan::page))
         .service(get("/plan/parishes.csv", plan::csv))
+        .service(get("/plan/access-points", planner::access_points))
+        .service(get("/plan/what-if", planner::what_if))
+        .service(get("/plan/upgrades", planner::upgrades))
+        .service(get("/plan/mobile-class", planner::mobile_class))
+        .service(get("/plan/progress", planner::progress))
         .service(get("/leaflets", leaflet::index))
         .service(get("/leaflets/{parish_id}", leaflet::page))
         .service(get("/accessibility", accessibility))

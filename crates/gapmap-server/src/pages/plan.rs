@@ -252,6 +252,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let total = &a.total;
     let mut page = Map::new();
     page.insert("planned".into(), planned);
+    page.insert("subnav".into(), super::planner::subnav(lang, "plan"));
     page.insert("headers".into(), json!(headers));
     page.insert("rows".into(), json!(table));
     page.insert("clusters".into(), json!(clusters));

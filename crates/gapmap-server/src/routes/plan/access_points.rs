@@ -9,7 +9,6 @@ use gapmap_core::analysis::Analysis;
 use gapmap_core::plan::access_points::{self, Overrides};
 use gapmap_core::plan::mclp::Method;
 use gapmap_core::snapshot::Snapshot;
-use serde_json::Value;
 use std::sync::Arc;
 use utoipa::IntoParams;
 
@@ -97,17 +96,17 @@ fn overrides(q: &Query) -> Result<Overrides, Problem> {
     })
 }
 
-/// The siting answer for these overrides (`{"geojson": …, "csv": …}`),
-/// from the per-snapshot cache under `key`.
-fn answer(
+/// The siting answer (`{"geojson": …, "csv": …}`) for these overrides,
+/// cached per snapshot under `key` (the query string): the API and the
+/// page `/plan/access-points` share it, so they show the same answer.
+pub fn answer(
     plan: &PlanState,
-    snap: &Arc<Snapshot>,
-    a: &Option<Arc<Analysis>>,
+    snap: &Snapshot,
+    a: &Analysis,
     o: &Overrides,
     key: &str,
-) -> Result<Arc<Value>, Problem> {
+) -> Result<Arc<serde_json::Value>, Problem> {
     plan.answer(snap, key, || {
-        let a = chosen(snap, a);
         let p = access_points::params(snap, a.thresholds.near_m, o).map_err(problem)?;
         let zones = plan.zones(snap);
         let s = access_points::plan(snap, a, &zones, &p, &mut |_| {}).map_err(problem)?;
@@ -115,17 +114,34 @@ fn answer(
     })
 }
 
+/// The overrides of a request without parameters (the plan's defaults,
+/// as the API uses them): its answer is cached under [`DEFAULT_KEY`].
+pub fn default_overrides() -> Overrides {
+    Overrides {
+        method: Some(Method::Auto),
+        time_limit_s: Some(10.0),
+        ..Overrides::default()
+    }
+}
+
+/// The cache key of the answer without parameters.
+pub const DEFAULT_KEY: &str = "access-points|";
+
 /// The plan's own siting (its count, weights and years; the snapshot's
 /// thresholds) as the API's GeoJSON: the same answer, and the same cache
 /// entry, as `GET /api/v1/plan/access-points` with no parameters. For the
 /// planning page; call it off the worker thread (`web::block`).
-pub fn default_answer(state: &AppState, snap: &Arc<Snapshot>) -> Result<Value, Problem> {
-    let o = Overrides {
-        method: Some(Method::Auto),
-        time_limit_s: Some(10.0),
-        ..Overrides::default()
-    };
-    let a = answer(&state.plan, snap, &None, &o, "access-points|")?;
+pub fn default_answer(
+    state: &AppState,
+    snap: &Arc<Snapshot>,
+) -> Result<serde_json::Value, Problem> {
+    let a = answer(
+        &state.plan,
+        snap,
+        &snap.analysis,
+        &default_overrides(),
+        DEFAULT_KEY,
+    )?;
     Ok(a["geojson"].clone())
 }
 
@@ -145,7 +161,7 @@ pub async fn access_points(
     let a = analysis(&q, &state, &snap)?;
     let st: web::Data<AppState> = state.clone();
     let key = format!("access-points|{}", req.query_string());
-    let answer = web::block(move || answer(&st.plan, &snap, &a, &o, &key))
+    let answer = web::block(move || answer(&st.plan, &snap, chosen(&snap, &a), &o, &key))
         .await
         .map_err(Problem::internal)??;
     Ok(match f {

@@ -1,0 +1,183 @@
+/**
+ * The planner's maps (`/plan/access-points`, `/plan/what-if`), loaded only
+ * there. The pages are complete without this script: the tables are the
+ * answer and the what-if form works without it.
+ *
+ * - access points: the chosen buildings as numbered circles (rank);
+ * - what-if: a click places a hypothetical access point, fills the form's
+ *   latitude and longitude, asks `POST /api/v1/plan/what-if` (same origin)
+ *   and fills the server's empty result `<template>` with the answer, in
+ *   the page's `aria-live` region.
+ */
+import * as maplibregl from "maplibre-gl";
+import { composedStyle, drawImage, locale } from "./mapbase";
+import { type Messages, messages } from "./messages";
+import { type Lang, intWords, signedWords } from "./words";
+
+const m = messages();
+
+function figure(v: unknown, lang: Lang): string {
+  return typeof v === "number" ? intWords(v, lang) : "—";
+}
+
+function change(v: unknown, lang: Lang): string {
+  return typeof v === "number" ? signedWords(v, lang) : "0";
+}
+
+type Obj = Record<string, unknown>;
+const obj = (v: unknown): Obj => (v && typeof v === "object" ? (v as Obj) : {});
+
+/** The what-if answer written into a copy of the page's empty result. */
+export function fillResult(tpl: HTMLTemplateElement, v: Obj, where: string, msg: Messages): DocumentFragment {
+  const lang = msg.lang;
+  const frag = tpl.content.cloneNode(true) as DocumentFragment;
+  const set = (sel: string, text: string) => {
+    const e = frag.querySelector(sel);
+    if (e) e.textContent = text;
+  };
+  set("#whatif-where", where);
+  set('[data-figure="residents_newly_near_free_wifi"]', figure(v.residents_newly_near_free_wifi, lang));
+  set('[data-figure="digitally_underserved_change"]', change(v.digitally_underserved_change, lang));
+  const s = obj(v.summary);
+  for (const tr of Array.from(frag.querySelectorAll<HTMLTableRowElement>("tr[data-key]"))) {
+    const k = tr.dataset.key ?? "";
+    const td = tr.querySelectorAll("td");
+    if (td.length < 3) continue;
+    td[0].textContent = figure(obj(s.before)[k], lang);
+    td[1].textContent = figure(obj(s.after)[k], lang);
+    td[2].textContent = change(obj(s.change)[k], lang);
+  }
+  const parishes = Array.isArray(v.parishes) ? (v.parishes as Obj[]) : [];
+  for (const tr of Array.from(frag.querySelectorAll<HTMLTableRowElement>("tr[data-parish]"))) {
+    const p = parishes.find((x) => x.id === tr.dataset.parish);
+    const td = tr.querySelectorAll("td");
+    if (!p || td.length < 3) continue;
+    const d = obj(p.change).digitally_underserved;
+    td[0].textContent = figure(obj(p.before).digitally_underserved, lang);
+    td[1].textContent = figure(obj(p.after).digitally_underserved, lang);
+    td[2].textContent = change(d, lang);
+    tr.classList.toggle("changed", typeof d === "number" && d !== 0);
+  }
+  return frag;
+}
+
+function pointCollection(points: [number, number, number, string][]): maplibregl.GeoJSONSourceSpecification["data"] {
+  return {
+    type: "FeatureCollection",
+    features: points.map(([lon, lat, rank, name]) => ({
+      type: "Feature",
+      geometry: { type: "Point", coordinates: [lon, lat] },
+      properties: { rank, name },
+    })),
+  };
+}
+
+function addPoints(map: maplibregl.Map, id: string, data: maplibregl.GeoJSONSourceSpecification["data"], labelled: boolean): void {
+  map.addSource(id, { type: "geojson", data });
+  map.addLayer({
+    id: `${id}-circle`,
+    type: "circle",
+    source: id,
+    paint: {
+      "circle-radius": labelled ? 11 : 10,
+      "circle-color": "#D55E00",
+      "circle-stroke-color": "#ffffff",
+      "circle-stroke-width": 2,
+    },
+  });
+  if (labelled) {
+    map.addLayer({
+      id: `${id}-rank`,
+      type: "symbol",
+      source: id,
+      layout: {
+        "text-field": ["to-string", ["get", "rank"]],
+        "text-font": ["DejaVu Sans Bold"],
+        "text-size": 12,
+        "text-allow-overlap": true,
+      },
+      paint: { "text-color": "#ffffff" },
+    });
+  }
+}
+
+async function whatIf(map: maplibregl.Map, lon: number, lat: number): Promise<void> {
+  const out = document.getElementById("whatif-figures");
+  const tpl = document.getElementById("whatif-template") as HTMLTemplateElement | null;
+  if (!out || !tpl) return;
+  const src = map.getSource("whatif-point") as maplibregl.GeoJSONSource | undefined;
+  src?.setData(pointCollection([[lon, lat, 0, ""]]));
+  const latIn = document.getElementById("lat") as HTMLInputElement | null;
+  const lonIn = document.getElementById("lon") as HTMLInputElement | null;
+  if (latIn) latIn.value = lat.toFixed(5);
+  if (lonIn) lonIn.value = lon.toFixed(5);
+  const status = document.createElement("p");
+  status.textContent = m.t("planner.js.working");
+  out.replaceChildren(status);
+  try {
+    const r = await fetch("/api/v1/plan/what-if", {
+      method: "POST",
+      headers: { "Content-Type": "application/geo+json", Accept: "application/json" },
+      body: JSON.stringify({
+        type: "FeatureCollection",
+        features: [{ type: "Feature", geometry: { type: "Point", coordinates: [lon, lat] }, properties: {} }],
+      }),
+    });
+    if (!r.ok) throw new Error(String(r.status));
+    const v = (await r.json()) as Obj;
+    const where = m.t("planner.js.at", { lat: lat.toFixed(5), lon: lon.toFixed(5) });
+    out.replaceChildren(fillResult(tpl, v, where, m));
+  } catch {
+    status.textContent = m.t("planner.js.error");
+  }
+}
+
+async function start(container: HTMLElement): Promise<void> {
+  const worker = container.dataset.worker;
+  if (worker) maplibregl.setWorkerUrl(worker);
+  const view = (container.dataset.view ?? "").split(",").map(Number);
+  const style = await composedStyle(container.dataset.style ?? "/styles/gapmap.json", container.dataset.basemap);
+  let map: maplibregl.Map;
+  try {
+    map = new maplibregl.Map({
+      container,
+      style,
+      bounds: view.length === 4 && view.every(Number.isFinite) ? (view as [number, number, number, number]) : undefined,
+      fitBoundsOptions: { padding: 16 },
+      cooperativeGestures: true,
+      attributionControl: { compact: true },
+      maxZoom: 17,
+      locale: locale(m),
+    });
+  } catch {
+    return;
+  }
+  map.getCanvas().setAttribute("aria-label", container.dataset.label ?? "");
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  map.setMissingStyleImageResolver((id) => {
+    const img = drawImage(id);
+    if (img && !map.hasImage(id)) map.addImage(id, img, { pixelRatio: 2 });
+  });
+  (window as unknown as { gapmapMap?: maplibregl.Map }).gapmapMap = map;
+  map.once("load", () => {
+    container.querySelector(".maplibregl-ctrl-attrib")?.classList.remove("maplibregl-compact-show");
+    if (container.dataset.mode === "access-points") {
+      let points: [number, number, number, string][] = [];
+      try {
+        points = JSON.parse(container.dataset.points ?? "[]");
+      } catch {
+        points = [];
+      }
+      addPoints(map, "planner-points", pointCollection(points), true);
+    } else if (container.dataset.mode === "what-if") {
+      const at = (container.dataset.point ?? "").split(",").map(Number);
+      const start = at.length === 2 && at.every(Number.isFinite) ? [[at[0], at[1], 0, ""] as [number, number, number, string]] : [];
+      addPoints(map, "whatif-point", pointCollection(start), false);
+      map.getCanvas().style.cursor = "crosshair";
+      map.on("click", (e) => void whatIf(map, e.lngLat.lng, e.lngLat.lat));
+    }
+  });
+}
+
+const el = document.getElementById("plan-map") as HTMLElement | null;
+if (el) void start(el);
