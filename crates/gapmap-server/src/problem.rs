@@ -26,10 +26,11 @@ pub enum Kind {
     RangeNotSatisfiable,
     CrossOrigin,
     TooManyRequests,
+    Conflict,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 16] = [
+    pub const ALL: [Kind; 17] = [
         Kind::InvalidParameter,
         Kind::UnknownParameter,
         Kind::NotFound,
@@ -46,6 +47,7 @@ impl Kind {
         Kind::RangeNotSatisfiable,
         Kind::CrossOrigin,
         Kind::TooManyRequests,
+        Kind::Conflict,
     ];
 
     pub fn status(self) -> StatusCode {
@@ -64,6 +66,7 @@ impl Kind {
             Kind::RangeNotSatisfiable => StatusCode::RANGE_NOT_SATISFIABLE,
             Kind::CrossOrigin => StatusCode::FORBIDDEN,
             Kind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Kind::Conflict => StatusCode::CONFLICT,
         }
     }
 
@@ -85,6 +88,7 @@ impl Kind {
             Kind::RangeNotSatisfiable => "range-not-satisfiable",
             Kind::CrossOrigin => "cross-origin",
             Kind::TooManyRequests => "too-many-requests",
+            Kind::Conflict => "conflict",
         }
     }
 
@@ -108,6 +112,9 @@ impl Kind {
             Kind::RangeNotSatisfiable => "The requested byte range is outside the file",
             Kind::CrossOrigin => "This address accepts requests from this site only",
             Kind::TooManyRequests => "Too many requests from this client; wait and retry",
+            Kind::Conflict => {
+                "The request is well-formed but conflicts with the data or with itself"
+            }
         }
     }
 
