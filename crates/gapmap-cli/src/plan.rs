@@ -134,7 +134,7 @@ pub struct AccessPointsArgs {
     /// At most this many access points per building [default: 3].
     #[arg(long)]
     pub max_access_points_per_site: Option<u32>,
-    /// Access points per year from the plan's first year, e.g. 9,9,9,8 [default: the count split evenly over the plan's years].
+    /// Access points per year from the plan's first year, e.g. 9,9,9,8; with --count, each year's share of it [default: the count split evenly over the plan's years].
     #[arg(long, value_delimiter = ',')]
     pub per_year: Option<Vec<usize>>,
     #[arg(long, value_enum, default_value = "auto")]
@@ -174,7 +174,8 @@ fn load(c: &Common, bar: &ProgressBar) -> Result<Snapshot, CliError> {
 
 fn plan_error(e: PlanError) -> CliError {
     match e {
-        PlanError::Parameter { parameter, message } => {
+        PlanError::Parameter { parameter, message }
+        | PlanError::Conflict { parameter, message } => {
             CliError::Usage(format!("--{}: {message}", parameter.replace('_', "-")))
         }
         other => CliError::Other(other.to_string()),

@@ -3,6 +3,12 @@
 //! and the query structs below, served at `/api/v1/openapi.json` (and as
 //! OpenAPI 3.0 at `/ogc/api`).
 
+use gapmap_core::geometry::SanityBox;
+use gapmap_core::model::schema::SITE_KINDS;
+use gapmap_core::plan::Target;
+use gapmap_core::plan::what_if;
+use gapmap_core::snapshot::Snapshot;
+use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 /// Binary content: a vector tile, a PMTiles archive.
@@ -35,6 +41,32 @@ pub enum NearestKind {
     Library,
     Kac,
     Any,
+}
+
+/// The output formats of the planner's lists (`f`).
+#[derive(Debug, ToSchema, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ListFormat {
+    Json,
+    Csv,
+}
+
+/// The output formats of the mobile-class plan (`f`).
+#[derive(Debug, ToSchema, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CalendarFormat {
+    Json,
+    Csv,
+    Ics,
+}
+
+/// The access-point solver (`method`).
+#[derive(Debug, ToSchema, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PlanMethod {
+    Auto,
+    Exact,
+    Heuristic,
 }
 
 /// Query of `GET /api/v1/sites`.
@@ -312,14 +344,208 @@ pub fn document_json() -> serde_json::Value {
     doc
 }
 
+/// The document as served: [`document`] with what depends on the data
+/// filled in from `snap`, so that it says exactly which values the planner
+/// accepts: the parish and site ids, the shape of `per_year` for the plan's
+/// years, the seasons that do not end before they start, and the what-if
+/// body. `oas30`: for the OpenAPI 3.0 form, which has no tuples (so no
+/// GeoJSON Point) and no `null` type: there the what-if body is the changes
+/// without a geometry.
+pub fn served(snap: &Snapshot, oas30: bool) -> Value {
+    let mut doc = document_json();
+    let parishes: Vec<&str> = snap.parishes.iter().map(|(id, _)| id.as_str()).collect();
+    let sites: Vec<&str> = snap.sites.iter().map(|s| s.id.as_str()).collect();
+    let years = Target::of(&snap.plan, "new-access-points").years().count();
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return doc;
+    };
+    for (path, ops) in paths.iter_mut() {
+        let Some(route) = path.strip_prefix("/api/v1/plan/") else {
+            continue;
+        };
+        for op in ops.as_object_mut().into_iter().flat_map(|m| m.values_mut()) {
+            for p in op["parameters"].as_array_mut().into_iter().flatten() {
+                let schema = match p["name"].as_str().unwrap_or_default() {
+                    "parish_id" => json!({"type": "string", "enum": parishes}),
+                    "start" => json!({"type": "string", "enum": sites}),
+                    "per_year" => json!({"type": "string", "pattern": per_year_pattern(years)}),
+                    "season" => json!({"type": "string", "pattern": season_pattern()}),
+                    "near_m" if route == "access-points" => {
+                        json!({"type": "number", "format": "double", "exclusiveMinimum": 0, "maximum": 100_000})
+                    }
+                    _ => continue,
+                };
+                p["schema"] = schema;
+            }
+            if route == "what-if"
+                && let Some(content) = op["requestBody"]["content"].as_object_mut()
+            {
+                for media in content.values_mut() {
+                    media["schema"] = what_if_body(&sites, oas30);
+                }
+            }
+        }
+    }
+    doc
+}
+
+/// `per_year`: `years` whole numbers without leading zeros, comma-separated,
+/// not all 0; each of at most as many digits as keeps their sum within the
+/// 10000 access points a plan may place.
+fn per_year_pattern(years: usize) -> String {
+    let years = years.max(1);
+    let mut digits = 1;
+    while years * (10usize.pow(digits + 1) - 1) <= 10_000 {
+        digits += 1;
+    }
+    let any = format!("(0|[1-9][0-9]{{0,{}}})", digits - 1);
+    let nonzero = format!("[1-9][0-9]{{0,{}}}", digits - 1);
+    let alternatives: Vec<String> = (0..years)
+        .map(|k| {
+            format!(
+                "{}{nonzero}{}",
+                "0,".repeat(k),
+                format!(",{any}").repeat(years - 1 - k)
+            )
+        })
+        .collect();
+    format!("^({})$", alternatives.join("|"))
+}
+
+/// Two-digit days `lo..=hi` as a regular expression.
+fn days(lo: u32, hi: u32) -> String {
+    let mut parts = Vec::new();
+    for tens in lo / 10..=hi / 10 {
+        let (a, b) = (lo.max(tens * 10) % 10, hi.min(tens * 10 + 9) % 10);
+        parts.push(if a == b {
+            format!("{tens}{a}")
+        } else {
+            format!("{tens}[{a}-{b}]")
+        });
+    }
+    format!("({})", parts.join("|"))
+}
+
+/// `MM-DD/MM-DD`: month-days of a leap year (02-29 is one), the end not
+/// before the start.
+fn season_pattern() -> String {
+    const LAST: [u32; 12] = [31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let mut months = Vec::new();
+    for m in 1..=12u32 {
+        let last = LAST[m as usize - 1];
+        let same: Vec<String> = (1..=last)
+            .map(|d| format!("{d:02}/{m:02}-{}", days(d, last)))
+            .collect();
+        let mut alternatives = vec![format!("{m:02}-({})", same.join("|"))];
+        if m < 12 {
+            let later: Vec<String> = (m + 1..=12)
+                .map(|n| format!("{n:02}-{}", days(1, LAST[n as usize - 1])))
+                .collect();
+            alternatives.push(format!("{m:02}-{}/({})", days(1, last), later.join("|")));
+        }
+        months.push(alternatives.join("|"));
+    }
+    format!("^({})$", months.join("|"))
+}
+
+/// The body of `POST /api/v1/plan/what-if`: a FeatureCollection of 1 to
+/// [`what_if::MAX_CHANGES`] features, each a new site (a Point; `kind`,
+/// `free_wifi`, `id`, `name`) or a change to one of `sites` (`site_id`; a
+/// Point moves it; `free_wifi`, `status`, `remove`). In OpenAPI 3.0
+/// (`oas30`), which cannot say a Point's longitude comes first, only the
+/// changes without a geometry.
+fn what_if_body(sites: &[&str], oas30: bool) -> Value {
+    let point = json!({
+        "type": "object",
+        "required": ["type", "coordinates"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Point"]},
+            "coordinates": {
+                "type": "array",
+                "minItems": 2,
+                "prefixItems": [
+                    {"type": "number", "minimum": SanityBox::BALTIC.min_lon, "maximum": SanityBox::BALTIC.max_lon},
+                    {"type": "number", "minimum": SanityBox::BALTIC.min_lat, "maximum": SanityBox::BALTIC.max_lat}
+                ],
+                "description": "longitude, latitude (WGS84 degrees, within the Baltic states)"
+            }
+        }
+    });
+    let flag = json!({"type": ["boolean", "null"]});
+    let text = json!({"type": ["string", "null"], "pattern": "\\S"});
+    let new_site = json!({
+        "type": "object",
+        "description": "A new site at its Point",
+        "required": ["geometry"],
+        "properties": {
+            "geometry": point,
+            "properties": {
+                "type": ["object", "null"],
+                "additionalProperties": false,
+                "properties": {
+                    "site_id": {"type": "null"},
+                    "kind": {"type": ["string", "null"], "enum": SITE_KINDS.iter().map(|k| json!(k)).chain([Value::Null]).collect::<Vec<_>>(), "description": "default wifi"},
+                    "free_wifi": {"type": ["boolean", "null"], "description": "default true"},
+                    "id": {"type": ["string", "null"], "pattern": "\\S", "description": "default what-if-N (N the feature's place from 1); not an existing site's id nor another feature's"},
+                    "name": text,
+                }
+            }
+        }
+    });
+    let change = json!({
+        "type": "object",
+        "description": "A change to an existing site: a Point moves it",
+        "required": ["properties"],
+        "properties": {
+            "geometry": {"anyOf": [{"type": "null"}, point]},
+            "properties": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["site_id"],
+                "properties": {
+                    "site_id": {"type": "string", "enum": sites, "description": "each site at most once"},
+                    "free_wifi": flag,
+                    "status": {"type": ["string", "null"], "enum": ["active", "planned", null]},
+                    "remove": flag,
+                }
+            }
+        }
+    });
+    let items = if oas30 {
+        let mut c = change;
+        c["properties"]["geometry"] = json!({
+            "enum": [null],
+            "nullable": true,
+            "description": "OpenAPI 3.0 cannot describe a GeoJSON Point (a tuple); /api/v1/openapi.json (3.1) gives new sites and moves"
+        });
+        c
+    } else {
+        json!({"anyOf": [new_site, change]})
+    };
+    json!({
+        "type": "object",
+        "required": ["type", "features"],
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {
+                "type": "array",
+                "minItems": 1,
+                "maxItems": what_if::MAX_CHANGES,
+                "items": items
+            }
+        }
+    })
+}
+
 /// `GET /api/v1/openapi.json`.
 #[utoipa::path(get, path = "/api/v1/openapi.json", tag = "meta",
     responses((status = 200, description = "This OpenAPI 3 document", content_type = "application/json")))]
 pub async fn openapi_json(
     req: actix_web::HttpRequest,
+    state: actix_web::web::Data<crate::AppState>,
 ) -> Result<actix_web::HttpResponse, crate::problem::Problem> {
     crate::query::Query::parse(&req, &[])?;
-    Ok(actix_web::HttpResponse::Ok().json(document_json()))
+    Ok(actix_web::HttpResponse::Ok().json(served(&state.live.get(), false)))
 }
 
 #[cfg(test)]
@@ -371,5 +597,17 @@ mod tests {
         assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
         let patch = &doc["paths"]["/api/v1/{layer}/{id}"]["patch"];
         assert_eq!(patch["security"].as_array().map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn day_ranges_and_per_year_patterns() {
+        assert_eq!(days(1, 31), "(0[1-9]|1[0-9]|2[0-9]|3[0-1])");
+        assert_eq!(days(17, 30), "(1[7-9]|2[0-9]|30)");
+        // Numbers of at most 999 keep the sum of 2 or 4 years within 10000; not all 0.
+        assert_eq!(
+            per_year_pattern(2),
+            "^([1-9][0-9]{0,2},(0|[1-9][0-9]{0,2})|0,[1-9][0-9]{0,2})$"
+        );
+        assert!(per_year_pattern(4).contains("0,0,0,[1-9][0-9]{0,2})$"));
     }
 }

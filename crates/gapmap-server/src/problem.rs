@@ -129,7 +129,9 @@ impl Kind {
             Kind::CrossOrigin => "This address accepts requests from this site only",
             Kind::Forbidden => "This is not allowed",
             Kind::InvalidBody => "The request body has invalid fields",
-            Kind::Conflict => "This already exists",
+            Kind::Conflict => {
+                "The request is well-formed but conflicts with the data or with itself"
+            }
             Kind::PreconditionFailed => "The resource changed since you read it",
             Kind::PreconditionRequired => {
                 "The request must say which version it changes (If-Match)"

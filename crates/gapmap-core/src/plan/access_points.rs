@@ -18,7 +18,8 @@
 //! 4. Yearly batches: the access points in rank order (every building's
 //!    first point, then the extra points) fill the years' quotas in turn —
 //!    by default the count split evenly over the plan's years (35 over
-//!    2026–2029: 9, 9, 9, 8), or `per_year` as given.
+//!    2026–2029: 9, 9, 9, 8), or `per_year` as given (with a count, each
+//!    year's share of it: [`shares`]).
 
 use super::instance::{self, Instance};
 use super::mclp::{self, Method, Solved};
@@ -75,6 +76,27 @@ pub struct Overrides {
     pub time_limit_s: Option<f64>,
 }
 
+/// `total` split in proportion to `weights` (not all 0) by largest
+/// remainders, ties to the earlier year: 10 by 1,1,1,1 is 3,3,2,2.
+pub fn shares(total: usize, weights: &[usize]) -> Vec<usize> {
+    let sum: u128 = weights.iter().map(|&w| w as u128).sum::<u128>().max(1);
+    let exact: Vec<(usize, u128)> = weights
+        .iter()
+        .map(|&w| {
+            let n = total as u128 * w as u128;
+            ((n / sum) as usize, n % sum)
+        })
+        .collect();
+    let mut out: Vec<usize> = exact.iter().map(|e| e.0).collect();
+    let mut order: Vec<usize> = (0..out.len()).collect();
+    order.sort_by(|&a, &b| exact[b].1.cmp(&exact[a].1).then(a.cmp(&b)));
+    let left = total - out.iter().sum::<usize>();
+    for &k in order.iter().take(left) {
+        out[k] += 1;
+    }
+    out
+}
+
 /// The parameters: the plan's defaults with `o` applied, reach `near_m`
 /// (the analysis's); checked by [`plan`].
 pub fn params(snap: &Snapshot, near_m: f64, o: &Overrides) -> Result<Params, PlanError> {
@@ -97,7 +119,21 @@ pub fn params(snap: &Snapshot, near_m: f64, o: &Overrides) -> Result<Params, Pla
                 ),
             ));
         }
-        p.per_year = years.zip(v.iter().copied()).collect();
+        let sum: usize = v.iter().sum();
+        if sum == 0 {
+            return Err(PlanError::parameter(
+                "per_year",
+                "the yearly numbers are all 0; give at least one access point",
+            ));
+        }
+        // Alone, the numbers are the batches and their sum the count; with
+        // a count, each year's share of it.
+        let batches = match o.count {
+            None => v.clone(),
+            Some(n) => shares(n, v),
+        };
+        p.count = batches.iter().sum();
+        p.per_year = years.zip(batches).collect();
     }
     p.instance.near_m = near_m;
     p.instance.parish_id = o.parish_id.clone();
@@ -661,5 +697,18 @@ impl Siting {
             crate::export::csv::record(&mut s, &fields);
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shares_split_by_largest_remainders() {
+        assert_eq!(shares(10, &[1, 1, 1, 1]), [3, 3, 2, 2]);
+        assert_eq!(shares(35, &[9, 9, 9, 8]), [9, 9, 9, 8]);
+        assert_eq!(shares(1, &[9, 9, 9, 8]), [1, 0, 0, 0]);
+        assert_eq!(shares(7, &[0, 1, 0, 0]), [0, 7, 0, 0]);
     }
 }

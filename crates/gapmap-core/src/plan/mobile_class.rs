@@ -282,7 +282,7 @@ pub fn plan(snap: &Snapshot, analysis: &Analysis, p: &Params) -> Result<MobileCl
         let order = route::tour(&points);
         let days = calendar::working_days(year, p.season);
         if days.len() < picks.len() {
-            return Err(PlanError::parameter(
+            return Err(PlanError::conflict(
                 "season",
                 format!(
                     "the season {} of {year} has {} working days for {} stops",

@@ -41,6 +41,14 @@ pub enum PlanError {
         parameter: &'static str,
         message: String,
     },
+    /// A well-formed request the data cannot meet, or whose parts clash
+    /// (a season too short for the stops, a site named twice); names the
+    /// parameter.
+    #[error("{message}")]
+    Conflict {
+        parameter: &'static str,
+        message: String,
+    },
     /// The solver failed (not the request's fault).
     #[error("the solver failed: {0}")]
     Solver(String),
@@ -49,6 +57,13 @@ pub enum PlanError {
 impl PlanError {
     pub fn parameter(parameter: &'static str, message: impl Into<String>) -> PlanError {
         PlanError::Parameter {
+            parameter,
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(parameter: &'static str, message: impl Into<String>) -> PlanError {
+        PlanError::Conflict {
             parameter,
             message: message.into(),
         }

@@ -64,6 +64,16 @@ fn bad(index: usize, member: &str, message: impl Into<String>) -> PlanError {
     }
 }
 
+/// Features that clash with the sites or with each other (one site named
+/// twice, an id taken): a conflict, which no schema of one feature can rule
+/// out.
+fn clash(index: usize, member: &str, message: impl Into<String>) -> PlanError {
+    PlanError::Conflict {
+        parameter: "features",
+        message: format!("features[{index}]{member}: {}", message.into()),
+    }
+}
+
 fn point_of(index: usize, f: &Value) -> Result<Option<Point<f64>>, PlanError> {
     match f.get("geometry") {
         None | Some(Value::Null) => Ok(None),
@@ -178,7 +188,7 @@ pub fn parse_changes(doc: &Value, snap: &Snapshot) -> Result<Vec<Change>, PlanEr
                     ));
                 }
                 if !seen.insert(site_id.clone()) {
-                    return Err(bad(
+                    return Err(clash(
                         i,
                         ".properties.site_id",
                         format!("`{site_id}` is changed twice"),
@@ -223,7 +233,7 @@ pub fn parse_changes(doc: &Value, snap: &Snapshot) -> Result<Vec<Change>, PlanEr
                 };
                 let id = text("id")?.unwrap_or_else(|| format!("what-if-{}", i + 1));
                 if known.contains(id.as_str()) || !seen.insert(id.clone()) {
-                    return Err(bad(
+                    return Err(clash(
                         i,
                         ".properties.id",
                         format!("`{id}` is already a site id"),

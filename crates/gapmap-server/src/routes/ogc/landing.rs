@@ -146,8 +146,8 @@ pub async fn conformance(req: HttpRequest) -> Result<HttpResponse, Problem> {
 }
 
 /// The one OpenAPI document (`/api/v1` and `/ogc`), as OpenAPI 3.0.3.
-pub fn openapi_30() -> Value {
-    let mut doc = crate::openapi::document_json();
+pub fn openapi_30(snap: &gapmap_core::snapshot::Snapshot) -> Value {
+    let mut doc = crate::openapi::served(snap, true);
     downgrade(&mut doc);
     doc["openapi"] = json!("3.0.3");
     doc
@@ -180,6 +180,16 @@ fn downgrade(v: &mut Value) {
                     _ => {
                         m.remove("type");
                     }
+                }
+            }
+            // 3.1's numeric exclusive bounds are 3.0's booleans.
+            for (bound, exclusive) in [
+                ("minimum", "exclusiveMinimum"),
+                ("maximum", "exclusiveMaximum"),
+            ] {
+                if let Some(n) = m.get(exclusive).filter(|v| v.is_number()).cloned() {
+                    m.insert(bound.into(), n);
+                    m.insert(exclusive.into(), json!(true));
                 }
             }
             if let Some(c) = m.remove("const") {
@@ -233,9 +243,12 @@ fn downgrade(v: &mut Value) {
     responses((status = 200, description = "This OpenAPI 3.0 document", content(("application/vnd.oai.openapi+json;version=3.0"), ("text/html"))),
         (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json"),
         (status = 406, description = "The request accepts neither JSON nor HTML (see `f`)", content_type = "application/problem+json")))]
-pub async fn api(req: HttpRequest) -> Result<HttpResponse, Problem> {
+pub async fn api(
+    req: HttpRequest,
+    state: actix_web::web::Data<crate::AppState>,
+) -> Result<HttpResponse, Problem> {
     let q = Query::parse(&req, &["f"])?;
-    let doc = openapi_30();
+    let doc = openapi_30(&state.live.get());
     if format(&req, q.str("f"))? == Format::Html {
         let mut rows = Vec::new();
         if let Some(paths) = doc["paths"].as_object() {

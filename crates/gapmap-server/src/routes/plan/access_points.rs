@@ -20,24 +20,33 @@ use utoipa::IntoParams;
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AccessPointsQuery {
-    /// Access points to place, 1–10000 (default: the plan's target, 35).
+    /// Access points to place, 1–10000 (default: the plan's target, 35, or the sum of `per_year`).
+    #[param(minimum = 1, maximum = 10000)]
     count: Option<u32>,
-    /// Only this parish's candidates and residents, e.g. vilces-pagasts.
+    /// Only this parish's candidates and residents, e.g. vilces-pagasts (the ids of /api/v1/gaps/parishes; the served document lists them).
+    #[param(min_length = 1)]
     parish_id: Option<String>,
-    /// A candidate this close to active free Wi-Fi is not eligible (metres, default 100).
+    /// A candidate this close to active free Wi-Fi is not eligible (metres, 0–10000, default 100).
+    #[param(minimum = 0, maximum = 10000)]
     wifi_exclusion_m: Option<f64>,
     /// Weight factor of digitally under-served residents, 1–100 (default 2).
+    #[param(minimum = 1, maximum = 100)]
     weight_underserved: Option<f64>,
     /// Weight factor of residents in a priority zone, 1–100 (default 1.5).
+    #[param(minimum = 1, maximum = 100)]
     weight_priority_zone: Option<f64>,
     /// At most this many access points per building, 1–20 (default 3).
+    #[param(minimum = 1, maximum = 20)]
     max_access_points_per_site: Option<u32>,
-    /// Access points per plan year, comma-separated, e.g. 9,9,9,8 (default: count split evenly).
+    /// How the access points are spread over the plan years: one whole number per plan year, comma-separated, e.g. 9,9,9,8, not all 0 (the served document gives the pattern for the plan's years). Alone it gives the count (their sum); with `count` it is each year's share of the count (largest remainders, earlier years first). Default: the count split evenly.
+    #[param(min_length = 1)]
     per_year: Option<String>,
-    /// auto (default), exact or heuristic.
-    method: Option<String>,
+    /// The solver: auto (default), exact or heuristic.
+    #[param(inline)]
+    method: Option<crate::openapi::PlanMethod>,
     /// json (GeoJSON, default) or csv.
-    f: Option<String>,
+    #[param(inline)]
+    f: Option<crate::openapi::ListFormat>,
 }
 
 const OWN: &[&str] = &[
@@ -55,9 +64,17 @@ const OWN: &[&str] = &[
 fn overrides(q: &Query) -> Result<Overrides, Problem> {
     let per_year = match q.str("per_year") {
         None => None,
+        // Whole numbers without sign, spaces or leading zeros, as the
+        // document's pattern says.
         Some(s) => Some(
             s.split(',')
-                .map(|v| v.trim().parse::<usize>())
+                .map(|v| match v.as_bytes() {
+                    [b'0'] => Ok(0),
+                    [b'1'..=b'9', rest @ ..] if rest.iter().all(u8::is_ascii_digit) => {
+                        v.parse::<usize>().map_err(|_| ())
+                    }
+                    _ => Err(()),
+                })
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|_| Problem::invalid("per_year", format!("`per_year` must be whole numbers separated by commas, e.g. 9,9,9,8, not `{s}`")))?,
         ),
@@ -148,7 +165,7 @@ pub fn default_answer(
 /// `GET /api/v1/plan/access-points`.
 #[utoipa::path(get, path = "/api/v1/plan/access-points", tag = "plan", params(AccessPointsQuery, crate::openapi::ThresholdQuery),
     responses(
-        (status = 200, description = "A GeoJSON FeatureCollection of the chosen buildings in rank order (rank, year, access_points, residents_newly_served, cumulative_residents_newly_served, parish_id, reasons), with status (ok, shortfall, nothing_to_cover), objective, bound, optimality_gap, proven_optimal, solver, eligible_candidates, shortfall and provenance; or CSV (f=csv)", content_type = "application/geo+json"),
+        (status = 200, description = "A GeoJSON FeatureCollection of the chosen buildings in rank order (rank, year, access_points, residents_newly_served, cumulative_residents_newly_served, parish_id, reasons), with status (ok, shortfall, nothing_to_cover), objective, bound, optimality_gap, proven_optimal, solver, eligible_candidates, shortfall and provenance; or CSV (f=csv)", content(("application/geo+json"), ("text/csv"))),
         (status = 400, description = "A parameter is unknown or nonsense (the problem names it)", content_type = "application/problem+json")))]
 pub async fn access_points(
     req: HttpRequest,

@@ -17,25 +17,42 @@ use utoipa::IntoParams;
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct MobileClassQuery {
-    /// The season of each year, MM-DD/MM-DD (default 04-01/05-31); one stop per working day from its start.
+    /// The season of each year, MM-DD/MM-DD with two-digit months and days, the end not before the start (default 04-01/05-31); one stop per working day from its start. A season with fewer working days in a year than the stops is a 409.
+    #[param(
+        pattern = r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])/(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$"
+    )]
     season: Option<String>,
-    /// Residents within this distance (metres) of a venue count as reached (default 5000).
+    /// Residents within this distance (metres) of a venue count as reached: above 0, at most 100000 (default 5000).
+    #[param(exclusive_minimum = 0, maximum = 100000)]
     reach_m: Option<f64>,
-    /// The site id the route starts and ends at (default: the municipality's office).
+    /// The site id the route starts and ends at (default: the municipality's office); the served document lists the ids.
+    #[param(min_length = 1)]
     start: Option<String>,
-    /// Only this parish's stops (for leaflets), e.g. vilces-pagasts.
+    /// Only this parish's stops (for leaflets), e.g. vilces-pagasts (the ids of /api/v1/gaps/parishes; the served document lists them).
+    #[param(min_length = 1)]
     parish_id: Option<String>,
-    /// Local start time of a session, HH:MM, Europe/Riga (default 10:00).
+    /// Local start time of a session, HH:MM (24-hour, two digits each), Europe/Riga (default 10:00).
+    #[param(pattern = r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
     time: Option<String>,
     /// Length of a session in minutes, 1–1440 (default 180).
+    #[param(minimum = 1, maximum = 1440)]
     minutes: Option<u32>,
     /// json (default), csv or ics (iCalendar, RFC 5545).
-    f: Option<String>,
+    #[param(inline)]
+    f: Option<crate::openapi::CalendarFormat>,
 }
 
 fn request(q: &Query) -> Result<mobile_class::Params, Problem> {
     let mut p = mobile_class::Params::default();
     if let Some(s) = q.str("season") {
+        // Two digits each, as the document's pattern says.
+        if !matches!(s.as_bytes(), [a, b, b'-', c, d, b'/', e, f, b'-', g, h] if [a, b, c, d, e, f, g, h].iter().all(|x| x.is_ascii_digit()))
+        {
+            return Err(Problem::invalid(
+                "season",
+                format!("`season` must be MM-DD/MM-DD such as 04-01/05-31, not `{s}`"),
+            ));
+        }
         p.season = s
             .parse()
             .map_err(|m: String| Problem::invalid("season", m))?;
@@ -46,12 +63,17 @@ fn request(q: &Query) -> Result<mobile_class::Params, Problem> {
     p.start = q.str("start").map(str::to_owned);
     p.parish_id = q.str("parish_id").map(str::to_owned);
     if let Some(t) = q.str("time") {
-        p.start_time = chrono::NaiveTime::parse_from_str(t, "%H:%M").map_err(|_| {
-            Problem::invalid(
-                "time",
-                format!("`time` must be HH:MM, e.g. 10:00, not `{t}`"),
-            )
-        })?;
+        let two_digits = matches!(t.as_bytes(), [a, b, b':', c, d] if [a, b, c, d].iter().all(|x| x.is_ascii_digit()));
+        p.start_time = two_digits
+            .then(|| chrono::NaiveTime::parse_from_str(t, "%H:%M").ok())
+            .flatten()
+            .ok_or(())
+            .map_err(|_| {
+                Problem::invalid(
+                    "time",
+                    format!("`time` must be HH:MM, e.g. 10:00, not `{t}`"),
+                )
+            })?;
     }
     p.minutes = q.usize_in("minutes", 180, 1, 1440)? as u32;
     Ok(p)
@@ -60,8 +82,9 @@ fn request(q: &Query) -> Result<mobile_class::Params, Problem> {
 /// `GET /api/v1/plan/mobile-class`.
 #[utoipa::path(get, path = "/api/v1/plan/mobile-class", tag = "plan", params(MobileClassQuery, crate::openapi::ThresholdQuery),
     responses(
-        (status = 200, description = "For each plan year: the route from the municipality's office through one stop per parish (venue, date on a working day, connection good or connection_unverified, reasons), parishes without a usable venue, and the stops by parish; as JSON, CSV (f=csv) or an iCalendar feed (f=ics)", content_type = "application/json"),
-        (status = 400, description = "A parameter is unknown or nonsense (the problem names it), or the season is too short for the stops", content_type = "application/problem+json")))]
+        (status = 200, description = "For each plan year: the route from the municipality's office through one stop per parish (venue, date on a working day, connection good or connection_unverified, reasons), parishes without a usable venue, and the stops by parish; as JSON, CSV (f=csv) or an iCalendar feed (f=ics)", content(("application/json"), ("text/csv"), ("text/calendar"))),
+        (status = 400, description = "A parameter is unknown or nonsense (the problem names it)", content_type = "application/problem+json"),
+        (status = 409, description = "The season has fewer working days in a plan year than there are stops (the problem names `season`)", content_type = "application/problem+json")))]
 pub async fn mobile_class(
     req: HttpRequest,
     state: web::Data<AppState>,

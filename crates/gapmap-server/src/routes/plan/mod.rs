@@ -102,6 +102,11 @@ impl PlanState {
 pub fn problem(e: PlanError) -> Problem {
     match e {
         PlanError::Parameter { parameter, message } => Problem::invalid(parameter, message),
+        PlanError::Conflict { parameter, message } => {
+            let mut p = Problem::new(crate::problem::Kind::Conflict, message);
+            p.parameter = Some(parameter.to_owned());
+            p
+        }
         other => Problem::internal(other),
     }
 }

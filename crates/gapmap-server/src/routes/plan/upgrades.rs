@@ -17,15 +17,17 @@ use utoipa::IntoParams;
 #[into_params(parameter_in = Query)]
 pub struct UpgradesQuery {
     /// Routers younger than this many years are not listed, 0–50 (default 5).
+    #[param(minimum = 0, maximum = 50)]
     router_min_age_years: Option<u32>,
     /// json (default) or csv.
-    f: Option<String>,
+    #[param(inline)]
+    f: Option<crate::openapi::ListFormat>,
 }
 
 /// `GET /api/v1/plan/upgrades`.
 #[utoipa::path(get, path = "/api/v1/plan/upgrades", tag = "plan", params(UpgradesQuery, crate::openapi::ThresholdQuery),
     responses(
-        (status = 200, description = "Per year, routers and backhaul lines done (by the records) and recommended within the plan's ranges, ranked by a documented score with reasons (codes, parameters and English text); buildings to survey listed apart; or CSV (f=csv)", content_type = "application/json"),
+        (status = 200, description = "Per year, routers and backhaul lines done (by the records) and recommended within the plan's ranges, ranked by a documented score with reasons (codes, parameters and English text); buildings to survey listed apart; or CSV (f=csv)", content(("application/json"), ("text/csv"))),
         (status = 400, description = "A parameter is unknown or nonsense (the problem names it)", content_type = "application/problem+json")))]
 pub async fn upgrades(
     req: HttpRequest,

@@ -11,10 +11,11 @@ use gapmap_core::plan::what_if;
 
 /// `POST /api/v1/plan/what-if` with a GeoJSON FeatureCollection.
 #[utoipa::path(post, path = "/api/v1/plan/what-if", tag = "plan", params(crate::openapi::ThresholdQuery),
-    request_body(content = String, description = "A GeoJSON FeatureCollection of 1–100 features: a Point without properties.site_id adds a site (kind default wifi, free_wifi default true); properties.site_id changes that site (a Point moves it; free_wifi, status; remove: true removes it)", content_type = "application/geo+json"),
+    request_body(content = Object, description = "A GeoJSON FeatureCollection of 1–100 features (the served document gives its schema, with the site ids): a Point without properties.site_id adds a site (kind default wifi, free_wifi default true); properties.site_id changes that site (a Point moves it; free_wifi, status; remove: true removes it)", content_type = "application/geo+json"),
     responses(
         (status = 200, description = "Every figure of /gaps/summary and /gaps/parishes before, after and their change; residents newly near free Wi-Fi; clusters shrunk, split, gone or new; nothing is stored", content_type = "application/json"),
         (status = 400, description = "The body or a parameter is nonsense (the problem names the feature and member)", content_type = "application/problem+json"),
+        (status = 409, description = "Features clash: a site changed twice, or a new site's id taken by a site or another feature (the problem names the feature)", content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", content_type = "application/problem+json"),
         (status = 429, description = "Too many what-if requests from this client: wait Retry-After seconds", content_type = "application/problem+json")))]
 pub async fn what_if(
