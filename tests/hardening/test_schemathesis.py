@@ -126,7 +126,8 @@ def test_schemathesis_finds_nothing(server, doc, signed_in, tmp_path, capsys):
               f"test cases {cases.group(0) if cases else '?'} (seed {SEED}, ≤ {MAX_EXAMPLES} per operation, "
               f"all checks, positive and negative); failing: {failures_by_operation(out) or 'none'}")
     assert p.returncode == 0 and cases, out[-6000:]
-    assert re.search(r"\d+ generated, \d+ passed\s*$", cases.group(0)), out[-6000:]
+    # Skipped cases (ones schemathesis could not build) are not failures.
+    assert re.search(r"\d+ generated, \d+ passed(, \d+ skipped)?\s*$", cases.group(0)), out[-6000:]
     assert int(ops.group(1)) >= 20
     if signed_in:
         # The token outlived the run: the write routes ran signed in.

@@ -196,6 +196,9 @@ fn downgrade(v: &mut Value) {
                 m.insert("enum".into(), json!([c]));
             }
             m.remove("$schema");
+            // 3.0 has no tuples: a point's `[lon, lat]` stays an array of
+            // two numbers (its items' bounds are said in the description).
+            m.remove("prefixItems");
             if let Some(Value::Array(ex)) = m.get("examples").cloned()
                 && m.contains_key("type")
             {
