@@ -245,6 +245,7 @@ pub struct AuditQuery {
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
     /// Changes after this version: a store revision `rN` or an RFC 3339 instant (the last revision at or before it); at most the current revision.
+    #[param(example = "r1")]
     from: String,
     /// Up to this version (default: the current); at most the current revision.
     to: Option<String>,

@@ -11,6 +11,7 @@ use super::account::no_store;
 use crate::AppState;
 use crate::auth;
 use crate::problem::{Kind, Problem};
+use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
 use gapmap_core::accounts::Role;
 use gapmap_core::audit::Context;
@@ -237,14 +238,17 @@ async fn create_in(
     Ok(answer(r, &o, &version))
 }
 
-#[utoipa::path(get, path = "/api/v1/{layer}/{id}", tag = "inventory", params(("layer" = String, Path, description = "sites, equipment or visits", pattern = "^(sites|equipment|visits)$"), ("id" = String, Path, description = "The feature's id")), responses(
+#[utoipa::path(get, path = "/api/v1/{layer}/{id}", tag = "inventory", params(("layer" = String, Path, description = "sites, equipment or visits", pattern = "^(sites|equipment|visits)$", example = "sites"), ("id" = String, Path, description = "The feature's id", example = "library-vilce")), responses(
         (status = 200, description = "The stored feature (every field of its layer) with its ETag, for If-Match", content_type = "application/geo+json"),
+        (status = 400, description = "A query parameter was given (there are none)", content_type = "application/problem+json"),
         (status = 404, description = "No such layer or feature", content_type = "application/problem+json")))]
 /// `GET /api/v1/{layer}/{id}`: the stored feature with its ETag.
 pub async fn get_one(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, Problem> {
+    Query::parse(&req, &[])?;
     let (name, id) = path.into_inner();
     let layer = layer(&name)?;
     let s = state.clone();

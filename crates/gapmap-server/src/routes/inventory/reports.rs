@@ -143,15 +143,18 @@ pub async fn file(
         .map_err(Problem::internal)
 }
 
-#[utoipa::path(get, path = "/api/v1/reports/{reference}", tag = "residents", params(("reference" = String, Path, description = "A report's reference such as JN-7K4Q9X")), responses(
+#[utoipa::path(get, path = "/api/v1/reports/{reference}", tag = "residents", params(("reference" = String, Path, description = "A report's reference such as JN-7K4Q9X", example = "JN-7K4Q9X")), responses(
         (status = 200, description = "Where the report stands (never its text or contact)", content_type = "application/json"),
+        (status = 400, description = "A query parameter was given (there are none)", content_type = "application/problem+json"),
         (status = 403, description = "A request from another site's page", content_type = "application/problem+json"),
         (status = 404, description = "No such report", content_type = "application/problem+json")))]
 /// `GET /api/v1/reports/{reference}`: where a report stands.
 pub async fn status(
+    req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, Problem> {
+    Query::parse(&req, &[])?;
     let reference = path.into_inner();
     let s = state.clone();
     let r2 = reference.clone();
@@ -213,7 +216,7 @@ pub struct DecisionBody {
     pub reason: String,
 }
 
-#[utoipa::path(post, path = "/api/v1/reports/{reference}/decision", tag = "inventory", security(("bearer" = []), ("session" = [], "csrf" = [])), params(("reference" = String, Path, description = "A report's reference such as JN-7K4Q9X")), responses(
+#[utoipa::path(post, path = "/api/v1/reports/{reference}/decision", tag = "inventory", security(("bearer" = []), ("session" = [], "csrf" = [])), params(("reference" = String, Path, description = "A report's reference such as JN-7K4Q9X", example = "JN-7K4Q9X")), responses(
         (status = 200, description = "The report with its new status", content_type = "application/json"),
         (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names it; a decision the report's status does not allow)", content_type = "application/problem+json"),
         (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
