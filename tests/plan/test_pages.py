@@ -48,6 +48,9 @@ def test_each_page_in_latvian_and_english_with_the_sub_navigation(jelgava_server
     hrefs = [a["href"] for a in nav.find_all("a")]
     assert hrefs == ["/plan", *PAGES]
     assert nav.select_one('a[aria-current="page"]')["href"] == path
+    # The site navigation marks the planning section as the current one.
+    assert lv.select_one('nav.main-nav a[aria-current="true"]')["href"] == "/plan"
+    assert not lv.select('nav.main-nav a[aria-current="page"]')
     en = page(jelgava_server, path, lang="en")
     assert en.html["lang"] == "en"
     assert [a["href"] for a in en.select("nav.subnav a")] == ["/plan?lang=en", *[p + "?lang=en" for p in PAGES]]
