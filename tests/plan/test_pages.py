@@ -84,6 +84,10 @@ def test_access_points_page_is_the_api_answer(jelgava_server):
         assert number(c[3]) == p["residents_newly_served"]
         assert number(c[4]) == p["year"]
         assert number(c[5]) == p["access_points"]
+        # Why, in words: one line per reason of the API, with its numbers.
+        why = [li.get_text() for li in tr.select("td ul.reasons li")]
+        assert len(why) == len(p["reasons"]) and why[0].startswith("Iedzīvotāji, kam vēl nav bezmaksas Wi-Fi")
+        assert number(why[0].rsplit(":", 1)[1]) == p["residents_newly_served"]
     by_year = {int(tr["data-year"]): cells(tr) for tr in soup.select("#ap-by-year tbody tr")}
     assert sorted(by_year) == [y["year"] for y in g["by_year"]]
     for y in g["by_year"]:
@@ -193,6 +197,10 @@ def test_upgrades_page_is_the_api_lists(jelgava_server):
                 assert number(c[0]) == b["rank"]
                 assert number(c[6]) == b["dependents"]
                 assert c[7].replace(",", ".") == f"{b['score']:.1f}"
+                why = [li.get_text() for li in tr.select("td ul.reasons li")]
+                assert len(why) == len(b["reasons"]), (kind, b["site_id"])
+                if kind == "routers":
+                    assert f"{b['router_year']}. gadā" in why[0]
     survey = soup.select("#survey-table tbody tr")
     assert len(survey) == max(1, len(u["to_survey"]))
     assert "/api/v1/plan/upgrades?f=csv" in [a["href"] for a in soup.find_all("a")]

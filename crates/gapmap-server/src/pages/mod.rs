@@ -20,6 +20,7 @@ pub mod leaflet;
 pub mod map;
 pub mod plan;
 pub mod planner;
+pub mod reasons;
 pub mod report;
 pub mod sites;
 pub mod words;

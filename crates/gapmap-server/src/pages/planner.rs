@@ -8,7 +8,7 @@
 //! are the answer, the maps only enhance them.
 
 use super::i18n::{Lang, t};
-use super::{PageQuery, base_context, form, href, render, words};
+use super::{PageQuery, base_context, form, href, reasons, render, words};
 use crate::AppState;
 use crate::problem::Problem;
 use crate::routes::plan::{access_points as ap_route, problem};
@@ -137,6 +137,7 @@ pub async fn access_points(
                 "residents": num(lang, &p["residents_newly_served"]),
                 "cumulative": num(lang, &p["cumulative_residents_newly_served"]),
                 "underserved": num(lang, &p["digitally_underserved_newly_served"]),
+                "why": reasons::words_of(lang, &p["reasons"]),
                 "year": p["year"],
                 "simulated": p["source"] == "simulated",
                 "map_href": href(lang, &format!("/map?lon={lon:.5}&lat={lat:.5}&z=14")),
@@ -408,6 +409,7 @@ fn upgrade_years(lang: Lang, snap: &Snapshot, list: &Value) -> Vec<Value> {
                         if lang == Lang::Lv { v.replace('.', ",") } else { v }
                     }),
                     "status": t(lang, status),
+                    "why": reasons::words_of(lang, &b["reasons"]),
                     "simulated": b["equipment_source"] == "simulated",
                 })
             };
@@ -463,6 +465,7 @@ pub async fn upgrades(
                 "router_year": b["router_year"],
                 "down": b["backhaul_down_mbps"].as_f64().map(|d| words::mbps(lang, d)),
                 "dependents": num(lang, &b["dependents"]),
+                "why": reasons::words_of(lang, &b["reasons"]),
             })
         })
         .collect();
