@@ -26,7 +26,10 @@
 # 5. appends the table, commands, machine and versions to
 #    bench/results/plan-YYYY-MM-DD.md.
 #
-# Environment: RUNS=n, WHATIF=n, GAPMAP_BIN=path (skip the build).
+# Environment: RUNS=n, WHATIF=n, GAPMAP_BIN=path (skip the build),
+# RESULTS_DIR=dir (default bench/results),
+# ONLY=whatif (steps 2 and 4 for the embedded and national stores only: no
+# venv, no medium instance, no siting; step 5 appends the what-if table).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -36,10 +39,12 @@ BENCH=plan
 
 RUNS=${RUNS:-3}
 WHATIF=${WHATIF:-30}
+ONLY=${ONLY:-}
+case "$ONLY" in ""|whatif) ;; *) die "ONLY=$ONLY: only ONLY=whatif is known" ;; esac
 WORK=bench/work/plan
 LOGS=$WORK/logs
 VENV=$WORK/venv
-RESULTS_DIR=bench/results
+RESULTS_DIR=${RESULTS_DIR:-bench/results}
 SYNTH_ARGS=(synth --scale latvia --seed 42 --as-of 2026-01-01 --out "$WORK/latvia")
 mkdir -p "$WORK" "$LOGS" "$RESULTS_DIR"
 SERVER_PID=""
@@ -50,7 +55,9 @@ trap cleanup EXIT
 [ -x /usr/bin/time ] || die "/usr/bin/time not found: apt-get install time"
 
 build_gapmap
-if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import spopt, pulp, pyproj' 2>/dev/null; then
+if [ "$ONLY" = whatif ]; then
+  : # no siting: no spopt
+elif [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import spopt, pulp, pyproj' 2>/dev/null; then
   say "bench venv: spopt==0.7.0 pulp==3.3.2"
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q --disable-pip-version-check spopt==0.7.0 pulp==3.3.2 pyproj numpy
@@ -66,7 +73,7 @@ if [ ! -s "$WORK/latvia/demand.csv" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "gap
   echo "gapmap ${SYNTH_ARGS[*]}" >"$STAMP"
 fi
 [ -s "$WORK/national/sites.geojson" ] || python3 bench/plan/make_inputs.py national "$WORK/latvia" "$WORK/national"
-[ -s "$WORK/medium/sites.geojson" ] || python3 bench/plan/make_inputs.py medium "$WORK/latvia" "$WORK/medium"
+[ "$ONLY" = whatif ] || [ -s "$WORK/medium/sites.geojson" ] || python3 bench/plan/make_inputs.py medium "$WORK/latvia" "$WORK/medium"
 mkdir -p "$WORK/embedded"
 cp geodata/jelgava/*.geojson geodata/jelgava/*.csv geodata/jelgava/plan.json "$WORK/embedded/"
 store() { # store NAME FILES...
@@ -78,10 +85,11 @@ store() { # store NAME FILES...
 }
 E=$WORK/embedded
 store embedded "$E/areas.geojson" "$E/sites.geojson" "$E/priority_zones.geojson" "$E/coverage.geojson" "$E/demand.csv" "$E/plan.json" "$E/equipment.csv" "$E/visits.csv"
-store medium "$WORK/medium/areas.geojson" "$WORK/medium/sites.geojson" "$WORK/medium/coverage.geojson" "$WORK/medium/demand.csv"
+[ "$ONLY" = whatif ] || store medium "$WORK/medium/areas.geojson" "$WORK/medium/sites.geojson" "$WORK/medium/coverage.geojson" "$WORK/medium/demand.csv"
 store national "$WORK/national/areas.geojson" "$WORK/national/sites.geojson" "$WORK/national/coverage.geojson" "$WORK/national/demand.csv"
 
 # --- 3. siting ------------------------------------------------------------------
+if [ "$ONLY" != whatif ]; then
 TABLE=$LOGS/table.md
 : >"$TABLE"
 field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
@@ -129,6 +137,7 @@ row embedded-10-all "$E" "$WORK/embedded.gpkg" 10 0 yes
 row medium "$WORK/medium" "$WORK/medium.gpkg" 50 100 yes
 row national-35 "$WORK/national" "$WORK/national.gpkg" 35 100 no
 row national-500 "$WORK/national" "$WORK/national.gpkg" 500 100 no
+fi
 
 # --- 4. what-if latency ----------------------------------------------------------
 whatif() { # whatif LABEL STORE LON LAT
@@ -164,6 +173,27 @@ read -r WN_MED WN_P95 WN_RT WN_RTP95 WN_PTS <"$LOGS/whatif-national.txt"
 # --- 5. results -------------------------------------------------------------------------
 DATE=$(date -u +%F)
 OUT=$RESULTS_DIR/plan-$DATE.md
+whatif_table() {
+  echo "| what-if (one hypothetical free-Wi-Fi point) | server compute median / p95 | round trip median / p95 | points examined | target | verdict |"
+  echo "|---|---|---|---|---|---|"
+  echo "| embedded (6,487 demand points) | $WE_MED ms / $WE_P95 ms | $WE_RT ms / $WE_RTP95 ms | $WE_PTS | ≤ 10 ms | $(pass "$WE_MED <= 10") |"
+  echo "| national (982,793 demand points) | $WN_MED ms / $WN_P95 ms | $WN_RT ms / $WN_RTP95 ms | $WN_PTS | ≤ 20 ms | $(pass "$WN_MED <= 20") |"
+}
+if [ "$ONLY" = whatif ]; then
+  {
+    echo "## plan what-if run of $(date -u '+%F %T') UTC — commit $COMMIT"
+    echo
+    echo "Command: \`ONLY=whatif bench/plan/run.sh\` (WHATIF=$WHATIF). $BUILD_NOTE."
+    echo
+    whatif_table
+    echo
+    echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB; load average at the end: $(loadavg)."
+    echo "Versions: $G_VER; $(rustc --version)."
+    echo
+  } | tee -a "$OUT"
+  say "appended to $OUT"
+  exit 0
+fi
 {
   echo "## plan run of $(date -u '+%F %T') UTC — commit $COMMIT"
   echo
@@ -175,10 +205,7 @@ OUT=$RESULTS_DIR/plan-$DATE.md
   echo
   echo "Targets: the same optimum as spopt+CBC at ≥ 10× its speed where both finish; national heuristic within 1 % of its own bound in ≤ 10 s of planning (the national rows' \"plan\" seconds; the process also loads the store and analyses the gaps)."
   echo
-  echo "| what-if (one hypothetical free-Wi-Fi point) | server compute median / p95 | round trip median / p95 | points examined | target | verdict |"
-  echo "|---|---|---|---|---|---|"
-  echo "| embedded (6,487 demand points) | $WE_MED ms / $WE_P95 ms | $WE_RT ms / $WE_RTP95 ms | $WE_PTS | ≤ 10 ms | $(pass "$WE_MED <= 10") |"
-  echo "| national (982,793 demand points) | $WN_MED ms / $WN_P95 ms | $WN_RT ms / $WN_RTP95 ms | $WN_PTS | ≤ 20 ms | $(pass "$WN_MED <= 20") |"
+  whatif_table
   echo
   echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB; load average at the end: $(loadavg)."
   echo "Versions: $G_VER; $("$PY" -c 'import spopt, pulp; print(f"spopt {spopt.__version__}, pulp {pulp.__version__} (bundled CBC)")'); $(rustc --version)."

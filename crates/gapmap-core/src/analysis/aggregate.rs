@@ -206,6 +206,30 @@ pub struct Analysis {
     pub parishes: Vec<ParishAggregate>,
     pub grid: Vec<CellAggregate>,
     pub clusters: Vec<Cluster>,
+    /// The cluster of every cell of `grid` (an index into `clusters`;
+    /// `u32::MAX`: the cell is not under-served), for the what-if's recount.
+    cluster_of: Vec<u32>,
+}
+
+impl Analysis {
+    /// The index into `grid` of a cell.
+    pub fn cell_index(&self, cell: (i64, i64)) -> Option<usize> {
+        self.grid.binary_search_by(|c| c.cell.cmp(&cell)).ok()
+    }
+
+    /// The cluster (an index into `clusters`) of the grid cell `grid[k]`,
+    /// if it is under-served.
+    pub fn cluster_of(&self, k: usize) -> Option<usize> {
+        self.cluster_of
+            .get(k)
+            .filter(|&&c| c != u32::MAX)
+            .map(|&c| c as usize)
+    }
+
+    /// The number of under-served cells (each is in exactly one cluster).
+    pub fn underserved_cells(&self) -> usize {
+        self.clusters.iter().map(|c| c.cells.len()).sum()
+    }
 }
 
 impl PartialEq for Analysis {
@@ -412,6 +436,14 @@ pub fn analyse(inp: Inputs, t: &Thresholds) -> Analysis {
         })
         .collect();
     let clusters = clusters(&cells, inp.zones, inp.previous);
+    let mut cluster_of = vec![u32::MAX; grid.len()];
+    for (i, c) in clusters.iter().enumerate() {
+        for cell in &c.cells {
+            if let Ok(k) = g.cells.binary_search(cell) {
+                cluster_of[k] = i as u32;
+            }
+        }
+    }
     let total = total.aggregate();
     Analysis {
         thresholds: t.clone(),
@@ -420,6 +452,7 @@ pub fn analyse(inp: Inputs, t: &Thresholds) -> Analysis {
         parishes,
         grid,
         clusters,
+        cluster_of,
     }
 }
 
@@ -553,7 +586,8 @@ pub struct ClusterCells {
 /// Totals, parishes and clusters after some points changed class — the
 /// planner's what-if: each changed point is taken out of its parish, cell
 /// and the total with its old classes (`base.classes`) and counted again
-/// with its new ones; clusters are regrouped from the cells (no outlines).
+/// with its new ones. Clusters are regrouped only where a cell's
+/// under-served status flips (no outlines): see [`recount`].
 /// Equal to [`analyse`] of the changed classes (tested in the planner).
 #[derive(Debug, Clone)]
 pub struct Recount {
@@ -564,6 +598,19 @@ pub struct Recount {
     pub clusters: Vec<ClusterCells>,
     /// Cells whose digitally under-served residents changed, sorted.
     pub changed_cells: Vec<(i64, i64)>,
+    /// The clusters (indices into `clusters`, ascending) that hold a cell
+    /// of `changed_cells`.
+    pub touched_clusters: Vec<usize>,
+}
+
+/// The clusters' ranking: digitally under-served residents (descending),
+/// residents (descending), then cells (ascending). Clusters are disjoint, so
+/// no two are equal: the order is total.
+fn rank_order(a: &ClusterCells, b: &ClusterCells) -> std::cmp::Ordering {
+    b.digitally_underserved
+        .cmp(&a.digitally_underserved)
+        .then(b.residents.cmp(&a.residents))
+        .then_with(|| a.cells.cmp(&b.cells))
 }
 
 /// `base` plus `plus` minus `minus`, map by map (both counted over the same points).
@@ -607,9 +654,181 @@ fn adjust(base: &Aggregate, minus: &Tally, plus: &Tally) -> Aggregate {
     }
 }
 
+/// The four cells sharing an edge with a cell.
+fn neighbours(c: (i64, i64)) -> [(i64, i64); 4] {
+    [
+        (c.0 + 1, c.1),
+        (c.0 - 1, c.1),
+        (c.0, c.1 + 1),
+        (c.0, c.1 - 1),
+    ]
+}
+
+/// Parts of clusters and new cells joined into one cluster: its cells (as
+/// sorted runs), counts, and whether it holds a changed cell.
+#[derive(Default)]
+struct Group {
+    cells: Vec<(i64, i64)>,
+    residents: u64,
+    du: u64,
+    touched: bool,
+}
+
+impl Group {
+    fn add(&mut self, cells: &[(i64, i64)], residents: u64, du: u64, touched: bool) {
+        self.cells.extend_from_slice(cells);
+        self.residents += residents;
+        self.du += du;
+        self.touched |= touched;
+    }
+}
+
+/// Union-find over `0..n` (path halving).
+struct UnionFind(Vec<usize>);
+
+impl UnionFind {
+    fn new(n: usize) -> UnionFind {
+        UnionFind((0..n).collect())
+    }
+    fn find(&mut self, mut i: usize) -> usize {
+        while self.0[i] != i {
+            self.0[i] = self.0[self.0[i]];
+            i = self.0[i];
+        }
+        i
+    }
+    fn union(&mut self, a: usize, b: usize) {
+        let (a, b) = (self.find(a), self.find(b));
+        if a != b {
+            self.0[a.max(b)] = a.min(b);
+        }
+    }
+}
+
+/// A base cluster less some of its cells (`off`), cut into its connected
+/// parts: `pieces` listed (sorted cells), and when `rest`, one more part
+/// made of every other cell of the cluster.
+///
+/// A cluster can hold most of a country's under-served cells, so its parts
+/// are found by searching from the cells next to the lost ones, one search
+/// per cell, in turn one cell at a time, searches that meet joined, until
+/// at most one group of searches is still growing: that one is the rest,
+/// never listed. The cost is about the size of the small parts (and of the
+/// ways round the lost cells), not of the cluster.
+struct Parts {
+    pieces: Vec<Vec<(i64, i64)>>,
+    rest: bool,
+    /// The piece of every listed cell.
+    piece_of: HashMap<(i64, i64), usize>,
+}
+
+impl Parts {
+    fn of(base: &Analysis, c: usize, off: &[(i64, i64)]) -> Parts {
+        let whole = Parts {
+            pieces: Vec::new(),
+            rest: true,
+            piece_of: HashMap::new(),
+        };
+        if off.is_empty() {
+            return whole;
+        }
+        let inside = |x: &(i64, i64)| {
+            off.binary_search(x).is_err()
+                && base.cell_index(*x).and_then(|k| base.cluster_of(k)) == Some(c)
+        };
+        let mut seeds: Vec<(i64, i64)> = off
+            .iter()
+            .flat_map(|&x| neighbours(x))
+            .filter(inside)
+            .collect();
+        seeds.sort_unstable();
+        seeds.dedup();
+        let mut queues: Vec<VecDeque<(i64, i64)>> =
+            seeds.iter().map(|&x| VecDeque::from([x])).collect();
+        let mut visited: HashMap<(i64, i64), usize> =
+            seeds.iter().enumerate().map(|(i, &x)| (x, i)).collect();
+        let mut uf = UnionFind::new(seeds.len());
+        let growing = |uf: &mut UnionFind, queues: &[VecDeque<(i64, i64)>]| {
+            let mut roots: Vec<usize> = (0..queues.len())
+                .filter(|&i| !queues[i].is_empty())
+                .map(|i| uf.find(i))
+                .collect();
+            roots.sort_unstable();
+            roots.dedup();
+            roots
+        };
+        let mut live = growing(&mut uf, &queues);
+        while live.len() > 1 {
+            for (i, queue) in queues.iter_mut().enumerate() {
+                let Some(x) = queue.pop_front() else {
+                    continue;
+                };
+                for n in neighbours(x) {
+                    if !inside(&n) {
+                        continue;
+                    }
+                    match visited.get(&n) {
+                        Some(&j) => uf.union(i, j),
+                        None => {
+                            visited.insert(n, i);
+                            queue.push_back(n);
+                        }
+                    }
+                }
+            }
+            live = growing(&mut uf, &queues);
+        }
+        let rest_root = live.first().copied();
+        let mut by_root: BTreeMap<usize, Vec<(i64, i64)>> = BTreeMap::new();
+        for (&x, &i) in &visited {
+            let r = uf.find(i);
+            if Some(r) != rest_root {
+                by_root.entry(r).or_default().push(x);
+            }
+        }
+        let mut parts = Parts {
+            pieces: Vec::with_capacity(by_root.len()),
+            rest: rest_root.is_some(),
+            piece_of: HashMap::new(),
+        };
+        for mut cells in by_root.into_values() {
+            cells.sort_unstable();
+            for &x in &cells {
+                parts.piece_of.insert(x, parts.pieces.len());
+            }
+            parts.pieces.push(cells);
+        }
+        parts
+    }
+
+    /// The part (index: the pieces, then the rest) of a cell of the cluster
+    /// under-served after.
+    fn node_of(&self, cell: &(i64, i64)) -> usize {
+        self.piece_of
+            .get(cell)
+            .copied()
+            .unwrap_or(self.pieces.len())
+    }
+}
+
 /// See [`Recount`]. `changed`: (point index, its new classes); the facts
 /// behind the other counts (coverage, providers) are `inp.facts`.
+///
+/// Clusters are worked out from `base.clusters` without visiting the whole
+/// grid: a cell whose digitally under-served count changes but stays above
+/// zero only changes its cluster's counts; a cell that stops being
+/// under-served may split its cluster, and one that becomes under-served
+/// may join the clusters next to it. A cluster that loses cells is cut into
+/// its parts by searching only around the lost cells ([`Parts`]: one part
+/// may be most of the country); the parts and the newly under-served cells
+/// are joined where they touch. Every other cluster keeps its cells and
+/// counts, and its place in the (total) ranking order relative to the
+/// others, so the ranking is a merge of the kept clusters, in their old
+/// order, with the few new or recounted ones. The national store has one
+/// cluster of about 68,000 cells: regrouping it with [`components`] took
+/// most of a what-if's time.
 pub fn recount(inp: Inputs, base: &Analysis, changed: &[(usize, Classes)]) -> Recount {
+    let clock = std::time::Instant::now();
     let g = inp.groups;
     let (mut minus, mut plus) = (Tally::default(), Tally::default());
     let mut parish_delta: HashMap<usize, (Tally, Tally)> = HashMap::new();
@@ -640,54 +859,249 @@ pub fn recount(inp: Inputs, base: &Analysis, changed: &[(usize, Classes)]) -> Re
             },
         })
         .collect();
-    // Cells: (residents, digitally under-served) after the change.
-    let counts = |k: usize| -> (u64, u64) {
-        let c = &base.grid[k].counts;
-        match cell_delta.get(&k) {
-            Some((m, p)) => (
-                c.residents,
-                c.digitally_underserved + p.digitally_underserved - m.digitally_underserved,
-            ),
-            None => (c.residents, c.digitally_underserved),
-        }
-    };
-    let under: Vec<(i64, i64)> = (0..base.grid.len())
-        .filter(|&k| counts(k).1 > 0)
-        .map(|k| base.grid[k].cell)
-        .collect();
-    let at = |c: (i64, i64)| base.grid.binary_search_by(|x| x.cell.cmp(&c)).ok();
-    let mut clusters: Vec<ClusterCells> = components(&under)
-        .into_iter()
-        .map(|cells| {
-            let (residents, du) = cells
-                .iter()
-                .filter_map(|&c| at(c))
-                .map(counts)
-                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-            ClusterCells {
-                cells,
-                residents,
-                digitally_underserved: du,
-            }
-        })
-        .collect();
-    clusters.sort_by(|a, b| {
-        b.digitally_underserved
-            .cmp(&a.digitally_underserved)
-            .then(b.residents.cmp(&a.residents))
-            .then(a.cells.cmp(&b.cells))
-    });
-    let mut changed_cells: Vec<(i64, i64)> = cell_delta
+    // Cells (grid indices) whose digitally under-served residents change:
+    // (index, under-served before, after). Residents of a cell never change.
+    let t_parishes = clock.elapsed();
+    let mut changed_k: Vec<(usize, u64, u64)> = cell_delta
         .iter()
         .filter(|(_, (m, p))| m.digitally_underserved != p.digitally_underserved)
-        .map(|(&k, _)| base.grid[k].cell)
+        .map(|(&k, (m, p))| {
+            let before = base.grid[k].counts.digitally_underserved;
+            (
+                k,
+                before,
+                before + p.digitally_underserved - m.digitally_underserved,
+            )
+        })
         .collect();
-    changed_cells.sort_unstable();
+    changed_k.sort_unstable();
+    let du_after = |k: usize| -> u64 {
+        match changed_k.binary_search_by(|e| e.0.cmp(&k)) {
+            Ok(j) => changed_k[j].2,
+            Err(_) => base.grid[k].counts.digitally_underserved,
+        }
+    };
+    // (residents, digitally under-served) of a cell after the change.
+    let counts = |cell: (i64, i64)| -> (u64, u64) {
+        match base.cell_index(cell) {
+            Some(k) => (base.grid[k].counts.residents, du_after(k)),
+            None => (0, 0),
+        }
+    };
+    let is_changed = |cell: &(i64, i64)| {
+        base.cell_index(*cell)
+            .is_some_and(|k| changed_k.binary_search_by(|e| e.0.cmp(&k)).is_ok())
+    };
+    // Base clusters that lose cells (with the cells), that only change
+    // counts, and the newly under-served cells.
+    let mut off: BTreeMap<usize, Vec<(i64, i64)>> = BTreeMap::new();
+    let mut recounted: Vec<usize> = Vec::new();
+    let mut on: Vec<(i64, i64)> = Vec::new();
+    for &(k, before, after) in &changed_k {
+        match (before > 0, after > 0) {
+            (true, true) => recounted.extend(base.cluster_of(k)),
+            (true, false) => {
+                if let Some(c) = base.cluster_of(k) {
+                    off.entry(c).or_default().push(base.grid[k].cell);
+                }
+            }
+            (false, true) => on.push(base.grid[k].cell),
+            (false, false) => {}
+        }
+    }
+    let gone: usize = off.values().map(Vec::len).sum();
+    let came = on.len();
+    on.sort_unstable();
+    for v in off.values_mut() {
+        v.sort_unstable();
+    }
+    let is_off =
+        |c: usize, cell: &(i64, i64)| off.get(&c).is_some_and(|v| v.binary_search(cell).is_ok());
+    // The base cluster of a cell under-served before and after.
+    let cluster_after = |cell: (i64, i64)| {
+        base.cell_index(cell)
+            .and_then(|k| base.cluster_of(k))
+            .filter(|&c| !is_off(c, &cell))
+    };
+    // Clusters that lose cells or touch a newly under-served cell: each is
+    // cut into parts (its cells under-served after, connected within it);
+    // the parts and the new cells are then joined where they touch.
+    let mut involved: Vec<usize> = off.keys().copied().collect();
+    for &c in &on {
+        involved.extend(neighbours(c).into_iter().filter_map(cluster_after));
+    }
+    involved.sort_unstable();
+    involved.dedup();
+    recounted.sort_unstable();
+    recounted.dedup();
+    recounted.retain(|c| involved.binary_search(c).is_err());
+    // Nodes: the new cells (0..on.len()), then every cluster's parts.
+    let parts: Vec<Parts> = involved
+        .iter()
+        .map(|&c| Parts::of(base, c, off.get(&c).map_or(&[][..], Vec::as_slice)))
+        .collect();
+    let mut first = Vec::with_capacity(parts.len());
+    let mut nodes = on.len();
+    for p in &parts {
+        first.push(nodes);
+        nodes += p.pieces.len() + usize::from(p.rest);
+    }
+    let mut uf = UnionFind::new(nodes);
+    for (i, &c) in on.iter().enumerate() {
+        for n in neighbours(c) {
+            if let Ok(j) = on.binary_search(&n) {
+                uf.union(i, j);
+            } else if let Some(cl) = cluster_after(n) {
+                let at = involved.binary_search(&cl).expect("involved");
+                uf.union(i, first[at] + parts[at].node_of(&n));
+            }
+        }
+    }
+    // The cells (as sorted runs) and counts of every group of nodes.
+    let mut groups: BTreeMap<usize, Group> = BTreeMap::new();
+    for (i, &c) in on.iter().enumerate() {
+        let (res, du) = counts(c);
+        let g = groups.entry(uf.find(i)).or_default();
+        g.add(&[c], res, du, true);
+    }
+    for (at, p) in parts.iter().enumerate() {
+        let c = involved[at];
+        let old = &base.clusters[c];
+        let changed_here: Vec<&(usize, u64, u64)> = changed_k
+            .iter()
+            .filter(|e| base.cluster_of(e.0) == Some(c))
+            .collect();
+        for (j, piece) in p.pieces.iter().enumerate() {
+            let (res, du) = piece
+                .iter()
+                .map(|&x| counts(x))
+                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+            let touched = piece.iter().any(is_changed);
+            let g = groups.entry(uf.find(first[at] + j)).or_default();
+            g.add(piece, res, du, touched);
+        }
+        if p.rest {
+            // The cluster less its lost cells and its listed parts.
+            let mut excluded: Vec<(i64, i64)> = off.get(&c).cloned().unwrap_or_default();
+            excluded.extend(p.pieces.iter().flatten().copied());
+            excluded.sort_unstable();
+            let mut ex = excluded.iter().peekable();
+            let cells: Vec<(i64, i64)> = old
+                .cells
+                .iter()
+                .copied()
+                .filter(|x| {
+                    while ex.next_if(|e| *e < x).is_some() {}
+                    ex.peek() != Some(&x)
+                })
+                .collect();
+            let excluded_res: u64 = excluded.iter().map(|&x| counts(x).0).sum();
+            let pieces_du: u64 = p.pieces.iter().flatten().map(|&x| counts(x).1).sum();
+            let du = old.aggregate.digitally_underserved
+                + changed_here.iter().map(|e| e.2).sum::<u64>()
+                - changed_here.iter().map(|e| e.1).sum::<u64>()
+                - pieces_du;
+            let touched = changed_here.iter().any(|e| {
+                let cell = base.grid[e.0].cell;
+                e.2 > 0
+                    && !p
+                        .pieces
+                        .iter()
+                        .any(|piece| piece.binary_search(&cell).is_ok())
+            });
+            let g = groups
+                .entry(uf.find(first[at] + p.pieces.len()))
+                .or_default();
+            g.add(&cells, old.aggregate.residents - excluded_res, du, touched);
+        }
+    }
+    // Clusters that are new or recounted, each with whether it holds a changed cell.
+    let mut moved: Vec<(ClusterCells, bool)> = groups
+        .into_values()
+        .map(
+            |Group {
+                 mut cells,
+                 residents,
+                 du,
+                 touched,
+             }| {
+                // Sorted runs: the stable sort merges them.
+                cells.sort();
+                (
+                    ClusterCells {
+                        cells,
+                        residents,
+                        digitally_underserved: du,
+                    },
+                    touched,
+                )
+            },
+        )
+        .collect();
+    for &c in &recounted {
+        let old = &base.clusters[c];
+        let here = changed_k.iter().filter(|e| base.cluster_of(e.0) == Some(c));
+        let du = old.aggregate.digitally_underserved + here.clone().map(|e| e.2).sum::<u64>()
+            - here.map(|e| e.1).sum::<u64>();
+        moved.push((
+            ClusterCells {
+                cells: old.cells.clone(),
+                residents: old.aggregate.residents,
+                digitally_underserved: du,
+            },
+            true,
+        ));
+    }
+    moved.sort_by(|a, b| rank_order(&a.0, &b.0));
+    let t_moved = clock.elapsed();
+    // Merge the kept clusters (already in ranking order) with the moved ones.
+    let kept =
+        base.clusters.iter().enumerate().filter(|(i, _)| {
+            involved.binary_search(i).is_err() && recounted.binary_search(i).is_err()
+        });
+    let mut kept = kept
+        .map(|(_, c)| ClusterCells {
+            cells: c.cells.clone(),
+            residents: c.aggregate.residents,
+            digitally_underserved: c.aggregate.digitally_underserved,
+        })
+        .peekable();
+    let mut moved = moved.into_iter().peekable();
+    let mut clusters = Vec::with_capacity(base.clusters.len() + moved.len());
+    let mut touched_clusters = Vec::new();
+    loop {
+        let take_moved = match (kept.peek(), moved.peek()) {
+            (Some(k), Some(m)) => rank_order(&m.0, k).is_lt(),
+            (None, Some(_)) => true,
+            (_, None) => false,
+        };
+        if take_moved {
+            let Some((c, touched)) = moved.next() else {
+                break;
+            };
+            if touched {
+                touched_clusters.push(clusters.len());
+            }
+            clusters.push(c);
+        } else {
+            match kept.next() {
+                Some(c) => clusters.push(c),
+                None => break,
+            }
+        }
+    }
+    tracing::debug!(parishes = ?t_parishes, regrouped = ?t_moved, total = ?clock.elapsed(), involved = involved.len(), parts = nodes - on.len(), clusters = clusters.len(), "recount phases");
+    let changed_cells: Vec<(i64, i64)> = {
+        let mut v: Vec<(i64, i64)> = changed_k.iter().map(|e| base.grid[e.0].cell).collect();
+        v.sort_unstable();
+        v
+    };
     Recount {
         total: adjust(&base.total, &minus, &plus),
         parishes,
-        underserved_cells: under.len(),
+        underserved_cells: base.underserved_cells() + came - gone,
         clusters,
         changed_cells,
+        touched_clusters,
     }
 }

@@ -198,6 +198,23 @@ impl SiteSets {
         }
     }
 
+    /// The sets with only the sites of one kind, `(site index, position)`
+    /// (the other kinds are empty): enough for [`SiteSets::nearest`] of that kind.
+    pub fn of_kind(kind: NearestKind, members: &[(u32, [f64; 2])]) -> SiteSets {
+        let mut sets = SiteSets {
+            trees: std::array::from_fn(|_| RTree::new()),
+            grids: std::array::from_fn(|_| SiteGrid::default()),
+        };
+        sets.trees[kind as usize] = RTree::bulk_load(
+            members
+                .iter()
+                .map(|&(i, p)| GeomWithData::new(p, i))
+                .collect(),
+        );
+        sets.grids[kind as usize] = SiteGrid::new(members);
+        sets
+    }
+
     /// The nearest site of a kind (ties: the lower site index).
     pub fn nearest(&self, kind: NearestKind, x: f64, y: f64) -> Option<Nearest> {
         self.grids[kind as usize]

@@ -13,7 +13,7 @@ use geo_types::Point;
 use std::collections::HashMap;
 
 /// Whether two versions of a site are the same for nearest-distance purposes.
-fn same_for_nearest(a: &Site, ap: &Point<f64>, b: &Site, bp: &Point<f64>) -> bool {
+pub(crate) fn same_for_nearest(a: &Site, ap: &Point<f64>, b: &Site, bp: &Point<f64>) -> bool {
     ap == bp
         && NearestKind::ALL
             .iter()
@@ -23,7 +23,7 @@ fn same_for_nearest(a: &Site, ap: &Point<f64>, b: &Site, bp: &Point<f64>) -> boo
 /// What changed between two versions of the sites, for nearest-distance
 /// purposes: which old sites are kept (and their new index), and which new
 /// sites are added or changed, per kind.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SiteChange {
     /// Old index → new index of an unchanged site.
     remap: Vec<Option<u32>>,
@@ -77,9 +77,65 @@ impl SiteChange {
         SiteChange { remap, fresh }
     }
 
+    /// The change from `old` to `old` edited: the same as [`SiteChange::new`]
+    /// of the edited list, without building it (a national store has
+    /// thousands of sites; an edit a few). The edited list is `old` with
+    /// `edited` sites replaced ((old index, site, position); each index
+    /// once), then `added` appended, then the `removed` old indices (sorted,
+    /// distinct) taken out. Site ids are distinct.
+    pub fn edited(
+        old: (&[Site], &[Point<f64>]),
+        edited: &[(usize, Site, Point<f64>)],
+        added: &[(Site, Point<f64>)],
+        removed: &[usize],
+    ) -> SiteChange {
+        let mut edits: Vec<&(usize, Site, Point<f64>)> = edited.iter().collect();
+        edits.sort_by_key(|e| e.0);
+        let kept_len = old.0.len() - removed.len();
+        let mut remap = Vec::with_capacity(old.0.len());
+        let mut fresh: Vec<Vec<(u32, [f64; 2])>> = vec![Vec::new(); NearestKind::ALL.len()];
+        let mut gone_before = 0usize;
+        for (i, (s, p)) in old.0.iter().zip(old.1).enumerate() {
+            if removed.binary_search(&i).is_ok() {
+                gone_before += 1;
+                remap.push(None);
+                continue;
+            }
+            let j = (i - gone_before) as u32;
+            let edit = edits
+                .binary_search_by_key(&i, |x| x.0)
+                .ok()
+                .map(|e| edits[e]);
+            match edit {
+                Some((_, ns, np)) if !same_for_nearest(s, p, ns, np) => {
+                    remap.push(None);
+                    for k in NearestKind::ALL {
+                        if k.includes(ns) {
+                            fresh[k as usize].push((j, [np.x(), np.y()]));
+                        }
+                    }
+                }
+                _ => remap.push(Some(j)),
+            }
+        }
+        for (a, (s, p)) in added.iter().enumerate() {
+            for k in NearestKind::ALL {
+                if k.includes(s) {
+                    fresh[k as usize].push(((kept_len + a) as u32, [p.x(), p.y()]));
+                }
+            }
+        }
+        SiteChange { remap, fresh }
+    }
+
     /// The added or changed sites that count for a kind: (new index, position).
     pub fn fresh(&self, kind: NearestKind) -> &[(u32, [f64; 2])] {
         &self.fresh[kind as usize]
+    }
+
+    /// The new index of an old site kept unchanged; `None`: removed or changed.
+    pub fn kept(&self, old_site: u32) -> Option<u32> {
+        self.remap.get(old_site as usize).copied().flatten()
     }
 
     /// Whether an old site was removed or changed.

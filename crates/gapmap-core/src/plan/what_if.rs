@@ -20,7 +20,7 @@
 //! of the figures (tested against building the snapshot again).
 
 use super::PlanError;
-use crate::analysis::aggregate::{self, ClusterCells, Recount};
+use crate::analysis::aggregate::{self, Recount};
 use crate::analysis::incremental::SiteChange;
 use crate::analysis::site_grid::SiteGrid;
 use crate::analysis::{Aggregate, Analysis, Classes, NearestKind, SiteSets, classify, pip};
@@ -262,6 +262,10 @@ pub struct Index {
     by_wifi: Vec<u32>,
     /// The demand points (point index, working-CRS position).
     grid: SiteGrid,
+    /// Site id → index.
+    by_id: HashMap<String, usize>,
+    /// The free-Wi-Fi sites (site index, working-CRS position).
+    wifi: Vec<(u32, [f64; 2])>,
 }
 
 impl Index {
@@ -296,6 +300,20 @@ impl Index {
                     .map(|(i, p)| (i as u32, [p.x(), p.y()]))
                     .collect::<Vec<_>>(),
             ),
+            by_id: snap
+                .sites
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.id.clone(), i))
+                .collect(),
+            wifi: snap
+                .sites
+                .iter()
+                .zip(snap.sites_xy.iter())
+                .enumerate()
+                .filter(|(_, (s, _))| NearestKind::Wifi.includes(s))
+                .map(|(i, (_, p))| (i as u32, [p.x(), p.y()]))
+                .collect(),
         }
     }
 
@@ -323,12 +341,24 @@ pub struct Outcome {
     pub sites_changed: usize,
 }
 
-/// Apply changes to the snapshot's sites: the hypothetical sites and their
-/// working-CRS positions.
-pub fn apply(
+/// The changes as edits of the snapshot's sites (working-CRS positions).
+#[derive(Debug, Default)]
+struct Edits {
+    /// Changed sites: (index, the site after, its position after); each index once.
+    edited: Vec<(usize, Site, Point<f64>)>,
+    /// New sites, in order.
+    added: Vec<(Site, Point<f64>)>,
+    /// Removed sites' indices, sorted and distinct.
+    removed: Vec<usize>,
+}
+
+/// The changes as edits, copying only the sites they change; `site`: a
+/// site id's index (the changes name known sites: [`parse_changes`]).
+fn edits(
     snap: &Snapshot,
+    site: impl Fn(&str) -> Option<usize>,
     changes: &[Change],
-) -> Result<(Vec<Site>, Vec<Point<f64>>), PlanError> {
+) -> Result<Edits, PlanError> {
     let t = Transformer::for_analysis(WGS84, snap.working_crs)
         .map_err(|e| PlanError::Solver(format!("projection: {e}")))?;
     let project = |p: Point<f64>| -> Result<Point<f64>, PlanError> {
@@ -341,14 +371,10 @@ pub fn apply(
                 )
             })
     };
-    let mut sites: Vec<Site> = snap.sites.as_ref().clone();
-    let mut xy: Vec<Point<f64>> = snap.sites_xy.as_ref().clone();
-    let index: HashMap<String, usize> = sites
-        .iter()
-        .enumerate()
-        .map(|(i, s)| (s.id.clone(), i))
-        .collect();
-    let mut removed = vec![false; sites.len()];
+    let known = |id: &str| {
+        site(id).ok_or_else(|| PlanError::parameter("features", format!("no site `{id}`")))
+    };
+    let mut out = Edits::default();
     for c in changes {
         match c {
             Change::Add {
@@ -358,7 +384,7 @@ pub fn apply(
                 free_wifi,
                 location,
             } => {
-                let mut s = sites.first().cloned().ok_or_else(|| {
+                let mut s = snap.sites.first().cloned().ok_or_else(|| {
                     PlanError::parameter(
                         "features",
                         "the snapshot has no sites to model a new one on",
@@ -379,9 +405,8 @@ pub fn apply(
                 s.provenance.source = Source::Simulated;
                 s.provenance.source_ref = "what-if (hypothetical, not stored)".into();
                 s.equipment_provenance = None;
-                xy.push(project(*location)?);
-                sites.push(s);
-                removed.push(false);
+                let p = project(*location)?;
+                out.added.push((s, p));
             }
             Change::Modify {
                 site_id,
@@ -389,30 +414,68 @@ pub fn apply(
                 free_wifi,
                 status,
             } => {
-                let i = index[site_id.as_str()];
+                let i = known(site_id)?;
+                let k = match out.edited.iter().position(|e| e.0 == i) {
+                    Some(k) => k,
+                    None => {
+                        out.edited
+                            .push((i, snap.sites[i].clone(), snap.sites_xy[i]));
+                        out.edited.len() - 1
+                    }
+                };
+                let (_, s, xy) = &mut out.edited[k];
                 if let Some(p) = location {
-                    sites[i].location = *p;
-                    xy[i] = project(*p)?;
+                    s.location = *p;
+                    *xy = project(*p)?;
                 }
                 if let Some(w) = free_wifi {
-                    sites[i].free_wifi = Some(*w);
+                    s.free_wifi = Some(*w);
                 }
-                if let Some(s) = status {
-                    sites[i].status = *s;
+                if let Some(st) = status {
+                    s.status = *st;
                 }
             }
-            Change::Remove { site_id } => removed[index[site_id.as_str()]] = true,
+            Change::Remove { site_id } => out.removed.push(known(site_id)?),
         }
+    }
+    out.removed.sort_unstable();
+    out.removed.dedup();
+    Ok(out)
+}
+
+/// Apply changes to the snapshot's sites: the hypothetical sites and their
+/// working-CRS positions (the snapshot's, changed ones replaced, new ones
+/// appended, removed ones taken out).
+pub fn apply(
+    snap: &Snapshot,
+    changes: &[Change],
+) -> Result<(Vec<Site>, Vec<Point<f64>>), PlanError> {
+    let by_id: HashMap<&str, usize> = snap
+        .sites
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    let e = edits(snap, |id| by_id.get(id).copied(), changes)?;
+    let mut sites: Vec<Site> = snap.sites.as_ref().clone();
+    let mut xy: Vec<Point<f64>> = snap.sites_xy.as_ref().clone();
+    for (i, s, p) in e.edited {
+        sites[i] = s;
+        xy[i] = p;
+    }
+    for (s, p) in e.added {
+        sites.push(s);
+        xy.push(p);
     }
     let mut k = 0;
     sites.retain(|_| {
         k += 1;
-        !removed[k - 1]
+        e.removed.binary_search(&(k - 1)).is_err()
     });
     let mut k = 0;
     xy.retain(|_| {
         k += 1;
-        !removed[k - 1]
+        e.removed.binary_search(&(k - 1)).is_err()
     });
     Ok((sites, xy))
 }
@@ -426,16 +489,30 @@ pub fn evaluate(
     changes: Vec<Change>,
 ) -> Result<Outcome, PlanError> {
     let clock = std::time::Instant::now();
-    let (sites, xy) = apply(snap, &changes)?;
+    let e = edits(snap, |id| index.by_id.get(id).copied(), &changes)?;
     let t_apply = clock.elapsed();
-    let change = SiteChange::new((&snap.sites, &snap.sites_xy), (&sites, &xy));
+    let change = SiteChange::edited(
+        (&snap.sites, &snap.sites_xy),
+        &e.edited,
+        &e.added,
+        &e.removed,
+    );
     let t_change = clock.elapsed();
-    let sets = SiteSets::new(&sites, &xy);
+    // Only the free-Wi-Fi distance is updated: only the free-Wi-Fi sites
+    // after the changes are needed (the kept ones and the fresh ones).
+    let mut wifi: Vec<(u32, [f64; 2])> = index
+        .wifi
+        .iter()
+        .filter_map(|&(i, p)| change.kept(i).map(|j| (j, p)))
+        .chain(change.fresh(NearestKind::Wifi).iter().copied())
+        .collect();
+    wifi.sort_unstable_by_key(|w| w.0);
+    let sets = SiteSets::of_kind(NearestKind::Wifi, &wifi);
     let t_sets = clock.elapsed();
     let mut affected: Vec<u32> = Vec::new();
-    for (i, s) in snap.sites.iter().enumerate() {
-        if NearestKind::Wifi.includes(s) && change.is_gone(i as u32) {
-            affected.extend_from_slice(index.nearest_to(i as u32));
+    for &(i, _) in &index.wifi {
+        if change.is_gone(i) {
+            affected.extend_from_slice(index.nearest_to(i));
         }
     }
     let reach = analysis.thresholds.near_m + pip::BOUNDARY_EPS_M;
@@ -539,36 +616,33 @@ pub fn difference(before: &Value, after: &Value) -> Value {
     }
 }
 
-/// How each cluster of the analysis fared.
-fn cluster_changes(
-    analysis: &Analysis,
-    after: &[ClusterCells],
-    changed_cells: &HashSet<(i64, i64)>,
-) -> Value {
-    let touched_new: Vec<usize> = (0..after.len())
-        .filter(|&k| after[k].cells.iter().any(|c| changed_cells.contains(c)))
+/// How each cluster of the analysis fared: the clusters before that hold a
+/// changed cell (in rank order), then the clusters after made only of cells
+/// that were not under-served before. Only the clusters holding a changed
+/// cell are visited (`r.touched_clusters`, [`Analysis::cluster_of`]).
+fn cluster_changes(analysis: &Analysis, r: &Recount) -> Value {
+    let after = &r.clusters;
+    // Whether two sorted cell lists share a cell (the shorter looked up in
+    // the longer: a cluster may hold most of the country's cells).
+    let share = |a: &[(i64, i64)], b: &[(i64, i64)]| {
+        let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+        short.iter().any(|x| long.binary_search(x).is_ok())
+    };
+    let mut touched_old: Vec<usize> = r
+        .changed_cells
+        .iter()
+        .filter_map(|&c| analysis.cell_index(c).and_then(|k| analysis.cluster_of(k)))
         .collect();
-    let mut new_of_cell: HashMap<(i64, i64), usize> = HashMap::new();
-    for &k in &touched_new {
-        for &c in &after[k].cells {
-            new_of_cell.insert(c, k);
-        }
-    }
+    touched_old.sort_unstable();
+    touched_old.dedup();
     let mut rows = Vec::new();
-    for old in &analysis.clusters {
-        if !old.cells.iter().any(|c| changed_cells.contains(c)) {
-            continue;
-        }
-        let into: Vec<usize> = {
-            let mut v: Vec<usize> = old
-                .cells
-                .iter()
-                .filter_map(|c| new_of_cell.get(c).copied())
-                .collect();
-            v.sort_unstable();
-            v.dedup();
-            v
-        };
+    for old in touched_old.iter().map(|&i| &analysis.clusters[i]) {
+        let into: Vec<usize> = r
+            .touched_clusters
+            .iter()
+            .copied()
+            .filter(|&k| share(&old.cells, &after[k].cells))
+            .collect();
         let du_after: u64 = into.iter().map(|&k| after[k].digitally_underserved).sum();
         let cells_after: usize = into.iter().map(|&k| after[k].cells.len()).sum();
         let status = match into.len() {
@@ -593,11 +667,10 @@ fn cluster_changes(
     // Clusters made only of cells that were not under-served before.
     let was_under = |c: &(i64, i64)| {
         analysis
-            .grid
-            .binary_search_by(|x| x.cell.cmp(c))
-            .is_ok_and(|k| analysis.grid[k].underserved())
+            .cell_index(*c)
+            .is_some_and(|k| analysis.grid[k].underserved())
     };
-    for &k in &touched_new {
+    for &k in &r.touched_clusters {
         if !after[k].cells.iter().any(was_under) {
             rows.push(json!({
                 "rank_before": null, "status": "new", "cells_before": 0, "cells_after": after[k].cells.len(),
@@ -613,7 +686,7 @@ impl Outcome {
     /// The answer: figures before, after and their difference.
     pub fn to_json(&self, snap: &Snapshot, analysis: &Analysis) -> Value {
         let min = analysis.thresholds.disclosure_min_residents;
-        let underserved_before = analysis.grid.iter().filter(|c| c.underserved()).count();
+        let underserved_before = analysis.underserved_cells();
         let before = summary_figures(
             &analysis.total,
             min,
@@ -647,7 +720,6 @@ impl Outcome {
                 json!({"id": b.id, "name": b.name, "change": difference(&jb, &ja), "before": jb, "after": ja})
             })
             .collect();
-        let changed_cells: HashSet<(i64, i64)> = r.changed_cells.iter().copied().collect();
         let changes: Vec<Value> = self
             .changes
             .iter()
@@ -665,7 +737,7 @@ impl Outcome {
             "digitally_underserved_change": difference(&json!(analysis.total.digitally_underserved), &json!(r.total.digitally_underserved)),
             "summary": {"change": difference(&before, &after), "before": before, "after": after},
             "parishes": parishes,
-            "clusters": cluster_changes(analysis, &r.clusters, &changed_cells),
+            "clusters": cluster_changes(analysis, r),
             "points_examined": self.examined_points,
             "points_changed": self.changed_points,
             "thresholds": analysis.thresholds,
@@ -804,36 +876,359 @@ mod tests {
                     }
                 }
             }
-            let o = evaluate(&snap, &analysis, &index, changes.clone()).expect("what-if");
-            let want = full(&snap, &changes, &t);
-            assert_eq!(o.recount.total, want.total, "round {round}: total");
-            for (a, b) in o.recount.parishes.iter().zip(&want.parishes) {
-                assert_eq!(
-                    (&a.id, &a.aggregate),
-                    (&b.id, &b.aggregate),
-                    "round {round}: parish"
-                );
-            }
-            let cells: Vec<&Vec<(i64, i64)>> =
-                o.recount.clusters.iter().map(|c| &c.cells).collect();
-            let want_cells: Vec<&Vec<(i64, i64)>> =
-                want.clusters.iter().map(|c| &c.cells).collect();
-            assert_eq!(cells, want_cells, "round {round}: clusters");
-            for (a, b) in o.recount.clusters.iter().zip(&want.clusters) {
-                assert_eq!(a.digitally_underserved, b.aggregate.digitally_underserved);
-            }
-            assert_eq!(
-                o.recount.underserved_cells,
-                want.grid.iter().filter(|c| c.underserved()).count()
-            );
-            moved_some_cluster |= cells
-                != analysis
-                    .clusters
-                    .iter()
-                    .map(|c| &c.cells)
-                    .collect::<Vec<_>>();
+            let o = check(&snap, &analysis, &index, &changes, &t, round);
+            moved_some_cluster |= o
+                .recount
+                .clusters
+                .iter()
+                .map(|c| &c.cells)
+                .ne(analysis.clusters.iter().map(|c| &c.cells));
         }
         assert!(moved_some_cluster, "some round should change the clusters");
+    }
+
+    /// The what-if of `changes` checked against a full recompute: totals,
+    /// parishes, clusters (cells, counts, ranking), under-served cells, and
+    /// the cluster changes against [`cluster_changes_everywhere`].
+    fn check(
+        snap: &Snapshot,
+        analysis: &Analysis,
+        index: &Index,
+        changes: &[Change],
+        t: &Thresholds,
+        round: usize,
+    ) -> Outcome {
+        let o = evaluate(snap, analysis, index, changes.to_vec()).expect("what-if");
+        let (sites, xy) = apply(snap, changes).expect("apply");
+        let e = edits(snap, |id| index.by_id.get(id).copied(), changes).expect("edits");
+        assert_eq!(
+            SiteChange::edited(
+                (&snap.sites, &snap.sites_xy),
+                &e.edited,
+                &e.added,
+                &e.removed
+            ),
+            SiteChange::new((&snap.sites, &snap.sites_xy), (&sites, &xy)),
+            "round {round}: site change"
+        );
+        let want = full(snap, changes, t);
+        assert_eq!(o.recount.total, want.total, "round {round}: total");
+        for (a, b) in o.recount.parishes.iter().zip(&want.parishes) {
+            assert_eq!(
+                (&a.id, &a.aggregate),
+                (&b.id, &b.aggregate),
+                "round {round}: parish"
+            );
+        }
+        let cells: Vec<&Vec<(i64, i64)>> = o.recount.clusters.iter().map(|c| &c.cells).collect();
+        let want_cells: Vec<&Vec<(i64, i64)>> = want.clusters.iter().map(|c| &c.cells).collect();
+        assert_eq!(cells, want_cells, "round {round}: clusters");
+        for (a, b) in o.recount.clusters.iter().zip(&want.clusters) {
+            assert_eq!(
+                (a.digitally_underserved, a.residents),
+                (b.aggregate.digitally_underserved, b.aggregate.residents),
+                "round {round}: cluster counts"
+            );
+        }
+        assert_eq!(
+            o.recount.underserved_cells,
+            want.grid.iter().filter(|c| c.underserved()).count(),
+            "round {round}: under-served cells"
+        );
+        assert_eq!(
+            o.recount.changed_cells,
+            want.grid
+                .iter()
+                .zip(&analysis.grid)
+                .filter(|(a, b)| a.aggregate().digitally_underserved
+                    != b.aggregate().digitally_underserved)
+                .map(|(a, _)| a.cell)
+                .collect::<Vec<_>>(),
+            "round {round}: changed cells"
+        );
+        assert_eq!(
+            cluster_changes(analysis, &o.recount),
+            cluster_changes_everywhere(analysis, &o.recount),
+            "round {round}: cluster changes"
+        );
+        o
+    }
+
+    /// [`cluster_changes`] by visiting every cluster before and after.
+    fn cluster_changes_everywhere(analysis: &Analysis, r: &Recount) -> Value {
+        let after = &r.clusters;
+        let changed_cells: HashSet<(i64, i64)> = r.changed_cells.iter().copied().collect();
+        let touched_new: Vec<usize> = (0..after.len())
+            .filter(|&k| after[k].cells.iter().any(|c| changed_cells.contains(c)))
+            .collect();
+        assert_eq!(touched_new, r.touched_clusters, "touched clusters");
+        let mut new_of_cell: HashMap<(i64, i64), usize> = HashMap::new();
+        for &k in &touched_new {
+            for &c in &after[k].cells {
+                new_of_cell.insert(c, k);
+            }
+        }
+        let mut rows = Vec::new();
+        for old in &analysis.clusters {
+            if !old.cells.iter().any(|c| changed_cells.contains(c)) {
+                continue;
+            }
+            let mut into: Vec<usize> = old
+                .cells
+                .iter()
+                .filter_map(|c| new_of_cell.get(c).copied())
+                .collect();
+            into.sort_unstable();
+            into.dedup();
+            let du_after: u64 = into.iter().map(|&k| after[k].digitally_underserved).sum();
+            let cells_after: usize = into.iter().map(|&k| after[k].cells.len()).sum();
+            let status = match into.len() {
+                0 => "gone",
+                1 if cells_after > old.cells.len() => "grown",
+                1 if cells_after < old.cells.len() => "shrunk",
+                1 if du_after < old.aggregate.digitally_underserved => "fewer_underserved",
+                1 if du_after > old.aggregate.digitally_underserved => "more_underserved",
+                1 => "unchanged",
+                _ => "split",
+            };
+            rows.push(json!({
+                "rank_before": old.rank,
+                "status": status,
+                "cells_before": old.cells.len(),
+                "cells_after": cells_after,
+                "digitally_underserved_before": old.aggregate.digitally_underserved,
+                "digitally_underserved_after": du_after,
+                "ranks_after": into.iter().map(|k| k + 1).collect::<Vec<_>>(),
+            }));
+        }
+        let was_under = |c: &(i64, i64)| {
+            analysis
+                .grid
+                .binary_search_by(|x| x.cell.cmp(c))
+                .is_ok_and(|k| analysis.grid[k].underserved())
+        };
+        for &k in &touched_new {
+            if !after[k].cells.iter().any(was_under) {
+                rows.push(json!({
+                    "rank_before": null, "status": "new", "cells_before": 0, "cells_after": after[k].cells.len(),
+                    "digitally_underserved_before": 0, "digitally_underserved_after": after[k].digitally_underserved,
+                    "ranks_after": [k + 1],
+                }));
+            }
+        }
+        json!({"before": analysis.clusters.len(), "after": after.len(), "changed": rows})
+    }
+
+    /// Sites added in the middle of clusters (splits: a cell with two
+    /// under-served neighbours of its cluster stops being under-served) and
+    /// free Wi-Fi taken away (removed, switched off, planned, moved), each
+    /// checked against a full recompute.
+    #[test]
+    fn what_if_splits_clusters() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let snap = jelgava_snapshot(dir.path());
+        let index = Index::new(&snap);
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(29);
+        let to_ll = crate::crs::Transformer::new(crate::crs::LAEA, WGS84).expect("LAEA");
+        let wifi: Vec<String> = snap
+            .sites
+            .iter()
+            .filter(|s| s.is_free_wifi())
+            .map(|s| s.id.clone())
+            .collect();
+        let mut splits = 0;
+        for round in 0..16 {
+            // A Wi-Fi reach of 750 m from a cell's centre covers the whole
+            // cell (its corners are 707 m away) and little of its neighbours.
+            let t = Thresholds {
+                near_m: if round % 2 == 0 { 750.0 } else { 1500.0 },
+                ..Thresholds::default()
+            };
+            let analysis = if t == snap.analysis.thresholds {
+                snap.analysis.clone()
+            } else {
+                snap.analyse_with(&t)
+            };
+            let mut changes = Vec::new();
+            if round % 4 < 2 {
+                // Splits: Wi-Fi at the centre of middle cells of big clusters.
+                let middle = middle_cells(&analysis);
+                assert!(!middle.is_empty(), "round {round}: no middle cells");
+                for k in 0..rng.gen_range(1..4) {
+                    let (n, e) = middle[rng.gen_range(0..middle.len())];
+                    let (lon, lat) = to_ll
+                        .convert(e as f64 * 1000.0 + 500.0, n as f64 * 1000.0 + 500.0)
+                        .expect("to WGS84");
+                    changes.push(Change::Add {
+                        id: format!("t-{round}-{k}"),
+                        name: String::new(),
+                        kind: SiteKind::Wifi,
+                        free_wifi: true,
+                        location: Point::new(lon, lat),
+                    });
+                }
+            } else {
+                // Merges: take free Wi-Fi away (removed, switched off, planned).
+                let mut ids = wifi.clone();
+                for k in 0..rng
+                    .gen_range(3..=ids.len().clamp(3, MAX_CHANGES))
+                    .min(ids.len())
+                {
+                    let site_id = ids.swap_remove(rng.gen_range(0..ids.len()));
+                    changes.push(match k % 4 {
+                        0 => Change::Remove { site_id },
+                        3 => Change::Modify {
+                            site_id,
+                            location: Some(Point::new(
+                                rng.gen_range(23.3..24.1),
+                                rng.gen_range(56.36..56.85),
+                            )),
+                            free_wifi: None,
+                            status: None,
+                        },
+                        1 => Change::Modify {
+                            site_id,
+                            location: None,
+                            free_wifi: Some(false),
+                            status: None,
+                        },
+                        _ => Change::Modify {
+                            site_id,
+                            location: None,
+                            free_wifi: None,
+                            status: Some(SiteStatus::Planned),
+                        },
+                    });
+                }
+            }
+            let o = check(&snap, &analysis, &index, &changes, &t, round);
+            splits += splits_and_merges(&analysis, &o.recount).0;
+        }
+        // (Jelgava's few free-Wi-Fi sites stand between no two clusters:
+        // `what_if_merges_clusters_split_by_sites` makes the merges.)
+        assert!(splits > 0, "some round should split a cluster");
+    }
+
+    /// Clusters split (cells of one cluster before in several after) and
+    /// merged (cells of several clusters before in one after).
+    fn splits_and_merges(analysis: &Analysis, r: &Recount) -> (usize, usize) {
+        let after_of: HashMap<(i64, i64), usize> = r
+            .clusters
+            .iter()
+            .enumerate()
+            .flat_map(|(k, c)| c.cells.iter().map(move |&x| (x, k)))
+            .collect();
+        let mut splits = 0;
+        for old in &analysis.clusters {
+            let mut into: Vec<usize> = old
+                .cells
+                .iter()
+                .filter_map(|c| after_of.get(c).copied())
+                .collect();
+            into.sort_unstable();
+            into.dedup();
+            splits += usize::from(into.len() > 1);
+        }
+        let mut merges = 0;
+        for c in &r.clusters {
+            let mut from: Vec<usize> = c
+                .cells
+                .iter()
+                .filter_map(|&x| analysis.cell_index(x).and_then(|k| analysis.cluster_of(k)))
+                .collect();
+            from.sort_unstable();
+            from.dedup();
+            merges += usize::from(from.len() > 1);
+        }
+        (splits, merges)
+    }
+
+    /// The cells of big clusters with at least two neighbours in their cluster.
+    fn middle_cells(analysis: &Analysis) -> Vec<(i64, i64)> {
+        analysis
+            .clusters
+            .iter()
+            .filter(|c| c.cells.len() >= 3)
+            .flat_map(|c| {
+                c.cells.iter().copied().filter(|&(n, e)| {
+                    [(n + 1, e), (n - 1, e), (n, e + 1), (n, e - 1)]
+                        .iter()
+                        .filter(|x| c.cells.binary_search(x).is_ok())
+                        .count()
+                        >= 2
+                })
+            })
+            .collect()
+    }
+
+    /// Merges: a store with free-Wi-Fi sites in the middle of clusters
+    /// (which split them), and the what-if of removing those sites again.
+    #[test]
+    fn what_if_merges_clusters_split_by_sites() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let snap = jelgava_snapshot(dir.path());
+        let t = Thresholds {
+            near_m: 750.0,
+            ..Thresholds::default()
+        };
+        let to_ll = crate::crs::Transformer::new(crate::crs::LAEA, WGS84).expect("LAEA");
+        let middle = middle_cells(&snap.analyse_with(&t));
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../geodata/jelgava/sites.geojson");
+        let mut doc: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).expect("sites")).expect("json");
+        let features = doc["features"].as_array_mut().expect("features");
+        let template = features
+            .iter()
+            .find(|f| f["properties"]["free_wifi"] == true)
+            .expect("a free-Wi-Fi site")
+            .clone();
+        let mut ids = Vec::new();
+        for (k, &(n, e)) in middle
+            .iter()
+            .step_by(middle.len().div_ceil(12).max(1))
+            .enumerate()
+        {
+            let (lon, lat) = to_ll
+                .convert(e as f64 * 1000.0 + 500.0, n as f64 * 1000.0 + 500.0)
+                .expect("to WGS84");
+            let mut f = template.clone();
+            let id = format!("splitter-{k}");
+            f["properties"]["id"] = json!(id);
+            f["geometry"]["coordinates"] = json!([lon, lat]);
+            features.push(f);
+            ids.push(id);
+        }
+        let sites = dir.path().join("sites.geojson");
+        std::fs::write(&sites, doc.to_string()).expect("write");
+        let mut store = GpkgStore::open(&dir.path().join("s.gpkg")).expect("store");
+        let input = Input {
+            format: detect_format(&sites, None).expect("format"),
+            path: sites,
+        };
+        let opts = Options {
+            layer: Some(Layer::Sites),
+            ..Options::default()
+        };
+        let o = ingest_files(&mut store, &[input], &opts, Mode::Replace).expect("ingest");
+        assert!(o.committed, "{:?}", o.problems);
+        let split =
+            Snapshot::build(&store, DEFAULT_WORKING_CRS, &Thresholds::default()).expect("snapshot");
+        let analysis = split.analyse_with(&t);
+        let index = Index::new(&split);
+        let (mut merges, mut round) = (0, 0);
+        for chunk in [&ids[..1], &ids[..ids.len() / 2], &ids[..]] {
+            let changes: Vec<Change> = chunk
+                .iter()
+                .map(|id| Change::Remove {
+                    site_id: id.clone(),
+                })
+                .collect();
+            let o = check(&split, &analysis, &index, &changes, &t, round);
+            merges += splits_and_merges(&analysis, &o.recount).1;
+            round += 1;
+        }
+        assert!(merges > 0, "removing the sites should merge clusters");
     }
 
     #[test]
