@@ -601,6 +601,16 @@ pub struct Recount {
     /// The clusters (indices into `clusters`, ascending) that hold a cell
     /// of `changed_cells`.
     pub touched_clusters: Vec<usize>,
+    /// The clusters (indices into `clusters`, ascending) rebuilt or
+    /// recounted from clusters of the analysis that changed, or made of
+    /// newly under-served cells: a superset of `touched_clusters` (a part
+    /// split off a cluster need not hold a changed cell). Every other
+    /// cluster is one of the analysis's, unchanged.
+    pub rebuilt_clusters: Vec<usize>,
+    /// The analysis's clusters (indices into [`Analysis::clusters`],
+    /// ascending) that changed: they lost or gained cells (a newly
+    /// under-served neighbour joins them) or their counts changed.
+    pub changed_base_clusters: Vec<usize>,
 }
 
 /// The clusters' ranking: digitally under-served residents (descending),
@@ -1069,6 +1079,7 @@ pub fn recount(inp: Inputs, base: &Analysis, changed: &[(usize, Classes)]) -> Re
     let mut moved = moved.into_iter().peekable();
     let mut clusters = Vec::with_capacity(base.clusters.len() + moved.len());
     let mut touched_clusters = Vec::new();
+    let mut rebuilt_clusters = Vec::new();
     loop {
         let take_moved = match (kept.peek(), moved.peek()) {
             (Some(k), Some(m)) => rank_order(&m.0, k).is_lt(),
@@ -1082,6 +1093,7 @@ pub fn recount(inp: Inputs, base: &Analysis, changed: &[(usize, Classes)]) -> Re
             if touched {
                 touched_clusters.push(clusters.len());
             }
+            rebuilt_clusters.push(clusters.len());
             clusters.push(c);
         } else {
             match kept.next() {
@@ -1091,6 +1103,9 @@ pub fn recount(inp: Inputs, base: &Analysis, changed: &[(usize, Classes)]) -> Re
         }
     }
     tracing::debug!(parishes = ?t_parishes, regrouped = ?t_moved, total = ?clock.elapsed(), involved = involved.len(), parts = nodes - on.len(), clusters = clusters.len(), "recount phases");
+    let mut changed_base_clusters: Vec<usize> =
+        involved.iter().chain(&recounted).copied().collect();
+    changed_base_clusters.sort_unstable();
     let changed_cells: Vec<(i64, i64)> = {
         let mut v: Vec<(i64, i64)> = changed_k.iter().map(|e| base.grid[e.0].cell).collect();
         v.sort_unstable();
@@ -1103,5 +1118,7 @@ pub fn recount(inp: Inputs, base: &Analysis, changed: &[(usize, Classes)]) -> Re
         clusters,
         changed_cells,
         touched_clusters,
+        rebuilt_clusters,
+        changed_base_clusters,
     }
 }

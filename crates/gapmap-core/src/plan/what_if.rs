@@ -616,10 +616,10 @@ pub fn difference(before: &Value, after: &Value) -> Value {
     }
 }
 
-/// How each cluster of the analysis fared: the clusters before that hold a
-/// changed cell (in rank order), then the clusters after made only of cells
-/// that were not under-served before. Only the clusters holding a changed
-/// cell are visited (`r.touched_clusters`, [`Analysis::cluster_of`]).
+/// How each cluster of the analysis fared: the clusters before that changed
+/// (in rank order; `r.changed_base_clusters`) and what their cells became
+/// (`r.rebuilt_clusters`), then the clusters after made only of cells that
+/// were not under-served before. Unchanged clusters are not visited.
 fn cluster_changes(analysis: &Analysis, r: &Recount) -> Value {
     let after = &r.clusters;
     // Whether two sorted cell lists share a cell (the shorter looked up in
@@ -628,17 +628,16 @@ fn cluster_changes(analysis: &Analysis, r: &Recount) -> Value {
         let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
         short.iter().any(|x| long.binary_search(x).is_ok())
     };
-    let mut touched_old: Vec<usize> = r
-        .changed_cells
-        .iter()
-        .filter_map(|&c| analysis.cell_index(c).and_then(|k| analysis.cluster_of(k)))
-        .collect();
-    touched_old.sort_unstable();
-    touched_old.dedup();
     let mut rows = Vec::new();
-    for old in touched_old.iter().map(|&i| &analysis.clusters[i]) {
+    for old in r
+        .changed_base_clusters
+        .iter()
+        .map(|&i| &analysis.clusters[i])
+    {
+        // What became of its cells: the rebuilt clusters that hold some
+        // (parts split off it may hold no changed cell).
         let into: Vec<usize> = r
-            .touched_clusters
+            .rebuilt_clusters
             .iter()
             .copied()
             .filter(|&k| share(&old.cells, &after[k].cells))
@@ -670,7 +669,7 @@ fn cluster_changes(analysis: &Analysis, r: &Recount) -> Value {
             .cell_index(*c)
             .is_some_and(|k| analysis.grid[k].underserved())
     };
-    for &k in &r.touched_clusters {
+    for &k in &r.rebuilt_clusters {
         if !after[k].cells.iter().any(was_under) {
             rows.push(json!({
                 "rank_before": null, "status": "new", "cells_before": 0, "cells_after": after[k].cells.len(),
@@ -963,16 +962,13 @@ mod tests {
             .collect();
         assert_eq!(touched_new, r.touched_clusters, "touched clusters");
         let mut new_of_cell: HashMap<(i64, i64), usize> = HashMap::new();
-        for &k in &touched_new {
-            for &c in &after[k].cells {
+        for (k, cluster) in after.iter().enumerate() {
+            for &c in &cluster.cells {
                 new_of_cell.insert(c, k);
             }
         }
         let mut rows = Vec::new();
         for old in &analysis.clusters {
-            if !old.cells.iter().any(|c| changed_cells.contains(c)) {
-                continue;
-            }
             let mut into: Vec<usize> = old
                 .cells
                 .iter()
@@ -980,6 +976,13 @@ mod tests {
                 .collect();
             into.sort_unstable();
             into.dedup();
+            // Changed: a changed cell, or its cells and counts are not one
+            // cluster's after.
+            let same = matches!(into.as_slice(), [k] if after[*k].cells == old.cells
+                && after[*k].digitally_underserved == old.aggregate.digitally_underserved);
+            if same && !old.cells.iter().any(|c| changed_cells.contains(c)) {
+                continue;
+            }
             let du_after: u64 = into.iter().map(|&k| after[k].digitally_underserved).sum();
             let cells_after: usize = into.iter().map(|&k| after[k].cells.len()).sum();
             let status = match into.len() {
@@ -1037,6 +1040,7 @@ mod tests {
             .map(|s| s.id.clone())
             .collect();
         let mut splits = 0;
+        let mut reported_splits = 0;
         for round in 0..16 {
             // A Wi-Fi reach of 750 m from a cell's centre covers the whole
             // cell (its corners are 707 m away) and little of its neighbours.
@@ -1103,7 +1107,17 @@ mod tests {
             }
             let o = check(&snap, &analysis, &index, &changes, &t, round);
             splits += splits_and_merges(&analysis, &o.recount).0;
+            // A split is reported as one (not as "gone" when its parts hold
+            // no changed cell).
+            let rows = cluster_changes(&analysis, &o.recount);
+            reported_splits += rows["changed"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|r| r["status"] == "split")
+                .count();
         }
+        assert_eq!(reported_splits, splits, "every split is reported as one");
         // (Jelgava's few free-Wi-Fi sites stand between no two clusters:
         // `what_if_merges_clusters_split_by_sites` makes the merges.)
         assert!(splits > 0, "some round should split a cluster");
