@@ -20,7 +20,7 @@
 //! of the figures (tested against building the snapshot again).
 
 use super::PlanError;
-use crate::analysis::aggregate::{self, Recount};
+use crate::analysis::aggregate::{self, Cluster, ClusterCells, Recount};
 use crate::analysis::incremental::SiteChange;
 use crate::analysis::site_grid::SiteGrid;
 use crate::analysis::{Aggregate, Analysis, Classes, NearestKind, SiteSets, classify, pip};
@@ -616,6 +616,32 @@ pub fn difference(before: &Value, after: &Value) -> Value {
     }
 }
 
+/// What became of a cluster before (`old`): the clusters after that hold
+/// its cells (`into`, indices into `after`), summed, and a status word.
+fn fate(old: &Cluster, after: &[ClusterCells], into: &[usize]) -> Value {
+    let du_after: u64 = into.iter().map(|&k| after[k].digitally_underserved).sum();
+    let cells_after: usize = into.iter().map(|&k| after[k].cells.len()).sum();
+    let du_before = old.aggregate.digitally_underserved;
+    let status = match into.len() {
+        0 => "gone",
+        1 if cells_after > old.cells.len() => "grown",
+        1 if cells_after < old.cells.len() => "shrunk",
+        1 if du_after < du_before => "fewer_underserved",
+        1 if du_after > du_before => "more_underserved",
+        1 => "unchanged",
+        _ => "split",
+    };
+    json!({
+        "rank_before": old.rank,
+        "status": status,
+        "cells_before": old.cells.len(),
+        "cells_after": cells_after,
+        "digitally_underserved_before": du_before,
+        "digitally_underserved_after": du_after,
+        "ranks_after": into.iter().map(|k| k + 1).collect::<Vec<_>>(),
+    })
+}
+
 /// How each cluster of the analysis fared: the clusters before that changed
 /// (in rank order; `r.changed_base_clusters`) and what their cells became
 /// (`r.rebuilt_clusters`), then the clusters after made only of cells that
@@ -642,26 +668,7 @@ fn cluster_changes(analysis: &Analysis, r: &Recount) -> Value {
             .copied()
             .filter(|&k| share(&old.cells, &after[k].cells))
             .collect();
-        let du_after: u64 = into.iter().map(|&k| after[k].digitally_underserved).sum();
-        let cells_after: usize = into.iter().map(|&k| after[k].cells.len()).sum();
-        let status = match into.len() {
-            0 => "gone",
-            1 if cells_after > old.cells.len() => "grown",
-            1 if cells_after < old.cells.len() => "shrunk",
-            1 if du_after < old.aggregate.digitally_underserved => "fewer_underserved",
-            1 if du_after > old.aggregate.digitally_underserved => "more_underserved",
-            1 => "unchanged",
-            _ => "split",
-        };
-        rows.push(json!({
-            "rank_before": old.rank,
-            "status": status,
-            "cells_before": old.cells.len(),
-            "cells_after": cells_after,
-            "digitally_underserved_before": old.aggregate.digitally_underserved,
-            "digitally_underserved_after": du_after,
-            "ranks_after": into.iter().map(|k| k + 1).collect::<Vec<_>>(),
-        }));
+        rows.push(fate(old, after, &into));
     }
     // Clusters made only of cells that were not under-served before.
     let was_under = |c: &(i64, i64)| {
@@ -983,26 +990,7 @@ mod tests {
             if same && !old.cells.iter().any(|c| changed_cells.contains(c)) {
                 continue;
             }
-            let du_after: u64 = into.iter().map(|&k| after[k].digitally_underserved).sum();
-            let cells_after: usize = into.iter().map(|&k| after[k].cells.len()).sum();
-            let status = match into.len() {
-                0 => "gone",
-                1 if cells_after > old.cells.len() => "grown",
-                1 if cells_after < old.cells.len() => "shrunk",
-                1 if du_after < old.aggregate.digitally_underserved => "fewer_underserved",
-                1 if du_after > old.aggregate.digitally_underserved => "more_underserved",
-                1 => "unchanged",
-                _ => "split",
-            };
-            rows.push(json!({
-                "rank_before": old.rank,
-                "status": status,
-                "cells_before": old.cells.len(),
-                "cells_after": cells_after,
-                "digitally_underserved_before": old.aggregate.digitally_underserved,
-                "digitally_underserved_after": du_after,
-                "ranks_after": into.iter().map(|k| k + 1).collect::<Vec<_>>(),
-            }));
+            rows.push(fate(old, after, &into));
         }
         let was_under = |c: &(i64, i64)| {
             analysis
