@@ -9,7 +9,7 @@
  */
 import * as maplibregl from "maplibre-gl";
 import { placeHref } from "./links";
-import { composedStyle, drawImage, locale } from "./mapbase";
+import { createMap } from "./mapbase";
 import { messages } from "./messages";
 import { distanceWords, metresBetween } from "./words";
 
@@ -29,34 +29,12 @@ function kindWord(p: Record<string, unknown>): string {
 }
 
 async function start(container: HTMLElement): Promise<void> {
-  const worker = container.dataset.worker;
-  if (worker) maplibregl.setWorkerUrl(worker);
-  const view = (container.dataset.view ?? "").split(",").map(Number);
-  const style = await composedStyle(container.dataset.style ?? "/styles/gapmap.json", container.dataset.basemap);
-  let map: maplibregl.Map;
-  try {
-    map = new maplibregl.Map({
-      container,
-      style,
-      bounds: view.length === 4 && view.every(Number.isFinite) ? (view as [number, number, number, number]) : undefined,
-      fitBoundsOptions: { padding: 16 },
-      cooperativeGestures: true,
-      attributionControl: { compact: true },
-      maxZoom: 17,
-      locale: locale(m),
-    });
-  } catch {
+  const map = await createMap(container, m, m.t("js.map_label"));
+  if (!map) {
     const fallback = document.getElementById("map-fallback");
     if (fallback) fallback.hidden = false;
     return;
   }
-  map.getCanvas().setAttribute("aria-label", m.t("js.map_label"));
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-  map.setMissingStyleImageResolver((id) => {
-    const img = drawImage(id);
-    if (img && !map.hasImage(id)) map.addImage(id, img, { pixelRatio: 2 });
-  });
-  (window as unknown as { gapmapMap?: maplibregl.Map }).gapmapMap = map;
 
   // Layer toggles.
   const form = document.getElementById("layers") as HTMLFormElement | null;

@@ -3,7 +3,7 @@
  * drawn here (no sprite), the base map composed under gapmap's style, and
  * MapLibre's control labels from the catalogue.
  */
-import type * as maplibregl from "maplibre-gl";
+import * as maplibregl from "maplibre-gl";
 import type { Messages } from "./messages";
 
 /** Shapes per kind of place, and the stripes of simulated data. */
@@ -119,3 +119,39 @@ export function locale(m: Messages): Record<string, string> {
   return out;
 }
 
+
+/**
+ * A map in `container` as every gapmap map is made: the worker, the view
+ * (`data-view`: west,south,east,north), gapmap's style over the base map,
+ * the catalogue's control labels, zoom buttons and the symbols drawn here.
+ * Null when MapLibre cannot start (no WebGL): the page keeps its fallback.
+ */
+export async function createMap(container: HTMLElement, m: Messages, label: string): Promise<maplibregl.Map | null> {
+  const worker = container.dataset.worker;
+  if (worker) maplibregl.setWorkerUrl(worker);
+  const view = (container.dataset.view ?? "").split(",").map(Number);
+  const style = await composedStyle(container.dataset.style ?? "/styles/gapmap.json", container.dataset.basemap);
+  let map: maplibregl.Map;
+  try {
+    map = new maplibregl.Map({
+      container,
+      style,
+      bounds: view.length === 4 && view.every(Number.isFinite) ? (view as [number, number, number, number]) : undefined,
+      fitBoundsOptions: { padding: 16 },
+      cooperativeGestures: true,
+      attributionControl: { compact: true },
+      maxZoom: 17,
+      locale: locale(m),
+    });
+  } catch {
+    return null;
+  }
+  map.getCanvas().setAttribute("aria-label", label);
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
+  map.setMissingStyleImageResolver((id) => {
+    const img = drawImage(id);
+    if (img && !map.hasImage(id)) map.addImage(id, img, { pixelRatio: 2 });
+  });
+  (window as unknown as { gapmapMap?: maplibregl.Map }).gapmapMap = map;
+  return map;
+}

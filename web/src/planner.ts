@@ -10,7 +10,7 @@
  *   the page's `aria-live` region.
  */
 import * as maplibregl from "maplibre-gl";
-import { composedStyle, drawImage, locale } from "./mapbase";
+import { createMap } from "./mapbase";
 import { type Messages, messages } from "./messages";
 import { type Lang, intWords, signedWords } from "./words";
 
@@ -133,32 +133,8 @@ async function whatIf(map: maplibregl.Map, lon: number, lat: number): Promise<vo
 }
 
 async function start(container: HTMLElement): Promise<void> {
-  const worker = container.dataset.worker;
-  if (worker) maplibregl.setWorkerUrl(worker);
-  const view = (container.dataset.view ?? "").split(",").map(Number);
-  const style = await composedStyle(container.dataset.style ?? "/styles/gapmap.json", container.dataset.basemap);
-  let map: maplibregl.Map;
-  try {
-    map = new maplibregl.Map({
-      container,
-      style,
-      bounds: view.length === 4 && view.every(Number.isFinite) ? (view as [number, number, number, number]) : undefined,
-      fitBoundsOptions: { padding: 16 },
-      cooperativeGestures: true,
-      attributionControl: { compact: true },
-      maxZoom: 17,
-      locale: locale(m),
-    });
-  } catch {
-    return;
-  }
-  map.getCanvas().setAttribute("aria-label", container.dataset.label ?? "");
-  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-  map.setMissingStyleImageResolver((id) => {
-    const img = drawImage(id);
-    if (img && !map.hasImage(id)) map.addImage(id, img, { pixelRatio: 2 });
-  });
-  (window as unknown as { gapmapMap?: maplibregl.Map }).gapmapMap = map;
+  const map = await createMap(container, m, container.dataset.label ?? "");
+  if (!map) return;
   map.once("load", () => {
     container.querySelector(".maplibregl-ctrl-attrib")?.classList.remove("maplibregl-compact-show");
     if (container.dataset.mode === "access-points") {
