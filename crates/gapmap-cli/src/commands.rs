@@ -4,16 +4,14 @@ use crate::cli::{
     CheckArgs, Cli, Command, FormatArg, InputArgs, LayerArg, Scale, ServeArgs, SourceArg, SynthArgs,
 };
 use crate::dataset;
-use gapmap_core::geometry::SanityBox;
-use gapmap_core::ingest::mapping::FieldMapping;
-use gapmap_core::ingest::problem::{Location, Severity};
-use gapmap_core::ingest::run::{Outcome, check_files, ingest_files};
-use gapmap_core::ingest::{
-    DefaultProvenance, Format, IngestError, Input, Mode, Options, detect_format,
-};
-use gapmap_core::model::{Layer, Source};
-use gapmap_core::store::gpkg::GpkgStore;
-use gapmap_core::synth;
+use gapmap_geo::geometry::SanityBox;
+use gapmap_ingest::mapping::FieldMapping;
+use gapmap_ingest::problem::{Location, Severity};
+use gapmap_ingest::run::{Outcome, check_files, ingest_files};
+use gapmap_ingest::{DefaultProvenance, Format, IngestError, Input, Mode, Options, detect_format};
+use gapmap_model::{Layer, Source};
+use gapmap_store::gpkg::GpkgStore;
+use gapmap_synth::landscape;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -57,8 +55,8 @@ fn other(e: impl std::fmt::Display) -> CliError {
 /// needed) under these thresholds; for the commands that read a store.
 pub fn load_snapshot(
     store: Option<PathBuf>,
-    thresholds: &gapmap_core::config::Thresholds,
-) -> Result<gapmap_core::snapshot::Snapshot, CliError> {
+    thresholds: &gapmap_model::thresholds::Thresholds,
+) -> Result<gapmap_engine::snapshot::Snapshot, CliError> {
     let path = match store {
         Some(s) => s,
         None => {
@@ -74,9 +72,9 @@ pub fn load_snapshot(
         )));
     }
     let s = GpkgStore::open_read_only(&path).map_err(other)?;
-    gapmap_core::snapshot::Snapshot::build(
+    gapmap_engine::snapshot::Snapshot::build(
         &s,
-        gapmap_core::snapshot::DEFAULT_WORKING_CRS,
+        gapmap_engine::snapshot::DEFAULT_WORKING_CRS,
         thresholds,
     )
     .map_err(other)
@@ -153,11 +151,11 @@ fn options(a: &InputArgs) -> Result<(Options, Vec<Input>), CliError> {
     let crs = a
         .crs
         .as_deref()
-        .map(gapmap_core::crs::parse_crs)
+        .map(gapmap_geo::crs::parse_crs)
         .transpose()
         .map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
     if let Some(code) = crs {
-        gapmap_core::crs::Transformer::new(code, gapmap_core::crs::WGS84)
+        gapmap_geo::crs::Transformer::new(code, gapmap_geo::crs::WGS84)
             .map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
     }
     let as_of = a
@@ -191,7 +189,7 @@ fn options(a: &InputArgs) -> Result<(Options, Vec<Input>), CliError> {
         },
         repair: a.repair,
         mapping: FieldMapping::parse(&a.rename, &a.set, &a.where_).map_err(CliError::Usage)?,
-        audit: gapmap_core::audit::Context::default(),
+        audit: gapmap_store::audit::Context::default(),
         sanity,
         progress: None,
         known_sites: None,
@@ -359,7 +357,7 @@ fn check(a: CheckArgs) -> Result<(), CliError> {
         // Equipment and visits are checked against the store's sites.
         let s = GpkgStore::open_read_only(store).map_err(other)?;
         let mut ids = std::collections::HashSet::new();
-        gapmap_core::store::FeatureStore::for_each_record(&s, Layer::Sites, &mut |r| {
+        gapmap_store::FeatureStore::for_each_record(&s, Layer::Sites, &mut |r| {
             ids.insert(r.id);
             true
         })
@@ -376,7 +374,7 @@ fn check(a: CheckArgs) -> Result<(), CliError> {
 
 fn ingest(store: &Path, a: InputArgs, mode: Mode, reason: Option<String>) -> Result<(), CliError> {
     let (mut opts, inputs) = options(&a)?;
-    opts.audit = gapmap_core::audit::Context {
+    opts.audit = gapmap_store::audit::Context {
         actor: crate::user::cli_actor(),
         reason: reason.unwrap_or_default(),
         report_ref: None,
@@ -449,10 +447,10 @@ fn serve(a: ServeArgs) -> Result<(), CliError> {
 fn synth_cmd(a: SynthArgs) -> Result<(), CliError> {
     std::fs::create_dir_all(&a.out)
         .map_err(|e| CliError::Other(format!("{}: {e}", a.out.display())))?;
-    let mut params = synth::Params {
+    let mut params = landscape::Params {
         seed: a.seed,
         as_of: a.as_of.clone(),
-        ..synth::Params::default()
+        ..landscape::Params::default()
     };
     let regions = match a.scale {
         Scale::Jelgava => {
@@ -471,28 +469,31 @@ fn synth_cmd(a: SynthArgs) -> Result<(), CliError> {
             grid_regions(21.3, 55.8, 0.6, 0.19, 11, 11, 1_880_000)
         }
     };
-    let out = synth::generate(&regions, &params);
+    let out = landscape::generate(&regions, &params);
     let write = |name: &str, text: String| -> Result<(), CliError> {
         let p = a.out.join(name);
         std::fs::write(&p, text).map_err(|e| CliError::Other(format!("{}: {e}", p.display())))?;
         crate::output::say!("wrote {}", p.display());
         Ok(())
     };
-    write("demand.csv", synth::demand_csv(&out.demand, &params))?;
-    write("coverage.geojson", synth::feature_collection(&out.coverage))?;
+    write("demand.csv", landscape::demand_csv(&out.demand, &params))?;
+    write(
+        "coverage.geojson",
+        landscape::feature_collection(&out.coverage),
+    )?;
     if a.geojson {
         write(
             "demand.geojson",
-            synth::feature_collection(&synth::demand_features(&out.demand, &params)),
+            landscape::feature_collection(&landscape::demand_features(&out.demand, &params)),
         )?;
     }
     if !out.sites.is_empty() {
-        write("sites.geojson", synth::feature_collection(&out.sites))?;
+        write("sites.geojson", landscape::feature_collection(&out.sites))?;
     }
     if a.addresses {
         write(
             "addresses.csv",
-            gapmap_core::synth_vzd::register_csv(&out.demand, a.seed),
+            gapmap_synth::vzd::register_csv(&out.demand, a.seed),
         )?;
     }
     if matches!(a.scale, Scale::Jelgava) {
@@ -502,7 +503,7 @@ fn synth_cmd(a: SynthArgs) -> Result<(), CliError> {
     } else {
         write(
             "areas.geojson",
-            synth::feature_collection(&synth::region_features(&regions, &params)),
+            landscape::feature_collection(&landscape::region_features(&regions, &params)),
         )?;
     }
     let residents: u64 = out.demand.iter().map(|d| u64::from(d.residents)).sum();
@@ -525,7 +526,7 @@ fn grid_regions(
     nx: usize,
     ny: usize,
     total: u64,
-) -> Vec<synth::Region> {
+) -> Vec<landscape::Region> {
     let n = nx * ny;
     let weights: Vec<f64> = (0..n)
         .map(|i| {
@@ -536,7 +537,7 @@ fn grid_regions(
             }
         })
         .collect();
-    let pops = synth::split_exact(total, &weights);
+    let pops = landscape::split_exact(total, &weights);
     (0..n)
         .map(|i| {
             let (ix, iy) = (i % nx, i / nx);
@@ -551,7 +552,7 @@ fn grid_regions(
                 ]),
                 vec![],
             );
-            synth::Region {
+            landscape::Region {
                 id: Some(format!("sim-parish-{i:03}")),
                 polygon: geo_types::MultiPolygon(vec![poly]),
                 population: pops[i],
@@ -562,23 +563,26 @@ fn grid_regions(
 }
 
 /// The simulated inventory of the embedded dataset's sites: equipment.csv
-/// and visits.csv (see gapmap_core::synth_inventory).
-fn jelgava_inventory(geodata: &Path, params: &synth::Params) -> Result<(String, String), CliError> {
-    use gapmap_core::synth_inventory as inv;
-    let mut problems = gapmap_core::ingest::problem::Problems::default();
+/// and visits.csv (see gapmap_synth::inventory).
+fn jelgava_inventory(
+    geodata: &Path,
+    params: &landscape::Params,
+) -> Result<(String, String), CliError> {
+    use gapmap_synth::inventory as inv;
+    let mut problems = gapmap_ingest::problem::Problems::default();
     let opts = Options {
         layer: Some(Layer::Sites),
         ..Options::default()
     };
     let (_, records) =
-        gapmap_core::ingest::read_to_vec(&geodata.join("sites.geojson"), &opts, &mut problems)?;
+        gapmap_ingest::read_to_vec(&geodata.join("sites.geojson"), &opts, &mut problems)?;
     if problems.has_errors() {
         let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
         return Err(CliError::Invalid(text.join("\n")));
     }
     let sites = records
         .iter()
-        .map(gapmap_core::model::Site::from_record)
+        .map(gapmap_model::Site::from_record)
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::Invalid)?;
     let p = inv::Params {
@@ -593,20 +597,20 @@ fn jelgava_inventory(geodata: &Path, params: &synth::Params) -> Result<(String, 
 }
 
 /// The parishes of the embedded dataset, with their sites as settlement centres.
-fn jelgava_regions(geodata: &Path) -> Result<Vec<synth::Region>, CliError> {
-    let mut problems = gapmap_core::ingest::problem::Problems::default();
+fn jelgava_regions(geodata: &Path) -> Result<Vec<landscape::Region>, CliError> {
+    let mut problems = gapmap_ingest::problem::Problems::default();
     let opts = Options {
         layer: Some(Layer::Areas),
         ..Options::default()
     };
     let (_, areas) =
-        gapmap_core::ingest::read_to_vec(&geodata.join("areas.geojson"), &opts, &mut problems)?;
+        gapmap_ingest::read_to_vec(&geodata.join("areas.geojson"), &opts, &mut problems)?;
     let opts = Options {
         layer: Some(Layer::Sites),
         ..Options::default()
     };
     let (_, sites) =
-        gapmap_core::ingest::read_to_vec(&geodata.join("sites.geojson"), &opts, &mut problems)?;
+        gapmap_ingest::read_to_vec(&geodata.join("sites.geojson"), &opts, &mut problems)?;
     if problems.has_errors() {
         let text: Vec<String> = problems.iter().map(ToString::to_string).collect();
         return Err(CliError::Invalid(text.join("\n")));
@@ -626,7 +630,7 @@ fn jelgava_regions(geodata: &Path) -> Result<Vec<synth::Region>, CliError> {
                 }
                 acc
             });
-        regions.push(synth::Region {
+        regions.push(landscape::Region {
             id: Some(a.id.clone()),
             polygon: a.multi_polygon().map_err(CliError::Other)?,
             population: a

@@ -4,9 +4,9 @@
 //! to a temporary folder and ingested through the normal ingest path into a
 //! new GeoPackage, which then replaces the old one atomically (rename).
 
-use gapmap_core::ingest::run::ingest_files;
-use gapmap_core::ingest::{Input, Mode, Options, detect_format};
-use gapmap_core::store::gpkg::GpkgStore;
+use gapmap_ingest::run::ingest_files;
+use gapmap_ingest::{Input, Mode, Options, detect_format};
+use gapmap_store::gpkg::GpkgStore;
 use std::path::{Path, PathBuf};
 
 mod embedded {
@@ -54,9 +54,9 @@ pub enum DatasetError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Ingest(#[from] gapmap_core::ingest::IngestError),
+    Ingest(#[from] gapmap_ingest::IngestError),
     #[error(transparent)]
-    Store(#[from] gapmap_core::store::StoreError),
+    Store(#[from] gapmap_store::StoreError),
     #[error("the embedded dataset is invalid:\n{0}")]
     Invalid(String),
 }

@@ -5,9 +5,9 @@
 
 use crate::commands::CliError;
 use clap::{Args, ValueEnum};
-use gapmap_core::crs::WGS84;
-use gapmap_core::export::{self, Format};
-use gapmap_core::publish::Collection;
+use gapmap_geo::crs::WGS84;
+use gapmap_publish::collections::Collection;
+use gapmap_publish::export::{self, Format};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -68,7 +68,7 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
         }
     };
     let snap =
-        crate::commands::load_snapshot(a.store, &gapmap_core::config::Thresholds::default())?;
+        crate::commands::load_snapshot(a.store, &gapmap_model::thresholds::Thresholds::default())?;
     let prepared =
         export::prepare(&snap, collection, crs).map_err(|e| CliError::Other(e.to_string()))?;
     let bar = ProgressBar::new(prepared.meta.count as u64);
@@ -189,7 +189,7 @@ fn run_pmtiles(a: ExportArgs) -> Result<(), CliError> {
     }
     let snap = Arc::new(crate::commands::load_snapshot(
         a.store,
-        &gapmap_core::config::Thresholds::default(),
+        &gapmap_model::thresholds::Thresholds::default(),
     )?);
     let cancel = cancel_on_signal();
     let bar = ProgressBar::new_spinner();

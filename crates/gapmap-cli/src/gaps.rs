@@ -2,11 +2,11 @@
 
 use crate::cli::{GapsArgs, GapsFormat, ThresholdArgs};
 use crate::commands::CliError;
-use gapmap_core::analysis::{Analysis, NearestKind, check_thresholds};
-use gapmap_core::config::Thresholds;
-use gapmap_core::export::csv;
-use gapmap_core::publish;
-use gapmap_core::snapshot::Snapshot;
+use gapmap_engine::analysis::{Analysis, NearestKind, check_thresholds};
+use gapmap_engine::snapshot::Snapshot;
+use gapmap_geo::csv_cell;
+use gapmap_model::thresholds::Thresholds;
+use gapmap_publish::collections;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde_json::{Value, json};
@@ -151,7 +151,7 @@ fn write_points(
                 for i in range {
                     let (d, c, f) = (&snap.demand[i], &a.classes[i], &snap.facts[i]);
                     let (bf, bm) = (service(f.best_fixed()), service(f.best_mobile()));
-                    csv::field(out, &d.id);
+                    csv_cell::field(out, &d.id);
                     let _ = write!(
                         out,
                         ",{},{},{},",
@@ -159,12 +159,12 @@ fn write_points(
                         d.location.y(),
                         d.residents
                     );
-                    csv::field(out, d.parish_id.as_deref().unwrap_or(""));
+                    csv_cell::field(out, d.parish_id.as_deref().unwrap_or(""));
                     let (cn, ce) = f.cell();
                     let _ = write!(
                         out,
                         ",{},{},{},{},{},{},",
-                        gapmap_core::grid::cell_id(cn, ce),
+                        gapmap_geo::grid::cell_id(cn, ce),
                         c.fixed_class.as_str(),
                         c.mobile_class.as_str(),
                         c.public_access.as_str(),
@@ -173,7 +173,7 @@ fn write_points(
                     );
                     match bf {
                         Some(s) => {
-                            csv::field(out, &s.id);
+                            csv_cell::field(out, &s.id);
                             let _ = write!(
                                 out,
                                 ",{},{},{},",
@@ -186,7 +186,7 @@ fn write_points(
                     }
                     match bm {
                         Some(s) => {
-                            csv::field(out, &s.id);
+                            csv_cell::field(out, &s.id);
                             let _ = write!(out, ",{}", s.max_down_mbps);
                         }
                         None => out.push(','),
@@ -213,7 +213,7 @@ fn write_points(
                     let (d, c, f) = (&snap.demand[i], &a.classes[i], &snap.facts[i]);
                     let distance = |k| f.nearest(k).map(|n| n.distance_m);
                     let props = json!({
-                        "id": d.id, "residents": d.residents, "parish_id": d.parish_id, "cell_id": gapmap_core::grid::cell_id(f.cell().0, f.cell().1),
+                        "id": d.id, "residents": d.residents, "parish_id": d.parish_id, "cell_id": gapmap_geo::grid::cell_id(f.cell().0, f.cell().1),
                         "fixed_class": c.fixed_class.as_str(), "mobile_class": c.mobile_class.as_str(),
                         "public_access": c.public_access.as_str(), "digitally_underserved": c.digitally_underserved,
                         "fixed_providers": f.fixed_providers(),
@@ -286,19 +286,19 @@ fn write_parishes(a: &Analysis, p: &Path) -> Result<(), CliError> {
 }
 
 fn write_grid(snap: &Snapshot, a: &Analysis, p: &Path) -> Result<(), CliError> {
-    let features = publish::grid_features(snap, a, publish::GridContent::AllClasses);
+    let features = collections::grid_features(snap, a, collections::GridContent::AllClasses);
     write_collection(&features, p)
 }
 
 fn write_clusters(snap: &Snapshot, a: &Analysis, p: &Path) -> Result<(), CliError> {
-    let features = publish::features_with(snap, a, publish::Collection::GapClusters);
+    let features = collections::features_with(snap, a, collections::Collection::GapClusters);
     write_collection(&features, p)
 }
 
 /// A FeatureCollection written feature by feature (the same bytes as
-/// `publish::feature_collection(..).to_string()`, without the whole text
+/// `collections::feature_collection(..).to_string()`, without the whole text
 /// in memory).
-fn write_collection(features: &[publish::Feature], p: &Path) -> Result<(), CliError> {
+fn write_collection(features: &[collections::Feature], p: &Path) -> Result<(), CliError> {
     let f = std::fs::File::create(p).map_err(io(p))?;
     let mut w = std::io::BufWriter::new(f);
     w.write_all(br#"{"type":"FeatureCollection","features":["#)

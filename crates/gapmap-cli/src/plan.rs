@@ -4,10 +4,10 @@
 use crate::cli::ThresholdArgs;
 use crate::commands::CliError;
 use clap::{Args, Subcommand, ValueEnum};
-use gapmap_core::plan::PlanError;
-use gapmap_core::plan::access_points;
-use gapmap_core::plan::mclp::Method;
-use gapmap_core::snapshot::Snapshot;
+use gapmap_engine::snapshot::Snapshot;
+use gapmap_plan::PlanError;
+use gapmap_plan::access_points;
+use gapmap_plan::mclp::Method;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -220,7 +220,7 @@ fn access_points(a: AccessPointsArgs) -> Result<(), CliError> {
     let p =
         access_points::params(&snap, snap.analysis.thresholds.near_m, &o).map_err(plan_error)?;
     bar.set_message("priority zones");
-    let zones = gapmap_core::plan::instance::in_priority_zone(&snap);
+    let zones = gapmap_plan::instance::in_priority_zone(&snap);
     let started = std::time::Instant::now();
     let mut phases: Vec<(String, std::time::Instant)> = Vec::new();
     let siting = access_points::plan(&snap, &snap.analysis, &zones, &p, &mut |phase| {
@@ -278,10 +278,10 @@ fn upgrades(a: UpgradesArgs) -> Result<(), CliError> {
     let bar = spinner();
     let snap = load(&a.common, &bar)?;
     bar.set_message("scoring");
-    let p = gapmap_core::plan::upgrades::Params {
+    let p = gapmap_plan::upgrades::Params {
         router_min_age_years: a.router_min_age_years,
     };
-    let u = gapmap_core::plan::upgrades::plan(&snap, &snap.analysis, &p).map_err(plan_error)?;
+    let u = gapmap_plan::upgrades::plan(&snap, &snap.analysis, &p).map_err(plan_error)?;
     bar.finish_and_clear();
     let text = match a.format {
         TableFormat::Json => json_text(&u.to_json(&snap)),
@@ -294,7 +294,7 @@ fn mobile_class(a: MobileClassArgs) -> Result<(), CliError> {
     let bar = spinner();
     let snap = load(&a.common, &bar)?;
     bar.set_message("stops, route and dates");
-    let p = gapmap_core::plan::mobile_class::Params {
+    let p = gapmap_plan::mobile_class::Params {
         season: a
             .season
             .parse()
@@ -304,7 +304,7 @@ fn mobile_class(a: MobileClassArgs) -> Result<(), CliError> {
         parish_id: a.parish_id.clone(),
         ..Default::default()
     };
-    let m = gapmap_core::plan::mobile_class::plan(&snap, &snap.analysis, &p).map_err(plan_error)?;
+    let m = gapmap_plan::mobile_class::plan(&snap, &snap.analysis, &p).map_err(plan_error)?;
     bar.finish_and_clear();
     let text = match a.format {
         CalendarFormat::Json => json_text(&m.to_json(&snap)),
@@ -318,9 +318,8 @@ fn progress(a: ProgressArgs) -> Result<(), CliError> {
     let bar = spinner();
     let snap = load(&a.common, &bar)?;
     bar.set_message("replaying the records");
-    let index = gapmap_core::plan::what_if::Index::new(&snap);
-    let p =
-        gapmap_core::plan::progress::progress(&snap, &snap.analysis, &index).map_err(plan_error)?;
+    let index = gapmap_plan::what_if::Index::new(&snap);
+    let p = gapmap_plan::progress::progress(&snap, &snap.analysis, &index).map_err(plan_error)?;
     bar.finish_and_clear();
     let text = match a.format {
         TableFormat::Json => json_text(&p.to_json(&snap)),

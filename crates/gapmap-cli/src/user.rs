@@ -3,8 +3,8 @@
 use crate::cli::{StoreArg, UserCommand};
 use crate::commands::CliError;
 use crate::dataset;
-use gapmap_core::accounts::{Accounts, AuthError, Role};
-use gapmap_core::store::gpkg::GpkgStore;
+use gapmap_inventory::accounts::{Accounts, AuthError, Role};
+use gapmap_store::gpkg::GpkgStore;
 use std::io::BufRead;
 
 /// The audit actor of the command line: `cli:` and the login name.
@@ -49,7 +49,7 @@ fn password(from_stdin: bool) -> Result<(String, bool), CliError> {
     }
     // 20 characters of an alphabet without look-alikes (about 110 bits).
     const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let hex = gapmap_core::accounts::secret::random_hex(20);
+    let hex = gapmap_inventory::accounts::secret::random_hex(20);
     let pw: String = hex
         .as_bytes()
         .chunks(2)

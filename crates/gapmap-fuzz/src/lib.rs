@@ -8,8 +8,8 @@
 //! (`fuzz/corpus/<target>/`) and of `fuzz/regressions/<target>/` to it on
 //! stable Rust as part of `make test`.
 
-use gapmap_core::ingest::problem::Problems;
-use gapmap_core::ingest::{Format, Options, read_to_vec};
+use gapmap_ingest::problem::Problems;
+use gapmap_ingest::{Format, Options, read_to_vec};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -106,8 +106,8 @@ fn read_file(format: Format, ext: &str, data: &[u8]) {
     }
     if format == Format::Gpkg {
         // A corrupt store must be an error, not a panic.
-        if let Ok(s) = gapmap_core::store::gpkg::GpkgStore::open_read_only(&path) {
-            let _ = gapmap_core::store::FeatureStore::version(&s);
+        if let Ok(s) = gapmap_store::gpkg::GpkgStore::open_read_only(&path) {
+            let _ = gapmap_store::FeatureStore::version(&s);
         }
     }
 }

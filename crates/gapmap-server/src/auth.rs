@@ -4,14 +4,14 @@
 //! TLS). A request on a session that changes something must also carry the
 //! session's CSRF token (`X-CSRF-Token`, or the `csrf` field of a form).
 //! Sessions and tokens are checked through the
-//! [`gapmap_core::accounts::Authenticator`] boundary.
+//! [`gapmap_inventory::accounts::Authenticator`] boundary.
 
 use crate::AppState;
 use crate::problem::{Kind, Problem};
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::Method;
 use actix_web::{HttpRequest, web};
-use gapmap_core::accounts::{AuthError, Authenticator, Principal, Role, secret};
+use gapmap_inventory::accounts::{AuthError, Authenticator, Principal, Role, secret};
 
 pub const SESSION_COOKIE: &str = "gapmap_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";

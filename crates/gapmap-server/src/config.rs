@@ -2,7 +2,7 @@
 //! variables, then command-line flags (the CLI applies the last two).
 //! Unknown keys in the file are errors, not silently ignored.
 
-use gapmap_core::config::Thresholds;
+use gapmap_model::thresholds::Thresholds;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -47,7 +47,7 @@ impl Default for ServerConfig {
             reload_poll_ms: 1000,
             admin_token: None,
             max_body_bytes: 1 << 20,
-            working_crs: gapmap_core::snapshot::DEFAULT_WORKING_CRS,
+            working_crs: gapmap_engine::snapshot::DEFAULT_WORKING_CRS,
             web_dir: None,
             public_url: None,
             trusted_proxies: Vec::new(),

@@ -3,11 +3,11 @@
 //! and the query structs below, served at `/api/v1/openapi.json` (and as
 //! OpenAPI 3.0 at `/ogc/api`).
 
-use gapmap_core::geometry::SanityBox;
-use gapmap_core::model::schema::SITE_KINDS;
-use gapmap_core::plan::Target;
-use gapmap_core::plan::what_if;
-use gapmap_core::snapshot::Snapshot;
+use gapmap_engine::snapshot::Snapshot;
+use gapmap_geo::geometry::SanityBox;
+use gapmap_model::schema::SITE_KINDS;
+use gapmap_plan::Target;
+use gapmap_plan::what_if;
 use serde_json::{Value, json};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
@@ -17,7 +17,7 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 #[schema(value_type = String, format = Binary)]
 pub struct Binary(Vec<u8>);
 
-/// A site kind (`gapmap_core::model::schema::SITE_KINDS`).
+/// A site kind (`gapmap_model::schema::SITE_KINDS`).
 #[derive(Debug, ToSchema, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SiteKind {
@@ -188,7 +188,7 @@ pub struct PointQuery {
     lat: f64,
 }
 
-/// A report's status (`gapmap_core::reports::STATUSES`).
+/// A report's status (`gapmap_inventory::reports::STATUSES`).
 #[derive(Debug, ToSchema, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportStatus {
@@ -561,7 +561,7 @@ mod tests {
             .as_array()
             .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
             .unwrap_or_default();
-        assert_eq!(listed, gapmap_core::model::schema::SITE_KINDS);
+        assert_eq!(listed, gapmap_model::schema::SITE_KINDS);
     }
 
     #[test]
@@ -572,7 +572,7 @@ mod tests {
             .as_array()
             .map(|a| a.iter().filter_map(|x| x.as_str()).collect())
             .unwrap_or_default();
-        assert_eq!(listed, gapmap_core::reports::STATUSES);
+        assert_eq!(listed, gapmap_inventory::reports::STATUSES);
     }
 
     #[test]

@@ -166,7 +166,7 @@ pub fn fuzz_parsers(input: &str) {
         let _ = crate::routes::gaps::thresholds(&q, &Default::default());
         let _ = crate::routes::ogc::items::ItemsQuery::from_query(
             &q,
-            gapmap_core::publish::Collection::Sites,
+            gapmap_publish::collections::Collection::Sites,
         );
     }
     let _ = Query::from_query_str(qs, &[]);

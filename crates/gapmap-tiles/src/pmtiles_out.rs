@@ -2,7 +2,7 @@
 
 use crate::mercator::{MAX_ZOOM, lonlat_to_tile};
 use crate::service::Prepared;
-use gapmap_core::publish::Collection;
+use gapmap_publish::collections::Collection;
 use pmtiles::{PmTilesWriter, TileCoord, TileType};
 use std::io::Cursor;
 

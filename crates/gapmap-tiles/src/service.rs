@@ -8,8 +8,8 @@ use crate::geom::{clip_ring, round_ring, signed_area2, simplify_ring};
 use crate::mercator::{BUFFER, EXTENT, MAX_ZOOM, lonlat_to_world, tile_window, world_to_tile_px};
 use crate::mvt::{LayerBuilder, MvtValue, TileGeom, encode_tile};
 use bytes::Bytes;
-use gapmap_core::publish::{self, Collection};
-use gapmap_core::snapshot::Snapshot;
+use gapmap_engine::snapshot::Snapshot;
+use gapmap_publish::collections::{self, Collection};
 use geo_types::Geometry;
 use rstar::{AABB, RTree, primitives::GeomWithData};
 use serde_json::{Map, Value};
@@ -86,7 +86,7 @@ impl Tileset {
     pub fn build(snap: &Snapshot, c: Collection) -> Tileset {
         let mut fields: Vec<(String, &'static str)> = Vec::new();
         let mut features = Vec::new();
-        for f in publish::features(snap, c) {
+        for f in collections::features(snap, c) {
             let geom = match &f.geometry {
                 Geometry::Point(p) => WorldGeom::Points(vec![lonlat_to_world(p.x(), p.y())]),
                 Geometry::MultiPoint(mp) => {

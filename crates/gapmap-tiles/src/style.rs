@@ -13,7 +13,7 @@
 //! (`glyphs` is `None` when the front end is not built, and the text
 //! layers are then left out); images are added by the page.
 
-use gapmap_core::publish::Collection;
+use gapmap_publish::collections::Collection;
 use serde_json::{Value, json};
 
 /// The style names served.

@@ -11,8 +11,8 @@ use crate::problem::Problem;
 use crate::routes::inventory::history::{current_revision, read_conn};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, Utc};
-use gapmap_core::changes::{self, FeatureChange, Version};
-use gapmap_core::snapshot::Snapshot;
+use gapmap_engine::snapshot::Snapshot;
+use gapmap_inventory::changes::{self, FeatureChange, Version};
 use serde_json::{Map, Value, json};
 
 /// The periods a resident can pick, in days (0: since the beginning).

@@ -20,12 +20,12 @@ use crate::problem::{Kind, Problem};
 use crate::routes::inventory::{account, edits, reports as report_api};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::accounts::Role;
-use gapmap_core::edit::{self as core_edit, Op};
-use gapmap_core::model::Layer;
-use gapmap_core::model::schema::{Field, FieldType, LayerSchema};
-use gapmap_core::reports::Decision;
-use gapmap_core::store::gpkg::GpkgStore;
+use gapmap_inventory::accounts::Role;
+use gapmap_inventory::edit::{self as core_edit, Op};
+use gapmap_inventory::reports::Decision;
+use gapmap_model::Layer;
+use gapmap_model::schema::{Field, FieldType, LayerSchema};
+use gapmap_store::gpkg::GpkgStore;
 use serde_json::{Map, Value, json};
 
 /// Fields the form does not offer: derived by the server or kept by
@@ -150,7 +150,7 @@ pub async fn sign_in(
                 .cookie(auth::session_cookie(
                     &session.id,
                     auth::is_secure(&req),
-                    gapmap_core::accounts::SESSION_HOURS_S,
+                    gapmap_inventory::accounts::SESSION_HOURS_S,
                 ))
                 .insert_header((header::LOCATION, href(lang, &next)))
                 .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -204,7 +204,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let snap = state.live.get();
     let filter = q
         .get("q")
-        .map(|s| gapmap_core::text::fold(s.trim()))
+        .map(|s| gapmap_geo::text::fold(s.trim()))
         .unwrap_or_default();
     let parish_name = |id: &Option<String>| {
         id.as_ref()
@@ -215,7 +215,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let mut rows: Vec<(String, String, Value)> = snap
         .sites
         .iter()
-        .filter(|s| filter.is_empty() || gapmap_core::text::fold(&s.name).contains(&filter))
+        .filter(|s| filter.is_empty() || gapmap_geo::text::fold(&s.name).contains(&filter))
         .map(|s| {
             let equipment = snap.equipment.iter().filter(|e| e.site_id == s.id).count();
             let parish = parish_name(&s.parish_id);
@@ -314,7 +314,7 @@ fn fields(lang: Lang, layer: Layer, values: &Map<String, Value>, errors: &[Value
                 "name": f.name,
                 "label": field_label(lang, f.name),
                 "hint": hint,
-                "required": matches!(f.presence, gapmap_core::model::schema::Presence::Required),
+                "required": matches!(f.presence, gapmap_model::schema::Presence::Required),
                 "control": control,
                 "options": options,
                 "value": value,
@@ -676,7 +676,7 @@ pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     let lang = q.lang();
     let status = q
         .get("status")
-        .filter(|s| gapmap_core::reports::STATUSES.contains(s))
+        .filter(|s| gapmap_inventory::reports::STATUSES.contains(s))
         .unwrap_or("received")
         .to_owned();
     let admin = who.principal.role == Role::Admin;
@@ -693,7 +693,7 @@ pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
             };
             out.push((r, contact));
         }
-        Ok::<_, gapmap_core::reports::ReportError>(out)
+        Ok::<_, gapmap_inventory::reports::ReportError>(out)
     })
     .await
     .map_err(Problem::internal)?
@@ -731,7 +731,7 @@ pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     page.insert("reports".into(), json!(items));
     page.insert(
         "statuses".into(),
-        json!(gapmap_core::reports::STATUSES
+        json!(gapmap_inventory::reports::STATUSES
             .iter()
             .map(|s| json!({"id": s, "label": t(lang, &format!("report.status.{s}")), "current": *s == status,
                              "href": href(lang, &format!("/edit/reports?status={s}"))}))

@@ -13,12 +13,12 @@ use crate::problem::Problem;
 use crate::routes::nearest::{Times, nearest_sites};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use gapmap_core::analysis::open_now::riga_local;
-use gapmap_core::analysis::{NearestKind, fixed_class};
-use gapmap_core::crs::{Transformer, WGS84};
-use gapmap_core::gazetteer::{Gazetteer, Hit, HitKind};
-use gapmap_core::model::{CoordinateQuality, ServiceKind, Site, Source, Wheelchair, ZoneKind};
-use gapmap_core::snapshot::Snapshot;
+use gapmap_engine::analysis::open_now::riga_local;
+use gapmap_engine::analysis::{NearestKind, fixed_class};
+use gapmap_engine::gazetteer::{Gazetteer, Hit, HitKind};
+use gapmap_engine::snapshot::Snapshot;
+use gapmap_geo::crs::{Transformer, WGS84};
+use gapmap_model::{CoordinateQuality, ServiceKind, Site, Source, Wheelchair, ZoneKind};
 use geo::Intersects;
 use geo_types::Point;
 use serde_json::{Map, Value, json};
@@ -149,7 +149,7 @@ fn site_card(lang: Lang, site: &Site, distance_m: Option<f64>, at: DateTime<Utc>
         "how_to_connect": site.how_to_connect,
         "approx_location": approx_location,
         "source": site.provenance.source.as_str(),
-        "planned": site.status != gapmap_core::model::SiteStatus::Active,
+        "planned": site.status != gapmap_model::SiteStatus::Active,
         "map_href": href(lang, &format!("/map?lon={:.5}&lat={:.5}&z=14", site.location.x(), site.location.y())),
         "report_href": href(lang, &format!("/report?site={}", site.id)),
     })
@@ -188,7 +188,7 @@ fn places_for(snap: &Snapshot, target: &Target, x: f64, y: f64) -> Vec<(usize, f
     all
 }
 
-fn tech_key(t: gapmap_core::model::Technology) -> String {
+fn tech_key(t: gapmap_model::Technology) -> String {
     format!("tech.{}", t.as_str())
 }
 
@@ -197,7 +197,7 @@ fn home_internet(lang: Lang, snap: &Snapshot, x: f64, y: f64, state: &AppState) 
     let at = snap.prepared.at(x, y);
     let fixed = at.best_fixed.map(|i| &snap.coverage[i as usize]);
     let mobile = at.best_mobile.map(|i| &snap.coverage[i as usize]);
-    let line = |c: &gapmap_core::model::CoverageArea| {
+    let line = |c: &gapmap_model::CoverageArea| {
         tf(
             lang,
             "home.up_to",

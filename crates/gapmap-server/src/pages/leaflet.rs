@@ -13,9 +13,9 @@ use crate::problem::Problem;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Datelike, Duration, NaiveDate};
-use gapmap_core::analysis::open_now::{hours_on, hours_text};
-use gapmap_core::model::{AreaKind, Site, Source};
-use gapmap_core::snapshot::Snapshot;
+use gapmap_engine::analysis::open_now::{hours_on, hours_text};
+use gapmap_engine::snapshot::Snapshot;
+use gapmap_model::{AreaKind, Site, Source};
 use geo::{BoundingRect, InteriorPoint};
 use geo_types::{MultiPolygon, Point};
 use serde_json::{Map, Value, json};
@@ -213,7 +213,7 @@ pub async fn page(
         .interior_point()
         .unwrap_or(Point::new(0.0, 0.0));
     let places = leaflet_places(&snap, &id, middle);
-    let today = gapmap_core::analysis::open_now::riga_local(chrono::Utc::now()).date();
+    let today = gapmap_engine::analysis::open_now::riga_local(chrono::Utc::now()).date();
 
     // The frame: the parish, grown to include its places.
     let mut b = area

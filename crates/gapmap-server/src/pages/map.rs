@@ -11,17 +11,17 @@ use super::{PageQuery, base_context, href, render};
 use crate::AppState;
 use crate::problem::Problem;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::model::SiteKind;
-use gapmap_core::publish::Collection;
+use gapmap_model::SiteKind;
+use gapmap_publish::collections::Collection;
 use geo::BoundingRect;
 use serde_json::{Map, Value, json};
 
 /// A point inside each parish with its name, for the style's labels.
-pub fn parish_label_points(snap: &gapmap_core::snapshot::Snapshot) -> Vec<(String, f64, f64)> {
+pub fn parish_label_points(snap: &gapmap_engine::snapshot::Snapshot) -> Vec<(String, f64, f64)> {
     use geo::InteriorPoint;
     snap.areas
         .iter()
-        .filter(|a| a.kind == gapmap_core::model::AreaKind::Parish)
+        .filter(|a| a.kind == gapmap_model::AreaKind::Parish)
         .filter_map(|a| {
             let p = a.geometry.interior_point()?;
             Some((a.name.clone(), p.x(), p.y()))
@@ -90,7 +90,7 @@ fn first_view(state: &AppState, q: &PageQuery) -> Option<[f64; 4]> {
 /// The public access places within a view, for the list beside the map.
 fn places_in(state: &AppState, lang: Lang, b: [f64; 4]) -> Vec<Value> {
     let snap = state.live.get();
-    let mut v: Vec<&gapmap_core::model::Site> = snap
+    let mut v: Vec<&gapmap_model::Site> = snap
         .sites
         .iter()
         .filter(|s| {

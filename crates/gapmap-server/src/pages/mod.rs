@@ -175,8 +175,8 @@ pub fn href(lang: Lang, path: &str) -> String {
 /// The newest `as_of` of the layers people see (sites, areas, priority
 /// zones, coverage), and whether any of them holds simulated or
 /// approximate data.
-fn data_facts(snap: &gapmap_core::snapshot::Snapshot) -> (Option<String>, bool, bool) {
-    use gapmap_core::model::Source;
+fn data_facts(snap: &gapmap_engine::snapshot::Snapshot) -> (Option<String>, bool, bool) {
+    use gapmap_model::Source;
     let provs = snap
         .sites
         .iter()
@@ -190,7 +190,7 @@ fn data_facts(snap: &gapmap_core::snapshot::Snapshot) -> (Option<String>, bool, 
         sim |= p.source == Source::Simulated;
         approx |= p.source == Source::Approximate;
     }
-    let demand = snap.stats.get(&gapmap_core::Layer::Demand);
+    let demand = snap.stats.get(&gapmap_model::Layer::Demand);
     sim |= demand.is_some_and(|d| d.by_source.contains_key(&Source::Simulated));
     (newest.map(|d| d.to_string()), sim, approx)
 }

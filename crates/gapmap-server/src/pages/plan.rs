@@ -12,10 +12,10 @@ use crate::AppState;
 use crate::problem::Problem;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::analysis::aggregate::ParishAggregate;
-use gapmap_core::model::ZoneKind;
-use gapmap_core::publish::Collection;
-use gapmap_core::snapshot::Snapshot;
+use gapmap_engine::analysis::aggregate::ParishAggregate;
+use gapmap_engine::snapshot::Snapshot;
+use gapmap_model::ZoneKind;
+use gapmap_publish::collections::Collection;
 use geo::Relate;
 use serde_json::{Map, Value, json};
 use std::sync::Mutex;
@@ -63,7 +63,7 @@ fn zone_flags(snap: &Snapshot) -> ZoneFlags {
     let flags: ZoneFlags = snap
         .areas
         .iter()
-        .filter(|a| a.kind == gapmap_core::model::AreaKind::Parish)
+        .filter(|a| a.kind == gapmap_model::AreaKind::Parish)
         .map(|a| {
             let mut f = [false; 3];
             for z in snap.zones.iter() {
@@ -368,7 +368,7 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
     for r in &rs {
         out.push_str(&r.id);
         out.push(',');
-        gapmap_core::export::csv::field(&mut out, &r.name);
+        gapmap_geo::csv_cell::field(&mut out, &r.name);
         for (i, v) in r.values.iter().enumerate() {
             out.push(',');
             if i >= 10 {

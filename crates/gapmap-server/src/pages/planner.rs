@@ -13,8 +13,8 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::routes::plan::{access_points as ap_route, problem};
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::plan::{mobile_class, progress, upgrades, what_if};
-use gapmap_core::snapshot::Snapshot;
+use gapmap_engine::snapshot::Snapshot;
+use gapmap_plan::{mobile_class, progress, upgrades, what_if};
 use serde_json::{Map, Value, json};
 
 /// The sub-navigation of the planning pages: (page, path, message key).

@@ -12,7 +12,7 @@ use crate::problem::{Kind, Problem};
 use crate::routes::inventory::reports::{self as api, ReportBody};
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::reports::{KINDS, normalise_reference};
+use gapmap_inventory::reports::{KINDS, normalise_reference};
 use serde_json::{Map, Value, json};
 
 /// The places a report can name, in the order of the list: by parish,

@@ -2,7 +2,7 @@
 //! what it is, and the help it offers.
 
 use super::i18n::{Lang, t};
-use gapmap_core::model::{Site, SiteKind, SiteStatus};
+use gapmap_model::{Site, SiteKind, SiteStatus};
 
 /// An active place where a resident can get online or get help: free
 /// Wi-Fi, a library or a client service point (KAC).

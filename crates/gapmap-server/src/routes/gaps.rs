@@ -7,12 +7,12 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::analysis::Analysis;
-use gapmap_core::config::Thresholds;
-use gapmap_core::publish::{
+use gapmap_engine::analysis::Analysis;
+use gapmap_engine::snapshot::Snapshot;
+use gapmap_model::thresholds::Thresholds;
+use gapmap_publish::collections::{
     Collection, Feature as PFeature, GridContent, features_with, grid_features,
 };
-use gapmap_core::snapshot::Snapshot;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -37,7 +37,7 @@ fn allowed(extra: &[&'static str]) -> Vec<&'static str> {
 /// Thresholds from the query string over the configured ones. Each must be
 /// a number ≥ 0; they need not be ordered (the classes are tested from the
 /// top, so any set of values classifies every point; see
-/// `gapmap_core::analysis::fixed_class`), as the OpenAPI document says.
+/// `gapmap_engine::analysis::fixed_class`), as the OpenAPI document says.
 pub fn thresholds(q: &Query, base: &Thresholds) -> Result<Thresholds, Problem> {
     let mut t = base.clone();
     for (name, slot) in [
@@ -104,12 +104,12 @@ fn prepare(
 async fn as_of_version(
     req: &HttpRequest,
     state: &web::Data<AppState>,
-) -> Result<Option<gapmap_core::changes::Figures>, Problem> {
+) -> Result<Option<gapmap_inventory::changes::Figures>, Problem> {
     let q = Query::parse(req, &allowed(&["version"]))?;
     let Some(v) = q.str("version") else {
         return Ok(None);
     };
-    let version = gapmap_core::changes::Version::parse(v).ok_or_else(|| {
+    let version = gapmap_inventory::changes::Version::parse(v).ok_or_else(|| {
         Problem::invalid(
             "version",
             format!("`version` must be a revision such as r12 or an RFC 3339 instant, not `{v}`"),
@@ -124,8 +124,8 @@ async fn as_of_version(
     let s = state.clone();
     let found = web::block(move || {
         let c = super::inventory::history::read_conn(&s)?;
-        let rev = gapmap_core::changes::resolve(&c, &version).map_err(Problem::internal)?;
-        gapmap_core::changes::figures(&c, rev)
+        let rev = gapmap_inventory::changes::resolve(&c, &version).map_err(Problem::internal)?;
+        gapmap_inventory::changes::figures(&c, rev)
             .map_err(Problem::internal)
             .map(|f| (rev, f))
     })
@@ -153,7 +153,7 @@ pub async fn summary(
         ));
     }
     let (snap, a, _) = prepare(&req, &state, &["version"])?;
-    let mut body = gapmap_core::changes::summary_json(&a);
+    let mut body = gapmap_inventory::changes::summary_json(&a);
     body.insert("snapshot_version".into(), json!(snap.version));
     body.insert("note".into(), json!(STRAIGHT_LINE));
     Ok(HttpResponse::Ok().json(Value::Object(body)))
@@ -173,7 +173,7 @@ pub async fn parishes(
         );
     }
     let (snap, a, _) = prepare(&req, &state, &["version"])?;
-    let items = gapmap_core::changes::parishes_json(&a);
+    let items = gapmap_inventory::changes::parishes_json(&a);
     Ok(HttpResponse::Ok().json(
         json!({"snapshot_version": snap.version, "thresholds": a.thresholds, "parishes": items}),
     ))

@@ -7,11 +7,11 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::analysis::open_now::{hours_on, hours_text, next_opening, open_at, riga_local};
-use gapmap_core::analysis::{NearestKind, fixed_class, mobile_class};
-use gapmap_core::crs::{Transformer, WGS84};
-use gapmap_core::model::{ServiceKind, Site};
-use gapmap_core::snapshot::Snapshot;
+use gapmap_engine::analysis::open_now::{hours_on, hours_text, next_opening, open_at, riga_local};
+use gapmap_engine::analysis::{NearestKind, fixed_class, mobile_class};
+use gapmap_engine::snapshot::Snapshot;
+use gapmap_geo::crs::{Transformer, WGS84};
+use gapmap_model::{ServiceKind, Site};
 use geo_types::Geometry;
 use serde_json::{Value, json};
 
@@ -25,7 +25,7 @@ fn point(q: &Query, snap: &Snapshot) -> Result<(f64, f64, f64, f64), Problem> {
         .ok_or_else(|| Problem::invalid("lat", "`lat` (latitude, WGS84 degrees) is required"))?;
     // The area the service answers for (the data's sanity box, where the
     // metric working CRS holds); the OpenAPI document declares the same.
-    let b = gapmap_core::geometry::SanityBox::BALTIC;
+    let b = gapmap_geo::geometry::SanityBox::BALTIC;
     if !(b.min_lon..=b.max_lon).contains(&lon) {
         return Err(Problem::invalid(
             "lon",
@@ -176,7 +176,7 @@ pub async fn coverage(
     let (lon, lat, x, y) = point(&q, &snap)?;
     let at = snap.prepared.at(x, y);
     let (best_fixed, best_mobile, providers) = (at.best_fixed, at.best_mobile, at.fixed_providers);
-    let mut services: Vec<(usize, &gapmap_core::model::CoverageArea)> = snap
+    let mut services: Vec<(usize, &gapmap_model::CoverageArea)> = snap
         .prepared
         .covering(x, y)
         .map(|i| (i, &snap.coverage[i]))
@@ -187,7 +187,7 @@ pub async fn coverage(
             .unwrap_or(std::cmp::Ordering::Equal)
             .then(a.0.cmp(&b.0))
     });
-    let svc = |c: &gapmap_core::model::CoverageArea| {
+    let svc = |c: &gapmap_model::CoverageArea| {
         json!({"id": c.id, "provider": c.provider, "technology": c.technology.as_str(), "max_down_mbps": c.max_down_mbps,
                "max_up_mbps": c.max_up_mbps, "source": c.provenance.source, "source_ref": c.provenance.source_ref,
                "as_of": c.provenance.as_of.to_string()})
@@ -212,7 +212,7 @@ pub async fn coverage(
     let mobile = best_mobile.map(|i| snap.coverage[i as usize].max_down_mbps);
     let simulated = services
         .iter()
-        .any(|(_, c)| c.provenance.source == gapmap_core::model::Source::Simulated);
+        .any(|(_, c)| c.provenance.source == gapmap_model::Source::Simulated);
     Ok(HttpResponse::Ok().json(json!({
         "lon": lon, "lat": lat,
         "fixed": {"best": best(best_fixed), "services": list(ServiceKind::Fixed), "providers": providers},

@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::gazetteer::{Gazetteer, Hit, HitKind, MAX_QUERY_CHARS};
+use gapmap_engine::gazetteer::{Gazetteer, Hit, HitKind, MAX_QUERY_CHARS};
 use geo_types::Geometry;
 use serde_json::{Map, Value, json};
 

@@ -3,7 +3,7 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::model::schema::SITE_KINDS;
+use gapmap_model::schema::SITE_KINDS;
 use geo_types::Geometry;
 use serde_json::json;
 

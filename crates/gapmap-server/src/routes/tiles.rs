@@ -7,7 +7,7 @@ use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::publish::Collection;
+use gapmap_publish::collections::Collection;
 use gapmap_tiles::TileService;
 use gapmap_tiles::mercator::{MAX_ZOOM, valid_tile};
 use std::sync::OnceLock;

@@ -5,7 +5,7 @@ use crate::auth::{self, SignedIn};
 use crate::problem::{Kind, Problem};
 use crate::ratelimit;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::accounts::{AuthError, Authenticator, Role};
+use gapmap_inventory::accounts::{AuthError, Authenticator, Role};
 use serde::Deserialize;
 use serde_json::json;
 use std::time::Instant;
@@ -38,7 +38,7 @@ pub async fn sign_in(
         .cookie(auth::session_cookie(
             &session.id,
             auth::is_secure(&req),
-            gapmap_core::accounts::SESSION_HOURS_S,
+            gapmap_inventory::accounts::SESSION_HOURS_S,
         ))
         .json(
             json!({"username": principal.username, "role": principal.role, "csrf": session.csrf,
@@ -54,8 +54,8 @@ pub async fn sign_in_with(
     password: String,
 ) -> Result<
     (
-        gapmap_core::accounts::Principal,
-        gapmap_core::accounts::Session,
+        gapmap_inventory::accounts::Principal,
+        gapmap_inventory::accounts::Session,
     ),
     Problem,
 > {

@@ -5,11 +5,11 @@
 //! rules as `anyOf`/`not`; the layers' fields from the model's schema), and
 //! the version parameters of `/api/v1/changes`.
 
-use gapmap_core::accounts::password::MIN_LENGTH;
-use gapmap_core::geometry::SanityBox;
-use gapmap_core::model::Layer;
-use gapmap_core::model::schema::{FieldType, GeometryKind, LayerSchema, Presence};
-use gapmap_core::reports::{KINDS, MAX_CONTACT, MAX_TEXT};
+use gapmap_geo::geometry::SanityBox;
+use gapmap_inventory::accounts::password::MIN_LENGTH;
+use gapmap_inventory::reports::{KINDS, MAX_CONTACT, MAX_TEXT};
+use gapmap_model::Layer;
+use gapmap_model::schema::{FieldType, GeometryKind, LayerSchema, Presence};
 use serde_json::{Map, Value, json};
 
 /// A string with a character other than white space (as Rust's `trim`

@@ -2,7 +2,7 @@
 //! /api/v1/{layer}/{id}` for sites (and the dated equipment and visit
 //! records). Every write needs an editor, a top-level `reason` (kept in the
 //! audit, not in the feature) and, for a stored feature, `If-Match` with its
-//! ETag. The handlers parse and delegate to [`gapmap_core::edit`]; after a
+//! ETag. The handlers parse and delegate to [`gapmap_inventory::edit`]; after a
 //! committed change the snapshot is rebuilt (incrementally where only sites
 //! changed) and swapped in before the answer, so the map and the gap
 //! figures show it at once.
@@ -13,11 +13,11 @@ use crate::auth;
 use crate::problem::{Kind, Problem};
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::accounts::Role;
-use gapmap_core::audit::Context;
-use gapmap_core::edit::{self, EditError, Op, Outcome};
-use gapmap_core::model::Layer;
-use gapmap_core::store::gpkg::GpkgStore;
+use gapmap_inventory::accounts::Role;
+use gapmap_inventory::edit::{self, EditError, Op, Outcome};
+use gapmap_model::Layer;
+use gapmap_store::audit::Context;
+use gapmap_store::gpkg::GpkgStore;
 use serde_json::{Value, json};
 
 /// The layers editable through the API.
@@ -59,7 +59,7 @@ fn take_reason(body: &mut Value) -> Result<(String, Option<String>), Problem> {
     };
     let report = match obj.remove("report") {
         None | Some(Value::Null) => None,
-        Some(Value::String(r)) => Some(gapmap_core::reports::normalise_reference(&r)),
+        Some(Value::String(r)) => Some(gapmap_inventory::reports::normalise_reference(&r)),
         Some(_) => {
             return Err(Problem::invalid_body(
                 "`report` must be a report reference",
@@ -169,7 +169,7 @@ pub async fn commit(
         };
         web::block(move || {
             s.reports
-                .decide(&r, gapmap_core::reports::Decision::Fixed, &ctx)
+                .decide(&r, gapmap_inventory::reports::Decision::Fixed, &ctx)
         })
         .await
         .map_err(Problem::internal)?

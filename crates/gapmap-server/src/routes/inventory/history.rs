@@ -7,9 +7,9 @@ use crate::auth;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::accounts::Role;
-use gapmap_core::audit::{self, Filter};
-use gapmap_core::changes::{self, Version};
+use gapmap_inventory::accounts::Role;
+use gapmap_inventory::changes::{self, Version};
+use gapmap_store::audit::{self, Filter};
 use rusqlite::{Connection, OpenFlags};
 use serde_json::json;
 

@@ -12,10 +12,10 @@ use crate::problem::{Kind, Problem};
 use crate::query::Query;
 use crate::ratelimit;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::accounts::Role;
-use gapmap_core::audit::Context;
-use gapmap_core::crs::{LAEA, Transformer, WGS84};
-use gapmap_core::reports::{Decision, NewReport};
+use gapmap_geo::crs::{LAEA, Transformer, WGS84};
+use gapmap_inventory::accounts::Role;
+use gapmap_inventory::reports::{Decision, NewReport};
+use gapmap_store::audit::Context;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use std::time::Instant;
@@ -55,7 +55,7 @@ fn locate(state: &AppState, r: &NewReport) -> Result<(Option<String>, Option<Str
     let parish = snap
         .areas
         .iter()
-        .filter(|a| a.kind == gapmap_core::model::AreaKind::Parish)
+        .filter(|a| a.kind == gapmap_model::AreaKind::Parish)
         .find(|a| geo::Contains::contains(&a.geometry, &geo_types::Point::new(point.0, point.1)))
         .map(|a| a.id.clone());
     Ok((parish, cell_of(point)))
@@ -65,13 +65,13 @@ fn locate(state: &AppState, r: &NewReport) -> Result<(Option<String>, Option<Str
 fn cell_of((lon, lat): (f64, f64)) -> Option<String> {
     let t = Transformer::new(WGS84, LAEA).ok()?;
     let (x, y) = t.convert(lon, lat).ok()?;
-    Some(gapmap_core::grid::cell_id_of(x, y))
+    Some(gapmap_geo::grid::cell_id_of(x, y))
 }
 
 /// The outline of a 1 km cell in WGS84.
 fn cell_outline(cell: &str) -> Option<geo_types::Geometry<f64>> {
-    let (n, e) = gapmap_core::grid::parse_cell_id(cell)?;
-    let mut g = geo_types::Geometry::Polygon(gapmap_core::grid::cell_polygon_3035(n, e));
+    let (n, e) = gapmap_geo::grid::parse_cell_id(cell)?;
+    let mut g = geo_types::Geometry::Polygon(gapmap_geo::grid::cell_polygon_3035(n, e));
     Transformer::new(LAEA, WGS84)
         .ok()?
         .transform_geometry(&mut g)
@@ -177,13 +177,13 @@ pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     let who = auth::require(&req, &state, Role::Editor, None).await?;
     let status = q.str("status").map(str::to_owned);
     if let Some(s) = &status
-        && !gapmap_core::reports::STATUSES.contains(&s.as_str())
+        && !gapmap_inventory::reports::STATUSES.contains(&s.as_str())
     {
         return Err(Problem::invalid(
             "status",
             format!(
                 "`status` must be one of {}",
-                gapmap_core::reports::STATUSES.join(", ")
+                gapmap_inventory::reports::STATUSES.join(", ")
             ),
         ));
     }
@@ -199,7 +199,7 @@ pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
             }
             out.push(v);
         }
-        Ok::<_, gapmap_core::reports::ReportError>(out)
+        Ok::<_, gapmap_inventory::reports::ReportError>(out)
     })
     .await
     .map_err(Problem::internal)?
@@ -266,7 +266,7 @@ pub async fn decide_as(
     reference: &str,
     d: Decision,
     reason: &str,
-) -> Result<gapmap_core::reports::Report, Problem> {
+) -> Result<gapmap_inventory::reports::Report, Problem> {
     let ctx = Context {
         actor: actor.to_owned(),
         reason: reason.to_owned(),
@@ -278,10 +278,12 @@ pub async fn decide_as(
         .await
         .map_err(Problem::internal)?
         .map_err(|e| match e {
-            gapmap_core::reports::ReportError::NotFound(r) => {
+            gapmap_inventory::reports::ReportError::NotFound(r) => {
                 Problem::not_found(format!("no report {r}"))
             }
-            gapmap_core::reports::ReportError::Invalid(m) => Problem::new(Kind::InvalidBody, m),
+            gapmap_inventory::reports::ReportError::Invalid(m) => {
+                Problem::new(Kind::InvalidBody, m)
+            }
             other => Problem::internal(other),
         })
 }

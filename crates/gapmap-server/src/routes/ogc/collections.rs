@@ -9,8 +9,8 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::publish::Collection;
-use gapmap_core::snapshot::Snapshot;
+use gapmap_engine::snapshot::Snapshot;
+use gapmap_publish::collections::Collection;
 use serde_json::{Value, json};
 use std::sync::Arc;
 

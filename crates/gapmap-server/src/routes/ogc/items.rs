@@ -9,9 +9,9 @@ use crate::query::Query;
 use crate::routes::feature;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
-use gapmap_core::crs::{Transformer, map_coords_dyn};
-use gapmap_core::publish::{Collection, Feature, Published};
-use gapmap_core::snapshot::Snapshot;
+use gapmap_engine::snapshot::Snapshot;
+use gapmap_geo::crs::{Transformer, map_coords_dyn};
+use gapmap_publish::collections::{Collection, Feature, Published};
 use geo::Intersects;
 use geo_types::{Coord, Geometry, Rect};
 use serde_json::{Map, Value, json};
@@ -36,10 +36,10 @@ struct Projector {
 
 impl Projector {
     fn new(crs: Crs) -> Result<Projector, Problem> {
-        let t = if crs.code == gapmap_core::crs::WGS84 {
+        let t = if crs.code == gapmap_geo::crs::WGS84 {
             None
         } else {
-            Some(Transformer::new(gapmap_core::crs::WGS84, crs.code).map_err(Problem::internal)?)
+            Some(Transformer::new(gapmap_geo::crs::WGS84, crs.code).map_err(Problem::internal)?)
         };
         Ok(Projector { crs, t })
     }
@@ -110,7 +110,7 @@ fn parse_bbox(s: &str, crs: Crs) -> Result<BboxFilter, Problem> {
         vec![]
     } else if x0 <= x1 {
         vec![rect(x0, x1)]
-    } else if crs.code == gapmap_core::crs::WGS84 {
+    } else if crs.code == gapmap_geo::crs::WGS84 {
         vec![rect(x0, 180.0), rect(-180.0, x1)]
     } else {
         vec![]

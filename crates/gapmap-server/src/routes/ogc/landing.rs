@@ -146,7 +146,7 @@ pub async fn conformance(req: HttpRequest) -> Result<HttpResponse, Problem> {
 }
 
 /// The one OpenAPI document (`/api/v1` and `/ogc`), as OpenAPI 3.0.3.
-pub fn openapi_30(snap: &gapmap_core::snapshot::Snapshot) -> Value {
+pub fn openapi_30(snap: &gapmap_engine::snapshot::Snapshot) -> Value {
     let mut doc = crate::openapi::served(snap, true);
     downgrade(&mut doc);
     doc["openapi"] = json!("3.0.3");

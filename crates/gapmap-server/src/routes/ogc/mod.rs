@@ -1,6 +1,6 @@
 //! OGC API – Features (Part 1 Core, GeoJSON, HTML, OpenAPI 3.0; Part 2 CRS
 //! by Reference) under `/ogc`, over the published collections of
-//! `gapmap_core::publish`. Every resource answers `f=json|html` and
+//! `gapmap_publish::collections`. Every resource answers `f=json|html` and
 //! content negotiation (`Accept`); HTML pages are plain, `lang="lv"`, with
 //! no scripts or external assets.
 
@@ -12,7 +12,7 @@ pub mod landing;
 use crate::get;
 use crate::problem::Problem;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::publish::Collection;
+use gapmap_publish::collections::Collection;
 
 /// CRS84, the default and storage CRS (lon, lat).
 pub const CRS84: &str = "http://www.opengis.net/def/crs/OGC/1.3/CRS84";
@@ -50,7 +50,7 @@ impl Crs {
             Some(0)
         } else {
             // 0 stands for CRS84 in CRS_LIST; no text names EPSG:0.
-            gapmap_core::crs::parse_crs(t).ok().filter(|c| *c != 0)
+            gapmap_geo::crs::parse_crs(t).ok().filter(|c| *c != 0)
         };
         match CRS_LIST.iter().find(|(_, c)| Some(*c) == code) {
             Some((uri, c)) => Ok(Crs {

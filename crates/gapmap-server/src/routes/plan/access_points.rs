@@ -5,10 +5,10 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::analysis::Analysis;
-use gapmap_core::plan::access_points::{self, Overrides};
-use gapmap_core::plan::mclp::Method;
-use gapmap_core::snapshot::Snapshot;
+use gapmap_engine::analysis::Analysis;
+use gapmap_engine::snapshot::Snapshot;
+use gapmap_plan::access_points::{self, Overrides};
+use gapmap_plan::mclp::Method;
 use std::sync::Arc;
 use utoipa::IntoParams;
 

@@ -6,7 +6,7 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::plan::mobile_class;
+use gapmap_plan::mobile_class;
 use utoipa::IntoParams;
 
 /// Query of `GET /api/v1/plan/mobile-class` (with the gap thresholds: `served_down_mbps` is a good line).

@@ -1,6 +1,6 @@
 //! The planner's API, `/api/v1/plan/…`: access points, upgrades, the
 //! mobile class, progress and what-if. Handlers parse the query strictly
-//! and delegate to `gapmap_core::plan`; long work runs off the worker
+//! and delegate to `gapmap_plan`; long work runs off the worker
 //! thread (`web::block`).
 
 pub mod access_points;
@@ -13,10 +13,10 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::HttpResponse;
-use gapmap_core::analysis::Analysis;
-use gapmap_core::plan::PlanError;
-use gapmap_core::plan::what_if::Index;
-use gapmap_core::snapshot::Snapshot;
+use gapmap_engine::analysis::Analysis;
+use gapmap_engine::snapshot::Snapshot;
+use gapmap_plan::PlanError;
+use gapmap_plan::what_if::Index;
 use std::sync::{Arc, Mutex};
 
 /// What the planner keeps per snapshot: the what-if index and the priority
@@ -63,7 +63,7 @@ impl PlanState {
         match &*slot {
             Some((v, z)) if *v == snap.version => Arc::clone(z),
             _ => {
-                let z = Arc::new(gapmap_core::plan::instance::in_priority_zone(snap));
+                let z = Arc::new(gapmap_plan::instance::in_priority_zone(snap));
                 *slot = Some((snap.version.clone(), Arc::clone(&z)));
                 z
             }

@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::plan::progress;
+use gapmap_plan::progress;
 use utoipa::IntoParams;
 
 /// Query of `GET /api/v1/plan/progress` (with the gap thresholds).

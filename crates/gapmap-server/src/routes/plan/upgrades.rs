@@ -5,7 +5,7 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::plan::upgrades;
+use gapmap_plan::upgrades;
 use utoipa::IntoParams;
 
 /// Query of `GET /api/v1/plan/upgrades` (with the gap thresholds: `served_down_mbps` is the line to reach, `near_m` who depends on a building).

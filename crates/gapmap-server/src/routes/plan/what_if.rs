@@ -7,7 +7,7 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_core::plan::what_if;
+use gapmap_plan::what_if;
 
 /// `POST /api/v1/plan/what-if` with a GeoJSON FeatureCollection.
 #[utoipa::path(post, path = "/api/v1/plan/what-if", tag = "plan", params(crate::openapi::ThresholdQuery),

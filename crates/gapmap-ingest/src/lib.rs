@@ -1,0 +1,37 @@
+//! Ingest: read a file in any supported format, validate every feature
+//! against its layer's schema, transform to WGS84, and hand valid records to a
+//! sink (the store's write transaction, or nothing for `gapmap check`).
+//!
+//! 1. [`detect_format`] picks the reader from the flag, the extension or the
+//!    first bytes;
+//! 2. the reader streams [`RawFeature`]s in the file's own CRS;
+//! 3. [`validate::Validator`] checks coordinates, geometry and properties,
+//!    repairs what `--repair` allows, and reports every problem;
+//! 4. valid [`Record`]s go to the sink; any error makes the caller discard
+//!    everything (nothing is written).
+
+pub mod csv;
+mod error;
+mod feature;
+mod format;
+pub mod geojson;
+pub mod gpkg;
+pub mod mapping;
+mod options;
+pub mod plan;
+pub mod problem;
+mod read;
+pub mod registers;
+pub mod run;
+pub mod shp;
+pub mod text;
+pub mod validate;
+
+pub use gapmap_store::Mode;
+
+pub use error::IngestError;
+pub(crate) use feature::validate_short;
+pub use feature::{Emit, FileStats, Input, RawFeature, ReadContext};
+pub use format::{Format, detect_format, display_name};
+pub use options::{DefaultProvenance, Options};
+pub use read::{read_file, read_to_vec};

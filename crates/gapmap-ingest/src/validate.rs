@@ -1,0 +1,821 @@
+//! Validation of one feature against its layer's schema: coordinates,
+//! geometry, properties, provenance and ids. Every problem is reported;
+//! `--repair` fixes swapped axes and invalid polygons and says so.
+
+use super::problem::{At, Location, Problems, Severity};
+use super::{Options, RawFeature};
+use chrono::NaiveDate;
+use gapmap_geo::crs::{Transformer, WGS84};
+use gapmap_geo::geometry::{CoordProblem, check_coord, polygon_problems, repair_polygons};
+use gapmap_model::schema::{Field, FieldType, GeometryKind, LayerSchema, Presence};
+use gapmap_model::{Layer, Record};
+use geo::CoordsIter;
+use geo_types::{Coord, Geometry, MultiPolygon};
+use serde_json::{Map, Number, Value};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeSet, HashMap};
+
+/// Validates the features of one file of one layer.
+#[derive(Debug)]
+pub struct Validator {
+    schema: &'static LayerSchema,
+    file: String,
+    opts: Options,
+    /// Every id seen, with where it was first seen.
+    ids: HashMap<String, FirstSeen>,
+    transformer: Option<Transformer>,
+    unknown_reported: BTreeSet<String>,
+    /// Whether the "site ids not checked" warning was given.
+    sites_unchecked_reported: bool,
+}
+
+impl Validator {
+    pub fn new(layer: Layer, file: &str, opts: &Options) -> Validator {
+        Validator {
+            schema: LayerSchema::of(layer),
+            file: file.to_owned(),
+            opts: opts.clone(),
+            ids: HashMap::new(),
+            transformer: None,
+            unknown_reported: BTreeSet::new(),
+            sites_unchecked_reported: false,
+        }
+    }
+
+    pub fn layer(&self) -> Layer {
+        self.schema.layer
+    }
+
+    /// Check one feature; report its problems; return it when valid.
+    pub fn accept(&mut self, raw: RawFeature, crs: u16, problems: &mut Problems) -> Option<Record> {
+        let file = self.file.clone();
+        let at = At {
+            file: &file,
+            location: raw.location.clone(),
+        };
+        let before = problems.errors();
+        let geometry = self.check_geometry(&raw, crs, &at, problems);
+        let (props, extra, absent) = self.check_props(&raw, &at, problems);
+        self.check_inventory(&raw, &props, &at, problems);
+        let id = self.check_id(&raw, &props, geometry.as_ref(), &at, problems);
+        if problems.errors() > before {
+            return None;
+        }
+        Some(Record {
+            layer: self.schema.layer,
+            id: id?,
+            geometry,
+            props,
+            extra,
+            absent,
+        })
+    }
+
+    fn field_pointer(&self, raw: &RawFeature, field: &str) -> Option<String> {
+        // A renamed field is where the file has it, under its own name.
+        let field = self.opts.mapping.renamed_from(field).unwrap_or(field);
+        raw.props_pointer
+            .as_ref()
+            .map(|p| format!("{p}/{}", escape_pointer(field)))
+    }
+
+    fn at_field<'a>(&self, raw: &RawFeature, at: &At<'a>, field: &str) -> At<'a> {
+        match (&at.location, self.field_pointer(raw, field)) {
+            (Location::Feature { index, .. }, Some(pointer)) => At {
+                file: at.file,
+                location: Location::Feature {
+                    index: *index,
+                    pointer,
+                },
+            },
+            _ => at.clone(),
+        }
+    }
+
+    fn at_geometry<'a>(&self, raw: &RawFeature, at: &At<'a>) -> At<'a> {
+        match (&at.location, &raw.geometry_pointer) {
+            (Location::Feature { index, .. }, Some(pointer)) => At {
+                file: at.file,
+                location: Location::Feature {
+                    index: *index,
+                    pointer: pointer.clone(),
+                },
+            },
+            _ => at.clone(),
+        }
+    }
+
+    fn check_geometry(
+        &mut self,
+        raw: &RawFeature,
+        crs: u16,
+        at: &At,
+        problems: &mut Problems,
+    ) -> Option<Geometry<f64>> {
+        let gat = self.at_geometry(raw, at);
+        let want = self.schema.geometry;
+        let Some(mut g) = raw.geometry.clone() else {
+            if want != GeometryKind::None {
+                problems.push(gat.error(
+                    Some("geometry"),
+                    "the feature has no geometry",
+                    Some(format!(
+                        "a {} is needed for layer {}",
+                        want.gpkg_name().to_lowercase(),
+                        self.schema.layer
+                    )),
+                ));
+            }
+            return None;
+        };
+        if want == GeometryKind::None {
+            return None;
+        }
+        // Shape first: the layer decides Point or (Multi)Polygon.
+        g = match (want, g) {
+            (GeometryKind::Point, Geometry::Point(p)) => Geometry::Point(p),
+            (GeometryKind::Point, Geometry::MultiPoint(mp)) if mp.0.len() == 1 => {
+                Geometry::Point(mp.0[0])
+            }
+            (GeometryKind::MultiPolygon, Geometry::Polygon(p)) => {
+                Geometry::MultiPolygon(MultiPolygon(vec![p]))
+            }
+            (GeometryKind::MultiPolygon, Geometry::MultiPolygon(mp)) => Geometry::MultiPolygon(mp),
+            (_, other) => {
+                problems.push(gat.error(
+                    Some("geometry"),
+                    format!(
+                        "a {} is not allowed in layer {}",
+                        geometry_name(&other),
+                        self.schema.layer
+                    ),
+                    Some(format!(
+                        "layer {} takes {}",
+                        self.schema.layer,
+                        if want == GeometryKind::Point {
+                            "Point"
+                        } else {
+                            "Polygon or MultiPolygon"
+                        }
+                    )),
+                ));
+                return None;
+            }
+        };
+        if g.coords_count() == 0 {
+            problems.push(gat.error(Some("geometry"), "the geometry is empty", None));
+            return None;
+        }
+        // Non-finite input is caught before any transform.
+        if let Some(c) = g
+            .coords_iter()
+            .find(|c| !c.x.is_finite() || !c.y.is_finite())
+        {
+            problems.push(gat.error(
+                Some("geometry"),
+                format!("coordinate ({}, {}) is not a finite number", c.x, c.y),
+                Some("NaN and infinity are not coordinates".into()),
+            ));
+            return None;
+        }
+        if crs != WGS84 {
+            let t = match &self.transformer {
+                Some(t) if t.from_code() == crs => t,
+                _ => match Transformer::new(crs, WGS84) {
+                    Ok(t) => self.transformer.insert(t),
+                    Err(e) => {
+                        problems.push(gat.error(
+                            Some("geometry"),
+                            e.to_string(),
+                            Some("pass --crs with a supported EPSG code such as EPSG:3059".into()),
+                        ));
+                        return None;
+                    }
+                },
+            };
+            if let Err(e) = t.transform_geometry(&mut g) {
+                problems.push(gat.error(
+                    Some("geometry"),
+                    format!("cannot transform from EPSG:{crs}: {e}"),
+                    None,
+                ));
+                return None;
+            }
+        }
+        let bad = g
+            .coords_iter()
+            .find_map(|c| check_coord(c, &self.opts.sanity).map(|p| (c, p)));
+        if let Some((c, p)) = bad {
+            match p {
+                CoordProblem::Swapped if self.opts.repair => {
+                    gapmap_geo::crs::map_coords_dyn(&mut g, &|c| Coord { x: c.y, y: c.x });
+                    problems.push(gat.problem(
+                        Severity::Repaired,
+                        Some("geometry"),
+                        format!(
+                            "swapped latitude and longitude (first coordinate was ({}, {}))",
+                            c.x, c.y
+                        ),
+                        None,
+                    ));
+                    if let Some((c2, _)) = g
+                        .coords_iter()
+                        .find_map(|c| check_coord(c, &self.opts.sanity).map(|p| (c, p)))
+                    {
+                        problems.push(gat.error(
+                            Some("geometry"),
+                            format!(
+                                "coordinate ({}, {}) is outside the sanity box even after swapping",
+                                c2.x, c2.y
+                            ),
+                            None,
+                        ));
+                        return None;
+                    }
+                }
+                other => {
+                    let (msg, hint) = coord_message(c, other, crs, self.opts.crs.is_some());
+                    problems.push(gat.error(Some("geometry"), msg, Some(hint)));
+                    return None;
+                }
+            }
+        }
+        if let Geometry::MultiPolygon(mp) = &g {
+            let issues = polygon_problems(mp);
+            if !issues.is_empty() {
+                let place = issues[0]
+                    .at
+                    .map(|c| format!(" at ({:.5} {:.5})", c.x, c.y))
+                    .unwrap_or_default();
+                let what = issues
+                    .iter()
+                    .map(|p| p.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                if self.opts.repair {
+                    match repair_polygons(mp) {
+                        Ok(fixed) => {
+                            problems.push(gat.problem(
+                                Severity::Repaired,
+                                Some("geometry"),
+                                format!("made the polygon valid{place}: {what}"),
+                                None,
+                            ));
+                            return Some(Geometry::MultiPolygon(fixed));
+                        }
+                        Err(e) => {
+                            problems.push(gat.error(
+                                Some("geometry"),
+                                format!("invalid polygon{place}: {what}; repair failed: {e}"),
+                                None,
+                            ));
+                            return None;
+                        }
+                    }
+                }
+                problems.push(gat.error(
+                    Some("geometry"),
+                    format!("invalid polygon{place}: {what}"),
+                    Some("fix it in a GIS, or pass --repair to make it valid".into()),
+                ));
+                return None;
+            }
+        }
+        Some(g)
+    }
+
+    fn check_props(
+        &mut self,
+        raw: &RawFeature,
+        at: &At,
+        problems: &mut Problems,
+    ) -> (Map<String, Value>, Map<String, Value>, Vec<&'static str>) {
+        let mut props = Map::new();
+        let mut extra = Map::new();
+        let mut absent = Vec::new();
+        for field in self.schema.all_fields() {
+            let given = raw.props.get(field.name).filter(|v| !is_blank(v));
+            if given.is_none() && !self.given_on_command_line(field.name) {
+                absent.push(field.name);
+            }
+            let value = match given {
+                Some(v) => match convert(field, v, raw.text_values) {
+                    Ok(v) => v,
+                    Err((mut msg, hint)) => {
+                        if let Some(o) = self.opts.mapping.rename_option(field.name) {
+                            msg = format!("{msg} (read by {o})");
+                        }
+                        // The place is built only for a problem (hot path).
+                        let fat = self.at_field(raw, at, field.name);
+                        problems.push(fat.error(Some(field.name), msg, hint));
+                        Value::Null
+                    }
+                },
+                None => self.default_for(field, raw, at, problems),
+            };
+            props.insert(field.name.to_owned(), value);
+        }
+        if self.schema.layer == Layer::Coverage && props.get("service").is_some_and(Value::is_null)
+        {
+            let tech = props
+                .get("technology")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            let service = if matches!(tech, "lte" | "nr5g") {
+                "mobile"
+            } else {
+                "fixed"
+            };
+            props.insert("service".into(), Value::String(service.into()));
+        }
+        for (k, v) in &raw.props {
+            if k == "id" || self.schema.field(k).is_some() {
+                continue;
+            }
+            if self.unknown_reported.insert(k.clone()) {
+                let fat = self.at_field(raw, at, k);
+                problems.push(fat.problem(
+                    Severity::Warning,
+                    Some(k),
+                    format!(
+                        "`{k}` is not a field of layer {}; kept in `extra`",
+                        self.schema.layer
+                    ),
+                    None,
+                ));
+            }
+            extra.insert(k.clone(), v.clone());
+        }
+        (props, extra, absent)
+    }
+
+    /// Provenance the command line gives features that carry none.
+    fn given_on_command_line(&self, field: &str) -> bool {
+        let cli = &self.opts.provenance;
+        match field {
+            "source" => cli.source.is_some(),
+            "source_ref" => cli.source_ref.is_some(),
+            "as_of" => cli.as_of.is_some(),
+            _ => false,
+        }
+    }
+
+    /// Equipment and visits: the site they name exists, and equipment is
+    /// not retired before it was installed.
+    fn check_inventory(
+        &mut self,
+        raw: &RawFeature,
+        props: &Map<String, Value>,
+        at: &At,
+        problems: &mut Problems,
+    ) {
+        if !matches!(self.schema.layer, Layer::Equipment | Layer::Visits) {
+            return;
+        }
+        if let Some(site) = props.get("site_id").and_then(Value::as_str) {
+            match &self.opts.known_sites {
+                Some(known) if !known.contains(site) => {
+                    problems.push(self.at_field(raw, at, "site_id").error(
+                        Some("site_id"),
+                        format!("unknown site `{site}`: no site has this id"),
+                        Some("use the id of a site in the sites layer (ingest the sites first, or give the sites file before this one)".into()),
+                    ));
+                }
+                Some(_) => {}
+                None if !self.sites_unchecked_reported => {
+                    self.sites_unchecked_reported = true;
+                    problems.push(At { file: at.file, location: Location::File }.problem(
+                        Severity::Warning,
+                        Some("site_id"),
+                        "site ids were not checked: no sites to check them against",
+                        Some("give the sites file first (gapmap check sites.geojson equipment.csv) or --store".into()),
+                    ));
+                }
+                None => {}
+            }
+        }
+        let date = |k: &str| {
+            props
+                .get(k)
+                .and_then(Value::as_str)
+                .and_then(gapmap_model::parse_date)
+        };
+        if let (Some(from), Some(to)) = (date("installed_on"), date("retired_on"))
+            && to <= from
+        {
+            problems.push(self.at_field(raw, at, "retired_on").error(
+                Some("retired_on"),
+                format!("retired on {to}, not after it was installed on {from}"),
+                Some("retired_on must be later than installed_on".into()),
+            ));
+        }
+    }
+
+    fn default_for(
+        &self,
+        field: &Field,
+        raw: &RawFeature,
+        at: &At,
+        problems: &mut Problems,
+    ) -> Value {
+        let cli = &self.opts.provenance;
+        let from_cli = match field.name {
+            "source" => cli.source.map(|s| Value::String(s.as_str().into())),
+            "source_ref" => cli.source_ref.clone().map(Value::String),
+            "as_of" => cli.as_of.map(|d| Value::String(d.to_string())),
+            _ => None,
+        };
+        if let Some(v) = from_cli {
+            return v;
+        }
+        match field.presence {
+            Presence::Default(lit) => serde_json::from_str(lit).unwrap_or(Value::Null),
+            Presence::Optional => Value::Null,
+            Presence::Required => {
+                let hint = match field.name {
+                    "source" => Some("add `source` (official, approximate or simulated) to the feature, or pass --source".into()),
+                    "source_ref" => Some("add `source_ref` (a URL or document) to the feature, or pass --source-ref".into()),
+                    "as_of" => Some("add `as_of` (YYYY-MM-DD) to the feature, or pass --as-of".into()),
+                    _ => Some(format!("expected {}", field.ty.describe())),
+                };
+                let present_but_blank = raw.props.contains_key(field.name);
+                let msg = if present_but_blank {
+                    "required field is empty"
+                } else {
+                    "required field is missing"
+                };
+                problems.push(self.at_field(raw, at, field.name).error(
+                    Some(field.name),
+                    msg,
+                    hint,
+                ));
+                Value::Null
+            }
+        }
+    }
+
+    fn check_id(
+        &mut self,
+        raw: &RawFeature,
+        props: &Map<String, Value>,
+        geometry: Option<&Geometry<f64>>,
+        at: &At,
+        problems: &mut Problems,
+    ) -> Option<String> {
+        let given = raw.id.clone().or_else(|| match raw.props.get("id") {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        });
+        let named =
+            given.is_none() && matches!(self.schema.layer, Layer::Areas | Layer::Settlements);
+        let mut id =
+            given.unwrap_or_else(|| derived_id(self.schema.layer, props, &raw.props, geometry));
+        let here = FirstSeen::of(&at.location);
+        if named && let Some(first) = self.ids.get(&id).copied() {
+            // Two places of one name (a town and the municipality around it):
+            // the later gets the next free `-N`, and the file is told so.
+            let base = id.clone();
+            let n = (2..).find(|n| !self.ids.contains_key(&format!("{base}-{n}")));
+            id = format!("{base}-{}", n.unwrap_or(2));
+            problems.push(self.at_field(raw, at, "name").problem(
+                Severity::Warning,
+                Some("id"),
+                format!("the name of {first} gives the same id `{base}`: this feature gets `{id}`"),
+                Some("give each feature an `id` to choose them yourself".into()),
+            ));
+        }
+        if let Some(first) = self.ids.get(&id).copied() {
+            // Point at the Feature's own `id` member when that is where the id came from.
+            let fat = match (&at.location, raw.id.is_some(), &raw.props_pointer) {
+                (Location::Feature { index, .. }, true, Some(pp)) => At {
+                    file: at.file,
+                    location: Location::Feature {
+                        index: *index,
+                        pointer: format!("{}/id", pp.trim_end_matches("/properties")),
+                    },
+                },
+                _ => self.at_field(raw, at, "id"),
+            };
+            problems.push(fat.error(
+                Some("id"),
+                format!("duplicate id `{id}` (first used at {first})"),
+                Some("every feature of a layer needs its own id".into()),
+            ));
+            return None;
+        }
+        self.ids.insert(id.clone(), here);
+        Some(id)
+    }
+}
+
+/// Where an id was first seen, kept small (one per feature of a 1 GB file).
+#[derive(Debug, Clone, Copy)]
+enum FirstSeen {
+    Feature(u64),
+    Line(u64),
+    Row(u64),
+    Unknown,
+}
+
+impl FirstSeen {
+    fn of(l: &Location) -> FirstSeen {
+        match l {
+            Location::Feature { index, .. } => FirstSeen::Feature(*index as u64),
+            Location::Line(n) | Location::LineColumn(n, _) => FirstSeen::Line(*n),
+            Location::Row { row, .. } => FirstSeen::Row(*row),
+            Location::File => FirstSeen::Unknown,
+        }
+    }
+}
+
+impl std::fmt::Display for FirstSeen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FirstSeen::Feature(i) => write!(f, "feature {i}"),
+            FirstSeen::Line(n) => write!(f, "line {n}"),
+            FirstSeen::Row(n) => write!(f, "row {n}"),
+            FirstSeen::Unknown => f.write_str("an earlier feature"),
+        }
+    }
+}
+
+fn is_blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+fn geometry_name(g: &Geometry<f64>) -> &'static str {
+    match g {
+        Geometry::Point(_) => "Point",
+        Geometry::Line(_) | Geometry::LineString(_) => "LineString",
+        Geometry::Polygon(_) => "Polygon",
+        Geometry::MultiPoint(_) => "MultiPoint",
+        Geometry::MultiLineString(_) => "MultiLineString",
+        Geometry::MultiPolygon(_) => "MultiPolygon",
+        Geometry::GeometryCollection(_) => "GeometryCollection",
+        Geometry::Rect(_) => "Rect",
+        Geometry::Triangle(_) => "Triangle",
+    }
+}
+
+fn coord_message(c: Coord<f64>, p: CoordProblem, crs: u16, crs_given: bool) -> (String, String) {
+    match p {
+        CoordProblem::Swapped => (
+            format!(
+                "coordinate ({}, {}) looks like latitude, longitude",
+                c.x, c.y
+            ),
+            "GeoJSON and gapmap want longitude first; swap the axes, or pass --repair".into(),
+        ),
+        CoordProblem::OutOfRange if crs == WGS84 && !crs_given => (
+            format!("coordinate ({}, {}) is not a longitude/latitude", c.x, c.y),
+            "if these are projected metres (e.g. LKS-92), pass --crs EPSG:3059".into(),
+        ),
+        CoordProblem::OutOfRange => (
+            format!("coordinate ({}, {}) is out of range", c.x, c.y),
+            "longitude must be within ±180 and latitude within ±90".into(),
+        ),
+        CoordProblem::OutsideBox => (
+            format!(
+                "coordinate ({:.6}, {:.6}) is outside the Baltic states",
+                c.x, c.y
+            ),
+            "check the CRS and axis order, or widen the box with --sanity-box".into(),
+        ),
+        CoordProblem::NotFinite => (
+            format!("coordinate ({}, {}) is not finite", c.x, c.y),
+            "NaN and infinity are not coordinates".into(),
+        ),
+    }
+}
+
+/// A stable id for a feature without one: the layer and a hash of its
+/// content, so re-ingesting the same file gives the same ids.
+fn derived_id(
+    layer: Layer,
+    props: &Map<String, Value>,
+    raw: &Map<String, Value>,
+    geometry: Option<&Geometry<f64>>,
+) -> String {
+    // Areas and settlements are known by their names: `vilces-pagasts`
+    // stays the parish's id (and its pages' address) across boundary files.
+    if matches!(layer, Layer::Areas | Layer::Settlements)
+        && let Some(name) = props.get("name").and_then(Value::as_str)
+    {
+        let s = gapmap_geo::text::slug(name);
+        if !s.is_empty() {
+            return s;
+        }
+    }
+    let mut h = Sha256::new();
+    h.update(layer.name().as_bytes());
+    h.update(serde_json::to_string(props).unwrap_or_default().as_bytes());
+    // Properties kept in `extra` tell apart features that differ only there.
+    h.update(serde_json::to_string(raw).unwrap_or_default().as_bytes());
+    if let Some(g) = geometry {
+        for c in g.coords_iter() {
+            h.update(format!("{:.7},{:.7};", c.x, c.y).as_bytes());
+        }
+    }
+    let digest = h.finalize();
+    let hex: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    format!("{}-{hex}", layer.name())
+}
+
+fn escape_pointer(s: &str) -> String {
+    s.replace('~', "~0").replace('/', "~1")
+}
+
+type Conv = Result<Value, (String, Option<String>)>;
+
+fn mistyped(field: &Field, v: &Value) -> (String, Option<String>) {
+    let found = match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    };
+    (
+        format!(
+            "expected {}, found {found} {}",
+            field.ty.describe(),
+            short(v)
+        ),
+        None,
+    )
+}
+
+fn short(v: &Value) -> String {
+    let s = v.to_string();
+    if s.chars().count() > 40 {
+        format!("{}…", s.chars().take(40).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// Convert and check one value. Text from CSV/DBF is parsed to the field type;
+/// JSON values must already have the right type.
+pub(crate) fn convert(field: &Field, v: &Value, text: bool) -> Conv {
+    let s = v.as_str().map(str::trim);
+    match field.ty {
+        FieldType::Text => match v {
+            Value::String(s) => Ok(Value::String(s.trim().to_owned())),
+            Value::Number(n) if text => Ok(Value::String(n.to_string())),
+            _ => Err(mistyped(field, v)),
+        },
+        FieldType::Count | FieldType::Year => {
+            let n = match (v, s) {
+                (Value::Number(n), _) => n.as_i64().or_else(|| {
+                    n.as_f64()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                        .map(|f| f as i64)
+                }),
+                (_, Some(s)) if text => s.parse::<i64>().ok().or_else(|| {
+                    s.parse::<f64>()
+                        .ok()
+                        .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                        .map(|f| f as i64)
+                }),
+                _ => None,
+            };
+            let Some(n) = n else {
+                return Err(mistyped(field, v));
+            };
+            if field.ty == FieldType::Year && !(1990..=2100).contains(&n) {
+                return Err((
+                    format!("year {n} is out of range"),
+                    Some("a year between 1990 and 2100".into()),
+                ));
+            }
+            if n < 0 {
+                return Err((
+                    format!("{n} is negative"),
+                    Some(format!("expected {}", field.ty.describe())),
+                ));
+            }
+            Ok(Value::Number(Number::from(n)))
+        }
+        FieldType::NonNegative => {
+            let n = match (v, s) {
+                (Value::Number(n), _) => n.as_f64(),
+                (_, Some(s)) if text => s.replace(',', ".").parse::<f64>().ok(),
+                _ => None,
+            };
+            let Some(n) = n else {
+                return Err(mistyped(field, v));
+            };
+            if !n.is_finite() {
+                return Err((format!("{n} is not a finite number"), None));
+            }
+            if n < 0.0 {
+                let hint = if field.name.ends_with("_mbps") {
+                    "speeds are Mbit/s and cannot be negative"
+                } else {
+                    "expected a number ≥ 0"
+                };
+                return Err((format!("{n} is negative"), Some(hint.into())));
+            }
+            Ok(Number::from_f64(n)
+                .map(Value::Number)
+                .unwrap_or(Value::Null))
+        }
+        FieldType::Bool => match (v, s.map(str::to_lowercase).as_deref()) {
+            (Value::Bool(b), _) => Ok(Value::Bool(*b)),
+            (_, Some("true" | "yes" | "1" | "jā" | "ja" | "y")) if text => Ok(Value::Bool(true)),
+            (_, Some("false" | "no" | "0" | "nē" | "ne" | "n")) if text => Ok(Value::Bool(false)),
+            _ => Err(mistyped(field, v)),
+        },
+        FieldType::Date => {
+            let Some(s) = s else {
+                return Err(mistyped(field, v));
+            };
+            NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                .map(|d| Value::String(d.to_string()))
+                .map_err(|_| {
+                    (
+                        format!("`{s}` is not a date"),
+                        Some("write dates as YYYY-MM-DD, e.g. 2025-01-01".into()),
+                    )
+                })
+        }
+        FieldType::TextList => match v {
+            Value::Array(items) if items.iter().all(Value::is_string) => {
+                Ok(Value::Array(items.clone()))
+            }
+            Value::String(s) if text => Ok(Value::Array(
+                s.split(';')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                    .map(|p| Value::String(p.to_owned()))
+                    .collect(),
+            )),
+            _ => Err(mistyped(field, v)),
+        },
+        FieldType::Enum(values) => {
+            let Some(s) = s else {
+                return Err(mistyped(field, v));
+            };
+            if values.contains(&s) {
+                return Ok(Value::String(s.to_owned()));
+            }
+            let lower = s.to_lowercase();
+            let hint = match values.iter().find(|x| **x == lower) {
+                Some(close) => format!("did you mean `{close}`? values are lower case"),
+                None => format!("one of {}", values.join(", ")),
+            };
+            Err((format!("unknown {} `{s}`", field.name), Some(hint)))
+        }
+        FieldType::Atvk => {
+            let text = match v {
+                Value::String(s) => s.trim().to_owned(),
+                Value::Number(n) if text => n.to_string(),
+                _ => return Err(mistyped(field, v)),
+            };
+            let code = text
+                .strip_prefix("LV")
+                .or_else(|| text.strip_prefix("lv"))
+                .unwrap_or(&text);
+            if code.len() == 7 && code.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(Value::String(code.to_owned()))
+            } else {
+                Err((
+                    format!("`{text}` is not an ATVK code"),
+                    Some(field.ty.describe()),
+                ))
+            }
+        }
+        FieldType::OpeningHours => {
+            let Some(s) = s else {
+                return Err(mistyped(field, v));
+            };
+            match s.parse::<opening_hours::OpeningHours>() {
+                Ok(_) => Ok(Value::String(s.to_owned())),
+                Err(e) => Err((
+                    format!(
+                        "`{s}` is not valid opening_hours syntax{}",
+                        parser_position(&e.to_string())
+                    ),
+                    Some(
+                        "use OSM syntax, e.g. \"Mo-Fr 09:00-17:00; Sa 10:00-14:00; PH off\"".into(),
+                    ),
+                )),
+            }
+        }
+    }
+}
+
+/// " (at character N)" from a pest parser message (` --> 1:N`), or nothing.
+fn parser_position(msg: &str) -> String {
+    msg.lines()
+        .find_map(|l| l.trim().strip_prefix("--> "))
+        .and_then(|pos| pos.split(':').nth(1))
+        .map(|col| format!(" (at character {col})"))
+        .unwrap_or_default()
+}

@@ -1,0 +1,9 @@
+//! gapmap-inventory: the living inventory kept by people — staff accounts
+//! and sessions ([`accounts`]), edits through the same validation as ingest
+//! with an audit row each ([`edit`]), resident reports ([`reports`]) and what
+//! changed between two dates ([`changes`]).
+
+pub mod accounts;
+pub mod changes;
+pub mod edit;
+pub mod reports;

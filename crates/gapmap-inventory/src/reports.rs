@@ -1,0 +1,499 @@
+//! Resident reports: a resident says what is wrong — the Wi-Fi does not
+//! work, the hours are wrong, no mobile signal or home internet here — at a
+//! place or a point; editors review them. A report's contact (e-mail or
+//! phone, optional) is personal data: it lives in a table of its own, is
+//! shown to admins only and is deleted after the retention period.
+//!
+//! "No signal" and "no home internet" reports also feed a planners' layer,
+//! counted per EU 1 km cell, never shown one by one.
+
+use crate::accounts::secret;
+use gapmap_store::StoreError;
+use gapmap_store::audit::{self, Action, Context};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use serde::Serialize;
+use serde_json::json;
+use std::path::{Path, PathBuf};
+
+/// What is wrong.
+pub const KINDS: &[&str] = &[
+    "wifi_not_working",
+    "closed_or_wrong_hours",
+    "no_mobile_signal",
+    "no_home_internet",
+    "other",
+];
+
+/// Where a report stands.
+pub const STATUSES: &[&str] = &["received", "accepted", "rejected", "fixed"];
+
+/// The longest report text and contact accepted (characters).
+pub const MAX_TEXT: usize = 1000;
+pub const MAX_CONTACT: usize = 200;
+
+/// A report as a resident sends it (checked by [`NewReport::check`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct NewReport {
+    pub kind: String,
+    pub site_id: Option<String>,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub text: String,
+    pub contact: Option<String>,
+}
+
+/// A problem with one field of a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldProblem {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl NewReport {
+    /// Every problem of the report's fields (empty: acceptable).
+    pub fn check(&self) -> Vec<FieldProblem> {
+        let mut p = Vec::new();
+        let mut bad = |field, message: String| p.push(FieldProblem { field, message });
+        if !KINDS.contains(&self.kind.as_str()) {
+            bad(
+                "kind",
+                format!("`kind` must be one of {}", KINDS.join(", ")),
+            );
+        }
+        match (self.site_id.as_deref(), self.lon, self.lat) {
+            (None, None, None) => bad(
+                "site_id",
+                "say where: a `site_id`, or `lon` and `lat`".into(),
+            ),
+            (_, Some(_), None) => bad("lat", "`lat` is needed with `lon`".into()),
+            (_, None, Some(_)) => bad("lon", "`lon` is needed with `lat`".into()),
+            _ => {}
+        }
+        if let (Some(lon), Some(lat)) = (self.lon, self.lat)
+            && !gapmap_geo::geometry::SanityBox::BALTIC.contains(lon, lat)
+        {
+            bad(
+                "lon",
+                "the point must be in Latvia or near it (WGS84 lon, lat)".into(),
+            );
+        }
+        let n = self.text.chars().count();
+        if n > MAX_TEXT {
+            bad(
+                "text",
+                format!("the text is {n} characters; at most {MAX_TEXT}"),
+            );
+        }
+        if self.kind == "other" && self.text.trim().is_empty() {
+            bad("text", "say in a few words what is wrong".into());
+        }
+        if let Some(c) = &self.contact
+            && c.chars().count() > MAX_CONTACT
+        {
+            bad("contact", format!("at most {MAX_CONTACT} characters"));
+        }
+        p
+    }
+}
+
+/// A report as editors see it (never with its contact).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub reference: String,
+    pub kind: String,
+    pub site_id: Option<String>,
+    pub lon: Option<f64>,
+    pub lat: Option<f64>,
+    pub cell_id: Option<String>,
+    pub parish_id: Option<String>,
+    pub text: String,
+    pub status: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub decided_by: Option<String>,
+    pub decision_reason: Option<String>,
+    /// Whether a contact was left (admins may read it).
+    pub has_contact: bool,
+}
+
+/// What a resident sees of its report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PublicStatus {
+    pub reference: String,
+    pub kind: String,
+    pub status: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A decision on a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Accept,
+    Reject,
+    Fixed,
+}
+
+impl Decision {
+    fn status(self) -> &'static str {
+        match self {
+            Decision::Accept => "accepted",
+            Decision::Reject => "rejected",
+            Decision::Fixed => "fixed",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("no report {0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The reports of one store (short connections, as [`crate::accounts::Accounts`]).
+#[derive(Debug, Clone)]
+pub struct Reports {
+    path: PathBuf,
+}
+
+/// A reference a resident can read out on the phone: `JN-` and six
+/// characters of Crockford's base 32 (no I, L, O, U).
+fn new_reference() -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let hex = secret::random_hex(6);
+    let mut n = u64::from_str_radix(&hex, 16).unwrap_or(0);
+    let mut s = String::from("JN-");
+    for _ in 0..6 {
+        s.push(ALPHABET[(n % 32) as usize] as char);
+        n /= 32;
+    }
+    s
+}
+
+/// A reference as typed: upper case, O read as 0 and I/L as 1.
+pub fn normalise_reference(r: &str) -> String {
+    r.trim()
+        .to_ascii_uppercase()
+        .chars()
+        .map(|c| match c {
+            'O' => '0',
+            'I' | 'L' => '1',
+            other => other,
+        })
+        .collect()
+}
+
+impl Reports {
+    pub fn new(path: &Path) -> Reports {
+        Reports {
+            path: path.to_owned(),
+        }
+    }
+
+    fn conn(&self) -> Result<Connection, ReportError> {
+        let e = |source| StoreError::Sqlite {
+            path: self.path.clone(),
+            source,
+        };
+        let c = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE)
+            .map_err(e)?;
+        c.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(e)?;
+        c.execute_batch("PRAGMA foreign_keys = ON").map_err(e)?;
+        Ok(c)
+    }
+
+    fn sql(&self) -> impl Fn(rusqlite::Error) -> ReportError + '_ {
+        |source| {
+            ReportError::Store(StoreError::Sqlite {
+                path: self.path.clone(),
+                source,
+            })
+        }
+    }
+
+    /// Store a checked report with where it lies (parish, 1 km cell) and
+    /// return its reference.
+    pub fn submit(
+        &self,
+        r: &NewReport,
+        parish_id: Option<&str>,
+        cell_id: Option<&str>,
+    ) -> Result<String, ReportError> {
+        if let Some(p) = r.check().first() {
+            return Err(ReportError::Invalid(p.message.clone()));
+        }
+        let mut c = self.conn()?;
+        let tx = c.transaction().map_err(self.sql())?;
+        let reference = loop {
+            let r = new_reference();
+            let taken: bool = tx
+                .query_row(
+                    "SELECT count(*) FROM gapmap_reports WHERE reference = ?1",
+                    [&r],
+                    |x| x.get::<_, i64>(0),
+                )
+                .map_err(self.sql())?
+                > 0;
+            if !taken {
+                break r;
+            }
+        };
+        tx.execute(
+            "INSERT INTO gapmap_reports (reference, kind, site_id, lon, lat, cell_id, parish_id, text, status, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', strftime('%Y-%m-%dT%H:%M:%SZ','now'), strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+            params![reference, r.kind, r.site_id, r.lon, r.lat, cell_id, parish_id, r.text.trim()],
+        )
+        .map_err(self.sql())?;
+        if let Some(contact) = r
+            .contact
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            tx.execute(
+                "INSERT INTO gapmap_report_contacts (reference, contact, created_at) VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                params![reference, contact],
+            )
+            .map_err(self.sql())?;
+        }
+        tx.commit().map_err(self.sql())?;
+        Ok(reference)
+    }
+
+    /// What a resident may see of a report.
+    pub fn public_status(&self, reference: &str) -> Result<Option<PublicStatus>, ReportError> {
+        let c = self.conn()?;
+        c.query_row(
+            "SELECT reference, kind, status, created_at, updated_at FROM gapmap_reports WHERE reference = ?1",
+            [normalise_reference(reference)],
+            |r| {
+                Ok(PublicStatus {
+                    reference: r.get(0)?,
+                    kind: r.get(1)?,
+                    status: r.get(2)?,
+                    created_at: r.get(3)?,
+                    updated_at: r.get(4)?,
+                })
+            },
+        )
+        .optional()
+        .map_err(self.sql())
+    }
+
+    /// Reports for review, newest first, optionally of one status.
+    pub fn list(&self, status: Option<&str>) -> Result<Vec<Report>, ReportError> {
+        let c = self.conn()?;
+        let mut st = c
+            .prepare(
+                "SELECT r.reference, r.kind, r.site_id, r.lon, r.lat, r.cell_id, r.parish_id, r.text, r.status,
+                        r.created_at, r.updated_at, r.decided_by, r.decision_reason, c.reference IS NOT NULL
+                 FROM gapmap_reports r LEFT JOIN gapmap_report_contacts c ON c.reference = r.reference
+                 WHERE ?1 IS NULL OR r.status = ?1 ORDER BY r.created_at DESC, r.reference",
+            )
+            .map_err(self.sql())?;
+        let rows = st
+            .query_map([status], |r| {
+                Ok(Report {
+                    reference: r.get(0)?,
+                    kind: r.get(1)?,
+                    site_id: r.get(2)?,
+                    lon: r.get(3)?,
+                    lat: r.get(4)?,
+                    cell_id: r.get(5)?,
+                    parish_id: r.get(6)?,
+                    text: r.get(7)?,
+                    status: r.get(8)?,
+                    created_at: r.get(9)?,
+                    updated_at: r.get(10)?,
+                    decided_by: r.get(11)?,
+                    decision_reason: r.get(12)?,
+                    has_contact: r.get(13)?,
+                })
+            })
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+
+    /// One report for review.
+    pub fn get(&self, reference: &str) -> Result<Option<Report>, ReportError> {
+        let reference = normalise_reference(reference);
+        Ok(self
+            .list(None)?
+            .into_iter()
+            .find(|r| r.reference == reference))
+    }
+
+    /// A report's contact (for admins only: the caller checks the role).
+    pub fn contact(&self, reference: &str) -> Result<Option<String>, ReportError> {
+        let c = self.conn()?;
+        c.query_row(
+            "SELECT contact FROM gapmap_report_contacts WHERE reference = ?1",
+            [normalise_reference(reference)],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(self.sql())
+    }
+
+    /// Decide on a report (rejecting needs a reason); one transaction with
+    /// its audit row.
+    pub fn decide(
+        &self,
+        reference: &str,
+        d: Decision,
+        ctx: &Context,
+    ) -> Result<Report, ReportError> {
+        let reference = normalise_reference(reference);
+        if d == Decision::Reject && ctx.reason.trim().is_empty() {
+            return Err(ReportError::Invalid(
+                "rejecting a report needs a reason".into(),
+            ));
+        }
+        let before = self
+            .get(&reference)?
+            .ok_or_else(|| ReportError::NotFound(reference.clone()))?;
+        let mut c = self.conn()?;
+        let tx = c.transaction().map_err(self.sql())?;
+        tx.execute(
+            "UPDATE gapmap_reports SET status = ?2, decided_by = ?3, decision_reason = ?4,
+             updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE reference = ?1",
+            params![reference, d.status(), ctx.actor, ctx.reason],
+        )
+        .map_err(self.sql())?;
+        let revision: i64 = tx
+            .query_row(
+                "SELECT CAST(value AS INTEGER) FROM gapmap_meta WHERE key = 'revision'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql())?
+            .unwrap_or(0);
+        let mut ctx = ctx.clone();
+        ctx.report_ref = Some(reference.clone());
+        audit::append(
+            &tx,
+            revision,
+            &audit::Entry {
+                ctx: &ctx,
+                action: Action::Review,
+                layer: None,
+                feature_id: before.site_id.as_deref(),
+                parish_id: before.parish_id.as_deref(),
+                changes: json!({"status": [before.status, d.status()]}),
+                ingest_id: None,
+            },
+        )
+        .map_err(self.sql())?;
+        tx.commit().map_err(self.sql())?;
+        self.get(&reference)?
+            .ok_or_else(|| ReportError::NotFound(reference.clone()))
+    }
+
+    /// Delete contacts older than `days` days; returns how many.
+    pub fn purge_contacts(&self, days: u32) -> Result<usize, ReportError> {
+        let c = self.conn()?;
+        c.execute(
+            "DELETE FROM gapmap_report_contacts WHERE created_at < strftime('%Y-%m-%dT%H:%M:%SZ','now', ?1)",
+            [format!("-{days} days")],
+        )
+        .map_err(self.sql())
+    }
+
+    /// "No signal" and "no home internet" reports counted per 1 km cell and
+    /// kind (reports rejected by an editor do not count).
+    pub fn signal_cells(&self) -> Result<Vec<(String, String, u64)>, ReportError> {
+        let c = self.conn()?;
+        let mut st = c
+            .prepare(
+                "SELECT cell_id, kind, count(*) FROM gapmap_reports
+                 WHERE kind IN ('no_mobile_signal', 'no_home_internet') AND status != 'rejected' AND cell_id IS NOT NULL
+                 GROUP BY cell_id, kind ORDER BY cell_id, kind",
+            )
+            .map_err(self.sql())?;
+        let rows = st
+            .query_map([], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+            })
+            .map_err(self.sql())?;
+        rows.collect::<Result<_, _>>().map_err(self.sql())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gapmap_store::gpkg::GpkgStore;
+
+    #[test]
+    fn reports_are_checked_stored_reviewed_and_their_contacts_kept_apart() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.gpkg");
+        drop(GpkgStore::open(&path).unwrap());
+        let reports = Reports::new(&path);
+        let bad = NewReport {
+            kind: "broken".into(),
+            lon: Some(2.0),
+            ..NewReport::default()
+        };
+        let fields: Vec<&str> = bad.check().iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["kind", "lat"]);
+        let r = NewReport {
+            kind: "no_mobile_signal".into(),
+            lon: Some(23.55),
+            lat: Some(56.42),
+            text: "Nav zonu pie mājām".into(),
+            contact: Some("ilze@example.lv".into()),
+            ..NewReport::default()
+        };
+        assert!(r.check().is_empty());
+        let reference = reports
+            .submit(&r, Some("vilces-pagasts"), Some("1kmN3870E5160"))
+            .unwrap();
+        assert!(
+            reference.starts_with("JN-") && reference.len() == 9,
+            "{reference}"
+        );
+        let st = reports
+            .public_status(&reference.to_lowercase())
+            .unwrap()
+            .unwrap();
+        assert_eq!(st.status, "received");
+        assert!(reports.list(Some("received")).unwrap()[0].has_contact);
+        assert_eq!(
+            reports.contact(&reference).unwrap().as_deref(),
+            Some("ilze@example.lv")
+        );
+        assert_eq!(
+            reports.signal_cells().unwrap(),
+            [("1kmN3870E5160".into(), "no_mobile_signal".into(), 1)]
+        );
+        let ctx = Context {
+            actor: "ilze".into(),
+            reason: String::new(),
+            report_ref: None,
+        };
+        assert!(
+            reports.decide(&reference, Decision::Reject, &ctx).is_err(),
+            "a rejection needs a reason"
+        );
+        let done = reports.decide(&reference, Decision::Accept, &ctx).unwrap();
+        assert_eq!(done.status, "accepted");
+        let c = Connection::open(&path).unwrap();
+        let rows = gapmap_store::audit::read(&c, &gapmap_store::audit::Filter::default()).unwrap();
+        assert_eq!(rows[0].report_ref.as_deref(), Some(reference.as_str()));
+        // Contacts go after the retention period (here: all of them).
+        c.execute(
+            "UPDATE gapmap_report_contacts SET created_at = '2020-01-01T00:00:00Z'",
+            [],
+        )
+        .unwrap();
+        assert_eq!(reports.purge_contacts(30).unwrap(), 1);
+        assert_eq!(reports.contact(&reference).unwrap(), None);
+    }
+}

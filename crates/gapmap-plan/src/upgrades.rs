@@ -1,0 +1,512 @@
+//! Router and backhaul upgrades per year, within the plan's ranges (new
+//! routers for 5–10 institutions a year 2026–2029; faster internet at 3–10
+//! a year 2026–2028), ranked by a documented score, each row with its
+//! reasons; buildings whose equipment is unknown are listed apart, to
+//! survey — never guessed.
+//!
+//! # Scores (0–100, per [`buildings`] building)
+//!
+//! - **router** = 50 × min(age, 15) / 15 + 30 × dependents / most
+//!   dependents + 20 × [in a priority zone], where age = the list's year −
+//!   `router_year`; only routers at least `router_min_age_years` (default 5)
+//!   old are listed;
+//! - **backhaul** = 50 × (1 − down / served) + 30 × dependents / most
+//!   dependents + 20 × [in a priority zone], where `served` is the gap
+//!   engine's `served_down_mbps` (100); only lines below it are listed.
+//!
+//! Dependents are the residents for whom the building is the nearest one
+//! within `near_m` ([`buildings`]). Ties: the older router or slower line,
+//! then the site id.
+//!
+//! # Years
+//!
+//! Each year lists what the records say was **done** that year (a router or
+//! line installed then) and **recommended** rows up to the range's maximum
+//! less what was done; the first rows up to its minimum are marked
+//! `within_minimum`. A building recommended one year counts as upgraded in
+//! the years after it (its router is new, its line at the served speed).
+
+use super::buildings::{Building, buildings};
+use super::{PlanError, Target, reason};
+use chrono::Datelike;
+use gapmap_engine::analysis::Analysis;
+use gapmap_engine::snapshot::Snapshot;
+use gapmap_model::{EquipmentType, Layer};
+use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Params {
+    pub router_min_age_years: i32,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params {
+            router_min_age_years: 5,
+        }
+    }
+}
+
+/// Which list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Router,
+    Backhaul,
+}
+
+impl Kind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Kind::Router => "router",
+            Kind::Backhaul => "backhaul",
+        }
+    }
+}
+
+/// One recommended row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub rank: usize,
+    /// Index into the buildings.
+    pub building: usize,
+    pub score: f64,
+    pub within_minimum: bool,
+    pub reasons: Vec<Value>,
+}
+
+/// One year of one list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Year {
+    pub year: i32,
+    /// Buildings with a router (or line) installed that year, by the records.
+    pub done: Vec<usize>,
+    pub recommended: Vec<Row>,
+}
+
+/// The answer.
+#[derive(Debug, Clone)]
+pub struct Upgrades {
+    pub params: Params,
+    pub buildings: Vec<Building>,
+    pub routers: (Target, Vec<Year>),
+    pub backhaul: (Target, Vec<Year>),
+    /// (building, reasons) of buildings whose router or line is unknown.
+    pub to_survey: Vec<(usize, Vec<Value>)>,
+    pub served_down_mbps: f64,
+    pub near_m: f64,
+}
+
+fn zone_reason(b: &Building) -> Option<Value> {
+    let (id, name) = b.zones.first()?;
+    Some(reason(
+        "priority_zone",
+        json!({"zone_id": id, "zone_name": name}),
+        format!("it is in a priority zone ({name})"),
+    ))
+}
+
+fn dependents_reason(b: &Building, near_m: f64) -> Value {
+    reason(
+        "dependents",
+        json!({"residents": b.dependents, "digitally_underserved": b.dependents_underserved, "near_m": near_m}),
+        format!(
+            "{} residents live within {near_m} m with this as their nearest municipal building ({} of them without good home internet)",
+            b.dependents, b.dependents_underserved
+        ),
+    )
+}
+
+/// Buildings with an `kind` record installed in `year` (by the records).
+fn done_in(snap: &Snapshot, buildings: &[Building], kind: EquipmentType, year: i32) -> Vec<usize> {
+    let sites: BTreeSet<&str> = snap
+        .equipment
+        .iter()
+        .filter(|e| e.kind == kind && e.installed_on.is_some_and(|d| d.year() == year))
+        .map(|e| e.site_id.as_str())
+        .collect();
+    buildings
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| {
+            b.members
+                .iter()
+                .any(|&i| sites.contains(snap.sites[i as usize].id.as_str()))
+        })
+        .map(|(k, _)| k)
+        .collect()
+}
+
+/// The lists (see the module documentation).
+pub fn plan(snap: &Snapshot, analysis: &Analysis, p: &Params) -> Result<Upgrades, PlanError> {
+    if !(0..=50).contains(&p.router_min_age_years) {
+        return Err(PlanError::parameter(
+            "router_min_age_years",
+            "`router_min_age_years` must be from 0 to 50",
+        ));
+    }
+    let bs = buildings(snap, analysis);
+    let most = bs.iter().map(|b| b.dependents).max().unwrap_or(0).max(1) as f64;
+    let served = analysis.thresholds.served_down_mbps;
+    let near_m = analysis.thresholds.near_m;
+    let dep = |b: &Building| 30.0 * b.dependents as f64 / most;
+    let zone = |b: &Building| if b.zones.is_empty() { 0.0 } else { 20.0 };
+    // Routers.
+    let rt = Target::of(&snap.plan, "router-upgrades");
+    let mut router_year: Vec<Option<i32>> = bs.iter().map(|b| b.router_year).collect();
+    let mut router_years = Vec::new();
+    for year in rt.years() {
+        let done = done_in(snap, &bs, EquipmentType::Router, year);
+        let mut rows: Vec<(f64, i32, usize)> = bs
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !done.contains(k))
+            .filter_map(|(k, b)| {
+                let age = year - router_year[k]?;
+                (age >= p.router_min_age_years).then(|| {
+                    (
+                        50.0 * f64::from(age.min(15)) / 15.0 + dep(b) + zone(b),
+                        age,
+                        k,
+                    )
+                })
+            })
+            .collect();
+        rows.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+        let room = (rt.max as usize).saturating_sub(done.len());
+        let minimum = (rt.min as usize).saturating_sub(done.len());
+        let recommended: Vec<Row> = rows
+            .into_iter()
+            .take(room)
+            .enumerate()
+            .map(|(i, (score, age, k))| {
+                let b = &bs[k];
+                let ry = router_year[k].unwrap_or(year);
+                let mut reasons = vec![reason(
+                    "router_old",
+                    json!({"router_year": ry, "age_years": age}),
+                    format!("its router was installed in {ry}: {age} years old in {year}"),
+                )];
+                reasons.push(dependents_reason(b, near_m));
+                reasons.extend(zone_reason(b));
+                Row {
+                    rank: i + 1,
+                    building: k,
+                    score: (score * 10.0).round() / 10.0,
+                    within_minimum: i < minimum,
+                    reasons,
+                }
+            })
+            .collect();
+        for r in &recommended {
+            router_year[r.building] = Some(year);
+        }
+        router_years.push(Year {
+            year,
+            done,
+            recommended,
+        });
+    }
+    // Backhaul.
+    let bt = Target::of(&snap.plan, "faster-backhaul");
+    let mut down: Vec<Option<f64>> = bs.iter().map(|b| b.backhaul_down_mbps).collect();
+    let mut backhaul_years = Vec::new();
+    for year in bt.years() {
+        let done = done_in(snap, &bs, EquipmentType::Backhaul, year);
+        let mut rows: Vec<(f64, f64, usize)> = bs
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !done.contains(k))
+            .filter_map(|(k, b)| {
+                let d = down[k]?;
+                (d < served).then(|| (50.0 * (1.0 - d / served) + dep(b) + zone(b), d, k))
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then(a.1.total_cmp(&b.1))
+                .then(a.2.cmp(&b.2))
+        });
+        let room = (bt.max as usize).saturating_sub(done.len());
+        let minimum = (bt.min as usize).saturating_sub(done.len());
+        let recommended: Vec<Row> = rows
+            .into_iter()
+            .take(room)
+            .enumerate()
+            .map(|(i, (score, d, k))| {
+                let b = &bs[k];
+                let mut reasons = vec![reason(
+                    "backhaul_slow",
+                    json!({"down_mbps": d, "up_mbps": b.backhaul_up_mbps, "served_down_mbps": served}),
+                    format!("its line gives {d} Mbit/s down, below the {served} Mbit/s of a served connection"),
+                )];
+                reasons.push(dependents_reason(b, near_m));
+                reasons.extend(zone_reason(b));
+                Row { rank: i + 1, building: k, score: (score * 10.0).round() / 10.0, within_minimum: i < minimum, reasons }
+            })
+            .collect();
+        for r in &recommended {
+            down[r.building] = Some(served);
+        }
+        backhaul_years.push(Year {
+            year,
+            done,
+            recommended,
+        });
+    }
+    // To survey: unknown router or line, most dependents first.
+    let mut to_survey: Vec<(usize, Vec<Value>)> = bs
+        .iter()
+        .enumerate()
+        .filter_map(|(k, b)| {
+            let mut r = Vec::new();
+            if b.equipment.is_none() {
+                r.push(reason(
+                    "no_records",
+                    json!({}),
+                    "no equipment on record".to_owned(),
+                ));
+            } else {
+                if b.router_year.is_none() {
+                    r.push(reason(
+                        "router_unknown",
+                        json!({}),
+                        "the router's install year is not on record".to_owned(),
+                    ));
+                }
+                if b.backhaul_down_mbps.is_none() {
+                    r.push(reason(
+                        "backhaul_unknown",
+                        json!({}),
+                        "the line's speed is not on record".to_owned(),
+                    ));
+                }
+            }
+            (!r.is_empty()).then(|| {
+                r.push(dependents_reason(b, near_m));
+                (k, r)
+            })
+        })
+        .collect();
+    to_survey.sort_by(|a, b| {
+        bs[b.0]
+            .dependents
+            .cmp(&bs[a.0].dependents)
+            .then(a.0.cmp(&b.0))
+    });
+    Ok(Upgrades {
+        params: p.clone(),
+        buildings: bs,
+        routers: (rt, router_years),
+        backhaul: (bt, backhaul_years),
+        to_survey,
+        served_down_mbps: served,
+        near_m,
+    })
+}
+
+impl Upgrades {
+    fn building_json(&self, snap: &Snapshot, k: usize) -> serde_json::Map<String, Value> {
+        let b = &self.buildings[k];
+        let s = &snap.sites[b.site() as usize];
+        let mut m = serde_json::Map::new();
+        m.insert("site_id".into(), json!(s.id));
+        m.insert("name".into(), json!(s.name));
+        m.insert("kind".into(), json!(s.kind.as_str()));
+        m.insert("parish_id".into(), json!(b.parish_id));
+        m.insert(
+            "also_here".into(),
+            json!(
+                b.members[1..]
+                    .iter()
+                    .map(|&i| snap.sites[i as usize].id.clone())
+                    .collect::<Vec<_>>()
+            ),
+        );
+        m.insert("lon".into(), json!(s.location.x()));
+        m.insert("lat".into(), json!(s.location.y()));
+        m.insert("router_year".into(), json!(b.router_year));
+        m.insert("backhaul_down_mbps".into(), json!(b.backhaul_down_mbps));
+        m.insert("backhaul_up_mbps".into(), json!(b.backhaul_up_mbps));
+        m.insert("dependents".into(), json!(b.dependents));
+        m.insert(
+            "dependents_underserved".into(),
+            json!(b.dependents_underserved),
+        );
+        m.insert(
+            "priority_zones".into(),
+            json!(b.zones.iter().map(|z| z.0.clone()).collect::<Vec<_>>()),
+        );
+        m.insert("source".into(), json!(s.provenance.source.as_str()));
+        m.insert(
+            "equipment_source".into(),
+            json!(b.equipment.as_ref().map(|p| p.source.as_str())),
+        );
+        m
+    }
+
+    fn list_json(&self, snap: &Snapshot, kind: Kind) -> Value {
+        let (t, years) = match kind {
+            Kind::Router => &self.routers,
+            Kind::Backhaul => &self.backhaul,
+        };
+        let years: Vec<Value> = years
+            .iter()
+            .map(|y| {
+                let rows: Vec<Value> = y
+                    .recommended
+                    .iter()
+                    .map(|r| {
+                        let mut m = self.building_json(snap, r.building);
+                        m.insert("rank".into(), json!(r.rank));
+                        m.insert("score".into(), json!(r.score));
+                        m.insert("within_minimum".into(), json!(r.within_minimum));
+                        m.insert("reasons".into(), json!(r.reasons));
+                        Value::Object(m)
+                    })
+                    .collect();
+                let done: Vec<Value> = y.done.iter().map(|&k| Value::Object(self.building_json(snap, k))).collect();
+                json!({"year": y.year, "min": t.min, "max": t.max, "done": done, "recommended": rows})
+            })
+            .collect();
+        json!({"target": {"id": t.id, "min": t.min, "max": t.max, "from_year": t.from_year, "to_year": t.to_year}, "years": years})
+    }
+
+    pub fn to_json(&self, snap: &Snapshot) -> Value {
+        let survey: Vec<Value> = self
+            .to_survey
+            .iter()
+            .map(|(k, r)| {
+                let mut m = self.building_json(snap, *k);
+                m.insert("reasons".into(), json!(r));
+                Value::Object(m)
+            })
+            .collect();
+        json!({
+            "routers": self.list_json(snap, Kind::Router),
+            "backhaul": self.list_json(snap, Kind::Backhaul),
+            "to_survey": survey,
+            "score": {
+                "router": "50 × min(age, 15)/15 + 30 × dependents / most dependents + 20 × in a priority zone; routers at least router_min_age_years old",
+                "backhaul": "50 × (1 − down/served_down_mbps) + 30 × dependents / most dependents + 20 × in a priority zone; lines below served_down_mbps",
+                "dependents": "residents for whom the building is the nearest municipal building within near_m",
+            },
+            "parameters": {"router_min_age_years": self.params.router_min_age_years, "served_down_mbps": self.served_down_mbps, "near_m": self.near_m},
+            "buildings": self.buildings.len(),
+            "provenance": super::provenance(snap, &[Layer::Sites, Layer::Equipment, Layer::Demand, Layer::Coverage]),
+            "snapshot_version": snap.version,
+        })
+    }
+
+    /// One row per listed building: list,year,status,rank,… (`status`:
+    /// recommended, done or to_survey).
+    pub fn to_csv(&self, snap: &Snapshot) -> String {
+        let mut s = String::from(
+            "list,year,status,rank,site_id,name,parish_id,score,within_minimum,router_year,backhaul_down_mbps,dependents,dependents_underserved,equipment_source,reasons\n",
+        );
+        let mut row = |list: &str,
+                       year: String,
+                       status: &str,
+                       rank: String,
+                       k: usize,
+                       score: String,
+                       within: String,
+                       reasons: &[Value]| {
+            let b = &self.buildings[k];
+            let site = &snap.sites[b.site() as usize];
+            let text: Vec<&str> = reasons.iter().filter_map(|r| r["text"].as_str()).collect();
+            let fields = [
+                list.to_owned(),
+                year,
+                status.to_owned(),
+                rank,
+                site.id.clone(),
+                site.name.clone(),
+                b.parish_id.clone().unwrap_or_default(),
+                score,
+                within,
+                b.router_year.map(|y| y.to_string()).unwrap_or_default(),
+                b.backhaul_down_mbps
+                    .map(|d| d.to_string())
+                    .unwrap_or_default(),
+                b.dependents.to_string(),
+                b.dependents_underserved.to_string(),
+                b.equipment
+                    .as_ref()
+                    .map(|p| p.source.as_str().to_owned())
+                    .unwrap_or_default(),
+                text.join(" | "),
+            ];
+            gapmap_geo::csv_cell::record(&mut s, &fields);
+        };
+        for (kind, (_, years)) in [
+            (Kind::Router, &self.routers),
+            (Kind::Backhaul, &self.backhaul),
+        ] {
+            for y in years {
+                for &k in &y.done {
+                    row(
+                        kind.as_str(),
+                        y.year.to_string(),
+                        "done",
+                        String::new(),
+                        k,
+                        String::new(),
+                        String::new(),
+                        &[],
+                    );
+                }
+                for r in &y.recommended {
+                    row(
+                        kind.as_str(),
+                        y.year.to_string(),
+                        "recommended",
+                        r.rank.to_string(),
+                        r.building,
+                        r.score.to_string(),
+                        r.within_minimum.to_string(),
+                        &r.reasons,
+                    );
+                }
+            }
+        }
+        for (k, reasons) in &self.to_survey {
+            row(
+                "survey",
+                String::new(),
+                "to_survey",
+                String::new(),
+                *k,
+                String::new(),
+                String::new(),
+                reasons,
+            );
+        }
+        s
+    }
+}
+
+/// The buildings listed per year (for tests and the progress view).
+pub fn recommended_sites(u: &Upgrades, snap: &Snapshot, kind: Kind) -> BTreeMap<i32, Vec<String>> {
+    let years = match kind {
+        Kind::Router => &u.routers.1,
+        Kind::Backhaul => &u.backhaul.1,
+    };
+    years
+        .iter()
+        .map(|y| {
+            (
+                y.year,
+                y.recommended
+                    .iter()
+                    .map(|r| {
+                        snap.sites[u.buildings[r.building].site() as usize]
+                            .id
+                            .clone()
+                    })
+                    .collect(),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,45 @@
+//! What every handler reads: the live snapshot and the server's shared parts.
+
+use crate::config::ServerConfig;
+use crate::reload::Reloader;
+use crate::{ratelimit, routes};
+use gapmap_engine::snapshot::{Live, Snapshot};
+use gapmap_model::thresholds::Thresholds;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+/// Shared state of every handler.
+#[derive(Debug)]
+pub struct AppState {
+    pub live: Arc<Live>,
+    pub config: ServerConfig,
+    pub thresholds: Thresholds,
+    pub reloader: Arc<Reloader>,
+    /// Analyses for non-default thresholds, per snapshot version.
+    pub analysis_cache: Mutex<Vec<(String, Thresholds, Arc<gapmap_engine::analysis::Analysis>)>>,
+    /// The published collections (default thresholds), per snapshot.
+    pub published: gapmap_publish::collections::PublishCache,
+    /// The store file (edits, accounts, audit and reports write to it).
+    pub store: PathBuf,
+    /// Accounts, sessions and tokens (behind the Authenticator trait).
+    pub accounts: gapmap_inventory::accounts::Accounts,
+    pub reports: gapmap_inventory::reports::Reports,
+    /// Sign-in attempts per client address and per user name.
+    pub signin_by_client: ratelimit::Limiter,
+    pub signin_by_user: ratelimit::Limiter,
+    /// Resident reports per client address.
+    pub reports_by_client: ratelimit::Limiter,
+    /// The planner's per-snapshot indexes, answers and rate limit.
+    pub plan: routes::plan::PlanState,
+}
+
+impl AppState {
+    /// The publication of a collection of this snapshot (cached).
+    pub fn published(
+        &self,
+        snap: &Arc<Snapshot>,
+        c: gapmap_publish::collections::Collection,
+    ) -> Arc<gapmap_publish::collections::Published> {
+        self.published.get(snap, c)
+    }
+}

@@ -1,0 +1,325 @@
+//! The audit log: append-only (the store refuses to update or delete a row),
+//! one row per change of a feature — who, when, which store revision, each
+//! field before and after, why, and which report or ingest it came from —
+//! and one row per ingested file. Read by the audit API, the "what changed"
+//! pages and the changes API.
+
+use crate::StoreError;
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, params};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use std::path::Path;
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    /// A feature was added.
+    Create,
+    /// Fields of a feature changed.
+    Update,
+    /// A site left service (`status: retired`) or equipment was retired.
+    Retire,
+    /// A feature was removed (replace-mode ingests, withdrawn visits).
+    Delete,
+    /// A whole file was ingested (counts in `changes`).
+    Ingest,
+    /// A resident report was accepted, rejected or marked fixed.
+    Review,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Retire => "retire",
+            Action::Delete => "delete",
+            Action::Ingest => "ingest",
+            Action::Review => "review",
+        }
+    }
+}
+
+/// Who acted and why, for every row one change writes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Context {
+    /// A user name, `cli:<login>` for the command line.
+    pub actor: String,
+    /// Why (required for edits; ingests default to the file name).
+    pub reason: String,
+    /// The resident report the change answers, if any.
+    pub report_ref: Option<String>,
+}
+
+/// One row to append.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry<'a> {
+    pub ctx: &'a Context,
+    pub action: Action,
+    pub layer: Option<&'a str>,
+    pub feature_id: Option<&'a str>,
+    pub parish_id: Option<&'a str>,
+    /// `{field: [before, after]}` for features; counts for ingests.
+    pub changes: Value,
+    pub ingest_id: Option<i64>,
+}
+
+/// Append a row inside the caller's transaction, at `revision`.
+pub fn append(conn: &Connection, revision: i64, e: &Entry) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO gapmap_audit (at, revision, actor, action, layer, feature_id, parish_id, changes, reason, report_ref, ingest_id)
+         VALUES (strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    )?
+    .execute(params![
+        revision,
+        e.ctx.actor,
+        e.action.as_str(),
+        e.layer,
+        e.feature_id,
+        e.parish_id,
+        e.changes.to_string(),
+        e.ctx.reason,
+        e.ctx.report_ref,
+        e.ingest_id
+    ])?;
+    Ok(())
+}
+
+/// The fields that differ between two property maps (and the geometry, as
+/// GeoJSON, under `geometry`): `{field: [before, after]}`, `null` for absent.
+pub fn diff(
+    before: Option<(&Map<String, Value>, Option<&Value>)>,
+    after: Option<(&Map<String, Value>, Option<&Value>)>,
+) -> Value {
+    let mut out = Map::new();
+    let empty = Map::new();
+    let (b, bg) = before.unwrap_or((&empty, None));
+    let (a, ag) = after.unwrap_or((&empty, None));
+    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for k in keys {
+        let (x, y) = (
+            b.get(k).unwrap_or(&Value::Null),
+            a.get(k).unwrap_or(&Value::Null),
+        );
+        if x != y {
+            out.insert(k.clone(), json!([x, y]));
+        }
+    }
+    if bg != ag {
+        out.insert(
+            "geometry".into(),
+            json!([
+                bg.cloned().unwrap_or(Value::Null),
+                ag.cloned().unwrap_or(Value::Null)
+            ]),
+        );
+    }
+    Value::Object(out)
+}
+
+/// A row as read back.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Row {
+    pub id: i64,
+    pub at: String,
+    pub revision: i64,
+    pub actor: String,
+    pub action: String,
+    pub layer: Option<String>,
+    pub feature_id: Option<String>,
+    pub parish_id: Option<String>,
+    pub changes: Value,
+    pub reason: String,
+    pub report_ref: Option<String>,
+    pub ingest_id: Option<i64>,
+}
+
+/// Which rows to read.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub feature_id: Option<String>,
+    pub layer: Option<String>,
+    pub actor: Option<String>,
+    pub parish_id: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    /// Revisions after `from_revision` up to and including `to_revision`.
+    pub from_revision: Option<i64>,
+    pub to_revision: Option<i64>,
+    pub limit: Option<usize>,
+}
+
+fn ts(t: &DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Read rows, oldest first.
+pub fn read(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Row>> {
+    let mut st = conn.prepare(
+        "SELECT id, at, revision, actor, action, layer, feature_id, parish_id, changes, reason, report_ref, ingest_id
+         FROM gapmap_audit
+         WHERE (?1 IS NULL OR feature_id = ?1) AND (?2 IS NULL OR layer = ?2) AND (?3 IS NULL OR actor = ?3)
+           AND (?4 IS NULL OR parish_id = ?4) AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at <= ?6)
+           AND (?7 IS NULL OR revision > ?7) AND (?8 IS NULL OR revision <= ?8)
+         ORDER BY id LIMIT ?9",
+    )?;
+    let rows = st.query_map(
+        params![
+            f.feature_id,
+            f.layer,
+            f.actor,
+            f.parish_id,
+            f.from.as_ref().map(ts),
+            f.to.as_ref().map(ts),
+            f.from_revision,
+            f.to_revision,
+            f.limit.map_or(-1, |l| l as i64)
+        ],
+        |r| {
+            Ok(Row {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                revision: r.get(2)?,
+                actor: r.get(3)?,
+                action: r.get(4)?,
+                layer: r.get(5)?,
+                feature_id: r.get(6)?,
+                parish_id: r.get(7)?,
+                changes: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or(Value::Null),
+                reason: r.get(9)?,
+                report_ref: r.get(10)?,
+                ingest_id: r.get(11)?,
+            })
+        },
+    )?;
+    rows.collect()
+}
+
+/// Read rows from the store file (its own read-only connection).
+pub fn read_store(path: &Path, f: &Filter) -> Result<Vec<Row>, StoreError> {
+    let e = |source| StoreError::Sqlite {
+        path: path.to_owned(),
+        source,
+    };
+    let c =
+        Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(e)?;
+    c.busy_timeout(std::time::Duration::from_secs(30))
+        .map_err(e)?;
+    read(&c, f).map_err(e)
+}
+
+/// The rows as CSV (UTF-8 with BOM, CRLF, RFC 4180 quoting), `changes` as
+/// its JSON text.
+pub fn to_csv(rows: &[Row]) -> String {
+    use gapmap_geo::csv_cell::field;
+    let mut out = String::from(
+        "\u{feff}id,at,revision,actor,action,layer,feature_id,parish_id,changes,reason,report_ref,ingest_id\r\n",
+    );
+    for r in rows {
+        let cells = [
+            r.id.to_string(),
+            r.at.clone(),
+            r.revision.to_string(),
+            r.actor.clone(),
+            r.action.clone(),
+            r.layer.clone().unwrap_or_default(),
+            r.feature_id.clone().unwrap_or_default(),
+            r.parish_id.clone().unwrap_or_default(),
+            r.changes.to_string(),
+            r.reason.clone(),
+            r.report_ref.clone().unwrap_or_default(),
+            r.ingest_id.map(|i| i.to_string()).unwrap_or_default(),
+        ];
+        for (i, c) in cells.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            field(&mut out, c);
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gpkg::GpkgStore;
+
+    #[test]
+    fn rows_append_read_back_and_cannot_be_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.gpkg");
+        drop(GpkgStore::open(&path).unwrap());
+        let c = Connection::open(&path).unwrap();
+        let ctx = Context {
+            actor: "ilze".into(),
+            reason: "router installed, \"new\"".into(),
+            report_ref: None,
+        };
+        let before: Map<String, Value> =
+            serde_json::from_value(json!({"name": "A", "router_year": null})).unwrap();
+        let after: Map<String, Value> =
+            serde_json::from_value(json!({"name": "A", "router_year": 2026})).unwrap();
+        let changes = diff(Some((&before, None)), Some((&after, None)));
+        assert_eq!(changes, json!({"router_year": [null, 2026]}));
+        append(
+            &c,
+            3,
+            &Entry {
+                ctx: &ctx,
+                action: Action::Update,
+                layer: Some("sites"),
+                feature_id: Some("s1"),
+                parish_id: Some("vilces-pagasts"),
+                changes,
+                ingest_id: None,
+            },
+        )
+        .unwrap();
+        let rows = read(
+            &c,
+            &Filter {
+                feature_id: Some("s1".into()),
+                ..Filter::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].revision, rows[0].action.as_str()), (3, "update"));
+        assert!(
+            read(
+                &c,
+                &Filter {
+                    actor: Some("janis".into()),
+                    ..Filter::default()
+                }
+            )
+            .unwrap()
+            .is_empty()
+        );
+        assert!(
+            read(
+                &c,
+                &Filter {
+                    from_revision: Some(3),
+                    ..Filter::default()
+                }
+            )
+            .unwrap()
+            .is_empty()
+        );
+        let e = c
+            .execute("UPDATE gapmap_audit SET reason = 'x'", [])
+            .unwrap_err();
+        assert!(e.to_string().contains("append-only"), "{e}");
+        assert!(c.execute("DELETE FROM gapmap_audit", []).is_err());
+        let csv = to_csv(&rows);
+        assert!(csv.starts_with("\u{feff}id,at,"));
+        assert!(csv.contains("\"router installed, \"\"new\"\"\""), "{csv}");
+    }
+}

@@ -1,0 +1,18 @@
+//! gapmap-store: the durable truth. The store trait the snapshot reads
+//! through ([`FeatureStore`]), the GeoPackage 1.3 store that implements it
+//! ([`gpkg::GpkgStore`], with its writer and migrations), the tables beside
+//! the layers and the append-only audit log ([`audit`]). A PostGIS store is
+//! an addition beside [`gpkg`], not a rewrite (ARCHITECTURE.md, "Scale past
+//! one machine").
+
+pub mod audit;
+mod error;
+mod feature_store;
+pub mod gpkg;
+mod mode;
+mod side_tables;
+mod sql_functions;
+
+pub use error::StoreError;
+pub use feature_store::{Counts, FeatureStore};
+pub use mode::Mode;
