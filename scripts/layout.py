@@ -156,13 +156,12 @@ def module_files(src: Path) -> dict[tuple[str, ...], Path]:
 
 def expand_use_tree(tree: str) -> list[list[str]]:
     """`a::{b, c::{d, e as f}, self}` -> [[a,b],[a,c,d],[a,c,e],[a]]."""
+    tree = re.sub(r"\s+as\s+\w+", "", tree)  # aliases name the same item
     tree = re.sub(r"\s+", "", tree)
     out: list[list[str]] = []
 
     def walk(prefix: list[str], t: str) -> None:
         if "{" not in t:
-            t = re.sub(r"as\w+$", "", t) if re.search(r"::\w+as\w+$", t) else t
-            t = t.split("as")[0] if re.fullmatch(r"\w+as\w+", t) else t
             segs = [s for s in t.split("::") if s]
             if segs == ["self"]:
                 out.append(prefix)

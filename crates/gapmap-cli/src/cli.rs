@@ -1,5 +1,6 @@
 //! Command-line arguments (clap). Every flag has help text.
 
+use crate::thresholds::ThresholdArgs;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,32 +45,6 @@ pub enum Command {
 pub enum GapsFormat {
     Csv,
     Geojson,
-}
-
-/// Gap analysis thresholds (defaults from ARCHITECTURE.md, "Gaps").
-#[derive(Debug, Args)]
-pub struct ThresholdArgs {
-    /// Gigabit class: at least this down speed (Mbit/s) [default: 1000].
-    #[arg(long)]
-    pub gigabit_down_mbps: Option<f64>,
-    /// Gigabit class: and at least this up speed (Mbit/s) [default: 150].
-    #[arg(long)]
-    pub gigabit_up_mbps: Option<f64>,
-    /// Served class: at least this down speed (Mbit/s) [default: 100].
-    #[arg(long)]
-    pub served_down_mbps: Option<f64>,
-    /// Underserved class: at least this down speed (Mbit/s); below it is unserved [default: 30].
-    #[arg(long)]
-    pub underserved_down_mbps: Option<f64>,
-    /// Mobile classes: below this is `lt2` [default: 2].
-    #[arg(long)]
-    pub mobile_low_mbps: Option<f64>,
-    /// Mobile classes: at least this is `ge30` [default: 30].
-    #[arg(long)]
-    pub mobile_high_mbps: Option<f64>,
-    /// Free Wi-Fi within this straight-line distance (metres) is `near` [default: 1500].
-    #[arg(long)]
-    pub near_m: Option<f64>,
 }
 
 #[derive(Debug, Args)]

@@ -3,7 +3,7 @@
 //! or (`--format pmtiles`) the PMTiles v3 archive of every tileset, z0–z14,
 //! built by the same code as `GET /export/tiles.pmtiles`.
 
-use crate::commands::CliError;
+use crate::error::CliError;
 use clap::{Args, ValueEnum};
 use gapmap_geo::crs::WGS84;
 use gapmap_publish::collections::Collection;
@@ -68,7 +68,7 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
         }
     };
     let snap =
-        crate::commands::load_snapshot(a.store, &gapmap_model::thresholds::Thresholds::default())?;
+        crate::load::load_snapshot(a.store, &gapmap_model::thresholds::Thresholds::default())?;
     let prepared =
         export::prepare(&snap, collection, crs).map_err(|e| CliError::Other(e.to_string()))?;
     let bar = ProgressBar::new(prepared.meta.count as u64);
@@ -187,7 +187,7 @@ fn run_pmtiles(a: ExportArgs) -> Result<(), CliError> {
             "--crs {crs}: PMTiles are always in Web Mercator tiles (EPSG:3857); leave out --crs"
         )));
     }
-    let snap = Arc::new(crate::commands::load_snapshot(
+    let snap = Arc::new(crate::load::load_snapshot(
         a.store,
         &gapmap_model::thresholds::Thresholds::default(),
     )?);

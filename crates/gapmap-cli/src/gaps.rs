@@ -1,11 +1,11 @@
 //! `gapmap gaps`: the gap analysis of a store, written as files.
 
-use crate::cli::{GapsArgs, GapsFormat, ThresholdArgs};
-use crate::commands::CliError;
-use gapmap_engine::analysis::{Analysis, NearestKind, check_thresholds};
+use crate::cli::{GapsArgs, GapsFormat};
+use crate::error::CliError;
+use crate::thresholds::thresholds;
+use gapmap_engine::analysis::{Analysis, NearestKind};
 use gapmap_engine::snapshot::Snapshot;
 use gapmap_geo::csv_cell;
-use gapmap_model::thresholds::Thresholds;
 use gapmap_publish::collections;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -13,25 +13,6 @@ use serde_json::{Value, json};
 use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
-
-pub fn thresholds(a: &ThresholdArgs) -> Result<Thresholds, CliError> {
-    let mut t = Thresholds::default();
-    for (v, slot) in [
-        (a.gigabit_down_mbps, &mut t.gigabit_down_mbps),
-        (a.gigabit_up_mbps, &mut t.gigabit_up_mbps),
-        (a.served_down_mbps, &mut t.served_down_mbps),
-        (a.underserved_down_mbps, &mut t.underserved_down_mbps),
-        (a.mobile_low_mbps, &mut t.mobile_low_mbps),
-        (a.mobile_high_mbps, &mut t.mobile_high_mbps),
-        (a.near_m, &mut t.near_m),
-    ] {
-        if let Some(v) = v {
-            *slot = v;
-        }
-    }
-    check_thresholds(&t).map_err(CliError::Usage)?;
-    Ok(t)
-}
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> CliError + '_ {
     move |e| CliError::Other(format!("{}: {e}", path.display()))
@@ -45,7 +26,7 @@ pub fn run(a: GapsArgs) -> Result<(), CliError> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar.set_message("loading and analysing");
-    let snap = crate::commands::load_snapshot(a.store, &t)?;
+    let snap = crate::load::load_snapshot(a.store, &t)?;
     bar.inc(1);
     let a_out = &a.out;
     std::fs::create_dir_all(a_out).map_err(io(a_out))?;

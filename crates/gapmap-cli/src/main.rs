@@ -10,12 +10,18 @@
 
 #[macro_use]
 mod output;
+mod check;
 mod cli;
 mod commands;
 mod dataset;
+mod error;
 mod export;
 mod gaps;
+mod load;
 mod plan;
+mod serve;
+mod synth;
+mod thresholds;
 mod user;
 
 use std::process::ExitCode;

@@ -1,8 +1,8 @@
 //! `gapmap plan`: the IT department's planner from the command line — the
 //! same answers as `/api/v1/plan/…`, as GeoJSON, JSON, CSV or iCalendar.
 
-use crate::cli::ThresholdArgs;
-use crate::commands::CliError;
+use crate::error::CliError;
+use crate::thresholds::ThresholdArgs;
 use clap::{Args, Subcommand, ValueEnum};
 use gapmap_engine::snapshot::Snapshot;
 use gapmap_plan::PlanError;
@@ -167,9 +167,9 @@ fn spinner() -> ProgressBar {
 }
 
 fn load(c: &Common, bar: &ProgressBar) -> Result<Snapshot, CliError> {
-    let t = crate::gaps::thresholds(&c.thresholds)?;
+    let t = crate::thresholds::thresholds(&c.thresholds)?;
     bar.set_message("loading the store and analysing the gaps");
-    crate::commands::load_snapshot(c.store.clone(), &t)
+    crate::load::load_snapshot(c.store.clone(), &t)
 }
 
 fn plan_error(e: PlanError) -> CliError {

@@ -1,8 +1,8 @@
 //! `gapmap user …`: accounts and API tokens on the command line.
 
 use crate::cli::{StoreArg, UserCommand};
-use crate::commands::CliError;
 use crate::dataset;
+use crate::error::CliError;
 use gapmap_inventory::accounts::{Accounts, AuthError, Role};
 use gapmap_store::gpkg::GpkgStore;
 use std::io::BufRead;

@@ -6,25 +6,10 @@ use crate::format::Format;
 use crate::options::Options;
 use crate::problem;
 use crate::problem::{Location, Problems};
-use geo_types::Geometry;
-use serde_json::{Map, Value};
+use crate::raw::RawFeature;
+use serde_json::Value;
 use std::fmt;
 use std::path::PathBuf;
-
-/// A feature as read, before validation: geometry in the file's CRS.
-#[derive(Debug, Clone)]
-pub struct RawFeature {
-    pub location: Location,
-    /// JSON pointer to the properties object (GeoJSON), if any.
-    pub props_pointer: Option<String>,
-    /// JSON pointer to the geometry (GeoJSON), if any.
-    pub geometry_pointer: Option<String>,
-    pub id: Option<String>,
-    pub geometry: Option<Geometry<f64>>,
-    pub props: Map<String, Value>,
-    /// Whether property values are untyped text (CSV, DBF) to be parsed.
-    pub text_values: bool,
-}
 
 /// Counts for one file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -10,6 +10,7 @@
 //! 4. valid [`Record`]s go to the sink; any error makes the caller discard
 //!    everything (nothing is written).
 
+mod convert;
 pub mod csv;
 mod error;
 mod feature;
@@ -20,6 +21,7 @@ pub mod mapping;
 mod options;
 pub mod plan;
 pub mod problem;
+mod raw;
 mod read;
 pub mod registers;
 pub mod run;
@@ -31,7 +33,8 @@ pub use gapmap_store::Mode;
 
 pub use error::IngestError;
 pub(crate) use feature::validate_short;
-pub use feature::{Emit, FileStats, Input, RawFeature, ReadContext};
+pub use feature::{Emit, FileStats, Input, ReadContext};
 pub use format::{Format, detect_format, display_name};
 pub use options::{DefaultProvenance, Options};
+pub use raw::RawFeature;
 pub use read::{read_file, read_to_vec};

@@ -23,7 +23,7 @@
 //! assert!(FieldMapping::parse(&["name".into()], &[], &[]).is_err());
 //! ```
 
-use super::RawFeature;
+use crate::raw::RawFeature;
 use gapmap_model::Layer;
 use gapmap_model::schema::LayerSchema;
 use serde_json::Value;
@@ -157,7 +157,7 @@ impl FieldMapping {
                         fields()
                     )
                 })?;
-                super::validate::convert(field, &Value::String(text.clone()), true).map_err(
+                crate::convert::convert(field, &Value::String(text.clone()), true).map_err(
                     |(msg, hint)| {
                         format!(
                             "{}: {msg}{}",

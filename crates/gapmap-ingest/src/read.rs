@@ -1,11 +1,12 @@
 //! Read one file: pick the reader, stream its features through validation.
 
 use crate::error::IngestError;
-use crate::feature::{FileStats, Input, RawFeature, ReadContext};
+use crate::feature::{FileStats, Input, ReadContext};
 use crate::format::{Format, detect_format, display_name};
 use crate::options::Options;
 use crate::problem;
 use crate::problem::{Location, Problems};
+use crate::raw::RawFeature;
 use crate::validate;
 use crate::{csv, geojson, gpkg, mapping, plan, registers, shp};
 use gapmap_model::{Layer, Record};

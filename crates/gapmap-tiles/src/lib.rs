@@ -11,7 +11,13 @@ pub mod geom;
 pub mod mercator;
 pub mod mvt;
 pub mod pmtiles_out;
+mod prepared;
 pub mod service;
 pub mod style;
+mod tilejson;
+mod tileset;
 
-pub use service::{CachedTile, Prepared, TileService, Tileset, gzip, numeric_id, tilejson};
+pub use prepared::Prepared;
+pub use service::{CachedTile, TileService, gzip};
+pub use tilejson::tilejson;
+pub use tileset::{Tileset, numeric_id};

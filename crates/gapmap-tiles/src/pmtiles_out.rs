@@ -1,7 +1,7 @@
 //! PMTiles v3 archive of every tileset, z0–z14, one layer per tileset.
 
 use crate::mercator::{MAX_ZOOM, lonlat_to_tile};
-use crate::service::Prepared;
+use crate::prepared::Prepared;
 use gapmap_publish::collections::Collection;
 use pmtiles::{PmTilesWriter, TileCoord, TileType};
 use std::io::Cursor;
