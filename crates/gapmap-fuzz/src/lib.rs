@@ -137,5 +137,5 @@ fn config(data: &[u8]) {
 }
 
 fn query(data: &[u8]) {
-    gapmap_server::query::fuzz_parsers(&String::from_utf8_lossy(data));
+    gapmap_server::fuzz::fuzz_parsers(&String::from_utf8_lossy(data));
 }

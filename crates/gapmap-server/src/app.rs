@@ -33,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
         .service(get("/healthz", routes::health::healthz))
         .service(get("/api/v1/layers", routes::layers::layers))
         .service(get("/api/v1/openapi.json", openapi::openapi_json))
+        .service(get("/ogc/api", openapi::api))
         .service(
             headers::read_resource_also("/api/v1/sites", routes::sites::sites, "POST")
                 .route(web::post().to(routes::inventory::edits::create_site)),

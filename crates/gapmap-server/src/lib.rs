@@ -9,12 +9,15 @@ mod app;
 pub mod auth;
 pub mod cache;
 pub mod config;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod headers;
 pub mod limits;
 pub mod links;
 pub mod negotiate;
 pub mod openapi;
 pub mod pages;
+pub mod params;
 pub mod problem;
 pub mod query;
 pub mod ranges;

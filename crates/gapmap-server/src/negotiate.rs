@@ -3,6 +3,9 @@
 //! quality, `q=0` means "not acceptable", and no `Accept` header accepts
 //! anything (as does one with no readable media range).
 
+use actix_web::HttpRequest;
+use actix_web::http::header;
+
 /// One media range of an `Accept` header.
 #[derive(Debug, Clone, PartialEq)]
 struct Range<'a> {
@@ -86,6 +89,24 @@ pub fn choose<'a>(accept: Option<&str>, offers: &[&'a str]) -> Option<&'a str> {
         }
     }
     best.map(|(o, _)| o)
+}
+
+pub(crate) fn accepts_gzip(req: &HttpRequest) -> bool {
+    req.headers()
+        .get_all(header::ACCEPT_ENCODING)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| {
+            let mut parts = t.trim().split(';');
+            let name = parts.next().unwrap_or("").trim();
+            let q0 = parts.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.parse::<f64>().ok())
+                    == Some(0.0)
+            });
+            (name.eq_ignore_ascii_case("gzip") || name == "*") && !q0
+        })
 }
 
 #[cfg(test)]

@@ -5,10 +5,12 @@
 //! are complete without them (server-rendered HTML works with no CSS or
 //! script), so a missing build is logged, not fatal.
 
+use crate::AppState;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::OnceLock;
 
 use crate::problem::Problem;
 
@@ -100,14 +102,14 @@ pub async fn static_file(
 ) -> Result<HttpResponse, Problem> {
     crate::query::Query::parse(&req, &[])?;
     let rel = path.into_inner();
-    let Some(dir) = &super::assets(&state).dir else {
+    let Some(dir) = &assets(&state).dir else {
         return Err(Problem::not_found("the web front end is not built"));
     };
     let Some(p) = safe(&rel).map(|r| dir.join("static").join(r)) else {
         return Err(Problem::not_found(format!("no static file `{rel}`")));
     };
     // The build writes a gzip copy beside each script and style sheet.
-    let gz = crate::routes::tiles::accepts_gzip(&req)
+    let gz = crate::negotiate::accepts_gzip(&req)
         .then(|| {
             let mut gz = p.clone().into_os_string();
             gz.push(".gz");
@@ -156,4 +158,10 @@ mod tests {
             assert!(safe(bad).is_none(), "{bad}");
         }
     }
+}
+
+/// The built front end (located once per process).
+pub fn assets(state: &AppState) -> &'static Assets {
+    static A: OnceLock<Assets> = OnceLock::new();
+    A.get_or_init(|| Assets::locate(state.config.web_dir.as_deref()))
 }

@@ -140,7 +140,7 @@ async fn as_of_version(
 }
 
 /// `GET /api/v1/gaps/summary`: municipality totals by class.
-#[utoipa::path(get, path = "/api/v1/gaps/summary", tag = "gaps", params(crate::openapi::ThresholdQuery),
+#[utoipa::path(get, path = "/api/v1/gaps/summary", tag = "gaps", params(crate::params::ThresholdQuery),
     responses((status = 200, description = "Residents by fixed class, mobile class and public access; digitally under-served residents"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
 pub async fn summary(
     req: HttpRequest,
@@ -160,7 +160,7 @@ pub async fn summary(
 }
 
 /// `GET /api/v1/gaps/parishes`: the same per parish.
-#[utoipa::path(get, path = "/api/v1/gaps/parishes", tag = "gaps", params(crate::openapi::ThresholdQuery),
+#[utoipa::path(get, path = "/api/v1/gaps/parishes", tag = "gaps", params(crate::params::ThresholdQuery),
     responses((status = 200, description = "Per parish: residents by class, with disclosure control"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
 pub async fn parishes(
     req: HttpRequest,
@@ -180,7 +180,7 @@ pub async fn parishes(
 }
 
 /// `GET /api/v1/gaps/grid`: EU 1 km cells with residents, as GeoJSON.
-#[utoipa::path(get, path = "/api/v1/gaps/grid", tag = "gaps", params(crate::openapi::ThresholdQuery, ("underserved" = Option<bool>, Query, description = "Only cells with digitally under-served residents")),
+#[utoipa::path(get, path = "/api/v1/gaps/grid", tag = "gaps", params(crate::params::ThresholdQuery, ("underserved" = Option<bool>, Query, description = "Only cells with digitally under-served residents")),
     responses((status = 200, description = "EU 1 km grid cells (INSPIRE ids) as GeoJSON; cells under 5 residents publish a range", content_type = "application/geo+json"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
 pub async fn grid(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let (snap, a, q) = prepare(&req, &state, &["underserved"])?;
@@ -208,7 +208,7 @@ pub async fn grid(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
 }
 
 /// `GET /api/v1/gaps/clusters`: connected under-served cells, ranked.
-#[utoipa::path(get, path = "/api/v1/gaps/clusters", tag = "gaps", params(crate::openapi::ThresholdQuery),
+#[utoipa::path(get, path = "/api/v1/gaps/clusters", tag = "gaps", params(crate::params::ThresholdQuery),
     responses((status = 200, description = "Gap clusters ranked by digitally under-served residents, with priority-zone flags", content_type = "application/geo+json"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
 pub async fn clusters(
     req: HttpRequest,

@@ -106,7 +106,7 @@ pub fn nearest_sites(
         .collect()
 }
 
-#[utoipa::path(get, path = "/api/v1/nearest", tag = "residents", params(crate::openapi::NearestQuery),
+#[utoipa::path(get, path = "/api/v1/nearest", tag = "residents", params(crate::params::NearestQuery),
     responses((status = 200, description = "Nearest places first, each with straight-line distance_m; open_now (true, false or null: hours not known); hours_today, the open intervals of the day of `at` in Europe/Riga time such as [\"09:00-17:00\"] ([] closed all day, null not known); and for free Wi-Fi wifi_open_now and wifi_hours_today from wifi_hours (else the opening hours)", content_type = "application/geo+json"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
 /// `GET /api/v1/nearest?lon=&lat=&kind=&limit=&at=`: nearest public access
 /// places, nearest first, with straight-line distance and "open now".
@@ -159,7 +159,7 @@ pub async fn nearest(
 }
 
 /// `GET /api/v1/coverage?lon=&lat=`: the services providers report at a point.
-#[utoipa::path(get, path = "/api/v1/coverage", tag = "residents", params(crate::openapi::PointQuery, crate::openapi::ThresholdQuery),
+#[utoipa::path(get, path = "/api/v1/coverage", tag = "residents", params(crate::params::PointQuery, crate::params::ThresholdQuery),
     responses((status = 200, description = "Fixed and mobile services providers report at the point, best first, with provenance"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
 pub async fn coverage(
     req: HttpRequest,

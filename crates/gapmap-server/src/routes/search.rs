@@ -37,7 +37,7 @@ pub fn hit_features(g: &Gazetteer, hits: &[Hit<'_>]) -> Vec<Value> {
         .collect()
 }
 
-#[utoipa::path(get, path = "/api/v1/search", tag = "residents", params(crate::openapi::SearchQuery),
+#[utoipa::path(get, path = "/api/v1/search", tag = "residents", params(crate::params::SearchQuery),
     responses((status = 200, description = "A GeoJSON FeatureCollection of places, best match first: each with `name`, `type` (parish, settlement, site or address), `parish_id`, `exact` (the query is the whole name, or another name of the place) and, except addresses, `id`; the feature id is `type:id` (an address: `address:text`). Diacritics and case are ignored, words may be cut short and one typo per word is forgiven. `did_you_mean` lists close place names when nothing matched.", content_type = "application/geo+json"),
         (status = 400, description = "A parameter is unknown or invalid (q is required)", content_type = "application/problem+json")))]
 pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {

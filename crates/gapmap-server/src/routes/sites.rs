@@ -8,7 +8,7 @@ use geo_types::Geometry;
 use serde_json::json;
 
 /// `GET /api/v1/sites?kind=&bbox=&limit=&offset=`: sites as GeoJSON, by id.
-#[utoipa::path(get, path = "/api/v1/sites", tag = "data", params(crate::openapi::SitesQuery),
+#[utoipa::path(get, path = "/api/v1/sites", tag = "data", params(crate::params::SitesQuery),
     responses((status = 200, description = "Sites as a GeoJSON FeatureCollection with numberMatched/numberReturned", content_type = "application/geo+json"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
 pub async fn sites(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let q = Query::parse(&req, &["kind", "bbox", "limit", "offset"])?;

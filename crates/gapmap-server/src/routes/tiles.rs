@@ -27,24 +27,6 @@ fn tileset(name: &str) -> Result<Collection, Problem> {
     })
 }
 
-pub(crate) fn accepts_gzip(req: &HttpRequest) -> bool {
-    req.headers()
-        .get_all(header::ACCEPT_ENCODING)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|t| {
-            let mut parts = t.trim().split(';');
-            let name = parts.next().unwrap_or("").trim();
-            let q0 = parts.any(|p| {
-                p.trim()
-                    .strip_prefix("q=")
-                    .and_then(|q| q.parse::<f64>().ok())
-                    == Some(0.0)
-            });
-            (name.eq_ignore_ascii_case("gzip") || name == "*") && !q0
-        })
-}
-
 fn not_modified(req: &HttpRequest, etag: &str) -> bool {
     crate::cache::not_modified(req.headers(), etag)
 }
@@ -67,7 +49,7 @@ fn canonical<T: std::str::FromStr + ToString>(s: &str) -> Option<T> {
         ("If-None-Match" = Option<String>, Header, description = "ETag of a copy the client holds: 304 if it is still current"),
         ("Accept-Encoding" = Option<String>, Header, description = "With gzip, the tile is sent gzip-compressed (Content-Encoding: gzip)")),
     responses(
-        (status = 200, description = "A Mapbox Vector Tile 2.1 with one layer named after the tileset: every feature that reaches the tile and its 64-unit buffer (none dropped); each carries its string id in `id`", content_type = "application/vnd.mapbox-vector-tile", body = crate::openapi::Binary,
+        (status = 200, description = "A Mapbox Vector Tile 2.1 with one layer named after the tileset: every feature that reaches the tile and its 64-unit buffer (none dropped); each carries its string id in `id`", content_type = "application/vnd.mapbox-vector-tile", body = crate::params::Binary,
             headers(("ETag" = String, description = "Snapshot version, tile and encoding: changes with every store revision"),
                 ("Cache-Control" = String, description = "public, max-age=0, must-revalidate"),
                 ("Vary" = String, description = "Accept-Encoding"),
@@ -99,7 +81,7 @@ pub async fn tile(
         )));
     }
     let snap = state.live.get();
-    let gz = accepts_gzip(&req);
+    let gz = crate::negotiate::accepts_gzip(&req);
     let etag = format!(
         "\"{}-{name}-{z}-{x}-{y}{}\"",
         snap.version,
@@ -196,7 +178,7 @@ pub async fn style(
         .json(gapmap_tiles::style::style(
             &crate::links::base(&req),
             &snap.version,
-            crate::pages::assets(&state).url("glyphs"),
+            crate::pages::assets::assets(&state).url("glyphs"),
             &crate::pages::map::parish_label_points(&snap),
         )))
 }
@@ -207,12 +189,12 @@ pub async fn style(
         ("Range" = Option<String>, Header, description = "One byte range, `bytes=first-last`, `bytes=first-` or `bytes=-suffix` (how PMTiles clients read an archive); several ranges get the whole archive"),
         ("If-Range" = Option<String>, Header, description = "The ETag the client's earlier ranges came from: the range is served only while it is current, else the whole archive")),
     responses(
-        (status = 200, description = "PMTiles v3 archive of every tileset (one MVT layer each), z0–z14, gzip-compressed tiles; the metadata name the snapshot version and attribution. `gapmap export --format pmtiles` writes the same archive", content_type = "application/vnd.pmtiles", body = crate::openapi::Binary,
+        (status = 200, description = "PMTiles v3 archive of every tileset (one MVT layer each), z0–z14, gzip-compressed tiles; the metadata name the snapshot version and attribution. `gapmap export --format pmtiles` writes the same archive", content_type = "application/vnd.pmtiles", body = crate::params::Binary,
             headers(("ETag" = String, description = "Snapshot version: changes with every store revision"),
                 ("Accept-Ranges" = String, description = "bytes"),
                 ("Cache-Control" = String, description = "public, max-age=0, must-revalidate"),
                 ("Content-Disposition" = String, description = "attachment; filename=\"gapmap-tiles.pmtiles\""))),
-        (status = 206, description = "The byte range asked for", content_type = "application/vnd.pmtiles", body = crate::openapi::Binary,
+        (status = 206, description = "The byte range asked for", content_type = "application/vnd.pmtiles", body = crate::params::Binary,
             headers(("Content-Range" = String, description = "bytes first-last/length"), ("ETag" = String, description = "As for 200"))),
         (status = 304, description = "Not modified: If-None-Match names the current ETag"),
         (status = 400, description = "A query parameter was given (the archive takes none)", content_type = "application/problem+json"),

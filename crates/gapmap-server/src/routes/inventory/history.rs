@@ -39,7 +39,7 @@ pub fn read_conn(state: &AppState) -> Result<Connection, Problem> {
     Ok(c)
 }
 
-#[utoipa::path(get, path = "/api/v1/audit", tag = "inventory", security(("bearer" = []), ("session" = [])), params(crate::openapi::AuditQuery), responses(
+#[utoipa::path(get, path = "/api/v1/audit", tag = "inventory", security(("bearer" = []), ("session" = [])), params(crate::params::AuditQuery), responses(
         (status = 200, description = "Audit rows, newest first: who changed what, when, why, each field before and after", content((serde_json::Value = "application/json"), (String = "text/csv"))),
         (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json"),
         (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
@@ -99,7 +99,7 @@ pub async fn audit_log(
     Ok(no_store(HttpResponse::Ok()).json(json!({"entries": rows, "count": rows.len()})))
 }
 
-#[utoipa::path(get, path = "/api/v1/changes", tag = "inventory", params(crate::openapi::ChangesQuery), responses(
+#[utoipa::path(get, path = "/api/v1/changes", tag = "inventory", params(crate::params::ChangesQuery), responses(
         (status = 200, description = "Features added, retired, modified and removed between the versions, and how each parish's gap figures moved (who changed them is not shown)", content_type = "application/json"),
         (status = 400, description = "A parameter is unknown or invalid, a revision is newer than the current one, or the parish is unknown", content_type = "application/problem+json")))]
 /// `GET /api/v1/changes?from=&to=&parish_id=`: features added, retired,

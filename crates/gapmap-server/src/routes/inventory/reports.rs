@@ -166,7 +166,7 @@ pub async fn status(
     Ok(no_store(HttpResponse::Ok()).json(st))
 }
 
-#[utoipa::path(get, path = "/api/v1/reports", tag = "inventory", security(("bearer" = []), ("session" = [])), params(crate::openapi::QueueQuery), responses(
+#[utoipa::path(get, path = "/api/v1/reports", tag = "inventory", security(("bearer" = []), ("session" = [])), params(crate::params::QueueQuery), responses(
         (status = 200, description = "The review queue; contacts for admins only", content_type = "application/json"),
         (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json"),
         (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),

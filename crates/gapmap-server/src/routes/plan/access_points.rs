@@ -43,10 +43,10 @@ pub struct AccessPointsQuery {
     per_year: Option<String>,
     /// The solver: auto (default), exact or heuristic.
     #[param(inline)]
-    method: Option<crate::openapi::PlanMethod>,
+    method: Option<crate::params::PlanMethod>,
     /// json (GeoJSON, default) or csv.
     #[param(inline)]
-    f: Option<crate::openapi::ListFormat>,
+    f: Option<crate::params::ListFormat>,
 }
 
 const OWN: &[&str] = &[
@@ -163,7 +163,7 @@ pub fn default_answer(
 }
 
 /// `GET /api/v1/plan/access-points`.
-#[utoipa::path(get, path = "/api/v1/plan/access-points", tag = "plan", params(AccessPointsQuery, crate::openapi::ThresholdQuery),
+#[utoipa::path(get, path = "/api/v1/plan/access-points", tag = "plan", params(AccessPointsQuery, crate::params::ThresholdQuery),
     responses(
         (status = 200, description = "A GeoJSON FeatureCollection of the chosen buildings in rank order (rank, year, access_points, residents_newly_served, cumulative_residents_newly_served, parish_id, reasons), with status (ok, shortfall, nothing_to_cover), objective, bound, optimality_gap, proven_optimal, solver, eligible_candidates, shortfall and provenance; or CSV (f=csv)", content(("application/geo+json"), ("text/csv"))),
         (status = 400, description = "A parameter is unknown or nonsense (the problem names it)", content_type = "application/problem+json")))]

@@ -39,7 +39,7 @@ pub struct MobileClassQuery {
     minutes: Option<u32>,
     /// json (default), csv or ics (iCalendar, RFC 5545).
     #[param(inline)]
-    f: Option<crate::openapi::CalendarFormat>,
+    f: Option<crate::params::CalendarFormat>,
 }
 
 fn request(q: &Query) -> Result<mobile_class::Params, Problem> {
@@ -80,7 +80,7 @@ fn request(q: &Query) -> Result<mobile_class::Params, Problem> {
 }
 
 /// `GET /api/v1/plan/mobile-class`.
-#[utoipa::path(get, path = "/api/v1/plan/mobile-class", tag = "plan", params(MobileClassQuery, crate::openapi::ThresholdQuery),
+#[utoipa::path(get, path = "/api/v1/plan/mobile-class", tag = "plan", params(MobileClassQuery, crate::params::ThresholdQuery),
     responses(
         (status = 200, description = "For each plan year: the route from the municipality's office through one stop per parish (venue, date on a working day, connection good or connection_unverified, reasons), parishes without a usable venue, and the stops by parish; as JSON, CSV (f=csv) or an iCalendar feed (f=ics)", content(("application/json"), ("text/csv"), ("text/calendar"))),
         (status = 400, description = "A parameter is unknown or nonsense (the problem names it)", content_type = "application/problem+json"),

@@ -18,11 +18,11 @@ use utoipa::IntoParams;
 pub struct ProgressQuery {
     /// json (default) or csv (one row per year and parish, then the year's total).
     #[param(inline)]
-    f: Option<crate::openapi::ListFormat>,
+    f: Option<crate::params::ListFormat>,
 }
 
 /// `GET /api/v1/plan/progress`.
-#[utoipa::path(get, path = "/api/v1/plan/progress", tag = "plan", params(ProgressQuery, crate::openapi::ThresholdQuery),
+#[utoipa::path(get, path = "/api/v1/plan/progress", tag = "plan", params(ProgressQuery, crate::params::ThresholdQuery),
     responses(
         (status = 200, description = "Per plan year and parish: access points added against the path to the target, routers and lines upgraded against the yearly ranges, mobile-class visits and participants, residents digitally under-served on 1 January against now; JSON or CSV (f=csv)", content(("application/json"), ("text/csv"))),
         (status = 400, description = "A parameter is unknown or nonsense (the problem names it)", content_type = "application/problem+json")))]

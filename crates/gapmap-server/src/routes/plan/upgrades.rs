@@ -21,11 +21,11 @@ pub struct UpgradesQuery {
     router_min_age_years: Option<u32>,
     /// json (default) or csv.
     #[param(inline)]
-    f: Option<crate::openapi::ListFormat>,
+    f: Option<crate::params::ListFormat>,
 }
 
 /// `GET /api/v1/plan/upgrades`.
-#[utoipa::path(get, path = "/api/v1/plan/upgrades", tag = "plan", params(UpgradesQuery, crate::openapi::ThresholdQuery),
+#[utoipa::path(get, path = "/api/v1/plan/upgrades", tag = "plan", params(UpgradesQuery, crate::params::ThresholdQuery),
     responses(
         (status = 200, description = "Per year, routers and backhaul lines done (by the records) and recommended within the plan's ranges, ranked by a documented score with reasons (codes, parameters and English text); buildings to survey listed apart; or CSV (f=csv)", content(("application/json"), ("text/csv"))),
         (status = 400, description = "A parameter is unknown or nonsense (the problem names it)", content_type = "application/problem+json")))]

@@ -10,7 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use gapmap_plan::what_if;
 
 /// `POST /api/v1/plan/what-if` with a GeoJSON FeatureCollection.
-#[utoipa::path(post, path = "/api/v1/plan/what-if", tag = "plan", params(crate::openapi::ThresholdQuery),
+#[utoipa::path(post, path = "/api/v1/plan/what-if", tag = "plan", params(crate::params::ThresholdQuery),
     request_body(content = Object, description = "A GeoJSON FeatureCollection of 1–100 features (the served document gives its schema, with the site ids): a Point without properties.site_id adds a site (kind default wifi, free_wifi default true); properties.site_id changes that site (a Point moves it; free_wifi, status; remove: true removes it)", content_type = "application/geo+json"),
     responses(
         (status = 200, description = "Every figure of /gaps/summary and /gaps/parishes before, after and their change; residents newly near free Wi-Fi; clusters shrunk, split, gone or new; nothing is stored", content_type = "application/json"),
