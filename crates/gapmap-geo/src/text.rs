@@ -5,7 +5,7 @@
 /// of anything but letters and digits collapsed to one space, trimmed.
 ///
 /// ```
-/// use crate::text::fold;
+/// use gapmap_geo::text::fold;
 /// assert_eq!(fold("Glūdas pag."), "gludas pag");
 /// assert_eq!(fold("  Zaļenieku   pagasts "), "zalenieku pagasts");
 /// assert_eq!(fold("Елгава"), "elgava");
@@ -28,7 +28,7 @@ pub fn fold(s: &str) -> String {
 /// A stable id from a name: [`fold`]ed, words joined by `-`.
 ///
 /// ```
-/// use crate::text::slug;
+/// use gapmap_geo::text::slug;
 /// assert_eq!(slug("Vilces pagasts"), "vilces-pagasts");
 /// assert_eq!(slug("Jelgavas novads"), "jelgavas-novads");
 /// assert_eq!(slug("DSPC \"Zīle\""), "dspc-zile");

@@ -17,7 +17,7 @@
 //! fields the file does have.
 //!
 //! ```
-//! use crate::mapping::FieldMapping;
+//! use gapmap_ingest::mapping::FieldMapping;
 //! let m = FieldMapping::parse(&["name=L1_name".into()], &["kind=parish".into()], &[]).unwrap();
 //! assert_eq!(m.renamed_from("name"), Some("L1_name"));
 //! assert!(FieldMapping::parse(&["name".into()], &[], &[]).is_err());
