@@ -53,6 +53,7 @@ $(VENV)/.installed: requirements-test.txt scripts/dataset/requirements.txt
 	touch $@
 
 lint:
+	python3 scripts/layout.py
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --locked --workspace --all-targets -- -D warnings
 

@@ -20,7 +20,7 @@ writes and every tool in bench/gaps reads), then, timed apart from loading:
 
 Writes OUT_JSON: timings (s) per phase, the class counts (residents) in total
 and per parish, for run.sh to compare with gapmap and PostGIS. Thresholds are
-the gapmap defaults (crates/gapmap-core/src/config.rs).
+the gapmap defaults (crates/gapmap-model/src/thresholds.rs).
 """
 
 import json

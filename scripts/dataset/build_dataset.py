@@ -249,7 +249,7 @@ FOLD = str.maketrans("āčēģīķļņōŗšūžĀČĒĢĪĶĻŅŌŖŠŪŽ", "ac
 
 
 def slug(name):
-    """The id gapmap derives from a name (crates/gapmap-core/src/text.rs)."""
+    """The id gapmap derives from a name (crates/gapmap-geo/src/text.rs)."""
     out = "".join(c if c.isalnum() else " " for c in name.translate(FOLD).lower())
     return "-".join(out.split())
 
