@@ -47,7 +47,46 @@ build_gapmap() {
   fi
   BIN=$WORK/gapmap
   cp "$src" "$BIN.tmp" && mv "$BIN.tmp" "$BIN"
-  COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-  [ -n "$(git status --porcelain -- crates Cargo.toml Cargo.lock 2>/dev/null)" ] && COMMIT="$COMMIT (crates/ had uncommitted changes)"
+  COMMIT=$(source_commit)
   G_VER=$("$BIN" --version | head -n 1)
 }
+# source_commit: the checkout's short commit, with a note when crates/ (or the
+# Cargo files) have uncommitted changes
+source_commit() {
+  local c; c=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+  if [ -n "$(git status --porcelain -- crates Cargo.toml Cargo.lock 2>/dev/null)" ]; then
+    echo "$c (crates/ had uncommitted changes)"
+  else
+    echo "$c"
+  fi
+}
+
+# --- the results file --------------------------------------------------------
+# results_file TITLE SEE: sets OUT to $RESULTS_DIR/$BENCH-YYYY-MM-DD.md (today,
+# UTC) and, when it is new, begins it with "# TITLE, YYYY-MM-DD" and a line
+# naming the script (see SEE). One section per run is appended to it.
+results_file() {
+  local day; day=$(date -u +%F)
+  OUT=$RESULTS_DIR/$BENCH-$day.md
+  [ -f "$OUT" ] || printf '# %s, %s\n\nWritten by `bench/%s/run.sh` (see %s). One section per run.\n' "$1" "$day" "$BENCH" "$2" >"$OUT"
+}
+# bench_command SETTING...: this run's command line, GAPMAP_BIN first when given
+bench_command() { printf '%s%s bench/%s/run.sh' "${GAPMAP_BIN:+GAPMAP_BIN=$GAPMAP_BIN }" "$*" "$BENCH"; }
+# run_heading SETTING...: a section's heading and command line: "## Run <UTC
+# time>", a blank line, "Command: `<bench_command>` ($BUILD_NOTE; whole run N s)"
+# with N the seconds since T_START
+run_heading() {
+  printf '## Run %s\n\nCommand: `%s` (%s; whole run %s s)' \
+    "$(date -u '+%F %H:%M:%SZ')" "$(bench_command "$@")" "$BUILD_NOTE" "$(( $(date +%s) - T_START ))"
+}
+cpu_model() { sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1; }
+# machine: "N CPUs (model), M GiB memory, kernel"
+machine() {
+  printf '%s CPUs (%s), %s memory, %s' "$(nproc)" "$(cpu_model)" \
+    "$(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)" "$(uname -sr)"
+}
+rustc_version() { rustc --version 2>/dev/null || echo "rustc not found"; }
+# gapmap_version: "`gapmap x` (commit C, `rustc y`)" after build_gapmap
+gapmap_version() { printf '`%s` (commit %s, `%s`)' "$G_VER" "$COMMIT" "$(rustc_version)"; }
+# venv_python: the Python version of $VENV
+venv_python() { "$VENV/bin/python" -c 'import platform; print(platform.python_version())'; }

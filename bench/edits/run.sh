@@ -305,7 +305,7 @@ OUT=$RESULTS_DIR/edits-$(date -u +%F).md
 python3 - "$LOGS" "$WORK" "$DURATION" "$CONNS" "$WARMUP" "$FLOOD" "$START" \
   "$LOAD_A0" "$LOAD_A1" "$LOAD_B0" "$LOAD_B1" "$RUSTC_A0" "$RUSTC_A1" "$RUSTC_B0" "$RUSTC_B1" \
   "$G_VER" "$COMMIT" "$BUILD_NOTE" "$BIN_SHA" "$(wrk -v 2>&1 | head -n 1)" "$(curl --version | head -n 1 | cut -d' ' -f1-2)" \
-  "$(python3 --version)" "$(nproc)" "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
+  "$(python3 --version)" "$(nproc)" "$(cpu_model)" \
   "$OTHER" "$SITE" >"$WORK/table.md" <<'PY'
 import json, re, sys
 (logs, work, dur, conns, warmup, flood, start, la0, la1, lb0, lb1, ra0, ra1, rb0, rb1,

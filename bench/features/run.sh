@@ -243,18 +243,11 @@ walk: $CHECK_WALK"
 printf '\n%s\n\n%s\n' "$TABLE" "$VERDICT"
 
 # --- 8. results file -------------------------------------------------------
-DAY=$(date -u +%F)
-OUT=$RESULTS_DIR/features-$DAY.md
-[ -f "$OUT" ] || printf '# OGC API - Features benchmark (gapmap vs pygeoapi), %s\n\nWritten by `bench/features/run.sh` (see the header of that script and bench/README.md). One section per run.\n' "$DAY" >"$OUT"
-CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-MEM=$(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)
-RUSTC_VER=$(rustc --version 2>/dev/null || echo "rustc not found")
+results_file 'OGC API - Features benchmark (gapmap vs pygeoapi)' 'the header of that script and bench/README.md'
 W_VER=$(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2 || true)
 cat >>"$OUT" <<EOF
 
-## Run $(date -u '+%F %H:%M:%SZ')
-
-Command: \`$( [ -n "${GAPMAP_BIN:-}" ] && printf 'GAPMAP_BIN=%s ' "$GAPMAP_BIN")RUNS=$RUNS DURATION=$DURATION BBOX=$BBOX bench/features/run.sh\` ($BUILD_NOTE; whole run $(( $(date +%s) - T_START )) s)
+$(run_heading "RUNS=$RUNS" "DURATION=$DURATION" "BBOX=$BBOX")
 
 Dataset: the embedded Jelgavas novads dataset, snapshot $SNAPSHOT; pygeoapi reads gapmap's exports of \`${COLLECTIONS[*]}\` from PostGIS (${PG_COUNTS%, }).
 
@@ -286,7 +279,7 @@ Servers:
 
 PostgreSQL: $PG_VER, $PG_CONF.
 
-Machine: $(nproc) CPUs ($CPU), $MEM memory, $(uname -sr); wrk runs on the same machine. Load average before/after the timed runs: $LOAD_BEFORE / $LOAD_AFTER.
-Versions: \`$G_VER\` (commit $COMMIT, \`$RUSTC_VER\`); $P_VERS; Python $("$VENV/bin/python" -c 'import platform; print(platform.python_version())'); \`$W_VER\`; $(ogr2ogr --version).
+Machine: $(machine); wrk runs on the same machine. Load average before/after the timed runs: $LOAD_BEFORE / $LOAD_AFTER.
+Versions: $(gapmap_version); $P_VERS; Python $(venv_python); \`$W_VER\`; $(ogr2ogr --version).
 EOF
 say "wrote $OUT"

@@ -386,17 +386,10 @@ EOF
 printf '\n%s\n\n%s\n\n%s\n\n%s\n' "$TABLE" "$NOTES" "$COUNTS_TABLE" "$VERDICT"
 
 # --- 9. results file -------------------------------------------------------
-DAY=$(date -u +%F)
-OUT=$RESULTS_DIR/gaps-$DAY.md
-[ -f "$OUT" ] || printf '# Gap-analysis benchmark, %s\n\nWritten by `bench/gaps/run.sh` (see the header of that script). One section per run.\n' "$DAY" >"$OUT"
-CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-MEM=$(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)
-RUSTC_VER=$(rustc --version 2>/dev/null || echo "rustc not found")
+results_file 'Gap-analysis benchmark' 'the header of that script'
 cat >>"$OUT" <<EOF
 
-## Run $(date -u '+%F %H:%M:%SZ')
-
-Command: \`$( [ -n "${GAPMAP_BIN:-}" ] && printf 'GAPMAP_BIN=%s ' "$GAPMAP_BIN")RUNS=$RUNS MOVES=$MOVES bench/gaps/run.sh\` ($BUILD_NOTE; whole run $(( $(date +%s) - T_START )) s)
+$(run_heading "RUNS=$RUNS" "MOVES=$MOVES")
 
 Input: \`gapmap ${SYNTH_ARGS[*]}\` ($GEN_NOTE): $N_DEMAND demand points (the issue asks for about 1M), $N_COVERAGE coverage polygons ($COV_SHAPE), $N_SITES sites, $N_AREAS parishes; $INPUT_MIB MiB of GeoJSON.${SYNTH_SAYS:+ synth said: \`$SYNTH_SAYS\`}
 
@@ -435,7 +428,7 @@ Incremental (Jelgava): full \`gapmap gaps --timings\` on the same store, for sca
 
 $(printf '%s\n' "$INC_LINES" | sed 's/^/    /')
 
-Machine: $(nproc) CPUs ($CPU), $MEM memory, $(uname -sr). The machine is shared with other sessions: load average before/after gapmap $G_LOAD_BEFORE / $G_LOAD_AFTER, GeoPandas $P_LOAD_BEFORE / $P_LOAD_AFTER, PostGIS $S_LOAD_BEFORE / $S_LOAD_AFTER.
-Versions: \`$G_VER\` (commit $COMMIT, \`$RUSTC_VER\`); $P_VER, Python $("$VENV/bin/python" -c 'import platform; print(platform.python_version())'); $PG_VER; $(ogr2ogr --version).
+Machine: $(machine). The machine is shared with other sessions: load average before/after gapmap $G_LOAD_BEFORE / $G_LOAD_AFTER, GeoPandas $P_LOAD_BEFORE / $P_LOAD_AFTER, PostGIS $S_LOAD_BEFORE / $S_LOAD_AFTER.
+Versions: $(gapmap_version); $P_VER, Python $(venv_python); $PG_VER; $(ogr2ogr --version).
 EOF
 say "wrote $OUT"

@@ -156,11 +156,8 @@ G_RATE=$(rate "$G_MED"); O_RATE=$(rate "$O_MED")
 SPEEDUP=$(awk -v g="$G_RATE" -v o="$O_RATE" 'BEGIN{printf "%.2f", g/o}')
 G_VER=$("$BIN" --version 2>&1 | head -n 1)
 O_VER=$(ogr2ogr --version 2>&1 | head -n 1)
-RUSTC_VER=$(rustc --version 2>/dev/null || echo "rustc not found")
-COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git status --porcelain -- crates Cargo.toml Cargo.lock 2>/dev/null)" ]; then
-  COMMIT="$COMMIT (crates/ had uncommitted changes)"
-fi
+RUSTC_VER=$(rustc_version)
+COMMIT=$(source_commit)
 G_VER_CELL="$G_VER @ $COMMIT"
 [ -n "${GAPMAP_BIN:-}" ] && G_VER_CELL="$G_VER ($GAPMAP_BIN)"
 
@@ -185,17 +182,13 @@ EOF
 printf '\n%s\n\n%s\n%s\n' "$TABLE" "$RUNS_LINE" "$VERDICT"
 
 # --- 6. results file -----------------------------------------------------
-DAY=$(date -u +%F)
-OUT=$RESULTS_DIR/ingest-$DAY.md
-[ -f "$OUT" ] || printf '# Ingest benchmark, %s\n\nWritten by `bench/ingest/run.sh` (see bench/README.md). One section per run.\n' "$DAY" >"$OUT"
-CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-MEM=$(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)
+results_file 'Ingest benchmark' 'bench/README.md'
 FS=$(df -T "$WORK" | awk 'NR==2{print $2}')
 cat >>"$OUT" <<EOF
 
 ## Run $(date -u '+%F %H:%M:%SZ')
 
-Command: \`$( [ -n "${GAPMAP_BIN:-}" ] && printf 'GAPMAP_BIN=%s ' "$GAPMAP_BIN")RUNS=$RUNS bench/ingest/run.sh\` ($BUILD_NOTE)
+Command: \`$(bench_command "RUNS=$RUNS")\` ($BUILD_NOTE)
 
 Input: \`$INPUT\`, $POINTS points, $INPUT_MIB MiB, sha256 \`$INPUT_SHA…\`; $GEN_NOTE.
 
@@ -214,7 +207,7 @@ $VERDICT
 Outputs agree: both stores hold $G_COUNT features in layer \`demand\` (\`ogrinfo -so\`);
 R-tree spatial index (gpkg_rtree_index rows): gapmap $G_RTREE, ogr2ogr $O_RTREE.
 
-Machine: $(nproc) CPUs ($CPU), $MEM memory, $(uname -sr), bench/work on $FS;
+Machine: $(machine), bench/work on $FS;
 load average before/after the timed runs: $LOAD_BEFORE / $LOAD_AFTER.
 Versions: \`$G_VER\` (commit $COMMIT), \`$O_VER\`, \`$RUSTC_VER\`.
 Whole run took $(( $(date +%s) - T_START )) s.

@@ -173,6 +173,9 @@ read -r WN_MED WN_P95 WN_RT WN_RTP95 WN_PTS <"$LOGS/whatif-national.txt"
 # --- 5. results -------------------------------------------------------------------------
 DATE=$(date -u +%F)
 OUT=$RESULTS_DIR/plan-$DATE.md
+machine_line() {
+  echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB; load average at the end: $(loadavg)."
+}
 whatif_table() {
   echo "| what-if (one hypothetical free-Wi-Fi point) | server compute median / p95 | round trip median / p95 | points examined | target | verdict |"
   echo "|---|---|---|---|---|---|"
@@ -187,7 +190,7 @@ if [ "$ONLY" = whatif ]; then
     echo
     whatif_table
     echo
-    echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB; load average at the end: $(loadavg)."
+    machine_line
     echo "Versions: $G_VER; $(rustc --version)."
     echo
   } | tee -a "$OUT"
@@ -207,7 +210,7 @@ fi
   echo
   whatif_table
   echo
-  echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB; load average at the end: $(loadavg)."
+  machine_line
   echo "Versions: $G_VER; $("$PY" -c 'import spopt, pulp; print(f"spopt {spopt.__version__}, pulp {pulp.__version__} (bundled CBC)")'); $(rustc --version)."
   echo
 } | tee -a "$OUT"

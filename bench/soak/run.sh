@@ -156,7 +156,7 @@ say "results"
 OUT=$RESULTS_DIR/soak-$(date -u +%F).md
 python3 - "$WORK" "$LOGS" "$DURATION" "$RELOAD_EVERY" "$CONNS" "$START" "$LOAD_BEFORE" "$LOAD_AFTER" \
   "$G_VER" "$COMMIT" "$BUILD_NOTE" "$(wrk -v 2>&1 | head -n 1)" "$(nproc)" \
-  "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" >"$WORK/table.md" <<'PY'
+  "$(cpu_model)" >"$WORK/table.md" <<'PY'
 import json, re, sys
 work, logs, dur, every, conns, start, lb, la, gver, commit, build, wrkv, nproc, cpu = sys.argv[1:]
 rows, errors = [], 0

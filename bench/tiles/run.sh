@@ -363,17 +363,10 @@ PY
 printf '\n%s\n\n%s\n\n%s\n' "$TABLE" "$CHECKS" "$VERDICT"
 
 # --- 9. results file -------------------------------------------------------
-DAY=$(date -u +%F)
-OUT=$RESULTS_DIR/tiles-$DAY.md
-[ -f "$OUT" ] || printf '# Tile-serving benchmark (gapmap vs Martin), %s\n\nWritten by `bench/tiles/run.sh` (see the header of that script and bench/README.md). One section per run.\n' "$DAY" >"$OUT"
-CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-MEM=$(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)
-RUSTC_VER=$(rustc --version 2>/dev/null || echo "rustc not found")
+results_file 'Tile-serving benchmark (gapmap vs Martin)' 'the header of that script and bench/README.md'
 cat >>"$OUT" <<EOF
 
-## Run $(date -u '+%F %H:%M:%SZ')
-
-Command: \`$( [ -n "${GAPMAP_BIN:-}" ] && printf 'GAPMAP_BIN=%s ' "$GAPMAP_BIN")RUNS=$RUNS DURATION=$DURATION OHA_DURATION=$OHA_DURATION bench/tiles/run.sh\` ($BUILD_NOTE; whole run $(( $(date +%s) - T_START )) s)
+$(run_heading "RUNS=$RUNS" "DURATION=$DURATION" "OHA_DURATION=$OHA_DURATION")
 
 Dataset: the embedded Jelgavas novads dataset (gapmap's default store, built in \`$WORK/data\`), snapshot $SNAPSHOT: $FEATURES features.
 URL list: \`$WORK/urls.txt\`, $N_URLS URLs — $URLS_SUMMARY.
@@ -410,7 +403,7 @@ $(sed 's/^/    /' "$MG_CONF")
 
 PostgreSQL: $PG_VER, $PG_CONF; tables: ${PG_COUNTS%, }.
 
-Machine: $(nproc) CPUs ($CPU), $MEM memory, $(uname -sr); the load generator runs on the same machine. Load average before/after the timed runs: $LOAD_BEFORE / $LOAD_AFTER.
-Versions: \`$G_VER\` (commit $COMMIT, \`$RUSTC_VER\`); \`$M_VER\` (features $MARTIN_FEATURES); \`$W_VER\`; \`$O_VER\`; $(ogr2ogr --version).
+Machine: $(machine); the load generator runs on the same machine. Load average before/after the timed runs: $LOAD_BEFORE / $LOAD_AFTER.
+Versions: $(gapmap_version); \`$M_VER\` (features $MARTIN_FEATURES); \`$W_VER\`; \`$O_VER\`; $(ogr2ogr --version).
 EOF
 say "wrote $OUT"

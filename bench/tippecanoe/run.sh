@@ -161,17 +161,10 @@ EOF
 printf '\n%s\n\n%s\n\n%s\n' "$TABLE" "$RUNS_LINE" "$VERDICT"
 
 # --- 5. results file -------------------------------------------------------
-DAY=$(date -u +%F)
-OUT=$RESULTS_DIR/tippecanoe-$DAY.md
-[ -f "$OUT" ] || printf '# Tile-building benchmark (gapmap vs tippecanoe), %s\n\nWritten by `bench/tippecanoe/run.sh` (see the header of that script and bench/README.md). One section per run.\n' "$DAY" >"$OUT"
-CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-MEM=$(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)
-RUSTC_VER=$(rustc --version 2>/dev/null || echo "rustc not found")
+results_file 'Tile-building benchmark (gapmap vs tippecanoe)' 'the header of that script and bench/README.md'
 cat >>"$OUT" <<EOF
 
-## Run $(date -u '+%F %H:%M:%SZ')
-
-Command: \`$( [ -n "${GAPMAP_BIN:-}" ] && printf 'GAPMAP_BIN=%s ' "$GAPMAP_BIN")RUNS=$RUNS bench/tippecanoe/run.sh\` ($BUILD_NOTE; whole run $(( $(date +%s) - T_START )) s)
+$(run_heading "RUNS=$RUNS")
 
 Input: the embedded Jelgavas novads dataset, snapshot $SNAPSHOT, exported by gapmap as GeoJSON (\`gapmap export --layer {tileset} --format geojson\`, the bytes of \`/export/{tileset}.geojson\`): ${EXPECT[*]} features, $IN_KIB KiB.
 Output of each: one PMTiles archive, 8 layers (one per tileset), z0–z14, gzip-compressed tiles.
@@ -198,7 +191,7 @@ Per-archive details (archive_stats.py):
     tippecanoe:  $TC1_STATS
     tippecanoe -r1 --no-tiny-polygon-reduction: $TC2_STATS
 
-Machine: $(nproc) CPUs ($CPU), $MEM memory, $(uname -sr). Load average before/after the timed runs: $LOAD_BEFORE / $LOAD_AFTER.
-Versions: \`$G_VER\` (commit $COMMIT, \`$RUSTC_VER\`); \`$TC_VER\` (PyPI wheel), Python $("$VENV/bin/python" -c 'import platform; print(platform.python_version())').
+Machine: $(machine). Load average before/after the timed runs: $LOAD_BEFORE / $LOAD_AFTER.
+Versions: $(gapmap_version); \`$TC_VER\` (PyPI wheel), Python $(venv_python).
 EOF
 say "wrote $OUT"
