@@ -13,6 +13,20 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 \
     || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
 }
+# need PKG WHAT TEST...: when TEST fails, install Debian package PKG (when
+# root); die "WHAT: apt-get install PKG" when TEST still fails
+need() {
+  local pkg=$1 what=$2; shift 2
+  "$@" >/dev/null && return 0
+  say "installing Debian package $pkg"; apt_install "$pkg" || true
+  "$@" >/dev/null || die "$what: apt-get install $pkg"
+}
+# make_venv PKG...: a new venv in $VENV with PKG... installed by pip
+make_venv() {
+  say "venv $VENV: pip install $*"
+  rm -rf "$VENV"; python3 -m venv "$VENV"
+  "$VENV/bin/pip" install -q "$@"
+}
 # measure OUT LOG CMD...: wall s, peak RSS KiB, user s, sys s of CMD into OUT
 measure() { local out=$1 log=$2; shift 2; /usr/bin/time -f '%e %M %U %S' -o "$out" "$@" >"$log" 2>&1; }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }

@@ -72,19 +72,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
-command -v wrk >/dev/null || { say "installing Debian package wrk"; apt_install wrk || true; }
-command -v wrk >/dev/null || die "wrk not found: apt-get install wrk"
-command -v ogr2ogr >/dev/null || { say "installing gdal-bin"; apt_install gdal-bin || true; }
-command -v ogr2ogr >/dev/null || die "ogr2ogr not found: apt-get install gdal-bin"
-if [ ! -f /usr/share/postgresql/15/extension/postgis.control ]; then
-  say "installing postgresql-15-postgis-3"; apt_install postgresql-15-postgis-3 || true
-fi
-[ -f /usr/share/postgresql/15/extension/postgis.control ] || die "PostGIS missing: apt-get install postgresql-15-postgis-3"
+need wrk "wrk not found" command -v wrk
+need gdal-bin "ogr2ogr not found" command -v ogr2ogr
+need postgresql-15-postgis-3 "PostGIS missing" test -f /usr/share/postgresql/15/extension/postgis.control
 if as_root; then PGRUN="runuser -u postgres --"; else PGRUN=""; fi
 if [ ! -x "$VENV/bin/gunicorn" ] || ! "$VENV/bin/python" -c 'import pygeoapi, psycopg2, geoalchemy2, sys; sys.exit(pygeoapi.__version__ != "0.21.0")' 2>/dev/null; then
-  say "venv $VENV: pip install ${PIP_PKGS[*]}"
-  rm -rf "$VENV"; python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "${PIP_PKGS[@]}"
+  make_venv "${PIP_PKGS[@]}"
 fi
 P_VERS=$("$VENV/bin/python" - <<'PY'
 from importlib.metadata import version

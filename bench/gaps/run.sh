@@ -79,14 +79,9 @@ cleanup() {
 trap cleanup EXIT
 
 # --- tools -----------------------------------------------------------------
-[ -x /usr/bin/time ] || { say "installing Debian package time"; apt_install time || true; }
-[ -x /usr/bin/time ] || die "/usr/bin/time not found: apt-get install time"
-command -v ogr2ogr >/dev/null || { say "installing gdal-bin"; apt_install gdal-bin || true; }
-command -v ogr2ogr >/dev/null || die "ogr2ogr not found: apt-get install gdal-bin"
-if [ ! -f /usr/share/postgresql/15/extension/postgis.control ]; then
-  say "installing postgresql-15-postgis-3"; apt_install postgresql-15-postgis-3 || true
-fi
-[ -f /usr/share/postgresql/15/extension/postgis.control ] || die "PostGIS missing: apt-get install postgresql-15-postgis-3"
+need time "/usr/bin/time not found" test -x /usr/bin/time
+need gdal-bin "ogr2ogr not found" command -v ogr2ogr
+need postgresql-15-postgis-3 "PostGIS missing" test -f /usr/share/postgresql/15/extension/postgis.control
 # PostgreSQL refuses to run as root: run the server as the postgres user then.
 if as_root; then PGRUN="runuser -u postgres --"; else PGRUN=""; fi
 
@@ -153,9 +148,7 @@ G_LOAD_AFTER=$(loadavg)
 
 # --- 4. GeoPandas -------------------------------------------------------
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import geopandas, shapely, pyogrio, pyproj, sys; sys.exit(not (geopandas.__version__ == "1.2.0" and shapely.__version__ == "2.2.0" and pyogrio.__version__ == "0.13.0"))' 2>/dev/null; then
-  say "venv: pip install ${PIP_PKGS[*]}"
-  rm -rf "$VENV"; python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "${PIP_PKGS[@]}"
+  make_venv "${PIP_PKGS[@]}"
 fi
 GPD_CMD=("$VENV/bin/python" bench/gaps/geopandas_pipeline.py "$DATA" "$WORK/geopandas.json")
 say "GeoPandas pipeline"

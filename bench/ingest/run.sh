@@ -47,10 +47,9 @@ command -v ogr2ogr >/dev/null && command -v ogrinfo >/dev/null \
 # --- how to measure wall time and peak RSS --------------------------------
 # /usr/bin/time (Debian package `time`); installed here when running as root;
 # otherwise a small python wrapper reading getrusage(RUSAGE_CHILDREN).
-if [ ! -x /usr/bin/time ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+if [ ! -x /usr/bin/time ] && as_root && command -v apt-get >/dev/null; then
   say "installing Debian package time (for /usr/bin/time)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 \
-    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time; } || true
+  apt_install time || true
 fi
 if [ -x /usr/bin/time ]; then
   MEASURE_WITH="/usr/bin/time -f '%e %M %U %S'"

@@ -51,8 +51,7 @@ SERVER_PID=""
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; }
 trap cleanup EXIT
 
-[ -x /usr/bin/time ] || { say "installing Debian package time"; apt_install time || true; }
-[ -x /usr/bin/time ] || die "/usr/bin/time not found: apt-get install time"
+need time "/usr/bin/time not found" test -x /usr/bin/time
 
 build_gapmap
 if [ "$ONLY" = whatif ]; then

@@ -86,14 +86,9 @@ cleanup() {
 trap cleanup EXIT
 
 # --- tools -----------------------------------------------------------------
-command -v wrk >/dev/null || { say "installing Debian package wrk"; apt_install wrk || true; }
-command -v wrk >/dev/null || die "wrk not found: apt-get install wrk"
-command -v ogr2ogr >/dev/null || { say "installing gdal-bin"; apt_install gdal-bin || true; }
-command -v ogr2ogr >/dev/null || die "ogr2ogr not found: apt-get install gdal-bin"
-if [ ! -f /usr/share/postgresql/15/extension/postgis.control ]; then
-  say "installing postgresql-15-postgis-3"; apt_install postgresql-15-postgis-3 || true
-fi
-[ -f /usr/share/postgresql/15/extension/postgis.control ] || die "PostGIS missing: apt-get install postgresql-15-postgis-3"
+need wrk "wrk not found" command -v wrk
+need gdal-bin "ogr2ogr not found" command -v ogr2ogr
+need postgresql-15-postgis-3 "PostGIS missing" test -f /usr/share/postgresql/15/extension/postgis.control
 if as_root; then PGRUN="runuser -u postgres --"; else PGRUN=""; fi
 
 MARTIN=$MARTIN_ROOT/bin/martin
@@ -109,9 +104,7 @@ if [ ! -x "$OHA" ] || ! "$OHA" --version 2>/dev/null | grep -q "$OHA_VERSION"; t
   "${OHA_INSTALL[@]}" >"$LOGS/oha-install.log" 2>&1 || { tail -n 30 "$LOGS/oha-install.log" >&2; die "cargo install oha failed"; }
 fi
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import pmtiles' 2>/dev/null; then
-  say "venv $VENV: pip install $PMTILES_PKG"
-  rm -rf "$VENV"; python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "$PMTILES_PKG"
+  make_venv "$PMTILES_PKG"
 fi
 
 

