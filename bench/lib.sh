@@ -38,6 +38,54 @@ wait_http() {
 }
 hwm_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null || echo 0; }
 
+# stop_pids: end the background processes in PIDS (the caller's array) and
+# wait for them
+stop_pids() {
+  local p
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+}
+
+# --- a throw-away PostgreSQL cluster with PostGIS ----------------------------
+# Debian's postgresql-15-postgis-3, in $PGDIR (absolute; the caller sets it).
+PGBIN=/usr/lib/postgresql/15/bin
+need_postgis() {
+  need postgresql-15-postgis-3 "PostGIS missing" test -f /usr/share/postgresql/15/extension/postgis.control
+}
+# pg_start SETTING...: a new cluster in $PGDIR on a free 127.0.0.1 port (socket
+# in $PGDIR/sock, logs in $LOGS/initdb.log and $PGDIR/server.log) with the
+# SETTINGs ("name = value") added to its postgresql.conf, started (as the
+# postgres user when root: PostgreSQL refuses to run as root), with a database
+# bench holding the postgis extension. Sets PGRUN, PGPORT, PG_STARTED, PSQL
+# (psql as user bench: add -d DB), PGCONN (for ogr2ogr) and PG_SETTINGS (the
+# SETTINGs, comma-separated). pg_stop (in the EXIT trap) removes it again.
+pg_start() {
+  if as_root; then PGRUN="runuser -u postgres --"; else PGRUN=""; fi
+  say "PostGIS: throw-away cluster in $PGDIR"
+  rm -rf "$PGDIR"; mkdir -p "$PGDIR/sock"
+  PGPORT=$(free_port)
+  as_root && chown -R postgres: "$PGDIR"
+  $PGRUN "$PGBIN/initdb" -D "$PGDIR/data" -U bench -A trust -E UTF8 --locale=C >"$LOGS/initdb.log" 2>&1 || { cat "$LOGS/initdb.log" >&2; die "initdb failed"; }
+  printf '%s\n' "listen_addresses = '127.0.0.1'" "port = $PGPORT" "unix_socket_directories = '$PGDIR/sock'" "$@" >>"$PGDIR/data/postgresql.conf"
+  PG_SETTINGS=$(printf '%s, ' "$@"); PG_SETTINGS=${PG_SETTINGS%, }
+  PG_STARTED=1
+  $PGRUN "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w start >/dev/null || { cat "$PGDIR/server.log" >&2; die "pg_ctl start failed"; }
+  PSQL=(psql -X -q -h "$PGDIR/sock" -p "$PGPORT" -U bench)
+  "${PSQL[@]}" -d postgres -c "CREATE DATABASE bench" >/dev/null
+  "${PSQL[@]}" -d bench -c "CREATE EXTENSION postgis" >/dev/null
+  PGCONN="PG:host=$PGDIR/sock port=$PGPORT user=bench dbname=bench"
+}
+# pg_version [SQL]: "PostgreSQL …, PostGIS …", SQL ("|| …") appended to the query
+pg_version() {
+  "${PSQL[@]}" -d bench -At -c "SELECT split_part(version(), ' on ', 1) || ', PostGIS ' || postgis_lib_version()${1:+ $1}"
+}
+# pg_stop: stop and remove the cluster pg_start started, if it did
+pg_stop() {
+  [ -n "${PG_STARTED:-}" ] || return 0
+  $PGRUN "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
+  rm -rf "$PGDIR"; PG_STARTED=""
+}
+
 # --- numbers -----------------------------------------------------------------
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 maxof() { printf '%s\n' "$@" | sort -g | tail -n 1; }

@@ -51,7 +51,6 @@ ABS_WORK=$ROOT/$WORK
 LOGS=$WORK/logs
 VENV=$WORK/venv
 PGDIR=$ROOT/$WORK/pg
-PGBIN=/usr/lib/postgresql/15/bin
 RESULTS_DIR=bench/results
 PIP_PKGS=(pygeoapi==0.21.0 gunicorn psycopg2-binary geoalchemy2)
 COLLECTIONS=(sites demand_grid)
@@ -61,21 +60,13 @@ TARGET_RATIO=20
 T_START=$(date +%s)
 mkdir -p "$WORK" "$LOGS" "$RESULTS_DIR"
 
-PIDS=(); PG_STARTED=""
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [ -n "$PG_STARTED" ]; then
-    $PGRUN "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
-    rm -rf "$PGDIR"
-  fi
-}
+PIDS=()
+cleanup() { stop_pids; pg_stop; }
 trap cleanup EXIT
 
 need wrk "wrk not found" command -v wrk
 need gdal-bin "ogr2ogr not found" command -v ogr2ogr
-need postgresql-15-postgis-3 "PostGIS missing" test -f /usr/share/postgresql/15/extension/postgis.control
-if as_root; then PGRUN="runuser -u postgres --"; else PGRUN=""; fi
+need_postgis
 if [ ! -x "$VENV/bin/gunicorn" ] || ! "$VENV/bin/python" -c 'import pygeoapi, psycopg2, geoalchemy2, sys; sys.exit(pygeoapi.__version__ != "0.21.0")' 2>/dev/null; then
   make_venv "${PIP_PKGS[@]}"
 fi
@@ -107,29 +98,9 @@ for c in "${COLLECTIONS[@]}"; do
 done
 
 # --- 3. PostGIS -------------------------------------------------------------
-say "PostGIS: throw-away cluster in $PGDIR"
-rm -rf "$PGDIR"; mkdir -p "$PGDIR/sock"
-PGPORT=$(free_port)
-as_root && chown -R postgres: "$PGDIR"
-$PGRUN "$PGBIN/initdb" -D "$PGDIR/data" -U bench -A trust -E UTF8 --locale=C >"$LOGS/initdb.log" 2>&1 || { cat "$LOGS/initdb.log" >&2; die "initdb failed"; }
-PG_CONF="shared_buffers = 512MB, work_mem = 64MB, fsync = off, synchronous_commit = off, full_page_writes = off, locale C (other settings default)"
-cat >>"$PGDIR/data/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-port = $PGPORT
-unix_socket_directories = '$PGDIR/sock'
-shared_buffers = 512MB
-work_mem = 64MB
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-EOF
-PG_STARTED=1
-$PGRUN "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w start >/dev/null || { cat "$PGDIR/server.log" >&2; die "pg_ctl start failed"; }
-PSQL=(psql -X -q -h "$PGDIR/sock" -p "$PGPORT" -U bench)
-"${PSQL[@]}" -d postgres -c "CREATE DATABASE bench" >/dev/null
-"${PSQL[@]}" -d bench -c "CREATE EXTENSION postgis" >/dev/null
-PG_VER=$("${PSQL[@]}" -d bench -At -c "SELECT split_part(version(), ' on ', 1) || ', PostGIS ' || postgis_lib_version()")
-PGCONN="PG:host=$PGDIR/sock port=$PGPORT user=bench dbname=bench"
+pg_start "shared_buffers = 512MB" "work_mem = 64MB" "fsync = off" "synchronous_commit = off" "full_page_writes = off"
+PG_CONF="$PG_SETTINGS, locale C (other settings default)"
+PG_VER=$(pg_version)
 OGR_OPTS=(-lco GEOMETRY_NAME=geom -lco FID=fid)
 for c in "${COLLECTIONS[@]}"; do
   ogr2ogr -f PostgreSQL "$PGCONN" "$EXP/$c.geojson" -nln "$c" "${OGR_OPTS[@]}" >>"$LOGS/ogr2ogr.log" 2>&1 \

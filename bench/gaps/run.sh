@@ -58,7 +58,6 @@ RESULTS_DIR=bench/results
 SYNTH_ARGS=(synth --scale latvia --seed 42 --as-of 2026-01-01 --out "$DATA" --geojson)
 FILES=("$DATA/areas.geojson" "$DATA/sites.geojson" "$DATA/coverage.geojson" "$DATA/demand.geojson")
 PIP_PKGS=(geopandas==1.2.0 shapely==2.2.0 pyogrio==0.13.0 pyproj)
-PGBIN=/usr/lib/postgresql/15/bin
 TARGET_ANALYSIS_S=2
 TARGET_SPEEDUP=20
 TARGET_INCREMENTAL_MS=10
@@ -67,23 +66,18 @@ T_START=$(date +%s)
 mkdir -p "$WORK" "$LOGS" "$RESULTS_DIR"
 
 # --- cleanup of everything this script starts ----------------------------
-SERVER_PID=""; SAMPLER_PID=""; PG_STARTED=""
+SERVER_PID=""; SAMPLER_PID=""
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true
   [ -n "$SAMPLER_PID" ] && kill "$SAMPLER_PID" 2>/dev/null || true
-  if [ -n "$PG_STARTED" ]; then
-    $PGRUN "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
-    rm -rf "$PGDIR"
-  fi
+  pg_stop
 }
 trap cleanup EXIT
 
 # --- tools -----------------------------------------------------------------
 need time "/usr/bin/time not found" test -x /usr/bin/time
 need gdal-bin "ogr2ogr not found" command -v ogr2ogr
-need postgresql-15-postgis-3 "PostGIS missing" test -f /usr/share/postgresql/15/extension/postgis.control
-# PostgreSQL refuses to run as root: run the server as the postgres user then.
-if as_root; then PGRUN="runuser -u postgres --"; else PGRUN=""; fi
+need_postgis
 
 # measure OUT LOG cmd...: runs cmd (stdout+stderr to LOG) and writes
 # "wall_s peak_rss_kib user_s sys_s" to OUT
@@ -161,30 +155,10 @@ P_VER=$(python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))["versions"];
 say "GeoPandas: load $P_LOAD s, analysis $P_AN s, wall $P_WALL s, peak RSS $(( P_KIB / 1024 )) MiB"
 
 # --- 5. PostGIS -----------------------------------------------------------
-say "PostGIS: throw-away cluster in $PGDIR"
-rm -rf "$PGDIR"; mkdir -p "$PGDIR/sock"
-PGPORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-as_root && chown -R postgres: "$PGDIR"
-$PGRUN "$PGBIN/initdb" -D "$PGDIR/data" -U bench -A trust -E UTF8 --locale=C >"$LOGS/initdb.log" 2>&1 || { cat "$LOGS/initdb.log" >&2; die "initdb failed"; }
-PG_CONF="shared_buffers = 2GB, work_mem = 256MB, maintenance_work_mem = 1GB, fsync = off, synchronous_commit = off, full_page_writes = off, max_wal_size = 8GB (other settings default)"
-cat >>"$PGDIR/data/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-port = $PGPORT
-unix_socket_directories = '$PGDIR/sock'
-shared_buffers = 2GB
-work_mem = 256MB
-maintenance_work_mem = 1GB
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-max_wal_size = 8GB
-EOF
-PG_STARTED=1
-$PGRUN "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w start >/dev/null || { cat "$PGDIR/server.log" >&2; die "pg_ctl start failed"; }
-PSQL=(psql -X -q -h "$PGDIR/sock" -p "$PGPORT" -U bench)
-"${PSQL[@]}" -d postgres -c "CREATE DATABASE bench" >/dev/null
-"${PSQL[@]}" -d bench -c "CREATE EXTENSION postgis" >/dev/null
-PG_VER=$("${PSQL[@]}" -d bench -At -c "SELECT split_part(version(), ' on ', 1) || ', PostGIS ' || postgis_lib_version() || ' (GEOS ' || postgis_geos_version() || ', PROJ ' || postgis_proj_version() || ')'")
+pg_start "shared_buffers = 2GB" "work_mem = 256MB" "maintenance_work_mem = 1GB" "fsync = off" "synchronous_commit = off" \
+  "full_page_writes = off" "max_wal_size = 8GB"
+PG_CONF="$PG_SETTINGS (other settings default)"
+PG_VER=$(pg_version "|| ' (GEOS ' || postgis_geos_version() || ', PROJ ' || postgis_proj_version() || ')'")
 # Peak memory of the server: the sum of PSS (shared buffers counted once) over
 # the postmaster and its children, sampled every 0.2 s.
 python3 - "$PGDIR/data/postmaster.pid" "$LOGS/pg_pss_kib" <<'PY' &
@@ -212,7 +186,6 @@ while os.path.exists(f"/proc/{pm}"):
     time.sleep(0.2)
 PY
 SAMPLER_PID=$!
-PGCONN="PG:host=$PGDIR/sock port=$PGPORT user=bench dbname=bench"
 OGR_OPTS=(-lco GEOMETRY_NAME=geom -lco FID=ogc_fid -lco SPATIAL_INDEX=NONE -gt 65536)
 S_LOAD_BEFORE=$(loadavg)
 t0=$(date +%s.%N)
@@ -243,8 +216,7 @@ S_KIB=$(cat "$LOGS/pg_pss_kib" 2>/dev/null || echo 0)
 # Per-statement times of the analysis, in file order.
 S_STEPS=$(awk '/^Time: /{printf "%s%.1f", (n++ ? ", " : ""), $2/1000}' "$LOGS/postgis.log")
 say "PostGIS: load $S_LOAD s, analysis $S_AN s, server peak PSS $(( S_KIB / 1024 )) MiB"
-$PGRUN "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
-rm -rf "$PGDIR"; PG_STARTED=""
+pg_stop
 
 # --- 6. compare the class counts ---------------------------------------
 COMPARE=$(python3 - "$WORK/gapmap-out" "$WORK/geopandas.json" "$WORK/postgis.json" <<'PY'

@@ -64,7 +64,6 @@ ABS_WORK=$ROOT/$WORK
 LOGS=$WORK/logs
 VENV=$WORK/venv
 PGDIR=$ROOT/$WORK/pg
-PGBIN=/usr/lib/postgresql/15/bin
 RESULTS_DIR=bench/results
 TILESETS=(sites municipality parishes coverage priority_zones demand_grid gap_grid gap_clusters)
 TARGET_RPS_RATIO=1.5
@@ -74,22 +73,14 @@ T_START=$(date +%s)
 mkdir -p "$WORK" "$LOGS" "$RESULTS_DIR"
 
 # --- cleanup of everything this script starts ----------------------------
-PIDS=(); PG_STARTED=""
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [ -n "$PG_STARTED" ]; then
-    $PGRUN "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
-    rm -rf "$PGDIR"
-  fi
-}
+PIDS=()
+cleanup() { stop_pids; pg_stop; }
 trap cleanup EXIT
 
 # --- tools -----------------------------------------------------------------
 need wrk "wrk not found" command -v wrk
 need gdal-bin "ogr2ogr not found" command -v ogr2ogr
-need postgresql-15-postgis-3 "PostGIS missing" test -f /usr/share/postgresql/15/extension/postgis.control
-if as_root; then PGRUN="runuser -u postgres --"; else PGRUN=""; fi
+need_postgis
 
 MARTIN=$MARTIN_ROOT/bin/martin
 OHA=$MARTIN_ROOT/bin/oha
@@ -150,29 +141,9 @@ say "URL list: $WORK/urls.txt ($N_URLS URLs): $URLS_SUMMARY"
 SPLIT=$("$VENV/bin/python" bench/tiles/split_pmtiles.py "$EXP/tiles.pmtiles" "$EXP/pmtiles") || die "split_pmtiles.py failed"
 say "PMTiles split per tileset: $SPLIT"
 
-say "PostGIS: throw-away cluster in $PGDIR"
-rm -rf "$PGDIR"; mkdir -p "$PGDIR/sock"
-PGPORT=$(free_port)
-as_root && chown -R postgres: "$PGDIR"
-$PGRUN "$PGBIN/initdb" -D "$PGDIR/data" -U bench -A trust -E UTF8 --locale=C >"$LOGS/initdb.log" 2>&1 || { cat "$LOGS/initdb.log" >&2; die "initdb failed"; }
-PG_CONF="shared_buffers = 512MB, work_mem = 64MB, fsync = off, synchronous_commit = off, full_page_writes = off (other settings default)"
-cat >>"$PGDIR/data/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-port = $PGPORT
-unix_socket_directories = '$PGDIR/sock'
-shared_buffers = 512MB
-work_mem = 64MB
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-EOF
-PG_STARTED=1
-$PGRUN "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w start >/dev/null || { cat "$PGDIR/server.log" >&2; die "pg_ctl start failed"; }
-PSQL=(psql -X -q -h "$PGDIR/sock" -p "$PGPORT" -U bench)
-"${PSQL[@]}" -d postgres -c "CREATE DATABASE bench" >/dev/null
-"${PSQL[@]}" -d bench -c "CREATE EXTENSION postgis" >/dev/null
-PG_VER=$("${PSQL[@]}" -d bench -At -c "SELECT split_part(version(), ' on ', 1) || ', PostGIS ' || postgis_lib_version()")
-PGCONN="PG:host=$PGDIR/sock port=$PGPORT user=bench dbname=bench"
+pg_start "shared_buffers = 512MB" "work_mem = 64MB" "fsync = off" "synchronous_commit = off" "full_page_writes = off"
+PG_CONF="$PG_SETTINGS (other settings default)"
+PG_VER=$(pg_version)
 # EPSG:3857, Martin's tile CRS, so it does not reproject on every request (its
 # fastest set-up); ogr2ogr builds a GiST index on geom.
 OGR_OPTS=(-t_srs EPSG:3857 -lco GEOMETRY_NAME=geom -lco FID=fid -nlt PROMOTE_TO_MULTI)
