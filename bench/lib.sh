@@ -86,6 +86,38 @@ pg_stop() {
   rm -rf "$PGDIR"; PG_STARTED=""
 }
 
+# --- wrk against a list of paths --------------------------------------------
+# run_wrk NAME BASE PATHS RUN WRK_OPTION...: one `wrk -t2 -c$CONNS
+# -d${DURATION}s WRK_OPTION…` against BASE, bench/tiles/paths.lua cycling
+# through the paths in $ABS_WORK/PATHS (log $LOGS/wrk-NAME-RUN.log); keeps the
+# JSON summary in $LOGS/wrk-NAME-RUN.json, warns when it counts errors and
+# prints the requests/s
+run_wrk() {
+  local name=$1 base=$2 paths=$3 run=$4 log=$LOGS/wrk-$1-$4.log j bad; shift 4
+  wrk -t2 -c"$CONNS" -d"${DURATION}s" "$@" -s bench/tiles/paths.lua "$base" -- "$ABS_WORK/$paths" 2 >"$log" 2>&1 \
+    || { cat "$log" >&2; die "wrk $name failed"; }
+  j=$(sed -n 's/^WRK_JSON //p' "$log")
+  [ -n "$j" ] || { cat "$log" >&2; die "wrk $name: no summary"; }
+  bad=$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(sum(j[k] for k in j if k.startswith("errors_")))' "$j")
+  [ "$bad" = 0 ] || say "WARNING: wrk $name run $run: $bad errors: $j"
+  echo "$j" >"$LOGS/wrk-$name-$run.json"
+  python3 -c 'import json,sys; print(json.loads(sys.argv[1])["rps"])' "$j"
+}
+# wrk_rounds NAME...: RUNS rounds of one run_wrk per NAME in turn (so the
+# servers are interleaved), against ${BASE[NAME]} with the paths ${PATHS[NAME]}
+# and the options WRK_OPTS (the caller's arrays); appends each run's
+# requests/s to RPS[NAME]
+wrk_rounds() {
+  local i s r
+  for i in $(seq 1 "$RUNS"); do
+    for s in "$@"; do
+      r=$(run_wrk "$s" "${BASE[$s]}" "${PATHS[$s]}" "$i" "${WRK_OPTS[@]}")
+      RPS[$s]="${RPS[$s]:-} $r"
+      say "wrk run $i/$RUNS $s: $r req/s (load $(loadavg))"
+    done
+  done
+}
+
 # --- numbers -----------------------------------------------------------------
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 maxof() { printf '%s\n' "$@" | sort -g | tail -n 1; }

@@ -144,28 +144,13 @@ say "check walk: $CHECK_WALK"
 BBOX_MATCHED=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["numberMatched"])' "$CHECK_BBOX")
 
 # --- 6. wrk ---------------------------------------------------------------------
-run_wrk() {  # NAME BASE PATHS RUN -> rps
-  local name=$1 base=$2 paths=$3 run=$4 log=$LOGS/wrk-$1-$4.log
-  wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 30s --latency -s bench/tiles/paths.lua "$base" -- "$ABS_WORK/$paths" 2 >"$log" 2>&1 \
-    || { cat "$log" >&2; die "wrk $name failed"; }
-  local j; j=$(sed -n 's/^WRK_JSON //p' "$log")
-  [ -n "$j" ] || { cat "$log" >&2; die "wrk $name: no summary"; }
-  local bad; bad=$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(sum(j[k] for k in j if k.startswith("errors_")))' "$j")
-  [ "$bad" = 0 ] || say "WARNING: wrk $name run $run: $bad errors: $j"
-  echo "$j" >"$LOGS/wrk-$name-$run.json"
-  python3 -c 'import json,sys; print(json.loads(sys.argv[1])["rps"])' "$j"
-}
 CASES=(gapmap-bbox pygeoapi-bbox gapmap-walk pygeoapi-walk)
 declare -A BASE=([gapmap-bbox]=$G_URL [pygeoapi-bbox]=$P_URL [gapmap-walk]=$G_URL [pygeoapi-walk]=$P_URL)
+declare -A PATHS=([gapmap-bbox]=gapmap-bbox.txt [pygeoapi-bbox]=pygeoapi-bbox.txt [gapmap-walk]=gapmap-walk.txt [pygeoapi-walk]=pygeoapi-walk.txt)
+WRK_OPTS=(--timeout 30s --latency)
 declare -A RPS
 LOAD_BEFORE=$(loadavg)
-for i in $(seq 1 "$RUNS"); do
-  for c in "${CASES[@]}"; do
-    r=$(run_wrk "$c" "${BASE[$c]}" "$c.txt" "$i")
-    RPS[$c]="${RPS[$c]:-} $r"
-    say "wrk run $i/$RUNS $c: $r req/s (load $(loadavg))"
-  done
-done
+wrk_rounds "${CASES[@]}"
 LOAD_AFTER=$(loadavg)
 G_HWM=$(hwm_kib "$G_PID")
 P_RSS=$(ps -o rss= --ppid "$P_PID" | awk '{s+=$1} END{print s+0}')

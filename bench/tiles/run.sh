@@ -212,30 +212,13 @@ CHECK_B=$(python3 bench/tiles/check_tiles.py features "$GC_URL" "$WORK/urls.txt"
 say "check (b): $CHECK_B"
 
 # --- 6. throughput: wrk ------------------------------------------------------
-# run_wrk NAME BASE PATHS RUN
-run_wrk() {
-  local name=$1 base=$2 paths=$3 run=$4 log=$LOGS/wrk-$1-$4.log
-  wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -H 'Accept-Encoding: gzip' -s bench/tiles/paths.lua "$base" -- "$ABS_WORK/$paths" 2 >"$log" 2>&1 \
-    || { cat "$log" >&2; die "wrk $name failed"; }
-  local j; j=$(sed -n 's/^WRK_JSON //p' "$log")
-  [ -n "$j" ] || { cat "$log" >&2; die "wrk $name: no summary"; }
-  local bad; bad=$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(sum(j[k] for k in j if k.startswith("errors_")))' "$j")
-  [ "$bad" = 0 ] || say "WARNING: wrk $name run $run: $bad errors: $j"
-  echo "$j" >"$LOGS/wrk-$name-$run.json"
-  python3 -c 'import json,sys; print(json.loads(sys.argv[1])["rps"])' "$j"
-}
 declare -A RPS
 SERVERS=(gapmap-warm martin-pmtiles gapmap-nocache martin-postgis)
 declare -A BASE=([gapmap-warm]=$G_URL [martin-pmtiles]=$MP_URL [gapmap-nocache]=$GC_URL [martin-postgis]=$MG_URL)
 declare -A PATHS=([gapmap-warm]=urls.txt [martin-pmtiles]=martin-urls.txt [gapmap-nocache]=urls.txt [martin-postgis]=martin-urls.txt)
+WRK_OPTS=(--latency -H 'Accept-Encoding: gzip')
 LOAD_BEFORE=$(loadavg)
-for i in $(seq 1 "$RUNS"); do
-  for s in "${SERVERS[@]}"; do
-    r=$(run_wrk "$s" "${BASE[$s]}" "${PATHS[$s]}" "$i")
-    RPS[$s]="${RPS[$s]:-} $r"
-    say "wrk run $i/$RUNS $s: $r req/s (load $(loadavg))"
-  done
-done
+wrk_rounds "${SERVERS[@]}"
 declare -A MED
 for s in "${SERVERS[@]}"; do
   # shellcheck disable=SC2086
