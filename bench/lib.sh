@@ -29,6 +29,18 @@ make_venv() {
 }
 # measure OUT LOG CMD...: wall s, peak RSS KiB, user s, sys s of CMD into OUT
 measure() { local out=$1 log=$2; shift 2; /usr/bin/time -f '%e %M %U %S' -o "$out" "$@" >"$log" 2>&1; }
+# timed_run VAR NAME RUN LABEL CMD...: run RUN of CMD under measure (times and
+# output in $LOGS/NAME.RUN.time and .log; dies "LABEL failed (run RUN)" with the
+# log when CMD fails); appends its wall s, peak RSS KiB and CPU s (user+sys) to
+# the caller's arrays VAR_S, VAR_K and VAR_C and says them
+timed_run() {
+  local -n walls=$1_S kibs=$1_K cpus=$1_C
+  local name=$2 run=$3 label=$4 s k u y; shift 4
+  measure "$LOGS/$name.$run.time" "$LOGS/$name.$run.log" "$@" || { cat "$LOGS/$name.$run.log" >&2; die "$label failed (run $run)"; }
+  read -r s k u y <"$LOGS/$name.$run.time"
+  walls+=("$s"); kibs+=("$k"); cpus+=("$(awk -v u="$u" -v s="$y" 'BEGIN{printf "%.2f", u+s}')")
+  say "run $run/$RUNS $label: $s s wall, ${cpus[-1]} s CPU, peak RSS $(( k / 1024 )) MiB"
+}
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # wait_http URL LOG NAME: up to 60 s for URL to answer 2xx

@@ -117,21 +117,14 @@ fresh() { rm -f "$1" "$1-journal" "$1-wal" "$1-shm"; }
 GAPMAP_CMD=("$BIN" ingest --store "$GAPMAP_OUT" --layer demand "$INPUT")
 OGR_CMD=(ogr2ogr -f GPKG "$OGR_OUT" "$INPUT")
 declare -a G_S G_K G_C O_S O_K O_C
-cpu() { awk -v u="$1" -v s="$2" 'BEGIN{printf "%.2f", u+s}'; }
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_BEFORE=$(loadavg)
 for i in $(seq 1 "$RUNS"); do
   fresh "$GAPMAP_OUT"
-  measure "$LOGS/gapmap.$i.time" "$LOGS/gapmap.$i.log" "${GAPMAP_CMD[@]}" \
-    || { cat "$LOGS/gapmap.$i.log" >&2; die "gapmap ingest failed (run $i)"; }
-  read -r s k u y <"$LOGS/gapmap.$i.time"; G_S+=("$s"); G_K+=("$k"); G_C+=("$(cpu "$u" "$y")")
-  say "run $i/$RUNS gapmap:  $s s wall, ${G_C[-1]} s CPU, peak RSS $(( k / 1024 )) MiB"
+  timed_run G gapmap "$i" "gapmap ingest" "${GAPMAP_CMD[@]}"
   fresh "$OGR_OUT"
-  measure "$LOGS/ogr2ogr.$i.time" "$LOGS/ogr2ogr.$i.log" "${OGR_CMD[@]}" \
-    || { cat "$LOGS/ogr2ogr.$i.log" >&2; die "ogr2ogr failed (run $i)"; }
-  read -r s k u y <"$LOGS/ogr2ogr.$i.time"; O_S+=("$s"); O_K+=("$k"); O_C+=("$(cpu "$u" "$y")")
-  say "run $i/$RUNS ogr2ogr: $s s wall, ${O_C[-1]} s CPU, peak RSS $(( k / 1024 )) MiB"
+  timed_run O ogr2ogr "$i" ogr2ogr "${OGR_CMD[@]}"
 done
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_AFTER=$(loadavg)
 
 # --- 4. the outputs must agree -------------------------------------------
 count() { ogrinfo -ro -so "$1" "$2" 2>/dev/null | sed -n 's/^Feature Count: //p'; }

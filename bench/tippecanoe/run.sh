@@ -94,19 +94,12 @@ cat "$IN"/*.geojson >/dev/null
 
 # --- 3. timed runs, interleaved -------------------------------------------
 declare -a G_S G_K G_C TC1_S TC1_K TC1_C TC2_S TC2_K TC2_C
-cpu() { awk -v u="$1" -v s="$2" 'BEGIN{printf "%.2f", u+s}'; }
 LOAD_BEFORE=$(loadavg)
 for i in $(seq 1 "$RUNS"); do
   rm -f "$G_OUT"
-  measure "$LOGS/gapmap.$i.time" "$LOGS/gapmap.$i.log" "${G_CMD[@]}" || { cat "$LOGS/gapmap.$i.log" >&2; die "gapmap export --format pmtiles failed (run $i)"; }
-  read -r s k u y <"$LOGS/gapmap.$i.time"; G_S+=("$s"); G_K+=("$k"); G_C+=("$(cpu "$u" "$y")")
-  say "run $i/$RUNS gapmap export --format pmtiles: $s s wall, ${G_C[-1]} s CPU, peak RSS $(( k / 1024 )) MiB"
-  measure "$LOGS/tc1.$i.time" "$LOGS/tc1.$i.log" "${TC1_CMD[@]}" || { cat "$LOGS/tc1.$i.log" >&2; die "tippecanoe failed (run $i)"; }
-  read -r s k u y <"$LOGS/tc1.$i.time"; TC1_S+=("$s"); TC1_K+=("$k"); TC1_C+=("$(cpu "$u" "$y")")
-  say "run $i/$RUNS tippecanoe: $s s wall, ${TC1_C[-1]} s CPU, peak RSS $(( k / 1024 )) MiB"
-  measure "$LOGS/tc2.$i.time" "$LOGS/tc2.$i.log" "${TC2_CMD[@]}" || { cat "$LOGS/tc2.$i.log" >&2; die "tippecanoe (-r1) failed (run $i)"; }
-  read -r s k u y <"$LOGS/tc2.$i.time"; TC2_S+=("$s"); TC2_K+=("$k"); TC2_C+=("$(cpu "$u" "$y")")
-  say "run $i/$RUNS tippecanoe -r1 --no-tiny-polygon-reduction: $s s wall, ${TC2_C[-1]} s CPU, peak RSS $(( k / 1024 )) MiB"
+  timed_run G gapmap "$i" "gapmap export --format pmtiles" "${G_CMD[@]}"
+  timed_run TC1 tc1 "$i" tippecanoe "${TC1_CMD[@]}"
+  timed_run TC2 tc2 "$i" "tippecanoe -r1 --no-tiny-polygon-reduction" "${TC2_CMD[@]}"
 done
 LOAD_AFTER=$(loadavg)
 
