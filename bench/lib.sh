@@ -167,6 +167,22 @@ source_commit() {
   fi
 }
 
+# synth_once DIR FILE: run `$BIN SYNTH_ARGS…` (the caller's array; it writes
+# DIR, output in $LOGS/synth.log) unless DIR/FILE is there and
+# DIR/.generated-by names that very command; sets SYNTH_S to the seconds it
+# took, or to "" when the earlier output is reused
+synth_once() {
+  local dir=$1 file=$2 want="gapmap ${SYNTH_ARGS[*]}" t0
+  SYNTH_S=""
+  [ -s "$dir/$file" ] && [ "$(cat "$dir/.generated-by" 2>/dev/null)" = "$want" ] && return 0
+  say "generate: $want"
+  rm -rf "$dir"
+  t0=$(date +%s)
+  "$BIN" "${SYNTH_ARGS[@]}" >"$LOGS/synth.log" 2>&1 || { cat "$LOGS/synth.log" >&2; die "synth failed"; }
+  echo "$want" >"$dir/.generated-by"
+  SYNTH_S=$(( $(date +%s) - t0 ))
+}
+
 # --- the results file --------------------------------------------------------
 # results_file TITLE SEE: sets OUT to $RESULTS_DIR/$BENCH-YYYY-MM-DD.md (today,
 # UTC) and, when it is new, begins it with "# TITLE, YYYY-MM-DD" and a line

@@ -89,17 +89,12 @@ fi
 
 # --- 2. generate the input once ------------------------------------------
 mkdir -p "$WORK" "$LOGS" "$RESULTS_DIR"
-STAMP=$DATA/.generated-by
-WANT_STAMP="gapmap ${SYNTH_ARGS[*]}"
-GEN_NOTE="reused $INPUT (generated earlier by: $WANT_STAMP)"
-if [ ! -s "$INPUT" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT_STAMP" ]; then
-  say "generate: $WANT_STAMP"
-  rm -rf "$DATA"
-  t0=$(date +%s)
-  "$BIN" "${SYNTH_ARGS[@]}" >"$LOGS/synth.log" 2>&1 || { cat "$LOGS/synth.log" >&2; die "synth failed"; }
-  echo "$WANT_STAMP" >"$STAMP"
-  GEN_NOTE="generated in this run in $(( $(date +%s) - t0 )) s: $WANT_STAMP"
+synth_once "$DATA" demand.geojson
+if [ -n "$SYNTH_S" ]; then
+  GEN_NOTE="generated in this run in $SYNTH_S s: gapmap ${SYNTH_ARGS[*]}"
   tail -n 1 "$LOGS/synth.log" >&2
+else
+  GEN_NOTE="reused $INPUT (generated earlier by: gapmap ${SYNTH_ARGS[*]})"
 fi
 # Count the features: one per line in synth's output; confirmed below by both
 # stores' ogrinfo counts.

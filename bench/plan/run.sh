@@ -64,13 +64,9 @@ fi
 PY=$VENV/bin/python
 
 # --- 2. inputs ----------------------------------------------------------------
-STAMP=$WORK/latvia/.generated-by
-if [ ! -s "$WORK/latvia/demand.csv" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "gapmap ${SYNTH_ARGS[*]}" ]; then
-  say "generate: gapmap ${SYNTH_ARGS[*]}"
-  rm -rf "$WORK/latvia" "$WORK/national" "$WORK/medium" "$WORK"/*.gpkg
-  "$BIN" "${SYNTH_ARGS[@]}" >"$LOGS/synth.log" 2>&1 || { cat "$LOGS/synth.log" >&2; die "synth failed"; }
-  echo "gapmap ${SYNTH_ARGS[*]}" >"$STAMP"
-fi
+synth_once "$WORK/latvia" demand.csv
+# what was made from an earlier input goes with it
+[ -z "$SYNTH_S" ] || rm -rf "$WORK/national" "$WORK/medium" "$WORK"/*.gpkg
 [ -s "$WORK/national/sites.geojson" ] || python3 bench/plan/make_inputs.py national "$WORK/latvia" "$WORK/national"
 [ "$ONLY" = whatif ] || [ -s "$WORK/medium/sites.geojson" ] || python3 bench/plan/make_inputs.py medium "$WORK/latvia" "$WORK/medium"
 mkdir -p "$WORK/embedded"
