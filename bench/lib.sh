@@ -50,6 +50,21 @@ wait_http() {
 }
 hwm_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null || echo 0; }
 
+# serve_embedded LOG LABEL: `gapmap serve` in the background on a free port,
+# on the embedded dataset in the data directory $DATA_DIR (the store is built
+# there on the first start), output to LOG; says "LABEL: <command>" and waits
+# until it answers. Sets G_CMD, G_PID (also added to PIDS), G_URL and SNAPSHOT
+# (the version of the snapshot it serves).
+serve_embedded() {
+  local log=$1 port; port=$(free_port)
+  G_CMD=(env GAPMAP_DATA_DIR="$DATA_DIR" NO_COLOR=1 "$BIN" serve --port "$port" --reload-poll-ms 0)
+  say "$2: ${G_CMD[*]}"
+  "${G_CMD[@]}" >"$log" 2>&1 &
+  G_PID=$!; PIDS+=("$G_PID")
+  G_URL=http://127.0.0.1:$port
+  wait_http "$G_URL/healthz" "$log" "gapmap serve"
+  SNAPSHOT=$(sed -n 's/.*snapshot built.*version=\([^ ]*\).*/\1/p' "$log" | head -n 1)
+}
 # stop_pids: end the background processes in PIDS (the caller's array) and
 # wait for them
 stop_pids() {

@@ -83,14 +83,7 @@ build_gapmap
 # --- 2. gapmap and its exports ------------------------------------------
 DATA_DIR=$ABS_WORK/data
 mkdir -p "$DATA_DIR"
-G_PORT=$(free_port)
-G_CMD=(env GAPMAP_DATA_DIR="$DATA_DIR" NO_COLOR=1 "$BIN" serve --port "$G_PORT" --reload-poll-ms 0)
-say "gapmap: ${G_CMD[*]}"
-"${G_CMD[@]}" >"$LOGS/gapmap.log" 2>&1 &
-G_PID=$!; PIDS+=("$G_PID")
-G_URL=http://127.0.0.1:$G_PORT
-wait_http "$G_URL/healthz" "$LOGS/gapmap.log" "gapmap serve"
-SNAPSHOT=$(sed -n 's/.*snapshot built.*version=\([^ ]*\).*/\1/p' "$LOGS/gapmap.log" | head -n 1)
+serve_embedded "$LOGS/gapmap.log" gapmap
 EXP=$WORK/export
 rm -rf "$EXP"; mkdir -p "$EXP"
 for c in "${COLLECTIONS[@]}"; do
