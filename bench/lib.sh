@@ -1,6 +1,7 @@
 # Shared helpers of the bench/*/run.sh scripts (sourced, not run).
 # The caller sets BENCH (its name, for messages) and, before build_gapmap,
-# WORK (its work directory); it runs from the repository root.
+# WORK (its work directory); it runs from the repository root. Each helper
+# names the other variables of the caller it reads or sets.
 
 say() { printf '\n::: %s\n' "$*" >&2; }
 die() { printf 'bench/%s: %s\n' "$BENCH" "$*" >&2; exit 1; }
@@ -50,6 +51,7 @@ wait_http() {
 }
 hwm_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status" 2>/dev/null || echo 0; }
 
+# --- servers -----------------------------------------------------------------
 # serve_embedded LOG LABEL: `gapmap serve` in the background on a free port,
 # on the embedded dataset in the data directory $DATA_DIR (the store is built
 # there on the first start), output to LOG; says "LABEL: <command>" and waits
