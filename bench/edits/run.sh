@@ -103,44 +103,7 @@ curl -fsS --interface 127.0.0.2 -o /dev/null "$URL/healthz" \
   || die "cannot reach the server from 127.0.0.2 (curl --interface 127.0.0.2); the report-flood check needs a second loopback address"
 
 say "paths"
-python3 - "$URL" "$WORK" <<'PY'
-import json, math, random, sys, urllib.request
-url, work = sys.argv[1], sys.argv[2]
-get = lambda p: json.load(urllib.request.urlopen(url + p))
-rnd = random.Random(14)  # the soak's seed and lists (bench/soak/run.sh), without the exports
-th = ["", "?near_m=2000", "?served_down_mbps=50&near_m=1000", "?gigabit_down_mbps=500"]
-gap = [f"/api/v1/gaps/{r}{t}" for r in ["summary", "parishes", "grid", "clusters"] for t in th]
-gap += ["/api/v1/gaps/grid?underserved=true"]
-w, s, e, n = get("/tiles/parishes.json")["bounds"]
-pts = [(round(rnd.uniform(w, e), 5), round(rnd.uniform(s, n), 5)) for _ in range(200)]
-near = []
-for i, (lon, lat) in enumerate(pts):
-    kind = ["wifi", "library", "kac", "any"][i % 4]
-    near.append(f"/api/v1/nearest?lon={lon}&lat={lat}&kind={kind}&at=2026-11-25T10:00:00%2B02:00")
-    near.append(f"/api/v1/coverage?lon={lon}&lat={lat}")
-def tile(lon, lat, z):
-    x = int((lon + 180) / 360 * 2**z)
-    r = math.radians(lat)
-    y = int((1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * 2**z)
-    return x, y
-tiles = []
-for z in range(6, 14):
-    x0, y1 = tile(w, s, z); x1, y0 = tile(e, n, z)
-    cells = [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
-    rnd.shuffle(cells)
-    for x, y in cells[:60]:
-        for ts in ["sites", "parishes", "coverage", "gap_grid"]:
-            tiles.append(f"/tiles/{ts}/{z}/{x}/{y}.mvt")
-ogc = []
-for c in ["sites", "demand_grid", "coverage"]:
-    m = get(f"/ogc/collections/{c}/items?limit=1")["numberMatched"]
-    ogc += [f"/ogc/collections/{c}/items?limit=100&offset={o}" for o in range(0, m, 100)]
-for lon, lat in pts[:40]:
-    ogc.append(f"/ogc/collections/sites/items?bbox={lon - 0.1},{lat - 0.05},{lon + 0.1},{lat + 0.05}")
-for name, paths in dict(gap=gap, nearest=near, tiles=tiles, ogc=ogc).items():
-    open(f"{work}/{name}.paths", "w").write("\n".join(paths) + "\n")
-    print(name, len(paths), file=sys.stderr)
-PY
+python3 bench/soak/read_paths.py "$URL" "$WORK" "${ROUTES[@]}"
 
 # reads PHASE SECONDS: the four wrk streams at once, into $LOGS/wrk-PHASE-ROUTE.log
 reads() {
@@ -305,25 +268,17 @@ OUT=$RESULTS_DIR/edits-$(date -u +%F).md
 python3 - "$LOGS" "$WORK" "$DURATION" "$CONNS" "$WARMUP" "$FLOOD" "$START" \
   "$LOAD_A0" "$LOAD_A1" "$LOAD_B0" "$LOAD_B1" "$RUSTC_A0" "$RUSTC_A1" "$RUSTC_B0" "$RUSTC_B1" \
   "$G_VER" "$COMMIT" "$BUILD_NOTE" "$BIN_SHA" "$(wrk -v 2>&1 | head -n 1)" "$(curl --version | head -n 1 | cut -d' ' -f1-2)" \
-  "$(python3 --version)" "$(nproc)" "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" \
+  "$(python3 --version)" "$(nproc)" "$(cpu_model)" \
   "$OTHER" "$SITE" >"$WORK/table.md" <<'PY'
-import json, re, sys
+import json, sys
+sys.path.insert(0, "bench/soak")
+import wrk_summary
 (logs, work, dur, conns, warmup, flood, start, la0, la1, lb0, lb1, ra0, ra1, rb0, rb1,
  gver, commit, build, sha, wrkv, curlv, pyv, nproc, cpu, other, site) = sys.argv[1:]
 groups = ["gap", "nearest", "tiles", "ogc"]
 
 def wrk(phase, r):
-    text = open(f"{logs}/wrk-{phase}-{r}.log").read()
-    m = re.search(r"WRK_JSON (\{.*\})", text)
-    if not m:
-        return None, text.strip()[-200:]
-    j = json.loads(m.group(1))
-    j["errors"] = sum(j[k] for k in ["errors_connect", "errors_read", "errors_write", "errors_status", "errors_timeout"])
-    return j, None
-
-def errs(j):
-    return (f"{j['errors']} ({j['errors_connect']}/{j['errors_read']}/{j['errors_write']}/"
-            f"{j['errors_status']}/{j['errors_timeout']})")
+    return wrk_summary.read(f"{logs}/wrk-{phase}-{r}.log")
 
 def pct(xs, p):
     xs = sorted(xs)
@@ -350,7 +305,7 @@ for r in groups:
                 f"{ratio:.2f} | {'PASS' if ok else 'FAIL'} |")
     for ph, j in (("A", a), ("B", b)):
         detail.append(f"| {r} | {ph} | {j['requests']:,} | {j['rps']:.0f} | {j['p50_us']/1000:.2f} | "
-                      f"{j['p90_us']/1000:.2f} | {j['p99_us']/1000:.2f} | {j['max_us']/1000:.1f} | {errs(j)} |")
+                      f"{j['p90_us']/1000:.2f} | {j['p99_us']/1000:.2f} | {j['max_us']/1000:.1f} | {wrk_summary.errors(j)} |")
 
 ed = json.load(open(f"{work}/edits.json"))
 edits = ed["edits"]

@@ -51,7 +51,6 @@ ABS_WORK=$ROOT/$WORK
 LOGS=$WORK/logs
 VENV=$WORK/venv
 PGDIR=$ROOT/$WORK/pg
-PGBIN=/usr/lib/postgresql/15/bin
 RESULTS_DIR=bench/results
 PIP_PKGS=(pygeoapi==0.21.0 gunicorn psycopg2-binary geoalchemy2)
 COLLECTIONS=(sites demand_grid)
@@ -61,30 +60,15 @@ TARGET_RATIO=20
 T_START=$(date +%s)
 mkdir -p "$WORK" "$LOGS" "$RESULTS_DIR"
 
-PIDS=(); PG_STARTED=""
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [ -n "$PG_STARTED" ]; then
-    $PGRUN "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
-    rm -rf "$PGDIR"
-  fi
-}
+PIDS=()
+cleanup() { stop_pids; pg_stop; }
 trap cleanup EXIT
 
-command -v wrk >/dev/null || { say "installing Debian package wrk"; apt_install wrk || true; }
-command -v wrk >/dev/null || die "wrk not found: apt-get install wrk"
-command -v ogr2ogr >/dev/null || { say "installing gdal-bin"; apt_install gdal-bin || true; }
-command -v ogr2ogr >/dev/null || die "ogr2ogr not found: apt-get install gdal-bin"
-if [ ! -f /usr/share/postgresql/15/extension/postgis.control ]; then
-  say "installing postgresql-15-postgis-3"; apt_install postgresql-15-postgis-3 || true
-fi
-[ -f /usr/share/postgresql/15/extension/postgis.control ] || die "PostGIS missing: apt-get install postgresql-15-postgis-3"
-if as_root; then PGRUN="runuser -u postgres --"; else PGRUN=""; fi
+need wrk "wrk not found" command -v wrk
+need gdal-bin "ogr2ogr not found" command -v ogr2ogr
+need_postgis
 if [ ! -x "$VENV/bin/gunicorn" ] || ! "$VENV/bin/python" -c 'import pygeoapi, psycopg2, geoalchemy2, sys; sys.exit(pygeoapi.__version__ != "0.21.0")' 2>/dev/null; then
-  say "venv $VENV: pip install ${PIP_PKGS[*]}"
-  rm -rf "$VENV"; python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "${PIP_PKGS[@]}"
+  make_venv "${PIP_PKGS[@]}"
 fi
 P_VERS=$("$VENV/bin/python" - <<'PY'
 from importlib.metadata import version
@@ -99,14 +83,7 @@ build_gapmap
 # --- 2. gapmap and its exports ------------------------------------------
 DATA_DIR=$ABS_WORK/data
 mkdir -p "$DATA_DIR"
-G_PORT=$(free_port)
-G_CMD=(env GAPMAP_DATA_DIR="$DATA_DIR" NO_COLOR=1 "$BIN" serve --port "$G_PORT" --reload-poll-ms 0)
-say "gapmap: ${G_CMD[*]}"
-"${G_CMD[@]}" >"$LOGS/gapmap.log" 2>&1 &
-G_PID=$!; PIDS+=("$G_PID")
-G_URL=http://127.0.0.1:$G_PORT
-wait_http "$G_URL/healthz" "$LOGS/gapmap.log" "gapmap serve"
-SNAPSHOT=$(sed -n 's/.*snapshot built.*version=\([^ ]*\).*/\1/p' "$LOGS/gapmap.log" | head -n 1)
+serve_embedded "$LOGS/gapmap.log" gapmap
 EXP=$WORK/export
 rm -rf "$EXP"; mkdir -p "$EXP"
 for c in "${COLLECTIONS[@]}"; do
@@ -114,29 +91,9 @@ for c in "${COLLECTIONS[@]}"; do
 done
 
 # --- 3. PostGIS -------------------------------------------------------------
-say "PostGIS: throw-away cluster in $PGDIR"
-rm -rf "$PGDIR"; mkdir -p "$PGDIR/sock"
-PGPORT=$(free_port)
-as_root && chown -R postgres: "$PGDIR"
-$PGRUN "$PGBIN/initdb" -D "$PGDIR/data" -U bench -A trust -E UTF8 --locale=C >"$LOGS/initdb.log" 2>&1 || { cat "$LOGS/initdb.log" >&2; die "initdb failed"; }
-PG_CONF="shared_buffers = 512MB, work_mem = 64MB, fsync = off, synchronous_commit = off, full_page_writes = off, locale C (other settings default)"
-cat >>"$PGDIR/data/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-port = $PGPORT
-unix_socket_directories = '$PGDIR/sock'
-shared_buffers = 512MB
-work_mem = 64MB
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-EOF
-PG_STARTED=1
-$PGRUN "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w start >/dev/null || { cat "$PGDIR/server.log" >&2; die "pg_ctl start failed"; }
-PSQL=(psql -X -q -h "$PGDIR/sock" -p "$PGPORT" -U bench)
-"${PSQL[@]}" -d postgres -c "CREATE DATABASE bench" >/dev/null
-"${PSQL[@]}" -d bench -c "CREATE EXTENSION postgis" >/dev/null
-PG_VER=$("${PSQL[@]}" -d bench -At -c "SELECT split_part(version(), ' on ', 1) || ', PostGIS ' || postgis_lib_version()")
-PGCONN="PG:host=$PGDIR/sock port=$PGPORT user=bench dbname=bench"
+pg_start "shared_buffers = 512MB" "work_mem = 64MB" "fsync = off" "synchronous_commit = off" "full_page_writes = off"
+PG_CONF="$PG_SETTINGS, locale C (other settings default)"
+PG_VER=$(pg_version)
 OGR_OPTS=(-lco GEOMETRY_NAME=geom -lco FID=fid)
 for c in "${COLLECTIONS[@]}"; do
   ogr2ogr -f PostgreSQL "$PGCONN" "$EXP/$c.geojson" -nln "$c" "${OGR_OPTS[@]}" >>"$LOGS/ogr2ogr.log" 2>&1 \
@@ -180,28 +137,13 @@ say "check walk: $CHECK_WALK"
 BBOX_MATCHED=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["numberMatched"])' "$CHECK_BBOX")
 
 # --- 6. wrk ---------------------------------------------------------------------
-run_wrk() {  # NAME BASE PATHS RUN -> rps
-  local name=$1 base=$2 paths=$3 run=$4 log=$LOGS/wrk-$1-$4.log
-  wrk -t2 -c"$CONNS" -d"${DURATION}s" --timeout 30s --latency -s bench/tiles/paths.lua "$base" -- "$ABS_WORK/$paths" 2 >"$log" 2>&1 \
-    || { cat "$log" >&2; die "wrk $name failed"; }
-  local j; j=$(sed -n 's/^WRK_JSON //p' "$log")
-  [ -n "$j" ] || { cat "$log" >&2; die "wrk $name: no summary"; }
-  local bad; bad=$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(sum(j[k] for k in j if k.startswith("errors_")))' "$j")
-  [ "$bad" = 0 ] || say "WARNING: wrk $name run $run: $bad errors: $j"
-  echo "$j" >"$LOGS/wrk-$name-$run.json"
-  python3 -c 'import json,sys; print(json.loads(sys.argv[1])["rps"])' "$j"
-}
 CASES=(gapmap-bbox pygeoapi-bbox gapmap-walk pygeoapi-walk)
 declare -A BASE=([gapmap-bbox]=$G_URL [pygeoapi-bbox]=$P_URL [gapmap-walk]=$G_URL [pygeoapi-walk]=$P_URL)
+declare -A PATHS=([gapmap-bbox]=gapmap-bbox.txt [pygeoapi-bbox]=pygeoapi-bbox.txt [gapmap-walk]=gapmap-walk.txt [pygeoapi-walk]=pygeoapi-walk.txt)
+WRK_OPTS=(--timeout 30s --latency)
 declare -A RPS
 LOAD_BEFORE=$(loadavg)
-for i in $(seq 1 "$RUNS"); do
-  for c in "${CASES[@]}"; do
-    r=$(run_wrk "$c" "${BASE[$c]}" "$c.txt" "$i")
-    RPS[$c]="${RPS[$c]:-} $r"
-    say "wrk run $i/$RUNS $c: $r req/s (load $(loadavg))"
-  done
-done
+wrk_rounds "${CASES[@]}"
 LOAD_AFTER=$(loadavg)
 G_HWM=$(hwm_kib "$G_PID")
 P_RSS=$(ps -o rss= --ppid "$P_PID" | awk '{s+=$1} END{print s+0}')
@@ -243,18 +185,11 @@ walk: $CHECK_WALK"
 printf '\n%s\n\n%s\n' "$TABLE" "$VERDICT"
 
 # --- 8. results file -------------------------------------------------------
-DAY=$(date -u +%F)
-OUT=$RESULTS_DIR/features-$DAY.md
-[ -f "$OUT" ] || printf '# OGC API - Features benchmark (gapmap vs pygeoapi), %s\n\nWritten by `bench/features/run.sh` (see the header of that script and bench/README.md). One section per run.\n' "$DAY" >"$OUT"
-CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-MEM=$(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)
-RUSTC_VER=$(rustc --version 2>/dev/null || echo "rustc not found")
+results_file 'OGC API - Features benchmark (gapmap vs pygeoapi)' 'the header of that script and bench/README.md'
 W_VER=$(wrk -v 2>&1 | head -n 1 | cut -d' ' -f1-2 || true)
 cat >>"$OUT" <<EOF
 
-## Run $(date -u '+%F %H:%M:%SZ')
-
-Command: \`$( [ -n "${GAPMAP_BIN:-}" ] && printf 'GAPMAP_BIN=%s ' "$GAPMAP_BIN")RUNS=$RUNS DURATION=$DURATION BBOX=$BBOX bench/features/run.sh\` ($BUILD_NOTE; whole run $(( $(date +%s) - T_START )) s)
+$(run_heading "RUNS=$RUNS" "DURATION=$DURATION" "BBOX=$BBOX")
 
 Dataset: the embedded Jelgavas novads dataset, snapshot $SNAPSHOT; pygeoapi reads gapmap's exports of \`${COLLECTIONS[*]}\` from PostGIS (${PG_COUNTS%, }).
 
@@ -286,7 +221,7 @@ Servers:
 
 PostgreSQL: $PG_VER, $PG_CONF.
 
-Machine: $(nproc) CPUs ($CPU), $MEM memory, $(uname -sr); wrk runs on the same machine. Load average before/after the timed runs: $LOAD_BEFORE / $LOAD_AFTER.
-Versions: \`$G_VER\` (commit $COMMIT, \`$RUSTC_VER\`); $P_VERS; Python $("$VENV/bin/python" -c 'import platform; print(platform.python_version())'); \`$W_VER\`; $(ogr2ogr --version).
+Machine: $(machine); wrk runs on the same machine. Load average before/after the timed runs: $LOAD_BEFORE / $LOAD_AFTER.
+Versions: $(gapmap_version); $P_VERS; Python $(venv_python); \`$W_VER\`; $(ogr2ogr --version).
 EOF
 say "wrote $OUT"

@@ -47,10 +47,9 @@ command -v ogr2ogr >/dev/null && command -v ogrinfo >/dev/null \
 # --- how to measure wall time and peak RSS --------------------------------
 # /usr/bin/time (Debian package `time`); installed here when running as root;
 # otherwise a small python wrapper reading getrusage(RUSAGE_CHILDREN).
-if [ ! -x /usr/bin/time ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+if [ ! -x /usr/bin/time ] && as_root && command -v apt-get >/dev/null; then
   say "installing Debian package time (for /usr/bin/time)"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 \
-    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time; } || true
+  apt_install time || true
 fi
 if [ -x /usr/bin/time ]; then
   MEASURE_WITH="/usr/bin/time -f '%e %M %U %S'"
@@ -90,17 +89,12 @@ fi
 
 # --- 2. generate the input once ------------------------------------------
 mkdir -p "$WORK" "$LOGS" "$RESULTS_DIR"
-STAMP=$DATA/.generated-by
-WANT_STAMP="gapmap ${SYNTH_ARGS[*]}"
-GEN_NOTE="reused $INPUT (generated earlier by: $WANT_STAMP)"
-if [ ! -s "$INPUT" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT_STAMP" ]; then
-  say "generate: $WANT_STAMP"
-  rm -rf "$DATA"
-  t0=$(date +%s)
-  "$BIN" "${SYNTH_ARGS[@]}" >"$LOGS/synth.log" 2>&1 || { cat "$LOGS/synth.log" >&2; die "synth failed"; }
-  echo "$WANT_STAMP" >"$STAMP"
-  GEN_NOTE="generated in this run in $(( $(date +%s) - t0 )) s: $WANT_STAMP"
+synth_once "$DATA" demand.geojson
+if [ -n "$SYNTH_S" ]; then
+  GEN_NOTE="generated in this run in $SYNTH_S s: gapmap ${SYNTH_ARGS[*]}"
   tail -n 1 "$LOGS/synth.log" >&2
+else
+  GEN_NOTE="reused $INPUT (generated earlier by: gapmap ${SYNTH_ARGS[*]})"
 fi
 # Count the features: one per line in synth's output; confirmed below by both
 # stores' ogrinfo counts.
@@ -118,21 +112,14 @@ fresh() { rm -f "$1" "$1-journal" "$1-wal" "$1-shm"; }
 GAPMAP_CMD=("$BIN" ingest --store "$GAPMAP_OUT" --layer demand "$INPUT")
 OGR_CMD=(ogr2ogr -f GPKG "$OGR_OUT" "$INPUT")
 declare -a G_S G_K G_C O_S O_K O_C
-cpu() { awk -v u="$1" -v s="$2" 'BEGIN{printf "%.2f", u+s}'; }
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_BEFORE=$(loadavg)
 for i in $(seq 1 "$RUNS"); do
   fresh "$GAPMAP_OUT"
-  measure "$LOGS/gapmap.$i.time" "$LOGS/gapmap.$i.log" "${GAPMAP_CMD[@]}" \
-    || { cat "$LOGS/gapmap.$i.log" >&2; die "gapmap ingest failed (run $i)"; }
-  read -r s k u y <"$LOGS/gapmap.$i.time"; G_S+=("$s"); G_K+=("$k"); G_C+=("$(cpu "$u" "$y")")
-  say "run $i/$RUNS gapmap:  $s s wall, ${G_C[-1]} s CPU, peak RSS $(( k / 1024 )) MiB"
+  timed_run G gapmap "$i" "gapmap ingest" "${GAPMAP_CMD[@]}"
   fresh "$OGR_OUT"
-  measure "$LOGS/ogr2ogr.$i.time" "$LOGS/ogr2ogr.$i.log" "${OGR_CMD[@]}" \
-    || { cat "$LOGS/ogr2ogr.$i.log" >&2; die "ogr2ogr failed (run $i)"; }
-  read -r s k u y <"$LOGS/ogr2ogr.$i.time"; O_S+=("$s"); O_K+=("$k"); O_C+=("$(cpu "$u" "$y")")
-  say "run $i/$RUNS ogr2ogr: $s s wall, ${O_C[-1]} s CPU, peak RSS $(( k / 1024 )) MiB"
+  timed_run O ogr2ogr "$i" ogr2ogr "${OGR_CMD[@]}"
 done
-LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg)
+LOAD_AFTER=$(loadavg)
 
 # --- 4. the outputs must agree -------------------------------------------
 count() { ogrinfo -ro -so "$1" "$2" 2>/dev/null | sed -n 's/^Feature Count: //p'; }
@@ -156,11 +143,8 @@ G_RATE=$(rate "$G_MED"); O_RATE=$(rate "$O_MED")
 SPEEDUP=$(awk -v g="$G_RATE" -v o="$O_RATE" 'BEGIN{printf "%.2f", g/o}')
 G_VER=$("$BIN" --version 2>&1 | head -n 1)
 O_VER=$(ogr2ogr --version 2>&1 | head -n 1)
-RUSTC_VER=$(rustc --version 2>/dev/null || echo "rustc not found")
-COMMIT=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git status --porcelain -- crates Cargo.toml Cargo.lock 2>/dev/null)" ]; then
-  COMMIT="$COMMIT (crates/ had uncommitted changes)"
-fi
+RUSTC_VER=$(rustc_version)
+COMMIT=$(source_commit)
 G_VER_CELL="$G_VER @ $COMMIT"
 [ -n "${GAPMAP_BIN:-}" ] && G_VER_CELL="$G_VER ($GAPMAP_BIN)"
 
@@ -185,17 +169,13 @@ EOF
 printf '\n%s\n\n%s\n%s\n' "$TABLE" "$RUNS_LINE" "$VERDICT"
 
 # --- 6. results file -----------------------------------------------------
-DAY=$(date -u +%F)
-OUT=$RESULTS_DIR/ingest-$DAY.md
-[ -f "$OUT" ] || printf '# Ingest benchmark, %s\n\nWritten by `bench/ingest/run.sh` (see bench/README.md). One section per run.\n' "$DAY" >"$OUT"
-CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-MEM=$(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)
+results_file 'Ingest benchmark' 'bench/README.md'
 FS=$(df -T "$WORK" | awk 'NR==2{print $2}')
 cat >>"$OUT" <<EOF
 
 ## Run $(date -u '+%F %H:%M:%SZ')
 
-Command: \`$( [ -n "${GAPMAP_BIN:-}" ] && printf 'GAPMAP_BIN=%s ' "$GAPMAP_BIN")RUNS=$RUNS bench/ingest/run.sh\` ($BUILD_NOTE)
+Command: \`$(bench_command "RUNS=$RUNS")\` ($BUILD_NOTE)
 
 Input: \`$INPUT\`, $POINTS points, $INPUT_MIB MiB, sha256 \`$INPUT_SHA…\`; $GEN_NOTE.
 
@@ -214,7 +194,7 @@ $VERDICT
 Outputs agree: both stores hold $G_COUNT features in layer \`demand\` (\`ogrinfo -so\`);
 R-tree spatial index (gpkg_rtree_index rows): gapmap $G_RTREE, ogr2ogr $O_RTREE.
 
-Machine: $(nproc) CPUs ($CPU), $MEM memory, $(uname -sr), bench/work on $FS;
+Machine: $(machine), bench/work on $FS;
 load average before/after the timed runs: $LOAD_BEFORE / $LOAD_AFTER.
 Versions: \`$G_VER\` (commit $COMMIT), \`$O_VER\`, \`$RUSTC_VER\`.
 Whole run took $(( $(date +%s) - T_START )) s.

@@ -51,8 +51,7 @@ SERVER_PID=""
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null || true; }
 trap cleanup EXIT
 
-[ -x /usr/bin/time ] || { say "installing Debian package time"; apt_install time || true; }
-[ -x /usr/bin/time ] || die "/usr/bin/time not found: apt-get install time"
+need time "/usr/bin/time not found" test -x /usr/bin/time
 
 build_gapmap
 if [ "$ONLY" = whatif ]; then
@@ -65,13 +64,9 @@ fi
 PY=$VENV/bin/python
 
 # --- 2. inputs ----------------------------------------------------------------
-STAMP=$WORK/latvia/.generated-by
-if [ ! -s "$WORK/latvia/demand.csv" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "gapmap ${SYNTH_ARGS[*]}" ]; then
-  say "generate: gapmap ${SYNTH_ARGS[*]}"
-  rm -rf "$WORK/latvia" "$WORK/national" "$WORK/medium" "$WORK"/*.gpkg
-  "$BIN" "${SYNTH_ARGS[@]}" >"$LOGS/synth.log" 2>&1 || { cat "$LOGS/synth.log" >&2; die "synth failed"; }
-  echo "gapmap ${SYNTH_ARGS[*]}" >"$STAMP"
-fi
+synth_once "$WORK/latvia" demand.csv
+# what was made from an earlier input goes with it
+[ -z "$SYNTH_S" ] || rm -rf "$WORK/national" "$WORK/medium" "$WORK"/*.gpkg
 [ -s "$WORK/national/sites.geojson" ] || python3 bench/plan/make_inputs.py national "$WORK/latvia" "$WORK/national"
 [ "$ONLY" = whatif ] || [ -s "$WORK/medium/sites.geojson" ] || python3 bench/plan/make_inputs.py medium "$WORK/latvia" "$WORK/medium"
 mkdir -p "$WORK/embedded"
@@ -173,6 +168,9 @@ read -r WN_MED WN_P95 WN_RT WN_RTP95 WN_PTS <"$LOGS/whatif-national.txt"
 # --- 5. results -------------------------------------------------------------------------
 DATE=$(date -u +%F)
 OUT=$RESULTS_DIR/plan-$DATE.md
+machine_line() {
+  echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB; load average at the end: $(loadavg)."
+}
 whatif_table() {
   echo "| what-if (one hypothetical free-Wi-Fi point) | server compute median / p95 | round trip median / p95 | points examined | target | verdict |"
   echo "|---|---|---|---|---|---|"
@@ -187,7 +185,7 @@ if [ "$ONLY" = whatif ]; then
     echo
     whatif_table
     echo
-    echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB; load average at the end: $(loadavg)."
+    machine_line
     echo "Versions: $G_VER; $(rustc --version)."
     echo
   } | tee -a "$OUT"
@@ -207,7 +205,7 @@ fi
   echo
   whatif_table
   echo
-  echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), $(free -g | awk '/Mem:/{print $2}') GiB; load average at the end: $(loadavg)."
+  machine_line
   echo "Versions: $G_VER; $("$PY" -c 'import spopt, pulp; print(f"spopt {spopt.__version__}, pulp {pulp.__version__} (bundled CBC)")'); $(rustc --version)."
   echo
 } | tee -a "$OUT"

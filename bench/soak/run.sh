@@ -12,7 +12,8 @@
 # 2. ingests the embedded Jelgavas novads dataset into bench/work/soak/store.gpkg
 #    and serves it on a free 127.0.0.1 port (store polled every 500 ms);
 # 3. five closed-loop load streams at once, one `wrk -t1 -cCONNS` each, every
-#    one cycling its own list of paths (bench/tiles/paths.lua):
+#    one cycling its own list of paths (bench/soak/read_paths.py writes them,
+#    bench/tiles/paths.lua cycles through them):
 #    gap      /api/v1/gaps/{summary,parishes,grid,clusters}, default and other thresholds
 #    nearest  /api/v1/nearest and /api/v1/coverage at 200 seeded points in the municipality
 #    tiles    /tiles/{sites,parishes,coverage,gap_grid}/z/x/y.mvt, z6–z13 over the dataset
@@ -66,46 +67,7 @@ trap cleanup EXIT
 wait_http "$URL/healthz" "$LOGS/serve.log" "gapmap serve"
 
 say "paths"
-python3 - "$URL" "$WORK" <<'PY'
-import json, math, random, sys, urllib.request
-url, work = sys.argv[1], sys.argv[2]
-get = lambda p: json.load(urllib.request.urlopen(url + p))
-rnd = random.Random(14)
-th = ["", "?near_m=2000", "?served_down_mbps=50&near_m=1000", "?gigabit_down_mbps=500"]
-gap = [f"/api/v1/gaps/{r}{t}" for r in ["summary", "parishes", "grid", "clusters"] for t in th]
-gap += ["/api/v1/gaps/grid?underserved=true"]
-w, s, e, n = get("/tiles/parishes.json")["bounds"]
-pts = [(round(rnd.uniform(w, e), 5), round(rnd.uniform(s, n), 5)) for _ in range(200)]
-near = []
-for i, (lon, lat) in enumerate(pts):
-    kind = ["wifi", "library", "kac", "any"][i % 4]
-    near.append(f"/api/v1/nearest?lon={lon}&lat={lat}&kind={kind}&at=2026-11-25T10:00:00%2B02:00")
-    near.append(f"/api/v1/coverage?lon={lon}&lat={lat}")
-def tile(lon, lat, z):
-    x = int((lon + 180) / 360 * 2**z)
-    r = math.radians(lat)
-    y = int((1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * 2**z)
-    return x, y
-tiles = []
-for z in range(6, 14):
-    x0, y1 = tile(w, s, z); x1, y0 = tile(e, n, z)
-    cells = [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
-    rnd.shuffle(cells)
-    for x, y in cells[:60]:
-        for ts in ["sites", "parishes", "coverage", "gap_grid"]:
-            tiles.append(f"/tiles/{ts}/{z}/{x}/{y}.mvt")
-ogc = []
-for c in ["sites", "demand_grid", "coverage"]:
-    m = get(f"/ogc/collections/{c}/items?limit=1")["numberMatched"]
-    ogc += [f"/ogc/collections/{c}/items?limit=100&offset={o}" for o in range(0, m, 100)]
-for lon, lat in pts[:40]:
-    ogc.append(f"/ogc/collections/sites/items?bbox={lon - 0.1},{lat - 0.05},{lon + 0.1},{lat + 0.05}")
-exports = [f"/export/{c}.{f}" for c in ["sites", "parishes", "coverage", "demand_grid"] for f in ["geojson", "csv", "gpkg"]]
-exports.append("/export/tiles.pmtiles")
-for name, paths in dict(gap=gap, nearest=near, tiles=tiles, ogc=ogc, exports=exports).items():
-    open(f"{work}/{name}.paths", "w").write("\n".join(paths) + "\n")
-    print(name, len(paths), file=sys.stderr)
-PY
+python3 bench/soak/read_paths.py "$URL" "$WORK" "${ROUTES[@]}"
 
 say "one site in two versions, upserted in turn"
 python3 - "$WORK" <<'PY'
@@ -156,23 +118,21 @@ say "results"
 OUT=$RESULTS_DIR/soak-$(date -u +%F).md
 python3 - "$WORK" "$LOGS" "$DURATION" "$RELOAD_EVERY" "$CONNS" "$START" "$LOAD_BEFORE" "$LOAD_AFTER" \
   "$G_VER" "$COMMIT" "$BUILD_NOTE" "$(wrk -v 2>&1 | head -n 1)" "$(nproc)" \
-  "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)" >"$WORK/table.md" <<'PY'
-import json, re, sys
+  "$(cpu_model)" >"$WORK/table.md" <<'PY'
+import sys
+sys.path.insert(0, "bench/soak")
+import wrk_summary
 work, logs, dur, every, conns, start, lb, la, gver, commit, build, wrkv, nproc, cpu = sys.argv[1:]
 rows, errors = [], 0
 for r in ["gap", "nearest", "tiles", "ogc", "exports"]:
-    text = open(f"{logs}/wrk-{r}.log").read()
-    m = re.search(r"WRK_JSON (\{.*\})", text)
-    if not m:
-        rows.append(f"| {r} | wrk failed: {text.strip()[-200:]} |")
+    j, failed = wrk_summary.read(f"{logs}/wrk-{r}.log")
+    if j is None:
+        rows.append(f"| {r} | wrk failed: {failed} |")
         errors += 1
         continue
-    j = json.loads(m.group(1))
-    e = sum(j[k] for k in ["errors_connect", "errors_read", "errors_write", "errors_status", "errors_timeout"])
-    errors += e
+    errors += j["errors"]
     rows.append(f"| {r} | {j['requests']:,} | {j['rps']:.0f} | {j['p50_us']/1000:.2f} | {j['p99_us']/1000:.2f} | "
-                f"{j['max_us']/1000:.1f} | {e} ({j['errors_connect']}/{j['errors_read']}/{j['errors_write']}/"
-                f"{j['errors_status']}/{j['errors_timeout']}) |")
+                f"{j['max_us']/1000:.1f} | {wrk_summary.errors(j)} |")
 samples = [l.split() for l in open(f"{work}/rss.txt") if l.strip()]
 versions = []
 for s in samples:

@@ -64,7 +64,6 @@ ABS_WORK=$ROOT/$WORK
 LOGS=$WORK/logs
 VENV=$WORK/venv
 PGDIR=$ROOT/$WORK/pg
-PGBIN=/usr/lib/postgresql/15/bin
 RESULTS_DIR=bench/results
 TILESETS=(sites municipality parishes coverage priority_zones demand_grid gap_grid gap_clusters)
 TARGET_RPS_RATIO=1.5
@@ -74,27 +73,14 @@ T_START=$(date +%s)
 mkdir -p "$WORK" "$LOGS" "$RESULTS_DIR"
 
 # --- cleanup of everything this script starts ----------------------------
-PIDS=(); PG_STARTED=""
-cleanup() {
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-  for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [ -n "$PG_STARTED" ]; then
-    $PGRUN "$PGBIN/pg_ctl" -D "$PGDIR/data" -m fast -w stop >/dev/null 2>&1 || true
-    rm -rf "$PGDIR"
-  fi
-}
+PIDS=()
+cleanup() { stop_pids; pg_stop; }
 trap cleanup EXIT
 
 # --- tools -----------------------------------------------------------------
-command -v wrk >/dev/null || { say "installing Debian package wrk"; apt_install wrk || true; }
-command -v wrk >/dev/null || die "wrk not found: apt-get install wrk"
-command -v ogr2ogr >/dev/null || { say "installing gdal-bin"; apt_install gdal-bin || true; }
-command -v ogr2ogr >/dev/null || die "ogr2ogr not found: apt-get install gdal-bin"
-if [ ! -f /usr/share/postgresql/15/extension/postgis.control ]; then
-  say "installing postgresql-15-postgis-3"; apt_install postgresql-15-postgis-3 || true
-fi
-[ -f /usr/share/postgresql/15/extension/postgis.control ] || die "PostGIS missing: apt-get install postgresql-15-postgis-3"
-if as_root; then PGRUN="runuser -u postgres --"; else PGRUN=""; fi
+need wrk "wrk not found" command -v wrk
+need gdal-bin "ogr2ogr not found" command -v ogr2ogr
+need_postgis
 
 MARTIN=$MARTIN_ROOT/bin/martin
 OHA=$MARTIN_ROOT/bin/oha
@@ -109,9 +95,7 @@ if [ ! -x "$OHA" ] || ! "$OHA" --version 2>/dev/null | grep -q "$OHA_VERSION"; t
   "${OHA_INSTALL[@]}" >"$LOGS/oha-install.log" 2>&1 || { tail -n 30 "$LOGS/oha-install.log" >&2; die "cargo install oha failed"; }
 fi
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import pmtiles' 2>/dev/null; then
-  say "venv $VENV: pip install $PMTILES_PKG"
-  rm -rf "$VENV"; python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "$PMTILES_PKG"
+  make_venv "$PMTILES_PKG"
 fi
 
 
@@ -121,14 +105,7 @@ build_gapmap
 # --- 2. gapmap (tile cache on) and what it exports ------------------------
 DATA_DIR=$ABS_WORK/data
 mkdir -p "$DATA_DIR"
-G_PORT=$(free_port)
-G_CMD=(env GAPMAP_DATA_DIR="$DATA_DIR" NO_COLOR=1 "$BIN" serve --port "$G_PORT" --reload-poll-ms 0)
-say "gapmap (tile cache on): ${G_CMD[*]}"
-"${G_CMD[@]}" >"$LOGS/gapmap-warm.log" 2>&1 &
-G_PID=$!; PIDS+=("$G_PID")
-G_URL=http://127.0.0.1:$G_PORT
-wait_http "$G_URL/healthz" "$LOGS/gapmap-warm.log" "gapmap serve"
-SNAPSHOT=$(sed -n 's/.*snapshot built.*version=\([^ ]*\).*/\1/p' "$LOGS/gapmap-warm.log" | head -n 1)
+serve_embedded "$LOGS/gapmap-warm.log" "gapmap (tile cache on)"
 STORE=$(sed -n 's/^gapmap: serving \(.*\) on http.*/\1/p' "$LOGS/gapmap-warm.log" | head -n 1)
 
 EXP=$WORK/export
@@ -157,29 +134,9 @@ say "URL list: $WORK/urls.txt ($N_URLS URLs): $URLS_SUMMARY"
 SPLIT=$("$VENV/bin/python" bench/tiles/split_pmtiles.py "$EXP/tiles.pmtiles" "$EXP/pmtiles") || die "split_pmtiles.py failed"
 say "PMTiles split per tileset: $SPLIT"
 
-say "PostGIS: throw-away cluster in $PGDIR"
-rm -rf "$PGDIR"; mkdir -p "$PGDIR/sock"
-PGPORT=$(free_port)
-as_root && chown -R postgres: "$PGDIR"
-$PGRUN "$PGBIN/initdb" -D "$PGDIR/data" -U bench -A trust -E UTF8 --locale=C >"$LOGS/initdb.log" 2>&1 || { cat "$LOGS/initdb.log" >&2; die "initdb failed"; }
-PG_CONF="shared_buffers = 512MB, work_mem = 64MB, fsync = off, synchronous_commit = off, full_page_writes = off (other settings default)"
-cat >>"$PGDIR/data/postgresql.conf" <<EOF
-listen_addresses = '127.0.0.1'
-port = $PGPORT
-unix_socket_directories = '$PGDIR/sock'
-shared_buffers = 512MB
-work_mem = 64MB
-fsync = off
-synchronous_commit = off
-full_page_writes = off
-EOF
-PG_STARTED=1
-$PGRUN "$PGBIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/server.log" -w start >/dev/null || { cat "$PGDIR/server.log" >&2; die "pg_ctl start failed"; }
-PSQL=(psql -X -q -h "$PGDIR/sock" -p "$PGPORT" -U bench)
-"${PSQL[@]}" -d postgres -c "CREATE DATABASE bench" >/dev/null
-"${PSQL[@]}" -d bench -c "CREATE EXTENSION postgis" >/dev/null
-PG_VER=$("${PSQL[@]}" -d bench -At -c "SELECT split_part(version(), ' on ', 1) || ', PostGIS ' || postgis_lib_version()")
-PGCONN="PG:host=$PGDIR/sock port=$PGPORT user=bench dbname=bench"
+pg_start "shared_buffers = 512MB" "work_mem = 64MB" "fsync = off" "synchronous_commit = off" "full_page_writes = off"
+PG_CONF="$PG_SETTINGS (other settings default)"
+PG_VER=$(pg_version)
 # EPSG:3857, Martin's tile CRS, so it does not reproject on every request (its
 # fastest set-up); ogr2ogr builds a GiST index on geom.
 OGR_OPTS=(-t_srs EPSG:3857 -lco GEOMETRY_NAME=geom -lco FID=fid -nlt PROMOTE_TO_MULTI)
@@ -248,30 +205,13 @@ CHECK_B=$(python3 bench/tiles/check_tiles.py features "$GC_URL" "$WORK/urls.txt"
 say "check (b): $CHECK_B"
 
 # --- 6. throughput: wrk ------------------------------------------------------
-# run_wrk NAME BASE PATHS RUN
-run_wrk() {
-  local name=$1 base=$2 paths=$3 run=$4 log=$LOGS/wrk-$1-$4.log
-  wrk -t2 -c"$CONNS" -d"${DURATION}s" --latency -H 'Accept-Encoding: gzip' -s bench/tiles/paths.lua "$base" -- "$ABS_WORK/$paths" 2 >"$log" 2>&1 \
-    || { cat "$log" >&2; die "wrk $name failed"; }
-  local j; j=$(sed -n 's/^WRK_JSON //p' "$log")
-  [ -n "$j" ] || { cat "$log" >&2; die "wrk $name: no summary"; }
-  local bad; bad=$(python3 -c 'import json,sys; j=json.loads(sys.argv[1]); print(sum(j[k] for k in j if k.startswith("errors_")))' "$j")
-  [ "$bad" = 0 ] || say "WARNING: wrk $name run $run: $bad errors: $j"
-  echo "$j" >"$LOGS/wrk-$name-$run.json"
-  python3 -c 'import json,sys; print(json.loads(sys.argv[1])["rps"])' "$j"
-}
 declare -A RPS
 SERVERS=(gapmap-warm martin-pmtiles gapmap-nocache martin-postgis)
 declare -A BASE=([gapmap-warm]=$G_URL [martin-pmtiles]=$MP_URL [gapmap-nocache]=$GC_URL [martin-postgis]=$MG_URL)
 declare -A PATHS=([gapmap-warm]=urls.txt [martin-pmtiles]=martin-urls.txt [gapmap-nocache]=urls.txt [martin-postgis]=martin-urls.txt)
+WRK_OPTS=(--latency -H 'Accept-Encoding: gzip')
 LOAD_BEFORE=$(loadavg)
-for i in $(seq 1 "$RUNS"); do
-  for s in "${SERVERS[@]}"; do
-    r=$(run_wrk "$s" "${BASE[$s]}" "${PATHS[$s]}" "$i")
-    RPS[$s]="${RPS[$s]:-} $r"
-    say "wrk run $i/$RUNS $s: $r req/s (load $(loadavg))"
-  done
-done
+wrk_rounds "${SERVERS[@]}"
 declare -A MED
 for s in "${SERVERS[@]}"; do
   # shellcheck disable=SC2086
@@ -363,17 +303,10 @@ PY
 printf '\n%s\n\n%s\n\n%s\n' "$TABLE" "$CHECKS" "$VERDICT"
 
 # --- 9. results file -------------------------------------------------------
-DAY=$(date -u +%F)
-OUT=$RESULTS_DIR/tiles-$DAY.md
-[ -f "$OUT" ] || printf '# Tile-serving benchmark (gapmap vs Martin), %s\n\nWritten by `bench/tiles/run.sh` (see the header of that script and bench/README.md). One section per run.\n' "$DAY" >"$OUT"
-CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-MEM=$(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)
-RUSTC_VER=$(rustc --version 2>/dev/null || echo "rustc not found")
+results_file 'Tile-serving benchmark (gapmap vs Martin)' 'the header of that script and bench/README.md'
 cat >>"$OUT" <<EOF
 
-## Run $(date -u '+%F %H:%M:%SZ')
-
-Command: \`$( [ -n "${GAPMAP_BIN:-}" ] && printf 'GAPMAP_BIN=%s ' "$GAPMAP_BIN")RUNS=$RUNS DURATION=$DURATION OHA_DURATION=$OHA_DURATION bench/tiles/run.sh\` ($BUILD_NOTE; whole run $(( $(date +%s) - T_START )) s)
+$(run_heading "RUNS=$RUNS" "DURATION=$DURATION" "OHA_DURATION=$OHA_DURATION")
 
 Dataset: the embedded Jelgavas novads dataset (gapmap's default store, built in \`$WORK/data\`), snapshot $SNAPSHOT: $FEATURES features.
 URL list: \`$WORK/urls.txt\`, $N_URLS URLs — $URLS_SUMMARY.
@@ -410,7 +343,7 @@ $(sed 's/^/    /' "$MG_CONF")
 
 PostgreSQL: $PG_VER, $PG_CONF; tables: ${PG_COUNTS%, }.
 
-Machine: $(nproc) CPUs ($CPU), $MEM memory, $(uname -sr); the load generator runs on the same machine. Load average before/after the timed runs: $LOAD_BEFORE / $LOAD_AFTER.
-Versions: \`$G_VER\` (commit $COMMIT, \`$RUSTC_VER\`); \`$M_VER\` (features $MARTIN_FEATURES); \`$W_VER\`; \`$O_VER\`; $(ogr2ogr --version).
+Machine: $(machine); the load generator runs on the same machine. Load average before/after the timed runs: $LOAD_BEFORE / $LOAD_AFTER.
+Versions: $(gapmap_version); \`$M_VER\` (features $MARTIN_FEATURES); \`$W_VER\`; \`$O_VER\`; $(ogr2ogr --version).
 EOF
 say "wrote $OUT"

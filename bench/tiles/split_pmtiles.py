@@ -17,21 +17,13 @@ one-line JSON summary (tiles per layer).
 import gzip
 import json
 import sys
+from pathlib import Path
 
-from pmtiles.reader import MmapSource, Reader, all_tiles
 from pmtiles.tile import Compression, zxy_to_tileid
 from pmtiles.writer import Writer
 
-
-def varint(buf, i):
-    shift = result = 0
-    while True:
-        b = buf[i]
-        i += 1
-        result |= (b & 0x7F) << shift
-        if b < 0x80:
-            return result, i
-        shift += 7
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from mvt import archive, fields  # noqa: E402  (bench/mvt.py)
 
 
 def enc_varint(n):
@@ -48,49 +40,24 @@ def enc_varint(n):
 
 def layers(tile):
     """Yield (name, whole field-3 bytes incl. tag and length) per layer."""
-    i = 0
-    while i < len(tile):
-        key, i = varint(tile, i)
-        field, wire = key >> 3, key & 7
+    for field, wire, body in fields(tile):
         if wire != 2:
             raise ValueError(f"unexpected wire type {wire} at top level")
-        n, j = varint(tile, i)
-        body = tile[j:j + n]
-        i = j + n
         if field != 3:
             continue
         # the layer's name is its field 1
-        k, name = 0, None
-        while k < len(body):
-            lk, k = varint(body, k)
-            lf, lw = lk >> 3, lk & 7
-            if lw == 2:
-                ln, k = varint(body, k)
-                if lf == 1:
-                    name = body[k:k + ln].decode("utf-8")
-                    break
-                k += ln
-            elif lw == 0:
-                _, k = varint(body, k)
-            elif lw == 5:
-                k += 4
-            elif lw == 1:
-                k += 8
-            else:
-                raise ValueError(f"unexpected wire type {lw} in a layer")
-        yield name, enc_varint((3 << 3) | 2) + enc_varint(n) + body
+        name = next((v.decode("utf-8") for f, w, v in fields(body) if f == 1 and w == 2), None)
+        yield name, enc_varint((3 << 3) | 2) + enc_varint(len(body)) + body
 
 
 def main():
     src, out_dir = sys.argv[1], sys.argv[2]
-    with open(src, "rb") as f:
-        get = MmapSource(f)
-        r = Reader(get)
+    with archive(src) as (r, stored):
         header, meta = r.header(), r.metadata()
         if header["tile_compression"] != Compression.GZIP:
             raise SystemExit(f"expected gzip tiles, got {header['tile_compression']}")
         per_layer, tiles_in = {}, 0
-        for (z, x, y), data in all_tiles(get):
+        for (z, x, y), data in stored:
             tiles_in += 1
             raw = gzip.decompress(data)
             for name, part in layers(raw):

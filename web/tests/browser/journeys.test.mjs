@@ -1,25 +1,16 @@
 // Journeys through the pages as a person makes them: keyboard only; with
 // JavaScript off; printing the leaflet. And checks that the checks can
 // fail: axe and the CSP probe must see a planted fault.
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ROOT, startServer } from "./server.mjs";
-import { axe, cspViolations, launch, mapIdle, openPage, shot } from "./browser.mjs";
+import { ROOT } from "./server.mjs";
+import { axe, cspViolations, mapIdle, openPage, serverAndBrowser, shot } from "./browser.mjs";
 
-let server;
-let browser;
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 /** Press Tab until the focused element matches, at most `max` times. */
 async function tabTo(page, selector, max = 60) {
@@ -31,9 +22,9 @@ async function tabTo(page, selector, max = 60) {
 }
 
 test("keyboard only: search a village, pick a result, open the map, toggle a layer, open the leaflet", { timeout: 180000 }, async () => {
-  const { context, page } = await openPage(browser, server.url);
+  const { context, page } = await openPage(env.browser, env.server.url);
   try {
-    await page.goto(server.url + "/", { waitUntil: "networkidle" });
+    await page.goto(env.server.url + "/", { waitUntil: "networkidle" });
     // The skip link comes first and lands in the main content.
     await page.keyboard.press("Tab");
     assert.equal(await page.evaluate(() => document.activeElement.className), "skip-link");
@@ -74,9 +65,9 @@ test("keyboard only: search a village, pick a result, open the map, toggle a lay
 });
 
 test("without JavaScript the search form still returns results", { timeout: 180000 }, async () => {
-  const { context, page } = await openPage(browser, server.url, { javaScriptEnabled: false });
+  const { context, page } = await openPage(env.browser, env.server.url, { javaScriptEnabled: false });
   try {
-    await page.goto(server.url + "/", { waitUntil: "networkidle" });
+    await page.goto(env.server.url + "/", { waitUntil: "networkidle" });
     assert.equal(await page.isVisible("#locate"), false, "no button that needs a script");
     await page.fill("#q", "Vilces pag.");
     await Promise.all([page.waitForURL(/q=/), page.click("button[type=submit]")]);
@@ -91,9 +82,9 @@ test("without JavaScript the search form still returns results", { timeout: 1800
 });
 
 test("a homestead of the ingested register is found by its name", { timeout: 180000 }, async () => {
-  const { context, page } = await openPage(browser, server.url);
+  const { context, page } = await openPage(env.browser, env.server.url);
   try {
-    await page.goto(server.url + "/?q=Zemgali", { waitUntil: "networkidle" });
+    await page.goto(env.server.url + "/?q=Zemgali", { waitUntil: "networkidle" });
     assert.match(await page.locator("h1").innerText(), /Zemgaļi/);
     assert.ok(await page.isVisible("text=Mājas internets šajā vietā"));
   } finally {
@@ -102,14 +93,14 @@ test("a homestead of the ingested register is found by its name", { timeout: 180
 });
 
 test("every parish leaflet prints on exactly one A4 page", { timeout: 300000 }, async () => {
-  const { context, page } = await openPage(browser, server.url);
+  const { context, page } = await openPage(env.browser, env.server.url);
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "leaflet-")), "leaflet.pdf");
   try {
-    await page.goto(`${server.url}/leaflets`, { waitUntil: "networkidle" });
+    await page.goto(`${env.server.url}/leaflets`, { waitUntil: "networkidle" });
     const parishes = await page.$$eval("main a[href*='/leaflets/']", (as) => as.map((a) => a.getAttribute("href").split("/").pop()));
     assert.equal(parishes.length, 16);
     for (const parish of parishes) {
-      await page.goto(`${server.url}/leaflets/${parish}`, { waitUntil: "networkidle" });
+      await page.goto(`${env.server.url}/leaflets/${parish}`, { waitUntil: "networkidle" });
       await page.emulateMedia({ media: "print" });
       await page.pdf({ path: out, format: "A4", printBackground: true, preferCSSPageSize: true });
       const info = execFileSync("pdfinfo", [out], { encoding: "utf8" });
@@ -125,9 +116,9 @@ test("every parish leaflet prints on exactly one A4 page", { timeout: 300000 }, 
 });
 
 test("the checks can fail: axe sees a missing label, the CSP blocks an inline script", { timeout: 180000 }, async () => {
-  const { context, page } = await openPage(browser, server.url);
+  const { context, page } = await openPage(env.browser, env.server.url);
   try {
-    await context.route(`${server.url}/__probe`, (route) =>
+    await context.route(`${env.server.url}/__probe`, (route) =>
       route.fulfill({
         status: 200,
         contentType: "text/html",
@@ -135,7 +126,7 @@ test("the checks can fail: axe sees a missing label, the CSP blocks an inline sc
         body: '<!DOCTYPE html><html lang="lv"><head><title>x</title></head><body><main><input type="text"><script>document.title="ran"</script></main></body></html>',
       }),
     );
-    await page.goto(`${server.url}/__probe`);
+    await page.goto(`${env.server.url}/__probe`);
     const v = await axe(page);
     assert.ok(v.some((x) => x.startsWith("label")), v.join("\n"));
     assert.notEqual(await page.title(), "ran");

@@ -2,22 +2,12 @@
 // axe-core (WCAG 2.1 A and AA) finds nothing, the hardening CSP blocks
 // nothing, no request leaves the server's own origin, and screenshots at
 // 360×740 and 1280×800 are kept in web/test-results/screenshots.
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { EDITOR, startServer } from "./server.mjs";
-import { axe, cspViolations, launch, mapIdle, openPage, shot } from "./browser.mjs";
+import { EDITOR } from "./server.mjs";
+import { axe, cspViolations, mapIdle, openPage, serverAndBrowser, shot } from "./browser.mjs";
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launch();
-});
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = serverAndBrowser();
 
 /** The pages and states the issue lists, each with how to reach it. */
 const STATES = [
@@ -133,10 +123,10 @@ async function signIn(page, url) {
 describe("every page and state", () => {
   for (const s of STATES) {
     test(`${s.name}: no axe violation, no CSP violation, nothing from another host`, { timeout: 180000 }, async () => {
-      const { context, page, requests, problems } = await openPage(browser, server.url);
+      const { context, page, requests, problems } = await openPage(env.browser, env.server.url);
       try {
-        if (s.signIn) await signIn(page, server.url);
-        const res = await page.goto(server.url + s.path, { waitUntil: "networkidle" });
+        if (s.signIn) await signIn(page, env.server.url);
+        const res = await page.goto(env.server.url + s.path, { waitUntil: "networkidle" });
         assert.equal(res.status(), s.status ?? 200);
         if (s.signIn) assert.ok(!new URL(page.url()).pathname.startsWith("/sign-in"), "still signed in");
         if (s.map) await mapIdle(page);
@@ -144,7 +134,7 @@ describe("every page and state", () => {
         assert.deepEqual(await axe(page), [], "axe violations");
         assert.deepEqual(await cspViolations(page), [], "CSP violations");
         assert.deepEqual(problems, []);
-        const foreign = requests.filter((u) => !u.startsWith(server.url) && !/^(data|blob):/.test(u));
+        const foreign = requests.filter((u) => !u.startsWith(env.server.url) && !/^(data|blob):/.test(u));
         assert.deepEqual(foreign, [], "requests to another host");
         await shot(page, `${s.name}-1280`);
       } finally {
@@ -158,9 +148,9 @@ describe("phone and zoom", () => {
   for (const path of ["/", "/?q=Gluda", "/?q=Qwxzzq", "/map", "/plan", "/plan/access-points", "/plan/what-if?place=Gluda", "/plan/upgrades", "/plan/mobile-class", "/plan/progress", "/leaflets/vilces-pagasts", "/accessibility", "/report", "/changes", "/sign-in"]) {
     test(`${path}: screenshot at 360×740; no horizontal scroll at 320 px and at 200 % zoom`, { timeout: 180000 }, async () => {
       for (const [w, h, keep] of [[360, 740, true], [320, 640, false], [640, 400, false]]) {
-        const { context, page } = await openPage(browser, server.url, { viewport: { width: w, height: h } });
+        const { context, page } = await openPage(env.browser, env.server.url, { viewport: { width: w, height: h } });
         try {
-          await page.goto(server.url + path, { waitUntil: "networkidle" });
+          await page.goto(env.server.url + path, { waitUntil: "networkidle" });
           if (path === "/map" || path.startsWith("/plan/access-points") || path.startsWith("/plan/what-if")) await mapIdle(page);
           const over = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
           assert.ok(over <= 0, `${path} at ${w} px scrolls sideways by ${over} px`);
