@@ -17,10 +17,11 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let q = PageQuery::parse(&req);
     let lang = q.lang();
     let snap = state.live.get();
-    let s2 = snap.clone();
     let p = mobile_class::Params::default();
-    let v = off_thread(move || mobile_class::plan(&s2, &s2.analysis, &p).map(|m| m.to_json(&s2)))
-        .await?;
+    let v = off_thread(&state, &snap, move |_, s| {
+        mobile_class::plan(s, &s.analysis, &p).map(|m| m.to_json(s))
+    })
+    .await?;
     let page = context(lang, &snap, &v);
     let ctx = base_context(&state, &q, "/plan/mobile-class", "plan-mobile-class");
     render(&req, "plan_mobile_class.html", ctx, page)

@@ -26,6 +26,7 @@ use actix_web::web;
 use gapmap_engine::snapshot::Snapshot;
 use gapmap_plan::PlanError;
 use serde_json::{Map, Value, json};
+use std::sync::Arc;
 
 /// The sub-navigation of the planning pages: (page, path, message key).
 const SECTIONS: [(&str, &str, &str); 6] = [
@@ -131,12 +132,18 @@ fn map_values(page: &mut Map<String, Value>, state: &AppState) {
     page.insert("view".into(), json!(super::map::municipality_view(state)));
 }
 
-/// A planner computation run off the worker thread, its error as a problem.
-async fn off_thread<F>(work: F) -> Result<Value, Problem>
+/// A planner computation over the snapshot, run off the worker thread,
+/// its error as a problem.
+async fn off_thread<F>(
+    state: &web::Data<AppState>,
+    snap: &Arc<Snapshot>,
+    work: F,
+) -> Result<Value, Problem>
 where
-    F: FnOnce() -> Result<Value, PlanError> + Send + 'static,
+    F: FnOnce(&AppState, &Snapshot) -> Result<Value, PlanError> + Send + 'static,
 {
-    web::block(work)
+    let (st, s2) = (state.clone(), Arc::clone(snap));
+    web::block(move || work(&st, &s2))
         .await
         .map_err(Problem::internal)?
         .map_err(problem)

@@ -15,11 +15,9 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let q = PageQuery::parse(&req);
     let lang = q.lang();
     let snap = state.live.get();
-    let st = state.clone();
-    let s2 = snap.clone();
-    let v = off_thread(move || {
-        let index = st.plan.index(&s2);
-        progress::progress(&s2, &s2.analysis, &index).map(|p| p.to_json(&s2))
+    let v = off_thread(&state, &snap, |st, s| {
+        let index = st.plan.index(s);
+        progress::progress(s, &s.analysis, &index).map(|p| p.to_json(s))
     })
     .await?;
     let page = context(lang, &snap, &v);

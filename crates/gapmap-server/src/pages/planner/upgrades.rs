@@ -17,12 +17,13 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let q = PageQuery::parse(&req);
     let lang = q.lang();
     let snap = state.live.get();
-    let s2 = snap.clone();
     let p = upgrades::Params {
         router_min_age_years: 5,
     };
-    let v =
-        off_thread(move || upgrades::plan(&s2, &s2.analysis, &p).map(|u| u.to_json(&s2))).await?;
+    let v = off_thread(&state, &snap, move |_, s| {
+        upgrades::plan(s, &s.analysis, &p).map(|u| u.to_json(s))
+    })
+    .await?;
     let page = context(lang, &snap, &v);
     let ctx = base_context(&state, &q, "/plan/upgrades", "plan-upgrades");
     render(&req, "plan_upgrades.html", ctx, page)
