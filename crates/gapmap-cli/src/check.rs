@@ -146,61 +146,79 @@ impl Drop for Progress {
     }
 }
 
+/// Report an outcome (as JSON with `json`, else as lines on stderr); an
+/// invalid outcome is the command's error.
 fn report(outcome: &Outcome, json: bool, verb: &str) -> Result<(), CliError> {
     if json {
-        let problems: Vec<_> = outcome
-            .problems
-            .iter()
-            .map(|p| {
-                let mut v = serde_json::json!({"severity": format!("{:?}", p.severity).to_lowercase(), "file": p.file, "field": p.field, "message": p.message, "hint": p.hint, "text": p.to_string()});
-                location_json(&p.location, &mut v);
-                v
-            })
-            .collect();
-        crate::output::out!(
-            "{}",
-            serde_json::json!({"valid": outcome.is_valid(), "committed": outcome.committed, "files": outcome.files, "problems": problems, "errors": outcome.problems.errors()})
-        );
+        report_json(outcome);
     } else {
-        for p in outcome.problems.iter() {
-            crate::output::say!("{p}");
-        }
-        if outcome.problems.dropped() > 0 {
+        report_text(outcome, verb);
+    }
+    verdict(outcome, verb)
+}
+
+/// The outcome as one JSON document: validity, files and every problem.
+fn report_json(outcome: &Outcome) {
+    let problems: Vec<_> = outcome
+        .problems
+        .iter()
+        .map(|p| {
+            let mut v = serde_json::json!({"severity": format!("{:?}", p.severity).to_lowercase(), "file": p.file, "field": p.field, "message": p.message, "hint": p.hint, "text": p.to_string()});
+            location_json(&p.location, &mut v);
+            v
+        })
+        .collect();
+    crate::output::out!(
+        "{}",
+        serde_json::json!({"valid": outcome.is_valid(), "committed": outcome.committed, "files": outcome.files, "problems": problems, "errors": outcome.problems.errors()})
+    );
+}
+
+/// The outcome as lines: each problem, then what came of each file.
+fn report_text(outcome: &Outcome, verb: &str) {
+    for p in outcome.problems.iter() {
+        crate::output::say!("{p}");
+    }
+    if outcome.problems.dropped() > 0 {
+        crate::output::say!(
+            "… and {} more problems not shown",
+            outcome.problems.dropped()
+        );
+    }
+    for f in &outcome.files {
+        let c = &f.counts;
+        if verb == "ingest" && outcome.committed {
             crate::output::say!(
-                "… and {} more problems not shown",
-                outcome.problems.dropped()
+                "{}: {} features into layer {} ({} added, {} changed, {} unchanged, {} removed)",
+                f.file,
+                f.valid,
+                f.layer,
+                c.added,
+                c.changed,
+                c.unchanged,
+                c.removed
+            );
+        } else {
+            crate::output::say!(
+                "{}: {} of {} features valid (layer {})",
+                f.file,
+                f.valid,
+                f.read,
+                f.layer
             );
         }
-        for f in &outcome.files {
-            let c = &f.counts;
-            if verb == "ingest" && outcome.committed {
-                crate::output::say!(
-                    "{}: {} features into layer {} ({} added, {} changed, {} unchanged, {} removed)",
-                    f.file,
-                    f.valid,
-                    f.layer,
-                    c.added,
-                    c.changed,
-                    c.unchanged,
-                    c.removed
-                );
-            } else {
-                crate::output::say!(
-                    "{}: {} of {} features valid (layer {})",
-                    f.file,
-                    f.valid,
-                    f.read,
-                    f.layer
-                );
-            }
-            if f.filtered > 0 {
-                eprintln!(
-                    "{}: {} of {} features left out by --where",
-                    f.file, f.filtered, f.read
-                );
-            }
+        if f.filtered > 0 {
+            eprintln!(
+                "{}: {} of {} features left out by --where",
+                f.file, f.filtered, f.read
+            );
         }
     }
+}
+
+/// The command's error when the outcome has errors: how many errors and
+/// warnings (and, for an ingest, that nothing was written).
+fn verdict(outcome: &Outcome, verb: &str) -> Result<(), CliError> {
     let p = &outcome.problems;
     if p.has_errors() {
         let plural = |n: usize, w: &str| {

@@ -7,7 +7,7 @@ use crate::error::CliError;
 use clap::{Args, ValueEnum};
 use gapmap_geo::crs::WGS84;
 use gapmap_publish::collections::Collection;
-use gapmap_publish::export::{self, Format};
+use gapmap_publish::export::{self, Format, Prepared};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -42,6 +42,7 @@ pub struct ExportArgs {
     pub out: PathBuf,
 }
 
+/// Run `gapmap export`.
 pub fn run(a: ExportArgs) -> Result<(), CliError> {
     let format = match a.format {
         ExportFormat::Geojson => Format::GeoJson,
@@ -49,18 +50,7 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
         ExportFormat::Gpkg => Format::Gpkg,
         ExportFormat::Pmtiles => return run_pmtiles(a),
     };
-    let layer = a.layer.as_deref().ok_or_else(|| {
-        CliError::Usage(format!(
-            "--layer is required for --format geojson, csv and gpkg; use one of: {}",
-            Collection::ALL.map(|c| c.id()).join(", ")
-        ))
-    })?;
-    let collection = Collection::parse(layer).ok_or_else(|| {
-        CliError::Usage(format!(
-            "--layer: no collection `{layer}`; use one of: {}",
-            Collection::ALL.map(|c| c.id()).join(", ")
-        ))
-    })?;
+    let collection = collection_of(a.layer.as_deref())?;
     let crs = match a.crs.as_deref() {
         None => WGS84,
         Some(s) => {
@@ -77,26 +67,67 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     if to_stdout(&a.out) {
-        let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        let written = export::write(&prepared, format, &mut w, &mut |_| {})
-            .and_then(|_| w.flush().map_err(export::ExportError::Io));
-        // A reader that closed stdout early (`| head -c 10`) took what it
-        // wanted: end quietly with success, as a pipe stage should.
-        return match written {
-            Err(export::ExportError::Io(e)) if crate::output::is_broken_pipe(&e) => Ok(()),
-            Err(e) => Err(CliError::Other(format!("stdout: {e}"))),
-            Ok(()) => Ok(()),
-        };
+        return write_stdout(&prepared, format);
     }
-    let io = |e: std::io::Error| CliError::Other(format!("{}: {e}", a.out.display()));
-    let partial = partial_path(&a.out);
+    let n = write_file(&prepared, format, &a.out, &bar)?;
+    crate::output::say!(
+        "{}: {n} features of {} ({}, EPSG:{crs}, snapshot {})",
+        a.out.display(),
+        collection.id(),
+        format.extension(),
+        prepared.meta.snapshot_version
+    );
+    Ok(())
+}
+
+/// The collection `--layer` names (required for these formats).
+fn collection_of(layer: Option<&str>) -> Result<Collection, CliError> {
+    let layer = layer.ok_or_else(|| {
+        CliError::Usage(format!(
+            "--layer is required for --format geojson, csv and gpkg; use one of: {}",
+            Collection::ALL.map(|c| c.id()).join(", ")
+        ))
+    })?;
+    Collection::parse(layer).ok_or_else(|| {
+        CliError::Usage(format!(
+            "--layer: no collection `{layer}`; use one of: {}",
+            Collection::ALL.map(|c| c.id()).join(", ")
+        ))
+    })
+}
+
+/// `--out -`: the export written to stdout.
+fn write_stdout(prepared: &Prepared, format: Format) -> Result<(), CliError> {
+    let mut w = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let written = export::write(prepared, format, &mut w, &mut |_| {})
+        .and_then(|_| w.flush().map_err(export::ExportError::Io));
+    // A reader that closed stdout early (`| head -c 10`) took what it
+    // wanted: end quietly with success, as a pipe stage should.
+    match written {
+        Err(export::ExportError::Io(e)) if crate::output::is_broken_pipe(&e) => Ok(()),
+        Err(e) => Err(CliError::Other(format!("stdout: {e}"))),
+        Ok(()) => Ok(()),
+    }
+}
+
+/// The export written to a partial file beside `out` and renamed into
+/// place (removed on failure or a signal), the bar showing progress; the
+/// number of features written.
+fn write_file(
+    prepared: &Prepared,
+    format: Format,
+    out: &Path,
+    bar: &ProgressBar,
+) -> Result<u64, CliError> {
+    let io = |e: std::io::Error| CliError::Other(format!("{}: {e}", out.display()));
+    let partial = partial_path(out);
     let cancel = cancel_on_signal();
     let file = std::fs::File::create(&partial).map_err(io)?;
     let mut w = Cancellable {
         inner: std::io::BufWriter::with_capacity(1 << 16, file),
         cancel: Arc::clone(&cancel),
     };
-    let result = export::write(&prepared, format, &mut w, &mut |n| {
+    let result = export::write(prepared, format, &mut w, &mut |n| {
         if n % 1024 == 0 {
             bar.set_position(n);
         }
@@ -108,15 +139,8 @@ pub fn run(a: ExportArgs) -> Result<(), CliError> {
     bar.finish_and_clear();
     match result {
         Ok(n) => {
-            std::fs::rename(&partial, &a.out).map_err(io)?;
-            crate::output::say!(
-                "{}: {n} features of {} ({}, EPSG:{crs}, snapshot {})",
-                a.out.display(),
-                collection.id(),
-                format.extension(),
-                prepared.meta.snapshot_version
-            );
-            Ok(())
+            std::fs::rename(&partial, out).map_err(io)?;
+            Ok(n)
         }
         Err(e) => {
             let _ = std::fs::remove_file(&partial);

@@ -6,6 +6,7 @@ use crate::thresholds::thresholds;
 use gapmap_engine::analysis::{Analysis, NearestKind};
 use gapmap_engine::snapshot::Snapshot;
 use gapmap_geo::csv_cell;
+use gapmap_model::CoverageArea;
 use gapmap_publish::collections;
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
@@ -113,6 +114,8 @@ fn write_chunked(
     Ok(())
 }
 
+/// Write the demand points with their classes and distances as
+/// `points.csv` or `points.geojson` in `dir`.
 fn write_points(
     snap: &Snapshot,
     a: &Analysis,
@@ -120,7 +123,6 @@ fn write_points(
     format: GapsFormat,
     bar: &ProgressBar,
 ) -> Result<(), CliError> {
-    let service = |i: Option<u32>| i.map(|i| &snap.coverage[i as usize]);
     let n = snap.demand.len();
     match format {
         GapsFormat::Csv => {
@@ -130,55 +132,7 @@ fn write_points(
             writeln!(w, "id,lon,lat,residents,parish_id,cell_id,fixed_class,mobile_class,public_access,digitally_underserved,fixed_providers,best_fixed_id,best_fixed_technology,best_fixed_down_mbps,best_fixed_up_mbps,best_mobile_id,best_mobile_down_mbps,wifi_m,library_m,kac_m,any_m,source").map_err(io(&p))?;
             write_chunked(&mut w, n, bar, |range, out| {
                 for i in range {
-                    let (d, c, f) = (&snap.demand[i], &a.classes[i], &snap.facts[i]);
-                    let (bf, bm) = (service(f.best_fixed()), service(f.best_mobile()));
-                    csv_cell::field(out, &d.id);
-                    let _ = write!(
-                        out,
-                        ",{},{},{},",
-                        d.location.x(),
-                        d.location.y(),
-                        d.residents
-                    );
-                    csv_cell::field(out, d.parish_id.as_deref().unwrap_or(""));
-                    let (cn, ce) = f.cell();
-                    let _ = write!(
-                        out,
-                        ",{},{},{},{},{},{},",
-                        gapmap_geo::grid::cell_id(cn, ce),
-                        c.fixed_class.as_str(),
-                        c.mobile_class.as_str(),
-                        c.public_access.as_str(),
-                        c.digitally_underserved,
-                        f.fixed_providers()
-                    );
-                    match bf {
-                        Some(s) => {
-                            csv_cell::field(out, &s.id);
-                            let _ = write!(
-                                out,
-                                ",{},{},{},",
-                                s.technology.as_str(),
-                                s.max_down_mbps,
-                                s.max_up_mbps
-                            );
-                        }
-                        None => out.push_str(",,,,"),
-                    }
-                    match bm {
-                        Some(s) => {
-                            csv_cell::field(out, &s.id);
-                            let _ = write!(out, ",{}", s.max_down_mbps);
-                        }
-                        None => out.push(','),
-                    }
-                    for k in NearestKind::ALL {
-                        out.push(',');
-                        if let Some(n) = f.nearest(k) {
-                            let _ = write!(out, "{:.3}", n.distance_m);
-                        }
-                    }
-                    let _ = writeln!(out, ",{}", d.source);
+                    csv_point(out, snap, a, i);
                 }
             })
             .map_err(io(&p))?;
@@ -191,21 +145,7 @@ fn write_points(
             writeln!(w, "{{\"type\":\"FeatureCollection\",\"features\":[").map_err(io(&p))?;
             write_chunked(&mut w, n, bar, |range, out| {
                 for i in range {
-                    let (d, c, f) = (&snap.demand[i], &a.classes[i], &snap.facts[i]);
-                    let distance = |k| f.nearest(k).map(|n| n.distance_m);
-                    let props = json!({
-                        "id": d.id, "residents": d.residents, "parish_id": d.parish_id, "cell_id": gapmap_geo::grid::cell_id(f.cell().0, f.cell().1),
-                        "fixed_class": c.fixed_class.as_str(), "mobile_class": c.mobile_class.as_str(),
-                        "public_access": c.public_access.as_str(), "digitally_underserved": c.digitally_underserved,
-                        "fixed_providers": f.fixed_providers(),
-                        "best_fixed_id": service(f.best_fixed()).map(|s| s.id.clone()),
-                        "best_mobile_id": service(f.best_mobile()).map(|s| s.id.clone()),
-                        "wifi_m": distance(NearestKind::Wifi), "library_m": distance(NearestKind::Library),
-                        "kac_m": distance(NearestKind::Kac), "any_m": distance(NearestKind::Any),
-                        "source": d.source,
-                    });
-                    let feat = json!({"type": "Feature", "id": d.id, "properties": props, "geometry": {"type": "Point", "coordinates": [d.location.x(), d.location.y()]}});
-                    let _ = writeln!(out, "{}{}", if i > 0 { "," } else { "" }, feat);
+                    geojson_point(out, snap, a, i);
                 }
             })
             .map_err(io(&p))?;
@@ -213,6 +153,87 @@ fn write_points(
             w.flush().map_err(io(&p))
         }
     }
+}
+
+/// The coverage area of a service index.
+fn service(snap: &Snapshot, i: Option<u32>) -> Option<&CoverageArea> {
+    i.map(|i| &snap.coverage[i as usize])
+}
+
+/// Demand point `i` as a line of `points.csv`.
+fn csv_point(out: &mut String, snap: &Snapshot, a: &Analysis, i: usize) {
+    let (d, c, f) = (&snap.demand[i], &a.classes[i], &snap.facts[i]);
+    let (bf, bm) = (
+        service(snap, f.best_fixed()),
+        service(snap, f.best_mobile()),
+    );
+    csv_cell::field(out, &d.id);
+    let _ = write!(
+        out,
+        ",{},{},{},",
+        d.location.x(),
+        d.location.y(),
+        d.residents
+    );
+    csv_cell::field(out, d.parish_id.as_deref().unwrap_or(""));
+    let (cn, ce) = f.cell();
+    let _ = write!(
+        out,
+        ",{},{},{},{},{},{},",
+        gapmap_geo::grid::cell_id(cn, ce),
+        c.fixed_class.as_str(),
+        c.mobile_class.as_str(),
+        c.public_access.as_str(),
+        c.digitally_underserved,
+        f.fixed_providers()
+    );
+    match bf {
+        Some(s) => {
+            csv_cell::field(out, &s.id);
+            let _ = write!(
+                out,
+                ",{},{},{},",
+                s.technology.as_str(),
+                s.max_down_mbps,
+                s.max_up_mbps
+            );
+        }
+        None => out.push_str(",,,,"),
+    }
+    match bm {
+        Some(s) => {
+            csv_cell::field(out, &s.id);
+            let _ = write!(out, ",{}", s.max_down_mbps);
+        }
+        None => out.push(','),
+    }
+    for k in NearestKind::ALL {
+        out.push(',');
+        if let Some(n) = f.nearest(k) {
+            let _ = write!(out, "{:.3}", n.distance_m);
+        }
+    }
+    let _ = writeln!(out, ",{}", d.source);
+}
+
+/// Demand point `i` as a line of `points.geojson` (a comma before all but
+/// the first).
+fn geojson_point(out: &mut String, snap: &Snapshot, a: &Analysis, i: usize) {
+    let (d, c, f) = (&snap.demand[i], &a.classes[i], &snap.facts[i]);
+    let distance = |k| f.nearest(k).map(|n| n.distance_m);
+    let props = json!({
+        "id": d.id, "residents": d.residents, "parish_id": d.parish_id, "cell_id": gapmap_geo::grid::cell_id(f.cell().0, f.cell().1),
+        "fixed_class": c.fixed_class.as_str(), "mobile_class": c.mobile_class.as_str(),
+        "public_access": c.public_access.as_str(), "digitally_underserved": c.digitally_underserved,
+        "fixed_providers": f.fixed_providers(),
+        "best_fixed_id": service(snap, f.best_fixed()).map(|s| s.id.clone()),
+        "best_mobile_id": service(snap, f.best_mobile()).map(|s| s.id.clone()),
+        "wifi_m": distance(NearestKind::Wifi), "library_m": distance(NearestKind::Library),
+        "kac_m": distance(NearestKind::Kac), "any_m": distance(NearestKind::Any),
+        "source": d.source,
+    });
+    let feat = json!({"type": "Feature", "id": d.id, "properties": props, "geometry": {"type": "Point", "coordinates": [d.location.x(), d.location.y()]}});
+    let _ = writeln!(out, "{}{}", if i > 0 { "," } else { "" }, feat);
 }
 
 fn write_parishes(a: &Analysis, p: &Path) -> Result<(), CliError> {

@@ -61,6 +61,7 @@ fn password(from_stdin: bool) -> Result<(String, bool), CliError> {
     Ok((pw, true))
 }
 
+/// Run a `gapmap user` command.
 pub fn run(c: UserCommand) -> Result<(), CliError> {
     match c {
         UserCommand::Add {
@@ -68,16 +69,7 @@ pub fn run(c: UserCommand) -> Result<(), CliError> {
             name,
             role,
             password_stdin,
-        } => {
-            let role: Role = role.parse().map_err(CliError::Usage)?;
-            let (pw, generated) = password(password_stdin)?;
-            let a = accounts(&store)?;
-            let u = a.add_user(&name, role, &pw).map_err(auth)?;
-            println!("added {} ({})", u.username, u.role);
-            if generated {
-                println!("password (shown once; change it with `gapmap user passwd {name}`): {pw}");
-            }
-        }
+        } => add(&store, &name, &role, password_stdin)?,
         UserCommand::Passwd {
             store,
             name,
@@ -102,62 +94,13 @@ pub fn run(c: UserCommand) -> Result<(), CliError> {
             store,
             tokens,
             json,
-        } => {
-            let a = accounts(&store)?;
-            let users = a.users().map_err(auth)?;
-            let toks = if tokens {
-                a.tokens(None).map_err(auth)?
-            } else {
-                Vec::new()
-            };
-            if json {
-                println!("{}", serde_json::json!({"users": users, "tokens": toks}));
-                return Ok(());
-            }
-            for u in &users {
-                println!(
-                    "{}\t{}\t{}\tsince {}",
-                    u.username,
-                    u.role,
-                    if u.disabled { "disabled" } else { "active" },
-                    u.created_at
-                );
-            }
-            for t in &toks {
-                println!(
-                    "token {}\t{}\t{}\t{}\t{}",
-                    t.id,
-                    t.username,
-                    t.role,
-                    t.name,
-                    t.revoked_at
-                        .as_deref()
-                        .map_or("active".to_owned(), |r| format!("revoked {r}"))
-                );
-            }
-        }
+        } => list(&store, tokens, json)?,
         UserCommand::Token {
             store,
             name,
             label,
             role,
-        } => {
-            let a = accounts(&store)?;
-            let role = match role {
-                Some(r) => r.parse().map_err(CliError::Usage)?,
-                None => {
-                    a.user(&name)
-                        .map_err(auth)?
-                        .ok_or_else(|| CliError::Usage(format!("no user `{name}`")))?
-                        .role
-                }
-            };
-            let (t, secret) = a.create_token(&name, &label, role).map_err(auth)?;
-            println!(
-                "token {} for {} ({}), shown once: {secret}",
-                t.id, t.username, t.role
-            );
-        }
+        } => token(&store, &name, &label, role.as_deref())?,
         UserCommand::Revoke { store, id } => {
             if accounts(&store)?.revoke_token(id, None).map_err(auth)? {
                 println!("token {id} revoked");
@@ -166,5 +109,78 @@ pub fn run(c: UserCommand) -> Result<(), CliError> {
             }
         }
     }
+    Ok(())
+}
+
+/// `gapmap user add`: a new account, its password printed once when
+/// generated.
+fn add(store: &StoreArg, name: &str, role: &str, password_stdin: bool) -> Result<(), CliError> {
+    let role: Role = role.parse().map_err(CliError::Usage)?;
+    let (pw, generated) = password(password_stdin)?;
+    let a = accounts(store)?;
+    let u = a.add_user(name, role, &pw).map_err(auth)?;
+    println!("added {} ({})", u.username, u.role);
+    if generated {
+        println!("password (shown once; change it with `gapmap user passwd {name}`): {pw}");
+    }
+    Ok(())
+}
+
+/// `gapmap user list`: the accounts and, with `tokens`, every token; one
+/// JSON document with `json`.
+fn list(store: &StoreArg, tokens: bool, json: bool) -> Result<(), CliError> {
+    let a = accounts(store)?;
+    let users = a.users().map_err(auth)?;
+    let toks = if tokens {
+        a.tokens(None).map_err(auth)?
+    } else {
+        Vec::new()
+    };
+    if json {
+        println!("{}", serde_json::json!({"users": users, "tokens": toks}));
+        return Ok(());
+    }
+    for u in &users {
+        println!(
+            "{}\t{}\t{}\tsince {}",
+            u.username,
+            u.role,
+            if u.disabled { "disabled" } else { "active" },
+            u.created_at
+        );
+    }
+    for t in &toks {
+        println!(
+            "token {}\t{}\t{}\t{}\t{}",
+            t.id,
+            t.username,
+            t.role,
+            t.name,
+            t.revoked_at
+                .as_deref()
+                .map_or("active".to_owned(), |r| format!("revoked {r}"))
+        );
+    }
+    Ok(())
+}
+
+/// `gapmap user token`: a new API token for `name` (with its role unless
+/// `role` is given), its secret printed once.
+fn token(store: &StoreArg, name: &str, label: &str, role: Option<&str>) -> Result<(), CliError> {
+    let a = accounts(store)?;
+    let role = match role {
+        Some(r) => r.parse().map_err(CliError::Usage)?,
+        None => {
+            a.user(name)
+                .map_err(auth)?
+                .ok_or_else(|| CliError::Usage(format!("no user `{name}`")))?
+                .role
+        }
+    };
+    let (t, secret) = a.create_token(name, label, role).map_err(auth)?;
+    println!(
+        "token {} for {} ({}), shown once: {secret}",
+        t.id, t.username, t.role
+    );
     Ok(())
 }

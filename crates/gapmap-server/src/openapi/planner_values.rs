@@ -72,62 +72,9 @@ pub(super) fn season_pattern() -> String {
 /// (`oas30`), which cannot say a Point's longitude comes first, only the
 /// changes without a geometry.
 pub(super) fn what_if_body(sites: &[&str], oas30: bool) -> Value {
-    let point = json!({
-        "type": "object",
-        "required": ["type", "coordinates"],
-        "properties": {
-            "type": {"type": "string", "enum": ["Point"]},
-            "coordinates": {
-                "type": "array",
-                "minItems": 2,
-                "prefixItems": [
-                    {"type": "number", "minimum": SanityBox::BALTIC.min_lon, "maximum": SanityBox::BALTIC.max_lon},
-                    {"type": "number", "minimum": SanityBox::BALTIC.min_lat, "maximum": SanityBox::BALTIC.max_lat}
-                ],
-                "description": "longitude, latitude (WGS84 degrees, within the Baltic states)"
-            }
-        }
-    });
-    let flag = json!({"type": ["boolean", "null"]});
-    let text = json!({"type": ["string", "null"], "pattern": "\\S"});
-    let new_site = json!({
-        "type": "object",
-        "description": "A new site at its Point",
-        "required": ["geometry"],
-        "properties": {
-            "geometry": point,
-            "properties": {
-                "type": ["object", "null"],
-                "additionalProperties": false,
-                "properties": {
-                    "site_id": {"type": "null"},
-                    "kind": {"type": ["string", "null"], "enum": SITE_KINDS.iter().map(|k| json!(k)).chain([Value::Null]).collect::<Vec<_>>(), "description": "default wifi"},
-                    "free_wifi": {"type": ["boolean", "null"], "description": "default true"},
-                    "id": {"type": ["string", "null"], "pattern": "\\S", "description": "default what-if-N (N the feature's place from 1); not an existing site's id nor another feature's"},
-                    "name": text,
-                }
-            }
-        }
-    });
-    let change = json!({
-        "type": "object",
-        "description": "A change to an existing site: a Point moves it",
-        "required": ["properties"],
-        "properties": {
-            "geometry": {"anyOf": [{"type": "null"}, point]},
-            "properties": {
-                "type": "object",
-                "additionalProperties": false,
-                "required": ["site_id"],
-                "properties": {
-                    "site_id": {"type": "string", "enum": sites, "description": "each site at most once"},
-                    "free_wifi": flag,
-                    "status": {"type": ["string", "null"], "enum": ["active", "planned", null]},
-                    "remove": flag,
-                }
-            }
-        }
-    });
+    let point = point_schema();
+    let new_site = new_site_schema(&point);
+    let change = change_schema(sites, &point);
     let items = if oas30 {
         let mut c = change;
         c["properties"]["geometry"] = json!({
@@ -149,6 +96,74 @@ pub(super) fn what_if_body(sites: &[&str], oas30: bool) -> Value {
                 "minItems": 1,
                 "maxItems": what_if::MAX_CHANGES,
                 "items": items
+            }
+        }
+    })
+}
+
+/// A GeoJSON Point within the Baltic states (longitude first).
+fn point_schema() -> Value {
+    json!({
+        "type": "object",
+        "required": ["type", "coordinates"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Point"]},
+            "coordinates": {
+                "type": "array",
+                "minItems": 2,
+                "prefixItems": [
+                    {"type": "number", "minimum": SanityBox::BALTIC.min_lon, "maximum": SanityBox::BALTIC.max_lon},
+                    {"type": "number", "minimum": SanityBox::BALTIC.min_lat, "maximum": SanityBox::BALTIC.max_lat}
+                ],
+                "description": "longitude, latitude (WGS84 degrees, within the Baltic states)"
+            }
+        }
+    })
+}
+
+/// A what-if feature that adds a site at its Point.
+fn new_site_schema(point: &Value) -> Value {
+    let text = json!({"type": ["string", "null"], "pattern": "\\S"});
+    json!({
+        "type": "object",
+        "description": "A new site at its Point",
+        "required": ["geometry"],
+        "properties": {
+            "geometry": point,
+            "properties": {
+                "type": ["object", "null"],
+                "additionalProperties": false,
+                "properties": {
+                    "site_id": {"type": "null"},
+                    "kind": {"type": ["string", "null"], "enum": SITE_KINDS.iter().map(|k| json!(k)).chain([Value::Null]).collect::<Vec<_>>(), "description": "default wifi"},
+                    "free_wifi": {"type": ["boolean", "null"], "description": "default true"},
+                    "id": {"type": ["string", "null"], "pattern": "\\S", "description": "default what-if-N (N the feature's place from 1); not an existing site's id nor another feature's"},
+                    "name": text,
+                }
+            }
+        }
+    })
+}
+
+/// A what-if feature that changes one of `sites` (a Point moves it).
+fn change_schema(sites: &[&str], point: &Value) -> Value {
+    let flag = json!({"type": ["boolean", "null"]});
+    json!({
+        "type": "object",
+        "description": "A change to an existing site: a Point moves it",
+        "required": ["properties"],
+        "properties": {
+            "geometry": {"anyOf": [{"type": "null"}, point]},
+            "properties": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": ["site_id"],
+                "properties": {
+                    "site_id": {"type": "string", "enum": sites, "description": "each site at most once"},
+                    "free_wifi": flag,
+                    "status": {"type": ["string", "null"], "enum": ["active", "planned", null]},
+                    "remove": flag,
+                }
             }
         }
     })

@@ -146,6 +146,12 @@ pub async fn static_file(
     Ok(r.body(bytes))
 }
 
+/// The built front end (located once per process).
+pub fn assets(state: &AppState) -> &'static Assets {
+    static A: OnceLock<Assets> = OnceLock::new();
+    A.get_or_init(|| Assets::locate(state.config.web_dir.as_deref()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,10 +164,4 @@ mod tests {
             assert!(safe(bad).is_none(), "{bad}");
         }
     }
-}
-
-/// The built front end (located once per process).
-pub fn assets(state: &AppState) -> &'static Assets {
-    static A: OnceLock<Assets> = OnceLock::new();
-    A.get_or_init(|| Assets::locate(state.config.web_dir.as_deref()))
 }

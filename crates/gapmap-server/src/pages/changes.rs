@@ -10,9 +10,9 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::routes::inventory::history::{current_revision, read_conn};
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use gapmap_engine::snapshot::Snapshot;
-use gapmap_inventory::changes::{self, FeatureChange, Version};
+use gapmap_inventory::changes::{self, Changes, FeatureChange, Version};
 use serde_json::{Map, Value, json};
 
 /// The periods a resident can pick, in days (0: since the beginning).
@@ -64,6 +64,8 @@ fn field_words(lang: Lang, c: &FeatureChange) -> String {
         .join(", ")
 }
 
+/// The changed features as the page lists them: each one's name and,
+/// `with_fields`, the fields it touched.
 fn items(lang: Lang, snap: &Snapshot, list: &[FeatureChange], with_fields: bool) -> Vec<Value> {
     list.iter()
         .map(|c| {
@@ -109,10 +111,40 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     // period: links such as "since version r12" from the audit log.
     let from_version = q.get("from").and_then(Version::parse);
     let since = (days > 0).then(|| Utc::now() - Duration::days(i64::from(days)));
+    let asked = Asked {
+        parish,
+        days,
+        since,
+    };
+    let ch = read_changes(&state, &snap, &asked, from_version).await?;
+    let ctx = base_context(&state, &q, "/changes", "changes");
+    let page = context(lang, &snap, &asked, &ch);
+    render(&req, "changes.html", ctx, page)
+}
+
+/// What the page was asked for.
+struct Asked {
+    /// The parish (a known id), or `None` for the whole municipality.
+    parish: Option<String>,
+    /// The period picked, in days (0: since the beginning).
+    days: u32,
+    /// The period's start, when it has one.
+    since: Option<DateTime<Utc>>,
+}
+
+/// The changes from `from_version` (else the period's start, else the
+/// beginning) to the snapshot's revision, read off the worker thread.
+async fn read_changes(
+    state: &web::Data<AppState>,
+    snap: &Snapshot,
+    asked: &Asked,
+    from_version: Option<Version>,
+) -> Result<Changes, Problem> {
     let current = current_revision(&snap.version);
     let s = state.clone();
-    let p2 = parish.clone();
-    let ch = web::block(move || {
+    let p2 = asked.parish.clone();
+    let since = asked.since;
+    web::block(move || {
         let c = read_conn(&s)?;
         let from = match (from_version, since) {
             (Some(v), _) => changes::resolve(&c, &v)
@@ -126,9 +158,13 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         changes::between(&c, from, current, p2.as_deref()).map_err(Problem::internal)
     })
     .await
-    .map_err(Problem::internal)??;
+    .map_err(Problem::internal)?
+}
 
-    let ctx = base_context(&state, &q, "/changes", "changes");
+/// The page's values: the form (parish and period), the features added,
+/// retired and changed, and how the parishes' figures moved.
+fn context(lang: Lang, snap: &Snapshot, asked: &Asked, ch: &Changes) -> Map<String, Value> {
+    let parish = &asked.parish;
     let mut page = Map::new();
     let parish_name = parish
         .as_ref()
@@ -147,26 +183,39 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         "periods".into(),
         json!(PERIODS
             .iter()
-            .map(|d| json!({"days": d, "label": t(lang, &format!("changes.period.{d}")), "selected": *d == days}))
+            .map(|d| json!({"days": d, "label": t(lang, &format!("changes.period.{d}")), "selected": *d == asked.days}))
             .collect::<Vec<_>>()),
     );
     page.insert(
         "since".into(),
-        json!(since.and_then(|s| words::date_long(lang, &s.date_naive().to_string()))),
+        json!(
+            asked
+                .since
+                .and_then(|s| words::date_long(lang, &s.date_naive().to_string()))
+        ),
     );
-    page.insert("added".into(), json!(items(lang, &snap, &ch.added, false)));
+    page.insert("added".into(), json!(items(lang, snap, &ch.added, false)));
     page.insert(
         "retired".into(),
-        json!(items(lang, &snap, &ch.retired, false)),
+        json!(items(lang, snap, &ch.retired, false)),
     );
-    let mut modified = items(lang, &snap, &ch.modified, true);
-    modified.extend(items(lang, &snap, &ch.removed, false));
+    let mut modified = items(lang, snap, &ch.modified, true);
+    modified.extend(items(lang, snap, &ch.removed, false));
     page.insert("modified".into(), json!(modified));
     page.insert("ingests".into(), json!(ch.ingests.len()));
-    let figures: Vec<Value> = ch
-        .parishes
+    page.insert("figures_known".into(), json!(ch.figures_known));
+    page.insert("figures".into(), json!(figures(lang, ch, parish.as_ref())));
+    page.insert("action".into(), json!("/changes"));
+    page.insert("plan_href".into(), json!(href(lang, "/plan")));
+    page
+}
+
+/// How each parish's figures moved (only `parish` when one is picked;
+/// parishes whose figures are unknown are left out).
+fn figures(lang: Lang, ch: &Changes, parish: Option<&String>) -> Vec<Value> {
+    ch.parishes
         .iter()
-        .filter(|m| parish.is_none() || Some(&m.id) == parish.as_ref())
+        .filter(|m| parish.is_none() || Some(&m.id) == parish)
         .filter_map(|m| {
             let rows: Vec<Value> = [
                 ("digitally_underserved", &m.digitally_underserved),
@@ -177,10 +226,5 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             .collect();
             (!rows.is_empty()).then(|| json!({"name": m.name, "rows": rows}))
         })
-        .collect();
-    page.insert("figures_known".into(), json!(ch.figures_known));
-    page.insert("figures".into(), json!(figures));
-    page.insert("action".into(), json!("/changes"));
-    page.insert("plan_href".into(), json!(href(lang, "/plan")));
-    render(&req, "changes.html", ctx, page)
+        .collect()
 }

@@ -20,9 +20,10 @@ use crate::problem::{Kind, Problem};
 use crate::routes::inventory::{account, edits, reports as report_api};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
+use gapmap_engine::snapshot::Snapshot;
 use gapmap_inventory::accounts::Role;
 use gapmap_inventory::edit::{self as core_edit, Op};
-use gapmap_inventory::reports::Decision;
+use gapmap_inventory::reports::{Decision, Report};
 use gapmap_model::Layer;
 use gapmap_model::schema::{Field, FieldType, LayerSchema};
 use gapmap_store::gpkg::GpkgStore;
@@ -620,25 +621,7 @@ pub async fn save(
     if !errors.is_empty() {
         return form_page(&req, &state, &who, again(errors));
     }
-    let op = if is_new {
-        let new_id = f.text("id");
-        let mut feature = json!({"type": "Feature", "properties": props, "geometry": point});
-        if !new_id.is_empty() {
-            feature["id"] = json!(new_id);
-        }
-        Op::Create(feature)
-    } else if f.get("action") == Some("retire") {
-        Op::Retire { id: id.clone() }
-    } else {
-        let mut patch = json!({"properties": props});
-        if let Some(p) = point {
-            patch["geometry"] = p;
-        }
-        Op::Patch {
-            id: id.clone(),
-            patch,
-        }
-    };
+    let op = posted_op(&id, &f, props, point);
     let etag = Some(f.text("etag").to_owned()).filter(|e| !e.is_empty());
     let report = Some(f.text("report").to_owned()).filter(|r| !r.is_empty());
     match edits::commit(&state, &who, layer, op, etag, reason.clone(), report).await {
@@ -650,18 +633,46 @@ pub async fn save(
             };
             Ok(see_other(&href(lang, &to)))
         }
-        Err(p) => {
-            let errors = match p.kind {
-                Kind::InvalidBody => form::errors_of(lang, "edit.error", &p),
-                Kind::PreconditionFailed => {
-                    vec![form::error("", t(lang, "edit.error.stale").to_owned())]
-                }
-                Kind::Conflict => vec![form::error("id", t(lang, "edit.error.exists").to_owned())],
-                _ => return Err(p),
-            };
-            form_page(&req, &state, &who, again(errors))
+        Err(p) => form_page(&req, &state, &who, again(refused(lang, p)?)),
+    }
+}
+
+/// The edit a posted form asks for: a new feature (`id` = `new`, with the
+/// form's `id` when given), the feature retired (`action=retire`), or its
+/// properties and point patched.
+fn posted_op(id: &str, f: &Posted, props: Map<String, Value>, point: Option<Value>) -> Op {
+    if id == "new" {
+        let new_id = f.text("id");
+        let mut feature = json!({"type": "Feature", "properties": props, "geometry": point});
+        if !new_id.is_empty() {
+            feature["id"] = json!(new_id);
+        }
+        Op::Create(feature)
+    } else if f.get("action") == Some("retire") {
+        Op::Retire { id: id.to_owned() }
+    } else {
+        let mut patch = json!({"properties": props});
+        if let Some(p) = point {
+            patch["geometry"] = p;
+        }
+        Op::Patch {
+            id: id.to_owned(),
+            patch,
         }
     }
+}
+
+/// A refused edit as the form's errors (invalid fields, a stale form, an
+/// id taken); any other problem stays the answer.
+fn refused(lang: Lang, p: Problem) -> Result<Vec<Value>, Problem> {
+    Ok(match p.kind {
+        Kind::InvalidBody => form::errors_of(lang, "edit.error", &p),
+        Kind::PreconditionFailed => {
+            vec![form::error("", t(lang, "edit.error.stale").to_owned())]
+        }
+        Kind::Conflict => vec![form::error("id", t(lang, "edit.error.exists").to_owned())],
+        _ => return Err(p),
+    })
 }
 
 // ---------------------------------------------------------------- reports
@@ -680,51 +691,11 @@ pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         .unwrap_or("received")
         .to_owned();
     let admin = who.principal.role == Role::Admin;
-    let s = state.clone();
-    let st = status.clone();
-    let list = web::block(move || {
-        let list = s.reports.list(Some(&st))?;
-        let mut out = Vec::with_capacity(list.len());
-        for r in list {
-            let contact = if admin && r.has_contact {
-                s.reports.contact(&r.reference)?
-            } else {
-                None
-            };
-            out.push((r, contact));
-        }
-        Ok::<_, gapmap_inventory::reports::ReportError>(out)
-    })
-    .await
-    .map_err(Problem::internal)?
-    .map_err(Problem::internal)?;
+    let list = read_queue(&state, &status, admin).await?;
     let snap = state.live.get();
     let items: Vec<Value> = list
         .into_iter()
-        .map(|(r, contact)| {
-            let site = r
-                .site_id
-                .as_ref()
-                .and_then(|id| snap.sites.iter().find(|s| &s.id == id));
-            let parish = r
-                .parish_id
-                .as_ref()
-                .and_then(|p| snap.parishes.iter().find(|(id, _)| id == p))
-                .map(|(_, n)| n.clone());
-            json!({
-                "reference": r.reference,
-                "kind": t(lang, &format!("report.kind.{}", r.kind)),
-                "site": site.map(|s| s.name.clone()),
-                "parish": parish,
-                "point": r.lon.zip(r.lat).map(|(x, y)| format!("{y:.5}, {x:.5}")),
-                "text": r.text,
-                "received": super::words::date_long(lang, r.created_at.get(..10).unwrap_or("")),
-                "contact": contact,
-                "has_contact": r.has_contact,
-                "status": t(lang, &format!("report.status.{}", r.status)),
-                "action": href(lang, &format!("/edit/reports/{}", r.reference)),
-            })
-        })
+        .map(|(r, contact)| queue_item(lang, &snap, r, contact))
         .collect();
     let ctx = editor_context(&state, &q, "/edit/reports", "edit-reports", &who);
     let mut page = Map::new();
@@ -747,6 +718,59 @@ pub async fn queue(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
         ),
     );
     render(&req, "review.html", ctx, page)
+}
+
+/// The reports with this status, each with its contact when an `admin`
+/// reads the queue (read off the worker thread).
+async fn read_queue(
+    state: &web::Data<AppState>,
+    status: &str,
+    admin: bool,
+) -> Result<Vec<(Report, Option<String>)>, Problem> {
+    let s = state.clone();
+    let st = status.to_owned();
+    web::block(move || {
+        let list = s.reports.list(Some(&st))?;
+        let mut out = Vec::with_capacity(list.len());
+        for r in list {
+            let contact = if admin && r.has_contact {
+                s.reports.contact(&r.reference)?
+            } else {
+                None
+            };
+            out.push((r, contact));
+        }
+        Ok::<_, gapmap_inventory::reports::ReportError>(out)
+    })
+    .await
+    .map_err(Problem::internal)?
+    .map_err(Problem::internal)
+}
+
+/// One report of the queue as the page shows it.
+fn queue_item(lang: Lang, snap: &Snapshot, r: Report, contact: Option<String>) -> Value {
+    let site = r
+        .site_id
+        .as_ref()
+        .and_then(|id| snap.sites.iter().find(|s| &s.id == id));
+    let parish = r
+        .parish_id
+        .as_ref()
+        .and_then(|p| snap.parishes.iter().find(|(id, _)| id == p))
+        .map(|(_, n)| n.clone());
+    json!({
+        "reference": r.reference,
+        "kind": t(lang, &format!("report.kind.{}", r.kind)),
+        "site": site.map(|s| s.name.clone()),
+        "parish": parish,
+        "point": r.lon.zip(r.lat).map(|(x, y)| format!("{y:.5}, {x:.5}")),
+        "text": r.text,
+        "received": super::words::date_long(lang, r.created_at.get(..10).unwrap_or("")),
+        "contact": contact,
+        "has_contact": r.has_contact,
+        "status": t(lang, &format!("report.status.{}", r.status)),
+        "action": href(lang, &format!("/edit/reports/{}", r.reference)),
+    })
 }
 
 /// `POST /edit/reports/{reference}`: accept (then on to a prefilled edit of

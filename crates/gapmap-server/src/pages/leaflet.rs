@@ -15,7 +15,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Datelike, Duration, NaiveDate};
 use gapmap_engine::analysis::open_now::{hours_on, hours_text};
 use gapmap_engine::snapshot::Snapshot;
-use gapmap_model::{AreaKind, Site, Source};
+use gapmap_model::{Area, AreaKind, Site, Source};
 use geo::{BoundingRect, InteriorPoint};
 use geo_types::{MultiPolygon, Point};
 use serde_json::{Map, Value, json};
@@ -212,28 +212,67 @@ pub async fn page(
         .geometry
         .interior_point()
         .unwrap_or(Point::new(0.0, 0.0));
-    let places = leaflet_places(&snap, &id, middle);
-    let today = gapmap_engine::analysis::open_now::riga_local(chrono::Utc::now()).date();
+    let leaflet = Leaflet {
+        area,
+        middle,
+        places: leaflet_places(&snap, &id, middle),
+        today: gapmap_engine::analysis::open_now::riga_local(chrono::Utc::now()).date(),
+    };
+    let live_url = live_url(&req, &state, lang, &id);
+    let page = context(lang, &snap, &leaflet, live_url);
+    render(
+        &req,
+        "leaflet.html",
+        base_context(&state, &q, &format!("/leaflets/{}", area.id), "leaflet"),
+        page,
+    )
+}
 
-    // The frame: the parish, grown to include its places.
-    let mut b = area
-        .geometry
-        .bounding_rect()
-        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
-        .unwrap_or([middle.x(), middle.y(), middle.x(), middle.y()]);
-    for s in &places {
-        b = [
-            b[0].min(s.location.x()),
-            b[1].min(s.location.y()),
-            b[2].max(s.location.x()),
-            b[3].max(s.location.y()),
-        ];
-    }
+/// What one parish's leaflet shows.
+struct Leaflet<'a> {
+    /// The parish.
+    area: &'a Area,
+    /// A point inside the parish (WGS84), the places' centre.
+    middle: Point<f64>,
+    /// Its places, nearest the middle first.
+    places: Vec<&'a Site>,
+    /// The day it is printed (Riga time).
+    today: NaiveDate,
+}
+
+/// The leaflet's values: the parish, its places, the locator map, the QR
+/// code of the live page and what the data are.
+fn context(lang: Lang, snap: &Snapshot, leaflet: &Leaflet, live_url: String) -> Map<String, Value> {
+    let (area, places, today) = (leaflet.area, &leaflet.places, leaflet.today);
+    let (qr, qr_size) = qr_path(&live_url).unwrap_or_default();
+    let any = |src: Source| {
+        area.provenance.source == src || places.iter().any(|s| s.provenance.source == src)
+    };
+    let mut page = Map::new();
+    page.insert("parish".into(), json!({"id": area.id, "name": area.name}));
+    page.insert("places".into(), json!(cards(lang, places, today)));
+    page.insert("map".into(), locator_map(snap, leaflet));
+    page.insert("qr".into(), json!({"d": qr, "size": qr_size}));
+    page.insert("live_url".into(), json!(live_url));
+    page.insert("leaflet_simulated".into(), json!(any(Source::Simulated)));
+    page.insert(
+        "leaflet_approximate".into(),
+        json!(any(Source::Approximate)),
+    );
+    page.insert("printed".into(), json!(words::day(lang, today)));
+    page
+}
+
+/// The locator map: the parish, the neighbours its frame touches and a
+/// numbered marker per place, as SVG path data and positions.
+fn locator_map(snap: &Snapshot, leaflet: &Leaflet) -> Value {
+    let (area, places) = (leaflet.area, &leaflet.places);
+    let b = frame_box(area, leaflet.middle, places);
     let frame = Frame::fit(b);
     let neighbours: Vec<String> = snap
         .areas
         .iter()
-        .filter(|a| a.kind == AreaKind::Parish && a.id != id)
+        .filter(|a| a.kind == AreaKind::Parish && a.id != area.id)
         .filter(|a| {
             a.geometry.bounding_rect().is_some_and(|r| {
                 r.max().x >= b[0] && r.min().x <= b[2] && r.max().y >= b[1] && r.min().y <= b[3]
@@ -249,7 +288,37 @@ pub async fn page(
             json!({"n": i + 1, "x": format!("{x:.1}"), "y": format!("{y:.1}")})
         })
         .collect();
-    let cards: Vec<Value> = places
+    json!({
+        "w": MAP_W, "h": MAP_H,
+        "parish": frame.path(&area.geometry),
+        "neighbours": neighbours,
+        "markers": markers,
+    })
+}
+
+/// The map's frame, `[min lon, min lat, max lon, max lat]`: the parish
+/// (its middle when it has no box), grown to include its places.
+fn frame_box(area: &Area, middle: Point<f64>, places: &[&Site]) -> [f64; 4] {
+    let mut b = area
+        .geometry
+        .bounding_rect()
+        .map(|r| [r.min().x, r.min().y, r.max().x, r.max().y])
+        .unwrap_or([middle.x(), middle.y(), middle.x(), middle.y()]);
+    for s in places {
+        b = [
+            b[0].min(s.location.x()),
+            b[1].min(s.location.y()),
+            b[2].max(s.location.x()),
+            b[3].max(s.location.y()),
+        ];
+    }
+    b
+}
+
+/// One card per place: what it is, where, its hours this week, its phone
+/// and the help offered.
+fn cards(lang: Lang, places: &[&Site], today: NaiveDate) -> Vec<Value> {
+    places
         .iter()
         .enumerate()
         .map(|(i, s)| {
@@ -265,9 +334,14 @@ pub async fn page(
                 "approx_location": s.provenance.source != Source::Official,
             })
         })
-        .collect();
-    let base = state.config.public_base(super::plan::bound_addr(&req));
-    let live_url = format!(
+        .collect()
+}
+
+/// The parish's live page (the finder at the parish) at the public
+/// address, which the QR code encodes.
+fn live_url(req: &HttpRequest, state: &AppState, lang: Lang, id: &str) -> String {
+    let base = state.config.public_base(super::plan::bound_addr(req));
+    format!(
         "{base}{}",
         href(
             lang,
@@ -277,36 +351,6 @@ pub async fn page(
                     .unwrap_or_default()
             )
         )
-    );
-    let (qr, qr_size) = qr_path(&live_url).unwrap_or_default();
-    let any = |src: Source| {
-        area.provenance.source == src || places.iter().any(|s| s.provenance.source == src)
-    };
-    let mut page = Map::new();
-    page.insert("parish".into(), json!({"id": id, "name": area.name}));
-    page.insert("places".into(), json!(cards));
-    page.insert(
-        "map".into(),
-        json!({
-            "w": MAP_W, "h": MAP_H,
-            "parish": frame.path(&area.geometry),
-            "neighbours": neighbours,
-            "markers": markers,
-        }),
-    );
-    page.insert("qr".into(), json!({"d": qr, "size": qr_size}));
-    page.insert("live_url".into(), json!(live_url));
-    page.insert("leaflet_simulated".into(), json!(any(Source::Simulated)));
-    page.insert(
-        "leaflet_approximate".into(),
-        json!(any(Source::Approximate)),
-    );
-    page.insert("printed".into(), json!(words::day(lang, today)));
-    render(
-        &req,
-        "leaflet.html",
-        base_context(&state, &q, &format!("/leaflets/{}", area.id), "leaflet"),
-        page,
     )
 }
 

@@ -12,6 +12,7 @@ use crate::AppState;
 use crate::problem::Problem;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use gapmap_engine::analysis::Analysis;
 use gapmap_engine::analysis::aggregate::ParishAggregate;
 use gapmap_engine::snapshot::Snapshot;
 use gapmap_model::ZoneKind;
@@ -170,7 +171,27 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let ascending = q.get("dir") != Some("desc");
     let mut rs = rows(&snap, &a.parishes);
     sort_rows(&mut rs, sort, ascending);
-    let headers: Vec<Value> = COLUMNS
+    let base = state.config.public_base(bound_addr(&req));
+    let planned = planned_access_points(&state, &snap, lang).await;
+    let mut page = Map::new();
+    page.insert("planned".into(), planned);
+    page.insert("subnav".into(), super::planner::subnav(lang, "plan"));
+    page.insert("headers".into(), json!(headers(lang, sort, ascending)));
+    page.insert("rows".into(), json!(table(lang, &rs)));
+    page.insert("clusters".into(), json!(clusters(lang, &snap)));
+    page.insert("clusters_total".into(), json!(a.clusters.len()));
+    page.insert("exports".into(), json!(exports(lang)));
+    page.insert("base".into(), json!(base));
+    page.insert("csv_href".into(), json!(href(lang, "/plan/parishes.csv")));
+    page.insert("summary".into(), summary(lang, a));
+    let ctx = base_context(&state, &q, "/plan", "plan");
+    render(&req, "plan.html", ctx, page)
+}
+
+/// The table's column headers, each a link that sorts by it (the sorted
+/// one's link turns the order round).
+fn headers(lang: Lang, sort: &str, ascending: bool) -> Vec<Value> {
+    COLUMNS
         .iter()
         .map(|c| {
             let current = *c == sort;
@@ -182,9 +203,12 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                 "href": href(lang, &format!("/plan?sort={c}&dir={next_dir}#parishes")),
             })
         })
-        .collect();
-    let table: Vec<Value> = rs
-        .iter()
+        .collect()
+}
+
+/// The parish table's rows in the page's words, with their bars and links.
+fn table(lang: Lang, rs: &[Row]) -> Vec<Value> {
+    rs.iter()
         .map(|r| {
             let cells: Vec<String> = r.values[..10]
                 .iter()
@@ -204,10 +228,15 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                 "leaflet_href": href(lang, &format!("/leaflets/{}", r.id)),
             })
         })
-        .collect();
+        .collect()
+}
+
+/// The first 50 gap clusters by rank, small counts shown as a range (the
+/// disclosure rule).
+fn clusters(lang: Lang, snap: &Snapshot) -> Vec<Value> {
+    let a = &snap.analysis;
     let min = a.thresholds.disclosure_min_residents;
-    let clusters: Vec<Value> = a
-        .clusters
+    a.clusters
         .iter()
         .map(|c| {
             let small = c.aggregate.residents < u64::from(min);
@@ -227,9 +256,12 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
             })
         })
         .take(50)
-        .collect();
-    let base = state.config.public_base(bound_addr(&req));
-    let exports: Vec<Value> = Collection::ALL
+        .collect()
+}
+
+/// Every published collection with its download links.
+fn exports(lang: Lang) -> Vec<Value> {
+    Collection::ALL
         .iter()
         .map(|c| {
             let (lv, en) = c.titles();
@@ -247,31 +279,19 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                 "formats": formats,
             })
         })
-        .collect();
-    let planned = planned_access_points(&state, &snap, lang).await;
+        .collect()
+}
+
+/// The headline figures of the analysis and its thresholds.
+fn summary(lang: Lang, a: &Analysis) -> Value {
     let total = &a.total;
-    let mut page = Map::new();
-    page.insert("planned".into(), planned);
-    page.insert("subnav".into(), super::planner::subnav(lang, "plan"));
-    page.insert("headers".into(), json!(headers));
-    page.insert("rows".into(), json!(table));
-    page.insert("clusters".into(), json!(clusters));
-    page.insert("clusters_total".into(), json!(a.clusters.len()));
-    page.insert("exports".into(), json!(exports));
-    page.insert("base".into(), json!(base));
-    page.insert("csv_href".into(), json!(href(lang, "/plan/parishes.csv")));
-    page.insert(
-        "summary".into(),
-        json!({
-            "residents": words::int(lang, total.residents),
-            "underserved": words::int(lang, total.digitally_underserved),
-            "share": words::percent(lang, total.digitally_underserved, total.residents),
-            "near_m": words::int(lang, a.thresholds.near_m.round() as u64),
-            "served_mbps": words::int(lang, a.thresholds.served_down_mbps.round() as u64),
-        }),
-    );
-    let ctx = base_context(&state, &q, "/plan", "plan");
-    render(&req, "plan.html", ctx, page)
+    json!({
+        "residents": words::int(lang, total.residents),
+        "underserved": words::int(lang, total.digitally_underserved),
+        "share": words::percent(lang, total.digitally_underserved, total.residents),
+        "near_m": words::int(lang, a.thresholds.near_m.round() as u64),
+        "served_mbps": words::int(lang, a.thresholds.served_down_mbps.round() as u64),
+    })
 }
 
 /// The planner's siting of new public access points (the plan's own

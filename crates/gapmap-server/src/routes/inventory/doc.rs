@@ -92,9 +92,35 @@ fn new_feature(layer: Layer) -> Value {
     }})
 }
 
+/// A resident's report: its kind, where (a site or a point in the box),
+/// an optional text (required for `other`) and contact.
+fn report_body() -> Value {
+    let b = SanityBox::BALTIC;
+    let nonblank = json!({"type": "string", "pattern": NONBLANK});
+    json!({"type": "object", "required": ["kind"], "additionalProperties": false,
+        "properties": {
+            "kind": {"type": "string", "enum": KINDS},
+            "site_id": {"type": ["string", "null"]},
+            "lon": {"type": ["number", "null"]},
+            "lat": {"type": ["number", "null"]},
+            "text": {"type": "string", "maxLength": MAX_TEXT},
+            "contact": {"type": ["string", "null"], "maxLength": MAX_CONTACT,
+                        "description": "How to reach you (kept for a limited time, shown to admins only)"},
+            "website": {"type": ["string", "null"]}},
+        "allOf": [
+            {"anyOf": [
+                {"required": ["site_id"], "properties": {"site_id": nonblank,
+                    "lon": {"type": ["null"]}, "lat": {"type": ["null"]}}},
+                {"required": ["lon", "lat"], "properties": {
+                    "lon": {"type": "number", "minimum": b.min_lon, "maximum": b.max_lon},
+                    "lat": {"type": "number", "minimum": b.min_lat, "maximum": b.max_lat}}}]},
+            {"anyOf": [
+                {"properties": {"kind": {"not": {"enum": ["other"]}}}},
+                {"required": ["text"], "properties": {"text": nonblank}}]}]})
+}
+
 /// The request bodies, by path and method.
 fn bodies() -> Vec<(&'static str, &'static str, &'static str, Value)> {
-    let b = SanityBox::BALTIC;
     let nonblank = json!({"type": "string", "pattern": NONBLANK});
     vec![
         (
@@ -154,26 +180,7 @@ fn bodies() -> Vec<(&'static str, &'static str, &'static str, Value)> {
             "/api/v1/reports",
             "post",
             "What is wrong, and where: a `site_id`, or `lon` and `lat` (WGS84, in Latvia or near it). `website` is left empty (a field people never see).",
-            json!({"type": "object", "required": ["kind"], "additionalProperties": false,
-                "properties": {
-                    "kind": {"type": "string", "enum": KINDS},
-                    "site_id": {"type": ["string", "null"]},
-                    "lon": {"type": ["number", "null"]},
-                    "lat": {"type": ["number", "null"]},
-                    "text": {"type": "string", "maxLength": MAX_TEXT},
-                    "contact": {"type": ["string", "null"], "maxLength": MAX_CONTACT,
-                                "description": "How to reach you (kept for a limited time, shown to admins only)"},
-                    "website": {"type": ["string", "null"]}},
-                "allOf": [
-                    {"anyOf": [
-                        {"required": ["site_id"], "properties": {"site_id": nonblank,
-                            "lon": {"type": ["null"]}, "lat": {"type": ["null"]}}},
-                        {"required": ["lon", "lat"], "properties": {
-                            "lon": {"type": "number", "minimum": b.min_lon, "maximum": b.max_lon},
-                            "lat": {"type": "number", "minimum": b.min_lat, "maximum": b.max_lat}}}]},
-                    {"anyOf": [
-                        {"properties": {"kind": {"not": {"enum": ["other"]}}}},
-                        {"required": ["text"], "properties": {"text": nonblank}}]}]}),
+            report_body(),
         ),
         (
             "/api/v1/reports/{reference}/decision",

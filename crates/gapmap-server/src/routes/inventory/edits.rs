@@ -284,20 +284,7 @@ pub async fn patch(
     path: web::Path<(String, String)>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, Problem> {
-    let (name, id) = path.into_inner();
-    let layer = layer(&name)?;
-    let mut body = body.into_inner();
-    let (reason, report) = take_reason(&mut body)?;
-    let (o, version) = run(
-        &req,
-        &state,
-        layer,
-        Op::Patch { id, patch: body },
-        reason,
-        report,
-    )
-    .await?;
-    Ok(answer(HttpResponse::Ok(), &o, &version))
+    change_one(req, state, path, body, |id, patch| Op::Patch { id, patch }).await
 }
 
 #[utoipa::path(delete, path = "/api/v1/{layer}/{id}", tag = "inventory", security(("bearer" = []), ("session" = [], "csrf" = [])), params(("layer" = String, Path, description = "sites, equipment or visits", pattern = "^(sites|equipment|visits)$"), ("id" = String, Path, description = "The feature's id"), ("If-Match" = String, Header, description = "The ETag of the feature as you read it (GET); a stale one is refused with 412")), responses(
@@ -318,10 +305,22 @@ pub async fn retire(
     path: web::Path<(String, String)>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, Problem> {
+    change_one(req, state, path, body, |id, _| Op::Retire { id }).await
+}
+
+/// A change to the stored feature of the path (`PATCH`, `DELETE`): `op`
+/// made from its id and the body without `reason` and `report`.
+async fn change_one(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+    op: fn(String, Value) -> Op,
+) -> Result<HttpResponse, Problem> {
     let (name, id) = path.into_inner();
     let layer = layer(&name)?;
     let mut body = body.into_inner();
     let (reason, report) = take_reason(&mut body)?;
-    let (o, version) = run(&req, &state, layer, Op::Retire { id }, reason, report).await?;
+    let (o, version) = run(&req, &state, layer, op(id, body), reason, report).await?;
     Ok(answer(HttpResponse::Ok(), &o, &version))
 }

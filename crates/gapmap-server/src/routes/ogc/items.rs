@@ -450,6 +450,34 @@ fn geojson_page(
     published: &Published,
 ) -> Result<String, Problem> {
     let n = page.on_page.len();
+    let mut body = json!({
+        "type": "FeatureCollection",
+        "numberMatched": page.matched,
+        "numberReturned": n,
+        // The answer is a function of the snapshot: it is as of the
+        // snapshot's build (which keeps its ETag stable between changes).
+        "timeStamp": snap.built_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "snapshot_version": snap.version,
+        "links": page_links(req, c, q, page),
+    });
+    let proj = Projector::new(q.crs)?;
+    if proj.is_native() {
+        return Ok(spliced(&body, page, published));
+    }
+    let mut features = Vec::with_capacity(n);
+    for &(_, f) in &page.on_page {
+        let mut g = f.geometry.clone();
+        proj.publish(&mut g)?;
+        features.push(feature(&f.id, f.properties.clone(), &g));
+    }
+    body["features"] = Value::Array(features);
+    Ok(serde_json::to_string(&body).unwrap_or_default())
+}
+
+/// The page's OGC links: itself, as HTML, its collection, and the next and
+/// previous pages where there are some.
+fn page_links(req: &HttpRequest, c: Collection, q: &ItemsQuery, page: &Page<'_>) -> Vec<Value> {
+    let n = page.on_page.len();
     let b = base(req);
     let full = format!("{b}/ogc/collections/{}/items", c.id());
     let json_at = |offset: Option<usize>| {
@@ -488,48 +516,32 @@ fn geojson_page(
             "Previous page",
         ));
     }
-    let mut body = json!({
-        "type": "FeatureCollection",
-        "numberMatched": page.matched,
-        "numberReturned": n,
-        // The answer is a function of the snapshot: it is as of the
-        // snapshot's build (which keeps its ETag stable between changes).
-        "timeStamp": snap.built_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        "snapshot_version": snap.version,
-        "links": links,
-    });
-    let proj = Projector::new(q.crs)?;
-    if proj.is_native() {
-        // The features' GeoJSON text, serialised once per snapshot, spliced
-        // in as the last member: the same bytes as serialising the whole.
-        let texts = published.geojson_texts();
-        let mut text = serde_json::to_string(&body).unwrap_or_default();
-        text.pop(); // the closing `}`
-        text.reserve(
-            page.on_page
-                .iter()
-                .map(|&(i, _)| texts[i].len() + 1)
-                .sum::<usize>()
-                + 16,
-        );
-        text.push_str(",\"features\":[");
-        for (k, &(i, _)) in page.on_page.iter().enumerate() {
-            if k > 0 {
-                text.push(',');
-            }
-            text.push_str(&texts[i]);
+    links
+}
+
+/// `body` with the page's features in native coordinates: their GeoJSON
+/// text, serialised once per snapshot, spliced in as the last member (the
+/// same bytes as serialising the whole).
+fn spliced(body: &Value, page: &Page<'_>, published: &Published) -> String {
+    let texts = published.geojson_texts();
+    let mut text = serde_json::to_string(body).unwrap_or_default();
+    text.pop(); // the closing `}`
+    text.reserve(
+        page.on_page
+            .iter()
+            .map(|&(i, _)| texts[i].len() + 1)
+            .sum::<usize>()
+            + 16,
+    );
+    text.push_str(",\"features\":[");
+    for (k, &(i, _)) in page.on_page.iter().enumerate() {
+        if k > 0 {
+            text.push(',');
         }
-        text.push_str("]}");
-        return Ok(text);
+        text.push_str(&texts[i]);
     }
-    let mut features = Vec::with_capacity(n);
-    for &(_, f) in &page.on_page {
-        let mut g = f.geometry.clone();
-        proj.publish(&mut g)?;
-        features.push(feature(&f.id, f.properties.clone(), &g));
-    }
-    body["features"] = Value::Array(features);
-    Ok(serde_json::to_string(&body).unwrap_or_default())
+    text.push_str("]}");
+    text
 }
 
 fn urlencode(s: &str) -> String {

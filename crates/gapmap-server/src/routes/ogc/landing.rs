@@ -29,88 +29,95 @@ pub const CONFORMANCE: [&str; 5] = [
 pub async fn landing(req: HttpRequest) -> Result<HttpResponse, Problem> {
     let q = Query::parse(&req, &["f"])?;
     let fmt = format(&req, q.str("f"))?;
-    let b = base(&req);
-    let links = vec![
-        link(
-            &format!("{b}/ogc?f=json"),
-            if fmt == Format::Json {
-                "self"
-            } else {
-                "alternate"
-            },
-            JSON,
-            "Šī lapa JSON formātā (this document)",
-        ),
-        link(
-            &format!("{b}/ogc?f=html"),
-            if fmt == Format::Html {
-                "self"
-            } else {
-                "alternate"
-            },
-            HTML,
-            "Šī lapa HTML formātā (this document as HTML)",
-        ),
-        link(
-            &format!("{b}/ogc/api"),
-            "service-desc",
-            OAS,
-            "API definīcija (OpenAPI 3.0)",
-        ),
-        link(
-            &format!("{b}/ogc/api?f=html"),
-            "service-doc",
-            HTML,
-            "API dokumentācija (API documentation)",
-        ),
-        link(
-            &format!("{b}/ogc/conformance"),
-            "conformance",
-            JSON,
-            "Atbilstības klases (conformance classes)",
-        ),
-        link(
-            &format!("{b}/ogc/conformance"),
-            "http://www.opengis.net/def/rel/ogc/1.0/conformance",
-            JSON,
-            "Conformance classes",
-        ),
-        link(
-            &format!("{b}/ogc/collections"),
-            "data",
-            JSON,
-            "Datu kopas (collections)",
-        ),
-        link(
-            &format!("{b}/ogc/collections"),
-            "http://www.opengis.net/def/rel/ogc/1.0/data",
-            JSON,
-            "Collections",
-        ),
-    ];
+    let links = landing_links(&base(&req), fmt);
     if fmt == Format::Html {
-        let body = format!(
-            "<p>{}</p>\n<ul>\n<li>{}</li>\n<li>{}</li>\n<li>{}</li>\n<li>{}</li>\n</ul>\n",
-            esc(DESCRIPTION),
-            a("/ogc/collections?f=html", "Datu kopas (collections)"),
-            a(
-                "/ogc/conformance?f=html",
-                "Atbilstības klases (conformance)"
-            ),
-            a("/ogc/api?f=html", "API definīcija (API definition)"),
-            a("/ogc/api", "OpenAPI 3.0 JSON"),
-        );
         return Ok(html_response(page(
             TITLE,
             &[("/ogc?f=html", "gapmap OGC API")],
             "/ogc?f=json",
-            &body,
+            &landing_html(),
         )));
     }
     Ok(json_response(
         JSON,
         &json!({"title": TITLE, "description": DESCRIPTION, "links": links}),
     ))
+}
+
+/// The landing page's links after its own two: (path, rel, type, title).
+const LANDING_LINKS: [(&str, &str, &str, &str); 6] = [
+    (
+        "/ogc/api",
+        "service-desc",
+        OAS,
+        "API definīcija (OpenAPI 3.0)",
+    ),
+    (
+        "/ogc/api?f=html",
+        "service-doc",
+        HTML,
+        "API dokumentācija (API documentation)",
+    ),
+    (
+        "/ogc/conformance",
+        "conformance",
+        JSON,
+        "Atbilstības klases (conformance classes)",
+    ),
+    (
+        "/ogc/conformance",
+        "http://www.opengis.net/def/rel/ogc/1.0/conformance",
+        JSON,
+        "Conformance classes",
+    ),
+    ("/ogc/collections", "data", JSON, "Datu kopas (collections)"),
+    (
+        "/ogc/collections",
+        "http://www.opengis.net/def/rel/ogc/1.0/data",
+        JSON,
+        "Collections",
+    ),
+];
+
+/// The landing page's links at base `b`: itself as JSON and as HTML (the
+/// one asked for is `self`), then [`LANDING_LINKS`].
+fn landing_links(b: &str, fmt: Format) -> Vec<serde_json::Value> {
+    let rel = |f: Format| if fmt == f { "self" } else { "alternate" };
+    let mut links = vec![
+        link(
+            &format!("{b}/ogc?f=json"),
+            rel(Format::Json),
+            JSON,
+            "Šī lapa JSON formātā (this document)",
+        ),
+        link(
+            &format!("{b}/ogc?f=html"),
+            rel(Format::Html),
+            HTML,
+            "Šī lapa HTML formātā (this document as HTML)",
+        ),
+    ];
+    links.extend(
+        LANDING_LINKS
+            .iter()
+            .map(|(path, rel, ty, title)| link(&format!("{b}{path}"), rel, ty, title)),
+    );
+    links
+}
+
+/// The landing page's HTML body: the description and the links to follow.
+fn landing_html() -> String {
+    format!(
+        "<p>{}</p>\n<ul>\n<li>{}</li>\n<li>{}</li>\n<li>{}</li>\n<li>{}</li>\n</ul>\n",
+        esc(DESCRIPTION),
+        a("/ogc/collections?f=html", "Datu kopas (collections)"),
+        a(
+            "/ogc/conformance?f=html",
+            "Atbilstības klases (conformance)"
+        ),
+        a("/ogc/api?f=html", "API definīcija (API definition)"),
+        a("/ogc/api", "OpenAPI 3.0 JSON"),
+    )
 }
 
 /// `GET /ogc/conformance`.
@@ -143,4 +150,32 @@ pub async fn conformance(req: HttpRequest) -> Result<HttpResponse, Problem> {
                       link(&format!("{b}/ogc/conformance?f=html"), "alternate", HTML, "This document as HTML")],
         }),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn landing_links_mark_the_format_asked_for_as_self() {
+        let links = landing_links("http://x", Format::Html);
+        let rels: Vec<&str> = links.iter().map(|l| l["rel"].as_str().unwrap()).collect();
+        assert_eq!(
+            rels,
+            [
+                "alternate",
+                "self",
+                "service-desc",
+                "service-doc",
+                "conformance",
+                "http://www.opengis.net/def/rel/ogc/1.0/conformance",
+                "data",
+                "http://www.opengis.net/def/rel/ogc/1.0/data",
+            ]
+        );
+        assert_eq!(links[0]["href"], "http://x/ogc?f=json");
+        assert_eq!(links[2]["href"], "http://x/ogc/api");
+        assert_eq!(links[2]["type"], OAS);
+        assert_eq!(landing_links("http://x", Format::Json)[0]["rel"], "self");
+    }
 }

@@ -12,7 +12,7 @@ pub mod what_if;
 use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
-use actix_web::HttpResponse;
+use actix_web::{HttpRequest, HttpResponse};
 use gapmap_engine::analysis::Analysis;
 use gapmap_engine::snapshot::Snapshot;
 use gapmap_plan::PlanError;
@@ -96,6 +96,20 @@ impl PlanState {
         cache.push((key, Arc::clone(&a)));
         Ok(a)
     }
+}
+
+/// The what-if rate limit: a 429 problem when this client has asked too
+/// often (clients without an address are not limited).
+pub fn limit(req: &HttpRequest, state: &AppState) -> Result<(), Problem> {
+    if let Some(client) = crate::ratelimit::client(req, &state.config.trusted_proxies)
+        && let Err(wait) = state
+            .plan
+            .limiter
+            .take(&client.to_string(), std::time::Instant::now())
+    {
+        return Err(crate::ratelimit::too_many(wait, "what-if requests"));
+    }
+    Ok(())
 }
 
 /// A planner error as problem+json: nonsense names its parameter.

@@ -2,7 +2,7 @@
 //! 100 hypothetical sites or site changes; nothing is stored. No sign-in;
 //! rate-limited per client ([`super::limit`]).
 
-use super::{analysis, chosen, params, problem};
+use super::{analysis, chosen, limit, params, problem};
 use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
@@ -24,14 +24,7 @@ pub async fn what_if(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let q = Query::parse(&req, &params(&[]))?;
-    if let Some(client) = crate::ratelimit::client(&req, &state.config.trusted_proxies)
-        && let Err(wait) = state
-            .plan
-            .limiter
-            .take(&client.to_string(), std::time::Instant::now())
-    {
-        return Err(crate::ratelimit::too_many(wait, "what-if requests"));
-    }
+    limit(&req, &state)?;
     let doc: serde_json::Value = serde_json::from_slice(&body)
         .map_err(|e| Problem::invalid("body", format!("the body is not JSON: {e}")))?;
     let snap = state.live.get();
