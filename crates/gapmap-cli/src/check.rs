@@ -4,7 +4,7 @@ use crate::cli::{CheckArgs, FormatArg, InputArgs, LayerArg, SourceArg};
 use crate::error::{CliError, other};
 use gapmap_geo::geometry::SanityBox;
 use gapmap_ingest::mapping::FieldMapping;
-use gapmap_ingest::problem::{Location, Severity};
+use gapmap_ingest::problem::Location;
 use gapmap_ingest::run::{Outcome, check_files, ingest_files};
 use gapmap_ingest::{DefaultProvenance, Format, Input, Mode, Options, detect_format};
 use gapmap_model::{Layer, Source};
@@ -243,7 +243,6 @@ fn verdict(outcome: &Outcome, verb: &str) -> Result<(), CliError> {
             plural(p.errors(), "error")
         )));
     }
-    let _ = Severity::Error;
     Ok(())
 }
 
