@@ -243,10 +243,7 @@ pub struct IngestLogEntry {
 }
 
 fn sqlite(path: &Path, source: rusqlite::Error) -> StoreError {
-    StoreError::Sqlite {
-        path: path.to_owned(),
-        source,
-    }
+    StoreError::sqlite(path, source)
 }
 
 fn create_schema(tx: &Transaction) -> rusqlite::Result<()> {
