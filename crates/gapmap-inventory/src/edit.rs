@@ -466,6 +466,16 @@ mod tests {
                               "source": "official", "source_ref": "https://example.lv/", "as_of": "2026-12-01"}})
     }
 
+    /// Add a feature.
+    fn create(
+        s: &mut GpkgStore,
+        layer: Layer,
+        f: Value,
+        c: &Context,
+    ) -> Result<Outcome, EditError> {
+        apply(s, layer, Op::Create(f), None, c)
+    }
+
     /// Patch the test's site `lib-vilce`.
     fn patch_site(
         s: &mut GpkgStore,
@@ -541,24 +551,11 @@ mod tests {
     fn create_patch_retire_with_etags_and_audit() {
         let (_d, mut s) = store();
         let c = ctx();
-        let o = apply(
-            &mut s,
-            Layer::Sites,
-            Op::Create(site("lib-vilce")),
-            None,
-            &c,
-        )
-        .unwrap();
+        let o = create(&mut s, Layer::Sites, site("lib-vilce"), &c).unwrap();
         assert!(o.changed && o.revision == 1);
         let tag = o.etag.clone().unwrap();
         assert!(matches!(
-            apply(
-                &mut s,
-                Layer::Sites,
-                Op::Create(site("lib-vilce")),
-                None,
-                &c
-            ),
+            create(&mut s, Layer::Sites, site("lib-vilce"), &c),
             Err(EditError::Exists(_))
         ));
         let patch = json!({"properties": {"opening_hours": "Tu 09:00-19:00"}});
@@ -636,18 +633,11 @@ mod tests {
     fn a_retired_visit_is_withdrawn_and_the_changes_say_so() {
         let (_d, mut s) = store();
         let c = ctx();
-        apply(
-            &mut s,
-            Layer::Sites,
-            Op::Create(site("lib-vilce")),
-            None,
-            &c,
-        )
-        .unwrap();
+        create(&mut s, Layer::Sites, site("lib-vilce"), &c).unwrap();
         let visit = json!({"type": "Feature", "id": "visit-1", "geometry": null,
             "properties": {"site_id": "lib-vilce", "date": "2026-05-02", "participants": 7,
                            "source": "official", "source_ref": "https://example.lv/", "as_of": "2026-12-01"}});
-        let o = apply(&mut s, Layer::Visits, Op::Create(visit), None, &c).unwrap();
+        let o = create(&mut s, Layer::Visits, visit, &c).unwrap();
         assert!(o.changed && o.revision == 2, "{o:?}");
         let tag = o.etag.clone().unwrap();
         let retire = |id: &str| Op::Retire { id: id.into() };

@@ -41,7 +41,7 @@ mod tests {
     use super::edits::edits;
     use super::report::{cluster_changes, cluster_report, fate, new_clusters};
     use super::*;
-    use gapmap_engine::analysis::aggregate::{self, Recount};
+    use gapmap_engine::analysis::aggregate::{self, Cluster, Recount};
     use gapmap_engine::analysis::facts;
     use gapmap_engine::analysis::incremental::SiteChange;
     use gapmap_engine::analysis::{Analysis, SiteSets};
@@ -108,24 +108,23 @@ mod tests {
         )
     }
 
+    /// The ids of the sites with free Wi-Fi (or without).
+    fn site_ids(snap: &Snapshot, free_wifi: bool) -> Vec<String> {
+        snap.sites
+            .iter()
+            .filter(|s| s.is_free_wifi() == free_wifi)
+            .map(|s| s.id.clone())
+            .collect()
+    }
+
     #[test]
     fn what_if_equals_a_full_recompute() {
         let dir = tempfile::tempdir().expect("tempdir");
         let snap = jelgava_snapshot(dir.path());
         let index = Index::new(&snap);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(13);
-        let wifi: Vec<String> = snap
-            .sites
-            .iter()
-            .filter(|s| s.is_free_wifi())
-            .map(|s| s.id.clone())
-            .collect();
-        let others: Vec<String> = snap
-            .sites
-            .iter()
-            .filter(|s| !s.is_free_wifi())
-            .map(|s| s.id.clone())
-            .collect();
+        let wifi = site_ids(&snap, true);
+        let others = site_ids(&snap, false);
         let mut moved_some_cluster = false;
         for round in 0..25 {
             let t = if round % 5 == 4 {
@@ -262,13 +261,7 @@ mod tests {
         }
         let mut rows = Vec::new();
         for old in &analysis.clusters {
-            let mut into: Vec<usize> = old
-                .cells
-                .iter()
-                .filter_map(|c| new_of_cell.get(c).copied())
-                .collect();
-            into.sort_unstable();
-            into.dedup();
+            let into = clusters_holding(old, &new_of_cell);
             // Changed: a changed cell, or its cells and counts are not one
             // cluster's after.
             let same = matches!(into.as_slice(), [k] if after[*k].cells == old.cells
@@ -288,6 +281,19 @@ mod tests {
         cluster_report(analysis, after, rows)
     }
 
+    /// The clusters after (`of_cell`: cell → cluster after) that hold some
+    /// of `old`'s cells, ascending.
+    fn clusters_holding(old: &Cluster, of_cell: &HashMap<(i64, i64), usize>) -> Vec<usize> {
+        let mut into: Vec<usize> = old
+            .cells
+            .iter()
+            .filter_map(|c| of_cell.get(c).copied())
+            .collect();
+        into.sort_unstable();
+        into.dedup();
+        into
+    }
+
     /// Sites added in the middle of clusters (splits: a cell with two
     /// under-served neighbours of its cluster stops being under-served) and
     /// free Wi-Fi taken away (removed, switched off, planned, moved), each
@@ -299,12 +305,7 @@ mod tests {
         let index = Index::new(&snap);
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(29);
         let to_ll = gapmap_geo::crs::Transformer::new(gapmap_geo::crs::LAEA, WGS84).expect("LAEA");
-        let wifi: Vec<String> = snap
-            .sites
-            .iter()
-            .filter(|s| s.is_free_wifi())
-            .map(|s| s.id.clone())
-            .collect();
+        let wifi = site_ids(&snap, true);
         let mut splits = 0;
         let mut reported_splits = 0;
         for round in 0..16 {
@@ -400,13 +401,7 @@ mod tests {
             .collect();
         let mut splits = 0;
         for old in &analysis.clusters {
-            let mut into: Vec<usize> = old
-                .cells
-                .iter()
-                .filter_map(|c| after_of.get(c).copied())
-                .collect();
-            into.sort_unstable();
-            into.dedup();
+            let into = clusters_holding(old, &after_of);
             splits += usize::from(into.len() > 1);
         }
         let mut merges = 0;
