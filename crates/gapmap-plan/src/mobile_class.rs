@@ -535,7 +535,7 @@ impl MobileClass {
         })
     }
 
-    /// One row per stop: the fields of its JSON named by [`CSV_COLUMNS`].
+    /// One row per stop: the members of its JSON named by the columns.
     pub fn to_csv(&self, snap: &Snapshot) -> String {
         let rows = self.years.iter().flat_map(|y| {
             y.stops.iter().filter(|st| self.wanted(st)).map(|st| {

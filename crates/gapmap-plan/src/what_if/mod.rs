@@ -23,6 +23,10 @@
 //! change is), `parse` (a GeoJSON body as changes), `edits` (changes as
 //! edits of the sites), `evaluate` (the figures after them) and `report`
 //! (the answer).
+//!
+//! [`SiteChange`]: gapmap_engine::analysis::incremental::SiteChange
+//! [`SiteChange::update`]: gapmap_engine::analysis::incremental::SiteChange::update
+//! [`aggregate::recount`]: gapmap_engine::analysis::aggregate::recount
 
 mod change;
 mod edits;
