@@ -189,60 +189,12 @@ pub fn between(
             ..audit::Filter::default()
         },
     )?;
-    let mut by_feature: BTreeMap<(String, String), (FeatureChange, bool, bool, bool)> =
-        BTreeMap::new();
-    let mut ingests = Vec::new();
-    for r in rows {
-        let (Some(layer), Some(id)) = (r.layer.clone(), r.feature_id.clone()) else {
-            if r.action == "ingest" {
-                ingests.push(r);
-            }
-            continue;
-        };
-        if r.action == "ingest" {
-            ingests.push(r);
-            continue;
-        }
-        if r.action == "review" {
-            continue;
-        }
-        let e = by_feature
-            .entry((layer.clone(), id.clone()))
-            .or_insert_with(|| {
-                (
-                    FeatureChange {
-                        layer,
-                        id,
-                        parish_id: r.parish_id.clone(),
-                        fields: BTreeMap::new(),
-                        revisions: Vec::new(),
-                    },
-                    false,
-                    false,
-                    false,
-                )
-            });
-        e.1 |= r.action == "create";
-        e.2 |= r.action == "retire";
-        e.3 |= r.action == "delete";
-        if let Value::Object(m) = &r.changes {
-            for (k, v) in m {
-                let (b, a) = (
-                    v.get(0).cloned().unwrap_or(Value::Null),
-                    v.get(1).cloned().unwrap_or(Value::Null),
-                );
-                e.0.fields
-                    .entry(k.clone())
-                    .and_modify(|x| x[1] = a.clone())
-                    .or_insert([b, a]);
-            }
-        }
-        e.0.revisions.push(r.revision);
-    }
+    let (by_feature, ingests) = by_feature(rows);
     let (mut added, mut retired, mut modified, mut removed) = (vec![], vec![], vec![], vec![]);
-    for (_, (mut c, created, retire, deleted)) in by_feature {
+    for (_, t) in by_feature {
+        let mut c = t.change;
         c.fields.retain(|_, v| v[0] != v[1]);
-        match (created, deleted, retire) {
+        match (t.created, t.deleted, t.retired) {
             (true, true, _) => {}
             (_, true, _) => removed.push(c),
             (true, _, _) => added.push(c),
@@ -264,6 +216,69 @@ pub fn between(
         figures_known: f0.is_some() && f1.is_some(),
         parishes,
     })
+}
+
+/// One feature's audit rows folded together.
+struct Touched {
+    change: FeatureChange,
+    created: bool,
+    retired: bool,
+    deleted: bool,
+}
+
+/// The audit rows folded per (layer, feature id), in that order, each
+/// field's first value before and last value after; and the rows of whole
+/// ingests. Reviews are left out.
+fn by_feature(rows: Vec<audit::Row>) -> (BTreeMap<(String, String), Touched>, Vec<audit::Row>) {
+    let mut by_feature: BTreeMap<(String, String), Touched> = BTreeMap::new();
+    let mut ingests = Vec::new();
+    for r in rows {
+        let (Some(layer), Some(id)) = (r.layer.clone(), r.feature_id.clone()) else {
+            if r.action == "ingest" {
+                ingests.push(r);
+            }
+            continue;
+        };
+        if r.action == "ingest" {
+            ingests.push(r);
+            continue;
+        }
+        if r.action == "review" {
+            continue;
+        }
+        let e = by_feature
+            .entry((layer.clone(), id.clone()))
+            .or_insert_with(|| Touched {
+                change: FeatureChange {
+                    layer,
+                    id,
+                    parish_id: r.parish_id.clone(),
+                    fields: BTreeMap::new(),
+                    revisions: Vec::new(),
+                },
+                created: false,
+                retired: false,
+                deleted: false,
+            });
+        e.created |= r.action == "create";
+        e.retired |= r.action == "retire";
+        e.deleted |= r.action == "delete";
+        if let Value::Object(m) = &r.changes {
+            for (k, v) in m {
+                let (b, a) = (
+                    v.get(0).cloned().unwrap_or(Value::Null),
+                    v.get(1).cloned().unwrap_or(Value::Null),
+                );
+                e.change
+                    .fields
+                    .entry(k.clone())
+                    .and_modify(|x| x[1] = a.clone())
+                    .or_insert([b, a]);
+            }
+        }
+        e.change.revisions.push(r.revision);
+    }
+    (by_feature, ingests)
 }
 
 fn parish_moves(f0: Option<&Figures>, f1: Option<&Figures>, only: Option<&str>) -> Vec<ParishMove> {

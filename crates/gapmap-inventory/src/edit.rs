@@ -21,7 +21,7 @@ use gapmap_model::schema::LayerSchema;
 use gapmap_model::{Layer, Record};
 use gapmap_store::StoreError;
 use gapmap_store::audit::{self, Action, Context};
-use gapmap_store::gpkg::GpkgStore;
+use gapmap_store::gpkg::{GpkgStore, Writer};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -146,7 +146,8 @@ pub fn apply(
     if_match: Option<&str>,
     ctx: &Context,
 ) -> Result<Outcome, EditError> {
-    let mut w = store.writer()?;
+    let edit = Edit { layer, ctx };
+    let w = store.writer()?;
     let (id, before, body) = match op {
         Op::Create(feature) => {
             let id = feature_id(&feature);
@@ -166,94 +167,129 @@ pub fn apply(
         }
         Op::Retire { id } => {
             let stored = stored_checked(&w, layer, &id, if_match)?;
-            match retirement(layer, &stored) {
-                Some(patch) => {
-                    let mut f = feature_of(&stored);
-                    merge_patch(&mut f, &patch);
-                    (Some(id), Some(stored), f)
-                }
-                None => {
-                    // Withdrawn: the audit row keeps what it was.
-                    let mut lw = w.begin_layer(layer, Mode::Upsert)?;
-                    w.delete(&mut lw, &id)?;
-                    w.end_layer(lw, "api", "edit")?;
-                    let changes = audit::diff(Some((&stored.props, None)), None);
-                    let parish = w.parish_of(&stored);
-                    w.audit(&audit::Entry {
-                        ctx,
-                        action: Action::Delete,
-                        layer: Some(layer.name()),
-                        feature_id: Some(&id),
-                        parish_id: parish.as_deref(),
-                        changes,
-                        ingest_id: None,
-                    })?;
-                    let revision = w.revision()? + 1;
-                    w.commit(true)?;
-                    return Ok(Outcome {
-                        id,
-                        etag: None,
-                        revision,
-                        changed: true,
-                        feature: Value::Null,
-                    });
-                }
-            }
+            let Some(patch) = retirement(layer, &stored) else {
+                return edit.withdraw(w, id, &stored);
+            };
+            let mut f = feature_of(&stored);
+            merge_patch(&mut f, &patch);
+            (Some(id), Some(stored), f)
         }
     };
     let record = validate(layer, id.as_deref(), body)?;
-    let id = record.id.clone();
-    let mut lw = w.begin_layer(layer, Mode::Upsert)?;
-    w.put(&mut lw, &record)?;
-    let counts = w.end_layer(lw, "api", "edit")?;
-    let changed = counts.added + counts.changed > 0;
+    edit.write(w, before.as_ref(), record)
+}
+
+/// One edit's layer and who makes it.
+struct Edit<'a> {
+    layer: Layer,
+    ctx: &'a Context,
+}
+
+impl Edit<'_> {
+    /// Withdraw the stored feature `id` (the audit row keeps what it was)
+    /// and commit.
+    fn withdraw(&self, mut w: Writer, id: String, stored: &Record) -> Result<Outcome, EditError> {
+        let mut lw = w.begin_layer(self.layer, Mode::Upsert)?;
+        w.delete(&mut lw, &id)?;
+        w.end_layer(lw, "api", "edit")?;
+        let changes = audit::diff(Some((&stored.props, None)), None);
+        self.audit(&mut w, &id, stored, Action::Delete, changes)?;
+        let revision = w.revision()? + 1;
+        w.commit(true)?;
+        Ok(Outcome {
+            id,
+            etag: None,
+            revision,
+            changed: true,
+            feature: Value::Null,
+        })
+    }
+
+    /// Write the validated `record` (which was `before`), with its audit
+    /// row, and commit when it changed anything; an edit that changes
+    /// nothing is dropped whole (its ingest-log row too).
+    fn write(
+        &self,
+        mut w: Writer,
+        before: Option<&Record>,
+        record: Record,
+    ) -> Result<Outcome, EditError> {
+        let id = record.id.clone();
+        let mut lw = w.begin_layer(self.layer, Mode::Upsert)?;
+        w.put(&mut lw, &record)?;
+        let counts = w.end_layer(lw, "api", "edit")?;
+        let changed = counts.added + counts.changed > 0;
+        let changes = changes(before, &record);
+        let action = action(before, &record);
+        let mut revision = w.revision()?;
+        if changed {
+            self.audit(&mut w, &id, &record, action, changes)?;
+            revision += 1;
+        }
+        let hash = w.feature_hash(self.layer, &id)?;
+        let stored = w.stored(self.layer, &id)?;
+        if changed {
+            w.commit(true)?;
+        }
+        Ok(Outcome {
+            id,
+            etag: hash.map(|h| etag(&h)),
+            revision,
+            changed,
+            feature: stored.as_ref().map_or(Value::Null, feature_of),
+        })
+    }
+
+    /// Append the audit row of the edit of feature `id`, in the parish of
+    /// `r`.
+    fn audit(
+        &self,
+        w: &mut Writer,
+        id: &str,
+        r: &Record,
+        action: Action,
+        changes: Value,
+    ) -> Result<(), StoreError> {
+        let parish = w.parish_of(r);
+        w.audit(&audit::Entry {
+            ctx: self.ctx,
+            action,
+            layer: Some(self.layer.name()),
+            feature_id: Some(id),
+            parish_id: parish.as_deref(),
+            changes,
+            ingest_id: None,
+        })
+    }
+}
+
+/// Each field before and after the edit, the geometry as GeoJSON.
+fn changes(before: Option<&Record>, record: &Record) -> Value {
     let geometry = |r: &Record| {
         r.geometry
             .as_ref()
             .map(|g| json!(geojson::Geometry::from(g)))
     };
-    let (bg, ag) = (before.as_ref().and_then(geometry), geometry(&record));
-    let changes = audit::diff(
-        before.as_ref().map(|b| (&b.props, bg.as_ref())),
+    let (bg, ag) = (before.and_then(geometry), geometry(record));
+    audit::diff(
+        before.map(|b| (&b.props, bg.as_ref())),
         Some((&record.props, ag.as_ref())),
-    );
-    let action = match (&before, record.str("status")) {
+    )
+}
+
+/// What the edit did: created the feature, retired it (a site's status
+/// became `retired`, or a `retired_on` was set) or updated it.
+fn action(before: Option<&Record>, record: &Record) -> Action {
+    match (before, record.str("status")) {
         (None, _) => Action::Create,
         (Some(b), Some("retired")) if b.str("status") != Some("retired") => Action::Retire,
         _ if record.str("retired_on").is_some()
-            && before.as_ref().and_then(|b| b.str("retired_on")).is_none() =>
+            && before.and_then(|b| b.str("retired_on")).is_none() =>
         {
             Action::Retire
         }
         _ => Action::Update,
-    };
-    let mut revision = w.revision()?;
-    if changed {
-        let parish = w.parish_of(&record);
-        w.audit(&audit::Entry {
-            ctx,
-            action,
-            layer: Some(layer.name()),
-            feature_id: Some(&id),
-            parish_id: parish.as_deref(),
-            changes,
-            ingest_id: None,
-        })?;
-        revision += 1;
     }
-    let hash = w.feature_hash(layer, &id)?;
-    let stored = w.stored(layer, &id)?;
-    if changed {
-        w.commit(true)?;
-    }
-    // An edit that changes nothing is dropped whole (its ingest-log row too).
-    Ok(Outcome {
-        id,
-        etag: hash.map(|h| etag(&h)),
-        revision,
-        changed,
-        feature: stored.as_ref().map_or(Value::Null, feature_of),
-    })
 }
 
 fn feature_id(f: &Value) -> Option<String> {
@@ -269,7 +305,7 @@ fn feature_id(f: &Value) -> Option<String> {
 
 /// The stored record, after the `If-Match` check.
 fn stored_checked(
-    w: &gapmap_store::gpkg::Writer,
+    w: &Writer,
     layer: Layer,
     id: &str,
     if_match: Option<&str>,
@@ -430,6 +466,27 @@ mod tests {
                               "source": "official", "source_ref": "https://example.lv/", "as_of": "2026-12-01"}})
     }
 
+    /// Add a feature.
+    fn create(
+        s: &mut GpkgStore,
+        layer: Layer,
+        f: Value,
+        c: &Context,
+    ) -> Result<Outcome, EditError> {
+        apply(s, layer, Op::Create(f), None, c)
+    }
+
+    /// Patch the test's site `lib-vilce`.
+    fn patch_site(
+        s: &mut GpkgStore,
+        patch: Value,
+        if_match: Option<&str>,
+        c: &Context,
+    ) -> Result<Outcome, EditError> {
+        let id = "lib-vilce".into();
+        apply(s, Layer::Sites, Op::Patch { id, patch }, if_match, c)
+    }
+
     fn store() -> (tempfile::TempDir, GpkgStore) {
         let dir = tempfile::tempdir().unwrap();
         let s = GpkgStore::open(&dir.path().join("s.gpkg")).unwrap();
@@ -494,87 +551,38 @@ mod tests {
     fn create_patch_retire_with_etags_and_audit() {
         let (_d, mut s) = store();
         let c = ctx();
-        let o = apply(
-            &mut s,
-            Layer::Sites,
-            Op::Create(site("lib-vilce")),
-            None,
-            &c,
-        )
-        .unwrap();
+        let o = create(&mut s, Layer::Sites, site("lib-vilce"), &c).unwrap();
         assert!(o.changed && o.revision == 1);
         let tag = o.etag.clone().unwrap();
         assert!(matches!(
-            apply(
-                &mut s,
-                Layer::Sites,
-                Op::Create(site("lib-vilce")),
-                None,
-                &c
-            ),
+            create(&mut s, Layer::Sites, site("lib-vilce"), &c),
             Err(EditError::Exists(_))
         ));
         let patch = json!({"properties": {"opening_hours": "Tu 09:00-19:00"}});
         assert!(matches!(
-            apply(
-                &mut s,
-                Layer::Sites,
-                Op::Patch {
-                    id: "lib-vilce".into(),
-                    patch: patch.clone()
-                },
-                None,
-                &c
-            ),
+            patch_site(&mut s, patch.clone(), None, &c),
             Err(EditError::PreconditionRequired)
         ));
         assert!(matches!(
-            apply(
-                &mut s,
-                Layer::Sites,
-                Op::Patch {
-                    id: "lib-vilce".into(),
-                    patch: patch.clone()
-                },
-                Some("\"stale\""),
-                &c
-            ),
+            patch_site(&mut s, patch.clone(), Some("\"stale\""), &c),
             Err(EditError::PreconditionFailed { .. })
         ));
-        let o2 = apply(
-            &mut s,
-            Layer::Sites,
-            Op::Patch {
-                id: "lib-vilce".into(),
-                patch: patch.clone(),
-            },
-            Some(&tag),
-            &c,
-        )
-        .unwrap();
+        let o2 = patch_site(&mut s, patch.clone(), Some(&tag), &c).unwrap();
         assert!(o2.changed && o2.revision == 2 && o2.etag.as_deref() != Some(tag.as_str()));
         assert_eq!(o2.feature["properties"]["opening_hours"], "Tu 09:00-19:00");
         // The old ETag is now stale: a second editor of it loses.
         assert!(matches!(
-            apply(
+            patch_site(
                 &mut s,
-                Layer::Sites,
-                Op::Patch {
-                    id: "lib-vilce".into(),
-                    patch: json!({"properties": {"phone": "1"}})
-                },
+                json!({"properties": {"phone": "1"}}),
                 Some(&tag),
                 &c
             ),
             Err(EditError::PreconditionFailed { .. })
         ));
-        let bad = apply(
+        let bad = patch_site(
             &mut s,
-            Layer::Sites,
-            Op::Patch {
-                id: "lib-vilce".into(),
-                patch: json!({"properties": {"opening_hours": "whenever", "wheelchair": "maybe"}}),
-            },
+            json!({"properties": {"opening_hours": "whenever", "wheelchair": "maybe"}}),
             o2.etag.as_deref(),
             &c,
         );
@@ -586,7 +594,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(
-            apply(&mut s, Layer::Sites, Op::Patch { id: "lib-vilce".into(), patch: json!({"properties": {"opening_hour": "x"}}) }, o2.etag.as_deref(), &c),
+            patch_site(&mut s, json!({"properties": {"opening_hour": "x"}}), o2.etag.as_deref(), &c),
             Err(EditError::Invalid(p)) if p[0].field == "opening_hour"
         ));
         let o3 = apply(
@@ -619,5 +627,46 @@ mod tests {
         );
         // A rejected edit wrote nothing.
         assert_eq!(s.meta("revision").unwrap().as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn a_retired_visit_is_withdrawn_and_the_changes_say_so() {
+        let (_d, mut s) = store();
+        let c = ctx();
+        create(&mut s, Layer::Sites, site("lib-vilce"), &c).unwrap();
+        let visit = json!({"type": "Feature", "id": "visit-1", "geometry": null,
+            "properties": {"site_id": "lib-vilce", "date": "2026-05-02", "participants": 7,
+                           "source": "official", "source_ref": "https://example.lv/", "as_of": "2026-12-01"}});
+        let o = create(&mut s, Layer::Visits, visit, &c).unwrap();
+        assert!(o.changed && o.revision == 2, "{o:?}");
+        let tag = o.etag.clone().unwrap();
+        let retire = |id: &str| Op::Retire { id: id.into() };
+        let gone = apply(&mut s, Layer::Visits, retire("visit-1"), Some(&tag), &c).unwrap();
+        assert_eq!(
+            (gone.etag, gone.revision, gone.changed, gone.feature),
+            (None, 3, true, Value::Null)
+        );
+        assert!(matches!(
+            apply(&mut s, Layer::Visits, retire("visit-1"), Some(&tag), &c),
+            Err(EditError::NotFound(_))
+        ));
+        let conn = rusqlite::Connection::open(s.path()).unwrap();
+        let rows =
+            gapmap_store::audit::read(&conn, &gapmap_store::audit::Filter::default()).unwrap();
+        let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
+        assert_eq!(actions, ["create", "create", "delete"]);
+        assert_eq!(rows[2].changes["participants"], json!([7, null]));
+        // Created and withdrawn in between: not listed; the site was added.
+        let ch = crate::changes::between(&conn, 0, 3, None).unwrap();
+        let ids = |v: &[crate::changes::FeatureChange]| {
+            v.iter().map(|c| c.id.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&ch.added), ["lib-vilce"]);
+        assert!(ch.retired.is_empty() && ch.modified.is_empty() && ch.removed.is_empty());
+        assert_eq!(ch.added[0].revisions, [1]);
+        // After the visit's creation, its withdrawal is a removal.
+        let ch = crate::changes::between(&conn, 3, 2, None).unwrap();
+        assert_eq!(ids(&ch.removed), ["visit-1"]);
+        assert!(!ch.figures_known);
     }
 }

@@ -10,7 +10,8 @@
 use crate::accounts::secret;
 use gapmap_store::StoreError;
 use gapmap_store::audit::{self, Action, Context};
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use gapmap_store::side_tables;
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -195,25 +196,11 @@ impl Reports {
     }
 
     fn conn(&self) -> Result<Connection, ReportError> {
-        let e = |source| StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
-        };
-        let c = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-            .map_err(e)?;
-        c.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(e)?;
-        c.execute_batch("PRAGMA foreign_keys = ON").map_err(e)?;
-        Ok(c)
+        Ok(side_tables::connect(&self.path)?)
     }
 
     fn sql(&self) -> impl Fn(rusqlite::Error) -> ReportError + '_ {
-        |source| {
-            ReportError::Store(StoreError::Sqlite {
-                path: self.path.clone(),
-                source,
-            })
-        }
+        |source| ReportError::Store(StoreError::sqlite(&self.path, source))
     }
 
     /// Store a checked report with where it lies (parish, 1 km cell) and

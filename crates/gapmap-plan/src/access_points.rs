@@ -330,9 +330,27 @@ pub fn plan(
         progress,
     )
     .map_err(PlanError::Solver)?;
-    // Fill up to `buildings` with unchosen candidates (they add no reach;
-    // the lower index first) — the solvers may stop short when nothing is left.
-    let mut chosen = solved.chosen.clone();
+    let chosen = filled_up(&solved.chosen, buildings, eligible);
+    let mut placements = ranked(snap, &inst, &chosen);
+    let (sequence, unplaced) = add_extra_points(&mut placements, p);
+    out.unplaced = unplaced;
+    assign_years(&mut placements, &sequence, &p.per_year);
+    out.status = if out.shortfall > 0 {
+        Status::Shortfall
+    } else {
+        Status::Ok
+    };
+    out.placements = placements;
+    out.solved = Some(solved);
+    out.instance = inst;
+    Ok(out)
+}
+
+/// The solver's choice filled up to `buildings` with unchosen candidates
+/// (they add no reach; the lower index first) — the solvers may stop short
+/// when nothing is left.
+fn filled_up(solved: &[u32], buildings: usize, eligible: usize) -> Vec<u32> {
+    let mut chosen = solved.to_vec();
     for k in 0..eligible as u32 {
         if chosen.len() >= buildings {
             break;
@@ -341,7 +359,13 @@ pub fn plan(
             chosen.push(k);
         }
     }
-    let order = inst.coverage.marginal_order(&chosen);
+    chosen
+}
+
+/// The chosen buildings as placements in marginal-gain order, one access
+/// point each, with the residents each newly serves (and by parish).
+fn ranked(snap: &Snapshot, inst: &Instance, chosen: &[u32]) -> Vec<Placement> {
+    let order = inst.coverage.marginal_order(chosen);
     let parish_of = |point: u32| {
         snap.demand[point as usize]
             .parish_id
@@ -353,7 +377,7 @@ pub fn plan(
         points_of_row[row as usize].push(point);
     }
     let mut cumulative = 0;
-    let mut placements: Vec<Placement> = order
+    order
         .iter()
         .enumerate()
         .map(|(k, (cand, gain, rows))| {
@@ -384,8 +408,13 @@ pub fn plan(
                 newly_served_by_parish: by_parish,
             }
         })
-        .collect();
-    // Extra access points: capacity where many people gather.
+        .collect()
+}
+
+/// Extra access points, capacity where many people gather: the order the
+/// points are placed in (every building's first, then the extra ones, as
+/// placement indices) and how many could not be placed.
+fn add_extra_points(placements: &mut [Placement], p: &Params) -> (Vec<usize>, usize) {
     let mut sequence: Vec<usize> = (0..placements.len()).collect();
     let mut extra = p.count - placements.len();
     while extra > 0 {
@@ -406,31 +435,25 @@ pub fn plan(
         sequence.push(i);
         extra -= 1;
     }
-    out.unplaced = extra;
-    // Years along the sequence.
-    let mut slots = p
-        .per_year
+    (sequence, extra)
+}
+
+/// Years along the sequence: the access points fill the years' quotas in
+/// turn (past the last quota, the last year).
+fn assign_years(placements: &mut [Placement], sequence: &[usize], per_year: &[(i32, usize)]) {
+    let mut slots = per_year
         .iter()
         .flat_map(|&(y, n)| std::iter::repeat_n(y, n));
-    for &i in &sequence {
+    for &i in sequence {
         let year = slots
             .next()
-            .unwrap_or_else(|| p.per_year.last().map_or(0, |y| y.0));
+            .unwrap_or_else(|| per_year.last().map_or(0, |y| y.0));
         let pl = &mut placements[i];
         if pl.access_points_by_year.is_empty() {
             pl.year = year;
         }
         *pl.access_points_by_year.entry(year).or_default() += 1;
     }
-    out.status = if out.shortfall > 0 {
-        Status::Shortfall
-    } else {
-        Status::Ok
-    };
-    out.placements = placements;
-    out.solved = Some(solved);
-    out.instance = inst;
-    Ok(out)
 }
 
 impl Siting {
@@ -487,50 +510,55 @@ impl Siting {
     /// The properties of one placement's feature.
     pub fn placement_properties(&self, snap: &Snapshot, pl: &Placement) -> Map<String, Value> {
         let s = &snap.sites[pl.site as usize];
-        let mut m = Map::new();
-        m.insert("id".into(), json!(format!("ap-{}", s.id)));
-        m.insert("rank".into(), json!(pl.rank));
-        m.insert("year".into(), json!(pl.year));
-        m.insert("site_id".into(), json!(s.id));
-        m.insert("name".into(), json!(s.name));
-        m.insert("kind".into(), json!(s.kind.as_str()));
-        m.insert("parish_id".into(), json!(s.parish_id));
-        m.insert("access_points".into(), json!(pl.access_points));
-        m.insert(
-            "access_points_by_year".into(),
-            Value::Object(
-                pl.access_points_by_year
-                    .iter()
-                    .map(|(y, n)| (y.to_string(), json!(n)))
-                    .collect(),
+        let by_year: Map<String, Value> = pl
+            .access_points_by_year
+            .iter()
+            .map(|(y, n)| (y.to_string(), json!(n)))
+            .collect();
+        let by_parish: Map<String, Value> = pl
+            .newly_served_by_parish
+            .iter()
+            .map(|(k, v)| (k.clone(), json!(v)))
+            .collect();
+        [
+            ("id", json!(format!("ap-{}", s.id))),
+            ("rank", json!(pl.rank)),
+            ("year", json!(pl.year)),
+            ("site_id", json!(s.id)),
+            ("name", json!(s.name)),
+            ("kind", json!(s.kind.as_str())),
+            ("parish_id", json!(s.parish_id)),
+            ("access_points", json!(pl.access_points)),
+            ("access_points_by_year", Value::Object(by_year)),
+            ("residents_newly_served", json!(pl.residents_newly_served)),
+            (
+                "cumulative_residents_newly_served",
+                json!(pl.cumulative_residents_newly_served),
             ),
-        );
-        m.insert(
-            "residents_newly_served".into(),
-            json!(pl.residents_newly_served),
-        );
-        m.insert(
-            "cumulative_residents_newly_served".into(),
-            json!(pl.cumulative_residents_newly_served),
-        );
-        m.insert(
-            "digitally_underserved_newly_served".into(),
-            json!(pl.digitally_underserved_newly_served),
-        );
-        m.insert(
-            "priority_zone_newly_served".into(),
-            json!(pl.priority_zone_newly_served),
-        );
-        m.insert("weighted_gain".into(), json!(pl.weight_gain));
-        m.insert(
-            "newly_served_by_parish".into(),
-            Value::Object(
-                pl.newly_served_by_parish
-                    .iter()
-                    .map(|(k, v)| (k.clone(), json!(v)))
-                    .collect(),
+            (
+                "digitally_underserved_newly_served",
+                json!(pl.digitally_underserved_newly_served),
             ),
-        );
+            (
+                "priority_zone_newly_served",
+                json!(pl.priority_zone_newly_served),
+            ),
+            ("weighted_gain", json!(pl.weight_gain)),
+            ("newly_served_by_parish", Value::Object(by_parish)),
+            ("reasons", Value::Array(self.placement_reasons(pl))),
+            ("source", json!(s.provenance.source.as_str())),
+            ("source_ref", json!(s.provenance.source_ref)),
+            ("as_of", json!(s.provenance.as_of.to_string())),
+            ("licence", json!(s.provenance.licence)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
+    /// Why a placement is where it is: the residents it newly serves, then
+    /// each count of note (under-served, priority zone, extra capacity).
+    fn placement_reasons(&self, pl: &Placement) -> Vec<Value> {
         let near = self.params.instance.near_m;
         let mut reasons = vec![reason(
             "newly_served",
@@ -540,35 +568,34 @@ impl Siting {
                 pl.residents_newly_served
             ),
         )];
-        if pl.digitally_underserved_newly_served > 0 {
-            reasons.push(reason(
+        // (code, parameter, count, listed above, the text after the count)
+        let counts = [
+            (
                 "digitally_underserved",
-                json!({"residents": pl.digitally_underserved_newly_served}),
-                format!(
-                    "{} of them have no good home internet (digitally under-served)",
-                    pl.digitally_underserved_newly_served
-                ),
-            ));
-        }
-        if pl.priority_zone_newly_served > 0 {
-            reasons.push(reason(
+                "residents",
+                pl.digitally_underserved_newly_served,
+                0,
+                "of them have no good home internet (digitally under-served)",
+            ),
+            (
                 "priority_zone",
-                json!({"residents": pl.priority_zone_newly_served}),
-                format!(
-                    "{} of them live in a priority zone",
-                    pl.priority_zone_newly_served
-                ),
-            ));
-        }
-        if pl.access_points > 1 {
-            reasons.push(reason(
+                "residents",
+                pl.priority_zone_newly_served,
+                0,
+                "of them live in a priority zone",
+            ),
+            (
                 "extra_capacity",
-                json!({"access_points": pl.access_points}),
-                format!(
-                    "{} access points here: capacity where many people gather",
-                    pl.access_points
-                ),
-            ));
+                "access_points",
+                u64::from(pl.access_points),
+                1,
+                "access points here: capacity where many people gather",
+            ),
+        ];
+        for (code, parameter, n, above, text) in counts {
+            if n > above {
+                reasons.push(reason(code, json!({parameter: n}), format!("{n} {text}")));
+            }
         }
         if pl.residents_newly_served == 0 {
             reasons.push(reason(
@@ -577,12 +604,7 @@ impl Siting {
                 "adds a public access point but brings no one new within reach".to_owned(),
             ));
         }
-        m.insert("reasons".into(), Value::Array(reasons));
-        m.insert("source".into(), json!(s.provenance.source.as_str()));
-        m.insert("source_ref".into(), json!(s.provenance.source_ref));
-        m.insert("as_of".into(), json!(s.provenance.as_of.to_string()));
-        m.insert("licence".into(), json!(s.provenance.licence));
-        m
+        reasons
     }
 
     /// The answer as a GeoJSON FeatureCollection (features in rank order).
@@ -669,12 +691,9 @@ impl Siting {
 
     /// The placements as CSV (one row per building, rank order).
     pub fn to_csv(&self, snap: &Snapshot) -> String {
-        let mut s = String::from(
-            "rank,year,site_id,name,kind,parish_id,lon,lat,access_points,residents_newly_served,cumulative_residents_newly_served,digitally_underserved_newly_served,priority_zone_newly_served,source,equipment_source\n",
-        );
-        for pl in &self.placements {
+        let rows = self.placements.iter().map(|pl| {
             let site = &snap.sites[pl.site as usize];
-            let fields = [
+            [
                 pl.rank.to_string(),
                 pl.year.to_string(),
                 site.id.clone(),
@@ -693,12 +712,30 @@ impl Siting {
                     .as_ref()
                     .map(|p| p.source.as_str().to_owned())
                     .unwrap_or_default(),
-            ];
-            gapmap_geo::csv_cell::record(&mut s, &fields);
-        }
-        s
+            ]
+        });
+        super::csv(&CSV_COLUMNS, rows)
     }
 }
+
+/// The columns of [`Siting::to_csv`].
+const CSV_COLUMNS: [&str; 15] = [
+    "rank",
+    "year",
+    "site_id",
+    "name",
+    "kind",
+    "parish_id",
+    "lon",
+    "lat",
+    "access_points",
+    "residents_newly_served",
+    "cumulative_residents_newly_served",
+    "digitally_underserved_newly_served",
+    "priority_zone_newly_served",
+    "source",
+    "equipment_source",
+];
 
 #[cfg(test)]
 mod tests {

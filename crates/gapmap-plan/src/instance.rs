@@ -110,35 +110,17 @@ pub fn in_priority_zone(snap: &Snapshot) -> Vec<bool> {
         .collect()
 }
 
+impl Params {
+    /// Whether a parish is in scope (any, when no parish is asked for).
+    fn in_parish(&self, p: Option<&str>) -> bool {
+        self.parish_id.as_deref().is_none_or(|want| p == Some(want))
+    }
+}
+
 /// Build the instance of a snapshot under an analysis (its thresholds say
 /// who is near free Wi-Fi; `params.near_m` should be the same `near_m`).
 pub fn build(snap: &Snapshot, analysis: &Analysis, zones: &[bool], params: &Params) -> Instance {
-    let in_parish = |p: Option<&str>| {
-        params
-            .parish_id
-            .as_deref()
-            .is_none_or(|want| p == Some(want))
-    };
-    let mut candidates = Vec::new();
-    let mut excluded = Vec::new();
-    for (i, (s, xy)) in snap.sites.iter().zip(snap.sites_xy.iter()).enumerate() {
-        if !s.candidate || s.status != SiteStatus::Active || s.outside_municipality {
-            continue;
-        }
-        if !in_parish(s.parish_id.as_deref()) {
-            continue;
-        }
-        match snap.site_sets.nearest(NearestKind::Wifi, xy.x(), xy.y()) {
-            Some(n) if n.distance_m <= params.wifi_exclusion_m + BOUNDARY_EPS_M => {
-                excluded.push(Excluded {
-                    site: i as u32,
-                    wifi_site: n.site,
-                    distance_m: n.distance_m,
-                });
-            }
-            _ => candidates.push(i as u32),
-        }
-    }
+    let (candidates, excluded) = candidates(snap, params);
     let placed: Vec<(u32, [f64; 2])> = candidates
         .iter()
         .enumerate()
@@ -150,7 +132,9 @@ pub fn build(snap: &Snapshot, analysis: &Analysis, zones: &[bool], params: &Para
     let radius = params.near_m + BOUNDARY_EPS_M;
     let grid = SiteGrid::new(&placed);
     let scope: Vec<usize> = (0..snap.demand.len())
-        .filter(|&i| snap.demand[i].residents > 0 && in_parish(snap.demand[i].parish_id.as_deref()))
+        .filter(|&i| {
+            snap.demand[i].residents > 0 && params.in_parish(snap.demand[i].parish_id.as_deref())
+        })
         .collect();
     let scope_residents: u64 = scope
         .iter()
@@ -177,50 +161,106 @@ pub fn build(snap: &Snapshot, analysis: &Analysis, zones: &[bool], params: &Para
             near
         })
         .collect();
-    let mut rows: Vec<(f64, Vec<u32>)> = Vec::new();
-    let mut people: Vec<RowPeople> = Vec::new();
-    let mut index: HashMap<Vec<u32>, u32> = HashMap::new();
-    let mut points = Vec::new();
-    for (&i, list) in far.iter().zip(lists) {
-        if list.is_empty() {
-            continue;
-        }
-        let d = &snap.demand[i];
-        let residents = u64::from(d.residents);
-        let under = analysis.classes[i].digitally_underserved;
-        let zone = zones.get(i).copied().unwrap_or(false);
-        let mut w = residents as f64;
-        if under {
-            w *= params.weight_underserved;
-        }
-        if zone {
-            w *= params.weight_priority_zone;
-        }
-        let row = *index.entry(list).or_insert_with_key(|list| {
-            rows.push((0.0, list.clone()));
-            people.push(RowPeople::default());
-            (rows.len() - 1) as u32
-        });
-        let r = row as usize;
-        rows[r].0 += w;
-        people[r].residents += residents;
-        if under {
-            people[r].digitally_underserved += residents;
-        }
-        if zone {
-            people[r].in_priority_zone += residents;
-        }
-        points.push((row, i as u32));
-    }
-    let reachable_residents = people.iter().map(|p| p.residents).sum();
+    let rows = Rows::merged(snap, analysis, zones, params, &far, lists);
+    let reachable_residents = rows.people.iter().map(|p| p.residents).sum();
     Instance {
-        coverage: Coverage::new(candidates.len(), &rows),
+        coverage: Coverage::new(candidates.len(), &rows.rows),
         candidates,
         excluded,
-        people,
+        people: rows.people,
         scope_residents,
         uncovered_residents,
         reachable_residents,
-        points,
+        points: rows.points,
+    }
+}
+
+/// The eligible candidates (site indices) and those excluded for free
+/// Wi-Fi nearby.
+fn candidates(snap: &Snapshot, params: &Params) -> (Vec<u32>, Vec<Excluded>) {
+    let mut candidates = Vec::new();
+    let mut excluded = Vec::new();
+    for (i, (s, xy)) in snap.sites.iter().zip(snap.sites_xy.iter()).enumerate() {
+        if !s.candidate || s.status != SiteStatus::Active || s.outside_municipality {
+            continue;
+        }
+        if !params.in_parish(s.parish_id.as_deref()) {
+            continue;
+        }
+        match snap.site_sets.nearest(NearestKind::Wifi, xy.x(), xy.y()) {
+            Some(n) if n.distance_m <= params.wifi_exclusion_m + BOUNDARY_EPS_M => {
+                excluded.push(Excluded {
+                    site: i as u32,
+                    wifi_site: n.site,
+                    distance_m: n.distance_m,
+                });
+            }
+            _ => candidates.push(i as u32),
+        }
+    }
+    (candidates, excluded)
+}
+
+/// The far points merged into rows by their covering candidates.
+struct Rows {
+    /// (weight, covering candidates) per row.
+    rows: Vec<(f64, Vec<u32>)>,
+    people: Vec<RowPeople>,
+    /// (row, point index) per point within reach.
+    points: Vec<(u32, u32)>,
+}
+
+impl Rows {
+    /// The far points (`far`, with their covering candidates `lists`)
+    /// within reach of a candidate, merged into rows in first-seen order,
+    /// each with its weight and residents.
+    fn merged(
+        snap: &Snapshot,
+        analysis: &Analysis,
+        zones: &[bool],
+        params: &Params,
+        far: &[usize],
+        lists: Vec<Vec<u32>>,
+    ) -> Rows {
+        let mut rows: Vec<(f64, Vec<u32>)> = Vec::new();
+        let mut people: Vec<RowPeople> = Vec::new();
+        let mut index: HashMap<Vec<u32>, u32> = HashMap::new();
+        let mut points = Vec::new();
+        for (&i, list) in far.iter().zip(lists) {
+            if list.is_empty() {
+                continue;
+            }
+            let d = &snap.demand[i];
+            let residents = u64::from(d.residents);
+            let under = analysis.classes[i].digitally_underserved;
+            let zone = zones.get(i).copied().unwrap_or(false);
+            let mut w = residents as f64;
+            if under {
+                w *= params.weight_underserved;
+            }
+            if zone {
+                w *= params.weight_priority_zone;
+            }
+            let row = *index.entry(list).or_insert_with_key(|list| {
+                rows.push((0.0, list.clone()));
+                people.push(RowPeople::default());
+                (rows.len() - 1) as u32
+            });
+            let r = row as usize;
+            rows[r].0 += w;
+            people[r].residents += residents;
+            if under {
+                people[r].digitally_underserved += residents;
+            }
+            if zone {
+                people[r].in_priority_zone += residents;
+            }
+            points.push((row, i as u32));
+        }
+        Rows {
+            rows,
+            people,
+            points,
+        }
     }
 }

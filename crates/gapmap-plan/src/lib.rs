@@ -131,6 +131,20 @@ pub fn reason(code: &str, params: Value, text: String) -> Value {
     Value::Object(m)
 }
 
+/// A planner CSV: the header row of `columns`, then one record a row
+/// (quoted where they must be by [`gapmap_geo::csv_cell`]).
+pub(crate) fn csv<R: AsRef<[String]>>(
+    columns: &[&str],
+    rows: impl IntoIterator<Item = R>,
+) -> String {
+    let mut s = String::new();
+    gapmap_geo::csv_cell::record(&mut s, columns);
+    for r in rows {
+        gapmap_geo::csv_cell::record(&mut s, r.as_ref());
+    }
+    s
+}
+
 /// Which data an answer rests on and how much of it is simulated: the
 /// source mix of each layer named (feature counts), and the layers with
 /// simulated features.

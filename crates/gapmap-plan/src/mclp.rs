@@ -208,91 +208,21 @@ pub fn local_search(
     progress: &mut dyn FnMut(usize),
 ) -> Vec<u32> {
     let n = c.n_cands;
-    let mut chosen = vec![false; n];
-    for &j in start {
-        chosen[j as usize] = true;
-    }
-    let mut count = vec![0u32; c.rows()];
-    for &j in start {
-        for &r in c.rows_of(j as usize) {
-            count[r as usize] += 1;
-        }
-    }
-    let owner = |r: usize, chosen: &[bool]| -> u32 {
-        c.cands_of(r)
-            .iter()
-            .copied()
-            .find(|&j| chosen[j as usize])
-            .unwrap_or(0)
-    };
-    let loss_of = |j: usize, count: &[u32]| -> f64 {
-        c.rows_of(j)
-            .iter()
-            .filter(|&&r| count[r as usize] == 1)
-            .map(|&r| c.weight[r as usize])
-            .sum()
-    };
-    let mut sel: Vec<usize> = (0..n).filter(|&j| chosen[j]).collect();
-    let mut loss = vec![0.0; n];
-    for &j in &sel {
-        loss[j] = loss_of(j, &count);
-    }
+    let mut s = Swaps::new(c, start);
     let total: f64 = c.weight.iter().sum();
     let eps = 1e-12 * total.max(1.0);
-    let mut extra = vec![0.0; n];
-    let mut touched: Vec<u32> = Vec::new();
     for pass in 0..max_passes {
         progress(pass);
         let mut swapped = false;
         for j_in in 0..n {
-            if chosen[j_in] {
+            if s.chosen[j_in] {
                 continue;
             }
-            let mut gain0 = 0.0;
-            for &r in c.rows_of(j_in) {
-                let r = r as usize;
-                match count[r] {
-                    0 => gain0 += c.weight[r],
-                    1 => {
-                        let o = owner(r, &chosen) as usize;
-                        if extra[o] == 0.0 {
-                            touched.push(o as u32);
-                        }
-                        extra[o] += c.weight[r];
-                    }
-                    _ => {}
-                }
-            }
-            // The best chosen candidate to give up for j_in.
-            let mut best: Option<(f64, usize)> = None;
-            for &j in &sel {
-                let d = gain0 + extra[j] - loss[j];
-                if best.is_none_or(|(bd, _)| d > bd) {
-                    best = Some((d, j));
-                }
-            }
-            for &o in &touched {
-                extra[o as usize] = 0.0;
-            }
-            touched.clear();
-            let Some((delta, j_out)) = best else {
+            let Some((delta, j_out)) = s.best_swap(j_in) else {
                 continue;
             };
             if delta > eps {
-                chosen[j_out] = false;
-                chosen[j_in] = true;
-                if let Some(slot) = sel.iter_mut().find(|j| **j == j_out) {
-                    *slot = j_in;
-                }
-                for &r in c.rows_of(j_out) {
-                    count[r as usize] -= 1;
-                }
-                for &r in c.rows_of(j_in) {
-                    count[r as usize] += 1;
-                }
-                for &j in &sel {
-                    loss[j] = loss_of(j, &count);
-                }
+                s.swap(j_out, j_in);
                 swapped = true;
             }
         }
@@ -300,7 +230,127 @@ pub fn local_search(
             break;
         }
     }
-    (0..n as u32).filter(|&j| chosen[j as usize]).collect()
+    (0..n as u32).filter(|&j| s.chosen[j as usize]).collect()
+}
+
+/// The state of the swap local search.
+struct Swaps<'a> {
+    c: &'a Coverage,
+    /// Whether each candidate is chosen.
+    chosen: Vec<bool>,
+    /// How many chosen candidates cover each row.
+    count: Vec<u32>,
+    /// The chosen candidates.
+    sel: Vec<usize>,
+    /// Per chosen candidate, the weight only it covers.
+    loss: Vec<f64>,
+    /// Scratch: per chosen candidate, the weight only it covers that the
+    /// incoming one covers too (zero between uses).
+    extra: Vec<f64>,
+    /// Scratch: the candidates with a non-zero `extra`.
+    touched: Vec<u32>,
+}
+
+impl<'a> Swaps<'a> {
+    /// The state with `start` chosen.
+    fn new(c: &'a Coverage, start: &[u32]) -> Swaps<'a> {
+        let n = c.n_cands;
+        let mut chosen = vec![false; n];
+        for &j in start {
+            chosen[j as usize] = true;
+        }
+        let mut count = vec![0u32; c.rows()];
+        for &j in start {
+            for &r in c.rows_of(j as usize) {
+                count[r as usize] += 1;
+            }
+        }
+        let sel: Vec<usize> = (0..n).filter(|&j| chosen[j]).collect();
+        let mut s = Swaps {
+            c,
+            chosen,
+            count,
+            sel,
+            loss: vec![0.0; n],
+            extra: vec![0.0; n],
+            touched: Vec::new(),
+        };
+        s.update_losses();
+        s
+    }
+
+    /// The first chosen candidate covering row `r`.
+    fn owner(&self, r: usize) -> u32 {
+        self.c
+            .cands_of(r)
+            .iter()
+            .copied()
+            .find(|&j| self.chosen[j as usize])
+            .unwrap_or(0)
+    }
+
+    /// Every chosen candidate's loss, from the counts.
+    fn update_losses(&mut self) {
+        let c = self.c;
+        for &j in &self.sel {
+            self.loss[j] = c
+                .rows_of(j)
+                .iter()
+                .filter(|&&r| self.count[r as usize] == 1)
+                .map(|&r| c.weight[r as usize])
+                .sum();
+        }
+    }
+
+    /// The best chosen candidate to give up for `j_in`, with the change in
+    /// covered weight (the first of equals).
+    fn best_swap(&mut self, j_in: usize) -> Option<(f64, usize)> {
+        let c = self.c;
+        let mut gain0 = 0.0;
+        for &r in c.rows_of(j_in) {
+            let r = r as usize;
+            match self.count[r] {
+                0 => gain0 += c.weight[r],
+                1 => {
+                    let o = self.owner(r) as usize;
+                    if self.extra[o] == 0.0 {
+                        self.touched.push(o as u32);
+                    }
+                    self.extra[o] += c.weight[r];
+                }
+                _ => {}
+            }
+        }
+        let mut best: Option<(f64, usize)> = None;
+        for &j in &self.sel {
+            let d = gain0 + self.extra[j] - self.loss[j];
+            if best.is_none_or(|(bd, _)| d > bd) {
+                best = Some((d, j));
+            }
+        }
+        for &o in &self.touched {
+            self.extra[o as usize] = 0.0;
+        }
+        self.touched.clear();
+        best
+    }
+
+    /// Give up `j_out` for `j_in`.
+    fn swap(&mut self, j_out: usize, j_in: usize) {
+        let c = self.c;
+        self.chosen[j_out] = false;
+        self.chosen[j_in] = true;
+        if let Some(slot) = self.sel.iter_mut().find(|j| **j == j_out) {
+            *slot = j_in;
+        }
+        for &r in c.rows_of(j_out) {
+            self.count[r as usize] -= 1;
+        }
+        for &r in c.rows_of(j_in) {
+            self.count[r as usize] += 1;
+        }
+        self.update_losses();
+    }
 }
 
 /// The sum of the `p` largest values.

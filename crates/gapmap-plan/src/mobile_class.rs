@@ -143,8 +143,8 @@ fn start_site(snap: &Snapshot, start: Option<&str>) -> Result<u32, PlanError> {
         })
 }
 
-/// Plan the mobile class (see the module documentation).
-pub fn plan(snap: &Snapshot, analysis: &Analysis, p: &Params) -> Result<MobileClass, PlanError> {
+/// Check the request, naming the parameter at fault.
+fn check(snap: &Snapshot, p: &Params) -> Result<(), PlanError> {
     if !(p.reach_m.is_finite() && p.reach_m > 0.0 && p.reach_m <= 100_000.0) {
         return Err(PlanError::parameter(
             "reach_m",
@@ -165,12 +165,46 @@ pub fn plan(snap: &Snapshot, analysis: &Analysis, p: &Params) -> Result<MobileCl
             format!("no parish `{pid}`; see /api/v1/gaps/parishes for the ids"),
         ));
     }
+    Ok(())
+}
+
+/// Plan the mobile class (see the module documentation).
+pub fn plan(snap: &Snapshot, analysis: &Analysis, p: &Params) -> Result<MobileClass, PlanError> {
+    check(snap, p)?;
     let start = start_site(snap, p.start.as_deref())?;
     let served = analysis.thresholds.served_down_mbps;
     let bs = buildings(snap, analysis);
     let target = Target::of(&snap.plan, "mobile-class");
-    // The parish's under-served residents: (index, position, residents).
-    type People = Vec<(usize, [f64; 2], u64)>;
+    let (venues, poor) = venues(snap, &bs, served);
+    let places = Places {
+        snap,
+        bs: &bs,
+        under: underserved_people(snap, analysis),
+        venues,
+        poor,
+        reach2: p.reach_m * p.reach_m,
+        served,
+    };
+    let mut reached: BTreeMap<&str, Vec<bool>> = BTreeMap::new();
+    let mut years = Vec::new();
+    for year in target.years() {
+        let (picks, unserved) = places.choose(&mut reached);
+        years.push(places.schedule(year, picks, unserved, start, p)?);
+    }
+    Ok(MobileClass {
+        params: p.clone(),
+        start,
+        buildings: bs,
+        years,
+        served_down_mbps: served,
+    })
+}
+
+/// A parish's digitally under-served residents: (index, position, residents).
+type People = Vec<(usize, [f64; 2], u64)>;
+
+/// Each parish's digitally under-served residents.
+fn underserved_people<'a>(snap: &'a Snapshot, analysis: &Analysis) -> BTreeMap<&'a str, People> {
     let mut under: BTreeMap<&str, People> = BTreeMap::new();
     for (i, d) in snap.demand.iter().enumerate() {
         if analysis.classes[i].digitally_underserved
@@ -183,8 +217,20 @@ pub fn plan(snap: &Snapshot, analysis: &Analysis, p: &Params) -> Result<MobileCl
                 .push((i, [xy.x(), xy.y()], u64::from(d.residents)));
         }
     }
-    // Venues per parish.
-    let mut venues: BTreeMap<&str, Vec<(usize, Connection)>> = BTreeMap::new();
+    under
+}
+
+/// Usable venues per parish: (building, its connection).
+type Venues<'a> = BTreeMap<&'a str, Vec<(usize, Connection)>>;
+
+/// Venues per parish: the indoor public buildings with a usable line (and
+/// its connection), and those whose line is known to be below `served`.
+fn venues<'a>(
+    snap: &Snapshot,
+    bs: &'a [Building],
+    served: f64,
+) -> (Venues<'a>, BTreeMap<&'a str, Vec<usize>>) {
+    let mut venues: Venues = BTreeMap::new();
     let mut poor: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for (k, b) in bs.iter().enumerate() {
         let indoor = b.members.iter().any(|&i| {
@@ -206,77 +252,129 @@ pub fn plan(snap: &Snapshot, analysis: &Analysis, p: &Params) -> Result<MobileCl
                 .push((k, Connection::Unverified)),
         }
     }
-    let reach2 = p.reach_m * p.reach_m;
-    let mut reached: BTreeMap<&str, Vec<bool>> = BTreeMap::new();
-    let mut years = Vec::new();
-    for year in target.years() {
-        let mut picks: Vec<(String, usize, Connection, u64, u64)> = Vec::new();
+    (venues, poor)
+}
+
+/// A parish's stop of one year: (parish, building, connection, under-served
+/// in reach, of those newly reached).
+type Pick = (String, usize, Connection, u64, u64);
+
+/// What the stops are chosen from: the buildings, each parish's
+/// under-served residents and venues, and the reach (squared).
+struct Places<'a> {
+    snap: &'a Snapshot,
+    bs: &'a [Building],
+    under: BTreeMap<&'a str, People>,
+    venues: Venues<'a>,
+    poor: BTreeMap<&'a str, Vec<usize>>,
+    reach2: f64,
+    served: f64,
+}
+
+impl<'a> Places<'a> {
+    /// One year's stop in each parish, in parish order, and the parishes
+    /// with no usable venue with the reason; the residents the stops reach
+    /// are marked in `reached`.
+    fn choose(
+        &self,
+        reached: &mut BTreeMap<&'a str, Vec<bool>>,
+    ) -> (Vec<Pick>, Vec<(String, Value)>) {
+        let mut picks: Vec<Pick> = Vec::new();
         let mut unserved = Vec::new();
-        for (pid, _) in &snap.parishes {
-            let people = under.get(pid.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        for (pid, _) in &self.snap.parishes {
+            let people = self
+                .under
+                .get(pid.as_str())
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
             let seen = reached
                 .entry(pid.as_str())
                 .or_insert_with(|| vec![false; people.len()]);
-            let Some(vs) = venues.get(pid.as_str()) else {
-                let r = match poor.get(pid.as_str()) {
-                    Some(list) => reason(
-                        "connection_poor",
-                        json!({"venues": list.len(), "served_down_mbps": served}),
-                        format!(
-                            "every indoor public building in the parish has a line below {served} Mbit/s"
-                        ),
-                    ),
-                    None => reason(
-                        "no_venue",
-                        json!({}),
-                        "no indoor public building in the parish".to_owned(),
-                    ),
-                };
-                unserved.push((pid.clone(), r));
+            let Some(vs) = self.venues.get(pid.as_str()) else {
+                unserved.push((pid.clone(), self.no_venue(pid)));
                 continue;
             };
-            let in_reach = |k: usize| -> (u64, u64) {
-                let b = bs[k].xy;
-                people
-                    .iter()
-                    .zip(seen.iter())
-                    .fold((0, 0), |(all, new), ((_, q, r), s)| {
-                        if (q[0] - b.x()).powi(2) + (q[1] - b.y()).powi(2) <= reach2 {
-                            (all + r, if *s { new } else { new + r })
-                        } else {
-                            (all, new)
-                        }
-                    })
-            };
-            let best = vs
-                .iter()
-                .map(|&(k, c)| {
-                    let (all, new) = in_reach(k);
-                    (k, c, all, new)
-                })
-                .max_by(|a, b| {
-                    a.3.cmp(&b.3)
-                        .then((a.1 == Connection::Good).cmp(&(b.1 == Connection::Good)))
-                        .then(a.2.cmp(&b.2))
-                        .then(
-                            snap.sites[bs[b.0].site() as usize]
-                                .id
-                                .cmp(&snap.sites[bs[a.0].site() as usize].id),
-                        )
-                });
-            let Some((k, c, all, new)) = best else {
+            let Some((k, c, all, new)) = self.best_venue(vs, people, seen) else {
                 continue;
             };
-            let b = bs[k].xy;
+            let b = self.bs[k].xy;
             for ((_, q, _), s) in people.iter().zip(seen.iter_mut()) {
-                if (q[0] - b.x()).powi(2) + (q[1] - b.y()).powi(2) <= reach2 {
+                if (q[0] - b.x()).powi(2) + (q[1] - b.y()).powi(2) <= self.reach2 {
                     *s = true;
                 }
             }
             picks.push((pid.clone(), k, c, all, new));
         }
-        // The route: the office, then the stops.
-        let office = snap.sites_xy[start as usize];
+        (picks, unserved)
+    }
+
+    /// Why a parish has no usable venue.
+    fn no_venue(&self, pid: &str) -> Value {
+        let served = self.served;
+        match self.poor.get(pid) {
+            Some(list) => reason(
+                "connection_poor",
+                json!({"venues": list.len(), "served_down_mbps": served}),
+                format!(
+                    "every indoor public building in the parish has a line below {served} Mbit/s"
+                ),
+            ),
+            None => reason(
+                "no_venue",
+                json!({}),
+                "no indoor public building in the parish".to_owned(),
+            ),
+        }
+    }
+
+    /// The venue reaching the most residents not yet reached (ties: a good
+    /// connection, more in reach, the lower site id), with its connection,
+    /// residents in reach and newly reached.
+    fn best_venue(
+        &self,
+        vs: &[(usize, Connection)],
+        people: &[(usize, [f64; 2], u64)],
+        seen: &[bool],
+    ) -> Option<(usize, Connection, u64, u64)> {
+        let in_reach = |k: usize| -> (u64, u64) {
+            let b = self.bs[k].xy;
+            people
+                .iter()
+                .zip(seen.iter())
+                .fold((0, 0), |(all, new), ((_, q, r), s)| {
+                    if (q[0] - b.x()).powi(2) + (q[1] - b.y()).powi(2) <= self.reach2 {
+                        (all + r, if *s { new } else { new + r })
+                    } else {
+                        (all, new)
+                    }
+                })
+        };
+        let site_id = |k: usize| &self.snap.sites[self.bs[k].site() as usize].id;
+        vs.iter()
+            .map(|&(k, c)| {
+                let (all, new) = in_reach(k);
+                (k, c, all, new)
+            })
+            .max_by(|a, b| {
+                a.3.cmp(&b.3)
+                    .then((a.1 == Connection::Good).cmp(&(b.1 == Connection::Good)))
+                    .then(a.2.cmp(&b.2))
+                    .then(site_id(b.0).cmp(site_id(a.0)))
+            })
+    }
+
+    /// The year's route from the office (`start`) through the picks and
+    /// back, and a working day of the season for each stop in route order.
+    fn schedule(
+        &self,
+        year: i32,
+        picks: Vec<Pick>,
+        unserved: Vec<(String, Value)>,
+        start: u32,
+        p: &Params,
+    ) -> Result<YearPlan, PlanError> {
+        let bs = self.bs;
+        let office = self.snap.sites_xy[start as usize];
         let mut points = vec![[office.x(), office.y()]];
         points.extend(picks.iter().map(|x| [bs[x.1].xy.x(), bs[x.1].xy.y()]));
         let order = route::tour(&points);
@@ -311,21 +409,14 @@ pub fn plan(snap: &Snapshot, analysis: &Analysis, p: &Params) -> Result<MobileCl
         let return_leg_m = order
             .last()
             .map_or(0.0, |&l| route::dist(points[l], points[0]));
-        years.push(YearPlan {
+        Ok(YearPlan {
             year,
             stops,
             unserved,
             route_m: route::length(&points, &order),
             return_leg_m,
-        });
+        })
     }
-    Ok(MobileClass {
-        params: p.clone(),
-        start,
-        buildings: bs,
-        years,
-        served_down_mbps: served,
-    })
 }
 
 impl MobileClass {
@@ -444,48 +535,15 @@ impl MobileClass {
         })
     }
 
+    /// One row per stop: the members of its JSON named by the columns.
     pub fn to_csv(&self, snap: &Snapshot) -> String {
-        let mut s = String::from(
-            "year,order,date,start,end,parish_id,site_id,name,address,lon,lat,connection,flags,underserved_in_reach,newly_reached,leg_km\n",
-        );
-        for y in &self.years {
-            for st in y.stops.iter().filter(|st| self.wanted(st)) {
+        let rows = self.years.iter().flat_map(|y| {
+            y.stops.iter().filter(|st| self.wanted(st)).map(|st| {
                 let v = self.stop_json(snap, st);
-                let text = |k: &str| match &v[k] {
-                    Value::String(t) => t.clone(),
-                    Value::Null => String::new(),
-                    Value::Array(a) => a
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .collect::<Vec<_>>()
-                        .join(";"),
-                    other => other.to_string(),
-                };
-                let fields: Vec<String> = [
-                    "year",
-                    "order",
-                    "date",
-                    "start",
-                    "end",
-                    "parish_id",
-                    "site_id",
-                    "name",
-                    "address",
-                    "lon",
-                    "lat",
-                    "connection",
-                    "flags",
-                    "underserved_in_reach",
-                    "newly_reached",
-                    "leg_km",
-                ]
-                .iter()
-                .map(|k| text(k))
-                .collect();
-                gapmap_geo::csv_cell::record(&mut s, &fields);
-            }
-        }
-        s
+                CSV_COLUMNS.map(|k| csv_text(&v[k]))
+            })
+        });
+        super::csv(&CSV_COLUMNS, rows)
     }
 
     /// The stops as an iCalendar feed.
@@ -526,5 +584,40 @@ impl MobileClass {
             None => "Mobilā digitālā klase — Jelgavas novads".to_owned(),
         };
         calendar::ics(&name, &events)
+    }
+}
+
+/// The columns of [`MobileClass::to_csv`]: members of a stop's JSON.
+const CSV_COLUMNS: [&str; 16] = [
+    "year",
+    "order",
+    "date",
+    "start",
+    "end",
+    "parish_id",
+    "site_id",
+    "name",
+    "address",
+    "lon",
+    "lat",
+    "connection",
+    "flags",
+    "underserved_in_reach",
+    "newly_reached",
+    "leg_km",
+];
+
+/// A JSON member as a CSV field: text as it is, null empty, a list of texts
+/// joined by `;`, anything else as JSON.
+fn csv_text(v: &Value) -> String {
+    match v {
+        Value::String(t) => t.clone(),
+        Value::Null => String::new(),
+        Value::Array(a) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(";"),
+        other => other.to_string(),
     }
 }

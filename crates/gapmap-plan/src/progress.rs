@@ -90,90 +90,12 @@ pub fn progress(
     let today = snap.inventory_date;
     let mut years = Vec::new();
     for year in first..=last {
-        let mut parishes: BTreeMap<String, Counts> = snap
-            .parishes
-            .iter()
-            .map(|(id, _)| (id.clone(), Counts::default()))
-            .collect();
-        let mut total = Counts::default();
-        let mut upgraded: [BTreeSet<&str>; 2] = Default::default();
-        for e in snap
-            .equipment
-            .iter()
-            .filter(|e| e.installed_on.is_some_and(|d| d.year() == year))
-        {
-            let parish = parish_of.get(e.site_id.as_str()).copied();
-            let slot = match e.kind {
-                EquipmentType::AccessPoint => {
-                    total.access_points_added += 1;
-                    if let Some(c) = parish.and_then(|p| parishes.get_mut(p)) {
-                        c.access_points_added += 1;
-                    }
-                    continue;
-                }
-                EquipmentType::Router => 0,
-                EquipmentType::Backhaul => 1,
-            };
-            if upgraded[slot].insert(e.site_id.as_str()) {
-                let bump = |c: &mut Counts| match slot {
-                    0 => c.routers_upgraded += 1,
-                    _ => c.backhaul_upgraded += 1,
-                };
-                bump(&mut total);
-                if let Some(c) = parish.and_then(|p| parishes.get_mut(p)) {
-                    bump(c);
-                }
-            }
-        }
-        let mut visited: BTreeSet<&str> = BTreeSet::new();
-        for v in snap.visits.iter().filter(|v| v.date.year() == year) {
-            let n = u64::from(v.participants.unwrap_or(0));
-            total.visits += 1;
-            total.participants += n;
-            if let Some(p) = parish_of.get(v.site_id.as_str()).copied() {
-                visited.insert(p);
-                if let Some(c) = parishes.get_mut(p) {
-                    c.visits += 1;
-                    c.participants += n;
-                }
-            }
-        }
-        // Digitally under-served on 1 January, replayed from the records.
+        let mut tally = Tally::new(snap);
+        tally.equipment(snap, &parish_of, year);
+        let parishes_visited = tally.visits(snap, &parish_of, year);
         let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or(today);
         if start <= today {
-            let mut then = snap.sites.as_ref().clone();
-            inventory::apply(&mut then, &snap.equipment, start);
-            let changes: Vec<Change> = then
-                .iter()
-                .zip(snap.sites.iter())
-                .filter(|(a, b)| a.free_wifi != b.free_wifi)
-                .map(|(a, _)| Change::Modify {
-                    site_id: a.id.clone(),
-                    location: None,
-                    free_wifi: Some(a.free_wifi == Some(true)),
-                    status: None,
-                })
-                .collect();
-            let (t, by_parish) = if changes.is_empty() {
-                (
-                    analysis.total.digitally_underserved,
-                    analysis
-                        .parishes
-                        .iter()
-                        .map(|p| (p.id.clone(), p.aggregate.digitally_underserved))
-                        .collect(),
-                )
-            } else {
-                let o = what_if::evaluate(snap, analysis, index, changes)?;
-                (
-                    o.recount.total.digitally_underserved,
-                    what_if::underserved_by_parish(&o.recount),
-                )
-            };
-            total.digitally_underserved_at_start = Some(t);
-            for (id, c) in parishes.iter_mut() {
-                c.digitally_underserved_at_start = by_parish.get(id).copied();
-            }
+            tally.underserved_at_start(snap, analysis, index, start)?;
         }
         let status = match year.cmp(&today.year()) {
             std::cmp::Ordering::Less => "past",
@@ -183,9 +105,9 @@ pub fn progress(
         years.push(Year {
             year,
             status,
-            total,
-            parishes_visited: visited.len() as u64,
-            parishes,
+            total: tally.total,
+            parishes_visited,
+            parishes: tally.parishes,
         });
     }
     Ok(Progress {
@@ -204,17 +126,139 @@ pub fn progress(
     })
 }
 
+/// One year's counts as they are made: the total and each parish's.
+struct Tally {
+    total: Counts,
+    parishes: BTreeMap<String, Counts>,
+}
+
+impl Tally {
+    /// Nothing counted yet, every parish of the snapshot listed.
+    fn new(snap: &Snapshot) -> Tally {
+        Tally {
+            total: Counts::default(),
+            parishes: snap
+                .parishes
+                .iter()
+                .map(|(id, _)| (id.clone(), Counts::default()))
+                .collect(),
+        }
+    }
+
+    /// The equipment installed in `year`: access points added, and the
+    /// sites whose router (or line) was upgraded, each once.
+    fn equipment(&mut self, snap: &Snapshot, parish_of: &HashMap<&str, &str>, year: i32) {
+        let mut upgraded: [BTreeSet<&str>; 2] = Default::default();
+        for e in snap
+            .equipment
+            .iter()
+            .filter(|e| e.installed_on.is_some_and(|d| d.year() == year))
+        {
+            let parish = parish_of.get(e.site_id.as_str()).copied();
+            let slot = match e.kind {
+                EquipmentType::AccessPoint => {
+                    self.total.access_points_added += 1;
+                    if let Some(c) = parish.and_then(|p| self.parishes.get_mut(p)) {
+                        c.access_points_added += 1;
+                    }
+                    continue;
+                }
+                EquipmentType::Router => 0,
+                EquipmentType::Backhaul => 1,
+            };
+            if upgraded[slot].insert(e.site_id.as_str()) {
+                let bump = |c: &mut Counts| match slot {
+                    0 => c.routers_upgraded += 1,
+                    _ => c.backhaul_upgraded += 1,
+                };
+                bump(&mut self.total);
+                if let Some(c) = parish.and_then(|p| self.parishes.get_mut(p)) {
+                    bump(c);
+                }
+            }
+        }
+    }
+
+    /// The mobile-class visits of `year` and their participants; returns
+    /// how many parishes were visited.
+    fn visits(&mut self, snap: &Snapshot, parish_of: &HashMap<&str, &str>, year: i32) -> u64 {
+        let mut visited: BTreeSet<&str> = BTreeSet::new();
+        for v in snap.visits.iter().filter(|v| v.date.year() == year) {
+            let n = u64::from(v.participants.unwrap_or(0));
+            self.total.visits += 1;
+            self.total.participants += n;
+            if let Some(p) = parish_of.get(v.site_id.as_str()).copied() {
+                visited.insert(p);
+                if let Some(c) = self.parishes.get_mut(p) {
+                    c.visits += 1;
+                    c.participants += n;
+                }
+            }
+        }
+        visited.len() as u64
+    }
+
+    /// Digitally under-served on `start` (1 January), replayed from the
+    /// records: the sites' free Wi-Fi as it was then, by the what-if.
+    fn underserved_at_start(
+        &mut self,
+        snap: &Snapshot,
+        analysis: &Analysis,
+        index: &what_if::Index,
+        start: NaiveDate,
+    ) -> Result<(), super::PlanError> {
+        let mut then = snap.sites.as_ref().clone();
+        inventory::apply(&mut then, &snap.equipment, start);
+        let changes: Vec<Change> = then
+            .iter()
+            .zip(snap.sites.iter())
+            .filter(|(a, b)| a.free_wifi != b.free_wifi)
+            .map(|(a, _)| Change::Modify {
+                site_id: a.id.clone(),
+                location: None,
+                free_wifi: Some(a.free_wifi == Some(true)),
+                status: None,
+            })
+            .collect();
+        let (t, by_parish) = if changes.is_empty() {
+            (
+                analysis.total.digitally_underserved,
+                analysis
+                    .parishes
+                    .iter()
+                    .map(|p| (p.id.clone(), p.aggregate.digitally_underserved))
+                    .collect(),
+            )
+        } else {
+            let o = what_if::evaluate(snap, analysis, index, changes)?;
+            (
+                o.recount.total.digitally_underserved,
+                what_if::underserved_by_parish(&o.recount),
+            )
+        };
+        self.total.digitally_underserved_at_start = Some(t);
+        for (id, c) in self.parishes.iter_mut() {
+            c.digitally_underserved_at_start = by_parish.get(id).copied();
+        }
+        Ok(())
+    }
+}
+
+/// Parish id → name.
+fn parish_names(snap: &Snapshot) -> HashMap<&str, &str> {
+    snap.parishes
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect()
+}
+
 fn in_range(t: &Target, year: i32) -> bool {
     t.years().contains(&year)
 }
 
 impl Progress {
     pub fn to_json(&self, snap: &Snapshot) -> Value {
-        let names: HashMap<&str, &str> = snap
-            .parishes
-            .iter()
-            .map(|(a, b)| (a.as_str(), b.as_str()))
-            .collect();
+        let names = parish_names(snap);
         let mut planned_cum = 0usize;
         let mut added_cum = 0u64;
         let years: Vec<Value> = self
@@ -273,23 +317,15 @@ impl Progress {
 
     /// One row per year and parish, then the year's total (parish_id empty).
     pub fn to_csv(&self, snap: &Snapshot) -> String {
-        let names: HashMap<&str, &str> = snap
-            .parishes
-            .iter()
-            .map(|(a, b)| (a.as_str(), b.as_str()))
-            .collect();
-        let mut s = String::from(
-            "year,status,parish_id,parish_name,access_points_added,routers_upgraded,backhaul_upgraded,visits,participants,digitally_underserved_at_start,digitally_underserved_now\n",
-        );
+        let names = parish_names(snap);
         let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
         let total_name = snap
             .areas
             .iter()
             .find(|a| a.kind == gapmap_model::AreaKind::Municipality)
             .map_or("total", |a| a.name.as_str());
-        for y in &self.years {
-            let rows = y
-                .parishes
+        let rows = self.years.iter().flat_map(|y| {
+            y.parishes
                 .iter()
                 .map(|(id, c)| {
                     (
@@ -304,24 +340,38 @@ impl Progress {
                     total_name,
                     &y.total,
                     Some(self.now_total),
-                )));
-            for (id, name, c, now) in rows {
-                let fields = [
-                    y.year.to_string(),
-                    y.status.to_owned(),
-                    id.to_owned(),
-                    name.to_owned(),
-                    c.access_points_added.to_string(),
-                    c.routers_upgraded.to_string(),
-                    c.backhaul_upgraded.to_string(),
-                    c.visits.to_string(),
-                    c.participants.to_string(),
-                    opt(c.digitally_underserved_at_start),
-                    opt(now),
-                ];
-                gapmap_geo::csv_cell::record(&mut s, &fields);
-            }
-        }
-        s
+                )))
+                .map(move |(id, name, c, now)| {
+                    [
+                        y.year.to_string(),
+                        y.status.to_owned(),
+                        id.to_owned(),
+                        name.to_owned(),
+                        c.access_points_added.to_string(),
+                        c.routers_upgraded.to_string(),
+                        c.backhaul_upgraded.to_string(),
+                        c.visits.to_string(),
+                        c.participants.to_string(),
+                        opt(c.digitally_underserved_at_start),
+                        opt(now),
+                    ]
+                })
+        });
+        super::csv(&CSV_COLUMNS, rows)
     }
 }
+
+/// The columns of [`Progress::to_csv`].
+const CSV_COLUMNS: [&str; 11] = [
+    "year",
+    "status",
+    "parish_id",
+    "parish_name",
+    "access_points_added",
+    "routers_upgraded",
+    "backhaul_upgraded",
+    "visits",
+    "participants",
+    "digitally_underserved_at_start",
+    "digitally_underserved_now",
+];

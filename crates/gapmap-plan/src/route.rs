@@ -37,75 +37,11 @@ pub fn tour(points: &[[f64; 2]]) -> Vec<usize> {
     if n <= 3 {
         return (0..n).collect();
     }
-    // 1. Nearest neighbour.
-    let mut order = vec![0usize];
-    let mut left: Vec<usize> = (1..n).collect();
-    while !left.is_empty() {
-        let last = points[*order.last().unwrap_or(&0)];
-        let (k, _) = left
-            .iter()
-            .enumerate()
-            .map(|(k, &j)| (k, dist(last, points[j])))
-            .fold((0, f64::INFINITY), |b, x| if x.1 < b.1 { x } else { b });
-        order.push(left.remove(k));
-    }
-    let d = |a: usize, b: usize| dist(points[a], points[b]);
+    let mut order = nearest_neighbour(points);
     loop {
-        let mut improved = false;
-        // 2. 2-opt on the cycle with 0 fixed in front: reverse order[i..=j].
-        for i in 1..n - 1 {
-            for j in i + 1..n {
-                let (a, b) = (order[i - 1], order[i]);
-                let (c, e) = (order[j], order[(j + 1) % n]);
-                if d(a, c) + d(b, e) < d(a, b) + d(c, e) - EPS {
-                    order[i..=j].reverse();
-                    improved = true;
-                }
-            }
-        }
-        // 3. Or-opt: move order[i..i+len] between two other neighbours.
-        'moves: for len in 1..=3usize {
-            for i in 1..n {
-                if i + len > n {
-                    break;
-                }
-                let prev = order[i - 1];
-                let next = order[(i + len) % n];
-                let (first, last) = (order[i], order[i + len - 1]);
-                let removed = d(prev, first) + d(last, next) - d(prev, next);
-                let rest: Vec<usize> = order[..i]
-                    .iter()
-                    .chain(&order[i + len..])
-                    .copied()
-                    .collect();
-                for k in 0..rest.len() {
-                    let (p, q) = (rest[k], rest[(k + 1) % rest.len()]);
-                    if p == prev {
-                        continue; // where it was
-                    }
-                    let forward = d(p, first) + d(last, q) - d(p, q);
-                    let backward = d(p, last) + d(first, q) - d(p, q);
-                    let (add, reversed) = if backward < forward {
-                        (backward, true)
-                    } else {
-                        (forward, false)
-                    };
-                    if add < removed - EPS {
-                        let mut seg: Vec<usize> = order[i..i + len].to_vec();
-                        if reversed {
-                            seg.reverse();
-                        }
-                        let mut next_order: Vec<usize> = rest[..=k].to_vec();
-                        next_order.extend(seg);
-                        next_order.extend_from_slice(&rest[k + 1..]);
-                        order = next_order;
-                        improved = true;
-                        break 'moves;
-                    }
-                }
-            }
-        }
-        if !improved {
+        let reversed = two_opt(points, &mut order);
+        let moved = or_opt(points, &mut order);
+        if !reversed && !moved {
             break;
         }
     }
@@ -115,6 +51,91 @@ pub fn tour(points: &[[f64; 2]]) -> Vec<usize> {
         order.rotate_left(pos);
     }
     order
+}
+
+/// 1. Nearest neighbour: from point 0, always the nearest point not yet
+///    visited (ties to the lower index).
+fn nearest_neighbour(points: &[[f64; 2]]) -> Vec<usize> {
+    let mut order = vec![0usize];
+    let mut left: Vec<usize> = (1..points.len()).collect();
+    while !left.is_empty() {
+        let last = points[*order.last().unwrap_or(&0)];
+        let (k, _) = left
+            .iter()
+            .enumerate()
+            .map(|(k, &j)| (k, dist(last, points[j])))
+            .fold((0, f64::INFINITY), |b, x| if x.1 < b.1 { x } else { b });
+        order.push(left.remove(k));
+    }
+    order
+}
+
+/// 2. One pass of 2-opt on the cycle with 0 fixed in front: reverse
+///    `order[i..=j]` wherever that shortens it. Whether it did.
+fn two_opt(points: &[[f64; 2]], order: &mut [usize]) -> bool {
+    let n = order.len();
+    let d = |a: usize, b: usize| dist(points[a], points[b]);
+    let mut improved = false;
+    for i in 1..n - 1 {
+        for j in i + 1..n {
+            let (a, b) = (order[i - 1], order[i]);
+            let (c, e) = (order[j], order[(j + 1) % n]);
+            if d(a, c) + d(b, e) < d(a, b) + d(c, e) - EPS {
+                order[i..=j].reverse();
+                improved = true;
+            }
+        }
+    }
+    improved
+}
+
+/// 3. Or-opt: the first move of `order[i..i+len]` (len 1 to 3, either
+///    direction) between two other neighbours that shortens the tour.
+///    Whether it made one.
+fn or_opt(points: &[[f64; 2]], order: &mut Vec<usize>) -> bool {
+    let n = order.len();
+    let d = |a: usize, b: usize| dist(points[a], points[b]);
+    for len in 1..=3usize {
+        for i in 1..n {
+            if i + len > n {
+                break;
+            }
+            let prev = order[i - 1];
+            let next = order[(i + len) % n];
+            let (first, last) = (order[i], order[i + len - 1]);
+            let removed = d(prev, first) + d(last, next) - d(prev, next);
+            let rest: Vec<usize> = order[..i]
+                .iter()
+                .chain(&order[i + len..])
+                .copied()
+                .collect();
+            for k in 0..rest.len() {
+                let (p, q) = (rest[k], rest[(k + 1) % rest.len()]);
+                if p == prev {
+                    continue; // where it was
+                }
+                let forward = d(p, first) + d(last, q) - d(p, q);
+                let backward = d(p, last) + d(first, q) - d(p, q);
+                let (add, reversed) = if backward < forward {
+                    (backward, true)
+                } else {
+                    (forward, false)
+                };
+                if add < removed - EPS {
+                    let mut seg: Vec<usize> = order[i..i + len].to_vec();
+                    if reversed {
+                        seg.reverse();
+                    }
+                    let mut next_order: Vec<usize> = rest[..=k].to_vec();
+                    next_order.extend(seg);
+                    next_order.extend_from_slice(&rest[k + 1..]);
+                    *order = next_order;
+                    return true;
+                }
+            }
+        }
+    }
+    false
 }
 
 #[cfg(test)]

@@ -147,154 +147,19 @@ pub fn plan(snap: &Snapshot, analysis: &Analysis, p: &Params) -> Result<Upgrades
         ));
     }
     let bs = buildings(snap, analysis);
-    let most = bs.iter().map(|b| b.dependents).max().unwrap_or(0).max(1) as f64;
-    let served = analysis.thresholds.served_down_mbps;
-    let near_m = analysis.thresholds.near_m;
-    let dep = |b: &Building| 30.0 * b.dependents as f64 / most;
-    let zone = |b: &Building| if b.zones.is_empty() { 0.0 } else { 20.0 };
-    // Routers.
+    let scoring = Scoring {
+        snap,
+        bs: &bs,
+        most: bs.iter().map(|b| b.dependents).max().unwrap_or(0).max(1) as f64,
+        served: analysis.thresholds.served_down_mbps,
+        near_m: analysis.thresholds.near_m,
+    };
     let rt = Target::of(&snap.plan, "router-upgrades");
-    let mut router_year: Vec<Option<i32>> = bs.iter().map(|b| b.router_year).collect();
-    let mut router_years = Vec::new();
-    for year in rt.years() {
-        let done = done_in(snap, &bs, EquipmentType::Router, year);
-        let mut rows: Vec<(f64, i32, usize)> = bs
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| !done.contains(k))
-            .filter_map(|(k, b)| {
-                let age = year - router_year[k]?;
-                (age >= p.router_min_age_years).then(|| {
-                    (
-                        50.0 * f64::from(age.min(15)) / 15.0 + dep(b) + zone(b),
-                        age,
-                        k,
-                    )
-                })
-            })
-            .collect();
-        rows.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
-        let room = (rt.max as usize).saturating_sub(done.len());
-        let minimum = (rt.min as usize).saturating_sub(done.len());
-        let recommended: Vec<Row> = rows
-            .into_iter()
-            .take(room)
-            .enumerate()
-            .map(|(i, (score, age, k))| {
-                let b = &bs[k];
-                let ry = router_year[k].unwrap_or(year);
-                let mut reasons = vec![reason(
-                    "router_old",
-                    json!({"router_year": ry, "age_years": age}),
-                    format!("its router was installed in {ry}: {age} years old in {year}"),
-                )];
-                reasons.push(dependents_reason(b, near_m));
-                reasons.extend(zone_reason(b));
-                Row {
-                    rank: i + 1,
-                    building: k,
-                    score: (score * 10.0).round() / 10.0,
-                    within_minimum: i < minimum,
-                    reasons,
-                }
-            })
-            .collect();
-        for r in &recommended {
-            router_year[r.building] = Some(year);
-        }
-        router_years.push(Year {
-            year,
-            done,
-            recommended,
-        });
-    }
-    // Backhaul.
+    let router_years = scoring.router_years(&rt, p.router_min_age_years);
     let bt = Target::of(&snap.plan, "faster-backhaul");
-    let mut down: Vec<Option<f64>> = bs.iter().map(|b| b.backhaul_down_mbps).collect();
-    let mut backhaul_years = Vec::new();
-    for year in bt.years() {
-        let done = done_in(snap, &bs, EquipmentType::Backhaul, year);
-        let mut rows: Vec<(f64, f64, usize)> = bs
-            .iter()
-            .enumerate()
-            .filter(|(k, _)| !done.contains(k))
-            .filter_map(|(k, b)| {
-                let d = down[k]?;
-                (d < served).then(|| (50.0 * (1.0 - d / served) + dep(b) + zone(b), d, k))
-            })
-            .collect();
-        rows.sort_by(|a, b| {
-            b.0.total_cmp(&a.0)
-                .then(a.1.total_cmp(&b.1))
-                .then(a.2.cmp(&b.2))
-        });
-        let room = (bt.max as usize).saturating_sub(done.len());
-        let minimum = (bt.min as usize).saturating_sub(done.len());
-        let recommended: Vec<Row> = rows
-            .into_iter()
-            .take(room)
-            .enumerate()
-            .map(|(i, (score, d, k))| {
-                let b = &bs[k];
-                let mut reasons = vec![reason(
-                    "backhaul_slow",
-                    json!({"down_mbps": d, "up_mbps": b.backhaul_up_mbps, "served_down_mbps": served}),
-                    format!("its line gives {d} Mbit/s down, below the {served} Mbit/s of a served connection"),
-                )];
-                reasons.push(dependents_reason(b, near_m));
-                reasons.extend(zone_reason(b));
-                Row { rank: i + 1, building: k, score: (score * 10.0).round() / 10.0, within_minimum: i < minimum, reasons }
-            })
-            .collect();
-        for r in &recommended {
-            down[r.building] = Some(served);
-        }
-        backhaul_years.push(Year {
-            year,
-            done,
-            recommended,
-        });
-    }
-    // To survey: unknown router or line, most dependents first.
-    let mut to_survey: Vec<(usize, Vec<Value>)> = bs
-        .iter()
-        .enumerate()
-        .filter_map(|(k, b)| {
-            let mut r = Vec::new();
-            if b.equipment.is_none() {
-                r.push(reason(
-                    "no_records",
-                    json!({}),
-                    "no equipment on record".to_owned(),
-                ));
-            } else {
-                if b.router_year.is_none() {
-                    r.push(reason(
-                        "router_unknown",
-                        json!({}),
-                        "the router's install year is not on record".to_owned(),
-                    ));
-                }
-                if b.backhaul_down_mbps.is_none() {
-                    r.push(reason(
-                        "backhaul_unknown",
-                        json!({}),
-                        "the line's speed is not on record".to_owned(),
-                    ));
-                }
-            }
-            (!r.is_empty()).then(|| {
-                r.push(dependents_reason(b, near_m));
-                (k, r)
-            })
-        })
-        .collect();
-    to_survey.sort_by(|a, b| {
-        bs[b.0]
-            .dependents
-            .cmp(&bs[a.0].dependents)
-            .then(a.0.cmp(&b.0))
-    });
+    let backhaul_years = scoring.backhaul_years(&bt);
+    let to_survey = scoring.to_survey();
+    let (served, near_m) = (scoring.served, scoring.near_m);
     Ok(Upgrades {
         params: p.clone(),
         buildings: bs,
@@ -304,6 +169,201 @@ pub fn plan(snap: &Snapshot, analysis: &Analysis, p: &Params) -> Result<Upgrades
         served_down_mbps: served,
         near_m,
     })
+}
+
+/// What the scores need: the buildings, the most dependents of one, and
+/// the gap engine's thresholds.
+struct Scoring<'a> {
+    snap: &'a Snapshot,
+    bs: &'a [Building],
+    most: f64,
+    served: f64,
+    near_m: f64,
+}
+
+impl Scoring<'_> {
+    /// The dependents' part of a score (30 × dependents / most dependents).
+    fn dep(&self, b: &Building) -> f64 {
+        30.0 * b.dependents as f64 / self.most
+    }
+
+    /// The priority zone's part of a score (20 when in one).
+    fn zone(&self, b: &Building) -> f64 {
+        if b.zones.is_empty() { 0.0 } else { 20.0 }
+    }
+
+    /// The router list: per year, the routers at least `min_age` years old
+    /// by score (older, then site id, on ties); a recommended one is new the
+    /// years after.
+    fn router_years(&self, t: &Target, min_age: i32) -> Vec<Year> {
+        let mut router_year: Vec<Option<i32>> = self.bs.iter().map(|b| b.router_year).collect();
+        let mut years = Vec::new();
+        for year in t.years() {
+            let done = done_in(self.snap, self.bs, EquipmentType::Router, year);
+            let mut rows: Vec<(f64, i32, usize)> = self
+                .bs
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| !done.contains(k))
+                .filter_map(|(k, b)| {
+                    let age = year - router_year[k]?;
+                    (age >= min_age).then(|| {
+                        (
+                            50.0 * f64::from(age.min(15)) / 15.0 + self.dep(b) + self.zone(b),
+                            age,
+                            k,
+                        )
+                    })
+                })
+                .collect();
+            rows.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+            let recommended = self.recommend(rows, t, done.len(), |&age, k| {
+                let ry = router_year[k].unwrap_or(year);
+                reason(
+                    "router_old",
+                    json!({"router_year": ry, "age_years": age}),
+                    format!("its router was installed in {ry}: {age} years old in {year}"),
+                )
+            });
+            for r in &recommended {
+                router_year[r.building] = Some(year);
+            }
+            years.push(Year {
+                year,
+                done,
+                recommended,
+            });
+        }
+        years
+    }
+
+    /// The backhaul list: per year, the lines below the served speed by
+    /// score (slower, then site id, on ties); a recommended one is at the
+    /// served speed the years after.
+    fn backhaul_years(&self, t: &Target) -> Vec<Year> {
+        let served = self.served;
+        let mut down: Vec<Option<f64>> = self.bs.iter().map(|b| b.backhaul_down_mbps).collect();
+        let mut years = Vec::new();
+        for year in t.years() {
+            let done = done_in(self.snap, self.bs, EquipmentType::Backhaul, year);
+            let mut rows: Vec<(f64, f64, usize)> = self
+                .bs
+                .iter()
+                .enumerate()
+                .filter(|(k, _)| !done.contains(k))
+                .filter_map(|(k, b)| {
+                    let d = down[k]?;
+                    (d < served)
+                        .then(|| (50.0 * (1.0 - d / served) + self.dep(b) + self.zone(b), d, k))
+                })
+                .collect();
+            rows.sort_by(|a, b| {
+                b.0.total_cmp(&a.0)
+                    .then(a.1.total_cmp(&b.1))
+                    .then(a.2.cmp(&b.2))
+            });
+            let recommended = self.recommend(rows, t, done.len(), |&d, k| {
+                reason(
+                    "backhaul_slow",
+                    json!({"down_mbps": d, "up_mbps": self.bs[k].backhaul_up_mbps, "served_down_mbps": served}),
+                    format!("its line gives {d} Mbit/s down, below the {served} Mbit/s of a served connection"),
+                )
+            });
+            for r in &recommended {
+                down[r.building] = Some(served);
+            }
+            years.push(Year {
+                year,
+                done,
+                recommended,
+            });
+        }
+        years
+    }
+
+    /// A year's recommended rows: the first of `ranked` (score, tie-break,
+    /// building; best first) up to the target's maximum less what was done,
+    /// ranked from 1, those up to its minimum marked; each with its list's
+    /// reason (`first`), the dependents and the priority zone.
+    fn recommend<T>(
+        &self,
+        ranked: Vec<(f64, T, usize)>,
+        t: &Target,
+        done: usize,
+        first: impl Fn(&T, usize) -> Value,
+    ) -> Vec<Row> {
+        let room = (t.max as usize).saturating_sub(done);
+        let minimum = (t.min as usize).saturating_sub(done);
+        ranked
+            .into_iter()
+            .take(room)
+            .enumerate()
+            .map(|(i, (score, key, k))| {
+                let b = &self.bs[k];
+                let mut reasons = vec![first(&key, k)];
+                reasons.push(dependents_reason(b, self.near_m));
+                reasons.extend(zone_reason(b));
+                Row {
+                    rank: i + 1,
+                    building: k,
+                    score: (score * 10.0).round() / 10.0,
+                    within_minimum: i < minimum,
+                    reasons,
+                }
+            })
+            .collect()
+    }
+
+    /// To survey: unknown router or line, most dependents first.
+    fn to_survey(&self) -> Vec<(usize, Vec<Value>)> {
+        let mut to_survey: Vec<(usize, Vec<Value>)> = self
+            .bs
+            .iter()
+            .enumerate()
+            .filter_map(|(k, b)| {
+                let mut r = unknowns(b);
+                (!r.is_empty()).then(|| {
+                    r.push(dependents_reason(b, self.near_m));
+                    (k, r)
+                })
+            })
+            .collect();
+        to_survey.sort_by(|a, b| {
+            self.bs[b.0]
+                .dependents
+                .cmp(&self.bs[a.0].dependents)
+                .then(a.0.cmp(&b.0))
+        });
+        to_survey
+    }
+}
+
+/// What is not on record about a building's equipment, as reasons.
+fn unknowns(b: &Building) -> Vec<Value> {
+    let mut r = Vec::new();
+    if b.equipment.is_none() {
+        r.push(reason(
+            "no_records",
+            json!({}),
+            "no equipment on record".to_owned(),
+        ));
+    } else {
+        if b.router_year.is_none() {
+            r.push(reason(
+                "router_unknown",
+                json!({}),
+                "the router's install year is not on record".to_owned(),
+            ));
+        }
+        if b.backhaul_down_mbps.is_none() {
+            r.push(reason(
+                "backhaul_unknown",
+                json!({}),
+                "the line's speed is not on record".to_owned(),
+            ));
+        }
+    }
+    r
 }
 
 impl Upgrades {
@@ -402,89 +462,127 @@ impl Upgrades {
     /// One row per listed building: list,year,status,rank,… (`status`:
     /// recommended, done or to_survey).
     pub fn to_csv(&self, snap: &Snapshot) -> String {
-        let mut s = String::from(
-            "list,year,status,rank,site_id,name,parish_id,score,within_minimum,router_year,backhaul_down_mbps,dependents,dependents_underserved,equipment_source,reasons\n",
-        );
-        let mut row = |list: &str,
-                       year: String,
-                       status: &str,
-                       rank: String,
-                       k: usize,
-                       score: String,
-                       within: String,
-                       reasons: &[Value]| {
-            let b = &self.buildings[k];
-            let site = &snap.sites[b.site() as usize];
-            let text: Vec<&str> = reasons.iter().filter_map(|r| r["text"].as_str()).collect();
-            let fields = [
-                list.to_owned(),
-                year,
-                status.to_owned(),
-                rank,
-                site.id.clone(),
-                site.name.clone(),
-                b.parish_id.clone().unwrap_or_default(),
-                score,
-                within,
-                b.router_year.map(|y| y.to_string()).unwrap_or_default(),
-                b.backhaul_down_mbps
-                    .map(|d| d.to_string())
-                    .unwrap_or_default(),
-                b.dependents.to_string(),
-                b.dependents_underserved.to_string(),
-                b.equipment
-                    .as_ref()
-                    .map(|p| p.source.as_str().to_owned())
-                    .unwrap_or_default(),
-                text.join(" | "),
-            ];
-            gapmap_geo::csv_cell::record(&mut s, &fields);
-        };
+        let rows = self
+            .csv_rows()
+            .into_iter()
+            .map(|r| self.csv_fields(snap, &r));
+        super::csv(&CSV_COLUMNS, rows)
+    }
+
+    /// The listed buildings in CSV order: per list and year the done ones,
+    /// then the recommended; then those to survey.
+    fn csv_rows(&self) -> Vec<CsvRow<'_>> {
+        let mut rows = Vec::new();
         for (kind, (_, years)) in [
             (Kind::Router, &self.routers),
             (Kind::Backhaul, &self.backhaul),
         ] {
             for y in years {
                 for &k in &y.done {
-                    row(
-                        kind.as_str(),
-                        y.year.to_string(),
-                        "done",
-                        String::new(),
-                        k,
-                        String::new(),
-                        String::new(),
-                        &[],
-                    );
+                    rows.push(CsvRow {
+                        list: kind.as_str(),
+                        year: y.year.to_string(),
+                        status: "done",
+                        rank: String::new(),
+                        building: k,
+                        score: String::new(),
+                        within: String::new(),
+                        reasons: &[],
+                    });
                 }
                 for r in &y.recommended {
-                    row(
-                        kind.as_str(),
-                        y.year.to_string(),
-                        "recommended",
-                        r.rank.to_string(),
-                        r.building,
-                        r.score.to_string(),
-                        r.within_minimum.to_string(),
-                        &r.reasons,
-                    );
+                    rows.push(CsvRow {
+                        list: kind.as_str(),
+                        year: y.year.to_string(),
+                        status: "recommended",
+                        rank: r.rank.to_string(),
+                        building: r.building,
+                        score: r.score.to_string(),
+                        within: r.within_minimum.to_string(),
+                        reasons: &r.reasons,
+                    });
                 }
             }
         }
         for (k, reasons) in &self.to_survey {
-            row(
-                "survey",
-                String::new(),
-                "to_survey",
-                String::new(),
-                *k,
-                String::new(),
-                String::new(),
+            rows.push(CsvRow {
+                list: "survey",
+                year: String::new(),
+                status: "to_survey",
+                rank: String::new(),
+                building: *k,
+                score: String::new(),
+                within: String::new(),
                 reasons,
-            );
+            });
         }
-        s
+        rows
     }
+
+    /// One CSV row's fields, in [`CSV_COLUMNS`] order.
+    fn csv_fields(&self, snap: &Snapshot, r: &CsvRow) -> [String; 15] {
+        let b = &self.buildings[r.building];
+        let site = &snap.sites[b.site() as usize];
+        let text: Vec<&str> = r
+            .reasons
+            .iter()
+            .filter_map(|r| r["text"].as_str())
+            .collect();
+        [
+            r.list.to_owned(),
+            r.year.clone(),
+            r.status.to_owned(),
+            r.rank.clone(),
+            site.id.clone(),
+            site.name.clone(),
+            b.parish_id.clone().unwrap_or_default(),
+            r.score.clone(),
+            r.within.clone(),
+            b.router_year.map(|y| y.to_string()).unwrap_or_default(),
+            b.backhaul_down_mbps
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+            b.dependents.to_string(),
+            b.dependents_underserved.to_string(),
+            b.equipment
+                .as_ref()
+                .map(|p| p.source.as_str().to_owned())
+                .unwrap_or_default(),
+            text.join(" | "),
+        ]
+    }
+}
+
+/// The columns of [`Upgrades::to_csv`].
+const CSV_COLUMNS: [&str; 15] = [
+    "list",
+    "year",
+    "status",
+    "rank",
+    "site_id",
+    "name",
+    "parish_id",
+    "score",
+    "within_minimum",
+    "router_year",
+    "backhaul_down_mbps",
+    "dependents",
+    "dependents_underserved",
+    "equipment_source",
+    "reasons",
+];
+
+/// One row of [`Upgrades::to_csv`] before the building's own fields
+/// (empty strings where the status has none).
+struct CsvRow<'a> {
+    list: &'a str,
+    year: String,
+    status: &'a str,
+    rank: String,
+    building: usize,
+    score: String,
+    within: String,
+    reasons: &'a [Value],
 }
 
 /// The buildings listed per year (for tests and the progress view).

@@ -201,10 +201,7 @@ pub fn read(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Row>> {
 
 /// Read rows from the store file (its own read-only connection).
 pub fn read_store(path: &Path, f: &Filter) -> Result<Vec<Row>, StoreError> {
-    let e = |source| StoreError::Sqlite {
-        path: path.to_owned(),
-        source,
-    };
+    let e = |source| StoreError::sqlite(path, source);
     let c =
         Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(e)?;
     c.busy_timeout(std::time::Duration::from_secs(30))

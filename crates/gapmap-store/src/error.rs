@@ -1,6 +1,6 @@
 //! What can go wrong in a store, with the file it happened in.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -16,4 +16,14 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+impl StoreError {
+    /// A SQLite error in the store at `path`.
+    pub fn sqlite(path: &Path, source: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite {
+            path: path.to_owned(),
+            source,
+        }
+    }
 }

@@ -242,11 +242,34 @@ pub struct IngestLogEntry {
     pub counts: Counts,
 }
 
-fn sqlite(path: &Path, source: rusqlite::Error) -> StoreError {
-    StoreError::Sqlite {
-        path: path.to_owned(),
-        source,
+/// A record's column values in the order of its layer's INSERT (geometry,
+/// id, every field, extra) — an UPDATE adds the id after them.
+fn row_values(layer: Layer, record: &Record, geom: Option<Vec<u8>>) -> Vec<rusqlite::types::Value> {
+    let schema = LayerSchema::of(layer);
+    let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(schema.fields.len() + 8);
+    if schema.geometry != GeometryKind::None {
+        values.push(
+            geom.map(rusqlite::types::Value::Blob)
+                .unwrap_or(rusqlite::types::Value::Null),
+        );
     }
+    values.push(rusqlite::types::Value::Text(record.id.clone()));
+    for f in schema.all_fields() {
+        values.push(to_sql(
+            f.ty,
+            record.props.get(f.name).unwrap_or(&Value::Null),
+        ));
+    }
+    values.push(if record.extra.is_empty() {
+        rusqlite::types::Value::Null
+    } else {
+        rusqlite::types::Value::Text(Value::Object(record.extra.clone()).to_string())
+    });
+    values
+}
+
+fn sqlite(path: &Path, source: rusqlite::Error) -> StoreError {
+    StoreError::sqlite(path, source)
 }
 
 fn create_schema(tx: &Transaction) -> rusqlite::Result<()> {
@@ -488,8 +511,9 @@ impl Writer<'_> {
         self.put_record(lw, record)
     }
 
+    /// Write one record (a new row or changed fields) unless its content
+    /// hash says it is unchanged, and count it.
     fn put_record(&mut self, lw: &mut LayerWrite, record: &Record) -> Result<(), StoreError> {
-        let schema = LayerSchema::of(lw.layer);
         let geom = record
             .geometry
             .as_ref()
@@ -507,50 +531,26 @@ impl Writer<'_> {
         let old: Option<String> = if lw.was_empty {
             None
         } else {
-            self.tx
-                .prepare_cached(
-                    "SELECT hash FROM gapmap_feature_state WHERE layer = ?1 AND id = ?2",
-                )
-                .and_then(|mut st| st.query_row(params![t, record.id], |r| r.get(0)).optional())
-                .map_err(|e| self.err(e))?
+            self.stored_hash(t, &record.id)?
         };
         if old.as_deref() == Some(hash.as_str()) {
             lw.counts.unchanged += 1;
             return Ok(());
         }
-        let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(schema.fields.len() + 8);
-        if schema.geometry != GeometryKind::None {
-            values.push(
-                geom.map(rusqlite::types::Value::Blob)
-                    .unwrap_or(rusqlite::types::Value::Null),
-            );
-        }
-        values.push(rusqlite::types::Value::Text(record.id.clone()));
-        for f in schema.all_fields() {
-            values.push(to_sql(
-                f.ty,
-                record.props.get(f.name).unwrap_or(&Value::Null),
-            ));
-        }
-        values.push(if record.extra.is_empty() {
-            rusqlite::types::Value::Null
-        } else {
-            rusqlite::types::Value::Text(Value::Object(record.extra.clone()).to_string())
-        });
-        let sql = if old.is_none() {
+        let new = old.is_none();
+        let mut values = row_values(lw.layer, record, geom);
+        let sql = if new {
             &lw.insert_sql
         } else {
+            values.push(rusqlite::types::Value::Text(record.id.clone()));
             &lw.update_sql
         };
-        if old.is_some() {
-            values.push(rusqlite::types::Value::Text(record.id.clone()));
-        }
         self.tx
             .prepare_cached(sql)
             .and_then(|mut st| st.execute(rusqlite::params_from_iter(values)))
             .map_err(|e| self.err(e))?;
         // A plain INSERT for new rows needs no statement journal.
-        let state_sql = if old.is_none() {
+        let state_sql = if new {
             "INSERT INTO gapmap_feature_state (layer, id, hash) VALUES (?1, ?2, ?3)"
         } else {
             "UPDATE gapmap_feature_state SET hash = ?3 WHERE layer = ?1 AND id = ?2"
@@ -559,7 +559,7 @@ impl Writer<'_> {
             .prepare_cached(state_sql)
             .and_then(|mut st| st.execute(params![t, record.id, hash]))
             .map_err(|e| self.err(e))?;
-        if old.is_none() {
+        if new {
             lw.counts.added += 1
         } else {
             lw.counts.changed += 1
@@ -569,6 +569,31 @@ impl Writer<'_> {
             self.pause.check(&format!("record:{}", self.written));
         }
         Ok(())
+    }
+
+    /// The stored content hash of feature `id` of table `t` (a cached
+    /// statement: every record of an ingest asks).
+    fn stored_hash(&self, t: &str, id: &str) -> Result<Option<String>, StoreError> {
+        self.tx
+            .prepare_cached("SELECT hash FROM gapmap_feature_state WHERE layer = ?1 AND id = ?2")
+            .and_then(|mut st| st.query_row(params![t, id], |r| r.get(0)).optional())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Delete feature `id` of table `t` and its content hash; how many rows
+    /// of the layer went.
+    fn remove(&self, t: &str, id: &str) -> Result<usize, StoreError> {
+        let n = self
+            .tx
+            .execute(&format!("DELETE FROM \"{t}\" WHERE id = ?1"), [id])
+            .map_err(|e| self.err(e))?;
+        self.tx
+            .execute(
+                "DELETE FROM gapmap_feature_state WHERE layer = ?1 AND id = ?2",
+                params![t, id],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(n)
     }
 
     /// Finish a layer: in replace mode remove ids not seen; log the ingest.
@@ -591,15 +616,7 @@ impl Writer<'_> {
                 rows.collect::<Result<_, _>>().map_err(|e| self.err(e))?
             };
             for id in ids.iter().filter(|id| !lw.seen.contains(*id)) {
-                self.tx
-                    .execute(&format!("DELETE FROM \"{t}\" WHERE id = ?1"), [id])
-                    .map_err(|e| self.err(e))?;
-                self.tx
-                    .execute(
-                        "DELETE FROM gapmap_feature_state WHERE layer = ?1 AND id = ?2",
-                        params![t, id],
-                    )
-                    .map_err(|e| self.err(e))?;
+                self.remove(t, id)?;
                 lw.counts.removed += 1;
             }
             self.pause.check("after-delete");
@@ -714,17 +731,7 @@ impl Writer<'_> {
 
     /// Remove one feature (an edit that withdraws it; counted as removed).
     pub fn delete(&mut self, lw: &mut LayerWrite, id: &str) -> Result<bool, StoreError> {
-        let t = lw.layer.name();
-        let n = self
-            .tx
-            .execute(&format!("DELETE FROM \"{t}\" WHERE id = ?1"), [id])
-            .map_err(|e| self.err(e))?;
-        self.tx
-            .execute(
-                "DELETE FROM gapmap_feature_state WHERE layer = ?1 AND id = ?2",
-                params![t, id],
-            )
-            .map_err(|e| self.err(e))?;
+        let n = self.remove(lw.layer.name(), id)?;
         lw.counts.removed += n as u64;
         Ok(n > 0)
     }

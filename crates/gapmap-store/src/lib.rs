@@ -1,7 +1,7 @@
 //! gapmap-store: the durable truth. The store trait the snapshot reads
 //! through ([`FeatureStore`]), the GeoPackage 1.3 store that implements it
 //! ([`gpkg::GpkgStore`], with its writer and migrations), the tables beside
-//! the layers and the append-only audit log ([`audit`]). A PostGIS store is
+//! the layers ([`side_tables`]) and the append-only audit log ([`audit`]). A PostGIS store is
 //! an addition beside [`gpkg`], not a rewrite (ARCHITECTURE.md, "Scale past
 //! one machine").
 
@@ -10,7 +10,7 @@ mod error;
 mod feature_store;
 pub mod gpkg;
 mod mode;
-mod side_tables;
+pub mod side_tables;
 mod sql_functions;
 
 pub use error::StoreError;

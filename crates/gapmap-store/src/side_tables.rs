@@ -3,7 +3,22 @@
 //! and the gap figures of each revision. They are plain SQLite tables, not
 //! GeoPackage contents: GIS clients and every export see only the layers.
 
-use rusqlite::Transaction;
+use crate::StoreError;
+use rusqlite::{Connection, OpenFlags, Transaction};
+use std::path::Path;
+
+/// A short connection to the side tables of the store at `path` (which
+/// must exist): read-write, waiting up to 30 s for a lock, foreign keys on.
+/// Accounts and reports each open one per call, so the edit writer, the
+/// command line and sign-ins never share a lock longer than a statement.
+pub fn connect(path: &Path) -> Result<Connection, StoreError> {
+    let e = |source| StoreError::sqlite(path, source);
+    let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(e)?;
+    c.busy_timeout(std::time::Duration::from_secs(30))
+        .map_err(e)?;
+    c.execute_batch("PRAGMA foreign_keys = ON").map_err(e)?;
+    Ok(c)
+}
 
 /// Create whatever of the side tables a store lacks (every open for writing
 /// calls this, so stores of an earlier gapmap gain them).

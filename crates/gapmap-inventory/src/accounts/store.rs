@@ -6,7 +6,8 @@ use super::principal::{AuthError, Authenticator, Principal, Role, Via};
 use super::{password, secret};
 use chrono::{DateTime, Duration, Utc};
 use gapmap_store::StoreError;
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use gapmap_store::side_tables;
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -79,25 +80,11 @@ impl Accounts {
     }
 
     fn conn(&self) -> Result<Connection, StoreError> {
-        let e = |source| StoreError::Sqlite {
-            path: self.path.clone(),
-            source,
-        };
-        let c = Connection::open_with_flags(&self.path, OpenFlags::SQLITE_OPEN_READ_WRITE)
-            .map_err(e)?;
-        c.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(e)?;
-        c.execute_batch("PRAGMA foreign_keys = ON").map_err(e)?;
-        Ok(c)
+        side_tables::connect(&self.path)
     }
 
     fn sql(&self) -> impl Fn(rusqlite::Error) -> AuthError + '_ {
-        |source| {
-            AuthError::Store(StoreError::Sqlite {
-                path: self.path.clone(),
-                source,
-            })
-        }
+        |source| AuthError::Store(StoreError::sqlite(&self.path, source))
     }
 
     /// Add an account.
