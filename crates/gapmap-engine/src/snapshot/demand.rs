@@ -24,7 +24,7 @@
 use crate::gazetteer::AddressPoint;
 use gapmap_geo::crs::{LAEA, Transformer, WGS84};
 use gapmap_geo::grid;
-use gapmap_model::{DemandOrigin, DemandPoint};
+use gapmap_model::{Area, AreaKind, DemandOrigin, DemandPoint};
 use geo_types::{Coord, MultiPolygon};
 use rstar::primitives::{GeomWithData, Line};
 use rstar::{AABB, RTree};
@@ -166,6 +166,16 @@ pub fn resolve_demand(
         }
     }
     (out, addresses)
+}
+
+/// The parishes of `areas`, `(id, WGS84 multipolygon)`, as
+/// [`resolve_demand`] and [`ParishIndex`] take them.
+pub(super) fn parish_polygons(areas: &[Area]) -> Vec<(String, MultiPolygon<f64>)> {
+    areas
+        .iter()
+        .filter(|a| a.kind == AreaKind::Parish)
+        .map(|a| (a.id.clone(), a.geometry.clone()))
+        .collect()
 }
 
 /// The normalised `1kmN…E…` cell of every point: its `cell_id` (either INSPIRE
