@@ -8,11 +8,12 @@
 //! EU 1 km cells, and cells under the disclosure threshold publish a range.
 
 use gapmap_engine::analysis::Analysis;
+use gapmap_engine::analysis::aggregate::Cluster;
 use gapmap_engine::snapshot::Snapshot;
 use gapmap_geo::crs::{LAEA, Transformer, WGS84};
 use gapmap_model::AreaKind;
 use geo::BoundingRect;
-use geo_types::{Geometry, Rect};
+use geo_types::{Geometry, MultiPolygon, Point, Rect};
 use rayon::prelude::*;
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
@@ -150,20 +151,12 @@ pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Featur
         Collection::Sites => snap
             .sites
             .iter()
-            .map(|s| Feature {
-                id: s.id.clone(),
-                properties: s.properties(),
-                geometry: Geometry::Point(s.location),
-            })
+            .map(|s| point_feature(&s.id, s.properties(), s.location))
             .collect(),
         Collection::Settlements => snap
             .settlements
             .iter()
-            .map(|s| Feature {
-                id: s.id.clone(),
-                properties: s.properties(),
-                geometry: Geometry::Point(s.location),
-            })
+            .map(|s| point_feature(&s.id, s.properties(), s.location))
             .collect(),
         Collection::Municipality | Collection::Parishes => {
             let kind = if c == Collection::Municipality {
@@ -174,78 +167,88 @@ pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Featur
             snap.areas
                 .iter()
                 .filter(|a| a.kind == kind)
-                .map(|a| Feature {
-                    id: a.id.clone(),
-                    properties: a.properties(),
-                    geometry: Geometry::MultiPolygon(a.geometry.clone()),
-                })
+                .map(|a| area_feature(&a.id, a.properties(), &a.geometry))
                 .collect()
         }
         Collection::Coverage => snap
             .coverage
             .iter()
-            .map(|c| Feature {
-                id: c.id.clone(),
-                properties: c.properties(),
-                geometry: Geometry::MultiPolygon(c.geometry.clone()),
-            })
+            .map(|c| area_feature(&c.id, c.properties(), &c.geometry))
             .collect(),
         Collection::PriorityZones => snap
             .zones
             .iter()
-            .map(|z| Feature {
-                id: z.id.clone(),
-                properties: z.properties(),
-                geometry: Geometry::MultiPolygon(z.geometry.clone()),
-            })
+            .map(|z| area_feature(&z.id, z.properties(), &z.geometry))
             .collect(),
         Collection::DemandGrid => grid_features(snap, a, GridContent::Residents),
         Collection::GapGrid => grid_features(snap, a, GridContent::Underserved),
         Collection::GapClusters => a
             .clusters
             .iter()
-            .map(|cl| {
-                let mut p = cl.aggregate.to_json(min);
-                let id = format!("cluster-{}", cl.rank);
-                p.insert("id".into(), json!(id));
-                p.insert("rank".into(), json!(cl.rank));
-                p.insert("cells".into(), json!(cl.cells.len()));
-                // `;`-joined, like priority_zones: GIS formats have no list type.
-                p.insert(
-                    "cell_ids".into(),
-                    json!(
-                        cl.cells
-                            .iter()
-                            .map(|&(n, e)| gapmap_geo::grid::cell_id(n, e))
-                            .collect::<Vec<_>>()
-                            .join(";")
-                    ),
-                );
-                let kinds: Vec<&str> = cl
-                    .zones
-                    .iter()
-                    .filter_map(|z| {
-                        snap.zones
-                            .iter()
-                            .find(|x| &x.id == z)
-                            .map(|x| x.zone_kind.as_str())
-                    })
-                    .collect();
-                p.insert("priority_zones".into(), json!(cl.zones.join(";")));
-                p.insert("in_border_zone".into(), json!(kinds.contains(&"border")));
-                p.insert(
-                    "in_priority_parish".into(),
-                    json!(kinds.contains(&"parish")),
-                );
-                p.insert("in_priority_area".into(), json!(kinds.contains(&"area")));
-                stamp(&mut p, snap, &cl.aggregate);
-                Feature {
-                    id,
-                    properties: p,
-                    geometry: Geometry::MultiPolygon(cl.geometry.clone()),
-                }
-            })
+            .map(|cl| cluster_feature(snap, cl, min))
             .collect(),
+    }
+}
+
+/// A feature at a point.
+fn point_feature(id: &str, properties: Map<String, Value>, at: Point<f64>) -> Feature {
+    Feature {
+        id: id.to_owned(),
+        properties,
+        geometry: Geometry::Point(at),
+    }
+}
+
+/// A feature covering an area.
+fn area_feature(id: &str, properties: Map<String, Value>, area: &MultiPolygon<f64>) -> Feature {
+    Feature {
+        id: id.to_owned(),
+        properties,
+        geometry: Geometry::MultiPolygon(area.clone()),
+    }
+}
+
+/// A gap cluster: its counts (under disclosure control from `min`
+/// residents), rank, cells and the priority zones it lies in.
+fn cluster_feature(snap: &Snapshot, cl: &Cluster, min: u32) -> Feature {
+    let mut p = cl.aggregate.to_json(min);
+    let id = format!("cluster-{}", cl.rank);
+    p.insert("id".into(), json!(id));
+    p.insert("rank".into(), json!(cl.rank));
+    p.insert("cells".into(), json!(cl.cells.len()));
+    // `;`-joined, like priority_zones: GIS formats have no list type.
+    p.insert(
+        "cell_ids".into(),
+        json!(
+            cl.cells
+                .iter()
+                .map(|&(n, e)| gapmap_geo::grid::cell_id(n, e))
+                .collect::<Vec<_>>()
+                .join(";")
+        ),
+    );
+    let kinds: Vec<&str> = cl
+        .zones
+        .iter()
+        .filter_map(|z| {
+            snap.zones
+                .iter()
+                .find(|x| &x.id == z)
+                .map(|x| x.zone_kind.as_str())
+        })
+        .collect();
+    p.insert("priority_zones".into(), json!(cl.zones.join(";")));
+    p.insert("in_border_zone".into(), json!(kinds.contains(&"border")));
+    p.insert(
+        "in_priority_parish".into(),
+        json!(kinds.contains(&"parish")),
+    );
+    p.insert("in_priority_area".into(), json!(kinds.contains(&"area")));
+    stamp(&mut p, snap, &cl.aggregate);
+    Feature {
+        id,
+        properties: p,
+        geometry: Geometry::MultiPolygon(cl.geometry.clone()),
     }
 }
 

@@ -853,6 +853,11 @@ fn from_sql(ty: FieldType, v: rusqlite::types::ValueRef) -> Value {
 
 /// GeoPackage WKB with an envelope for non-points (points carry none, as GDAL writes them).
 pub fn encode_geometry(g: &Geometry<f64>) -> Result<Vec<u8>, String> {
+    encode_geometry_in(g, 4326)
+}
+
+/// [`encode_geometry`] with another `srs_id` (the exports write EPSG:3059 too).
+pub fn encode_geometry_in(g: &Geometry<f64>, srs_id: i32) -> Result<Vec<u8>, String> {
     let envelope = match g {
         Geometry::Point(_) => Vec::new(),
         other => other
@@ -860,7 +865,7 @@ pub fn encode_geometry(g: &Geometry<f64>) -> Result<Vec<u8>, String> {
             .map(|r| vec![r.min().x, r.max().x, r.min().y, r.max().y])
             .unwrap_or_default(),
     };
-    g.to_gpkg_wkb(CoordDimensions::xy(), Some(4326), envelope)
+    g.to_gpkg_wkb(CoordDimensions::xy(), Some(srs_id), envelope)
         .map_err(|e| e.to_string())
 }
 

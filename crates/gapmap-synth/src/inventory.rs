@@ -138,96 +138,130 @@ pub fn equipment(sites: &[Site], p: &Params) -> Vec<EquipmentRow> {
         if r.gen_bool(0.12) {
             continue; // unknown: nothing on record
         }
-        let mut rows: Vec<EquipmentRow> = Vec::new();
-        let mut push = |kind, installed_on, retired_on, speeds: Option<(f64, f64)>, note| {
-            rows.push(EquipmentRow {
-                id: String::new(),
-                site_id: holder.id.clone(),
-                kind,
-                installed_on,
-                retired_on,
-                down_mbps: speeds.map(|s| s.0),
-                up_mbps: speeds.map(|s| s.1),
-                note,
-            })
+        let mut rows = Rows {
+            site_id: &holder.id,
+            rows: Vec::new(),
         };
-        // The router, perhaps with the one it replaced, perhaps replaced in 2026.
-        let year = r.gen_range(2011..=2025);
-        let installed = day_in(r, year, 1..=12);
-        let date_known = !r.gen_bool(0.1);
-        if year >= 2016 && r.gen_bool(0.5) {
-            let back = r.gen_range(3..=6);
-            let before = day_in(r, year - back, 1..=12);
-            push("router", Some(before), Some(installed), None, "replaced");
-        }
-        if year <= 2016 && r.gen_bool(0.35) {
-            let new = working_day_from(day_in(r, 2026, 3..=10));
-            push(
-                "router",
-                date_known.then_some(installed),
-                Some(new),
-                None,
-                "replaced in 2026",
-            );
-            push("router", Some(new), None, None, "");
-        } else {
-            push("router", date_known.then_some(installed), None, None, "");
-        }
-        // The line.
+        router(r, &mut rows);
         if r.gen_bool(0.9) {
-            const DOWN: [(f64, f64, u32); 7] = [
-                (10.0, 2.0, 1),
-                (20.0, 4.0, 2),
-                (30.0, 6.0, 3),
-                (50.0, 10.0, 3),
-                (100.0, 20.0, 3),
-                (300.0, 100.0, 2),
-                (1000.0, 500.0, 1),
-            ];
-            let total: u32 = DOWN.iter().map(|d| d.2).sum();
-            let mut pick = r.gen_range(0..total);
-            let (down, up, _) = *DOWN
-                .iter()
-                .find(|d| {
-                    let hit = pick < d.2;
-                    pick = pick.saturating_sub(d.2);
-                    hit
-                })
-                .unwrap_or(&DOWN[0]);
-            let since_year = r.gen_range(2012..=2024);
-            let since = day_in(r, since_year, 1..=12);
-            let speeds = (!r.gen_bool(0.08)).then_some((down, up));
-            if down < 100.0 && speeds.is_some() && r.gen_bool(0.3) {
-                let new = working_day_from(day_in(r, 2026, 2..=10));
-                push(
-                    "backhaul",
-                    Some(since),
-                    Some(new),
-                    speeds,
-                    "upgraded in 2026",
-                );
-                push("backhaul", Some(new), None, Some((300.0, 100.0)), "");
-            } else {
-                push("backhaul", Some(since), None, speeds, "");
-            }
+            line(r, &mut rows);
         }
         // Public access points where the site has free Wi-Fi.
         if holder.free_wifi == Some(true) {
-            for _ in 0..r.gen_range(1..=2) {
-                let y = r.gen_range(2016..=2024);
-                push("access_point", Some(day_in(r, y, 1..=12)), None, None, "");
-            }
-            if r.gen_bool(0.3) {
-                let new = working_day_from(day_in(r, 2026, 3..=10));
-                push("access_point", Some(new), None, None, "added in 2026");
-            }
+            access_points(r, &mut rows);
         }
-        for (k, mut row) in rows.into_iter().enumerate() {
+        for (k, mut row) in rows.rows.into_iter().enumerate() {
             row.id = format!("sim-eq-{}-{}", holder.id, k + 1);
             out.push(row);
         }
     }
     out
+}
+
+/// The equipment rows of one building, held by the site `site_id` (their
+/// ids are given when all are made).
+struct Rows<'a> {
+    site_id: &'a str,
+    rows: Vec<EquipmentRow>,
+}
+
+impl Rows<'_> {
+    /// Add a row.
+    fn push(
+        &mut self,
+        kind: &'static str,
+        installed_on: Option<NaiveDate>,
+        retired_on: Option<NaiveDate>,
+        speeds: Option<(f64, f64)>,
+        note: &'static str,
+    ) {
+        self.rows.push(EquipmentRow {
+            id: String::new(),
+            site_id: self.site_id.to_owned(),
+            kind,
+            installed_on,
+            retired_on,
+            down_mbps: speeds.map(|s| s.0),
+            up_mbps: speeds.map(|s| s.1),
+            note,
+        })
+    }
+}
+
+/// The router, perhaps with the one it replaced, perhaps replaced in 2026.
+fn router(r: &mut ChaCha8Rng, rows: &mut Rows) {
+    let year = r.gen_range(2011..=2025);
+    let installed = day_in(r, year, 1..=12);
+    let date_known = !r.gen_bool(0.1);
+    if year >= 2016 && r.gen_bool(0.5) {
+        let back = r.gen_range(3..=6);
+        let before = day_in(r, year - back, 1..=12);
+        rows.push("router", Some(before), Some(installed), None, "replaced");
+    }
+    if year <= 2016 && r.gen_bool(0.35) {
+        let new = working_day_from(day_in(r, 2026, 3..=10));
+        rows.push(
+            "router",
+            date_known.then_some(installed),
+            Some(new),
+            None,
+            "replaced in 2026",
+        );
+        rows.push("router", Some(new), None, None, "");
+    } else {
+        rows.push("router", date_known.then_some(installed), None, None, "");
+    }
+}
+
+/// The line (backhaul), perhaps upgraded in 2026.
+fn line(r: &mut ChaCha8Rng, rows: &mut Rows) {
+    const DOWN: [(f64, f64, u32); 7] = [
+        (10.0, 2.0, 1),
+        (20.0, 4.0, 2),
+        (30.0, 6.0, 3),
+        (50.0, 10.0, 3),
+        (100.0, 20.0, 3),
+        (300.0, 100.0, 2),
+        (1000.0, 500.0, 1),
+    ];
+    let total: u32 = DOWN.iter().map(|d| d.2).sum();
+    let mut pick = r.gen_range(0..total);
+    let (down, up, _) = *DOWN
+        .iter()
+        .find(|d| {
+            let hit = pick < d.2;
+            pick = pick.saturating_sub(d.2);
+            hit
+        })
+        .unwrap_or(&DOWN[0]);
+    let since_year = r.gen_range(2012..=2024);
+    let since = day_in(r, since_year, 1..=12);
+    let speeds = (!r.gen_bool(0.08)).then_some((down, up));
+    if down < 100.0 && speeds.is_some() && r.gen_bool(0.3) {
+        let new = working_day_from(day_in(r, 2026, 2..=10));
+        rows.push(
+            "backhaul",
+            Some(since),
+            Some(new),
+            speeds,
+            "upgraded in 2026",
+        );
+        rows.push("backhaul", Some(new), None, Some((300.0, 100.0)), "");
+    } else {
+        rows.push("backhaul", Some(since), None, speeds, "");
+    }
+}
+
+/// One or two public access points, perhaps one more added in 2026.
+fn access_points(r: &mut ChaCha8Rng, rows: &mut Rows) {
+    for _ in 0..r.gen_range(1..=2) {
+        let y = r.gen_range(2016..=2024);
+        rows.push("access_point", Some(day_in(r, y, 1..=12)), None, None, "");
+    }
+    if r.gen_bool(0.3) {
+        let new = working_day_from(day_in(r, 2026, 3..=10));
+        rows.push("access_point", Some(new), None, None, "added in 2026");
+    }
 }
 
 /// The kinds of building a mobile class can be held in.

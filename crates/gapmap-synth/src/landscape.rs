@@ -189,61 +189,16 @@ pub fn generate(regions: &[Region], params: &Params) -> Output {
         let Some(bbox) = poly_xy.bounding_rect() else {
             continue;
         };
-        // Settlements: given centres first, then random ones inside.
-        let mut centres: Vec<Coord<f64>> = region
-            .centres
-            .iter()
-            .map(|p| g.xy(*p))
-            .filter(|c| poly_xy.contains(c))
-            .collect();
-        let extra = (region.population / 900).clamp(2, 400) as usize;
-        for _ in 0..extra {
-            if let Some(c) = sample_inside(&mut g, &poly_xy, bbox) {
-                centres.push(c);
-            }
-        }
-        let sizes: Vec<f64> = (0..centres.len())
-            .map(|i| {
-                if i < region.centres.len() {
-                    4.0
-                } else {
-                    1.0 / (1.0 + g.rng.r#gen::<f64>() * 6.0)
-                }
-            })
-            .collect();
-        // About 60 % live in villages, 40 % in dispersed homesteads.
-        let village_pop = region.population * 6 / 10;
-        let homestead_pop = region.population - village_pop;
-        let per_village = split_exact(village_pop, &sizes);
-        let mut points: Vec<(Coord<f64>, f64)> = Vec::new();
-        for (c, (pop, size)) in centres.iter().zip(per_village.iter().zip(&sizes)) {
-            settlements.push((*c, *size));
-            let n = ((*pop as f64) / params.village_persons_per_point).ceil() as usize;
-            let spread = 250.0 + 500.0 * size.sqrt();
-            for _ in 0..n {
-                let p = Coord {
-                    x: c.x + g.normal() * spread,
-                    y: c.y + g.normal() * spread,
-                };
-                let w = 1.0 + g.rng.gen_range(0.0..20.0f64).powf(1.2);
-                if poly_xy.contains(&p) {
-                    points.push((p, w));
-                }
-            }
-        }
-        let homesteads =
-            ((homestead_pop as f64 / params.homestead_persons_per_point) as usize).max(1);
-        for _ in 0..homesteads {
-            if let Some(p) = sample_inside(&mut g, &poly_xy, bbox) {
-                let w = g.rng.gen_range(1.0..5.0);
-                points.push((p, w));
-            }
-        }
-        if points.is_empty()
-            && let Some(c) = centres.first()
-        {
-            points.push((*c, 1.0));
-        }
+        let area = (&poly_xy, bbox);
+        let (centres, sizes) = settlement_centres(&mut g, region, area);
+        let points = demand_points(
+            &mut g,
+            region,
+            area,
+            (&centres, &sizes),
+            params,
+            &mut settlements,
+        );
         let weights: Vec<f64> = points.iter().map(|p| p.1).collect();
         let residents = split_exact(region.population, &weights);
         for ((p, _), r) in points.iter().zip(residents) {
@@ -272,6 +227,85 @@ pub fn generate(regions: &[Region], params: &Params) -> Output {
         coverage,
         sites,
     }
+}
+
+/// A region in LKS-92 and its bounding box.
+type Area<'a> = (&'a MultiPolygon<f64>, geo_types::Rect<f64>);
+
+/// A region's settlements: the given centres inside it first, then random
+/// ones; with their size weights.
+fn settlement_centres(
+    g: &mut Gen,
+    region: &Region,
+    (poly_xy, bbox): Area,
+) -> (Vec<Coord<f64>>, Vec<f64>) {
+    let mut centres: Vec<Coord<f64>> = region
+        .centres
+        .iter()
+        .map(|p| g.xy(*p))
+        .filter(|c| poly_xy.contains(c))
+        .collect();
+    let extra = (region.population / 900).clamp(2, 400) as usize;
+    for _ in 0..extra {
+        if let Some(c) = sample_inside(g, poly_xy, bbox) {
+            centres.push(c);
+        }
+    }
+    let sizes: Vec<f64> = (0..centres.len())
+        .map(|i| {
+            if i < region.centres.len() {
+                4.0
+            } else {
+                1.0 / (1.0 + g.rng.r#gen::<f64>() * 6.0)
+            }
+        })
+        .collect();
+    (centres, sizes)
+}
+
+/// A region's demand points with their weights: about 60 % of its people
+/// in villages round the settlements (which go to `settlements`), 40 % in
+/// dispersed homesteads.
+fn demand_points(
+    g: &mut Gen,
+    region: &Region,
+    (poly_xy, bbox): Area,
+    (centres, sizes): (&[Coord<f64>], &[f64]),
+    params: &Params,
+    settlements: &mut Vec<(Coord<f64>, f64)>,
+) -> Vec<(Coord<f64>, f64)> {
+    let village_pop = region.population * 6 / 10;
+    let homestead_pop = region.population - village_pop;
+    let per_village = split_exact(village_pop, sizes);
+    let mut points: Vec<(Coord<f64>, f64)> = Vec::new();
+    for (c, (pop, size)) in centres.iter().zip(per_village.iter().zip(sizes)) {
+        settlements.push((*c, *size));
+        let n = ((*pop as f64) / params.village_persons_per_point).ceil() as usize;
+        let spread = 250.0 + 500.0 * size.sqrt();
+        for _ in 0..n {
+            let p = Coord {
+                x: c.x + g.normal() * spread,
+                y: c.y + g.normal() * spread,
+            };
+            let w = 1.0 + g.rng.gen_range(0.0..20.0f64).powf(1.2);
+            if poly_xy.contains(&p) {
+                points.push((p, w));
+            }
+        }
+    }
+    let homesteads = ((homestead_pop as f64 / params.homestead_persons_per_point) as usize).max(1);
+    for _ in 0..homesteads {
+        if let Some(p) = sample_inside(g, poly_xy, bbox) {
+            let w = g.rng.gen_range(1.0..5.0);
+            points.push((p, w));
+        }
+    }
+    if points.is_empty()
+        && let Some(c) = centres.first()
+    {
+        points.push((*c, 1.0));
+    }
+    points
 }
 
 fn project_mp(g: &Gen, mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
@@ -306,6 +340,42 @@ const PROVIDERS: [&str; 3] = [
     "Simulēts operators C",
 ];
 
+/// A coverage offer: technology and speeds (Mbit/s).
+struct Offer {
+    tech: &'static str,
+    down: f64,
+    up: f64,
+}
+
+/// A simulated coverage polygon of a provider's offer.
+fn coverage_feature(
+    g: &Gen,
+    provider: &str,
+    offer: &Offer,
+    poly: &Polygon<f64>,
+    i: usize,
+    p: &Params,
+) -> Value {
+    let Offer { tech, down, up } = *offer;
+    let service = if matches!(tech, "lte" | "nr5g") {
+        "mobile"
+    } else {
+        "fixed"
+    };
+    json!({
+        "type": "Feature",
+        "id": format!("sim-cov-{i:06}"),
+        "properties": {
+            "provider": provider, "technology": tech, "service": service,
+            "max_down_mbps": down, "max_up_mbps": up,
+            "source": "simulated", "source_ref": p.source_ref, "as_of": p.as_of,
+            "licence": "CC0 (simulated by gapmap)",
+            "source_note": "simulated coverage: not reported by any operator",
+        },
+        "geometry": { "type": "Polygon", "coordinates": to_ll_polygon(g, poly) },
+    })
+}
+
 fn make_coverage(
     g: &mut Gen,
     regions: &[Region],
@@ -321,47 +391,24 @@ fn make_coverage(
         .iter()
         .map(|s| s.0.y)
         .fold(f64::INFINITY, f64::min);
-    let prov = |g: &Gen,
-                kind: &str,
-                tech: &str,
-                down: f64,
-                up: f64,
-                poly: &Polygon<f64>,
-                i: usize,
-                p: &Params| {
-        let service = if matches!(tech, "lte" | "nr5g") {
-            "mobile"
-        } else {
-            "fixed"
-        };
-        json!({
-            "type": "Feature",
-            "id": format!("sim-cov-{i:06}"),
-            "properties": {
-                "provider": kind, "technology": tech, "service": service,
-                "max_down_mbps": down, "max_up_mbps": up,
-                "source": "simulated", "source_ref": p.source_ref, "as_of": p.as_of,
-                "licence": "CC0 (simulated by gapmap)",
-                "source_note": "simulated coverage: not reported by any operator",
-            },
-            "geometry": { "type": "Polygon", "coordinates": to_ll_polygon(g, poly) },
-        })
-    };
     let n = params.coverage_polygons.max(4);
     let mut i = 0usize;
     // One satellite polygon per region: everywhere, slow.
+    let satellite = Offer {
+        tech: "satellite",
+        down: 25.0,
+        up: 3.0,
+    };
     for region in regions {
         for poly in &project_mp(g, &region.polygon).0 {
             if i >= n {
                 break;
             }
             i += 1;
-            out.push(prov(
+            out.push(coverage_feature(
                 g,
                 "Simulēts satelītoperators",
-                "satellite",
-                25.0,
-                3.0,
+                &satellite,
                 poly,
                 i,
                 params,
@@ -375,59 +422,92 @@ fn make_coverage(
         let roll: f64 = g.rng.r#gen();
         let near_border = (c.y - south) < 12_000.0;
         i += 1;
-        let feature = if roll < 0.35 {
-            let r = 400.0 + 900.0 * size.sqrt() * g.rng.gen_range(0.5..1.2);
-            let down = if g.rng.gen_bool(0.6) { 1000.0 } else { 300.0 };
-            let poly = Polygon::new(g.blob(c, r, v), vec![]);
-            prov(
-                g,
-                provider,
-                "ftth",
-                down,
-                if down >= 1000.0 { 500.0 } else { 100.0 },
-                &poly,
-                i,
-                params,
-            )
+        let (offer, poly) = if roll < 0.35 {
+            fibre(g, c, size, v)
         } else if roll < 0.55 {
-            let r = 1500.0 + 2000.0 * g.rng.r#gen::<f64>();
-            let down = [40.0, 60.0, 100.0][g.rng.gen_range(0..3)];
-            let poly = Polygon::new(g.blob(c, r, v), vec![]);
-            prov(g, provider, "vdsl", down, down / 5.0, &poly, i, params)
+            vdsl(g, c, v)
         } else if roll < 0.70 {
-            let r = 3000.0 + 3000.0 * g.rng.r#gen::<f64>();
-            let off = Coord {
-                x: c.x + g.normal() * 3000.0,
-                y: c.y + g.normal() * 3000.0,
-            };
-            let poly = Polygon::new(g.blob(off, r, v), vec![]);
-            prov(g, provider, "fwa", 50.0, 10.0, &poly, i, params)
+            fixed_wireless(g, c, v)
         } else {
-            // A mast somewhere near, with a forest hole.
-            let mast = Coord {
-                x: c.x + g.normal() * 5000.0,
-                y: c.y + g.normal() * 5000.0,
-            };
-            let r = 6000.0 + 6000.0 * g.rng.r#gen::<f64>();
-            // Inside the exterior: the ring's radius never drops below 0.7 r.
-            let (a, d) = (g.rng.gen_range(0.0..TAU), r * 0.4 * g.rng.r#gen::<f64>());
-            let hole_c = Coord {
-                x: mast.x + d * a.cos(),
-                y: mast.y + d * a.sin(),
-            };
-            let hole = g.blob(hole_c, r * 0.12, v / 3);
-            let nr = !near_border && g.rng.gen_bool(0.25);
-            let (tech, down, up) = match (nr, near_border) {
-                (true, _) => ("nr5g", 300.0, 50.0),
-                (false, true) => ("lte", [1.5, 10.0, 20.0][g.rng.gen_range(0..3)], 2.0),
-                (false, false) => ("lte", [20.0, 40.0, 80.0][g.rng.gen_range(0..3)], 10.0),
-            };
-            let poly = Polygon::new(g.blob(mast, r, v), vec![hole]);
-            prov(g, provider, tech, down, up, &poly, i, params)
+            mobile(g, c, v, near_border)
         };
-        out.push(feature);
+        out.push(coverage_feature(g, provider, &offer, &poly, i, params));
     }
     out
+}
+
+/// Fibre round a settlement of weight `size`.
+fn fibre(g: &mut Gen, c: Coord<f64>, size: f64, v: usize) -> (Offer, Polygon<f64>) {
+    let r = 400.0 + 900.0 * size.sqrt() * g.rng.gen_range(0.5..1.2);
+    let down = if g.rng.gen_bool(0.6) { 1000.0 } else { 300.0 };
+    let poly = Polygon::new(g.blob(c, r, v), vec![]);
+    let up = if down >= 1000.0 { 500.0 } else { 100.0 };
+    (
+        Offer {
+            tech: "ftth",
+            down,
+            up,
+        },
+        poly,
+    )
+}
+
+/// VDSL, wider round a settlement.
+fn vdsl(g: &mut Gen, c: Coord<f64>, v: usize) -> (Offer, Polygon<f64>) {
+    let r = 1500.0 + 2000.0 * g.rng.r#gen::<f64>();
+    let down = [40.0, 60.0, 100.0][g.rng.gen_range(0..3)];
+    let poly = Polygon::new(g.blob(c, r, v), vec![]);
+    (
+        Offer {
+            tech: "vdsl",
+            down,
+            up: down / 5.0,
+        },
+        poly,
+    )
+}
+
+/// Fixed wireless, off a settlement.
+fn fixed_wireless(g: &mut Gen, c: Coord<f64>, v: usize) -> (Offer, Polygon<f64>) {
+    let r = 3000.0 + 3000.0 * g.rng.r#gen::<f64>();
+    let off = Coord {
+        x: c.x + g.normal() * 3000.0,
+        y: c.y + g.normal() * 3000.0,
+    };
+    let poly = Polygon::new(g.blob(off, r, v), vec![]);
+    (
+        Offer {
+            tech: "fwa",
+            down: 50.0,
+            up: 10.0,
+        },
+        poly,
+    )
+}
+
+/// LTE or 5G from a mast somewhere near, with a forest hole (weaker near
+/// the border).
+fn mobile(g: &mut Gen, c: Coord<f64>, v: usize, near_border: bool) -> (Offer, Polygon<f64>) {
+    let mast = Coord {
+        x: c.x + g.normal() * 5000.0,
+        y: c.y + g.normal() * 5000.0,
+    };
+    let r = 6000.0 + 6000.0 * g.rng.r#gen::<f64>();
+    // Inside the exterior: the ring's radius never drops below 0.7 r.
+    let (a, d) = (g.rng.gen_range(0.0..TAU), r * 0.4 * g.rng.r#gen::<f64>());
+    let hole_c = Coord {
+        x: mast.x + d * a.cos(),
+        y: mast.y + d * a.sin(),
+    };
+    let hole = g.blob(hole_c, r * 0.12, v / 3);
+    let nr = !near_border && g.rng.gen_bool(0.25);
+    let (tech, down, up) = match (nr, near_border) {
+        (true, _) => ("nr5g", 300.0, 50.0),
+        (false, true) => ("lte", [1.5, 10.0, 20.0][g.rng.gen_range(0..3)], 2.0),
+        (false, false) => ("lte", [20.0, 40.0, 80.0][g.rng.gen_range(0..3)], 10.0),
+    };
+    let poly = Polygon::new(g.blob(mast, r, v), vec![hole]);
+    (Offer { tech, down, up }, poly)
 }
 
 fn make_sites(g: &mut Gen, settlements: &[(Coord<f64>, f64)], params: &Params) -> Vec<Value> {

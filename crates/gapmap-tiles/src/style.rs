@@ -37,6 +37,31 @@ fn layer(id: &str, group: &str, mut v: Value) -> Value {
     v
 }
 
+/// A layer drawing a tileset (its source and source layer are both named
+/// `src`): `type`, `source`, `source-layer`, then the members of `rest`
+/// (filter, layout, paint) in their order.
+fn tiles_layer(id: &str, group: &str, kind: &str, src: &str, rest: Value) -> Value {
+    let mut v = json!({"type": kind, "source": src, "source-layer": src});
+    if let Value::Object(members) = rest {
+        for (k, x) in members {
+            v[k] = x;
+        }
+    }
+    layer(id, group, v)
+}
+
+/// The stripes over the simulated features of a tileset.
+fn hatch(id: &str, src: &str, group: &str) -> Value {
+    let simulated = json!(["==", ["get", "source"], "simulated"]);
+    tiles_layer(
+        id,
+        group,
+        "fill",
+        src,
+        json!({"filter": simulated, "paint": {"fill-pattern": "gm-hatch", "fill-opacity": 0.35}}),
+    )
+}
+
 /// The `gapmap` style; sources are the TileJSON documents under `base`;
 /// `glyphs` is the URL path of the glyph directory (`/static/glyphs-…`);
 /// `parish_labels` are (name, lon, lat) points inside each parish, carried
@@ -48,6 +73,31 @@ pub fn style(
     glyphs: Option<&str>,
     parish_labels: &[(String, f64, f64)],
 ) -> Value {
+    let mut layers = map_layers();
+    if glyphs.is_some() {
+        layers.extend(label_layers());
+    }
+    let mut style = json!({
+        "version": 8,
+        "name": "gapmap",
+        "metadata": {
+            "gapmap:snapshot_version": version,
+            "gapmap:legend": "Places by kind (gm-wifi circle, gm-library square, gm-kac triangle, gm-other diamond); demand_grid by fixed_class (gigabit lightest to unserved darkest); gap_clusters numbered; priority_zones dashed; simulated data striped (gm-hatch)."
+        },
+        "center": [23.7, 56.65],
+        "zoom": 9,
+        "sources": sources(base, parish_labels),
+        "layers": layers,
+    });
+    if let Some(g) = glyphs {
+        style["glyphs"] = json!(format!("{base}{g}/{{fontstack}}/{{range}}.pbf"));
+    }
+    style
+}
+
+/// The parish labels (a GeoJSON source), then every collection's TileJSON
+/// under `base`.
+fn sources(base: &str, parish_labels: &[(String, f64, f64)]) -> serde_json::Map<String, Value> {
     let mut sources = serde_json::Map::new();
     let label_points: Vec<Value> = parish_labels
         .iter()
@@ -66,21 +116,74 @@ pub fn style(
             json!({"type": "vector", "url": format!("{base}/tiles/{}.json", c.id()), "attribution": c.attribution()}),
         );
     }
-    let simulated = json!(["==", ["get", "source"], "simulated"]);
-    let hatch = |id: &str, src: &str, group: &str| {
-        layer(
-            id,
-            group,
-            json!({"type": "fill", "source": src, "source-layer": src, "filter": simulated,
-                   "paint": {"fill-pattern": "gm-hatch", "fill-opacity": 0.35}}),
-        )
-    };
+    sources
+}
+
+/// The fill colour of a grid cell by its fixed class.
+fn class_colour() -> Value {
     let mut class_colour = vec![json!("match"), json!(["get", "fixed_class"])];
     for (c, col) in FIXED_CLASS_COLOURS {
         class_colour.push(json!(c));
         class_colour.push(json!(col));
     }
     class_colour.push(json!("#cccccc"));
+    Value::Array(class_colour)
+}
+
+/// The fills, lines and place symbols, bottom first.
+fn map_layers() -> Vec<Value> {
+    [area_layers(), overlay_layers()].concat()
+}
+
+/// The background, the municipality, the coverage and the grid.
+fn area_layers() -> Vec<Value> {
+    let hidden = json!({"visibility": "none"});
+    vec![
+        layer(
+            "background",
+            "base",
+            json!({"type": "background", "paint": {"background-color": "#eef0ea"}}),
+        ),
+        tiles_layer(
+            "municipality-fill",
+            "base",
+            "fill",
+            "municipality",
+            json!({"paint": {"fill-color": "#ffffff"}}),
+        ),
+        tiles_layer(
+            "coverage-fill",
+            "coverage",
+            "fill",
+            "coverage",
+            json!({"layout": hidden, "paint": {"fill-color": "#56B4E9", "fill-opacity": 0.15}}),
+        ),
+        tiles_layer(
+            "coverage-line",
+            "coverage",
+            "line",
+            "coverage",
+            json!({"layout": hidden, "paint": {"line-color": "#0072B2", "line-width": 1}}),
+        ),
+        {
+            let mut h = hatch("coverage-simulated", "coverage", "coverage");
+            h["layout"] = hidden;
+            h
+        },
+        tiles_layer(
+            "grid-fill",
+            "grid",
+            "fill",
+            "demand_grid",
+            json!({"paint": {"fill-color": class_colour(), "fill-opacity": 0.55, "fill-outline-color": "rgba(255,255,255,0.6)"}}),
+        ),
+        hatch("grid-simulated", "demand_grid", "grid"),
+    ]
+}
+
+/// Over the areas: the gap clusters, the priority zones, the boundaries and
+/// the places.
+fn overlay_layers() -> Vec<Value> {
     let kind_icon = json!([
         "case",
         ["==", ["get", "free_wifi"], true],
@@ -91,135 +194,115 @@ pub fn style(
         "gm-kac",
         "gm-other"
     ]);
-    let mut layers = vec![
-        layer(
-            "background",
-            "base",
-            json!({"type": "background", "paint": {"background-color": "#eef0ea"}}),
-        ),
-        layer(
-            "municipality-fill",
-            "base",
-            json!({"type": "fill", "source": "municipality", "source-layer": "municipality",
-            "paint": {"fill-color": "#ffffff"}}),
-        ),
-        layer(
-            "coverage-fill",
-            "coverage",
-            json!({"type": "fill", "source": "coverage", "source-layer": "coverage",
-            "layout": {"visibility": "none"},
-            "paint": {"fill-color": "#56B4E9", "fill-opacity": 0.15}}),
-        ),
-        layer(
-            "coverage-line",
-            "coverage",
-            json!({"type": "line", "source": "coverage", "source-layer": "coverage",
-            "layout": {"visibility": "none"},
-            "paint": {"line-color": "#0072B2", "line-width": 1}}),
-        ),
-        {
-            let mut h = hatch("coverage-simulated", "coverage", "coverage");
-            h["layout"] = json!({"visibility": "none"});
-            h
-        },
-        layer(
-            "grid-fill",
-            "grid",
-            json!({"type": "fill", "source": "demand_grid", "source-layer": "demand_grid",
-            "paint": {"fill-color": class_colour, "fill-opacity": 0.55, "fill-outline-color": "rgba(255,255,255,0.6)"}}),
-        ),
-        hatch("grid-simulated", "demand_grid", "grid"),
-        layer(
+    vec![
+        tiles_layer(
             "clusters-fill",
             "clusters",
-            json!({"type": "fill", "source": "gap_clusters", "source-layer": "gap_clusters",
-            "paint": {"fill-color": "#D55E00", "fill-opacity": 0.12}}),
+            "fill",
+            "gap_clusters",
+            json!({"paint": {"fill-color": "#D55E00", "fill-opacity": 0.12}}),
         ),
-        layer(
+        tiles_layer(
             "clusters-line",
             "clusters",
-            json!({"type": "line", "source": "gap_clusters", "source-layer": "gap_clusters",
-            "paint": {"line-color": "#A33F00", "line-width": 2.5}}),
+            "line",
+            "gap_clusters",
+            json!({"paint": {"line-color": "#A33F00", "line-width": 2.5}}),
         ),
-        layer(
+        tiles_layer(
             "zones-line",
             "zones",
-            json!({"type": "line", "source": "priority_zones", "source-layer": "priority_zones",
-            "paint": {"line-color": "#7A2F6A", "line-width": 2.5, "line-dasharray": [3, 2]}}),
+            "line",
+            "priority_zones",
+            json!({"paint": {"line-color": "#7A2F6A", "line-width": 2.5, "line-dasharray": [3, 2]}}),
         ),
-        layer(
+        tiles_layer(
             "parishes-line",
             "base",
-            json!({"type": "line", "source": "parishes", "source-layer": "parishes",
-            "paint": {"line-color": "#555555", "line-width": ["interpolate", ["linear"], ["zoom"], 8, 0.8, 13, 2]}}),
+            "line",
+            "parishes",
+            json!({"paint": {"line-color": "#555555", "line-width": ["interpolate", ["linear"], ["zoom"], 8, 0.8, 13, 2]}}),
         ),
-        layer(
+        tiles_layer(
             "municipality-line",
             "base",
-            json!({"type": "line", "source": "municipality", "source-layer": "municipality",
-            "paint": {"line-color": "#222222", "line-width": 2.5}}),
+            "line",
+            "municipality",
+            json!({"paint": {"line-color": "#222222", "line-width": 2.5}}),
         ),
-        layer(
+        tiles_layer(
             "places-symbol",
             "places",
-            json!({"type": "symbol", "source": "sites", "source-layer": "sites",
-            "filter": ["==", ["get", "status"], "active"],
-            "layout": {"icon-image": kind_icon, "icon-allow-overlap": true, "icon-ignore-placement": true,
-                       "icon-size": ["interpolate", ["linear"], ["zoom"], 8, 0.75, 13, 1.1]}}),
+            "symbol",
+            "sites",
+            json!({"filter": ["==", ["get", "status"], "active"],
+                   "layout": {"icon-image": kind_icon, "icon-allow-overlap": true, "icon-ignore-placement": true,
+                              "icon-size": ["interpolate", ["linear"], ["zoom"], 8, 0.75, 13, 1.1]}}),
         ),
-    ];
-    if glyphs.is_some() {
-        // A label layer: text with a white halo (readable on every fill).
-        let label = |id: &str, src: &str, mut v: Value| {
-            v["type"] = json!("symbol");
-            v["source"] = json!(src);
-            if src != "parish_labels" {
-                v["source-layer"] = json!(src);
-            }
-            let paint = v["paint"].take();
-            v["paint"] = json!({"text-color": paint.get("text-color").cloned().unwrap_or(json!("#1a1a1a")),
-                                "text-halo-color": "#ffffff", "text-halo-width": 2});
-            layer(id, "labels", v)
-        };
-        let text = |field: Value, font: &str, size: Value| json!({"text-field": field, "text-font": [font], "text-size": size, "text-max-width": 8});
-        let mut zones = text(json!(["get", "name"]), FONT_REGULAR, json!(13));
-        zones["symbol-placement"] = json!("line");
-        let mut places = text(json!(["get", "name"]), FONT_REGULAR, json!(14));
-        places["text-offset"] = json!([0, 1.2]);
-        places["text-anchor"] = json!("top");
-        places["text-max-width"] = json!(12);
-        places["text-optional"] = json!(true);
-        layers.extend([
-            label("zones-label", "priority_zones", json!({"minzoom": 9, "layout": zones, "paint": {"text-color": "#5a2250"}})),
-            label("parishes-label", "parish_labels", json!({
-                "layout": text(json!(["get", "name"]), FONT_BOLD, json!(["interpolate", ["linear"], ["zoom"], 8, 12, 12, 17])),
-                "paint": {"text-color": "#333333"}})),
-            label("settlements-label", "settlements", json!({"minzoom": 9, "filter": ["!=", ["get", "kind"], "hamlet"],
-                "layout": text(json!(["get", "name"]), FONT_REGULAR, json!(["interpolate", ["linear"], ["zoom"], 9, 12, 13, 15]))})),
-            label("hamlets-label", "settlements", json!({"minzoom": 12, "filter": ["==", ["get", "kind"], "hamlet"],
-                "layout": text(json!(["get", "name"]), FONT_REGULAR, json!(12)), "paint": {"text-color": "#333333"}})),
-            label("clusters-label", "gap_clusters", json!({"minzoom": 9,
-                "layout": text(json!(["concat", "Nr. ", ["to-string", ["get", "rank"]]]), FONT_BOLD, json!(13)),
-                "paint": {"text-color": "#7a2e00"}})),
-            label("places-label", "sites", json!({"minzoom": 11, "filter": ["==", ["get", "status"], "active"], "layout": places})),
-        ]);
-    }
-    let mut style = json!({
-        "version": 8,
-        "name": "gapmap",
-        "metadata": {
-            "gapmap:snapshot_version": version,
-            "gapmap:legend": "Places by kind (gm-wifi circle, gm-library square, gm-kac triangle, gm-other diamond); demand_grid by fixed_class (gigabit lightest to unserved darkest); gap_clusters numbered; priority_zones dashed; simulated data striped (gm-hatch)."
-        },
-        "center": [23.7, 56.65],
-        "zoom": 9,
-        "sources": sources,
-        "layers": layers,
-    });
-    if let Some(g) = glyphs {
-        style["glyphs"] = json!(format!("{base}{g}/{{fontstack}}/{{range}}.pbf"));
-    }
-    style
+    ]
+}
+
+/// The text layers: zones, parishes, settlements, hamlets, clusters and
+/// places, each with a white halo (readable on every fill).
+fn label_layers() -> [Value; 6] {
+    // A label layer: text with a white halo (readable on every fill).
+    let label = |id: &str, src: &str, mut v: Value| {
+        v["type"] = json!("symbol");
+        v["source"] = json!(src);
+        if src != "parish_labels" {
+            v["source-layer"] = json!(src);
+        }
+        let paint = v["paint"].take();
+        v["paint"] = json!({"text-color": paint.get("text-color").cloned().unwrap_or(json!("#1a1a1a")),
+                            "text-halo-color": "#ffffff", "text-halo-width": 2});
+        layer(id, "labels", v)
+    };
+    let text = |field: Value, font: &str, size: Value| json!({"text-field": field, "text-font": [font], "text-size": size, "text-max-width": 8});
+    let mut zones = text(json!(["get", "name"]), FONT_REGULAR, json!(13));
+    zones["symbol-placement"] = json!("line");
+    let mut places = text(json!(["get", "name"]), FONT_REGULAR, json!(14));
+    places["text-offset"] = json!([0, 1.2]);
+    places["text-anchor"] = json!("top");
+    places["text-max-width"] = json!(12);
+    places["text-optional"] = json!(true);
+    [
+        label(
+            "zones-label",
+            "priority_zones",
+            json!({"minzoom": 9, "layout": zones, "paint": {"text-color": "#5a2250"}}),
+        ),
+        label(
+            "parishes-label",
+            "parish_labels",
+            json!({
+            "layout": text(json!(["get", "name"]), FONT_BOLD, json!(["interpolate", ["linear"], ["zoom"], 8, 12, 12, 17])),
+            "paint": {"text-color": "#333333"}}),
+        ),
+        label(
+            "settlements-label",
+            "settlements",
+            json!({"minzoom": 9, "filter": ["!=", ["get", "kind"], "hamlet"],
+            "layout": text(json!(["get", "name"]), FONT_REGULAR, json!(["interpolate", ["linear"], ["zoom"], 9, 12, 13, 15]))}),
+        ),
+        label(
+            "hamlets-label",
+            "settlements",
+            json!({"minzoom": 12, "filter": ["==", ["get", "kind"], "hamlet"],
+            "layout": text(json!(["get", "name"]), FONT_REGULAR, json!(12)), "paint": {"text-color": "#333333"}}),
+        ),
+        label(
+            "clusters-label",
+            "gap_clusters",
+            json!({"minzoom": 9,
+            "layout": text(json!(["concat", "Nr. ", ["to-string", ["get", "rank"]]]), FONT_BOLD, json!(13)),
+            "paint": {"text-color": "#7a2e00"}}),
+        ),
+        label(
+            "places-label",
+            "sites",
+            json!({"minzoom": 11, "filter": ["==", ["get", "status"], "active"], "layout": places}),
+        ),
+    ]
 }
 
 #[cfg(test)]

@@ -82,44 +82,14 @@ impl Tileset {
         let mut fields: Vec<(String, &'static str)> = Vec::new();
         let mut features = Vec::new();
         for f in collections::features(snap, c) {
-            let geom = match &f.geometry {
-                Geometry::Point(p) => WorldGeom::Points(vec![lonlat_to_world(p.x(), p.y())]),
-                Geometry::MultiPoint(mp) => {
-                    WorldGeom::Points(mp.0.iter().map(|p| lonlat_to_world(p.x(), p.y())).collect())
-                }
-                Geometry::Polygon(p) => WorldGeom::Polygons(vec![poly_world(p)]),
-                Geometry::MultiPolygon(mp) => {
-                    WorldGeom::Polygons(mp.0.iter().map(poly_world).collect())
-                }
-                _ => continue,
+            let Some(geom) = WorldGeom::of(&f.geometry) else {
+                continue;
             };
-            let bbox = match &geom {
-                WorldGeom::Points(p) => bbox_of(p.iter().copied()),
-                WorldGeom::Polygons(ps) => {
-                    bbox_of(ps.iter().filter_map(|p| p.first()).flatten().copied())
-                }
-            };
+            let bbox = geom.bbox();
             if !bbox[0].is_finite() {
                 continue;
             }
-            let mut props: Vec<(String, MvtValue)> =
-                vec![("id".into(), MvtValue::String(f.id.clone()))];
-            for (k, v) in &f.properties {
-                if k == "id" {
-                    continue;
-                }
-                if let Some(mv) = MvtValue::from_json(v) {
-                    let ty = match mv {
-                        MvtValue::String(_) => "String",
-                        MvtValue::Bool(_) => "Boolean",
-                        _ => "Number",
-                    };
-                    if !fields.iter().any(|(n, _)| n == k) {
-                        fields.push((k.clone(), ty));
-                    }
-                    props.push((k.clone(), mv));
-                }
-            }
+            let props = tile_properties(&f, &mut fields);
             features.push(PFeature {
                 num_id: numeric_id(&f.id),
                 id: f.id,
@@ -146,24 +116,12 @@ impl Tileset {
                 })
                 .collect(),
         );
-        let bounds = if features.is_empty() {
-            None
-        } else {
-            let b = bbox_of(
-                features
-                    .iter()
-                    .flat_map(|f| [(f.bbox[0], f.bbox[1]), (f.bbox[2], f.bbox[3])]),
-            );
-            let (w, n) = crate::mercator::world_to_lonlat(b[0], b[1]);
-            let (e, s) = crate::mercator::world_to_lonlat(b[2], b[3]);
-            Some([w, s, e, n])
-        };
         Tileset {
             collection: c,
+            bounds: bounds_of(&features),
             features,
             tree,
             simplified: (0..=MAX_ZOOM).map(|_| OnceLock::new()).collect(),
-            bounds,
             fields,
         }
     }
@@ -222,57 +180,21 @@ impl Tileset {
         for i in hits {
             let f = &self.features[i];
             let geom = match &f.geom {
-                WorldGeom::Points(pts) => {
-                    let p: Vec<(i64, i64)> = pts
-                        .iter()
-                        .map(|&(wx, wy)| world_to_tile_px(wx, wy, z, x, y))
-                        .filter(|&(px, py)| px >= lo && px <= hi && py >= lo && py <= hi)
-                        .map(|(px, py)| (px.round() as i64, py.round() as i64))
-                        .collect();
-                    if p.is_empty() {
-                        continue;
-                    }
-                    TileGeom::Points(p)
-                }
+                WorldGeom::Points(pts) => points_in_tile(pts, z, x, y, lo, hi),
                 WorldGeom::Polygons(_) => {
                     let Some(Some(polys)) = simplified.map(|s| &s[i]) else {
                         continue;
                     };
                     let out = polygons_in_tile(polys, z, x, y, lo, hi);
                     if out.is_empty() {
-                        // Never drop a polygon that reaches into the tile only
-                        // because it is smaller than a tile unit here: keep one
-                        // unit square at its centre.
-                        let (cx, cy) = world_to_tile_px(
-                            (f.bbox[0] + f.bbox[2]) / 2.0,
-                            (f.bbox[1] + f.bbox[3]) / 2.0,
-                            z,
-                            x,
-                            y,
-                        );
-                        let (bx0, by0) = world_to_tile_px(f.bbox[0], f.bbox[1], z, x, y);
-                        let (bx1, by1) = world_to_tile_px(f.bbox[2], f.bbox[3], z, x, y);
-                        let tiny = (bx1 - bx0) < 2.0 || (by1 - by0) < 2.0;
-                        if tiny
-                            && cx >= 0.0
-                            && cx < f64::from(EXTENT)
-                            && cy >= 0.0
-                            && cy < f64::from(EXTENT)
-                        {
-                            let (px, py) = (cx.floor() as i64, cy.floor() as i64);
-                            TileGeom::Polygons(vec![vec![vec![
-                                (px, py),
-                                (px + 1, py),
-                                (px + 1, py + 1),
-                                (px, py + 1),
-                            ]]])
-                        } else {
-                            continue;
-                        }
+                        f.unit_square(z, x, y)
                     } else {
-                        TileGeom::Polygons(out)
+                        Some(TileGeom::Polygons(out))
                     }
                 }
+            };
+            let Some(geom) = geom else {
+                continue;
             };
             let props: Vec<(&str, MvtValue)> = f
                 .props
@@ -286,9 +208,120 @@ impl Tileset {
     }
 }
 
+impl WorldGeom {
+    /// Points and polygons in world coordinates (other geometry is not
+    /// tiled).
+    fn of(g: &Geometry<f64>) -> Option<WorldGeom> {
+        Some(match g {
+            Geometry::Point(p) => WorldGeom::Points(vec![lonlat_to_world(p.x(), p.y())]),
+            Geometry::MultiPoint(mp) => {
+                WorldGeom::Points(mp.0.iter().map(|p| lonlat_to_world(p.x(), p.y())).collect())
+            }
+            Geometry::Polygon(p) => WorldGeom::Polygons(vec![poly_world(p)]),
+            Geometry::MultiPolygon(mp) => {
+                WorldGeom::Polygons(mp.0.iter().map(poly_world).collect())
+            }
+            _ => return None,
+        })
+    }
+
+    /// The box of the points, or of the polygons' exteriors (infinite when
+    /// empty).
+    fn bbox(&self) -> [f64; 4] {
+        match self {
+            WorldGeom::Points(p) => bbox_of(p.iter().copied()),
+            WorldGeom::Polygons(ps) => {
+                bbox_of(ps.iter().filter_map(|p| p.first()).flatten().copied())
+            }
+        }
+    }
+}
+
+/// The tile properties of a feature: its id, then every property with an
+/// MVT value; each new property's TileJSON type goes to `fields`.
+fn tile_properties(
+    f: &collections::Feature,
+    fields: &mut Vec<(String, &'static str)>,
+) -> Vec<(String, MvtValue)> {
+    let mut props: Vec<(String, MvtValue)> = vec![("id".into(), MvtValue::String(f.id.clone()))];
+    for (k, v) in &f.properties {
+        if k == "id" {
+            continue;
+        }
+        if let Some(mv) = MvtValue::from_json(v) {
+            let ty = match mv {
+                MvtValue::String(_) => "String",
+                MvtValue::Bool(_) => "Boolean",
+                _ => "Number",
+            };
+            if !fields.iter().any(|(n, _)| n == k) {
+                fields.push((k.clone(), ty));
+            }
+            props.push((k.clone(), mv));
+        }
+    }
+    props
+}
+
+/// `[west, south, east, north]` in degrees of every feature, if any.
+fn bounds_of(features: &[PFeature]) -> Option<[f64; 4]> {
+    if features.is_empty() {
+        None
+    } else {
+        let b = bbox_of(
+            features
+                .iter()
+                .flat_map(|f| [(f.bbox[0], f.bbox[1]), (f.bbox[2], f.bbox[3])]),
+        );
+        let (w, n) = crate::mercator::world_to_lonlat(b[0], b[1]);
+        let (e, s) = crate::mercator::world_to_lonlat(b[2], b[3]);
+        Some([w, s, e, n])
+    }
+}
+
+/// The points within `lo..=hi` tile units of tile z/x/y, rounded (`None`
+/// when none is).
+fn points_in_tile(pts: &[(f64, f64)], z: u8, x: u32, y: u32, lo: f64, hi: f64) -> Option<TileGeom> {
+    let p: Vec<(i64, i64)> = pts
+        .iter()
+        .map(|&(wx, wy)| world_to_tile_px(wx, wy, z, x, y))
+        .filter(|&(px, py)| px >= lo && px <= hi && py >= lo && py <= hi)
+        .map(|(px, py)| (px.round() as i64, py.round() as i64))
+        .collect();
+    (!p.is_empty()).then_some(TileGeom::Points(p))
+}
+
 impl PFeature {
     fn is_polygonal(&self) -> bool {
         matches!(self.geom, WorldGeom::Polygons(_))
+    }
+
+    /// Never drop a polygon that reaches into tile z/x/y only because it is
+    /// smaller than a tile unit there: one unit square at its centre, when
+    /// that is in the tile.
+    fn unit_square(&self, z: u8, x: u32, y: u32) -> Option<TileGeom> {
+        let f = self;
+        let (cx, cy) = world_to_tile_px(
+            (f.bbox[0] + f.bbox[2]) / 2.0,
+            (f.bbox[1] + f.bbox[3]) / 2.0,
+            z,
+            x,
+            y,
+        );
+        let (bx0, by0) = world_to_tile_px(f.bbox[0], f.bbox[1], z, x, y);
+        let (bx1, by1) = world_to_tile_px(f.bbox[2], f.bbox[3], z, x, y);
+        let tiny = (bx1 - bx0) < 2.0 || (by1 - by0) < 2.0;
+        if tiny && cx >= 0.0 && cx < f64::from(EXTENT) && cy >= 0.0 && cy < f64::from(EXTENT) {
+            let (px, py) = (cx.floor() as i64, cy.floor() as i64);
+            Some(TileGeom::Polygons(vec![vec![vec![
+                (px, py),
+                (px + 1, py),
+                (px + 1, py + 1),
+                (px, py + 1),
+            ]]]))
+        } else {
+            None
+        }
     }
 }
 

@@ -374,49 +374,9 @@ pub struct Previous<'a> {
 
 /// Classify every point and aggregate.
 pub fn analyse(inp: Inputs, t: &Thresholds) -> Analysis {
-    let class = |f: &Facts| classify(f, inp.coverage, t);
-    // Below this many points, handing work to the thread pool costs more
-    // than it saves (the one-site rebuild of a municipality is one such).
-    let classes: Vec<Classes> = if inp.facts.len() < PARALLEL_MIN {
-        inp.facts.iter().map(class).collect()
-    } else {
-        inp.facts.par_iter().map(class).collect()
-    };
-    // Counted in a few parts side by side, then summed (integers: the same
-    // totals whatever the split).
-    let parts = if inp.facts.len() < PARALLEL_MIN {
-        1
-    } else {
-        rayon::current_num_threads().max(1)
-    };
-    let per_part = inp.facts.len().div_ceil(parts).max(1);
+    let classes = classify_all(&inp, t);
+    let (total, parish, cell_counts) = count_all(&inp, &classes);
     let g = inp.groups;
-    let count = |range: std::ops::Range<usize>| {
-        let mut total = Tally::default();
-        let mut parish = vec![Tally::default(); inp.parishes.len()];
-        let mut cells = vec![Tally::default(); g.cells.len()];
-        for i in range {
-            let (d, f, c) = (&inp.demand[i], &inp.facts[i], &classes[i]);
-            total.add(d, f, c, inp.coverage);
-            if let Some(t) = parish.get_mut(usize::from(g.parish[i])) {
-                t.add(d, f, c, inp.coverage);
-            }
-            cells[g.cell[i] as usize].add(d, f, c, inp.coverage);
-        }
-        (total, parish, cells)
-    };
-    let merge = |mut a: (Tally, Vec<Tally>, Vec<Tally>), b: (Tally, Vec<Tally>, Vec<Tally>)| {
-        a.0.merge(&b.0);
-        a.1.iter_mut().zip(&b.1).for_each(|(x, y)| x.merge(y));
-        a.2.iter_mut().zip(&b.2).for_each(|(x, y)| x.merge(y));
-        a
-    };
-    let n = inp.facts.len();
-    let (total, parish, cell_counts) = (0..parts)
-        .into_par_iter()
-        .map(|p| count((p * per_part).min(n)..((p + 1) * per_part).min(n)))
-        .reduce_with(merge)
-        .unwrap_or_else(|| count(0..0));
     let cells: Vec<((i64, i64), Tally)> = g.cells.iter().copied().zip(cell_counts).collect();
     let parishes = inp
         .parishes
@@ -456,9 +416,61 @@ pub fn analyse(inp: Inputs, t: &Thresholds) -> Analysis {
     }
 }
 
-/// Group under-served cells joined across shared edges (4-neighbours),
-/// dissolve each group and rank by digitally under-served residents. The
-/// outline of a group whose cells equal one of `previous` is reused.
+/// The classes of every point under `t`.
+fn classify_all(inp: &Inputs, t: &Thresholds) -> Vec<Classes> {
+    let class = |f: &Facts| classify(f, inp.coverage, t);
+    // Below this many points, handing work to the thread pool costs more
+    // than it saves (the one-site rebuild of a municipality is one such).
+    if inp.facts.len() < PARALLEL_MIN {
+        inp.facts.iter().map(class).collect()
+    } else {
+        inp.facts.par_iter().map(class).collect()
+    }
+}
+
+/// The counts in total, per parish and per cell of [`Groups`].
+type Counts = (Tally, Vec<Tally>, Vec<Tally>);
+
+/// Count every point with its classes: in total, in its parish and in its
+/// cell.
+fn count_all(inp: &Inputs, classes: &[Classes]) -> Counts {
+    // Counted in a few parts side by side, then summed (integers: the same
+    // totals whatever the split).
+    let parts = if inp.facts.len() < PARALLEL_MIN {
+        1
+    } else {
+        rayon::current_num_threads().max(1)
+    };
+    let per_part = inp.facts.len().div_ceil(parts).max(1);
+    let g = inp.groups;
+    let count = |range: std::ops::Range<usize>| {
+        let mut total = Tally::default();
+        let mut parish = vec![Tally::default(); inp.parishes.len()];
+        let mut cells = vec![Tally::default(); g.cells.len()];
+        for i in range {
+            let (d, f, c) = (&inp.demand[i], &inp.facts[i], &classes[i]);
+            total.add(d, f, c, inp.coverage);
+            if let Some(t) = parish.get_mut(usize::from(g.parish[i])) {
+                t.add(d, f, c, inp.coverage);
+            }
+            cells[g.cell[i] as usize].add(d, f, c, inp.coverage);
+        }
+        (total, parish, cells)
+    };
+    let merge = |mut a: Counts, b: Counts| {
+        a.0.merge(&b.0);
+        a.1.iter_mut().zip(&b.1).for_each(|(x, y)| x.merge(y));
+        a.2.iter_mut().zip(&b.2).for_each(|(x, y)| x.merge(y));
+        a
+    };
+    let n = inp.facts.len();
+    (0..parts)
+        .into_par_iter()
+        .map(|p| count((p * per_part).min(n)..((p + 1) * per_part).min(n)))
+        .reduce_with(merge)
+        .unwrap_or_else(|| count(0..0))
+}
+
 /// The dissolved outline of 1 km cells, in WGS84.
 fn outline(cells: &[(i64, i64)], to_ll: Option<&Transformer>) -> MultiPolygon<f64> {
     let mut g = Geometry::MultiPolygon(super::outline::dissolve(cells, gapmap_geo::grid::CELL_M));
@@ -505,6 +517,9 @@ pub fn components(cells: &[(i64, i64)]) -> Vec<Vec<(i64, i64)>> {
     groups
 }
 
+/// Group under-served cells joined across shared edges (4-neighbours),
+/// dissolve each group and rank by digitally under-served residents. The
+/// outline of a group whose cells equal one of `previous` is reused.
 fn clusters(
     cells: &[((i64, i64), Tally)],
     zones: &[PriorityZone],
@@ -839,286 +854,446 @@ impl Parts {
 /// most of a what-if's time.
 pub fn recount(inp: Inputs, base: &Analysis, changed: &[(usize, Classes)]) -> Recount {
     let clock = std::time::Instant::now();
-    let g = inp.groups;
-    let (mut minus, mut plus) = (Tally::default(), Tally::default());
-    let mut parish_delta: HashMap<usize, (Tally, Tally)> = HashMap::new();
-    let mut cell_delta: HashMap<usize, (Tally, Tally)> = HashMap::new();
-    for &(i, ref new) in changed {
-        let (d, f, old) = (&inp.demand[i], &inp.facts[i], &base.classes[i]);
-        minus.add(d, f, old, inp.coverage);
-        plus.add(d, f, new, inp.coverage);
-        if usize::from(g.parish[i]) < inp.parishes.len() {
-            let e = parish_delta.entry(usize::from(g.parish[i])).or_default();
-            e.0.add(d, f, old, inp.coverage);
-            e.1.add(d, f, new, inp.coverage);
-        }
-        let e = cell_delta.entry(g.cell[i] as usize).or_default();
-        e.0.add(d, f, old, inp.coverage);
-        e.1.add(d, f, new, inp.coverage);
-    }
-    let parishes = base
-        .parishes
-        .iter()
-        .enumerate()
-        .map(|(k, p)| ParishAggregate {
-            id: p.id.clone(),
-            name: p.name.clone(),
-            aggregate: match parish_delta.get(&k) {
-                Some((m, pl)) => adjust(&p.aggregate, m, pl),
-                None => p.aggregate.clone(),
-            },
-        })
-        .collect();
-    // Cells (grid indices) whose digitally under-served residents change:
-    // (index, under-served before, after). Residents of a cell never change.
+    let deltas = Deltas::of(&inp, base, changed);
+    let parishes = deltas.parishes(base);
     let t_parishes = clock.elapsed();
-    let mut changed_k: Vec<(usize, u64, u64)> = cell_delta
-        .iter()
-        .filter(|(_, (m, p))| m.digitally_underserved != p.digitally_underserved)
-        .map(|(&k, (m, p))| {
-            let before = base.grid[k].counts.digitally_underserved;
-            (
-                k,
-                before,
-                before + p.digitally_underserved - m.digitally_underserved,
-            )
-        })
-        .collect();
-    changed_k.sort_unstable();
-    let du_after = |k: usize| -> u64 {
-        match changed_k.binary_search_by(|e| e.0.cmp(&k)) {
-            Ok(j) => changed_k[j].2,
-            Err(_) => base.grid[k].counts.digitally_underserved,
-        }
-    };
-    // (residents, digitally under-served) of a cell after the change.
-    let counts = |cell: (i64, i64)| -> (u64, u64) {
-        match base.cell_index(cell) {
-            Some(k) => (base.grid[k].counts.residents, du_after(k)),
-            None => (0, 0),
-        }
-    };
-    let is_changed = |cell: &(i64, i64)| {
-        base.cell_index(*cell)
-            .is_some_and(|k| changed_k.binary_search_by(|e| e.0.cmp(&k)).is_ok())
-    };
-    // Base clusters that lose cells (with the cells), that only change
-    // counts, and the newly under-served cells.
-    let mut off: BTreeMap<usize, Vec<(i64, i64)>> = BTreeMap::new();
-    let mut recounted: Vec<usize> = Vec::new();
-    let mut on: Vec<(i64, i64)> = Vec::new();
-    for &(k, before, after) in &changed_k {
-        match (before > 0, after > 0) {
-            (true, true) => recounted.extend(base.cluster_of(k)),
-            (true, false) => {
-                if let Some(c) = base.cluster_of(k) {
-                    off.entry(c).or_default().push(base.grid[k].cell);
-                }
-            }
-            (false, true) => on.push(base.grid[k].cell),
-            (false, false) => {}
-        }
-    }
-    let gone: usize = off.values().map(Vec::len).sum();
-    let came = on.len();
-    on.sort_unstable();
-    for v in off.values_mut() {
-        v.sort_unstable();
-    }
-    let is_off =
-        |c: usize, cell: &(i64, i64)| off.get(&c).is_some_and(|v| v.binary_search(cell).is_ok());
-    // The base cluster of a cell under-served before and after.
-    let cluster_after = |cell: (i64, i64)| {
-        base.cell_index(cell)
-            .and_then(|k| base.cluster_of(k))
-            .filter(|&c| !is_off(c, &cell))
-    };
-    // Clusters that lose cells or touch a newly under-served cell: each is
-    // cut into parts (its cells under-served after, connected within it);
-    // the parts and the new cells are then joined where they touch.
-    let mut involved: Vec<usize> = off.keys().copied().collect();
-    for &c in &on {
-        involved.extend(neighbours(c).into_iter().filter_map(cluster_after));
-    }
-    involved.sort_unstable();
-    involved.dedup();
-    recounted.sort_unstable();
-    recounted.dedup();
-    recounted.retain(|c| involved.binary_search(c).is_err());
-    // Nodes: the new cells (0..on.len()), then every cluster's parts.
-    let parts: Vec<Parts> = involved
-        .iter()
-        .map(|&c| Parts::of(base, c, off.get(&c).map_or(&[][..], Vec::as_slice)))
-        .collect();
-    let mut first = Vec::with_capacity(parts.len());
-    let mut nodes = on.len();
-    for p in &parts {
-        first.push(nodes);
-        nodes += p.pieces.len() + usize::from(p.rest);
-    }
-    let mut uf = UnionFind::new(nodes);
-    for (i, &c) in on.iter().enumerate() {
-        for n in neighbours(c) {
-            if let Ok(j) = on.binary_search(&n) {
-                uf.union(i, j);
-            } else if let Some(cl) = cluster_after(n) {
-                let at = involved.binary_search(&cl).expect("involved");
-                uf.union(i, first[at] + parts[at].node_of(&n));
-            }
-        }
-    }
-    // The cells (as sorted runs) and counts of every group of nodes.
-    let mut groups: BTreeMap<usize, Group> = BTreeMap::new();
-    for (i, &c) in on.iter().enumerate() {
-        let (res, du) = counts(c);
-        let g = groups.entry(uf.find(i)).or_default();
-        g.add(&[c], res, du, true);
-    }
-    for (at, p) in parts.iter().enumerate() {
-        let c = involved[at];
-        let old = &base.clusters[c];
-        let changed_here: Vec<&(usize, u64, u64)> = changed_k
-            .iter()
-            .filter(|e| base.cluster_of(e.0) == Some(c))
-            .collect();
-        for (j, piece) in p.pieces.iter().enumerate() {
-            let (res, du) = piece
-                .iter()
-                .map(|&x| counts(x))
-                .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
-            let touched = piece.iter().any(is_changed);
-            let g = groups.entry(uf.find(first[at] + j)).or_default();
-            g.add(piece, res, du, touched);
-        }
-        if p.rest {
-            // The cluster less its lost cells and its listed parts.
-            let mut excluded: Vec<(i64, i64)> = off.get(&c).cloned().unwrap_or_default();
-            excluded.extend(p.pieces.iter().flatten().copied());
-            excluded.sort_unstable();
-            let mut ex = excluded.iter().peekable();
-            let cells: Vec<(i64, i64)> = old
-                .cells
-                .iter()
-                .copied()
-                .filter(|x| {
-                    while ex.next_if(|e| *e < x).is_some() {}
-                    ex.peek() != Some(&x)
-                })
-                .collect();
-            let excluded_res: u64 = excluded.iter().map(|&x| counts(x).0).sum();
-            let pieces_du: u64 = p.pieces.iter().flatten().map(|&x| counts(x).1).sum();
-            let du = old.aggregate.digitally_underserved
-                + changed_here.iter().map(|e| e.2).sum::<u64>()
-                - changed_here.iter().map(|e| e.1).sum::<u64>()
-                - pieces_du;
-            let touched = changed_here.iter().any(|e| {
-                let cell = base.grid[e.0].cell;
-                e.2 > 0
-                    && !p
-                        .pieces
-                        .iter()
-                        .any(|piece| piece.binary_search(&cell).is_ok())
-            });
-            let g = groups
-                .entry(uf.find(first[at] + p.pieces.len()))
-                .or_default();
-            g.add(&cells, old.aggregate.residents - excluded_res, du, touched);
-        }
-    }
-    // Clusters that are new or recounted, each with whether it holds a changed cell.
-    let mut moved: Vec<(ClusterCells, bool)> = groups
-        .into_values()
-        .map(
-            |Group {
-                 mut cells,
-                 residents,
-                 du,
-                 touched,
-             }| {
-                // Sorted runs: the stable sort merges them.
-                cells.sort();
-                (
-                    ClusterCells {
-                        cells,
-                        residents,
-                        digitally_underserved: du,
-                    },
-                    touched,
-                )
-            },
-        )
-        .collect();
-    for &c in &recounted {
-        let old = &base.clusters[c];
-        let here = changed_k.iter().filter(|e| base.cluster_of(e.0) == Some(c));
-        let du = old.aggregate.digitally_underserved + here.clone().map(|e| e.2).sum::<u64>()
-            - here.map(|e| e.1).sum::<u64>();
-        moved.push((
-            ClusterCells {
-                cells: old.cells.clone(),
-                residents: old.aggregate.residents,
-                digitally_underserved: du,
-            },
-            true,
-        ));
-    }
-    moved.sort_by(|a, b| rank_order(&a.0, &b.0));
+    let change = CellChange::new(base, &deltas.cells);
+    let mut nodes = Nodes::join(&change);
+    let moved = change.moved(change.groups(&mut nodes));
     let t_moved = clock.elapsed();
-    // Merge the kept clusters (already in ranking order) with the moved ones.
-    let kept =
-        base.clusters.iter().enumerate().filter(|(i, _)| {
-            involved.binary_search(i).is_err() && recounted.binary_search(i).is_err()
-        });
-    let mut kept = kept
-        .map(|(_, c)| ClusterCells {
-            cells: c.cells.clone(),
-            residents: c.aggregate.residents,
-            digitally_underserved: c.aggregate.digitally_underserved,
-        })
-        .peekable();
-    let mut moved = moved.into_iter().peekable();
-    let mut clusters = Vec::with_capacity(base.clusters.len() + moved.len());
-    let mut touched_clusters = Vec::new();
-    let mut rebuilt_clusters = Vec::new();
-    loop {
-        let take_moved = match (kept.peek(), moved.peek()) {
-            (Some(k), Some(m)) => rank_order(&m.0, k).is_lt(),
-            (None, Some(_)) => true,
-            (_, None) => false,
-        };
-        if take_moved {
-            let Some((c, touched)) = moved.next() else {
-                break;
-            };
-            if touched {
-                touched_clusters.push(clusters.len());
-            }
-            rebuilt_clusters.push(clusters.len());
-            clusters.push(c);
-        } else {
-            match kept.next() {
-                Some(c) => clusters.push(c),
-                None => break,
-            }
-        }
-    }
-    tracing::debug!(parishes = ?t_parishes, regrouped = ?t_moved, total = ?clock.elapsed(), involved = involved.len(), parts = nodes - on.len(), clusters = clusters.len(), "recount phases");
-    let mut changed_base_clusters: Vec<usize> =
-        involved.iter().chain(&recounted).copied().collect();
+    let ranked = change.merge(moved);
+    tracing::debug!(parishes = ?t_parishes, regrouped = ?t_moved, total = ?clock.elapsed(), involved = change.involved.len(), parts = nodes.count - change.on.len(), clusters = ranked.clusters.len(), "recount phases");
+    let mut changed_base_clusters: Vec<usize> = change
+        .involved
+        .iter()
+        .chain(&change.recounted)
+        .copied()
+        .collect();
     changed_base_clusters.sort_unstable();
     let changed_cells: Vec<(i64, i64)> = {
-        let mut v: Vec<(i64, i64)> = changed_k.iter().map(|e| base.grid[e.0].cell).collect();
+        let mut v: Vec<(i64, i64)> = change
+            .changed_k
+            .iter()
+            .map(|e| base.grid[e.0].cell)
+            .collect();
         v.sort_unstable();
         v
     };
+    let gone: usize = change.off.values().map(Vec::len).sum();
+    let came = change.on.len();
     Recount {
-        total: adjust(&base.total, &minus, &plus),
+        total: adjust(&base.total, &deltas.minus, &deltas.plus),
         parishes,
         underserved_cells: base.underserved_cells() + came - gone,
-        clusters,
+        clusters: ranked.clusters,
         changed_cells,
-        touched_clusters,
-        rebuilt_clusters,
+        touched_clusters: ranked.touched,
+        rebuilt_clusters: ranked.rebuilt,
         changed_base_clusters,
+    }
+}
+
+/// The changed points' counts under their old classes (`.0`) and their new
+/// ones (`.1`): in total, per parish and per cell (grid index).
+struct Deltas {
+    minus: Tally,
+    plus: Tally,
+    parishes: HashMap<usize, (Tally, Tally)>,
+    cells: HashMap<usize, (Tally, Tally)>,
+}
+
+impl Deltas {
+    /// Count every changed point out with its old classes and in with its new.
+    fn of(inp: &Inputs, base: &Analysis, changed: &[(usize, Classes)]) -> Deltas {
+        let g = inp.groups;
+        let (mut minus, mut plus) = (Tally::default(), Tally::default());
+        let mut parish_delta: HashMap<usize, (Tally, Tally)> = HashMap::new();
+        let mut cell_delta: HashMap<usize, (Tally, Tally)> = HashMap::new();
+        for &(i, ref new) in changed {
+            let (d, f, old) = (&inp.demand[i], &inp.facts[i], &base.classes[i]);
+            minus.add(d, f, old, inp.coverage);
+            plus.add(d, f, new, inp.coverage);
+            if usize::from(g.parish[i]) < inp.parishes.len() {
+                let e = parish_delta.entry(usize::from(g.parish[i])).or_default();
+                e.0.add(d, f, old, inp.coverage);
+                e.1.add(d, f, new, inp.coverage);
+            }
+            let e = cell_delta.entry(g.cell[i] as usize).or_default();
+            e.0.add(d, f, old, inp.coverage);
+            e.1.add(d, f, new, inp.coverage);
+        }
+        Deltas {
+            minus,
+            plus,
+            parishes: parish_delta,
+            cells: cell_delta,
+        }
+    }
+
+    /// The parishes of `base` with the changes counted.
+    fn parishes(&self, base: &Analysis) -> Vec<ParishAggregate> {
+        base.parishes
+            .iter()
+            .enumerate()
+            .map(|(k, p)| ParishAggregate {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                aggregate: match self.parishes.get(&k) {
+                    Some((m, pl)) => adjust(&p.aggregate, m, pl),
+                    None => p.aggregate.clone(),
+                },
+            })
+            .collect()
+    }
+}
+
+/// How the changed points change the under-served cells and, through them,
+/// the clusters of `base`.
+struct CellChange<'a> {
+    base: &'a Analysis,
+    /// Cells (grid indices) whose digitally under-served residents change:
+    /// (index, under-served before, after), sorted. Residents of a cell
+    /// never change.
+    changed_k: Vec<(usize, u64, u64)>,
+    /// Base clusters that lose cells, with the cells (sorted).
+    off: BTreeMap<usize, Vec<(i64, i64)>>,
+    /// Base clusters that only change counts (sorted; none involved).
+    recounted: Vec<usize>,
+    /// The newly under-served cells, sorted.
+    on: Vec<(i64, i64)>,
+    /// Clusters that lose cells or touch a newly under-served cell
+    /// (sorted): each is cut into parts (its cells under-served after,
+    /// connected within it); the parts and the new cells are then joined
+    /// where they touch.
+    involved: Vec<usize>,
+}
+
+impl<'a> CellChange<'a> {
+    /// The cells whose under-served count changes, and the clusters and
+    /// cells that changes.
+    fn new(base: &'a Analysis, cell_delta: &HashMap<usize, (Tally, Tally)>) -> CellChange<'a> {
+        let mut changed_k: Vec<(usize, u64, u64)> = cell_delta
+            .iter()
+            .filter(|(_, (m, p))| m.digitally_underserved != p.digitally_underserved)
+            .map(|(&k, (m, p))| {
+                let before = base.grid[k].counts.digitally_underserved;
+                (
+                    k,
+                    before,
+                    before + p.digitally_underserved - m.digitally_underserved,
+                )
+            })
+            .collect();
+        changed_k.sort_unstable();
+        // Base clusters that lose cells (with the cells), that only change
+        // counts, and the newly under-served cells.
+        let mut off: BTreeMap<usize, Vec<(i64, i64)>> = BTreeMap::new();
+        let mut recounted: Vec<usize> = Vec::new();
+        let mut on: Vec<(i64, i64)> = Vec::new();
+        for &(k, before, after) in &changed_k {
+            match (before > 0, after > 0) {
+                (true, true) => recounted.extend(base.cluster_of(k)),
+                (true, false) => {
+                    if let Some(c) = base.cluster_of(k) {
+                        off.entry(c).or_default().push(base.grid[k].cell);
+                    }
+                }
+                (false, true) => on.push(base.grid[k].cell),
+                (false, false) => {}
+            }
+        }
+        on.sort_unstable();
+        for v in off.values_mut() {
+            v.sort_unstable();
+        }
+        let mut change = CellChange {
+            base,
+            changed_k,
+            off,
+            recounted,
+            on,
+            involved: Vec::new(),
+        };
+        let mut involved: Vec<usize> = change.off.keys().copied().collect();
+        for &c in &change.on {
+            involved.extend(
+                neighbours(c)
+                    .into_iter()
+                    .filter_map(|n| change.cluster_after(n)),
+            );
+        }
+        involved.sort_unstable();
+        involved.dedup();
+        change.recounted.sort_unstable();
+        change.recounted.dedup();
+        change
+            .recounted
+            .retain(|c| involved.binary_search(c).is_err());
+        change.involved = involved;
+        change
+    }
+
+    /// Digitally under-served residents of cell `k` (grid index) after.
+    fn du_after(&self, k: usize) -> u64 {
+        match self.changed_k.binary_search_by(|e| e.0.cmp(&k)) {
+            Ok(j) => self.changed_k[j].2,
+            Err(_) => self.base.grid[k].counts.digitally_underserved,
+        }
+    }
+
+    /// (residents, digitally under-served) of a cell after the change.
+    fn counts(&self, cell: (i64, i64)) -> (u64, u64) {
+        match self.base.cell_index(cell) {
+            Some(k) => (self.base.grid[k].counts.residents, self.du_after(k)),
+            None => (0, 0),
+        }
+    }
+
+    /// Whether the cell's under-served count changes.
+    fn is_changed(&self, cell: &(i64, i64)) -> bool {
+        self.base
+            .cell_index(*cell)
+            .is_some_and(|k| self.changed_k.binary_search_by(|e| e.0.cmp(&k)).is_ok())
+    }
+
+    /// Whether the cell leaves cluster `c`.
+    fn is_off(&self, c: usize, cell: &(i64, i64)) -> bool {
+        self.off
+            .get(&c)
+            .is_some_and(|v| v.binary_search(cell).is_ok())
+    }
+
+    /// The base cluster of a cell under-served before and after.
+    fn cluster_after(&self, cell: (i64, i64)) -> Option<usize> {
+        self.base
+            .cell_index(cell)
+            .and_then(|k| self.base.cluster_of(k))
+            .filter(|&c| !self.is_off(c, &cell))
+    }
+
+    /// The cells (as sorted runs) and counts of every group of joined nodes.
+    fn groups(&self, nodes: &mut Nodes) -> BTreeMap<usize, Group> {
+        let mut groups: BTreeMap<usize, Group> = BTreeMap::new();
+        for (i, &c) in self.on.iter().enumerate() {
+            let (res, du) = self.counts(c);
+            let g = groups.entry(nodes.uf.find(i)).or_default();
+            g.add(&[c], res, du, true);
+        }
+        for (at, p) in nodes.parts.iter().enumerate() {
+            for (j, piece) in p.pieces.iter().enumerate() {
+                let (res, du) = piece
+                    .iter()
+                    .map(|&x| self.counts(x))
+                    .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+                let touched = piece.iter().any(|x| self.is_changed(x));
+                let g = groups
+                    .entry(nodes.uf.find(nodes.first[at] + j))
+                    .or_default();
+                g.add(piece, res, du, touched);
+            }
+            if p.rest {
+                let (cells, residents, du, touched) = self.rest(self.involved[at], p);
+                let g = groups
+                    .entry(nodes.uf.find(nodes.first[at] + p.pieces.len()))
+                    .or_default();
+                g.add(&cells, residents, du, touched);
+            }
+        }
+        groups
+    }
+
+    /// The rest of cluster `c` (the cluster less its lost cells and its
+    /// listed parts): its cells, residents, digitally under-served
+    /// residents, and whether it holds a changed cell.
+    fn rest(&self, c: usize, p: &Parts) -> (Vec<(i64, i64)>, u64, u64, bool) {
+        let base = self.base;
+        let old = &base.clusters[c];
+        let changed_here: Vec<&(usize, u64, u64)> = self
+            .changed_k
+            .iter()
+            .filter(|e| base.cluster_of(e.0) == Some(c))
+            .collect();
+        let mut excluded: Vec<(i64, i64)> = self.off.get(&c).cloned().unwrap_or_default();
+        excluded.extend(p.pieces.iter().flatten().copied());
+        excluded.sort_unstable();
+        let mut ex = excluded.iter().peekable();
+        let cells: Vec<(i64, i64)> = old
+            .cells
+            .iter()
+            .copied()
+            .filter(|x| {
+                while ex.next_if(|e| *e < x).is_some() {}
+                ex.peek() != Some(&x)
+            })
+            .collect();
+        let excluded_res: u64 = excluded.iter().map(|&x| self.counts(x).0).sum();
+        let pieces_du: u64 = p.pieces.iter().flatten().map(|&x| self.counts(x).1).sum();
+        let du = old.aggregate.digitally_underserved
+            + changed_here.iter().map(|e| e.2).sum::<u64>()
+            - changed_here.iter().map(|e| e.1).sum::<u64>()
+            - pieces_du;
+        let touched = changed_here.iter().any(|e| {
+            let cell = base.grid[e.0].cell;
+            e.2 > 0
+                && !p
+                    .pieces
+                    .iter()
+                    .any(|piece| piece.binary_search(&cell).is_ok())
+        });
+        (cells, old.aggregate.residents - excluded_res, du, touched)
+    }
+
+    /// Clusters that are new or recounted, each with whether it holds a
+    /// changed cell, in ranking order.
+    fn moved(&self, groups: BTreeMap<usize, Group>) -> Vec<(ClusterCells, bool)> {
+        let base = self.base;
+        let mut moved: Vec<(ClusterCells, bool)> = groups
+            .into_values()
+            .map(
+                |Group {
+                     mut cells,
+                     residents,
+                     du,
+                     touched,
+                 }| {
+                    // Sorted runs: the stable sort merges them.
+                    cells.sort();
+                    (
+                        ClusterCells {
+                            cells,
+                            residents,
+                            digitally_underserved: du,
+                        },
+                        touched,
+                    )
+                },
+            )
+            .collect();
+        for &c in &self.recounted {
+            let old = &base.clusters[c];
+            let here = self
+                .changed_k
+                .iter()
+                .filter(|e| base.cluster_of(e.0) == Some(c));
+            let du = old.aggregate.digitally_underserved + here.clone().map(|e| e.2).sum::<u64>()
+                - here.map(|e| e.1).sum::<u64>();
+            moved.push((
+                ClusterCells {
+                    cells: old.cells.clone(),
+                    residents: old.aggregate.residents,
+                    digitally_underserved: du,
+                },
+                true,
+            ));
+        }
+        moved.sort_by(|a, b| rank_order(&a.0, &b.0));
+        moved
+    }
+
+    /// Merge the kept clusters (already in ranking order) with the moved
+    /// ones.
+    fn merge(&self, moved: Vec<(ClusterCells, bool)>) -> Ranked {
+        let base = self.base;
+        let kept = base.clusters.iter().enumerate().filter(|(i, _)| {
+            self.involved.binary_search(i).is_err() && self.recounted.binary_search(i).is_err()
+        });
+        let mut kept = kept
+            .map(|(_, c)| ClusterCells {
+                cells: c.cells.clone(),
+                residents: c.aggregate.residents,
+                digitally_underserved: c.aggregate.digitally_underserved,
+            })
+            .peekable();
+        let mut moved = moved.into_iter().peekable();
+        let mut clusters = Vec::with_capacity(base.clusters.len() + moved.len());
+        let mut touched_clusters = Vec::new();
+        let mut rebuilt_clusters = Vec::new();
+        loop {
+            let take_moved = match (kept.peek(), moved.peek()) {
+                (Some(k), Some(m)) => rank_order(&m.0, k).is_lt(),
+                (None, Some(_)) => true,
+                (_, None) => false,
+            };
+            if take_moved {
+                let Some((c, touched)) = moved.next() else {
+                    break;
+                };
+                if touched {
+                    touched_clusters.push(clusters.len());
+                }
+                rebuilt_clusters.push(clusters.len());
+                clusters.push(c);
+            } else {
+                match kept.next() {
+                    Some(c) => clusters.push(c),
+                    None => break,
+                }
+            }
+        }
+        Ranked {
+            clusters,
+            touched: touched_clusters,
+            rebuilt: rebuilt_clusters,
+        }
+    }
+}
+
+/// The clusters after a recount, and which of them are new or recounted.
+struct Ranked {
+    clusters: Vec<ClusterCells>,
+    /// See [`Recount::touched_clusters`].
+    touched: Vec<usize>,
+    /// See [`Recount::rebuilt_clusters`].
+    rebuilt: Vec<usize>,
+}
+
+/// The nodes a recount regroups: the new cells (`0..on.len()`), then every
+/// involved cluster's parts (from `first[at]`: its pieces, then its rest),
+/// joined where they touch.
+struct Nodes {
+    parts: Vec<Parts>,
+    first: Vec<usize>,
+    count: usize,
+    uf: UnionFind,
+}
+
+impl Nodes {
+    /// Cut the involved clusters into parts and join the new cells to each
+    /// other and to the parts they touch.
+    fn join(change: &CellChange) -> Nodes {
+        let parts: Vec<Parts> = change
+            .involved
+            .iter()
+            .map(|&c| {
+                Parts::of(
+                    change.base,
+                    c,
+                    change.off.get(&c).map_or(&[][..], Vec::as_slice),
+                )
+            })
+            .collect();
+        let mut first = Vec::with_capacity(parts.len());
+        let mut nodes = change.on.len();
+        for p in &parts {
+            first.push(nodes);
+            nodes += p.pieces.len() + usize::from(p.rest);
+        }
+        let mut uf = UnionFind::new(nodes);
+        for (i, &c) in change.on.iter().enumerate() {
+            for n in neighbours(c) {
+                if let Ok(j) = change.on.binary_search(&n) {
+                    uf.union(i, j);
+                } else if let Some(cl) = change.cluster_after(n) {
+                    let at = change.involved.binary_search(&cl).expect("involved");
+                    uf.union(i, first[at] + parts[at].node_of(&n));
+                }
+            }
+        }
+        Nodes {
+            parts,
+            first,
+            count: nodes,
+            uf,
+        }
     }
 }

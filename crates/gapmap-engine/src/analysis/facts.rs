@@ -251,26 +251,8 @@ pub fn compute(
     sites: &SiteSets,
 ) -> Vec<Facts> {
     let n = demand_xy.len();
-    let mut queue: Vec<Queued> = demand_xy
-        .par_iter()
-        .enumerate()
-        .map(|(i, p)| Queued {
-            cell: prepared.cell_of(p.x(), p.y()).unwrap_or(u32::MAX),
-            point: i as u32,
-            x: p.x(),
-            y: p.y(),
-        })
-        .collect();
-    queue.par_sort_unstable_by_key(|q| (q.cell, q.point));
-    // Runs of whole cells (points outside the grid need no plan: any cut).
-    let mut bounds = vec![0usize];
-    for k in 1..n {
-        let (c, before) = (queue[k].cell, queue[k - 1].cell);
-        if (c != before || c == u32::MAX) && k - bounds[bounds.len() - 1] >= CHUNK_POINTS {
-            bounds.push(k);
-        }
-    }
-    bounds.push(n);
+    let queue = queue_by_cell(demand_xy, prepared);
+    let bounds = chunk_bounds(&queue);
     let mut sorted = vec![Facts::default(); n];
     let mut parts: Vec<(&[Queued], &mut [Facts])> = Vec::with_capacity(bounds.len());
     let (mut rest_q, mut rest_f) = (queue.as_slice(), sorted.as_mut_slice());
@@ -280,40 +262,9 @@ pub fn compute(
         parts.push((q, f));
         (rest_q, rest_f) = (rq, rf);
     }
-    parts.into_par_iter().for_each(|(queued, out)| {
-        let mut plan = CellPlan::default();
-        let mut cands: [Vec<([f64; 2], u32)>; 4] = Default::default();
-        let mut use_cands = [false; 4];
-        let mut planned = None;
-        for (q, slot) in queued.iter().zip(out) {
-            let inside = q.cell != u32::MAX;
-            if inside && planned != Some(q.cell) {
-                planned = Some(q.cell);
-                plan.fill(prepared, q.cell);
-                let b = prepared.cell_box(q.cell);
-                for k in NearestKind::ALL {
-                    let v = &mut cands[k as usize];
-                    v.clear();
-                    use_cands[k as usize] =
-                        sites.grids[k as usize].candidates(b, MAX_CANDIDATES, v);
-                }
-            }
-            let coverage = if inside {
-                plan.eval(prepared, q.x, q.y)
-            } else {
-                PointCoverage::default()
-            };
-            let nearest = NearestKind::ALL.map(|k| {
-                let found = if inside && use_cands[k as usize] {
-                    site_grid::nearest_of(&cands[k as usize], q.x, q.y)
-                } else {
-                    sites.grids[k as usize].nearest(q.x, q.y)
-                };
-                found.map(|(site, distance_m)| Nearest { site, distance_m })
-            });
-            *slot = Facts::new(coverage, nearest, (0, 0));
-        }
-    });
+    parts
+        .into_par_iter()
+        .for_each(|(queued, out)| compute_run(queued, out, prepared, sites));
     // Back to the points' order, with the EU grid cell of each.
     let mut at = vec![0u32; n];
     for (k, q) in queue.iter().enumerate() {
@@ -334,4 +285,78 @@ pub fn compute(
             f
         })
         .collect()
+}
+
+/// The demand points sorted by their coverage-grid cell, then index.
+fn queue_by_cell(demand_xy: &[Point<f64>], prepared: &PreparedCoverage) -> Vec<Queued> {
+    let mut queue: Vec<Queued> = demand_xy
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| Queued {
+            cell: prepared.cell_of(p.x(), p.y()).unwrap_or(u32::MAX),
+            point: i as u32,
+            x: p.x(),
+            y: p.y(),
+        })
+        .collect();
+    queue.par_sort_unstable_by_key(|q| (q.cell, q.point));
+    queue
+}
+
+/// Where the sorted queue is cut into runs of whole cells of at least
+/// [`CHUNK_POINTS`] (points outside the grid need no plan: any cut), from
+/// 0 to its length.
+fn chunk_bounds(queue: &[Queued]) -> Vec<usize> {
+    let n = queue.len();
+    let mut bounds = vec![0usize];
+    for k in 1..n {
+        let (c, before) = (queue[k].cell, queue[k - 1].cell);
+        if (c != before || c == u32::MAX) && k - bounds[bounds.len() - 1] >= CHUNK_POINTS {
+            bounds.push(k);
+        }
+    }
+    bounds.push(n);
+    bounds
+}
+
+/// The facts of one run of queued points (each cell's coverage plan and
+/// candidate sites worked out once), in queue order; their EU cell is set
+/// later.
+fn compute_run(
+    queued: &[Queued],
+    out: &mut [Facts],
+    prepared: &PreparedCoverage,
+    sites: &SiteSets,
+) {
+    let mut plan = CellPlan::default();
+    let mut cands: [Vec<([f64; 2], u32)>; 4] = Default::default();
+    let mut use_cands = [false; 4];
+    let mut planned = None;
+    for (q, slot) in queued.iter().zip(out) {
+        let inside = q.cell != u32::MAX;
+        if inside && planned != Some(q.cell) {
+            planned = Some(q.cell);
+            plan.fill(prepared, q.cell);
+            let b = prepared.cell_box(q.cell);
+            for k in NearestKind::ALL {
+                let v = &mut cands[k as usize];
+                v.clear();
+                use_cands[k as usize] = sites.grids[k as usize].candidates(b, MAX_CANDIDATES, v);
+            }
+        }
+        let coverage = if inside {
+            plan.eval(prepared, q.x, q.y)
+        } else {
+            PointCoverage::default()
+        };
+        let nearest = NearestKind::ALL.map(|k| {
+            let found = if inside && use_cands[k as usize] {
+                site_grid::nearest_of(&cands[k as usize], q.x, q.y)
+            } else {
+                sites.grids[k as usize].nearest(q.x, q.y)
+            };
+            found.map(|(site, distance_m)| Nearest { site, distance_m })
+        });
+        *slot = Facts::new(coverage, nearest, (0, 0));
+    }
 }

@@ -21,14 +21,30 @@ const STEPS: [(i64, i64); 4] = [(1, 0), (0, 1), (-1, 0), (0, -1)];
 /// Membership of cells `(row, col)`: a bitmap over their box when it is not
 /// much larger than the set, a hash set otherwise.
 enum Members {
-    Dense {
-        r0: i64,
-        c0: i64,
-        cols: i64,
-        rows: i64,
-        bits: Vec<bool>,
-    },
+    Dense(Bitmap),
     Sparse(HashSet<(i64, i64)>),
+}
+
+/// One flag per cell of the box of rows `r0..r0 + rows`, columns
+/// `c0..c0 + cols`, row by row.
+struct Bitmap {
+    r0: i64,
+    c0: i64,
+    cols: i64,
+    rows: i64,
+    bits: Vec<bool>,
+}
+
+impl Bitmap {
+    /// Whether the cell is in the box and set.
+    fn contains(&self, r: i64, c: i64) -> bool {
+        let (dr, dc) = (r - self.r0, c - self.c0);
+        dr >= 0
+            && dc >= 0
+            && dr < self.rows
+            && dc < self.cols
+            && self.bits[(dr * self.cols + dc) as usize]
+    }
 }
 
 impl Members {
@@ -43,13 +59,13 @@ impl Members {
             for &(r, c) in cells {
                 bits[((r - r0) * cols + (c - c0)) as usize] = true;
             }
-            Members::Dense {
+            Members::Dense(Bitmap {
                 r0,
                 c0,
                 cols,
                 rows,
                 bits,
-            }
+            })
         } else {
             Members::Sparse(cells.iter().copied().collect())
         }
@@ -57,20 +73,14 @@ impl Members {
 
     fn contains(&self, r: i64, c: i64) -> bool {
         match self {
-            Members::Dense {
-                r0,
-                c0,
-                cols,
-                rows,
-                bits,
-            } => {
-                let (dr, dc) = (r - r0, c - c0);
-                dr >= 0 && dc >= 0 && dr < *rows && dc < *cols && bits[(dr * cols + dc) as usize]
-            }
+            Members::Dense(bitmap) => bitmap.contains(r, c),
             Members::Sparse(set) => set.contains(&(r, c)),
         }
     }
 }
+
+/// A boundary edge: its start vertex (x, y) and direction (into [`STEPS`]).
+type Edge = ((i64, i64), u8);
 
 /// The dissolved outline of cells given as `(row, col)` — the square of a
 /// cell spans x = col..col + 1, y = row..row + 1 — scaled by `size`.
@@ -80,9 +90,35 @@ pub fn dissolve(cells: &[(i64, i64)], size: f64) -> MultiPolygon<f64> {
     if cells.is_empty() {
         return MultiPolygon(vec![]);
     }
+    let edges = boundary_edges(cells);
+    let rings = walk_rings(&edges);
+    let polygons = assign_holes(rings);
+    let line = |ring: &[(i64, i64)]| {
+        let mut pts: Vec<Coord<f64>> = ring
+            .iter()
+            .map(|&(x, y)| Coord {
+                x: x as f64 * size,
+                y: y as f64 * size,
+            })
+            .collect();
+        pts.push(pts[0]);
+        LineString(pts)
+    };
+    MultiPolygon(
+        polygons
+            .iter()
+            .map(|(shell, holes)| {
+                Polygon::new(line(shell), holes.iter().map(|h| line(h)).collect())
+            })
+            .collect(),
+    )
+}
+
+/// Every side a cell shares with no other cell, directed with the set on
+/// its left, sorted by start vertex (y, then x) and direction.
+fn boundary_edges(cells: &[(i64, i64)]) -> Vec<Edge> {
     let members = Members::new(cells);
-    // Boundary edges (start vertex (x, y), direction), the set on the left.
-    let mut edges: Vec<((i64, i64), u8)> = Vec::new();
+    let mut edges: Vec<Edge> = Vec::new();
     for &(r, c) in cells {
         let (x, y) = (c, r);
         if !members.contains(r - 1, c) {
@@ -98,9 +134,13 @@ pub fn dissolve(cells: &[(i64, i64)], size: f64) -> MultiPolygon<f64> {
             edges.push(((x, y + 1), 3));
         }
     }
-    // By start vertex (y, then x) and direction.
     edges.sort_unstable_by_key(|&((x, y), d)| (y, x, d));
-    let key = |e: &((i64, i64), u8)| (e.0.1, e.0.0);
+    edges
+}
+
+/// Join the sorted boundary edges into simple closed rings of corners.
+fn walk_rings(edges: &[Edge]) -> Vec<Ring> {
+    let key = |e: &Edge| (e.0.1, e.0.0);
     // The edge that follows each edge: the one leaving its end vertex — at a
     // corner where two cells touch diagonally there are two, and the left
     // turn is taken.
@@ -118,7 +158,7 @@ pub fn dissolve(cells: &[(i64, i64)], size: f64) -> MultiPolygon<f64> {
         })
         .collect();
     let mut used = vec![false; edges.len()];
-    let mut rings: Vec<Vec<(i64, i64)>> = Vec::new();
+    let mut rings: Vec<Ring> = Vec::new();
     for first in 0..edges.len() {
         if used[first] {
             continue;
@@ -136,14 +176,22 @@ pub fn dissolve(cells: &[(i64, i64)], size: f64) -> MultiPolygon<f64> {
         }
         rings.extend(split_at_repeats(ring));
     }
-    let twice_area = |ring: &[(i64, i64)]| -> i64 {
-        (0..ring.len())
-            .map(|i| {
-                let (a, b) = (ring[i], ring[(i + 1) % ring.len()]);
-                a.0 * b.1 - b.0 * a.1
-            })
-            .sum()
-    };
+    rings
+}
+
+/// Twice the signed area of a ring (positive: counter-clockwise).
+fn twice_area(ring: &[(i64, i64)]) -> i64 {
+    (0..ring.len())
+        .map(|i| {
+            let (a, b) = (ring[i], ring[(i + 1) % ring.len()]);
+            a.0 * b.1 - b.0 * a.1
+        })
+        .sum()
+}
+
+/// The shells (counter-clockwise rings), each with the holes (clockwise
+/// rings) it holds: the smallest shell containing the hole.
+fn assign_holes(rings: Vec<Ring>) -> Vec<(Ring, Vec<Ring>)> {
     let (shells, holes): (Vec<_>, Vec<_>) = rings.into_iter().partition(|r| twice_area(r) > 0);
     let mut polygons: Vec<(Ring, Vec<Ring>)> = shells.into_iter().map(|s| (s, vec![])).collect();
     for hole in holes {
@@ -168,25 +216,7 @@ pub fn dissolve(cells: &[(i64, i64)], size: f64) -> MultiPolygon<f64> {
             polygons[i].1.push(hole);
         }
     }
-    let line = |ring: &[(i64, i64)]| {
-        let mut pts: Vec<Coord<f64>> = ring
-            .iter()
-            .map(|&(x, y)| Coord {
-                x: x as f64 * size,
-                y: y as f64 * size,
-            })
-            .collect();
-        pts.push(pts[0]);
-        LineString(pts)
-    };
-    MultiPolygon(
-        polygons
-            .iter()
-            .map(|(shell, holes)| {
-                Polygon::new(line(shell), holes.iter().map(|h| line(h)).collect())
-            })
-            .collect(),
-    )
+    polygons
 }
 
 /// A ring that passes a corner twice (the walk hugged two cells of the set

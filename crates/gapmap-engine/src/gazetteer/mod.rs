@@ -326,14 +326,22 @@ impl Gazetteer {
             .map(|t| t.text.as_str())
             .collect::<Vec<_>>()
             .join(" ");
-        let mut ranked: Vec<(Rank, Hit<'_>)> = Vec::new();
+        let mut ranked = self.place_hits(&query, &folded);
+        ranked.extend(self.address_hits(&query, &folded, limit));
+        ranked.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(b.1.name)));
+        ranked.truncate(limit);
+        ranked.into_iter().map(|(_, h)| h).collect()
+    }
 
-        // Places: keep the best document (name or alias) of each place.
+    /// The places matching a query (`folded`: its tokens joined), ranked by
+    /// the best document (name or alias) of each, in place order.
+    fn place_hits(&self, query: &[QueryToken], folded: &str) -> Vec<(Rank, Hit<'_>)> {
+        let mut ranked: Vec<(Rank, Hit<'_>)> = Vec::new();
         let mut best: Vec<Option<(Rank, u8)>> = vec![None; self.places.len()];
-        for m in self.index.search(&query, usize::MAX) {
+        for m in self.index.search(query, usize::MAX) {
             let (p, alias, name) = &self.docs[m.doc as usize];
             let place = &self.places[*p as usize];
-            let tier = match (name == &folded, alias) {
+            let tier = match (name == folded, alias) {
                 (true, false) => 0,
                 (true, true) => 1,
                 _ if m.all_exact => 2,
@@ -352,11 +360,20 @@ impl Gazetteer {
                 ranked.push((r, h));
             }
         }
+        ranked
+    }
 
-        // Addresses: a first cut without folding any text, then the exact
-        // names among the best few.
+    /// The addresses matching a query, ranked: a first cut without folding
+    /// any text, then the exact names among the best few (enough for
+    /// `limit` hits).
+    fn address_hits(
+        &self,
+        query: &[QueryToken],
+        folded: &str,
+        limit: usize,
+    ) -> Vec<(Rank, Hit<'_>)> {
         let a = &self.addresses;
-        let mut found = a.index.search(&query, ADDRESS_PREFIX_BUDGET);
+        let mut found = a.index.search(query, ADDRESS_PREFIX_BUDGET);
         let keep = (limit * 8).max(64);
         // The first cut reads only the matches (no address text: a million
         // addresses do not fit in the cache); ties go to the register order.
@@ -372,6 +389,7 @@ impl Gazetteer {
             found.select_nth_unstable_by_key(keep, first_cut);
             found.truncate(keep);
         }
+        let mut ranked = Vec::with_capacity(found.len());
         for m in found {
             let ap = &a.points[m.doc as usize];
             let exact = m.all_exact
@@ -402,9 +420,7 @@ impl Gazetteer {
                 },
             ));
         }
-        ranked.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.name.cmp(b.1.name)));
-        ranked.truncate(limit);
-        ranked.into_iter().map(|(_, h)| h).collect()
+        ranked
     }
 
     /// Places whose name is close to the query although no search hit

@@ -24,7 +24,7 @@
 use crate::gazetteer::AddressPoint;
 use gapmap_geo::crs::{LAEA, Transformer, WGS84};
 use gapmap_geo::grid;
-use gapmap_model::{DemandOrigin, DemandPoint};
+use gapmap_model::{Area, AreaKind, DemandOrigin, DemandPoint};
 use geo_types::{Coord, MultiPolygon};
 use rstar::primitives::{GeomWithData, Line};
 use rstar::{AABB, RTree};
@@ -46,16 +46,42 @@ pub fn resolve_demand(
 ) -> (Vec<DemandPoint>, Vec<AddressPoint>) {
     let cells = effective_cells(&points);
     let index = (!parishes.is_empty()).then(|| ParishIndex::new(parishes));
+    let (addresses, located) = take_addresses(&mut points, parishes, index.as_ref());
+    let mut by_cell = CellIndex::new(&points, &cells);
+    let share = by_cell.shares(&points);
+    let (mut out, tried_out) = keep(points, &by_cell, &share, &located, parishes);
+    if let Some(index) = &index {
+        for (p, _) in out
+            .iter_mut()
+            .zip(&tried_out)
+            .filter(|(p, tried)| p.parish_id.is_none() && !**tried)
+        {
+            p.parish_id = index
+                .locate(p.location.x(), p.location.y())
+                .map(str::to_owned);
+        }
+    }
+    (out, addresses)
+}
+
+/// In `located`: a point not located by [`take_addresses`].
+const UNTRIED: u16 = AddressPoint::NO_PARISH - 1;
+
+/// Move every addressed point's text to the address list, with its parish:
+/// given, or located once (and reused for the points that are kept). The
+/// second list is the parish rank of each point located here, `NO_PARISH`
+/// when outside every parish, `UNTRIED` when not located here (empty when
+/// none was).
+fn take_addresses(
+    points: &mut [DemandPoint],
+    parishes: &[(String, MultiPolygon<f64>)],
+    index: Option<&ParishIndex>,
+) -> (Vec<AddressPoint>, Vec<u16>) {
     let rank_of: HashMap<&str, u16> = parishes
         .iter()
         .enumerate()
         .filter_map(|(i, (id, _))| Some((id.as_str(), u16::try_from(i).ok()?)))
         .collect();
-    // Every addressed point's parish: given, or located once (and reused
-    // below for the points that are kept). `located[i]` is the parish rank
-    // of point i, `NO_PARISH` when outside every parish, `UNTRIED` when not
-    // located here.
-    const UNTRIED: u16 = AddressPoint::NO_PARISH - 1;
     let mut located: Vec<u16> = Vec::new();
     let n = points.len();
     let mut addresses = Vec::new();
@@ -63,7 +89,7 @@ pub fn resolve_demand(
         let Some(text) = p.address.take() else {
             continue;
         };
-        let parish = match (&p.parish_id, &index) {
+        let parish = match (&p.parish_id, index) {
             (Some(id), _) => rank_of.get(id.as_str()).copied(),
             (None, Some(ix)) => {
                 let found = ix
@@ -85,47 +111,80 @@ pub fn resolve_demand(
             parish: parish.unwrap_or(AddressPoint::NO_PARISH),
         });
     }
+    (addresses, located)
+}
 
-    // Residents of the grid, and the addresses, of each cell.
-    #[derive(Default)]
-    struct Cell {
-        grid_residents: u64,
-        has_grid: bool,
-        addresses: Vec<usize>,
-    }
-    let mut by_cell: HashMap<&str, Cell> = HashMap::new();
-    for (i, p) in points.iter().enumerate() {
-        let Some(c) = cells[i].as_deref() else {
-            continue;
-        };
-        match p.origin {
-            POPULATION_GRID => {
-                let cell = by_cell.entry(c).or_default();
-                cell.has_grid = true;
-                cell.grid_residents += u64::from(p.residents);
+/// Residents of the grid, and the addresses, of one cell.
+#[derive(Default)]
+struct Cell {
+    grid_residents: u64,
+    has_grid: bool,
+    addresses: Vec<usize>,
+}
+
+/// The cell of every point and what each cell holds.
+struct CellIndex<'a> {
+    of_point: &'a [Option<String>],
+    cells: HashMap<&'a str, Cell>,
+}
+
+impl<'a> CellIndex<'a> {
+    /// Sum the grid's residents and list the addresses of each cell.
+    fn new(points: &[DemandPoint], of_point: &'a [Option<String>]) -> CellIndex<'a> {
+        let mut cells: HashMap<&str, Cell> = HashMap::new();
+        for (i, p) in points.iter().enumerate() {
+            let Some(c) = of_point[i].as_deref() else {
+                continue;
+            };
+            match p.origin {
+                POPULATION_GRID => {
+                    let cell = cells.entry(c).or_default();
+                    cell.has_grid = true;
+                    cell.grid_residents += u64::from(p.residents);
+                }
+                ADDRESS_REGISTER => cells.entry(c).or_default().addresses.push(i),
+                _ => {}
             }
-            ADDRESS_REGISTER => by_cell.entry(c).or_default().addresses.push(i),
-            _ => {}
         }
+        CellIndex { of_point, cells }
     }
 
-    // The residents each kept address receives.
-    let mut share: HashMap<usize, u32> = HashMap::new();
-    for cell in by_cell.values_mut() {
-        if !cell.has_grid || cell.addresses.is_empty() {
-            continue;
+    /// The residents each kept address receives (its cell's addresses
+    /// sorted by id).
+    fn shares(&mut self, points: &[DemandPoint]) -> HashMap<usize, u32> {
+        let mut share: HashMap<usize, u32> = HashMap::new();
+        for cell in self.cells.values_mut() {
+            if !cell.has_grid || cell.addresses.is_empty() {
+                continue;
+            }
+            cell.addresses
+                .sort_by(|a, b| points[*a].id.cmp(&points[*b].id));
+            let k = cell.addresses.len() as u64;
+            let (base, rem) = (cell.grid_residents / k, cell.grid_residents % k);
+            for (j, &i) in cell.addresses.iter().enumerate() {
+                let n = base + u64::from((j as u64) < rem);
+                share.insert(i, u32::try_from(n).unwrap_or(u32::MAX));
+            }
         }
-        cell.addresses
-            .sort_by(|a, b| points[*a].id.cmp(&points[*b].id));
-        let k = cell.addresses.len() as u64;
-        let (base, rem) = (cell.grid_residents / k, cell.grid_residents % k);
-        for (j, &i) in cell.addresses.iter().enumerate() {
-            let n = base + u64::from((j as u64) < rem);
-            share.insert(i, u32::try_from(n).unwrap_or(u32::MAX));
-        }
+        share
     }
 
-    let cell_of = |i: usize| cells[i].as_deref().and_then(|c| by_cell.get(c));
+    /// The cell of point `i`, if it has one.
+    fn of(&self, i: usize) -> Option<&Cell> {
+        self.of_point[i].as_deref().and_then(|c| self.cells.get(c))
+    }
+}
+
+/// The points kept by the module's rules (addresses with their `share` of
+/// residents), each given the parish it was `located` in; with whether it
+/// was located (`tried`).
+fn keep(
+    points: Vec<DemandPoint>,
+    cells: &CellIndex,
+    share: &HashMap<usize, u32>,
+    located: &[u16],
+    parishes: &[(String, MultiPolygon<f64>)],
+) -> (Vec<DemandPoint>, Vec<bool>) {
     let mut out = Vec::with_capacity(points.len());
     let mut tried_out = Vec::with_capacity(points.len());
     for (i, mut p) in points.into_iter().enumerate() {
@@ -138,7 +197,7 @@ pub fn resolve_demand(
             p.parish_id = parishes.get(usize::from(rank)).map(|(id, _)| id.clone());
         }
         let keep = match p.origin {
-            POPULATION_GRID => cell_of(i).is_none_or(|c| c.addresses.is_empty()),
+            POPULATION_GRID => cells.of(i).is_none_or(|c| c.addresses.is_empty()),
             ADDRESS_REGISTER => match share.get(&i) {
                 Some(&n) if n > 0 => {
                     p.residents = n;
@@ -146,26 +205,24 @@ pub fn resolve_demand(
                 }
                 _ => false,
             },
-            _ => !cell_of(i).is_some_and(|c| c.has_grid),
+            _ => !cells.of(i).is_some_and(|c| c.has_grid),
         };
         if keep {
             out.push(p);
             tried_out.push(tried);
         }
     }
+    (out, tried_out)
+}
 
-    if let Some(index) = &index {
-        for (p, _) in out
-            .iter_mut()
-            .zip(&tried_out)
-            .filter(|(p, tried)| p.parish_id.is_none() && !**tried)
-        {
-            p.parish_id = index
-                .locate(p.location.x(), p.location.y())
-                .map(str::to_owned);
-        }
-    }
-    (out, addresses)
+/// The parishes of `areas`, `(id, WGS84 multipolygon)`, as
+/// [`resolve_demand`] and [`ParishIndex`] take them.
+pub(super) fn parish_polygons(areas: &[Area]) -> Vec<(String, MultiPolygon<f64>)> {
+    areas
+        .iter()
+        .filter(|a| a.kind == AreaKind::Parish)
+        .map(|a| (a.id.clone(), a.geometry.clone()))
+        .collect()
 }
 
 /// The normalised `1kmN…E…` cell of every point: its `cell_id` (either INSPIRE

@@ -5,7 +5,7 @@
 //! 2. resolve demand (register addresses × population grid, parishes by
 //!    point-in-polygon) with [`demand::resolve_demand`];
 //! 3. project geometry once to the working CRS (LKS-92, EPSG:3059 by default;
-//!    [`Transformer::for_analysis`]);
+//!    [`Transformer::for_analysis`](gapmap_geo::crs::Transformer::for_analysis));
 //! 4. index the sites for nearest-site search, and prepare the coverage
 //!    ([`PreparedCoverage`]: projected, banded, rasterised);
 //! 5. compute the facts of every demand point, the groups it counts in and
@@ -19,48 +19,39 @@
 //! Layers whose store revision did not change are shared with the previous
 //! snapshot, with everything derived from them alone.
 //!
+//! The steps live in `load` (1–2), `project` (3) and `derive` (4–6);
+//! `parts` holds what they pass between them.
+//!
 //! [`Live`] holds the current snapshot and swaps in a new one atomically, so
 //! readers never wait for a writer and a failed rebuild keeps the old one.
 
 pub mod demand;
+mod derive;
+mod error;
+mod load;
+mod parts;
+mod project;
+
+pub use error::SnapshotError;
+pub use parts::LayerStats;
 
 use crate::analysis::aggregate::Groups;
-use crate::analysis::{Analysis, Facts, PreparedCoverage, SiteSets, aggregate, facts};
+use crate::analysis::{Analysis, Facts, PreparedCoverage, SiteSets, aggregate};
 use crate::gazetteer::{AddressIndex, AddressPoint, Gazetteer};
 use arc_swap::ArcSwap;
-use gapmap_geo::crs::{CrsError, LKS92, Transformer};
+use gapmap_geo::crs::LKS92;
 use gapmap_model::thresholds::Thresholds;
 use gapmap_model::{
-    Area, AreaKind, CoverageArea, DemandPoint, Equipment, Layer, PriorityZone, Record, Settlement,
-    Site, Source, Visit, inventory,
+    Area, CoverageArea, DemandPoint, Equipment, Layer, PriorityZone, Record, Settlement, Site,
+    Visit,
 };
-use gapmap_store::{FeatureStore, StoreError};
-use geo_types::{Geometry, MultiPolygon, Point};
-use rayon::prelude::*;
-use serde::Serialize;
+use gapmap_store::FeatureStore;
+use geo_types::{MultiPolygon, Point};
+use parts::{
+    Kept, KeptCoverage, KeptDemand, KeptFacts, KeptSettlements, KeptSites, Layers, Shared,
+};
 use std::collections::BTreeMap;
 use std::sync::{Arc, OnceLock};
-
-#[derive(Debug, thiserror::Error)]
-pub enum SnapshotError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("{layer} `{id}`: {message}")]
-    Feature {
-        layer: Layer,
-        id: String,
-        message: String,
-    },
-    #[error("cannot project to EPSG:{crs}: {message}")]
-    Projection { crs: u16, message: String },
-}
-
-/// Count and provenance mix of one layer.
-#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
-pub struct LayerStats {
-    pub count: u64,
-    pub by_source: BTreeMap<Source, u64>,
-}
 
 /// Everything gapmap serves, for one store revision.
 #[derive(Debug)]
@@ -124,110 +115,50 @@ pub struct Snapshot {
     pub timings: Vec<(&'static str, f64)>,
 }
 
-/// Read a layer record by record into its typed form (the untyped records
-/// are never all in memory at once); the first record that does not type
-/// stops the read with its layer, id and reason.
-fn read_typed<T>(
-    store: &dyn FeatureStore,
-    layer: Layer,
-    f: impl Fn(&Record) -> Result<T, String>,
-) -> Result<Vec<T>, SnapshotError> {
-    let mut out = Vec::new();
-    let mut failed = None;
-    store.for_each_record(layer, &mut |r| match f(&r) {
-        Ok(t) => {
-            out.push(t);
-            true
+/// Milliseconds per build phase, each from the end of the one before.
+struct Phases {
+    clock: std::time::Instant,
+    timings: Vec<(&'static str, f64)>,
+}
+
+impl Phases {
+    /// Start timing the first phase.
+    fn start() -> Phases {
+        Phases {
+            clock: std::time::Instant::now(),
+            timings: Vec::new(),
         }
-        Err(message) => {
-            failed = Some(SnapshotError::Feature {
-                layer: r.layer,
-                id: r.id,
-                message,
-            });
-            false
-        }
-    })?;
-    match failed {
-        Some(e) => Err(e),
-        None => Ok(out),
+    }
+
+    /// End the phase `name`.
+    fn lap(&mut self, name: &'static str) {
+        self.timings.push((
+            name,
+            self.clock.elapsed().as_secs_f64() * 1000.0
+                - self.timings.iter().map(|t| t.1).sum::<f64>(),
+        ));
     }
 }
 
-/// A projection to `crs` failed.
-fn projection_error(crs: u16) -> impl Fn(CrsError) -> SnapshotError {
-    move |e| SnapshotError::Projection {
-        crs,
-        message: e.to_string(),
-    }
+/// What a build read besides the layers, and its timings.
+struct Head {
+    version: String,
+    working_crs: u16,
+    layer_revisions: BTreeMap<Layer, u64>,
+    inventory_date: chrono::NaiveDate,
+    timings: Vec<(&'static str, f64)>,
 }
 
-/// Project the points of features to the working CRS (in parallel).
-fn project_points<T: Sync>(
-    t: &Transformer,
-    items: &[T],
-    point: impl Fn(&T) -> Point<f64> + Sync,
-) -> Result<Vec<Point<f64>>, SnapshotError> {
-    let one = |item: &T| {
-        let p = point(item);
-        t.convert(p.x(), p.y())
-            .map(|(x, y)| Point::new(x, y))
-            .map_err(projection_error(t.to_code()))
-    };
-    // A few hundred points project faster than the thread pool wakes up
-    // (the sites of a one-site edit are the common case).
-    if items.len() < 4096 {
-        items.iter().map(one).collect()
-    } else {
-        items.par_iter().map(one).collect()
-    }
-}
-
-/// Project the polygons of features to the working CRS (in parallel).
-fn project_polygons<T: Sync>(
-    t: &Transformer,
-    items: &[T],
-    polygons: impl Fn(&T) -> &MultiPolygon<f64> + Sync,
-) -> Result<Vec<MultiPolygon<f64>>, SnapshotError> {
-    items
-        .par_iter()
-        .map(|item| {
-            let mut g = Geometry::MultiPolygon(polygons(item).clone());
-            t.transform_geometry(&mut g)
-                .map_err(projection_error(t.to_code()))?;
-            match g {
-                Geometry::MultiPolygon(m) => Ok(m),
-                _ => Ok(MultiPolygon(vec![])),
-            }
-        })
-        .collect()
-}
-
-/// Give settlements without a `parish_id` the parish they lie in.
-fn assign_parishes(settlements: &mut [Settlement], areas: &[Area]) {
-    if settlements.iter().all(|s| s.parish_id.is_some()) {
-        return;
-    }
-    let parishes: Vec<(String, MultiPolygon<f64>)> = areas
-        .iter()
-        .filter(|a| a.kind == AreaKind::Parish)
-        .map(|a| (a.id.clone(), a.geometry.clone()))
-        .collect();
-    let index = demand::ParishIndex::new(&parishes);
-    for s in settlements.iter_mut().filter(|s| s.parish_id.is_none()) {
-        s.parish_id = index
-            .locate(s.location.x(), s.location.y())
-            .map(str::to_owned);
-    }
-}
-
-fn stats_of<'a>(sources: impl Iterator<Item = Source> + 'a) -> LayerStats {
-    let mut s = LayerStats::default();
-    for src in sources {
-        s.count += 1;
-        *s.by_source.entry(src).or_default() += 1;
-    }
-    s
+/// What a build derived from its layers (steps 4 to 6).
+struct Derived {
+    stats: BTreeMap<Layer, LayerStats>,
+    parishes: Vec<(String, String)>,
+    prepared: Arc<PreparedCoverage>,
+    site_sets: SiteSets,
+    facts: Arc<Vec<Facts>>,
+    groups: Arc<Groups>,
+    analysis: Analysis,
+    facts_mode: &'static str,
 }
 
 impl Snapshot {
@@ -248,295 +179,170 @@ impl Snapshot {
         thresholds: &Thresholds,
         prev: Option<&Snapshot>,
     ) -> Result<Snapshot, SnapshotError> {
-        let clock = std::time::Instant::now();
-        let mut timings: Vec<(&'static str, f64)> = Vec::new();
-        let mut lap = |name: &'static str| {
-            timings.push((
-                name,
-                clock.elapsed().as_secs_f64() * 1000.0 - timings.iter().map(|t| t.1).sum::<f64>(),
-            ));
-        };
+        let mut phases = Phases::start();
         let version = store.version()?;
         let layer_revisions = store.layer_revisions()?;
-        // A previous snapshot whose copy of these layers is still current:
-        // its typed, projected and indexed data is shared, not rebuilt.
-        let unchanged = |layers: &[Layer]| {
-            prev.filter(|p| {
-                p.working_crs == working_crs
-                    && layers
-                        .iter()
-                        .all(|l| p.layer_revisions.get(l) == layer_revisions.get(l))
-            })
-        };
-        let inventory_date = chrono::Utc::now()
-            .with_timezone(&chrono_tz::Europe::Riga)
-            .date_naive();
-        // Sites carry equipment fields derived from the equipment layer at
-        // the inventory date: both must be unchanged to share them.
-        let reuse_sites = unchanged(&[Layer::Sites, Layer::Equipment])
-            .filter(|p| p.inventory_date == inventory_date);
-        let equipment = match unchanged(&[Layer::Equipment]) {
-            Some(p) => Arc::clone(&p.equipment),
-            None => Arc::new(read_typed(store, Layer::Equipment, Equipment::from_record)?),
-        };
-        let visits = match unchanged(&[Layer::Visits]) {
-            Some(p) => Arc::clone(&p.visits),
-            None => Arc::new(read_typed(store, Layer::Visits, Visit::from_record)?),
-        };
-        let reuse_areas = unchanged(&[Layer::Areas]);
-        let reuse_coverage = unchanged(&[Layer::Coverage]);
-        let reuse_demand = unchanged(&[Layer::Demand, Layer::Areas]);
-        let reuse_zones = unchanged(&[Layer::PriorityZones]);
-        let mut inventory_orphans = reuse_sites.map_or(0, |p| p.inventory_orphans);
-        let sites_new = reuse_sites
-            .is_none()
-            .then(|| -> Result<Vec<Site>, SnapshotError> {
-                let mut sites = read_typed(store, Layer::Sites, Site::from_record)?;
-                let orphans = inventory::apply(&mut sites, &equipment, inventory_date);
-                let known: std::collections::HashSet<&str> =
-                    sites.iter().map(|s| s.id.as_str()).collect();
-                let lost_visits = visits.iter().filter(|v| !known.contains(v.site_id.as_str()));
-                inventory_orphans = orphans.len() + lost_visits.clone().count();
-                if inventory_orphans > 0 {
-                    let first = orphans
-                        .first()
-                        .map(|e| (&e.id, &e.site_id))
-                        .or_else(|| lost_visits.clone().next().map(|v| (&v.id, &v.site_id)));
-                    tracing::warn!(records = inventory_orphans, first = ?first, "equipment or visits name sites that no longer exist; they are left out");
-                }
-                Ok(sites)
-            })
-            .transpose()?;
-        let areas_new = reuse_areas
-            .is_none()
-            .then(|| read_typed(store, Layer::Areas, Area::from_record))
-            .transpose()?;
-        let coverage_new = reuse_coverage
-            .is_none()
-            .then(|| read_typed(store, Layer::Coverage, CoverageArea::from_record))
-            .transpose()?;
-        let zones_new = reuse_zones
-            .is_none()
-            .then(|| read_typed(store, Layer::PriorityZones, PriorityZone::from_record))
-            .transpose()?;
-        let settlements_new = unchanged(&[Layer::Settlements, Layer::Areas])
-            .is_none()
-            .then(|| read_typed(store, Layer::Settlements, Settlement::from_record))
-            .transpose()?;
-        let plan = match unchanged(&[Layer::Plan]) {
-            Some(p) => Arc::clone(&p.plan),
-            None => Arc::new(store.read_layer(Layer::Plan)?),
-        };
-        let areas: Arc<Vec<Area>> = match (areas_new, reuse_areas) {
-            (Some(a), _) => Arc::new(a),
-            (None, Some(p)) => Arc::clone(&p.areas),
-            (None, None) => unreachable!("areas are either read or reused"),
-        };
-        let demand_new = match reuse_demand {
-            Some(_) => None,
-            None => {
-                let raw = read_typed(store, Layer::Demand, DemandPoint::from_record)?;
-                let parishes: Vec<(String, MultiPolygon<f64>)> = areas
-                    .iter()
-                    .filter(|a| a.kind == AreaKind::Parish)
-                    .map(|a| (a.id.clone(), a.geometry.clone()))
-                    .collect();
-                let sources = stats_of(raw.iter().map(|d| d.source));
-                let (resolved, addresses) = demand::resolve_demand(raw, &parishes);
-                Some((resolved, sources, addresses))
-            }
-        };
-
-        lap("load");
-        let t = Transformer::for_analysis(gapmap_geo::crs::WGS84, working_crs)
-            .map_err(projection_error(working_crs))?;
-        let mut stats = BTreeMap::new();
-        let (sites, sites_xy) = match (sites_new, reuse_sites) {
-            (Some(s), _) => {
-                let xy = project_points(&t, &s, |s| s.location)?;
-                stats.insert(
-                    Layer::Sites,
-                    stats_of(s.iter().map(|s| s.provenance.source)),
-                );
-                (Arc::new(s), Arc::new(xy))
-            }
-            (None, Some(p)) => {
-                stats.insert(Layer::Sites, p.stats[&Layer::Sites].clone());
-                (Arc::clone(&p.sites), Arc::clone(&p.sites_xy))
-            }
-            (None, None) => unreachable!("sites are either read or reused"),
-        };
-        let areas_xy = match reuse_areas {
-            Some(p) => Arc::clone(&p.areas_xy),
-            None => Arc::new(project_polygons(&t, &areas, |a| &a.geometry)?),
-        };
-        stats.insert(
-            Layer::Areas,
-            stats_of(areas.iter().map(|a| a.provenance.source)),
-        );
-        // Coverage is projected as it is prepared (the prepare phase).
-        let coverage = match (coverage_new, reuse_coverage) {
-            (Some(c), _) => Arc::new(c),
-            (None, Some(p)) => Arc::clone(&p.coverage),
-            (None, None) => unreachable!("coverage is either read or reused"),
-        };
-        stats.insert(
-            Layer::Coverage,
-            stats_of(coverage.iter().map(|c| c.provenance.source)),
-        );
-        let (demand, demand_xy, addresses, address_index) = match (demand_new, reuse_demand) {
-            (Some((d, sources, addresses)), _) => {
-                let xy = project_points(&t, &d, |d| d.location)?;
-                stats.insert(Layer::Demand, sources);
-                (
-                    Arc::new(d),
-                    Arc::new(xy),
-                    Arc::new(addresses),
-                    Arc::default(),
-                )
-            }
-            (None, Some(p)) => {
-                stats.insert(Layer::Demand, p.stats[&Layer::Demand].clone());
-                (
-                    Arc::clone(&p.demand),
-                    Arc::clone(&p.demand_xy),
-                    Arc::clone(&p.addresses),
-                    Arc::clone(&p.address_index),
-                )
-            }
-            (None, None) => unreachable!("demand is either read or reused"),
-        };
-        let (settlements, settlements_xy) = match settlements_new {
-            Some(mut s) => {
-                assign_parishes(&mut s, &areas);
-                let xy = project_points(&t, &s, |s| s.location)?;
-                stats.insert(
-                    Layer::Settlements,
-                    stats_of(s.iter().map(|s| s.provenance.source)),
-                );
-                (Arc::new(s), Arc::new(xy))
-            }
-            None => {
-                let p = unchanged(&[Layer::Settlements, Layer::Areas])
-                    .expect("settlements are either read or reused");
-                stats.insert(Layer::Settlements, p.stats[&Layer::Settlements].clone());
-                (Arc::clone(&p.settlements), Arc::clone(&p.settlements_xy))
-            }
-        };
-        let (zones, zones_xy) = match (zones_new, reuse_zones) {
-            (Some(z), _) => {
-                let xy = project_polygons(&t, &z, |z| &z.geometry)?;
-                (Arc::new(z), Arc::new(xy))
-            }
-            (None, Some(p)) => (Arc::clone(&p.zones), Arc::clone(&p.zones_xy)),
-            (None, None) => unreachable!("zones are either read or reused"),
-        };
-        stats.insert(
-            Layer::PriorityZones,
-            stats_of(zones.iter().map(|z| z.provenance.source)),
-        );
-        let plan_stats = stats_of(
-            plan.iter()
-                .filter_map(|r| r.provenance().ok().map(|p| p.source)),
-        );
-        stats.insert(Layer::Plan, plan_stats);
-        stats.insert(
-            Layer::Equipment,
-            stats_of(equipment.iter().map(|e| e.provenance.source)),
-        );
-        stats.insert(
-            Layer::Visits,
-            stats_of(visits.iter().map(|v| v.provenance.source)),
-        );
-
-        lap("project");
-        let parish_list: Vec<(String, String)> = areas
-            .iter()
-            .filter(|a| a.kind == AreaKind::Parish)
-            .map(|a| (a.id.clone(), a.name.clone()))
-            .collect();
-        let site_sets = SiteSets::new(&sites, &sites_xy);
-        lap("index");
-        let prepared = match reuse_coverage {
-            Some(p) => Arc::clone(&p.prepared),
-            None => Arc::new(
-                PreparedCoverage::new(&coverage, &t).map_err(projection_error(working_crs))?,
-            ),
-        };
-        lap("prepare");
-        let (facts, facts_mode) = match unchanged(&[Layer::Coverage, Layer::Demand, Layer::Areas]) {
-            Some(p) if reuse_sites.is_some() => (Arc::clone(&p.facts), "reused"),
-            Some(p) => {
-                let facts = crate::analysis::incremental::update_nearest(
-                    &p.facts,
-                    &demand_xy,
-                    (&p.sites, &p.sites_xy),
-                    (&sites, &sites_xy),
-                    &site_sets,
-                );
-                (Arc::new(facts), "incremental")
-            }
-            None => {
-                let facts = facts::compute(&demand, &demand_xy, &prepared, &site_sets);
-                (Arc::new(facts), "full")
-            }
-        };
-        let groups = match unchanged(&[Layer::Demand, Layer::Areas]) {
-            Some(p) => Arc::clone(&p.groups),
-            None => Arc::new(Groups::new(&demand, &facts, &parish_list)),
-        };
-        lap("facts");
+        let inventory_date = load::inventory_date();
+        // Share what is unchanged since `prev`; read the rest (steps 1–2).
+        let kept = prev.map_or_else(Kept::default, |p| {
+            p.kept(working_crs, &layer_revisions, inventory_date)
+        });
+        let loaded = load::layers(store, &kept, inventory_date)?;
+        phases.lap("load");
+        // Project the layers read (step 3); count every layer (step 6).
+        let t = project::transformer(working_crs)?;
+        let layers = project::layers(loaded, &kept, &t)?;
+        let stats = derive::count(&layers, &kept);
+        phases.lap("project");
+        // Index the sites and prepare the coverage (step 4).
+        let parishes = derive::parish_names(&layers.areas);
+        let site_sets = SiteSets::new(&layers.sites, &layers.sites_xy);
+        phases.lap("index");
+        let prepared = derive::prepared(kept.coverage.as_ref(), &layers.coverage, &t)?;
+        phases.lap("prepare");
+        // The facts, the groups and the analysis (step 5).
+        let (facts, facts_mode) = derive::facts(&kept, &layers, &prepared, &site_sets);
+        let groups = derive::groups(kept.demand.as_ref(), &layers.demand, &facts, &parishes);
+        phases.lap("facts");
         let analysis = aggregate::analyse(
             aggregate::Inputs {
-                demand: &demand,
+                demand: &layers.demand,
                 facts: &facts,
                 groups: &groups,
                 coverage: prepared.attrs(),
-                parishes: &parish_list,
-                zones: &zones,
+                parishes: &parishes,
+                zones: &layers.zones,
                 previous: prev.map_or_else(Default::default, |p| aggregate::Previous {
                     clusters: &p.analysis.clusters,
-                    zones_unchanged: Arc::ptr_eq(&p.zones, &zones),
+                    zones_unchanged: Arc::ptr_eq(&p.zones, &layers.zones),
                 }),
             },
             thresholds,
         );
-        lap("aggregate");
-
-        Ok(Snapshot {
+        phases.lap("aggregate");
+        let head = Head {
+            version,
+            working_crs,
             layer_revisions,
-            parishes: parish_list,
+            inventory_date,
+            timings: phases.timings,
+        };
+        let derived = Derived {
+            stats,
+            parishes,
             prepared,
             site_sets,
             facts,
             groups,
             analysis,
             facts_mode,
-            timings,
-            version,
+        };
+        Ok(Snapshot::assemble(head, layers, derived))
+    }
+
+    /// What of this snapshot a build of `layer_revisions` in `working_crs`
+    /// at `inventory_date` can share: the parts derived from layers whose
+    /// revision is unchanged (the sites also need the same equipment and
+    /// inventory date).
+    fn kept(
+        &self,
+        working_crs: u16,
+        layer_revisions: &BTreeMap<Layer, u64>,
+        inventory_date: chrono::NaiveDate,
+    ) -> Kept<'_> {
+        let unchanged = |layers: &[Layer]| {
+            self.working_crs == working_crs
+                && layers
+                    .iter()
+                    .all(|l| self.layer_revisions.get(l) == layer_revisions.get(l))
+        };
+        let sites = || Shared {
+            items: &self.sites,
+            xy: &self.sites_xy,
+        };
+        Kept {
+            equipment: unchanged(&[Layer::Equipment]).then_some(&self.equipment),
+            visits: unchanged(&[Layer::Visits]).then_some(&self.visits),
+            plan: unchanged(&[Layer::Plan]).then_some(&self.plan),
+            sites: (unchanged(&[Layer::Sites, Layer::Equipment])
+                && self.inventory_date == inventory_date)
+                .then(|| KeptSites {
+                    sites: sites(),
+                    stats: &self.stats[&Layer::Sites],
+                    orphans: self.inventory_orphans,
+                }),
+            areas: unchanged(&[Layer::Areas]).then_some(Shared {
+                items: &self.areas,
+                xy: &self.areas_xy,
+            }),
+            coverage: unchanged(&[Layer::Coverage]).then_some(KeptCoverage {
+                coverage: &self.coverage,
+                prepared: &self.prepared,
+            }),
+            zones: unchanged(&[Layer::PriorityZones]).then_some(Shared {
+                items: &self.zones,
+                xy: &self.zones_xy,
+            }),
+            settlements: unchanged(&[Layer::Settlements, Layer::Areas]).then(|| KeptSettlements {
+                settlements: Shared {
+                    items: &self.settlements,
+                    xy: &self.settlements_xy,
+                },
+                stats: &self.stats[&Layer::Settlements],
+            }),
+            demand: unchanged(&[Layer::Demand, Layer::Areas]).then(|| KeptDemand {
+                demand: Shared {
+                    items: &self.demand,
+                    xy: &self.demand_xy,
+                },
+                addresses: &self.addresses,
+                address_index: &self.address_index,
+                stats: &self.stats[&Layer::Demand],
+                groups: &self.groups,
+            }),
+            facts: unchanged(&[Layer::Coverage, Layer::Demand, Layer::Areas]).then(|| KeptFacts {
+                facts: &self.facts,
+                sites: sites(),
+            }),
+        }
+    }
+
+    /// The snapshot of these layers and what was derived from them.
+    fn assemble(head: Head, layers: Layers, derived: Derived) -> Snapshot {
+        Snapshot {
+            layer_revisions: head.layer_revisions,
+            parishes: derived.parishes,
+            prepared: derived.prepared,
+            site_sets: derived.site_sets,
+            facts: derived.facts,
+            groups: derived.groups,
+            analysis: derived.analysis,
+            facts_mode: derived.facts_mode,
+            timings: head.timings,
+            version: head.version,
             built_at: chrono::Utc::now(),
-            working_crs,
-            sites,
-            sites_xy,
-            areas,
-            areas_xy,
-            coverage,
-            demand,
-            demand_xy,
-            addresses,
-            address_index,
+            working_crs: head.working_crs,
+            sites: layers.sites,
+            sites_xy: layers.sites_xy,
+            areas: layers.areas,
+            areas_xy: layers.areas_xy,
+            coverage: layers.coverage,
+            demand: layers.demand,
+            demand_xy: layers.demand_xy,
+            addresses: layers.addresses,
+            address_index: layers.address_index,
             gazetteer: OnceLock::new(),
-            zones,
-            zones_xy,
-            settlements,
-            settlements_xy,
-            plan,
-            equipment,
-            visits,
-            inventory_date,
-            inventory_orphans,
-            stats,
-        })
+            zones: layers.zones,
+            zones_xy: layers.zones_xy,
+            settlements: layers.settlements,
+            settlements_xy: layers.settlements_xy,
+            plan: layers.plan,
+            equipment: layers.equipment,
+            visits: layers.visits,
+            inventory_date: head.inventory_date,
+            inventory_orphans: layers.inventory_orphans,
+            stats: derived.stats,
+        }
     }
 
     /// The build phases and their milliseconds, e.g. `load=1.20 project=0.05 …`.

@@ -3,9 +3,10 @@
 //! per property (lists joined with ";") and the provenance columns `source`,
 //! `source_ref`, `as_of`, `licence` and `snapshot_version` on every row.
 
+use super::lists::Lists;
 use super::{ExportError, Prepared, normalise, num, project, transformer};
 use gapmap_geo::csv_cell::field;
-use geo_types::{Coord, Geometry, LineString, Polygon};
+use geo_types::{Coord, Geometry, LineString};
 use serde_json::Value;
 use std::io::Write;
 
@@ -109,26 +110,13 @@ fn coord(buf: &mut String, c: Coord<f64>, crs: u16) {
     num(buf, c.y, crs);
 }
 
-fn ring(buf: &mut String, l: &LineString<f64>, crs: u16) {
-    buf.push('(');
-    for (i, c) in l.0.iter().enumerate() {
-        if i > 0 {
-            buf.push_str(", ");
-        }
-        coord(buf, *c, crs);
-    }
-    buf.push(')');
-}
-
-fn polygon(buf: &mut String, p: &Polygon<f64>, crs: u16) {
-    buf.push('(');
-    ring(buf, p.exterior(), crs);
-    for r in p.interiors() {
-        buf.push_str(", ");
-        ring(buf, r, crs);
-    }
-    buf.push(')');
-}
+/// WKT's lists: `(x y, x y)`.
+const WKT: Lists = Lists {
+    open: '(',
+    separator: ", ",
+    close: ')',
+    coord,
+};
 
 /// WKT of a geometry with rounded coordinates (x y: longitude latitude or
 /// easting northing).
@@ -140,58 +128,36 @@ pub fn wkt(buf: &mut String, g: &Geometry<f64>, crs: u16) {
             buf.push(')');
         }
         Geometry::MultiPoint(m) => {
-            buf.push_str("MULTIPOINT (");
-            for (i, p) in m.0.iter().enumerate() {
-                if i > 0 {
-                    buf.push_str(", ");
-                }
+            buf.push_str("MULTIPOINT ");
+            WKT.list(buf, &m.0, |buf, p| {
                 buf.push('(');
                 coord(buf, p.0, crs);
                 buf.push(')');
-            }
-            buf.push(')');
+            });
         }
         Geometry::LineString(l) => {
             buf.push_str("LINESTRING ");
-            ring(buf, l, crs);
+            WKT.line(buf, l, crs);
         }
         Geometry::MultiLineString(m) => {
-            buf.push_str("MULTILINESTRING (");
-            for (i, l) in m.0.iter().enumerate() {
-                if i > 0 {
-                    buf.push_str(", ");
-                }
-                ring(buf, l, crs);
-            }
-            buf.push(')');
+            buf.push_str("MULTILINESTRING ");
+            WKT.list(buf, &m.0, |buf, l| WKT.line(buf, l, crs));
         }
         Geometry::Polygon(p) => {
             buf.push_str("POLYGON ");
-            polygon(buf, p, crs);
+            WKT.polygon(buf, p, crs);
         }
         Geometry::MultiPolygon(m) => {
             if m.0.is_empty() {
                 buf.push_str("MULTIPOLYGON EMPTY");
                 return;
             }
-            buf.push_str("MULTIPOLYGON (");
-            for (i, p) in m.0.iter().enumerate() {
-                if i > 0 {
-                    buf.push_str(", ");
-                }
-                polygon(buf, p, crs);
-            }
-            buf.push(')');
+            buf.push_str("MULTIPOLYGON ");
+            WKT.list(buf, &m.0, |buf, p| WKT.polygon(buf, p, crs));
         }
         Geometry::GeometryCollection(gc) => {
-            buf.push_str("GEOMETRYCOLLECTION (");
-            for (i, g) in gc.0.iter().enumerate() {
-                if i > 0 {
-                    buf.push_str(", ");
-                }
-                wkt(buf, g, crs);
-            }
-            buf.push(')');
+            buf.push_str("GEOMETRYCOLLECTION ");
+            WKT.list(buf, &gc.0, |buf, g| wkt(buf, g, crs));
         }
         Geometry::Line(l) => wkt(
             buf,

@@ -4,9 +4,10 @@
 //! EPSG:3059 only, the legacy `crs` member (a non-RFC convenience that GDAL
 //! also writes; RFC 7946 GeoJSON is always WGS84 longitude/latitude).
 
+use super::lists::Lists;
 use super::{ExportError, Prepared, normalise, num, project, transformer};
 use gapmap_geo::crs::WGS84;
-use geo_types::{Coord, Geometry, LineString, Polygon};
+use geo_types::{Coord, Geometry, LineString};
 use serde_json::json;
 use std::io::Write;
 
@@ -73,37 +74,13 @@ fn coord(buf: &mut String, c: Coord<f64>, crs: u16) {
     buf.push(']');
 }
 
-fn line(buf: &mut String, l: &LineString<f64>, crs: u16) {
-    buf.push('[');
-    for (i, c) in l.0.iter().enumerate() {
-        if i > 0 {
-            buf.push(',');
-        }
-        coord(buf, *c, crs);
-    }
-    buf.push(']');
-}
-
-fn polygon(buf: &mut String, p: &Polygon<f64>, crs: u16) {
-    buf.push('[');
-    line(buf, p.exterior(), crs);
-    for r in p.interiors() {
-        buf.push(',');
-        line(buf, r, crs);
-    }
-    buf.push(']');
-}
-
-fn list<T>(buf: &mut String, items: &[T], crs: u16, f: fn(&mut String, &T, u16)) {
-    buf.push('[');
-    for (i, it) in items.iter().enumerate() {
-        if i > 0 {
-            buf.push(',');
-        }
-        f(buf, it, crs);
-    }
-    buf.push(']');
-}
+/// GeoJSON's lists: `[[x,y],[x,y]]`.
+const JSON: Lists = Lists {
+    open: '[',
+    separator: ",",
+    close: ']',
+    coord,
+};
 
 /// A GeoJSON geometry object with rounded coordinates.
 pub fn geometry(buf: &mut String, g: &Geometry<f64>, crs: u16) {
@@ -115,14 +92,9 @@ pub fn geometry(buf: &mut String, g: &Geometry<f64>, crs: u16) {
         Geometry::Polygon(_) => "Polygon",
         Geometry::MultiPolygon(_) => "MultiPolygon",
         Geometry::GeometryCollection(gc) => {
-            buf.push_str("{\"type\":\"GeometryCollection\",\"geometries\":[");
-            for (i, g) in gc.0.iter().enumerate() {
-                if i > 0 {
-                    buf.push(',');
-                }
-                geometry(buf, g, crs);
-            }
-            buf.push_str("]}");
+            buf.push_str("{\"type\":\"GeometryCollection\",\"geometries\":");
+            JSON.list(buf, &gc.0, |buf, g| geometry(buf, g, crs));
+            buf.push('}');
             return;
         }
         Geometry::Line(l) => {
@@ -137,11 +109,11 @@ pub fn geometry(buf: &mut String, g: &Geometry<f64>, crs: u16) {
     buf.push_str("\",\"coordinates\":");
     match g {
         Geometry::Point(p) => coord(buf, p.0, crs),
-        Geometry::MultiPoint(m) => list(buf, &m.0, crs, |b, p, c| coord(b, p.0, c)),
-        Geometry::LineString(l) => line(buf, l, crs),
-        Geometry::MultiLineString(m) => list(buf, &m.0, crs, line),
-        Geometry::Polygon(p) => polygon(buf, p, crs),
-        Geometry::MultiPolygon(m) => list(buf, &m.0, crs, polygon),
+        Geometry::MultiPoint(m) => JSON.list(buf, &m.0, |buf, p| coord(buf, p.0, crs)),
+        Geometry::LineString(l) => JSON.line(buf, l, crs),
+        Geometry::MultiLineString(m) => JSON.list(buf, &m.0, |buf, l| JSON.line(buf, l, crs)),
+        Geometry::Polygon(p) => JSON.polygon(buf, p, crs),
+        Geometry::MultiPolygon(m) => JSON.list(buf, &m.0, |buf, p| JSON.polygon(buf, p, crs)),
         _ => buf.push_str("[]"),
     }
     buf.push('}');

@@ -6,12 +6,11 @@
 //! extension), as GDAL metadata XML so `ogrinfo` shows it. Built in a
 //! temporary file, then copied to the writer.
 
-use super::{ExportError, Prepared, normalise, project, transformer};
-use gapmap_geo::crs::{LKS92, WGS84};
+use super::{ExportError, Meta, Prepared, normalise, project, transformer};
+use gapmap_geo::crs::{LKS92, Transformer, WGS84};
 use geo::{BoundingRect, MapCoords};
 use geo_types::Geometry;
-use geozero::{CoordDimensions, ToWkb};
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Transaction, params};
 use serde_json::Value;
 use std::io::Write;
 use std::path::PathBuf;
@@ -132,18 +131,10 @@ fn round(g: &Geometry<f64>, crs: u16) -> Geometry<f64> {
     })
 }
 
-/// GeoPackage WKB with an envelope for non-points, as the store writes it
-/// (`store::gpkg::encode_geometry`), with the export's srs_id.
+/// GeoPackage WKB with an envelope for non-points, as the store writes it,
+/// with the export's srs_id.
 fn encode(g: &Geometry<f64>, srs: u16) -> Result<Vec<u8>, String> {
-    let envelope = match g {
-        Geometry::Point(_) => Vec::new(),
-        other => other
-            .bounding_rect()
-            .map(|r| vec![r.min().x, r.max().x, r.min().y, r.max().y])
-            .unwrap_or_default(),
-    };
-    g.to_gpkg_wkb(CoordDimensions::xy(), Some(i32::from(srs)), envelope)
-        .map_err(|e| e.to_string())
+    gapmap_store::gpkg::encode_geometry_in(g, i32::from(srs))
 }
 
 fn to_sql(t: ColType, v: &Value) -> rusqlite::types::Value {
@@ -194,6 +185,28 @@ pub fn build(
          PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF;"
     ))?;
     let tx = conn.transaction()?;
+    create_gpkg_tables(&tx, srs)?;
+    let geom_type = geometry_type(p);
+    let rtree = create_feature_table(&tx, table, geom_type, &cols)?;
+    let target = Target {
+        table,
+        rtree: &rtree,
+        cols: &cols,
+        srs,
+        t: t.as_ref(),
+    };
+    let (n, extent) = insert_features(&tx, p, &target, progress)?;
+    register_table(&tx, m, table, geom_type, extent)?;
+    insert_metadata(&tx, m, table)?;
+    create_rtree_triggers(&tx, &rtree, table)?;
+    tx.commit()?;
+    conn.execute_batch("PRAGMA journal_mode = DELETE;")?;
+    drop(conn);
+    Ok(n)
+}
+
+/// Create the GeoPackage's own tables and its spatial reference systems.
+fn create_gpkg_tables(tx: &Transaction, srs: u16) -> Result<(), ExportError> {
     tx.execute_batch(
         "CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY, organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL, description TEXT);
          CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL, identifier TEXT UNIQUE, description TEXT DEFAULT '', last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')), min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER, CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
@@ -212,7 +225,12 @@ pub fn build(
             [LKS92_WKT],
         )?;
     }
-    // The geometry type: one for every row, else GEOMETRY.
+    Ok(())
+}
+
+/// The geometry type: one for every row, else GEOMETRY (with no rows, the
+/// collection's type).
+fn geometry_type(p: &Prepared) -> &'static str {
     let mut kinds: Vec<&'static str> = Vec::new();
     for f in p.features.iter() {
         let k = match normalise(f.geometry.clone()) {
@@ -227,9 +245,9 @@ pub fn build(
             kinds.push(k);
         }
     }
-    let geom_type = match kinds.as_slice() {
+    match kinds.as_slice() {
         [] => {
-            if m.collection.geometry_type() == "Point" {
+            if p.meta.collection.geometry_type() == "Point" {
                 "POINT"
             } else {
                 "MULTIPOLYGON"
@@ -237,13 +255,23 @@ pub fn build(
         }
         [one] => one,
         _ => "GEOMETRY",
-    };
+    }
+}
+
+/// Create the feature table (`fid`, `geom`, `id`, then the property
+/// columns) and its R-tree; the R-tree's name.
+fn create_feature_table(
+    tx: &Transaction,
+    table: &str,
+    geom_type: &str,
+    cols: &[(String, String, ColType)],
+) -> Result<String, ExportError> {
     let mut ddl = vec![
         "fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL".to_owned(),
         format!("geom {geom_type}"),
         "id TEXT NOT NULL UNIQUE".to_owned(),
     ];
-    for (_, name, ty) in &cols {
+    for (_, name, ty) in cols {
         ddl.push(format!("{} {}", quote(name), ty.sql()));
     }
     let qt = quote(table);
@@ -253,51 +281,91 @@ pub fn build(
     tx.execute_batch(&format!(
         "CREATE VIRTUAL TABLE {qr} USING rtree(id, minx, maxx, miny, maxy)"
     ))?;
+    Ok(rtree)
+}
+
+/// Where the features go: the table and its R-tree, the property columns,
+/// and the CRS (with the transformation from WGS84, if any).
+struct Target<'a> {
+    table: &'a str,
+    rtree: &'a str,
+    cols: &'a [(String, String, ColType)],
+    srs: u16,
+    t: Option<&'a Transformer>,
+}
+
+/// Insert every feature and its box in the R-tree; the number of features
+/// and their extent (min x, min y, max x, max y).
+fn insert_features(
+    tx: &Transaction,
+    p: &Prepared,
+    target: &Target,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(u64, Option<[f64; 4]>), ExportError> {
+    let Target {
+        table,
+        rtree,
+        cols,
+        srs,
+        t,
+    } = *target;
+    let (qt, qr) = (quote(table), quote(rtree));
     let mut extent: Option<[f64; 4]> = None;
     let mut n = 0u64;
-    {
-        let names: Vec<String> = cols.iter().map(|(_, name, _)| quote(name)).collect();
-        let marks: Vec<String> = (0..cols.len()).map(|i| format!("?{}", i + 3)).collect();
-        let sql = format!(
-            "INSERT INTO {qt} (geom, id{}{}) VALUES (?1, ?2{}{})",
-            if names.is_empty() { "" } else { ", " },
-            names.join(", "),
-            if marks.is_empty() { "" } else { ", " },
-            marks.join(", ")
-        );
-        let mut ins = tx.prepare(&sql)?;
-        let mut ins_r = tx.prepare(&format!("INSERT INTO {qr} VALUES (?1, ?2, ?3, ?4, ?5)"))?;
-        for f in p.features.iter() {
-            let g = round(&normalise(project(t.as_ref(), f)?), srs);
-            let blob = encode(&g, srs).map_err(|reason| ExportError::Geometry {
-                id: f.id.clone(),
-                reason,
-            })?;
-            let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(cols.len() + 2);
-            values.push(rusqlite::types::Value::Blob(blob));
-            values.push(rusqlite::types::Value::Text(f.id.clone()));
-            for (key, _, ty) in &cols {
-                values.push(
-                    f.properties
-                        .get(key)
-                        .map(|v| to_sql(*ty, v))
-                        .unwrap_or(rusqlite::types::Value::Null),
-                );
-            }
-            ins.execute(rusqlite::params_from_iter(values.iter()))?;
-            let fid = tx.last_insert_rowid();
-            if let Some(r) = g.bounding_rect() {
-                let (a, b) = (r.min(), r.max());
-                ins_r.execute(params![fid, a.x, b.x, a.y, b.y])?;
-                extent = Some(match extent {
-                    None => [a.x, a.y, b.x, b.y],
-                    Some(e) => [e[0].min(a.x), e[1].min(a.y), e[2].max(b.x), e[3].max(b.y)],
-                });
-            }
-            n += 1;
-            progress(n);
+    let names: Vec<String> = cols.iter().map(|(_, name, _)| quote(name)).collect();
+    let marks: Vec<String> = (0..cols.len()).map(|i| format!("?{}", i + 3)).collect();
+    let sql = format!(
+        "INSERT INTO {qt} (geom, id{}{}) VALUES (?1, ?2{}{})",
+        if names.is_empty() { "" } else { ", " },
+        names.join(", "),
+        if marks.is_empty() { "" } else { ", " },
+        marks.join(", ")
+    );
+    let mut ins = tx.prepare(&sql)?;
+    let mut ins_r = tx.prepare(&format!("INSERT INTO {qr} VALUES (?1, ?2, ?3, ?4, ?5)"))?;
+    for f in p.features.iter() {
+        let g = round(&normalise(project(t, f)?), srs);
+        let blob = encode(&g, srs).map_err(|reason| ExportError::Geometry {
+            id: f.id.clone(),
+            reason,
+        })?;
+        let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(cols.len() + 2);
+        values.push(rusqlite::types::Value::Blob(blob));
+        values.push(rusqlite::types::Value::Text(f.id.clone()));
+        for (key, _, ty) in cols {
+            values.push(
+                f.properties
+                    .get(key)
+                    .map(|v| to_sql(*ty, v))
+                    .unwrap_or(rusqlite::types::Value::Null),
+            );
         }
+        ins.execute(rusqlite::params_from_iter(values.iter()))?;
+        let fid = tx.last_insert_rowid();
+        if let Some(r) = g.bounding_rect() {
+            let (a, b) = (r.min(), r.max());
+            ins_r.execute(params![fid, a.x, b.x, a.y, b.y])?;
+            extent = Some(match extent {
+                None => [a.x, a.y, b.x, b.y],
+                Some(e) => [e[0].min(a.x), e[1].min(a.y), e[2].max(b.x), e[3].max(b.y)],
+            });
+        }
+        n += 1;
+        progress(n);
     }
+    Ok((n, extent))
+}
+
+/// Describe the feature table in `gpkg_contents` (with its extent),
+/// `gpkg_geometry_columns` and `gpkg_extensions`.
+fn register_table(
+    tx: &Transaction,
+    m: &Meta,
+    table: &str,
+    geom_type: &str,
+    extent: Option<[f64; 4]>,
+) -> Result<(), ExportError> {
+    let srs = m.crs;
     let description = format!("{} — {}. {}", m.title, m.title_en, m.attribution);
     tx.execute(
         "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id) VALUES (?1, 'features', ?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -323,6 +391,13 @@ pub fn build(
         "INSERT INTO gpkg_extensions VALUES ('gpkg_metadata', NULL, 'gpkg_metadata', 'http://www.geopackage.org/spec120/#extension_metadata', 'read-write');
          INSERT INTO gpkg_extensions VALUES ('gpkg_metadata_reference', NULL, 'gpkg_metadata', 'http://www.geopackage.org/spec120/#extension_metadata', 'read-write');",
     )?;
+    Ok(())
+}
+
+/// The collection's metadata as GDAL metadata XML, in `gpkg_metadata`,
+/// referenced from the table.
+fn insert_metadata(tx: &Transaction, m: &Meta, table: &str) -> Result<(), ExportError> {
+    let srs = m.crs;
     let items = [
         ("collection", table.to_owned()),
         ("title", m.title.clone()),
@@ -351,8 +426,13 @@ pub fn build(
         "INSERT INTO gpkg_metadata_reference (reference_scope, table_name, column_name, row_id_value, md_file_id) VALUES ('table', ?1, NULL, NULL, 1)",
         [table],
     )?;
+    Ok(())
+}
+
+/// The triggers that keep the R-tree in step with the feature table.
+fn create_rtree_triggers(tx: &Transaction, rtree: &str, table: &str) -> Result<(), ExportError> {
     let env = "NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom)";
-    let r = &rtree;
+    let r = rtree;
     let t = table;
     tx.execute_batch(&format!(
         "CREATE TRIGGER \"{r}_insert\" AFTER INSERT ON \"{t}\" WHEN (new.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom)) BEGIN INSERT OR REPLACE INTO \"{r}\" VALUES ({env}); END;
@@ -362,8 +442,5 @@ pub fn build(
          CREATE TRIGGER \"{r}_update4\" AFTER UPDATE ON \"{t}\" WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom)) BEGIN DELETE FROM \"{r}\" WHERE id IN (OLD.fid, NEW.fid); END;
          CREATE TRIGGER \"{r}_delete\" AFTER DELETE ON \"{t}\" WHEN old.geom NOT NULL BEGIN DELETE FROM \"{r}\" WHERE id = OLD.fid; END;"
     ))?;
-    tx.commit()?;
-    conn.execute_batch("PRAGMA journal_mode = DELETE;")?;
-    drop(conn);
-    Ok(n)
+    Ok(())
 }

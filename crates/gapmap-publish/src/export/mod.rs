@@ -18,6 +18,7 @@ pub mod csv;
 mod format;
 pub mod geojson;
 pub mod gpkg;
+mod lists;
 mod prepared;
 
 pub use format::Format;
