@@ -12,6 +12,7 @@
 
 mod convert;
 pub mod csv;
+mod delimited;
 mod error;
 mod feature;
 mod format;
