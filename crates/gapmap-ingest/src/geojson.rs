@@ -436,7 +436,7 @@ fn position(v: &Value, ptr: &str, errs: &mut Vec<GeomError>) -> Option<Coord<f64
             ptr.to_owned(),
             format!(
                 "a position must be an array of at least two numbers, found {}",
-                super::validate_short(v)
+                crate::convert::short(v)
             ),
             None,
         );
@@ -450,7 +450,7 @@ fn position(v: &Value, ptr: &str, errs: &mut Vec<GeomError>) -> Option<Coord<f64
                 ptr.to_owned(),
                 format!(
                     "a position must hold numbers, found {}",
-                    super::validate_short(v)
+                    crate::convert::short(v)
                 ),
                 Some("coordinates are numbers, not strings"),
             );
