@@ -726,6 +726,11 @@ mod tests {
             .unwrap_or_else(|| panic!("no record {id}"))
     }
 
+    /// The problems of one severity.
+    fn of_severity(problems: &[Problem], severity: Severity) -> Vec<&Problem> {
+        problems.iter().filter(|p| p.severity == severity).collect()
+    }
+
     fn lon_lat(r: &Record) -> (f64, f64) {
         let p = r.point().unwrap_or_else(|e| panic!("{e}"));
         (p.x(), p.y())
@@ -764,10 +769,7 @@ mod tests {
             Some("1kmN3794E5160")
         );
 
-        let errors: Vec<&Problem> = problems
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .collect();
+        let errors = of_severity(&problems, Severity::Error);
         assert_eq!(errors.len(), 1, "{problems:#?}");
         assert_eq!(errors[0].location, Location::Line(5));
         assert_eq!(errors[0].field.as_deref(), Some("DD_N, DD_E"));
@@ -778,10 +780,7 @@ mod tests {
             "{}",
             errors[0].message
         );
-        let warnings: Vec<&Problem> = problems
-            .iter()
-            .filter(|p| p.severity == Severity::Warning)
-            .collect();
+        let warnings = of_severity(&problems, Severity::Warning);
         assert_eq!(warnings.len(), 1, "{warnings:#?}");
         assert_eq!(warnings[0].location, Location::File);
         assert!(
@@ -820,10 +819,7 @@ mod tests {
         );
         let (lon, lat) = lon_lat(by_id(&records, "vzd-990000071"));
         assert!((lon - 23.6941).abs() < 1e-6 && (lat - 56.4239).abs() < 1e-6);
-        let errors: Vec<&Problem> = problems
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .collect();
+        let errors = of_severity(&problems, Severity::Error);
         assert_eq!(errors.len(), 1, "{problems:#?}");
         assert_eq!(
             (errors[0].location.clone(), errors[0].field.as_deref()),
@@ -954,10 +950,7 @@ mod tests {
                 ("grid-1kmN3782E5160", Some(&Value::from(3)))
             ]
         );
-        let errors: Vec<&Problem> = problems
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .collect();
+        let errors = of_severity(&problems, Severity::Error);
         assert_eq!(errors.len(), 1, "{problems:#?}");
         assert_eq!(
             (errors[0].location.clone(), errors[0].field.as_deref()),
@@ -997,10 +990,7 @@ mod tests {
             "{problems:#?}"
         );
         assert!(problems.iter().any(|p| p.message.contains("rounded")));
-        let e: Vec<&Problem> = problems
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .collect();
+        let e = of_severity(&problems, Severity::Error);
         assert_eq!(
             (e.len(), e[0].location.clone(), e[0].field.as_deref()),
             (1, Location::Line(5), Some("POPULATION"))
