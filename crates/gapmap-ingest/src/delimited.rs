@@ -137,6 +137,7 @@ pub(crate) fn for_each_row<R: Read>(
     }
 }
 
+/// Read the next row into `record` and judge it (see [`Row`]).
 fn next_row<R: Read>(
     rdr: &mut csv::Reader<R>,
     record: &mut csv::ByteRecord,
@@ -224,5 +225,36 @@ pub(crate) fn coordinate_pair<'c>(
             };
             Err((column, msg))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn number(s: &str) -> Option<f64> {
+        s.trim().parse().ok()
+    }
+
+    #[test]
+    fn a_coordinate_pair_names_the_first_column_at_fault() {
+        assert_eq!(
+            coordinate_pair(("lon", "23.7"), ("lat", " 56.6 "), number),
+            Ok((23.7, 56.6))
+        );
+        assert_eq!(
+            coordinate_pair(("lon", " "), ("lat", "x"), number),
+            Err(("lon", "the coordinate is missing".to_owned()))
+        );
+        assert_eq!(
+            coordinate_pair(("lon", "23.7"), ("lat", "56,6"), number),
+            Err(("lat", "`56,6` is not a number".to_owned()))
+        );
+    }
+
+    #[test]
+    fn the_separator_is_the_most_frequent_in_the_header_line() {
+        assert_eq!(sniff_delimiter(b"a;b;c,d\n1,2,3,4,5,6"), b';');
+        assert_eq!(sniff_delimiter(b"a\tb\tc"), b'\t');
     }
 }
