@@ -26,6 +26,7 @@ fn mistyped(field: &Field, v: &Value) -> (String, Option<String>) {
     )
 }
 
+/// A short rendering of a JSON value for messages.
 pub(crate) fn short(v: &Value) -> String {
     let s = v.to_string();
     if s.chars().count() > 40 {
@@ -45,62 +46,8 @@ pub(crate) fn convert(field: &Field, v: &Value, text: bool) -> Conv {
             Value::Number(n) if text => Ok(Value::String(n.to_string())),
             _ => Err(mistyped(field, v)),
         },
-        FieldType::Count | FieldType::Year => {
-            let n = match (v, s) {
-                (Value::Number(n), _) => n.as_i64().or_else(|| {
-                    n.as_f64()
-                        .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
-                        .map(|f| f as i64)
-                }),
-                (_, Some(s)) if text => s.parse::<i64>().ok().or_else(|| {
-                    s.parse::<f64>()
-                        .ok()
-                        .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
-                        .map(|f| f as i64)
-                }),
-                _ => None,
-            };
-            let Some(n) = n else {
-                return Err(mistyped(field, v));
-            };
-            if field.ty == FieldType::Year && !(1990..=2100).contains(&n) {
-                return Err((
-                    format!("year {n} is out of range"),
-                    Some("a year between 1990 and 2100".into()),
-                ));
-            }
-            if n < 0 {
-                return Err((
-                    format!("{n} is negative"),
-                    Some(format!("expected {}", field.ty.describe())),
-                ));
-            }
-            Ok(Value::Number(Number::from(n)))
-        }
-        FieldType::NonNegative => {
-            let n = match (v, s) {
-                (Value::Number(n), _) => n.as_f64(),
-                (_, Some(s)) if text => s.replace(',', ".").parse::<f64>().ok(),
-                _ => None,
-            };
-            let Some(n) = n else {
-                return Err(mistyped(field, v));
-            };
-            if !n.is_finite() {
-                return Err((format!("{n} is not a finite number"), None));
-            }
-            if n < 0.0 {
-                let hint = if field.name.ends_with("_mbps") {
-                    "speeds are Mbit/s and cannot be negative"
-                } else {
-                    "expected a number ≥ 0"
-                };
-                return Err((format!("{n} is negative"), Some(hint.into())));
-            }
-            Ok(Number::from_f64(n)
-                .map(Value::Number)
-                .unwrap_or(Value::Null))
-        }
+        FieldType::Count | FieldType::Year => whole_number(field, v, s, text),
+        FieldType::NonNegative => non_negative(field, v, s, text),
         FieldType::Bool => match (v, s.map(str::to_lowercase).as_deref()) {
             (Value::Bool(b), _) => Ok(Value::Bool(*b)),
             (_, Some("true" | "yes" | "1" | "jā" | "ja" | "y")) if text => Ok(Value::Bool(true)),
@@ -133,56 +80,125 @@ pub(crate) fn convert(field: &Field, v: &Value, text: bool) -> Conv {
             )),
             _ => Err(mistyped(field, v)),
         },
-        FieldType::Enum(values) => {
-            let Some(s) = s else {
-                return Err(mistyped(field, v));
-            };
-            if values.contains(&s) {
-                return Ok(Value::String(s.to_owned()));
-            }
-            let lower = s.to_lowercase();
-            let hint = match values.iter().find(|x| **x == lower) {
-                Some(close) => format!("did you mean `{close}`? values are lower case"),
-                None => format!("one of {}", values.join(", ")),
-            };
-            Err((format!("unknown {} `{s}`", field.name), Some(hint)))
-        }
-        FieldType::Atvk => {
-            let text = match v {
-                Value::String(s) => s.trim().to_owned(),
-                Value::Number(n) if text => n.to_string(),
-                _ => return Err(mistyped(field, v)),
-            };
-            let code = text
-                .strip_prefix("LV")
-                .or_else(|| text.strip_prefix("lv"))
-                .unwrap_or(&text);
-            if code.len() == 7 && code.bytes().all(|b| b.is_ascii_digit()) {
-                Ok(Value::String(code.to_owned()))
-            } else {
-                Err((
-                    format!("`{text}` is not an ATVK code"),
-                    Some(field.ty.describe()),
-                ))
-            }
-        }
-        FieldType::OpeningHours => {
-            let Some(s) = s else {
-                return Err(mistyped(field, v));
-            };
-            match s.parse::<opening_hours::OpeningHours>() {
-                Ok(_) => Ok(Value::String(s.to_owned())),
-                Err(e) => Err((
-                    format!(
-                        "`{s}` is not valid opening_hours syntax{}",
-                        parser_position(&e.to_string())
-                    ),
-                    Some(
-                        "use OSM syntax, e.g. \"Mo-Fr 09:00-17:00; Sa 10:00-14:00; PH off\"".into(),
-                    ),
-                )),
-            }
-        }
+        FieldType::Enum(values) => one_of(field, values, v, s),
+        FieldType::Atvk => atvk(field, v, text),
+        FieldType::OpeningHours => opening_hours(field, v, s),
+    }
+}
+
+/// A whole number ≥ 0 (a count, or a year between 1990 and 2100); `s` is
+/// the trimmed text of `v`, parsed when `text`.
+fn whole_number(field: &Field, v: &Value, s: Option<&str>, text: bool) -> Conv {
+    let n = match (v, s) {
+        (Value::Number(n), _) => n.as_i64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                .map(|f| f as i64)
+        }),
+        (_, Some(s)) if text => s.parse::<i64>().ok().or_else(|| {
+            s.parse::<f64>()
+                .ok()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9e15)
+                .map(|f| f as i64)
+        }),
+        _ => None,
+    };
+    let Some(n) = n else {
+        return Err(mistyped(field, v));
+    };
+    if field.ty == FieldType::Year && !(1990..=2100).contains(&n) {
+        return Err((
+            format!("year {n} is out of range"),
+            Some("a year between 1990 and 2100".into()),
+        ));
+    }
+    if n < 0 {
+        return Err((
+            format!("{n} is negative"),
+            Some(format!("expected {}", field.ty.describe())),
+        ));
+    }
+    Ok(Value::Number(Number::from(n)))
+}
+
+/// A finite real number ≥ 0; text may use a decimal comma.
+fn non_negative(field: &Field, v: &Value, s: Option<&str>, text: bool) -> Conv {
+    let n = match (v, s) {
+        (Value::Number(n), _) => n.as_f64(),
+        (_, Some(s)) if text => s.replace(',', ".").parse::<f64>().ok(),
+        _ => None,
+    };
+    let Some(n) = n else {
+        return Err(mistyped(field, v));
+    };
+    if !n.is_finite() {
+        return Err((format!("{n} is not a finite number"), None));
+    }
+    if n < 0.0 {
+        let hint = if field.name.ends_with("_mbps") {
+            "speeds are Mbit/s and cannot be negative"
+        } else {
+            "expected a number ≥ 0"
+        };
+        return Err((format!("{n} is negative"), Some(hint.into())));
+    }
+    Ok(Number::from_f64(n)
+        .map(Value::Number)
+        .unwrap_or(Value::Null))
+}
+
+/// One of `values`, exactly; the hint names a value that differs only in
+/// case, else lists them.
+fn one_of(field: &Field, values: &[&str], v: &Value, s: Option<&str>) -> Conv {
+    let Some(s) = s else {
+        return Err(mistyped(field, v));
+    };
+    if values.contains(&s) {
+        return Ok(Value::String(s.to_owned()));
+    }
+    let lower = s.to_lowercase();
+    let hint = match values.iter().find(|x| **x == lower) {
+        Some(close) => format!("did you mean `{close}`? values are lower case"),
+        None => format!("one of {}", values.join(", ")),
+    };
+    Err((format!("unknown {} `{s}`", field.name), Some(hint)))
+}
+
+/// A 7-digit ATVK code, without the `LV` statistics files put before it.
+fn atvk(field: &Field, v: &Value, text: bool) -> Conv {
+    let text = match v {
+        Value::String(s) => s.trim().to_owned(),
+        Value::Number(n) if text => n.to_string(),
+        _ => return Err(mistyped(field, v)),
+    };
+    let code = text
+        .strip_prefix("LV")
+        .or_else(|| text.strip_prefix("lv"))
+        .unwrap_or(&text);
+    if code.len() == 7 && code.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(Value::String(code.to_owned()))
+    } else {
+        Err((
+            format!("`{text}` is not an ATVK code"),
+            Some(field.ty.describe()),
+        ))
+    }
+}
+
+/// An OSM `opening_hours` value; the message says where its syntax fails.
+fn opening_hours(field: &Field, v: &Value, s: Option<&str>) -> Conv {
+    let Some(s) = s else {
+        return Err(mistyped(field, v));
+    };
+    match s.parse::<opening_hours::OpeningHours>() {
+        Ok(_) => Ok(Value::String(s.to_owned())),
+        Err(e) => Err((
+            format!(
+                "`{s}` is not valid opening_hours syntax{}",
+                parser_position(&e.to_string())
+            ),
+            Some("use OSM syntax, e.g. \"Mo-Fr 09:00-17:00; Sa 10:00-14:00; PH off\"".into()),
+        )),
     }
 }
 

@@ -7,7 +7,6 @@ use crate::options::Options;
 use crate::problem;
 use crate::problem::{Location, Problems};
 use crate::raw::RawFeature;
-use serde_json::Value;
 use std::fmt;
 use std::path::PathBuf;
 
@@ -67,13 +66,3 @@ impl ReadContext<'_> {
 
 /// The signature every reader's emit callback has.
 pub type Emit<'e> = dyn FnMut(RawFeature, &mut ReadContext) + 'e;
-
-/// A short rendering of a JSON value for messages.
-pub(crate) fn validate_short(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 40 {
-        format!("{}…", s.chars().take(40).collect::<String>())
-    } else {
-        s
-    }
-}

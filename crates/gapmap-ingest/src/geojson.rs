@@ -3,7 +3,7 @@
 //! The FeatureCollection is never held whole: serde visits the `features`
 //! array one element at a time, so a 1 GB file needs memory for one feature.
 
-use super::problem::{Location, Severity};
+use super::problem::{Location, Problem, Severity};
 use super::{Emit, IngestError, RawFeature, ReadContext};
 use gapmap_geo::crs::parse_crs;
 use geo_types::{
@@ -235,30 +235,55 @@ fn legacy_crs(v: &Value, features_seen: usize, ctx: &mut ReadContext) {
     }
 }
 
+/// Read one feature (`pointer` is where it is, "" for a lone Feature) and
+/// emit it, unless it is rejected.
 fn feature(v: Value, index: usize, pointer: &str, ctx: &mut ReadContext, emit: &mut Emit) {
-    let at = ctx.at(Location::Feature {
+    if let Ok(raw) = raw_feature(v, index, pointer, ctx) {
+        emit(raw, ctx);
+    }
+}
+
+/// A feature the reader reported and counted as rejected.
+#[derive(Debug)]
+struct Rejected;
+
+/// Report a problem that rejects a feature, and count it.
+fn reject(ctx: &mut ReadContext, p: Problem) -> Rejected {
+    ctx.problems.push(p);
+    ctx.rejected += 1;
+    Rejected
+}
+
+/// The feature at `pointer`: a JSON object of type "Feature", its id,
+/// properties and geometry; rejected (with the problems reported) when any
+/// is malformed.
+fn raw_feature(
+    v: Value,
+    index: usize,
+    pointer: &str,
+    ctx: &mut ReadContext,
+) -> Result<RawFeature, Rejected> {
+    let location = Location::Feature {
         index,
         pointer: if pointer.is_empty() {
             "/".into()
         } else {
             pointer.to_owned()
         },
-    });
+    };
     let Value::Object(mut obj) = v else {
-        ctx.problems
-            .push(at.error(None, "a feature must be a JSON object", None));
-        ctx.rejected += 1;
-        return;
+        let p = ctx
+            .at(location)
+            .error(None, "a feature must be a JSON object", None);
+        return Err(reject(ctx, p));
     };
     if obj.get("type").and_then(Value::as_str) != Some("Feature") {
         let at = ctx.at(Location::Feature {
             index,
             pointer: format!("{pointer}/type"),
         });
-        ctx.problems
-            .push(at.error(Some("type"), "`type` must be \"Feature\"", None));
-        ctx.rejected += 1;
-        return;
+        let p = at.error(Some("type"), "`type` must be \"Feature\"", None);
+        return Err(reject(ctx, p));
     }
     let id = match obj.get("id") {
         Some(Value::String(s)) => Some(s.clone()),
@@ -273,59 +298,60 @@ fn feature(v: Value, index: usize, pointer: &str, ctx: &mut ReadContext, emit: &
                 index,
                 pointer: format!("{pointer}/properties"),
             });
-            ctx.problems.push(at.error(
+            let p = at.error(
                 Some("properties"),
                 "`properties` must be an object or null",
                 None,
-            ));
-            ctx.rejected += 1;
-            return;
+            );
+            return Err(reject(ctx, p));
         }
     };
     let gptr = format!("{pointer}/geometry");
     let geometry = match obj.get("geometry") {
         None | Some(Value::Null) => None,
-        Some(g) => {
-            let mut errs = Vec::new();
-            let g = parse_geometry(g, &gptr, ctx.opts.repair, &mut errs);
-            let failed = errs.iter().any(|e| !e.repaired);
-            for e in errs {
-                let at = ctx.at(Location::Feature {
-                    index,
-                    pointer: e.pointer,
-                });
-                let sev = if e.repaired {
-                    Severity::Repaired
-                } else {
-                    Severity::Error
-                };
-                ctx.problems
-                    .push(at.problem(sev, Some("geometry"), e.message, e.hint));
-            }
-            if failed {
-                ctx.rejected += 1;
-                return;
-            }
-            g
-        }
+        Some(g) => feature_geometry(g, index, &gptr, ctx)?,
     };
-    let raw = RawFeature {
-        location: Location::Feature {
-            index,
-            pointer: if pointer.is_empty() {
-                "/".into()
-            } else {
-                pointer.to_owned()
-            },
-        },
+    Ok(RawFeature {
+        location,
         props_pointer: Some(format!("{pointer}/properties")),
         geometry_pointer: Some(gptr),
         id,
         geometry,
         props,
         text_values: false,
-    };
-    emit(raw, ctx);
+    })
+}
+
+/// A feature's geometry (at `gptr`), repaired where `--repair` allows;
+/// every problem and repair is reported, and any problem not repaired
+/// rejects the feature.
+fn feature_geometry(
+    g: &Value,
+    index: usize,
+    gptr: &str,
+    ctx: &mut ReadContext,
+) -> Result<Option<Geometry<f64>>, Rejected> {
+    let mut errs = Vec::new();
+    let g = parse_geometry(g, gptr, ctx.opts.repair, &mut errs);
+    let failed = errs.iter().any(|e| !e.repaired);
+    for e in errs {
+        let at = ctx.at(Location::Feature {
+            index,
+            pointer: e.pointer,
+        });
+        let sev = if e.repaired {
+            Severity::Repaired
+        } else {
+            Severity::Error
+        };
+        ctx.problems
+            .push(at.problem(sev, Some("geometry"), e.message, e.hint));
+    }
+    if failed {
+        ctx.rejected += 1;
+        return Err(Rejected);
+    }
+    Ok(g)
 }
 
 /// A problem in a geometry, with the JSON pointer to the offending part.
@@ -436,7 +462,7 @@ fn position(v: &Value, ptr: &str, errs: &mut Vec<GeomError>) -> Option<Coord<f64
             ptr.to_owned(),
             format!(
                 "a position must be an array of at least two numbers, found {}",
-                super::validate_short(v)
+                crate::convert::short(v)
             ),
             None,
         );
@@ -450,7 +476,7 @@ fn position(v: &Value, ptr: &str, errs: &mut Vec<GeomError>) -> Option<Coord<f64
                 ptr.to_owned(),
                 format!(
                     "a position must hold numbers, found {}",
-                    super::validate_short(v)
+                    crate::convert::short(v)
                 ),
                 Some("coordinates are numbers, not strings"),
             );

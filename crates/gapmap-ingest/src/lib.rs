@@ -12,6 +12,7 @@
 
 mod convert;
 pub mod csv;
+mod delimited;
 mod error;
 mod feature;
 mod format;
@@ -32,7 +33,6 @@ pub mod validate;
 pub use gapmap_store::Mode;
 
 pub use error::IngestError;
-pub(crate) use feature::validate_short;
 pub use feature::{Emit, FileStats, Input, ReadContext};
 pub use format::{Format, detect_format, display_name};
 pub use options::{DefaultProvenance, Options};

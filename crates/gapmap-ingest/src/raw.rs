@@ -18,3 +18,24 @@ pub struct RawFeature {
     /// Whether property values are untyped text (CSV, DBF) to be parsed.
     pub text_values: bool,
 }
+
+impl RawFeature {
+    /// A feature of a table-like file (CSV, DBF, GeoPackage, a register):
+    /// no JSON pointers, values as text to be parsed.
+    pub(crate) fn row(
+        location: Location,
+        id: Option<String>,
+        geometry: Option<Geometry<f64>>,
+        props: Map<String, Value>,
+    ) -> RawFeature {
+        RawFeature {
+            location,
+            props_pointer: None,
+            geometry_pointer: None,
+            id,
+            geometry,
+            props,
+            text_values: true,
+        }
+    }
+}

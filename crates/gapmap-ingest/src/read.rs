@@ -1,7 +1,7 @@
 //! Read one file: pick the reader, stream its features through validation.
 
 use crate::error::IngestError;
-use crate::feature::{FileStats, Input, ReadContext};
+use crate::feature::{Emit, FileStats, Input, ReadContext};
 use crate::format::{Format, detect_format, display_name};
 use crate::options::Options;
 use crate::problem;
@@ -46,53 +46,14 @@ pub fn read_file(
     sink: &mut dyn FnMut(Record) -> Result<(), IngestError>,
 ) -> Result<(Layer, FileStats), IngestError> {
     let file = display_name(&input.path);
-    let mut validator: Option<(validate::Validator, mapping::LayerMapping)> = None;
-    let mut stats = FileStats::default();
-    let mut sink_error: Option<IngestError> = None;
-    let mut emit = |mut raw: RawFeature, ctx: &mut ReadContext| {
-        if sink_error.is_some() {
-            return;
-        }
-        stats.read += 1;
-        if let Some(p) = &opts.progress {
-            p.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        }
-        let (v, m) = match &mut validator {
-            Some(v) => v,
-            None => match opts
-                .layer
-                .or_else(|| {
-                    matches!(input.format, Format::VzdAddress | Format::CsbGrid)
-                        .then_some(Layer::Demand)
-                })
-                .or_else(|| infer_layer(&raw, &opts.mapping))
-            {
-                Some(layer) => match opts.mapping.for_layer(layer) {
-                    Ok(m) => validator.insert((validate::Validator::new(layer, &file, opts), m)),
-                    Err(e) => {
-                        sink_error = Some(IngestError::Usage(format!("{file}: {e}")));
-                        return;
-                    }
-                },
-                None => {
-                    sink_error = Some(IngestError::Usage(format!(
-                        "{file}: cannot tell the layer from the properties of the first feature; pass --layer ({})",
-                        Layer::names()
-                    )));
-                    return;
-                }
-            },
-        };
-        if !m.apply(&mut raw) {
-            stats.filtered += 1;
-            return;
-        }
-        if let Some(record) = v.accept(raw, ctx.crs, ctx.problems) {
-            stats.valid += 1;
-            if let Err(e) = sink(record) {
-                sink_error = Some(e);
-            }
-        }
+    let mut pipeline = Pipeline {
+        input,
+        opts,
+        file: &file,
+        validator: None,
+        stats: FileStats::default(),
+        failure: None,
+        sink,
     };
     let errors_before = problems.errors();
     let mut ctx = ReadContext {
@@ -103,30 +64,24 @@ pub fn read_file(
         problems,
         opts,
     };
-    match input.format {
-        Format::GeoJson => geojson::read(&input.path, &mut ctx, &mut emit)?,
-        Format::Csv => csv::read(&input.path, &mut ctx, &mut emit)?,
-        Format::Gpkg => gpkg::read(&input.path, &mut ctx, &mut emit)?,
-        Format::Shp => shp::read(&input.path, &mut ctx, &mut emit)?,
-        Format::VzdAddress => registers::read_vzd(&input.path, &mut ctx, &mut emit)?,
-        Format::CsbGrid => registers::read_csb_grid(&input.path, &mut ctx, &mut emit)?,
-        Format::PlanJson => plan::read(&input.path, &mut ctx, &mut emit)?,
-    }
-    if let Some(e) = sink_error {
+    read_format(input, &mut ctx, &mut |raw, ctx| pipeline.take(raw, ctx))?;
+    if let Some(e) = pipeline.failure {
         return Err(e);
     }
-    if let Some(e) = validator
+    if let Some(e) = pipeline
+        .validator
         .as_ref()
         .and_then(|(_, m)| m.missing_fields(&file))
     {
         return Err(IngestError::Usage(e));
     }
-    let layer = match (&validator, input.format) {
+    let layer = match (&pipeline.validator, input.format) {
         (Some((v, _)), _) => v.layer(),
         (None, Format::PlanJson) => Layer::Plan,
         (None, Format::VzdAddress | Format::CsbGrid) => opts.layer.unwrap_or(Layer::Demand),
         (None, _) => opts.layer.unwrap_or(Layer::Sites),
     };
+    let mut stats = pipeline.stats;
     stats.read += ctx.rejected;
     if stats.read == 0 && ctx.problems.errors() == errors_before {
         ctx.problems.push(
@@ -143,6 +98,97 @@ pub fn read_file(
         );
     }
     Ok((layer, stats))
+}
+
+/// Run the reader of the input's format.
+fn read_format(input: &Input, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), IngestError> {
+    match input.format {
+        Format::GeoJson => geojson::read(&input.path, ctx, emit),
+        Format::Csv => csv::read(&input.path, ctx, emit),
+        Format::Gpkg => gpkg::read(&input.path, ctx, emit),
+        Format::Shp => shp::read(&input.path, ctx, emit),
+        Format::VzdAddress => registers::read_vzd(&input.path, ctx, emit),
+        Format::CsbGrid => registers::read_csb_grid(&input.path, ctx, emit),
+        Format::PlanJson => plan::read(&input.path, ctx, emit),
+    }
+}
+
+/// Where the features a reader emits go: counted, mapped, validated (by a
+/// validator made for the layer of the first) and handed to the sink, until
+/// something fails.
+struct Pipeline<'a> {
+    input: &'a Input,
+    opts: &'a Options,
+    file: &'a str,
+    validator: Option<(validate::Validator, mapping::LayerMapping)>,
+    stats: FileStats,
+    /// What stopped the pipeline: no layer, a bad mapping, or the sink.
+    failure: Option<IngestError>,
+    sink: &'a mut dyn FnMut(Record) -> Result<(), IngestError>,
+}
+
+impl Pipeline<'_> {
+    /// Take one feature from the reader.
+    fn take(&mut self, mut raw: RawFeature, ctx: &mut ReadContext) {
+        if self.failure.is_some() {
+            return;
+        }
+        self.stats.read += 1;
+        if let Some(p) = &self.opts.progress {
+            p.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        if self.validator.is_none() {
+            match self.make_validator(&raw) {
+                Ok(v) => self.validator = Some(v),
+                Err(e) => {
+                    self.failure = Some(e);
+                    return;
+                }
+            }
+        }
+        let Some((v, m)) = &mut self.validator else {
+            return;
+        };
+        if !m.apply(&mut raw) {
+            self.stats.filtered += 1;
+            return;
+        }
+        if let Some(record) = v.accept(raw, ctx.crs, ctx.problems) {
+            self.stats.valid += 1;
+            if let Err(e) = (self.sink)(record) {
+                self.failure = Some(e);
+            }
+        }
+    }
+
+    /// The validator and mapping for the layer: `--layer`, else demand for
+    /// the registers, else the one the first feature's properties name.
+    fn make_validator(
+        &self,
+        first: &RawFeature,
+    ) -> Result<(validate::Validator, mapping::LayerMapping), IngestError> {
+        let file = self.file;
+        let layer = self
+            .opts
+            .layer
+            .or_else(|| {
+                matches!(self.input.format, Format::VzdAddress | Format::CsbGrid)
+                    .then_some(Layer::Demand)
+            })
+            .or_else(|| infer_layer(first, &self.opts.mapping))
+            .ok_or_else(|| {
+                IngestError::Usage(format!(
+                    "{file}: cannot tell the layer from the properties of the first feature; pass --layer ({})",
+                    Layer::names()
+                ))
+            })?;
+        let m = self
+            .opts
+            .mapping
+            .for_layer(layer)
+            .map_err(|e| IngestError::Usage(format!("{file}: {e}")))?;
+        Ok((validate::Validator::new(layer, file, self.opts), m))
+    }
 }
 
 fn infer_layer(raw: &RawFeature, mapping: &mapping::FieldMapping) -> Option<Layer> {

@@ -19,13 +19,13 @@
 //! `residents`, or the latest `TOT_P_<year>`. The point is the cell centre in
 //! ETRS89-LAEA (EPSG:3035).
 
-use super::problem::{Location, Severity};
+use super::delimited::{self, Quotes, RowRules};
+use super::problem::{At, Location, Severity};
 use super::{Emit, IngestError, RawFeature, ReadContext};
-use gapmap_geo::crs::{LAEA, LKS92, Transformer, WGS84};
+use gapmap_geo::crs::{CrsError, LAEA, LKS92, Transformer, WGS84};
 use gapmap_geo::grid;
 use geo_types::{Coord, Geometry, Point};
 use serde_json::{Map, Value};
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 
 /// How far (metres) the `DD_N`/`DD_E` columns may lie from the point given by
@@ -35,25 +35,15 @@ pub const DD_TOLERANCE_M: f64 = 50.0;
 /// Mean Earth radius (metres) for the `DD_*` distance check.
 const EARTH_RADIUS_M: f64 = 6_371_008.8;
 
-use super::text::CrlfToLf;
-
-type TextReader = CrlfToLf<BufReader<std::fs::File>>;
-
-/// A CSV file opened past its BOM, with CRLF turned into LF and the separator
-/// and quote sniffed from the header line.
-fn open_text(path: &Path, ctx: &ReadContext) -> Result<(TextReader, u8, u8), IngestError> {
-    let file = std::fs::File::open(path).map_err(|e| ctx.io_error(e))?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    super::geojson::skip_bom(&mut reader).map_err(|e| ctx.io_error(e))?;
-    let head = reader.fill_buf().map_err(|e| ctx.io_error(e))?;
-    let first = head.split(|b| *b == b'\n').next().unwrap_or(head);
-    let delimiter = super::csv::sniff_delimiter(head);
-    let quote = match first.iter().find(|b| !b.is_ascii_whitespace()) {
-        Some(b'#') => b'#',
-        _ => b'"',
-    };
-    Ok((CrlfToLf::new(reader), delimiter, quote))
-}
+/// How the register readers report a row they cannot use (it is not counted
+/// as a feature read); fields are trimmed.
+const ROWS: RowRules = RowRules {
+    malformed_hint: "check the quotes of this row",
+    width_hint: "every row needs one value per column",
+    utf8_hint: "registers are published as UTF-8; convert a Windows-1257 copy to UTF-8",
+    count_rejected: false,
+    trim: true,
+};
 
 /// The header row as trimmed, upper-case names; `None` (with a problem
 /// reported) when it cannot be read or is empty.
@@ -62,95 +52,12 @@ fn read_headers<R: std::io::Read>(
     ctx: &mut ReadContext,
     example: &str,
 ) -> Option<Vec<String>> {
-    let headers: Vec<String> = match rdr.byte_headers() {
-        Ok(h) => h
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).trim().to_ascii_uppercase())
-            .collect(),
-        Err(e) => {
-            ctx.problems.push(ctx.at(Location::Line(1)).error(
-                None,
-                format!("cannot read the header row: {e}"),
-                None,
-            ));
-            return None;
-        }
-    };
-    if headers.iter().all(String::is_empty) {
-        ctx.problems.push(ctx.at(Location::File).error(
-            None,
-            "the file is empty (no header row)",
-            Some(format!("the first row names the columns: {example}")),
-        ));
-        return None;
-    }
-    Some(headers)
-}
-
-/// What [`next_row`] read: a row's line and trimmed UTF-8 fields; a row to
-/// skip (blank, or reported as malformed, of the wrong width or not UTF-8);
-/// or the end of the file.
-enum Row {
-    Fields(u64, Vec<String>),
-    Skip,
-    End,
-}
-
-fn next_row<R: std::io::Read>(
-    rdr: &mut csv::Reader<R>,
-    record: &mut csv::ByteRecord,
-    headers: &[String],
-    ctx: &mut ReadContext,
-) -> Row {
-    let line = rdr.position().line();
-    match rdr.read_byte_record(record) {
-        Ok(false) => return Row::End,
-        Ok(true) => {}
-        Err(e) => {
-            let line = e.position().map(|p| p.line()).unwrap_or(line);
-            ctx.problems.push(ctx.at(Location::Line(line)).error(
-                None,
-                format!("malformed CSV: {e}"),
-                Some("check the quotes of this row".into()),
-            ));
-            return Row::Skip;
-        }
-    }
-    let line = record.position().map(|p| p.line()).unwrap_or(line);
-    if record.len() != headers.len() {
-        if record.len() == 1
-            && record
-                .get(0)
-                .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
-        {
-            return Row::Skip;
-        }
-        ctx.problems.push(ctx.at(Location::Line(line)).error(
-            None,
-            format!(
-                "{} fields, but the header has {}",
-                record.len(),
-                headers.len()
-            ),
-            Some("every row needs one value per column".into()),
-        ));
-        return Row::Skip;
-    }
-    let mut fields = Vec::with_capacity(record.len());
-    for (i, f) in record.iter().enumerate() {
-        match std::str::from_utf8(f) {
-            Ok(s) => fields.push(s.trim().to_owned()),
-            Err(_) => {
-                ctx.problems.push(ctx.at(Location::Line(line)).error(
-                    Some(&headers[i]),
-                    "the text is not UTF-8",
-                    Some("registers are published as UTF-8; convert a Windows-1257 copy to UTF-8".into()),
-                ));
-                return Row::Skip;
-            }
-        }
-    }
-    Row::Fields(line, fields)
+    delimited::read_headers(
+        rdr,
+        ctx,
+        str::to_ascii_uppercase,
+        format!("the first row names the columns: {example}"),
+    )
 }
 
 fn col(headers: &[String], name: &str) -> Option<usize> {
@@ -210,185 +117,202 @@ struct Skipped {
     no_coordinates_lines: Vec<u64>,
 }
 
-/// Read the VZD address register buildings file (AW_EKA), either dialect.
-/// Emits one `demand` point per existing building: id `vzd-{KODS}`, point
-/// (`KOORD_Y` easting, `KOORD_X` northing) in EPSG:3059 (unless `--crs`),
-/// `residents` 0 (the population grid supplies them), `origin`
-/// `address_register`, `address` (`STD`, else `NOSAUKUMS`) and the 1 km
-/// `cell_id` of the point.
-pub fn read_vzd(path: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), IngestError> {
-    let (reader, delimiter, quote) = open_text(path, ctx)?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .quote(quote)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(reader);
-    let Some(headers) = read_headers(
-        &mut rdr,
-        ctx,
-        "KODS,TIPS_CD,STATUSS,…,KOORD_X,KOORD_Y,DD_N,DD_E",
-    ) else {
-        return Ok(());
-    };
-    let required = [
-        "KODS",
-        "TIPS_CD",
-        "STATUSS",
-        "FOR_BUILD",
-        "KOORD_X",
-        "KOORD_Y",
-    ];
-    let missing: Vec<&str> = required
-        .iter()
-        .copied()
-        .filter(|c| col(&headers, c).is_none())
-        .collect();
-    if !missing.is_empty() {
-        for m in &missing {
-            ctx.problems.push(ctx.at(Location::Line(1)).error(
-                Some(m),
-                format!("column {m} is missing from the header"),
-                Some("this reader takes the VZD AW_EKA buildings file (columns KODS, TIPS_CD, STATUSS, …, FOR_BUILD, …, KOORD_X, KOORD_Y, DD_N, DD_E)".into()),
-            ));
+impl Skipped {
+    /// The summary warnings: rows that are not existing buildings, and
+    /// buildings without coordinates.
+    fn report(&self, ctx: &mut ReadContext) {
+        let left_out = self.not_building_type + self.not_existing + self.land_for_building;
+        if left_out > 0 {
+            warn(
+                ctx,
+                Location::File,
+                None,
+                format!(
+                    "left out {left_out} rows that are not existing buildings: {} with TIPS_CD other than 108, {} with STATUSS other than EKS (DEL, ERR), {} with FOR_BUILD = Y (land for building)",
+                    self.not_building_type, self.not_existing, self.land_for_building
+                ),
+                None,
+            );
         }
-        return Ok(());
-    }
-    let idx = |c: &str| col(&headers, c).unwrap_or(usize::MAX);
-    let (i_kods, i_tips, i_stat, i_build, i_x, i_y) = (
-        idx("KODS"),
-        idx("TIPS_CD"),
-        idx("STATUSS"),
-        idx("FOR_BUILD"),
-        idx("KOORD_X"),
-        idx("KOORD_Y"),
-    );
-    let (i_std, i_name) = (col(&headers, "STD"), col(&headers, "NOSAUKUMS"));
-    let dd = col(&headers, "DD_N").zip(col(&headers, "DD_E"));
-    if !ctx.crs_given {
-        ctx.crs = LKS92;
-    }
-    let to_wgs84 = Transformer::new(ctx.crs, WGS84);
-    let to_laea = match Transformer::new(ctx.crs, LAEA) {
-        Ok(t) => t,
-        Err(e) => {
-            ctx.problems.push(ctx.at(Location::File).error(
-                Some("KOORD_X"),
-                e.to_string(),
-                Some("KOORD_X/KOORD_Y are LKS-92 metres (EPSG:3059); leave out --crs".into()),
-            ));
-            return Ok(());
+        if self.no_coordinates > 0 {
+            warn(
+                ctx,
+                Location::File,
+                Some("KOORD_X, KOORD_Y"),
+                format!(
+                    "left out {} existing buildings without coordinates (lines {})",
+                    self.no_coordinates,
+                    lines_list(&self.no_coordinates_lines, self.no_coordinates)
+                ),
+                None,
+            );
         }
-    };
-    let mut skipped = Skipped::default();
-    let mut record = csv::ByteRecord::new();
-    loop {
-        let (line, fields) = match next_row(&mut rdr, &mut record, &headers, ctx) {
-            Row::End => break,
-            Row::Skip => continue,
-            Row::Fields(line, fields) => (line, fields),
+    }
+}
+
+/// The AW_EKA columns every row needs.
+const VZD_REQUIRED: [&str; 6] = [
+    "KODS",
+    "TIPS_CD",
+    "STATUSS",
+    "FOR_BUILD",
+    "KOORD_X",
+    "KOORD_Y",
+];
+
+/// Where the AW_EKA columns that are read stand in a row.
+#[derive(Debug)]
+struct VzdColumns {
+    kods: usize,
+    tips: usize,
+    stat: usize,
+    build: usize,
+    x: usize,
+    y: usize,
+    std: Option<usize>,
+    name: Option<usize>,
+    /// `DD_N` and `DD_E`, when the file has both.
+    dd: Option<(usize, usize)>,
+}
+
+impl VzdColumns {
+    /// Find the columns; `None` (with one problem per missing column) when
+    /// a required one is missing.
+    fn find(headers: &[String], ctx: &mut ReadContext) -> Option<VzdColumns> {
+        let missing: Vec<&str> = VZD_REQUIRED
+            .iter()
+            .copied()
+            .filter(|c| col(headers, c).is_none())
+            .collect();
+        if !missing.is_empty() {
+            for m in &missing {
+                ctx.problems.push(ctx.at(Location::Line(1)).error(
+                    Some(m),
+                    format!("column {m} is missing from the header"),
+                    Some("this reader takes the VZD AW_EKA buildings file (columns KODS, TIPS_CD, STATUSS, …, FOR_BUILD, …, KOORD_X, KOORD_Y, DD_N, DD_E)".into()),
+                ));
+            }
+            return None;
+        }
+        let idx = |c: &str| col(headers, c).unwrap_or(usize::MAX);
+        Some(VzdColumns {
+            kods: idx("KODS"),
+            tips: idx("TIPS_CD"),
+            stat: idx("STATUSS"),
+            build: idx("FOR_BUILD"),
+            x: idx("KOORD_X"),
+            y: idx("KOORD_Y"),
+            std: col(headers, "STD"),
+            name: col(headers, "NOSAUKUMS"),
+            dd: col(headers, "DD_N").zip(col(headers, "DD_E")),
+        })
+    }
+}
+
+/// What turns AW_EKA rows into features: the columns, and the transforms
+/// from the file's CRS to WGS84 (for the `DD_*` check) and to the grid's.
+#[derive(Debug)]
+struct Vzd {
+    cols: VzdColumns,
+    /// With an unusual `--crs` there may be none: `DD_*` is not compared.
+    to_wgs84: Result<Transformer, CrsError>,
+    to_laea: Transformer,
+}
+
+impl Vzd {
+    /// Take the CRS (LKS-92 unless `--crs`) and make the transforms; `None`
+    /// (with a problem reported) when there is none to the grid's CRS.
+    fn new(cols: VzdColumns, ctx: &mut ReadContext) -> Option<Vzd> {
+        if !ctx.crs_given {
+            ctx.crs = LKS92;
+        }
+        let to_wgs84 = Transformer::new(ctx.crs, WGS84);
+        let to_laea = match Transformer::new(ctx.crs, LAEA) {
+            Ok(t) => t,
+            Err(e) => {
+                ctx.problems.push(ctx.at(Location::File).error(
+                    Some("KOORD_X"),
+                    e.to_string(),
+                    Some("KOORD_X/KOORD_Y are LKS-92 metres (EPSG:3059); leave out --crs".into()),
+                ));
+                return None;
+            }
         };
-        if fields[i_tips] != "108" {
+        Some(Vzd {
+            cols,
+            to_wgs84,
+            to_laea,
+        })
+    }
+
+    /// Whether a row is an existing building; the others are counted in
+    /// `skipped` by reason.
+    fn is_existing_building(&self, fields: &[String], skipped: &mut Skipped) -> bool {
+        if fields[self.cols.tips] != "108" {
             skipped.not_building_type += 1;
-            continue;
+            return false;
         }
-        if !fields[i_stat].eq_ignore_ascii_case("EKS") {
+        if !fields[self.cols.stat].eq_ignore_ascii_case("EKS") {
             skipped.not_existing += 1;
-            continue;
+            return false;
         }
-        if !fields[i_build].eq_ignore_ascii_case("N") {
+        if !fields[self.cols.build].eq_ignore_ascii_case("N") {
             skipped.land_for_building += 1;
-            continue;
+            return false;
+        }
+        true
+    }
+
+    /// The `demand` point of one row; `None` when the row is not an
+    /// existing building or has no coordinates (counted in `skipped`), or
+    /// has a problem (reported).
+    fn feature(
+        &self,
+        line: u64,
+        fields: &[String],
+        skipped: &mut Skipped,
+        ctx: &mut ReadContext,
+    ) -> Option<RawFeature> {
+        if !self.is_existing_building(fields, skipped) {
+            return None;
         }
         let at = ctx.at(Location::Line(line));
-        let kods = fields[i_kods].as_str();
+        let kods = fields[self.cols.kods].as_str();
         if kods.is_empty() {
             ctx.problems.push(at.error(
                 Some("KODS"),
                 "the address code is empty",
                 Some("every address has its 9-digit KODS".into()),
             ));
-            continue;
+            return None;
         }
-        let (xs, ys) = (fields[i_x].as_str(), fields[i_y].as_str());
+        let (xs, ys) = (fields[self.cols.x].as_str(), fields[self.cols.y].as_str());
         if xs.is_empty() && ys.is_empty() {
             skipped.no_coordinates += 1;
             if skipped.no_coordinates_lines.len() < 10 {
                 skipped.no_coordinates_lines.push(line);
             }
-            continue;
+            return None;
         }
         // KOORD_X is the northing, KOORD_Y the easting.
-        let (northing, easting) = match (parse_f64(xs), parse_f64(ys)) {
-            (Some(n), Some(e)) => (n, e),
-            (n, _) => {
-                let (c, v) = if n.is_none() {
-                    ("KOORD_X", xs)
-                } else {
-                    ("KOORD_Y", ys)
-                };
-                let msg = if v.is_empty() {
-                    "the coordinate is missing".to_owned()
-                } else {
-                    format!("`{v}` is not a number")
-                };
+        let (northing, easting) = match delimited::coordinate_pair(
+            ("KOORD_X", xs),
+            ("KOORD_Y", ys),
+            parse_f64,
+        ) {
+            Ok(p) => p,
+            Err((c, msg)) => {
                 ctx.problems.push(at.error(Some(c), msg, Some("LKS-92 metres, e.g. KOORD_X 278461.70 (northing), KOORD_Y 482831.26 (easting)".into())));
-                continue;
+                return None;
             }
         };
-        if let Some((i_n, i_e)) = dd {
-            let (ns, es) = (fields[i_n].as_str(), fields[i_e].as_str());
-            if !ns.is_empty() || !es.is_empty() {
-                let (lat, lon) = match (parse_f64(ns), parse_f64(es)) {
-                    (Some(lat), Some(lon)) => (lat, lon),
-                    (lat, _) => {
-                        let (c, v) = if lat.is_none() {
-                            ("DD_N", ns)
-                        } else {
-                            ("DD_E", es)
-                        };
-                        let msg = if v.is_empty() {
-                            "the coordinate is missing".to_owned()
-                        } else {
-                            format!("`{v}` is not a number")
-                        };
-                        ctx.problems.push(at.error(
-                            Some(c),
-                            msg,
-                            Some("decimal degrees, e.g. DD_N 56.65, DD_E 23.72".into()),
-                        ));
-                        continue;
-                    }
-                };
-                // With an unusual --crs there may be no transform: nothing to compare.
-                if let Ok(t) = &to_wgs84 {
-                    match t.convert(easting, northing) {
-                        Ok((plon, plat)) => {
-                            let d = distance_m((plon, plat), (lon, lat));
-                            if d > DD_TOLERANCE_M {
-                                ctx.problems.push(at.error(
-                                    Some("DD_N, DD_E"),
-                                    format!(
-                                        "DD_N/DD_E ({lat}, {lon}) lie {d:.0} m from KOORD_X/KOORD_Y ({northing}, {easting}), which is ({plat:.6}, {plon:.6}); they must agree within {DD_TOLERANCE_M} m"
-                                    ),
-                                    Some("KOORD_X is the LKS-92 northing and KOORD_Y the easting; check the row for swapped or mistyped coordinates".into()),
-                                ));
-                                continue;
-                            }
-                        }
-                        Err(e) => {
-                            ctx.problems.push(at.error(
-                                Some("KOORD_X"),
-                                format!("cannot transform ({northing}, {easting}): {e}"),
-                                None,
-                            ));
-                            continue;
-                        }
-                    }
-                }
-            }
+        if let Some(dd) = self.cols.dd
+            && let Err(p) = self.check_dd(fields, dd, (northing, easting), &at)
+        {
+            ctx.problems.push(*p);
+            return None;
         }
-        let cell_id = match to_laea.convert(easting, northing) {
+        let cell_id = match self.to_laea.convert(easting, northing) {
             Ok((x, y)) => grid::cell_id_of(x, y),
             Err(e) => {
                 ctx.problems.push(at.error(
@@ -396,13 +320,31 @@ pub fn read_vzd(path: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(
                     format!("cannot place ({northing}, {easting}) on the 1 km grid: {e}"),
                     None,
                 ));
-                continue;
+                return None;
             }
         };
-        let address = i_std
+        let props = self.props(fields, cell_id);
+        let point = Geometry::Point(Point(Coord {
+            x: easting,
+            y: northing,
+        }));
+        Some(RawFeature::row(
+            Location::Line(line),
+            Some(format!("vzd-{kods}")),
+            Some(point),
+            props,
+        ))
+    }
+
+    /// The properties of a building: no residents (the grid gives them),
+    /// its origin, address (`STD`, else `NOSAUKUMS`) and 1 km cell.
+    fn props(&self, fields: &[String], cell_id: String) -> Map<String, Value> {
+        let address = self
+            .cols
+            .std
             .map(|i| fields[i].as_str())
             .filter(|s| !s.is_empty())
-            .or_else(|| i_name.map(|i| fields[i].as_str()));
+            .or_else(|| self.cols.name.map(|i| fields[i].as_str()));
         let mut props = Map::new();
         props.insert("residents".into(), Value::String("0".into()));
         props.insert("origin".into(), Value::String("address_register".into()));
@@ -410,46 +352,86 @@ pub fn read_vzd(path: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(
             props.insert("address".into(), Value::String(a.to_owned()));
         }
         props.insert("cell_id".into(), Value::String(cell_id));
-        let raw = RawFeature {
-            location: Location::Line(line),
-            props_pointer: None,
-            geometry_pointer: None,
-            id: Some(format!("vzd-{kods}")),
-            geometry: Some(Geometry::Point(Point(Coord {
-                x: easting,
-                y: northing,
-            }))),
-            props,
-            text_values: true,
+        props
+    }
+
+    /// Check a row's `DD_N`/`DD_E` (columns `dd`) against its
+    /// (northing, easting): empty, or within [`DD_TOLERANCE_M`] of it, or
+    /// not comparable (no transform to WGS84); else the problem.
+    fn check_dd(
+        &self,
+        fields: &[String],
+        (i_n, i_e): (usize, usize),
+        (northing, easting): (f64, f64),
+        at: &At,
+    ) -> Result<(), Box<super::problem::Problem>> {
+        let (ns, es) = (fields[i_n].as_str(), fields[i_e].as_str());
+        if ns.is_empty() && es.is_empty() {
+            return Ok(());
+        }
+        let (lat, lon) = delimited::coordinate_pair(("DD_N", ns), ("DD_E", es), parse_f64)
+            .map_err(|(c, msg)| {
+                Box::new(at.error(
+                    Some(c),
+                    msg,
+                    Some("decimal degrees, e.g. DD_N 56.65, DD_E 23.72".into()),
+                ))
+            })?;
+        // With an unusual --crs there may be no transform: nothing to compare.
+        let Ok(t) = &self.to_wgs84 else {
+            return Ok(());
         };
-        emit(raw, ctx);
+        match t.convert(easting, northing) {
+            Ok((plon, plat)) => {
+                let d = distance_m((plon, plat), (lon, lat));
+                if d > DD_TOLERANCE_M {
+                    return Err(Box::new(at.error(
+                        Some("DD_N, DD_E"),
+                        format!(
+                            "DD_N/DD_E ({lat}, {lon}) lie {d:.0} m from KOORD_X/KOORD_Y ({northing}, {easting}), which is ({plat:.6}, {plon:.6}); they must agree within {DD_TOLERANCE_M} m"
+                        ),
+                        Some("KOORD_X is the LKS-92 northing and KOORD_Y the easting; check the row for swapped or mistyped coordinates".into()),
+                    )));
+                }
+                Ok(())
+            }
+            Err(e) => Err(Box::new(at.error(
+                Some("KOORD_X"),
+                format!("cannot transform ({northing}, {easting}): {e}"),
+                None,
+            ))),
+        }
     }
-    let left_out = skipped.not_building_type + skipped.not_existing + skipped.land_for_building;
-    if left_out > 0 {
-        warn(
-            ctx,
-            Location::File,
-            None,
-            format!(
-                "left out {left_out} rows that are not existing buildings: {} with TIPS_CD other than 108, {} with STATUSS other than EKS (DEL, ERR), {} with FOR_BUILD = Y (land for building)",
-                skipped.not_building_type, skipped.not_existing, skipped.land_for_building
-            ),
-            None,
-        );
-    }
-    if skipped.no_coordinates > 0 {
-        warn(
-            ctx,
-            Location::File,
-            Some("KOORD_X, KOORD_Y"),
-            format!(
-                "left out {} existing buildings without coordinates (lines {})",
-                skipped.no_coordinates,
-                lines_list(&skipped.no_coordinates_lines, skipped.no_coordinates)
-            ),
-            None,
-        );
-    }
+}
+
+/// Read the VZD address register buildings file (AW_EKA), either dialect.
+/// Emits one `demand` point per existing building: id `vzd-{KODS}`, point
+/// (`KOORD_Y` easting, `KOORD_X` northing) in EPSG:3059 (unless `--crs`),
+/// `residents` 0 (the population grid supplies them), `origin`
+/// `address_register`, `address` (`STD`, else `NOSAUKUMS`) and the 1 km
+/// `cell_id` of the point.
+pub fn read_vzd(path: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), IngestError> {
+    let mut rdr = delimited::open(path, ctx, Quotes::Sniffed)?;
+    let Some(headers) = read_headers(
+        &mut rdr,
+        ctx,
+        "KODS,TIPS_CD,STATUSS,…,KOORD_X,KOORD_Y,DD_N,DD_E",
+    ) else {
+        return Ok(());
+    };
+    let Some(cols) = VzdColumns::find(&headers, ctx) else {
+        return Ok(());
+    };
+    let Some(vzd) = Vzd::new(cols, ctx) else {
+        return Ok(());
+    };
+    let mut skipped = Skipped::default();
+    delimited::for_each_row(&mut rdr, &headers, &ROWS, ctx, |line, fields, ctx| {
+        if let Some(raw) = vzd.feature(line, &fields, &mut skipped, ctx) {
+            emit(raw, ctx);
+        }
+    });
+    skipped.report(ctx);
     Ok(())
 }
 
@@ -482,6 +464,193 @@ fn population_column(headers: &[String]) -> Option<usize> {
         .map(|(_, i)| i)
 }
 
+/// Where the population grid's columns stand in a row, and their names.
+#[derive(Debug)]
+struct GridColumns {
+    id: usize,
+    pop: usize,
+    /// `<pop>_CI`, the confidentiality flag, if any.
+    flag: Option<usize>,
+    id_name: String,
+    pop_name: String,
+}
+
+/// What the grid reader counts for its summary warnings.
+#[derive(Debug, Default)]
+struct GridTally {
+    confidential: u64,
+    confidential_lines: Vec<u64>,
+    flagged: u64,
+    rounded: u64,
+    fives: u64,
+    small_not_five: u64,
+}
+
+impl GridColumns {
+    /// Find the cell id and population columns; `None` (with a problem
+    /// reported) when either is missing.
+    fn find(headers: &[String], ctx: &mut ReadContext) -> Option<GridColumns> {
+        let Some(id) = col(headers, "GRD_ID").or_else(|| col(headers, "GRD_NEWID")) else {
+            ctx.problems.push(ctx.at(Location::Line(1)).error(
+                Some("GRD_ID"),
+                "no cell id column (GRD_ID or GRD_NEWID)",
+                Some(
+                    "the grid file needs a GRD_ID column with INSPIRE ids such as 1kmN3807E5157"
+                        .into(),
+                ),
+            ));
+            return None;
+        };
+        let Some(pop) = population_column(headers) else {
+            ctx.problems.push(ctx.at(Location::Line(1)).error(
+                Some("TOT_P"),
+                format!(
+                    "no population column (one of {}, or TOT_P_<year>); the columns are {}",
+                    POPULATION_COLUMNS.join(", "),
+                    headers.join(", ")
+                ),
+                None,
+            ));
+            return None;
+        };
+        let pop_name = headers[pop].clone();
+        Some(GridColumns {
+            id,
+            pop,
+            flag: col(headers, &format!("{pop_name}_CI")),
+            id_name: headers[id].clone(),
+            pop_name,
+        })
+    }
+
+    /// The `demand` point of one cell; `None` when the cell has a problem
+    /// (reported), or no residents, or they are confidential (counted).
+    fn feature(
+        &self,
+        line: u64,
+        fields: &[String],
+        tally: &mut GridTally,
+        ctx: &mut ReadContext,
+    ) -> Option<RawFeature> {
+        let at = ctx.at(Location::Line(line));
+        let id_text = fields[self.id].as_str();
+        let Some((n, e)) = grid::parse_cell_id(id_text) else {
+            let msg = if id_text.is_empty() {
+                "the cell id is empty".to_owned()
+            } else {
+                format!("`{id_text}` is not a 1 km INSPIRE cell id")
+            };
+            ctx.problems.push(at.error(Some(&self.id_name), msg, Some("1kmN3807E5157 or CRS3035RES1000mN3807000E5157000 (other resolutions are not supported)".into())));
+            return None;
+        };
+        let value = fields[self.pop].as_str();
+        let number = parse_f64(value);
+        let residents = match number {
+            None if value.is_empty() => None,
+            Some(v) if v == -9999.0 || v < 0.0 => None,
+            Some(v) => Some(v),
+            None => {
+                ctx.problems.push(at.error(
+                    Some(&self.pop_name),
+                    format!("`{value}` is not a number"),
+                    Some("a count of residents, or -9999 / empty when confidential".into()),
+                ));
+                return None;
+            }
+        };
+        let Some(v) = residents else {
+            tally.confidential += 1;
+            if tally.confidential_lines.len() < 10 {
+                tally.confidential_lines.push(line);
+            }
+            return None;
+        };
+        if self.flag.is_some_and(|i| fields[i] == "-9999") {
+            tally.flagged += 1;
+        }
+        let count = v.round();
+        if count != v {
+            tally.rounded += 1;
+        }
+        if count == 0.0 {
+            return None;
+        }
+        if count == 5.0 {
+            tally.fives += 1;
+        } else if count <= 10.0 {
+            tally.small_not_five += 1;
+        }
+        let cell_id = grid::cell_id(n, e);
+        let centre = grid::cell_centre_3035(n, e);
+        let mut props = Map::new();
+        props.insert("residents".into(), Value::String(format!("{count:.0}")));
+        props.insert("origin".into(), Value::String("population_grid".into()));
+        props.insert("cell_id".into(), Value::String(cell_id.clone()));
+        Some(RawFeature::row(
+            Location::Line(line),
+            Some(format!("grid-{cell_id}")),
+            Some(Geometry::Point(centre)),
+            props,
+        ))
+    }
+}
+
+impl GridTally {
+    /// The summary warnings on the population column `pop_col`:
+    /// confidential and flagged cells, rounded counts, CSP's fives.
+    fn report(&self, pop_col: &str, ctx: &mut ReadContext) {
+        if self.confidential > 0 {
+            warn(
+                ctx,
+                Location::File,
+                Some(pop_col),
+                format!(
+                    "left out {} cells whose {pop_col} is confidential or missing (-9999, negative or empty; lines {})",
+                    self.confidential,
+                    lines_list(&self.confidential_lines, self.confidential)
+                ),
+                Some("their residents are not counted; a newer or less detailed release may publish them".into()),
+            );
+        }
+        if self.flagged > 0 {
+            warn(
+                ctx,
+                Location::File,
+                Some(&format!("{pop_col}_CI")),
+                format!(
+                    "{} cells are flagged confidential ({pop_col}_CI = -9999); their published counts are used as they are",
+                    self.flagged
+                ),
+                None,
+            );
+        }
+        if self.rounded > 0 {
+            warn(
+                ctx,
+                Location::File,
+                Some(pop_col),
+                format!(
+                    "{} counts were not whole numbers and were rounded to the nearest resident",
+                    self.rounded
+                ),
+                None,
+            );
+        }
+        if self.fives > 0 && self.small_not_five == 0 {
+            warn(
+                ctx,
+                Location::File,
+                Some(pop_col),
+                format!(
+                    "{} cells hold exactly 5 residents and none hold 1–4 or 6–10: this looks like CSP's rule that 1–10 residents are published as 5",
+                    self.fives
+                ),
+                Some("treat those cells as 1–10 residents; their total is uncertain".into()),
+            );
+        }
+    }
+}
+
 /// Read a 1 km population grid (GEOSTAT 2011, Census 2021, GISCO or CSP
 /// style). Emits one `demand` point per populated cell at the cell centre in
 /// EPSG:3035 (unless `--crs`): id `grid-{cell_id}`, `residents`, `origin`
@@ -493,166 +662,23 @@ pub fn read_csb_grid(
     ctx: &mut ReadContext,
     emit: &mut Emit,
 ) -> Result<(), IngestError> {
-    let (reader, delimiter, _) = open_text(path, ctx)?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(reader);
+    let mut rdr = delimited::open(path, ctx, Quotes::Double)?;
     let Some(headers) = read_headers(&mut rdr, ctx, "GRD_ID,TOT_P") else {
         return Ok(());
     };
-    let Some(i_id) = col(&headers, "GRD_ID").or_else(|| col(&headers, "GRD_NEWID")) else {
-        ctx.problems.push(ctx.at(Location::Line(1)).error(
-            Some("GRD_ID"),
-            "no cell id column (GRD_ID or GRD_NEWID)",
-            Some(
-                "the grid file needs a GRD_ID column with INSPIRE ids such as 1kmN3807E5157".into(),
-            ),
-        ));
+    let Some(cols) = GridColumns::find(&headers, ctx) else {
         return Ok(());
     };
-    let Some(i_pop) = population_column(&headers) else {
-        ctx.problems.push(ctx.at(Location::Line(1)).error(
-            Some("TOT_P"),
-            format!(
-                "no population column (one of {}, or TOT_P_<year>); the columns are {}",
-                POPULATION_COLUMNS.join(", "),
-                headers.join(", ")
-            ),
-            None,
-        ));
-        return Ok(());
-    };
-    let id_col = headers[i_id].clone();
-    let pop_col = headers[i_pop].clone();
-    let i_flag = col(&headers, &format!("{pop_col}_CI"));
     if !ctx.crs_given {
         ctx.crs = LAEA;
     }
-    let mut confidential = (0u64, Vec::new());
-    let mut flagged = 0u64;
-    let mut rounded = 0u64;
-    let mut fives = 0u64;
-    let mut small_not_five = 0u64;
-    let mut record = csv::ByteRecord::new();
-    loop {
-        let (line, fields) = match next_row(&mut rdr, &mut record, &headers, ctx) {
-            Row::End => break,
-            Row::Skip => continue,
-            Row::Fields(line, fields) => (line, fields),
-        };
-        let at = ctx.at(Location::Line(line));
-        let id_text = fields[i_id].as_str();
-        let Some((n, e)) = grid::parse_cell_id(id_text) else {
-            let msg = if id_text.is_empty() {
-                "the cell id is empty".to_owned()
-            } else {
-                format!("`{id_text}` is not a 1 km INSPIRE cell id")
-            };
-            ctx.problems.push(at.error(Some(&id_col), msg, Some("1kmN3807E5157 or CRS3035RES1000mN3807000E5157000 (other resolutions are not supported)".into())));
-            continue;
-        };
-        let value = fields[i_pop].as_str();
-        let number = parse_f64(value);
-        let residents = match number {
-            None if value.is_empty() => None,
-            Some(v) if v == -9999.0 || v < 0.0 => None,
-            Some(v) => Some(v),
-            None => {
-                ctx.problems.push(at.error(
-                    Some(&pop_col),
-                    format!("`{value}` is not a number"),
-                    Some("a count of residents, or -9999 / empty when confidential".into()),
-                ));
-                continue;
-            }
-        };
-        let Some(v) = residents else {
-            confidential.0 += 1;
-            if confidential.1.len() < 10 {
-                confidential.1.push(line);
-            }
-            continue;
-        };
-        if i_flag.is_some_and(|i| fields[i] == "-9999") {
-            flagged += 1;
+    let mut tally = GridTally::default();
+    delimited::for_each_row(&mut rdr, &headers, &ROWS, ctx, |line, fields, ctx| {
+        if let Some(raw) = cols.feature(line, &fields, &mut tally, ctx) {
+            emit(raw, ctx);
         }
-        let count = v.round();
-        if count != v {
-            rounded += 1;
-        }
-        if count == 0.0 {
-            continue;
-        }
-        if count == 5.0 {
-            fives += 1;
-        } else if count <= 10.0 {
-            small_not_five += 1;
-        }
-        let cell_id = grid::cell_id(n, e);
-        let centre = grid::cell_centre_3035(n, e);
-        let mut props = Map::new();
-        props.insert("residents".into(), Value::String(format!("{count:.0}")));
-        props.insert("origin".into(), Value::String("population_grid".into()));
-        props.insert("cell_id".into(), Value::String(cell_id.clone()));
-        let raw = RawFeature {
-            location: Location::Line(line),
-            props_pointer: None,
-            geometry_pointer: None,
-            id: Some(format!("grid-{cell_id}")),
-            geometry: Some(Geometry::Point(centre)),
-            props,
-            text_values: true,
-        };
-        emit(raw, ctx);
-    }
-    if confidential.0 > 0 {
-        warn(
-            ctx,
-            Location::File,
-            Some(&pop_col),
-            format!(
-                "left out {} cells whose {pop_col} is confidential or missing (-9999, negative or empty; lines {})",
-                confidential.0,
-                lines_list(&confidential.1, confidential.0)
-            ),
-            Some("their residents are not counted; a newer or less detailed release may publish them".into()),
-        );
-    }
-    if flagged > 0 {
-        warn(
-            ctx,
-            Location::File,
-            Some(&format!("{pop_col}_CI")),
-            format!(
-                "{flagged} cells are flagged confidential ({pop_col}_CI = -9999); their published counts are used as they are"
-            ),
-            None,
-        );
-    }
-    if rounded > 0 {
-        warn(
-            ctx,
-            Location::File,
-            Some(&pop_col),
-            format!(
-                "{rounded} counts were not whole numbers and were rounded to the nearest resident"
-            ),
-            None,
-        );
-    }
-    if fives > 0 && small_not_five == 0 {
-        warn(
-            ctx,
-            Location::File,
-            Some(&pop_col),
-            format!(
-                "{fives} cells hold exactly 5 residents and none hold 1–4 or 6–10: this looks like CSP's rule that 1–10 residents are published as 5"
-            ),
-            Some("treat those cells as 1–10 residents; their total is uncertain".into()),
-        );
-    }
+    });
+    tally.report(&cols.pop_name, ctx);
     Ok(())
 }
 
@@ -700,6 +726,11 @@ mod tests {
             .unwrap_or_else(|| panic!("no record {id}"))
     }
 
+    /// The problems of one severity.
+    fn of_severity(problems: &[Problem], severity: Severity) -> Vec<&Problem> {
+        problems.iter().filter(|p| p.severity == severity).collect()
+    }
+
     fn lon_lat(r: &Record) -> (f64, f64) {
         let p = r.point().unwrap_or_else(|e| panic!("{e}"));
         (p.x(), p.y())
@@ -738,10 +769,7 @@ mod tests {
             Some("1kmN3794E5160")
         );
 
-        let errors: Vec<&Problem> = problems
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .collect();
+        let errors = of_severity(&problems, Severity::Error);
         assert_eq!(errors.len(), 1, "{problems:#?}");
         assert_eq!(errors[0].location, Location::Line(5));
         assert_eq!(errors[0].field.as_deref(), Some("DD_N, DD_E"));
@@ -752,10 +780,7 @@ mod tests {
             "{}",
             errors[0].message
         );
-        let warnings: Vec<&Problem> = problems
-            .iter()
-            .filter(|p| p.severity == Severity::Warning)
-            .collect();
+        let warnings = of_severity(&problems, Severity::Warning);
         assert_eq!(warnings.len(), 1, "{warnings:#?}");
         assert_eq!(warnings[0].location, Location::File);
         assert!(
@@ -794,10 +819,7 @@ mod tests {
         );
         let (lon, lat) = lon_lat(by_id(&records, "vzd-990000071"));
         assert!((lon - 23.6941).abs() < 1e-6 && (lat - 56.4239).abs() < 1e-6);
-        let errors: Vec<&Problem> = problems
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .collect();
+        let errors = of_severity(&problems, Severity::Error);
         assert_eq!(errors.len(), 1, "{problems:#?}");
         assert_eq!(
             (errors[0].location.clone(), errors[0].field.as_deref()),
@@ -845,30 +867,6 @@ mod tests {
                 .any(|p| p.message.contains("without coordinates (lines 3)")),
             "{problems:#?}"
         );
-        Ok(())
-    }
-
-    #[test]
-    fn crlf_to_lf_streams() -> std::io::Result<()> {
-        use std::io::Read;
-        for (input, want) in [
-            ("a\r\nb\r\n", "a\nb\n"),
-            ("a\rb\r", "a\rb\r"),
-            ("\r\r\n", "\r\n"),
-            ("", ""),
-        ] {
-            // A one-byte buffer and a one-byte output exercise every boundary.
-            let mut r = CrlfToLf::new(BufReader::with_capacity(1, input.as_bytes()));
-            let mut got = Vec::new();
-            let mut b = [0u8; 1];
-            loop {
-                match r.read(&mut b)? {
-                    0 => break,
-                    _ => got.push(b[0]),
-                }
-            }
-            assert_eq!(String::from_utf8_lossy(&got), want, "{input:?}");
-        }
         Ok(())
     }
 
@@ -952,10 +950,7 @@ mod tests {
                 ("grid-1kmN3782E5160", Some(&Value::from(3)))
             ]
         );
-        let errors: Vec<&Problem> = problems
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .collect();
+        let errors = of_severity(&problems, Severity::Error);
         assert_eq!(errors.len(), 1, "{problems:#?}");
         assert_eq!(
             (errors[0].location.clone(), errors[0].field.as_deref()),
@@ -995,10 +990,7 @@ mod tests {
             "{problems:#?}"
         );
         assert!(problems.iter().any(|p| p.message.contains("rounded")));
-        let e: Vec<&Problem> = problems
-            .iter()
-            .filter(|p| p.severity == Severity::Error)
-            .collect();
+        let e = of_severity(&problems, Severity::Error);
         assert_eq!(
             (e.len(), e[0].location.clone(), e[0].field.as_deref()),
             (1, Location::Line(5), Some("POPULATION"))

@@ -7,7 +7,7 @@ use super::{FileStats, IngestError, Input, Mode, Options, read_file};
 use gapmap_model::{Layer, Record};
 use gapmap_store::Counts;
 use gapmap_store::audit;
-use gapmap_store::gpkg::GpkgStore;
+use gapmap_store::gpkg::{GpkgStore, LayerWrite, Writer};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -94,74 +94,8 @@ pub fn ingest_files(
     let mut files = Vec::new();
     let mut writer = store.writer()?;
     for input in inputs {
-        // Equipment and visits name sites: those in the store, as this
-        // transaction has left it so far.
-        let file_opts = Options {
-            layer: opts.layer.or_else(|| default_layer(input)),
-            known_sites: Some(Arc::new(writer.ids(Layer::Sites)?)),
-            ..opts.clone()
-        };
-        let mut lw = None;
-        // After an error nothing will be committed: validate only.
-        let skip_writes = problems.has_errors();
-        let mut area_kinds = AreaKinds::default();
-        let (layer, stats) = read_file(input, &file_opts, &mut problems, &mut |record| {
-            area_kinds.count(&record);
-            if skip_writes {
-                return Ok(());
-            }
-            let lw = match &mut lw {
-                Some(lw) => lw,
-                None => lw.insert(writer.begin_layer(record.layer, mode)?),
-            };
-            if !audited_per_feature(record.layer) {
-                writer.put(lw, &record)?;
-                return Ok(());
-            }
-            // The inventory's small layers: each changed feature gets its own
-            // audit row, as an edit through the API would.
-            let before = writer.stored(record.layer, &record.id)?;
-            writer.put(lw, &record)?;
-            let after = writer.stored(record.layer, &record.id)?;
-            audit_feature(&mut writer, &opts.audit, before.as_ref(), after.as_ref())?;
-            Ok(())
-        })?;
-        let failed = problems.has_errors();
-        if let Some(lw) = &mut lw
-            && !failed
-            && area_kinds.parishes > 0
-            && area_kinds.municipalities == 0
-        {
-            let file = super::display_name(&input.path);
-            if let Some(m) = municipality_of_parishes(&writer, &file, &mut problems)? {
-                writer.put(lw, &m)?;
-            }
-        }
-        let counts = match lw {
-            Some(lw) if !failed => {
-                let file = super::display_name(&input.path);
-                let counts = writer.end_layer(lw, &file, input.format.name())?;
-                if counts.added + counts.changed + counts.removed > 0 {
-                    let mut ctx = opts.audit.clone();
-                    if ctx.reason.is_empty() {
-                        ctx.reason = format!("ingest of {file} ({} mode)", mode.name());
-                    }
-                    writer.audit(&audit::Entry {
-                        ctx: &ctx,
-                        action: audit::Action::Ingest,
-                        layer: Some(layer.name()),
-                        feature_id: None,
-                        parish_id: None,
-                        changes: serde_json::json!({"file": file, "format": input.format.name(), "mode": mode.name(), "counts": counts}),
-                        ingest_id: writer.last_ingest_id()?,
-                    })?;
-                }
-                counts
-            }
-            _ => Counts::default(),
-        };
         // Keep validating the remaining files to report every problem.
-        files.push(outcome(input, layer, stats, counts));
+        files.push(ingest_file(&mut writer, input, opts, mode, &mut problems)?);
     }
     if problems.has_errors() {
         drop(writer); // rolls back
@@ -182,6 +116,106 @@ pub fn ingest_files(
     })
 }
 
+/// Read one file into the transaction (only validate it once any file has
+/// an error) and end its layer write; what happened to it.
+fn ingest_file(
+    writer: &mut Writer,
+    input: &Input,
+    opts: &Options,
+    mode: Mode,
+    problems: &mut Problems,
+) -> Result<FileOutcome, IngestError> {
+    // Equipment and visits name sites: those in the store, as this
+    // transaction has left it so far.
+    let file_opts = Options {
+        layer: opts.layer.or_else(|| default_layer(input)),
+        known_sites: Some(Arc::new(writer.ids(Layer::Sites)?)),
+        ..opts.clone()
+    };
+    let mut lw = None;
+    // After an error nothing will be committed: validate only.
+    let skip_writes = problems.has_errors();
+    let mut area_kinds = AreaKinds::default();
+    let (layer, stats) = read_file(input, &file_opts, problems, &mut |record| {
+        area_kinds.count(&record);
+        if skip_writes {
+            return Ok(());
+        }
+        let lw = match &mut lw {
+            Some(lw) => lw,
+            None => lw.insert(writer.begin_layer(record.layer, mode)?),
+        };
+        put_record(writer, lw, &record, &opts.audit)
+    })?;
+    let failed = problems.has_errors();
+    if let Some(lw) = &mut lw
+        && !failed
+        && area_kinds.parishes > 0
+        && area_kinds.municipalities == 0
+    {
+        let file = super::display_name(&input.path);
+        if let Some(m) = municipality_of_parishes(writer, &file, problems)? {
+            writer.put(lw, &m)?;
+        }
+    }
+    let counts = match lw {
+        Some(lw) if !failed => end_layer(writer, lw, input, layer, opts, mode)?,
+        _ => Counts::default(),
+    };
+    Ok(outcome(input, layer, stats, counts))
+}
+
+/// Write one record, with its audit row where the layer is audited per
+/// feature.
+fn put_record(
+    writer: &mut Writer,
+    lw: &mut LayerWrite,
+    record: &Record,
+    audit: &audit::Context,
+) -> Result<(), IngestError> {
+    if !audited_per_feature(record.layer) {
+        writer.put(lw, record)?;
+        return Ok(());
+    }
+    // The inventory's small layers: each changed feature gets its own
+    // audit row, as an edit through the API would.
+    let before = writer.stored(record.layer, &record.id)?;
+    writer.put(lw, record)?;
+    let after = writer.stored(record.layer, &record.id)?;
+    audit_feature(writer, audit, before.as_ref(), after.as_ref())?;
+    Ok(())
+}
+
+/// End the layer write of one file, with the file's audit row when it
+/// changed anything; its counts.
+fn end_layer(
+    writer: &mut Writer,
+    lw: LayerWrite,
+    input: &Input,
+    layer: Layer,
+    opts: &Options,
+    mode: Mode,
+) -> Result<Counts, IngestError> {
+    let file = super::display_name(&input.path);
+    let counts = writer.end_layer(lw, &file, input.format.name())?;
+    if counts.added + counts.changed + counts.removed > 0 {
+        let mut ctx = opts.audit.clone();
+        if ctx.reason.is_empty() {
+            ctx.reason = format!("ingest of {file} ({} mode)", mode.name());
+        }
+        writer.audit(&audit::Entry {
+            ctx: &ctx,
+            action: audit::Action::Ingest,
+            layer: Some(layer.name()),
+            feature_id: None,
+            parish_id: None,
+            changes: serde_json::json!({"file": file, "format": input.format.name(), "mode": mode.name(), "counts": counts}),
+            ingest_id: writer.last_ingest_id()?,
+        })?;
+    }
+    Ok(counts)
+}
+
 /// The layers whose every changed feature gets an audit row on ingest (the
 /// inventory's small layers; demand and coverage get one row per file).
 fn audited_per_feature(layer: Layer) -> bool {
@@ -193,7 +227,7 @@ fn audited_per_feature(layer: Layer) -> bool {
 
 /// Append the audit row of one ingested feature, if it changed.
 fn audit_feature(
-    writer: &mut gapmap_store::gpkg::Writer,
+    writer: &mut Writer,
     ctx: &audit::Context,
     before: Option<&Record>,
     after: Option<&Record>,
@@ -264,7 +298,7 @@ impl AreaKinds {
 /// outline; with none stored, one is made, named after the field all the
 /// parishes share (e.g. `L0_name`), and a warning says so.
 fn municipality_of_parishes(
-    writer: &gapmap_store::gpkg::Writer,
+    writer: &Writer,
     file: &str,
     problems: &mut Problems,
 ) -> Result<Option<Record>, IngestError> {
@@ -290,50 +324,13 @@ fn municipality_of_parishes(
         "outline: the union of the {} parishes of the layer",
         parishes.len()
     );
-    let mut m = match areas.iter().find(|r| r.str("kind") == Some("municipality")) {
+    let stored = areas.iter().find(|r| r.str("kind") == Some("municipality"));
+    let mut m = match stored {
         Some(stored) => stored.clone(),
-        None => {
-            let Some((key, name)) = shared_name(&parishes) else {
-                problems.push(at.problem(
-                    Severity::Warning,
-                    Some("kind"),
-                    "the file gives parishes and no municipality, and no field names one: the municipality is not made from them",
-                    Some("add the municipality as a feature of kind municipality".into()),
-                ));
-                return Ok(None);
-            };
-            problems.push(at.problem(
-                Severity::Warning,
-                Some("kind"),
-                format!(
-                    "the file gives parishes and no municipality: added municipality `{}` named \"{name}\" (from field `{key}`) as the union of its {} parishes",
-                    gapmap_geo::text::slug(&name),
-                    parishes.len()
-                ),
-                Some("give the municipality as a feature of kind municipality to name it yourself".into()),
-            ));
-            let mut props = first.props.clone();
-            for v in props.values_mut() {
-                *v = Value::Null;
-            }
-            let population: Option<u64> = parishes
-                .iter()
-                .map(|p| p.props.get("population").and_then(Value::as_u64))
-                .sum();
-            props.insert("name".into(), Value::String(name.clone()));
-            props.insert(
-                "population".into(),
-                population.map_or(Value::Null, Value::from),
-            );
-            Record {
-                layer: Layer::Areas,
-                id: gapmap_geo::text::slug(&name),
-                geometry: None,
-                props,
-                extra: Map::new(),
-                absent: Vec::new(),
-            }
-        }
+        None => match new_municipality(&parishes, &at, problems) {
+            Some(m) => m,
+            None => return Ok(None),
+        },
     };
     m.props
         .insert("kind".into(), Value::String("municipality".into()));
@@ -346,6 +343,58 @@ fn municipality_of_parishes(
     m.props.insert("source_note".into(), Value::String(note));
     m.geometry = Some(geo_types::Geometry::MultiPolygon(outline));
     Ok(Some(m))
+}
+
+/// A municipality made from its parishes (none is stored): named after the
+/// field they all share, with their summed population and the first's
+/// fields empty; a warning says so. `None` (with a warning) when no field
+/// names it.
+fn new_municipality(
+    parishes: &[&Record],
+    at: &problem::At,
+    problems: &mut Problems,
+) -> Option<Record> {
+    let first = parishes.first()?;
+    let Some((key, name)) = shared_name(parishes) else {
+        problems.push(at.problem(
+            Severity::Warning,
+            Some("kind"),
+            "the file gives parishes and no municipality, and no field names one: the municipality is not made from them",
+            Some("add the municipality as a feature of kind municipality".into()),
+        ));
+        return None;
+    };
+    problems.push(at.problem(
+        Severity::Warning,
+        Some("kind"),
+        format!(
+            "the file gives parishes and no municipality: added municipality `{}` named \"{name}\" (from field `{key}`) as the union of its {} parishes",
+            gapmap_geo::text::slug(&name),
+            parishes.len()
+        ),
+        Some("give the municipality as a feature of kind municipality to name it yourself".into()),
+    ));
+    let mut props = first.props.clone();
+    for v in props.values_mut() {
+        *v = Value::Null;
+    }
+    let population: Option<u64> = parishes
+        .iter()
+        .map(|p| p.props.get("population").and_then(Value::as_u64))
+        .sum();
+    props.insert("name".into(), Value::String(name.clone()));
+    props.insert(
+        "population".into(),
+        population.map_or(Value::Null, Value::from),
+    );
+    Some(Record {
+        layer: Layer::Areas,
+        id: gapmap_geo::text::slug(&name),
+        geometry: None,
+        props,
+        extra: Map::new(),
+        absent: Vec::new(),
+    })
 }
 
 /// The text field (by key, in `extra`) every parish has with one same value

@@ -487,11 +487,15 @@ fn field_text(kind: u8, raw: &str) -> String {
     }
 }
 
-fn read_shp(shp: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), IngestError> {
-    let table = shp
-        .file_name()
+/// The name of a file, for messages.
+fn file_name(p: &Path) -> String {
+    p.file_name()
         .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn read_shp(shp: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), IngestError> {
+    let table = file_name(shp);
     let Some(dbf_path) = sibling(shp, "dbf") else {
         ctx.problems.push(ctx.at(Location::File).error(
             None,
@@ -500,55 +504,13 @@ fn read_shp(shp: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), In
         ));
         return Ok(());
     };
-    if !ctx.crs_given {
-        match sibling(shp, "prj") {
-            Some(prj) => {
-                let name = prj
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let text = std::fs::read(&prj).map_err(|e| ctx.io_error(e))?;
-                let text = String::from_utf8_lossy(&text);
-                match crs_from_prj(&text) {
-                    Some(code) => ctx.crs = code,
-                    None => {
-                        let short: String = text.chars().take(80).collect();
-                        ctx.problems.push(ctx.at(Location::File).error(
-                            Some("crs"),
-                            format!("cannot tell the CRS from {name} ({short}…)"),
-                            Some("pass --crs EPSG:n, e.g. --crs EPSG:3059 for LKS-92 / Latvia TM".into()),
-                        ));
-                        return Ok(());
-                    }
-                }
-            }
-            None => {
-                ctx.problems.push(ctx.at(Location::File).error(
-                    Some("crs"),
-                    format!("{table} has no .prj, so its CRS is unknown"),
-                    Some("pass --crs EPSG:n, e.g. --crs EPSG:3059 for LKS-92 / Latvia TM".into()),
-                ));
-                return Ok(());
-            }
-        }
+    if !ctx.crs_given && !take_crs(shp, &table, ctx)? {
+        return Ok(());
     }
-    let mut encoding = TextEncoding::Guess;
-    if let Some(cpg) = sibling(shp, "cpg") {
-        let label = std::fs::read(&cpg).map_err(|e| ctx.io_error(e))?;
-        let label = String::from_utf8_lossy(&label);
-        match encoding_from_cpg(&label) {
-            Some(e) => encoding = e,
-            None => {
-                let p = ctx.at(Location::File).problem(
-                    Severity::Warning,
-                    None,
-                    format!("code page `{}` in the .cpg is not supported; reading the text as UTF-8, else Windows-1257", label.trim()),
-                    Some("gapmap reads UTF-8 and Windows-1257 .dbf text".into()),
-                );
-                ctx.problems.push(p);
-            }
-        }
-    }
+    let mut decoder = Decoder {
+        encoding: encoding(shp, ctx)?,
+        guessed_1257: false,
+    };
     let mut shapes = match ShapeReader::from_path(shp) {
         Ok(r) => r,
         Err(e) => {
@@ -572,112 +534,26 @@ fn read_shp(shp: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), In
         }
     };
     let fields = dbf.fields.clone();
-    let mut guessed_1257 = false;
     let mut buf = Vec::new();
     let mut shape_iter = shapes.iter_shapes();
     let mut row: u64 = 0;
-    loop {
-        let shape = shape_iter.next();
-        let record = dbf.next_record(&mut buf);
-        let (shape, record) = match (shape, record) {
-            (None, None) => break,
-            (Some(s), Some(r)) => (s, r),
-            (s, _) => {
-                let (more, less) = if s.is_some() {
-                    (".shp", ".dbf")
-                } else {
-                    (".dbf", ".shp")
-                };
-                ctx.problems.push(
-                    ctx.at(Location::Row {
-                        table: table.clone(),
-                        row: row + 1,
-                    })
-                    .error(
-                        None,
-                        format!("the {more} has more records than the {less} ({row} read)"),
-                        Some("the .shp and .dbf must come from the same export".into()),
-                    ),
-                );
-                break;
-            }
-        };
-        row += 1;
+    while let Some((shape, deleted)) =
+        next_record(&mut shape_iter, &mut dbf, &mut buf, &table, &mut row, ctx)
+    {
+        if deleted {
+            continue;
+        }
         let location = Location::Row {
             table: table.clone(),
             row,
         };
-        let deleted = match record {
-            Ok(d) => d,
-            Err(e) => {
-                ctx.problems.push(ctx.at(location).error(
-                    None,
-                    format!("the .dbf cannot be read: {e}"),
-                    None,
-                ));
-                break;
-            }
-        };
-        let shape = match shape {
-            Ok(s) => s,
-            Err(e) => {
-                ctx.problems.push(ctx.at(location).error(
-                    Some("geometry"),
-                    format!("the shape cannot be read: {e}"),
-                    None,
-                ));
-                break;
-            }
-        };
-        if deleted {
-            continue;
-        }
-        let mut props = Map::new();
-        let mut id = None;
-        let mut off = 1;
-        for f in &fields {
-            let bytes = &buf[off..off + f.len];
-            off += f.len;
-            let text = match encoding {
-                TextEncoding::Utf8 => match std::str::from_utf8(bytes) {
-                    Ok(s) => s.to_owned(),
-                    Err(_) => {
-                        ctx.problems.push(ctx.at(location.clone()).error(
-                            Some(&f.name),
-                            "the text is not UTF-8, although the .cpg says so",
-                            Some("fix the .cpg (e.g. 1257 for Windows-1257)".into()),
-                        ));
-                        String::from_utf8_lossy(bytes).into_owned()
-                    }
-                },
-                TextEncoding::Windows1257 => decode_1257(bytes),
-                TextEncoding::Guess => match std::str::from_utf8(bytes) {
-                    Ok(s) => s.to_owned(),
-                    Err(_) => {
-                        guessed_1257 = true;
-                        decode_1257(bytes)
-                    }
-                },
-            };
-            let value = field_text(f.kind, &text);
-            if f.name == "id" {
-                id = Some(value).filter(|s| !s.is_empty());
-            } else if !f.name.is_empty() {
-                props.insert(f.name.clone(), Value::String(value));
-            }
-        }
-        let raw = RawFeature {
-            location,
-            props_pointer: None,
-            geometry_pointer: None,
-            id,
-            geometry: shape_geometry(shape),
-            props,
-            text_values: true,
-        };
-        emit(raw, ctx);
+        let (id, props) = record_props(&fields, &buf, &mut decoder, &location, ctx);
+        emit(
+            RawFeature::row(location, id, shape_geometry(shape), props),
+            ctx,
+        );
     }
-    if guessed_1257 {
+    if decoder.guessed_1257 {
         let p = ctx.at(Location::File).problem(
             Severity::Warning,
             None,
@@ -689,6 +565,185 @@ fn read_shp(shp: &Path, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), In
         ctx.problems.push(p);
     }
     Ok(())
+}
+
+/// Take the CRS from the `.prj` beside `shp`; false (with a problem
+/// reported) when there is none or it is not recognised.
+fn take_crs(shp: &Path, table: &str, ctx: &mut ReadContext) -> Result<bool, IngestError> {
+    let Some(prj) = sibling(shp, "prj") else {
+        ctx.problems.push(ctx.at(Location::File).error(
+            Some("crs"),
+            format!("{table} has no .prj, so its CRS is unknown"),
+            Some("pass --crs EPSG:n, e.g. --crs EPSG:3059 for LKS-92 / Latvia TM".into()),
+        ));
+        return Ok(false);
+    };
+    let name = file_name(&prj);
+    let text = std::fs::read(&prj).map_err(|e| ctx.io_error(e))?;
+    let text = String::from_utf8_lossy(&text);
+    match crs_from_prj(&text) {
+        Some(code) => ctx.crs = code,
+        None => {
+            let short: String = text.chars().take(80).collect();
+            ctx.problems.push(ctx.at(Location::File).error(
+                Some("crs"),
+                format!("cannot tell the CRS from {name} ({short}…)"),
+                Some("pass --crs EPSG:n, e.g. --crs EPSG:3059 for LKS-92 / Latvia TM".into()),
+            ));
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The encoding of the `.dbf` text as the `.cpg` beside `shp` says; a guess
+/// when there is none, or (with a warning) when it names another code page.
+fn encoding(shp: &Path, ctx: &mut ReadContext) -> Result<TextEncoding, IngestError> {
+    let Some(cpg) = sibling(shp, "cpg") else {
+        return Ok(TextEncoding::Guess);
+    };
+    let label = std::fs::read(&cpg).map_err(|e| ctx.io_error(e))?;
+    let label = String::from_utf8_lossy(&label);
+    Ok(match encoding_from_cpg(&label) {
+        Some(e) => e,
+        None => {
+            let p = ctx.at(Location::File).problem(
+                Severity::Warning,
+                None,
+                format!("code page `{}` in the .cpg is not supported; reading the text as UTF-8, else Windows-1257", label.trim()),
+                Some("gapmap reads UTF-8 and Windows-1257 .dbf text".into()),
+            );
+            ctx.problems.push(p);
+            TextEncoding::Guess
+        }
+    })
+}
+
+/// The next shape and `.dbf` record (whether it is deleted; its bytes in
+/// `buf`), counting `row`; `None` at the end, or (with a problem reported)
+/// when the two files disagree or either cannot be read.
+fn next_record(
+    shapes: &mut impl Iterator<Item = Result<Shape, shapefile::Error>>,
+    dbf: &mut Dbf,
+    buf: &mut Vec<u8>,
+    table: &str,
+    row: &mut u64,
+    ctx: &mut ReadContext,
+) -> Option<(Shape, bool)> {
+    let shape = shapes.next();
+    let record = dbf.next_record(buf);
+    let (shape, record) = match (shape, record) {
+        (None, None) => return None,
+        (Some(s), Some(r)) => (s, r),
+        (s, _) => {
+            let (more, less) = if s.is_some() {
+                (".shp", ".dbf")
+            } else {
+                (".dbf", ".shp")
+            };
+            ctx.problems.push(
+                ctx.at(Location::Row {
+                    table: table.to_owned(),
+                    row: *row + 1,
+                })
+                .error(
+                    None,
+                    format!("the {more} has more records than the {less} ({row} read)"),
+                    Some("the .shp and .dbf must come from the same export".into()),
+                ),
+            );
+            return None;
+        }
+    };
+    *row += 1;
+    let location = Location::Row {
+        table: table.to_owned(),
+        row: *row,
+    };
+    let deleted = match record {
+        Ok(d) => d,
+        Err(e) => {
+            ctx.problems.push(ctx.at(location).error(
+                None,
+                format!("the .dbf cannot be read: {e}"),
+                None,
+            ));
+            return None;
+        }
+    };
+    match shape {
+        Ok(s) => Some((s, deleted)),
+        Err(e) => {
+            ctx.problems.push(ctx.at(location).error(
+                Some("geometry"),
+                format!("the shape cannot be read: {e}"),
+                None,
+            ));
+            None
+        }
+    }
+}
+
+/// Decodes `.dbf` text in the encoding the `.cpg` gave, and remembers
+/// whether a guess fell back to Windows-1257.
+#[derive(Debug)]
+struct Decoder {
+    encoding: TextEncoding,
+    guessed_1257: bool,
+}
+
+impl Decoder {
+    /// The text of one field; `Err` with the text read lossily when it is
+    /// not the UTF-8 the `.cpg` promised.
+    fn decode(&mut self, bytes: &[u8]) -> Result<String, String> {
+        match self.encoding {
+            TextEncoding::Utf8 => match std::str::from_utf8(bytes) {
+                Ok(s) => Ok(s.to_owned()),
+                Err(_) => Err(String::from_utf8_lossy(bytes).into_owned()),
+            },
+            TextEncoding::Windows1257 => Ok(decode_1257(bytes)),
+            TextEncoding::Guess => match std::str::from_utf8(bytes) {
+                Ok(s) => Ok(s.to_owned()),
+                Err(_) => {
+                    self.guessed_1257 = true;
+                    Ok(decode_1257(bytes))
+                }
+            },
+        }
+    }
+}
+
+/// The id and properties of the `.dbf` record in `buf`, every field as
+/// text; a field that is not the UTF-8 the `.cpg` promised is reported.
+fn record_props(
+    fields: &[DbfField],
+    buf: &[u8],
+    decoder: &mut Decoder,
+    location: &Location,
+    ctx: &mut ReadContext,
+) -> (Option<String>, Map<String, Value>) {
+    let mut props = Map::new();
+    let mut id = None;
+    let mut off = 1;
+    for f in fields {
+        let bytes = &buf[off..off + f.len];
+        off += f.len;
+        let text = decoder.decode(bytes).unwrap_or_else(|lossy| {
+            ctx.problems.push(ctx.at(location.clone()).error(
+                Some(&f.name),
+                "the text is not UTF-8, although the .cpg says so",
+                Some("fix the .cpg (e.g. 1257 for Windows-1257)".into()),
+            ));
+            lossy
+        });
+        let value = field_text(f.kind, &text);
+        if f.name == "id" {
+            id = Some(value).filter(|s| !s.is_empty());
+        } else if !f.name.is_empty() {
+            props.insert(f.name.clone(), Value::String(value));
+        }
+    }
+    (id, props)
 }
 
 #[cfg(test)]

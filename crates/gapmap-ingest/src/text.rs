@@ -63,3 +63,33 @@ impl<R: BufRead> Read for CrlfToLf<R> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::BufReader;
+
+    #[test]
+    fn crlf_to_lf_streams() -> std::io::Result<()> {
+        use std::io::Read;
+        for (input, want) in [
+            ("a\r\nb\r\n", "a\nb\n"),
+            ("a\rb\r", "a\rb\r"),
+            ("\r\r\n", "\r\n"),
+            ("", ""),
+        ] {
+            // A one-byte buffer and a one-byte output exercise every boundary.
+            let mut r = CrlfToLf::new(BufReader::with_capacity(1, input.as_bytes()));
+            let mut got = Vec::new();
+            let mut b = [0u8; 1];
+            loop {
+                match r.read(&mut b)? {
+                    0 => break,
+                    _ => got.push(b[0]),
+                }
+            }
+            assert_eq!(String::from_utf8_lossy(&got), want, "{input:?}");
+        }
+        Ok(())
+    }
+}

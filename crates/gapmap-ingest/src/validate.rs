@@ -106,6 +106,11 @@ impl Validator {
         }
     }
 
+    /// The feature's geometry, checked and in WGS84: the shape the layer
+    /// takes, coordinates finite, transformed, inside the sanity box and (for
+    /// polygons) valid, each repaired where `--repair` allows; `None` (with a
+    /// problem reported) when it is missing or fails a check, or the layer
+    /// has none.
     fn check_geometry(
         &mut self,
         raw: &RawFeature,
@@ -115,7 +120,7 @@ impl Validator {
     ) -> Option<Geometry<f64>> {
         let gat = self.at_geometry(raw, at);
         let want = self.schema.geometry;
-        let Some(mut g) = raw.geometry.clone() else {
+        let Some(g) = raw.geometry.clone() else {
             if want != GeometryKind::None {
                 problems.push(gat.error(
                     Some("geometry"),
@@ -133,7 +138,41 @@ impl Validator {
             return None;
         }
         // Shape first: the layer decides Point or (Multi)Polygon.
-        g = match (want, g) {
+        let mut g = self.fit_shape(g, &gat, problems)?;
+        if g.coords_count() == 0 {
+            problems.push(gat.error(Some("geometry"), "the geometry is empty", None));
+            return None;
+        }
+        // Non-finite input is caught before any transform.
+        if let Some(c) = g
+            .coords_iter()
+            .find(|c| !c.x.is_finite() || !c.y.is_finite())
+        {
+            problems.push(gat.error(
+                Some("geometry"),
+                format!("coordinate ({}, {}) is not a finite number", c.x, c.y),
+                Some("NaN and infinity are not coordinates".into()),
+            ));
+            return None;
+        }
+        if crs != WGS84 {
+            self.transform(&mut g, crs, &gat, problems)?;
+        }
+        self.check_coords(&mut g, crs, &gat, problems)?;
+        self.check_polygons(g, &gat, problems)
+    }
+
+    /// The geometry as the layer's kind: a Point (or a MultiPoint of one),
+    /// or a MultiPolygon (or a Polygon); `None` (with a problem reported)
+    /// for any other.
+    fn fit_shape(
+        &self,
+        g: Geometry<f64>,
+        gat: &At,
+        problems: &mut Problems,
+    ) -> Option<Geometry<f64>> {
+        let want = self.schema.geometry;
+        Some(match (want, g) {
             (GeometryKind::Point, Geometry::Point(p)) => Geometry::Point(p),
             (GeometryKind::Point, Geometry::MultiPoint(mp)) if mp.0.len() == 1 => {
                 Geometry::Point(mp.0[0])
@@ -162,127 +201,147 @@ impl Validator {
                 ));
                 return None;
             }
+        })
+    }
+
+    /// Transform `g` from `crs` to WGS84 (the transformer is kept for the
+    /// next feature); `None` (with a problem reported) when it cannot be.
+    fn transform(
+        &mut self,
+        g: &mut Geometry<f64>,
+        crs: u16,
+        gat: &At,
+        problems: &mut Problems,
+    ) -> Option<()> {
+        let t = match &self.transformer {
+            Some(t) if t.from_code() == crs => t,
+            _ => match Transformer::new(crs, WGS84) {
+                Ok(t) => self.transformer.insert(t),
+                Err(e) => {
+                    problems.push(gat.error(
+                        Some("geometry"),
+                        e.to_string(),
+                        Some("pass --crs with a supported EPSG code such as EPSG:3059".into()),
+                    ));
+                    return None;
+                }
+            },
         };
-        if g.coords_count() == 0 {
-            problems.push(gat.error(Some("geometry"), "the geometry is empty", None));
-            return None;
-        }
-        // Non-finite input is caught before any transform.
-        if let Some(c) = g
-            .coords_iter()
-            .find(|c| !c.x.is_finite() || !c.y.is_finite())
-        {
+        if let Err(e) = t.transform_geometry(g) {
             problems.push(gat.error(
                 Some("geometry"),
-                format!("coordinate ({}, {}) is not a finite number", c.x, c.y),
-                Some("NaN and infinity are not coordinates".into()),
+                format!("cannot transform from EPSG:{crs}: {e}"),
+                None,
             ));
             return None;
         }
-        if crs != WGS84 {
-            let t = match &self.transformer {
-                Some(t) if t.from_code() == crs => t,
-                _ => match Transformer::new(crs, WGS84) {
-                    Ok(t) => self.transformer.insert(t),
-                    Err(e) => {
-                        problems.push(gat.error(
-                            Some("geometry"),
-                            e.to_string(),
-                            Some("pass --crs with a supported EPSG code such as EPSG:3059".into()),
-                        ));
-                        return None;
-                    }
-                },
-            };
-            if let Err(e) = t.transform_geometry(&mut g) {
-                problems.push(gat.error(
-                    Some("geometry"),
-                    format!("cannot transform from EPSG:{crs}: {e}"),
-                    None,
-                ));
-                return None;
-            }
-        }
+        Some(())
+    }
+
+    /// Check every coordinate against the sanity box, swapping latitude and
+    /// longitude when that is the fault and `--repair` allows; `None` (with
+    /// a problem reported) when a coordinate stays outside.
+    fn check_coords(
+        &self,
+        g: &mut Geometry<f64>,
+        crs: u16,
+        gat: &At,
+        problems: &mut Problems,
+    ) -> Option<()> {
         let bad = g
             .coords_iter()
             .find_map(|c| check_coord(c, &self.opts.sanity).map(|p| (c, p)));
-        if let Some((c, p)) = bad {
-            match p {
-                CoordProblem::Swapped if self.opts.repair => {
-                    gapmap_geo::crs::map_coords_dyn(&mut g, &|c| Coord { x: c.y, y: c.x });
-                    problems.push(gat.problem(
-                        Severity::Repaired,
+        let Some((c, p)) = bad else {
+            return Some(());
+        };
+        match p {
+            CoordProblem::Swapped if self.opts.repair => {
+                gapmap_geo::crs::map_coords_dyn(g, &|c| Coord { x: c.y, y: c.x });
+                problems.push(gat.problem(
+                    Severity::Repaired,
+                    Some("geometry"),
+                    format!(
+                        "swapped latitude and longitude (first coordinate was ({}, {}))",
+                        c.x, c.y
+                    ),
+                    None,
+                ));
+                if let Some((c2, _)) = g
+                    .coords_iter()
+                    .find_map(|c| check_coord(c, &self.opts.sanity).map(|p| (c, p)))
+                {
+                    problems.push(gat.error(
                         Some("geometry"),
                         format!(
-                            "swapped latitude and longitude (first coordinate was ({}, {}))",
-                            c.x, c.y
+                            "coordinate ({}, {}) is outside the sanity box even after swapping",
+                            c2.x, c2.y
                         ),
                         None,
                     ));
-                    if let Some((c2, _)) = g
-                        .coords_iter()
-                        .find_map(|c| check_coord(c, &self.opts.sanity).map(|p| (c, p)))
-                    {
-                        problems.push(gat.error(
-                            Some("geometry"),
-                            format!(
-                                "coordinate ({}, {}) is outside the sanity box even after swapping",
-                                c2.x, c2.y
-                            ),
-                            None,
-                        ));
-                        return None;
-                    }
-                }
-                other => {
-                    let (msg, hint) = coord_message(c, other, crs, self.opts.crs.is_some());
-                    problems.push(gat.error(Some("geometry"), msg, Some(hint)));
                     return None;
                 }
+                Some(())
+            }
+            other => {
+                let (msg, hint) = coord_message(c, other, crs, self.opts.crs.is_some());
+                problems.push(gat.error(Some("geometry"), msg, Some(hint)));
+                None
             }
         }
-        if let Geometry::MultiPolygon(mp) = &g {
-            let issues = polygon_problems(mp);
-            if !issues.is_empty() {
-                let place = issues[0]
-                    .at
-                    .map(|c| format!(" at ({:.5} {:.5})", c.x, c.y))
-                    .unwrap_or_default();
-                let what = issues
-                    .iter()
-                    .map(|p| p.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                if self.opts.repair {
-                    match repair_polygons(mp) {
-                        Ok(fixed) => {
-                            problems.push(gat.problem(
-                                Severity::Repaired,
-                                Some("geometry"),
-                                format!("made the polygon valid{place}: {what}"),
-                                None,
-                            ));
-                            return Some(Geometry::MultiPolygon(fixed));
-                        }
-                        Err(e) => {
-                            problems.push(gat.error(
-                                Some("geometry"),
-                                format!("invalid polygon{place}: {what}; repair failed: {e}"),
-                                None,
-                            ));
-                            return None;
-                        }
-                    }
+    }
+
+    /// A valid geometry: a point as it is, a valid polygon as it is, an
+    /// invalid one made valid when `--repair` allows; `None` (with a problem
+    /// reported) otherwise.
+    fn check_polygons(
+        &self,
+        g: Geometry<f64>,
+        gat: &At,
+        problems: &mut Problems,
+    ) -> Option<Geometry<f64>> {
+        let Geometry::MultiPolygon(mp) = &g else {
+            return Some(g);
+        };
+        let issues = polygon_problems(mp);
+        if issues.is_empty() {
+            return Some(g);
+        }
+        let place = issues[0]
+            .at
+            .map(|c| format!(" at ({:.5} {:.5})", c.x, c.y))
+            .unwrap_or_default();
+        let what = issues
+            .iter()
+            .map(|p| p.message.as_str())
+            .collect::<Vec<_>>()
+            .join("; ");
+        if self.opts.repair {
+            return match repair_polygons(mp) {
+                Ok(fixed) => {
+                    problems.push(gat.problem(
+                        Severity::Repaired,
+                        Some("geometry"),
+                        format!("made the polygon valid{place}: {what}"),
+                        None,
+                    ));
+                    Some(Geometry::MultiPolygon(fixed))
                 }
-                problems.push(gat.error(
-                    Some("geometry"),
-                    format!("invalid polygon{place}: {what}"),
-                    Some("fix it in a GIS, or pass --repair to make it valid".into()),
-                ));
-                return None;
-            }
+                Err(e) => {
+                    problems.push(gat.error(
+                        Some("geometry"),
+                        format!("invalid polygon{place}: {what}; repair failed: {e}"),
+                        None,
+                    ));
+                    None
+                }
+            };
         }
-        Some(g)
+        problems.push(gat.error(
+            Some("geometry"),
+            format!("invalid polygon{place}: {what}"),
+            Some("fix it in a GIS, or pass --repair to make it valid".into()),
+        ));
+        None
     }
 
     fn check_props(

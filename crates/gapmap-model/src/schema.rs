@@ -304,52 +304,30 @@ impl LayerSchema {
     }
 }
 
-static SITES: LayerSchema = LayerSchema {
-    layer: Layer::Sites,
-    geometry: GeometryKind::Point,
-    fields: SITE_FIELDS,
-};
-static AREAS: LayerSchema = LayerSchema {
-    layer: Layer::Areas,
-    geometry: GeometryKind::MultiPolygon,
-    fields: AREA_FIELDS,
-};
-static COVERAGE: LayerSchema = LayerSchema {
-    layer: Layer::Coverage,
-    geometry: GeometryKind::MultiPolygon,
-    fields: COVERAGE_FIELDS,
-};
-static DEMAND: LayerSchema = LayerSchema {
-    layer: Layer::Demand,
-    geometry: GeometryKind::Point,
-    fields: DEMAND_FIELDS,
-};
-static ZONES: LayerSchema = LayerSchema {
-    layer: Layer::PriorityZones,
-    geometry: GeometryKind::MultiPolygon,
-    fields: ZONE_FIELDS,
-};
-static PLAN: LayerSchema = LayerSchema {
-    layer: Layer::Plan,
-    geometry: GeometryKind::None,
-    fields: PLAN_FIELDS,
-};
+/// A layer's schema, for the statics below.
+const fn schema(layer: Layer, geometry: GeometryKind, fields: &'static [Field]) -> LayerSchema {
+    LayerSchema {
+        layer,
+        geometry,
+        fields,
+    }
+}
 
-static SETTLEMENTS: LayerSchema = LayerSchema {
-    layer: Layer::Settlements,
-    geometry: GeometryKind::Point,
-    fields: SETTLEMENT_FIELDS,
-};
-static EQUIPMENT: LayerSchema = LayerSchema {
-    layer: Layer::Equipment,
-    geometry: GeometryKind::None,
-    fields: EQUIPMENT_FIELDS,
-};
-static VISITS: LayerSchema = LayerSchema {
-    layer: Layer::Visits,
-    geometry: GeometryKind::None,
-    fields: VISIT_FIELDS,
-};
+static SITES: LayerSchema = schema(Layer::Sites, GeometryKind::Point, SITE_FIELDS);
+static AREAS: LayerSchema = schema(Layer::Areas, GeometryKind::MultiPolygon, AREA_FIELDS);
+static COVERAGE: LayerSchema = schema(Layer::Coverage, GeometryKind::MultiPolygon, COVERAGE_FIELDS);
+static DEMAND: LayerSchema = schema(Layer::Demand, GeometryKind::Point, DEMAND_FIELDS);
+static ZONES: LayerSchema = schema(
+    Layer::PriorityZones,
+    GeometryKind::MultiPolygon,
+    ZONE_FIELDS,
+);
+static PLAN: LayerSchema = schema(Layer::Plan, GeometryKind::None, PLAN_FIELDS);
+
+static SETTLEMENTS: LayerSchema =
+    schema(Layer::Settlements, GeometryKind::Point, SETTLEMENT_FIELDS);
+static EQUIPMENT: LayerSchema = schema(Layer::Equipment, GeometryKind::None, EQUIPMENT_FIELDS);
+static VISITS: LayerSchema = schema(Layer::Visits, GeometryKind::None, VISIT_FIELDS);
 
 /// Guess the layer of a feature from the property names it carries, when that
 /// is unambiguous. `kind` values tell sites from areas.
