@@ -5,7 +5,9 @@
 CARGO   ?= cargo
 VENV    := .venv
 PY      := $(VENV)/bin/python
-BIN     := target/release/gapmap
+# Cargo's target directory (CARGO_TARGET_DIR when set, as cargo itself reads it).
+TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
+BIN     := $(TARGET_DIR)/release/gapmap
 # Debian packages the tests use: GDAL's ogrinfo/ogr2ogr and validate_gpkg.py,
 # PROJ's cs2cs, sqlite3 for store inspection; Chromium for the browser tests,
 # poppler's pdfinfo to count the leaflet's pages, and the DejaVu fonts the
@@ -33,7 +35,7 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 
 web/dist/manifest.json: web/node_modules/.installed $(WEB_SRC)
 	$(CARGO) build --release --locked --bin gapmap-glyphs
-	cd web && node build.mjs --glyphs-bin ../target/release/gapmap-glyphs
+	cd web && node build.mjs --glyphs-bin $(TARGET_DIR)/release/gapmap-glyphs
 
 deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
