@@ -1,22 +1,24 @@
 //! The store's tables beside the layers: accounts, sessions and API tokens,
-//! the append-only audit log, resident reports (their contacts kept apart)
-//! and the gap figures of each revision. They are plain SQLite tables, not
-//! GeoPackage contents: GIS clients and every export see only the layers.
+//! the append-only audit log, resident reports (their contacts kept apart),
+//! the gap figures of each revision and the throttles' state
+//! ([`crate::throttle`]). They are plain SQLite tables, not GeoPackage
+//! contents: GIS clients and every export see only the layers. Every write
+//! to them follows [`crate::write`].
 
 use crate::StoreError;
 use rusqlite::{Connection, OpenFlags, Transaction};
 use std::path::Path;
 
 /// A short connection to the side tables of the store at `path` (which
-/// must exist): read-write, waiting up to 30 s for a lock, foreign keys on.
-/// Accounts and reports each open one per call, so the edit writer, the
-/// command line and sign-ins never share a lock longer than a statement.
+/// must exist): read-write, waiting at most [`crate::write::BUSY_BOUND`]
+/// for a lock, foreign keys on, deleted content overwritten. Accounts and
+/// reports each open one per call, so the edit writer, the command line and
+/// sign-ins never share a lock longer than a statement; their writes go
+/// through [`crate::write::immediate`].
 pub fn connect(path: &Path) -> Result<Connection, StoreError> {
     let e = |source| StoreError::sqlite(path, source);
     let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(e)?;
-    c.busy_timeout(std::time::Duration::from_secs(30))
-        .map_err(e)?;
-    c.execute_batch("PRAGMA foreign_keys = ON").map_err(e)?;
+    crate::write::configure(&c, crate::write::BUSY_BOUND).map_err(e)?;
     Ok(c)
 }
 
@@ -89,5 +91,6 @@ pub(crate) fn ensure(tx: &Transaction) -> rusqlite::Result<()> {
             at TEXT NOT NULL,
             summary TEXT NOT NULL,
             parishes TEXT NOT NULL);",
-    )
+    )?;
+    crate::throttle::ensure(tx)
 }
