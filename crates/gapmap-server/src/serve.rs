@@ -6,7 +6,7 @@ use crate::config::ServerConfig;
 use crate::reload::warm_gazetteer;
 use crate::reload::{ReloadError, Reloader};
 use crate::state::AppState;
-use crate::{cache, headers, limits, ratelimit, routes};
+use crate::{cache, connections, error_pages, headers, limits, ratelimit, routes};
 use actix_web::{App, HttpServer, web};
 use gapmap_engine::snapshot::{Live, Snapshot};
 use gapmap_model::thresholds::Thresholds;
@@ -15,21 +15,28 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Delete report contacts past the retention period (at start, then daily).
+/// Delete report contacts past the retention period and forget throttle
+/// state that no longer limits anyone (at start, then hourly).
 fn purge_contacts(state: &Arc<AppState>) {
     let days = state.config.report_contact_days;
     let reports = state.reports.clone();
-    let run = move || match reports.purge_contacts(days) {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(n, days, "deleted report contacts past the retention period"),
-        Err(e) => tracing::warn!(error = %e, "cannot delete old report contacts"),
+    let throttle = Arc::clone(&state.throttle);
+    let run = move || {
+        match reports.purge_contacts(days) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(n, days, "deleted report contacts past the retention period"),
+            Err(e) => tracing::warn!(error = %e, "cannot delete old report contacts"),
+        }
+        if let Err(e) = throttle.prune(ratelimit::unix_now()) {
+            tracing::warn!(error = %e, "cannot prune the throttles");
+        }
     };
     run();
     let _ = std::thread::Builder::new()
         .name("gapmap-retention".into())
         .spawn(move || {
             loop {
-                std::thread::sleep(Duration::from_secs(24 * 3600));
+                std::thread::sleep(Duration::from_secs(3600));
                 run();
             }
         });
@@ -69,12 +76,9 @@ pub fn start(
         published: gapmap_publish::collections::PublishCache::new(),
         accounts: gapmap_inventory::accounts::Accounts::new(&store_path),
         reports: gapmap_inventory::reports::Reports::new(&store_path),
+        throttle: Arc::new(gapmap_store::throttle::SqliteThrottle::new(&store_path)),
         store: store_path,
-        // 10 attempts, then one every 30 s per client; 5, then one a minute per name.
-        signin_by_client: ratelimit::Limiter::new(10.0, 1.0 / 30.0),
-        signin_by_user: ratelimit::Limiter::new(5.0, 1.0 / 60.0),
-        // 5 reports, then one every 2 minutes per client.
-        reports_by_client: ratelimit::Limiter::new(5.0, 1.0 / 120.0),
+        in_flight: Arc::new(connections::Counts::default()),
         plan: routes::plan::PlanState::default(),
     });
     state.reloader.record_figures(&state.live.get());
@@ -84,12 +88,20 @@ pub fn start(
         config.basemap_style_url.as_deref(),
     ));
     limits::report_refusals(Duration::from_secs(60));
+    let per_peer = connections::on_connect(
+        Arc::new(connections::Counts::default()),
+        config.max_connections_per_peer,
+        state.trusted_proxies(),
+    );
     let server = HttpServer::new(move || {
         // The last `wrap` runs first: headers on every answer, then
-        // validators, the access log, and the request limits.
+        // validators, the access log, the HTML error pages for browsers,
+        // the request limits and the body timeouts.
         App::new()
             .app_data(security.clone())
+            .wrap(actix_web::middleware::from_fn(connections::middleware))
             .wrap(actix_web::middleware::from_fn(limits::middleware))
+            .wrap(actix_web::middleware::from_fn(error_pages::middleware))
             .wrap(actix_web::middleware::from_fn(access_log))
             .wrap(actix_web::middleware::from_fn(cache::middleware))
             .wrap(actix_web::middleware::from_fn(headers::middleware))
@@ -97,9 +109,11 @@ pub fn start(
             .default_service(web::to(not_found))
     })
     .workers(2)
-    // A client has this long to send a request head (slowloris), and to
-    // close after the answer.
-    .client_request_timeout(Duration::from_secs(10))
+    .on_connect(per_peer)
+    // A client has this long to send a request head (slowloris), to wait
+    // between requests, and to close after the answer (connections.rs).
+    .client_request_timeout(connections::HEAD_TIMEOUT)
+    .keep_alive(connections::KEEP_ALIVE)
     .client_disconnect_timeout(Duration::from_secs(2))
     .bind((config.host.as_str(), config.port))
     .map_err(|e| StartError::Bind {
