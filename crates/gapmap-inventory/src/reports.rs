@@ -45,21 +45,21 @@ pub const STATUSES: &[&str] = &["received", "accepted", "rejected", "fixed"];
 
 /// The report budget of one client address — the signals that count are
 /// the address alone (IPv6 by its /64; behind a trusted proxy, the address
-/// the proxy forwards) and time: 10 reports at once, then one every 30 s,
-/// and 60 a day. Twenty visitors of a library or a class on one line
-/// report in ten minutes; a flood from one address gets 10 through, then
-/// two a minute, and at most 60 a day. Cookies, browsers and contact
+/// the proxy forwards) and time: 20 reports at once, then one every 30 s,
+/// and 80 a day. A class of twenty on one line reports in one go, and a
+/// library's visitors all day; a flood from one address gets 20 through,
+/// then two a minute, and at most 80 a day. Cookies, browsers and contact
 /// fields do not count: a flood controls them.
 pub const BUDGET: [gapmap_store::throttle::Bucket; 2] = [
     gapmap_store::throttle::Bucket {
         name: "reports-burst",
-        burst: 10.0,
+        burst: 20.0,
         per_second: 1.0 / 30.0,
     },
     gapmap_store::throttle::Bucket {
         name: "reports-day",
-        burst: 60.0,
-        per_second: 60.0 / 86_400.0,
+        burst: 80.0,
+        per_second: 80.0 / 86_400.0,
     },
 ];
 
@@ -543,5 +543,26 @@ mod tests {
         .unwrap();
         assert_eq!(reports.purge_contacts(30).unwrap(), 1);
         assert_eq!(reports.contact(&reference).unwrap(), None);
+    }
+
+    #[test]
+    fn a_shared_line_reports_all_day_and_a_flood_is_stopped() {
+        use gapmap_store::throttle::{SqliteThrottle, Throttle};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.gpkg");
+        drop(GpkgStore::open(&path).unwrap());
+        let t = SqliteThrottle::new(&path);
+        let [burst, day] = &BUDGET;
+        let take = |key: &str, at: f64| t.take(&[(burst, key), (day, key)], at).unwrap().is_ok();
+        // A library's twenty visitors, one a minute in a morning's class.
+        assert!((0..20).all(|i| take("192.0.2.1", 9.0 * 3600.0 + 60.0 * f64::from(i))));
+        // The class of twenty, all within five minutes.
+        assert!((0..20).all(|i| take("192.0.2.2", 15.0 * f64::from(i))));
+        // A flood of a thousand from one address: twenty at once, and at
+        // most eighty in the day.
+        let through = (0..1000).filter(|i| take("198.51.100.9", 30_000.0 + f64::from(*i))).count();
+        assert!((20..=80).contains(&through), "{through}");
+        let day_long = (0..2880).filter(|i| take("198.51.100.10", 30.0 * f64::from(*i))).count();
+        assert!(day_long <= 80 + 1, "{day_long}");
     }
 }

@@ -83,7 +83,7 @@ fn cell_outline(cell: &str) -> Option<geo_types::Geometry<f64>> {
         (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names it; an unknown site_id)", content_type = "application/problem+json"),
         (status = 403, description = "A request from another site's page", content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", content_type = "application/problem+json"),
-        (status = 429, description = "The address's report budget is used (10 at once, then one every 30 s, 60 a day): wait Retry-After seconds", content_type = "application/problem+json"),
+        (status = 429, description = "The address's report budget is used (20 at once, then one every 30 s, 80 a day): wait Retry-After seconds", content_type = "application/problem+json"),
         (status = 503, description = "The store stayed busy with other changes; nothing was stored: try again after Retry-After seconds", content_type = "application/problem+json")))]
 /// `POST /api/v1/reports`: 201 with the report's public reference.
 pub async fn submit(
