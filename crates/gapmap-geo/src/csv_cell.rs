@@ -139,7 +139,10 @@ mod tests {
     #[test]
     fn formula_like_cells_are_neutralised_and_numbers_stay_numbers() {
         for (cell, want) in [
-            ("=HYPERLINK(\"http://x\")", "\"'=HYPERLINK(\"\"http://x\"\")\""),
+            (
+                "=HYPERLINK(\"http://x\")",
+                "\"'=HYPERLINK(\"\"http://x\"\")\"",
+            ),
             ("+371 2612 3456", "\"'+371 2612 3456\""),
             ("-2+3", "\"'-2+3\""),
             ("@SUM(A1)", "\"'@SUM(A1)\""),

@@ -52,7 +52,9 @@ pub enum EditError {
     NotFound(String),
     #[error("{0} exists already")]
     Exists(String),
-    #[error("If-Match with the feature's ETag is required (`*` is not enough): read the feature, then send its ETag")]
+    #[error(
+        "If-Match with the feature's ETag is required (`*` is not enough): read the feature, then send its ETag"
+    )]
     PreconditionRequired,
     #[error("the feature changed since it was read (its ETag is now {current})")]
     PreconditionFailed { current: String },

@@ -560,9 +560,13 @@ mod tests {
         assert!((0..20).all(|i| take("192.0.2.2", 15.0 * f64::from(i))));
         // A flood of a thousand from one address: twenty at once, and at
         // most eighty in the day.
-        let through = (0..1000).filter(|i| take("198.51.100.9", 30_000.0 + f64::from(*i))).count();
+        let through = (0..1000)
+            .filter(|i| take("198.51.100.9", 30_000.0 + f64::from(*i)))
+            .count();
         assert!((20..=80).contains(&through), "{through}");
-        let day_long = (0..2880).filter(|i| take("198.51.100.10", 30.0 * f64::from(*i))).count();
+        let day_long = (0..2880)
+            .filter(|i| take("198.51.100.10", 30.0 * f64::from(*i)))
+            .count();
         assert!(day_long <= 80 + 1, "{day_long}");
     }
 }

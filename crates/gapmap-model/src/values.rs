@@ -39,13 +39,7 @@ pub fn id_problem(id: &str) -> Option<String> {
 
 /// Fields whose text may run over several lines (line breaks and tabs
 /// allowed).
-pub const MULTI_LINE: &[&str] = &[
-    "note",
-    "source_note",
-    "how_to_connect",
-    "text",
-    "reason",
-];
+pub const MULTI_LINE: &[&str] = &["note", "source_note", "how_to_connect", "text", "reason"];
 
 /// The longest text of a field, in characters.
 ///
@@ -116,10 +110,25 @@ mod tests {
 
     #[test]
     fn ids_of_every_kind_in_use_pass_and_unsafe_ones_do_not() {
-        for ok in ["sites-0a1b2c3d4e5f6a7b", "vilces-pagasts", "1kmN3870E5160", "EPSG:3059", "a.b_c"] {
+        for ok in [
+            "sites-0a1b2c3d4e5f6a7b",
+            "vilces-pagasts",
+            "1kmN3870E5160",
+            "EPSG:3059",
+            "a.b_c",
+        ] {
             assert_eq!(id_problem(ok), None, "{ok}");
         }
-        for bad in ["..", "-x", "a b", "a/b", "%2e", "ā", "a\u{202E}b", &"x".repeat(129)] {
+        for bad in [
+            "..",
+            "-x",
+            "a b",
+            "a/b",
+            "%2e",
+            "ā",
+            "a\u{202E}b",
+            &"x".repeat(129),
+        ] {
             assert!(id_problem(bad).is_some(), "{bad}");
         }
         assert!(id_problem("a b").unwrap().contains("U+0020"));

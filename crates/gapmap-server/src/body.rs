@@ -96,8 +96,14 @@ fn is_json(req: &HttpRequest) -> bool {
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 fn is_form(req: &HttpRequest) -> bool {
@@ -105,7 +111,10 @@ fn is_form(req: &HttpRequest) -> bool {
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+        .is_some_and(|v| {
+            v.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        })
 }
 
 /// The body's bytes, at most `[server] max_body_bytes`.
@@ -174,11 +183,17 @@ mod tests {
         }
         let e = serde_json::from_str::<B>(r#"{"kind": "x", "evil": 1}"#).unwrap_err();
         let p = deserialize_problem(&e);
-        assert_eq!((p.kind, p.errors[0]["field"].as_str()), (Kind::InvalidBody, Some("evil")));
+        assert_eq!(
+            (p.kind, p.errors[0]["field"].as_str()),
+            (Kind::InvalidBody, Some("evil"))
+        );
         let e = serde_json::from_str::<B>("{}").unwrap_err();
         assert_eq!(deserialize_problem(&e).errors[0]["field"], "kind");
         let e = serde_json::from_str::<B>("{not json").unwrap_err();
         assert_eq!(deserialize_problem(&e).kind, Kind::BadRequest);
-        assert_eq!(Kind::InvalidBody.title(), "The request body has invalid fields");
+        assert_eq!(
+            Kind::InvalidBody.title(),
+            "The request body has invalid fields"
+        );
     }
 }

@@ -132,12 +132,17 @@ pub async fn middleware(
     if let Some(state) = req.app_data::<web::Data<AppState>>().cloned() {
         let peer = req.peer_addr().map(|p| p.ip());
         let proxied = peer.is_some_and(|p| state.trusted_proxies().contains(&p));
-        if proxied && let Some(client) = ratelimit::client(req.request(), &state.config.trusted_proxies) {
+        if proxied
+            && let Some(client) = ratelimit::client(req.request(), &state.config.trusted_proxies)
+        {
             let (held, n) = state.in_flight.hold(ratelimit::client_key(client));
             if n > state.config.max_connections_per_peer {
                 let p = Problem::new(
                     Kind::TooManyRequests,
-                    format!("{n} requests at once from your address; the limit is {}", state.config.max_connections_per_peer),
+                    format!(
+                        "{n} requests at once from your address; the limit is {}",
+                        state.config.max_connections_per_peer
+                    ),
                 )
                 .with_header("Retry-After", "1");
                 return Ok(req.error_response(p));
@@ -186,7 +191,10 @@ impl Timed {
 }
 
 fn timed_out(what: &str) -> PayloadError {
-    PayloadError::Io(std::io::Error::new(std::io::ErrorKind::TimedOut, what.to_owned()))
+    PayloadError::Io(std::io::Error::new(
+        std::io::ErrorKind::TimedOut,
+        what.to_owned(),
+    ))
 }
 
 impl futures_core::Stream for Timed {

@@ -87,7 +87,11 @@ pub async fn middleware(
 }
 
 /// The HTML page of `status` (a problem+json body if the page itself fails).
-fn page(req: &HttpRequest, status: StatusCode, kept: &[(header::HeaderName, header::HeaderValue)]) -> HttpResponse {
+fn page(
+    req: &HttpRequest,
+    status: StatusCode,
+    kept: &[(header::HeaderName, header::HeaderValue)],
+) -> HttpResponse {
     let retry_after = kept
         .iter()
         .find(|(n, _)| n == header::RETRY_AFTER)
@@ -156,6 +160,9 @@ mod tests {
             r.headers().get(header::CONTENT_TYPE).unwrap(),
             "application/problem+json"
         );
-        assert_eq!(as_problem(StatusCode::IM_A_TEAPOT, "").status(), StatusCode::IM_A_TEAPOT);
+        assert_eq!(
+            as_problem(StatusCode::IM_A_TEAPOT, "").status(),
+            StatusCode::IM_A_TEAPOT
+        );
     }
 }

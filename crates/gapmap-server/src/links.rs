@@ -122,9 +122,17 @@ fn forwarded(req: &HttpRequest, trusted: &[String]) -> Option<(String, Option<St
     }
     let proto = proto
         .or_else(|| header("x-forwarded-proto"))
-        .map(|p| p.split(',').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|p| {
+            p.split(',')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_else(|| "http".into());
-    let host = host.or_else(|| header("x-forwarded-host")).map(str::to_owned);
+    let host = host
+        .or_else(|| header("x-forwarded-host"))
+        .map(str::to_owned);
     matches!(proto.as_str(), "http" | "https").then_some((proto, host))
 }
 

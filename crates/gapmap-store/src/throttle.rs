@@ -119,13 +119,7 @@ impl SqliteThrottle {
     }
 
     /// The tokens of a bucket's key now, refilled since it was last taken.
-    fn tokens(
-        &self,
-        tx: &Transaction,
-        b: &Bucket,
-        key: &str,
-        now: f64,
-    ) -> Result<f64, StoreError> {
+    fn tokens(&self, tx: &Transaction, b: &Bucket, key: &str, now: f64) -> Result<f64, StoreError> {
         let row: Option<(f64, f64)> = tx
             .query_row(
                 "SELECT tokens, at FROM gapmap_throttle WHERE bucket = ?1 AND key = ?2",
@@ -319,10 +313,15 @@ mod tests {
         let (_d, t) = throttle();
         assert_eq!(t.failed("ilze", "10.0.0.1", 10.0).unwrap(), 1);
         assert_eq!(t.failed("ilze", "10.0.0.1", 11.0).unwrap(), 2);
-        assert_eq!(t.failed("ilze", "10.0.0.9", 11.0).unwrap(), 1, "another address");
+        assert_eq!(
+            t.failed("ilze", "10.0.0.9", 11.0).unwrap(),
+            1,
+            "another address"
+        );
         assert_eq!(t.failures("ilze", "10.0.0.1", 12.0).unwrap(), (2, 11.0));
         assert_eq!(
-            t.failures("ilze", "10.0.0.1", 11.0 + FAILURE_MEMORY_S).unwrap(),
+            t.failures("ilze", "10.0.0.1", 11.0 + FAILURE_MEMORY_S)
+                .unwrap(),
             (0, 0.0),
             "forgotten after a day"
         );

@@ -67,11 +67,7 @@ pub struct Turn {
 
 impl Drop for Turn {
     fn drop(&mut self) {
-        let mut s = self
-            .gate
-            .state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut s = self.gate.state.lock().unwrap_or_else(|p| p.into_inner());
         s.held = false;
         drop(s);
         self.gate.turn.notify_all();
@@ -154,10 +150,7 @@ pub fn begin<'c>(
 /// Run `f` as one write to the side tables of the store at `path`: its own
 /// connection, this process's turn, one IMMEDIATE transaction, committed
 /// when `f` succeeds and rolled back when it fails.
-pub fn immediate<T, E>(
-    path: &Path,
-    f: impl FnOnce(&Transaction) -> Result<T, E>,
-) -> Result<T, E>
+pub fn immediate<T, E>(path: &Path, f: impl FnOnce(&Transaction) -> Result<T, E>) -> Result<T, E>
 where
     E: From<StoreError>,
 {

@@ -123,8 +123,8 @@ mod tests {
         // The owner, from the office, at the same moment.
         assert!(sign_in(&a, &t, "ilze", "a long password 1", "198.51.100.4", now).is_ok());
         // The attacker's wait grows: 1, 2, 4 … s after the third failure.
-        let (f, _) = gapmap_store::throttle::Throttle::failures(&t, "ilze", "203.0.113.9", now)
-            .unwrap();
+        let (f, _) =
+            gapmap_store::throttle::Throttle::failures(&t, "ilze", "203.0.113.9", now).unwrap();
         assert_eq!(f, 4, "only tries that were let through count");
         // A success forgets the pair's failures.
         now += 60.0;
@@ -144,7 +144,14 @@ mod tests {
         let t = SqliteThrottle::new(&path);
         let mut last = None;
         for i in 0..32 {
-            last = Some(sign_in(&a, &t, &format!("user{i}"), "x", "203.0.113.9", 50.0));
+            last = Some(sign_in(
+                &a,
+                &t,
+                &format!("user{i}"),
+                "x",
+                "203.0.113.9",
+                50.0,
+            ));
         }
         assert!(matches!(
             last,

@@ -99,9 +99,9 @@ fn wait_message(scope: WaitScope, seconds: u64) -> String {
         WaitScope::Pair => format!(
             "several wrong passwords for this user name came from your address; try again in {seconds} s (sign-ins from other addresses are not slowed)"
         ),
-        WaitScope::Address => format!(
-            "many wrong passwords came from your address; try again in {seconds} s"
-        ),
+        WaitScope::Address => {
+            format!("many wrong passwords came from your address; try again in {seconds} s")
+        }
     }
 }
 

@@ -53,10 +53,9 @@ pub async fn sign_in(
 /// 429 with `Retry-After` while wrong passwords are slowed.
 pub fn refusal(e: AuthError) -> Problem {
     match e {
-        AuthError::BadCredentials => Problem::new(
-            Kind::Unauthorized,
-            "the user name or the password is wrong",
-        ),
+        AuthError::BadCredentials => {
+            Problem::new(Kind::Unauthorized, "the user name or the password is wrong")
+        }
         AuthError::Wait { seconds, .. } => ratelimit::too_many(seconds as f64, &e.to_string()),
         other => Problem::internal(other),
     }
