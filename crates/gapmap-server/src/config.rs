@@ -6,6 +6,9 @@ use gapmap_model::thresholds::Thresholds;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+/// The default of `[server] max_connections_per_peer`.
+pub const DEFAULT_PER_PEER: usize = 64;
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
@@ -56,7 +59,7 @@ impl Default for ServerConfig {
             trusted_proxies: Vec::new(),
             basemap_style_url: None,
             report_contact_days: 90,
-            max_connections_per_peer: crate::connections::DEFAULT_PER_PEER,
+            max_connections_per_peer: DEFAULT_PER_PEER,
         }
     }
 }

@@ -19,6 +19,7 @@
 //! they live in its memory (unlike throttles, which live in the store).
 
 use crate::AppState;
+use crate::counts::Counts;
 use crate::problem::{Kind, Problem};
 use crate::ratelimit;
 use actix_web::body::MessageBody;
@@ -27,11 +28,10 @@ use actix_web::error::PayloadError;
 use actix_web::middleware::Next;
 use actix_web::rt::time::{Instant, Sleep, sleep_until};
 use actix_web::{HttpMessage, web};
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::IpAddr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -44,55 +44,6 @@ pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(10);
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long an idle connection stays open between requests.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
-/// The default of `[server] max_connections_per_peer`.
-pub const DEFAULT_PER_PEER: usize = 64;
-
-/// Counts of something per client address, with a guard per count.
-#[derive(Debug, Default)]
-pub struct Counts {
-    by_client: Mutex<HashMap<IpAddr, usize>>,
-}
-
-/// One count of a client, given back when dropped.
-#[derive(Debug)]
-pub struct Held {
-    counts: Arc<Counts>,
-    client: IpAddr,
-}
-
-impl Drop for Held {
-    fn drop(&mut self) {
-        let mut m = self
-            .counts
-            .by_client
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = m.get_mut(&self.client) {
-            *n -= 1;
-            if *n == 0 {
-                m.remove(&self.client);
-            }
-        }
-    }
-}
-
-impl Counts {
-    /// Count one more for `client`; the count it makes with this one.
-    pub fn hold(self: &Arc<Self>, client: IpAddr) -> (Held, usize) {
-        let mut m = self.by_client.lock().unwrap_or_else(|p| p.into_inner());
-        let n = m.entry(client).or_insert(0);
-        *n += 1;
-        let now = *n;
-        drop(m);
-        (
-            Held {
-                counts: Arc::clone(self),
-                client,
-            },
-            now,
-        )
-    }
-}
 
 /// The connection-level part, for `HttpServer::on_connect`: count the
 /// peer's open connections and shut at once one over `cap` (a trusted
@@ -231,22 +182,5 @@ impl futures_core::Stream for Timed {
             )))));
         }
         Poll::Pending
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn counts_are_given_back_when_dropped() {
-        let c = Arc::new(Counts::default());
-        let ip: IpAddr = "192.0.2.1".parse().unwrap();
-        let (a, n1) = c.hold(ip);
-        let (b, n2) = c.hold(ip);
-        assert_eq!((n1, n2), (1, 2));
-        drop(a);
-        drop(b);
-        assert!(c.by_client.lock().unwrap().is_empty());
     }
 }

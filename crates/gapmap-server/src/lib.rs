@@ -11,6 +11,7 @@ pub mod body;
 pub mod cache;
 pub mod config;
 pub mod connections;
+pub mod counts;
 pub mod error_pages;
 #[doc(hidden)]
 pub mod fuzz;

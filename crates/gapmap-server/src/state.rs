@@ -29,7 +29,7 @@ pub struct AppState {
     pub throttle: Arc<dyn gapmap_store::throttle::Throttle>,
     /// Requests at once per client behind a trusted proxy
     /// ([`crate::connections`]).
-    pub in_flight: Arc<crate::connections::Counts>,
+    pub in_flight: Arc<crate::counts::Counts>,
     /// The planner's per-snapshot indexes, answers and rate limit.
     pub plan: routes::plan::PlanState,
 }

@@ -2,6 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
+/// The longest a write waits for the store (at the gate of
+/// [`crate::write`] and for SQLite's lock together) before it gives up as
+/// [`StoreError::Busy`].
+pub const BUSY_BOUND: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// The words every "the store stayed busy" error carries, so that the
 /// layers above (which see these errors through their own error types)
 /// can tell a busy store (answer 503, try again) from a failure.
@@ -15,7 +20,7 @@ pub enum StoreError {
         source: rusqlite::Error,
     },
     /// Another write held the store longer than the bound
-    /// ([`crate::write::BUSY_BOUND`]); nothing was written.
+    /// ([`BUSY_BOUND`]); nothing was written.
     #[error("{path}: {BUSY} for more than {waited_s} s; nothing was written, try again")]
     Busy { path: PathBuf, waited_s: u64 },
     #[error("{path}: {message}")]
@@ -34,7 +39,7 @@ impl StoreError {
         if is_busy(&source) {
             return StoreError::Busy {
                 path: path.to_owned(),
-                waited_s: crate::write::BUSY_BOUND.as_secs(),
+                waited_s: BUSY_BOUND.as_secs(),
             };
         }
         StoreError::Sqlite {

@@ -98,7 +98,7 @@ impl GpkgStore {
 
     fn configure(&mut self) -> Result<(), StoreError> {
         sql_functions::register(&self.conn).map_err(|e| sqlite(&self.path, e))?;
-        crate::write::configure(&self.conn, crate::write::BUSY_BOUND)
+        crate::side_tables::configure(&self.conn, crate::write::BUSY_BOUND)
             .map_err(|e| sqlite(&self.path, e))?;
         // Rollback journal (not WAL): one self-contained file for QGIS users;
         // FULL sync so a committed ingest survives power loss.

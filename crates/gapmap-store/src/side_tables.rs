@@ -18,8 +18,15 @@ use std::path::Path;
 pub fn connect(path: &Path) -> Result<Connection, StoreError> {
     let e = |source| StoreError::sqlite(path, source);
     let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(e)?;
-    crate::write::configure(&c, crate::write::BUSY_BOUND).map_err(e)?;
+    configure(&c, crate::error::BUSY_BOUND).map_err(e)?;
     Ok(c)
+}
+
+/// The pragmas of every connection that writes: a bounded busy wait,
+/// deleted content overwritten (`secure_delete`), foreign keys enforced.
+pub(crate) fn configure(conn: &Connection, wait: std::time::Duration) -> rusqlite::Result<()> {
+    conn.busy_timeout(wait)?;
+    conn.execute_batch("PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;")
 }
 
 /// Create whatever of the side tables a store lacks (every open for writing
@@ -92,5 +99,25 @@ pub(crate) fn ensure(tx: &Transaction) -> rusqlite::Result<()> {
             summary TEXT NOT NULL,
             parishes TEXT NOT NULL);",
     )?;
-    crate::throttle::ensure(tx)
+    ensure_throttles(tx)
+}
+
+/// The throttles' tables ([`crate::throttle`]).
+fn ensure_throttles(tx: &Transaction) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS gapmap_throttle (
+            bucket TEXT NOT NULL,
+            key TEXT NOT NULL,
+            tokens REAL NOT NULL,
+            at REAL NOT NULL,
+            burst REAL NOT NULL,
+            per_second REAL NOT NULL,
+            PRIMARY KEY (bucket, key)) WITHOUT ROWID;
+         CREATE TABLE IF NOT EXISTS gapmap_signin_failures (
+            account TEXT NOT NULL,
+            client TEXT NOT NULL,
+            failures INTEGER NOT NULL,
+            last_at REAL NOT NULL,
+            PRIMARY KEY (account, client)) WITHOUT ROWID;",
+    )
 }

@@ -51,26 +51,6 @@ pub trait Throttle: Send + Sync + std::fmt::Debug {
     fn prune(&self, now: f64) -> Result<usize, StoreError>;
 }
 
-/// Create the throttles' tables if the store lacks them.
-pub(crate) fn ensure(tx: &Transaction) -> rusqlite::Result<()> {
-    tx.execute_batch(
-        "CREATE TABLE IF NOT EXISTS gapmap_throttle (
-            bucket TEXT NOT NULL,
-            key TEXT NOT NULL,
-            tokens REAL NOT NULL,
-            at REAL NOT NULL,
-            burst REAL NOT NULL,
-            per_second REAL NOT NULL,
-            PRIMARY KEY (bucket, key)) WITHOUT ROWID;
-         CREATE TABLE IF NOT EXISTS gapmap_signin_failures (
-            account TEXT NOT NULL,
-            client TEXT NOT NULL,
-            failures INTEGER NOT NULL,
-            last_at REAL NOT NULL,
-            PRIMARY KEY (account, client)) WITHOUT ROWID;",
-    )
-}
-
 /// The throttles of the GeoPackage store at a path.
 #[derive(Debug)]
 pub struct SqliteThrottle {

@@ -30,16 +30,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-/// The longest a write waits for the store (at the gate and for SQLite's
-/// lock together) before it gives up as [`StoreError::Busy`].
-pub const BUSY_BOUND: Duration = Duration::from_secs(10);
-
-/// The pragmas of every connection that writes: a bounded busy wait,
-/// deleted content overwritten, foreign keys enforced.
-pub(crate) fn configure(conn: &Connection, wait: Duration) -> rusqlite::Result<()> {
-    conn.busy_timeout(wait)?;
-    conn.execute_batch("PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;")
-}
+pub use crate::error::BUSY_BOUND;
 
 #[derive(Debug, Default)]
 struct GateState {
@@ -142,7 +133,7 @@ pub fn begin<'c>(
 ) -> Result<Transaction<'c>, StoreError> {
     let e = |source| StoreError::sqlite(path, source);
     let left = turn.left.max(Duration::from_millis(100));
-    configure(conn, left).map_err(e)?;
+    crate::side_tables::configure(conn, left).map_err(e)?;
     conn.transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(e)
 }
