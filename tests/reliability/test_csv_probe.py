@@ -72,7 +72,7 @@ def probed(tmp_path_factory):
     http = requests.Session()
     r = http.post(s.url + "/api/v1/session", json={"username": "ilze", "password": PASSWORD}, timeout=60)
     http.headers["X-CSRF-Token"] = r.json()["csrf"]
-    site = sites["features"][1]["id"]
+    site = sites["features"][1]["properties"]["id"]
     tag = http.get(s.url + f"/api/v1/sites/{site}", timeout=60).headers["etag"]
     r = http.patch(s.url + f"/api/v1/sites/{site}", headers={"If-Match": tag}, timeout=120,
                    json={"reason": "=HYPERLINK(\"http://evil.example\")", "properties": {"router_year": 2026}})
