@@ -22,6 +22,8 @@ pub struct SignIn {
         (status = 401, description = "The user name or the password is wrong (the same answer for both)", content_type = "application/problem+json"),
         (status = 403, description = "A request from another site's page", content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json"),
         (status = 429, description = "Several wrong passwords for this user name from this address (the wait grows with each; other addresses are not slowed), or many from this address: wait Retry-After seconds", content_type = "application/problem+json")))]
 /// Sign in with a user name and password: the session cookie and the CSRF
 /// token for the session's changes. Wrong passwords slow down the account
@@ -158,7 +160,9 @@ pub struct NewToken {
         (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names it; a role above the account's)", content_type = "application/problem+json"),
         (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
         (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", content_type = "application/problem+json")))]
+        (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json")))]
 /// Create an API token: its secret is in this answer only.
 pub async fn create_token(
     req: HttpRequest,
@@ -278,7 +282,9 @@ pub struct NewUser {
         (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
         (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
         (status = 409, description = "The user name is taken", content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", content_type = "application/problem+json")))]
+        (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json")))]
 /// `POST /api/v1/users` (admins): add an account.
 pub async fn add_user(
     req: HttpRequest,

@@ -208,7 +208,9 @@ fn answer(mut r: actix_web::HttpResponseBuilder, o: &Outcome, version: &str) -> 
         (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
         (status = 404, description = "No editable layer of this name", content_type = "application/problem+json"),
         (status = 409, description = "A feature with this id exists already; change it with PATCH", content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", content_type = "application/problem+json")))]
+        (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json")))]
 /// `POST /api/v1/{layer}`: a GeoJSON Feature and a `reason`.
 pub async fn create(
     req: HttpRequest,
@@ -225,7 +227,9 @@ pub async fn create(
         (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
         (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
         (status = 409, description = "A site with this id exists already; change it with PATCH", content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", content_type = "application/problem+json")))]
+        (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json")))]
 /// `POST /api/v1/sites` (the list resource also answers public reads).
 pub async fn create_site(
     req: HttpRequest,
@@ -289,6 +293,8 @@ pub async fn get_one(
         (status = 404, description = "No such layer or feature", content_type = "application/problem+json"),
         (status = 412, description = "The feature changed since it was read (If-Match is stale): read it again", content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", content_type = "application/problem+json")))]
 /// `PATCH /api/v1/{layer}/{id}`: a JSON Merge Patch of the Feature and a `reason`.
 pub async fn patch(
@@ -308,6 +314,8 @@ pub async fn patch(
         (status = 404, description = "No such layer or feature", content_type = "application/problem+json"),
         (status = 412, description = "The feature changed since it was read (If-Match is stale): read it again", content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", content_type = "application/problem+json")))]
 /// `DELETE /api/v1/{layer}/{id}` with `{"reason": …}`: a site becomes
 /// `retired` and equipment gets its `retired_on` (both kept, with their

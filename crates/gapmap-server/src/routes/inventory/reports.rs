@@ -83,6 +83,8 @@ fn cell_outline(cell: &str) -> Option<geo_types::Geometry<f64>> {
         (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names it; an unknown site_id)", content_type = "application/problem+json"),
         (status = 403, description = "A request from another site's page", content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json"),
         (status = 429, description = "The address's report budget is used (20 at once, then one every 30 s, 80 a day): wait Retry-After seconds", content_type = "application/problem+json"),
         (status = 503, description = "The store stayed busy with other changes; nothing was stored: try again after Retry-After seconds", content_type = "application/problem+json")))]
 /// `POST /api/v1/reports`: 201 with the report's public reference.
@@ -236,7 +238,9 @@ pub struct DecisionBody {
         (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
         (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
         (status = 404, description = "No such report", content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", content_type = "application/problem+json")))]
+        (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json")))]
 /// `POST /api/v1/reports/{reference}/decision`: accept, reject (with a reason) or mark fixed.
 pub async fn decide(
     req: HttpRequest,
