@@ -10,9 +10,10 @@ TARGET_DIR := $(abspath $(or $(CARGO_TARGET_DIR),target))
 BIN     := $(TARGET_DIR)/release/gapmap
 # Debian packages the tests use: GDAL's ogrinfo/ogr2ogr and validate_gpkg.py,
 # PROJ's cs2cs, sqlite3 for store inspection; Chromium for the browser tests,
-# poppler's pdfinfo to count the leaflet's pages, and the DejaVu fonts the
-# map's label glyphs are made from (web/build.mjs).
-APT_PACKAGES := gdal-bin python3-gdal proj-bin sqlite3 chromium poppler-utils fonts-dejavu-core
+# poppler's pdfinfo to count the leaflet's pages, the DejaVu fonts the
+# map's label glyphs are made from (web/build.mjs), and nginx with openssl
+# for the reverse-proxy test of deploy/nginx/gapmap.conf.
+APT_PACKAGES := gdal-bin python3-gdal proj-bin sqlite3 chromium poppler-utils fonts-dejavu-core nginx openssl
 
 .PHONY: run build web test deps venv lint unit system web-unit browser dataset bench-ingest bench-plan bench-web clean
 

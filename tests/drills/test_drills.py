@@ -135,6 +135,13 @@ def test_sigterm_during_ingest_leaves_the_store_as_it_was(jelgava_store, synth, 
         time.sleep(delay)
         p.send_signal(signal.SIGTERM)
         p.wait(60)
+        # Killed inside its transaction, the ingest leaves a hot rollback
+        # journal: the next read-write open (the server, QGIS) rolls it
+        # back, a read-only one refuses ("attempt to write a readonly
+        # database"), so open it as they do before comparing.
+        rw = sqlite3.connect(store)
+        rw.execute("SELECT count(*) FROM gpkg_contents").fetchone()
+        rw.close()
         after = layer_state(store)
         # Either the ingest committed before the signal, or nothing changed.
         assert after == before or after["demand"][0] == 6926, (delay, p.returncode)
@@ -190,7 +197,10 @@ def test_sigterm_during_a_download_ends_cleanly(jelgava_store, tmp_path):
 def test_slowloris_does_not_stop_others_and_is_cut_off(jelgava_server):
     host, port = jelgava_server.url.removeprefix("http://").split(":")
     slow = []
-    for _ in range(100):
+    # 50: under the per-peer cap (64), so the probe below, from the same
+    # address, still gets a connection; tests/reliability/test_drill.py
+    # holds 2,000 from one address against a probe from another.
+    for _ in range(50):
         c = socket.create_connection((host, int(port)), timeout=30)
         c.sendall(b"GET /api/v1/layers HTTP/1.1\r\nHost: x\r\n")
         slow.append(c)

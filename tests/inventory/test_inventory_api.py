@@ -32,7 +32,9 @@ def sha(path):
 
 # Bookkeeping that reading or signing in may touch: when a token was last
 # used, and the sign-in sessions themselves.
-BOOKKEEPING = {"gapmap_sessions": None, "gapmap_tokens": "last_used_at"}
+BOOKKEEPING = {"gapmap_sessions": None, "gapmap_tokens": "last_used_at",
+               # and the throttles' state (issue 21: kept in the store).
+               "gapmap_throttle": None, "gapmap_signin_failures": None}
 
 
 def content(path):
@@ -48,7 +50,10 @@ def content(path):
             cols = [c[1] for c in db.execute(f'PRAGMA table_info("{t}")') if c[1] != BOOKKEEPING.get(t)]
             h.update(t.encode())
             quoted = ", ".join(f'"{c}"' for c in cols)
-            for row in sorted(repr(r) for r in db.execute(f'SELECT {quoted} FROM "{t}"')):
+            rows = db.execute(f'SELECT {quoted} FROM "{t}"')
+            if t == "gapmap_meta":
+                rows = [r for r in rows if r[0] != "throttle_salt"]
+            for row in sorted(repr(r) for r in rows):
                 h.update(row.encode())
     finally:
         db.close()
@@ -305,11 +310,12 @@ def test_a_resident_reports_and_follows_it(inv):
 
 def test_no_signal_reports_are_counted_per_cell_and_floods_are_throttled(inv):
     codes = [requests.post(inv.url + "/api/v1/reports", timeout=30, json={
-        "kind": "no_mobile_signal", "lon": 23.55, "lat": 56.42, "text": ""}).status_code for _ in range(7)]
-    assert codes[:5] == [201] * 5 and 429 in codes[5:], codes
+        "kind": "no_mobile_signal", "lon": 23.55, "lat": 56.42, "text": ""}).status_code for _ in range(22)]
+    # The budget of one address (issue 21): 20 at once, then one every 30 s.
+    assert codes[:20] == [201] * 20 and 429 in codes[20:], codes
     editor = session(inv)
     cells = editor.get(inv.url + "/api/v1/reports/cells").json()["features"]
-    assert len(cells) == 1 and cells[0]["properties"]["no_mobile_signal"] == 5
+    assert len(cells) == 1 and cells[0]["properties"]["no_mobile_signal"] == 20
     assert cells[0]["geometry"]["type"] == "Polygon"
     # The honeypot: stored nowhere.
     r = requests.post(inv.url + "/api/v1/reports", json={"kind": "other", "text": "spam", "site_id": SITE,
@@ -320,9 +326,12 @@ def test_no_signal_reports_are_counted_per_cell_and_floods_are_throttled(inv):
 
 def test_sign_in_is_rate_limited_and_says_nothing_of_names(inv):
     wrong = [requests.post(inv.url + "/api/v1/session", json={"username": "ilze", "password": "wrong password!!"}, timeout=30)
-             for _ in range(6)]
-    assert [r.status_code for r in wrong[:5]] == [401] * 5
-    assert wrong[5].status_code == 429 and wrong[5].headers["retry-after"]
+             for _ in range(4)]
+    # Three typos cost nothing; then this name from this address waits
+    # (issue 21: no lockout; tests/reliability has the owner's side).
+    assert [r.status_code for r in wrong[:3]] == [401] * 3
+    assert wrong[3].status_code == 429 and wrong[3].headers["retry-after"]
+    assert "from your address" in wrong[3].json()["detail"]
     unknown = requests.post(inv.url + "/api/v1/session", json={"username": "nobody", "password": "wrong password!!"}, timeout=30)
     assert unknown.status_code == 401 and unknown.json()["detail"] == wrong[0].json()["detail"]
 

@@ -251,11 +251,16 @@ fn write_parishes(a: &Analysis, p: &Path) -> Result<(), CliError> {
                 m.get(k).copied().unwrap_or(0).to_string()
             }
         };
+        // The id and the name as every CSV cell is written (quoted, and
+        // neutralised when a spreadsheet could run it: csv_cell).
+        let (mut id, mut name) = (String::new(), String::new());
+        csv_cell::field(&mut id, &pa.id);
+        csv_cell::field(&mut name, &pa.name);
         let _ = writeln!(
             s,
-            "{},\"{}\",{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            pa.id,
-            pa.name.replace('"', "\"\""),
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            id,
+            name,
             if small {
                 String::new()
             } else {

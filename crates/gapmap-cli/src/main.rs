@@ -26,6 +26,11 @@ mod user;
 
 use std::process::ExitCode;
 
+/// The allocator of every command (see Cargo.toml: flat memory under a
+/// long serve without environment variables).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = match cli::parse() {
         Ok(a) => a,

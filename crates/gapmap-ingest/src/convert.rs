@@ -36,13 +36,25 @@ pub(crate) fn short(v: &Value) -> String {
     }
 }
 
+/// A text value within its field's length, without control or
+/// bidirectional characters ([`gapmap_model::values::text_problem`]).
+fn checked_text(field: &Field, s: &str) -> Result<String, (String, Option<String>)> {
+    match gapmap_model::values::text_problem(field.name, s) {
+        None => Ok(s.to_owned()),
+        Some(m) => Err((
+            m,
+            Some("shorten it, or remove the invisible character (copy the text through a plain-text editor)".into()),
+        )),
+    }
+}
+
 /// Convert and check one value. Text from CSV/DBF is parsed to the field type;
 /// JSON values must already have the right type.
 pub(crate) fn convert(field: &Field, v: &Value, text: bool) -> Conv {
     let s = v.as_str().map(str::trim);
     match field.ty {
         FieldType::Text => match v {
-            Value::String(s) => Ok(Value::String(s.trim().to_owned())),
+            Value::String(s) => checked_text(field, s.trim()).map(Value::String),
             Value::Number(n) if text => Ok(Value::String(n.to_string())),
             _ => Err(mistyped(field, v)),
         },
@@ -68,16 +80,18 @@ pub(crate) fn convert(field: &Field, v: &Value, text: bool) -> Conv {
                 })
         }
         FieldType::TextList => match v {
-            Value::Array(items) if items.iter().all(Value::is_string) => {
-                Ok(Value::Array(items.clone()))
-            }
-            Value::String(s) if text => Ok(Value::Array(
-                s.split(';')
-                    .map(str::trim)
-                    .filter(|p| !p.is_empty())
-                    .map(|p| Value::String(p.to_owned()))
-                    .collect(),
-            )),
+            Value::Array(items) if items.iter().all(Value::is_string) => items
+                .iter()
+                .map(|i| checked_text(field, i.as_str().unwrap_or("")).map(Value::String))
+                .collect::<Result<_, _>>()
+                .map(Value::Array),
+            Value::String(s) if text => s
+                .split(';')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|p| checked_text(field, p).map(Value::String))
+                .collect::<Result<_, _>>()
+                .map(Value::Array),
             _ => Err(mistyped(field, v)),
         },
         FieldType::Enum(values) => one_of(field, values, v, s),
@@ -190,6 +204,7 @@ fn opening_hours(field: &Field, v: &Value, s: Option<&str>) -> Conv {
     let Some(s) = s else {
         return Err(mistyped(field, v));
     };
+    checked_text(field, s)?;
     match s.parse::<opening_hours::OpeningHours>() {
         Ok(_) => Ok(Value::String(s.to_owned())),
         Err(e) => Err((

@@ -182,8 +182,10 @@ fn next_row<R: Read>(
     let mut fields = Vec::with_capacity(record.len());
     for (i, f) in record.iter().enumerate() {
         match std::str::from_utf8(f) {
-            Ok(s) if rules.trim => fields.push(s.trim().to_owned()),
-            Ok(s) => fields.push(s.to_owned()),
+            // A cell gapmap (or a spreadsheet) wrote with an apostrophe
+            // before a formula-like value reads as the value.
+            Ok(s) if rules.trim => fields.push(gapmap_geo::csv_cell::unescape(s.trim()).to_owned()),
+            Ok(s) => fields.push(gapmap_geo::csv_cell::unescape(s).to_owned()),
             Err(_) => {
                 ctx.problems.push(ctx.at(Location::Line(line)).error(
                     Some(&headers[i]),

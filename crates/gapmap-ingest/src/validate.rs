@@ -527,6 +527,14 @@ impl Validator {
             Some(Value::Number(n)) => Some(n.to_string()),
             _ => None,
         });
+        if let Some(m) = given.as_deref().and_then(gapmap_model::values::id_problem) {
+            problems.push(self.at_field(raw, at, "id").error(
+                Some("id"),
+                m,
+                Some("ids appear in addresses and links: use letters, digits and `-`, e.g. library-vilce".into()),
+            ));
+            return None;
+        }
         let named =
             given.is_none() && matches!(self.schema.layer, Layer::Areas | Layer::Settlements);
         let mut id =
@@ -668,7 +676,12 @@ fn derived_id(
     {
         let s = gapmap_geo::text::slug(name);
         if !s.is_empty() {
-            return s;
+            return s
+                .chars()
+                .take(gapmap_model::values::ID_MAX)
+                .collect::<String>()
+                .trim_end_matches('-')
+                .to_owned();
         }
     }
     let mut h = Sha256::new();

@@ -52,7 +52,9 @@ pub enum EditError {
     NotFound(String),
     #[error("{0} exists already")]
     Exists(String),
-    #[error("If-Match is required: read the feature, then send its ETag")]
+    #[error(
+        "If-Match with the feature's ETag is required (`*` is not enough): read the feature, then send its ETag"
+    )]
     PreconditionRequired,
     #[error("the feature changed since it was read (its ETag is now {current})")]
     PreconditionFailed { current: String },
@@ -315,8 +317,9 @@ fn stored_checked(
         .ok_or_else(|| EditError::NotFound(format!("{layer} `{id}`")))?;
     let current = etag(&hash);
     match if_match.map(str::trim) {
-        None => return Err(EditError::PreconditionRequired),
-        Some("*") => {}
+        // `*` ("whatever it is now") would be a blind overwrite: a change
+        // names the version it was made against.
+        None | Some("*") => return Err(EditError::PreconditionRequired),
         Some(given)
             if given
                 .split(',')

@@ -25,8 +25,45 @@ pub const KINDS: &[&str] = &[
     "other",
 ];
 
+/// The audit actor of a resident's report (residents have no account).
+pub const RESIDENT: &str = "resident";
+
+/// The store revision, as the audit rows of side-table changes record it.
+fn revision(tx: &rusqlite::Transaction) -> rusqlite::Result<i64> {
+    Ok(tx
+        .query_row(
+            "SELECT CAST(value AS INTEGER) FROM gapmap_meta WHERE key = 'revision'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0))
+}
+
 /// Where a report stands.
 pub const STATUSES: &[&str] = &["received", "accepted", "rejected", "fixed"];
+
+/// The report budget of one client address — the signals that count are
+/// the address alone (IPv6 by its /64; behind a trusted proxy, the address
+/// the proxy forwards) and time: 20 reports at once, then one every 30 s,
+/// from a day's allowance of 80 that refills at 80 a day (so 80 a day kept
+/// up, and at most 160 in any 24 hours). A class of twenty on one line
+/// reports in one go, and a library's visitors all day; a flood from one
+/// address gets 20 through, then two a minute until the allowance is used,
+/// then one every 18 minutes. Cookies, browsers and contact fields do not
+/// count: a flood controls them.
+pub const BUDGET: [gapmap_store::throttle::Bucket; 2] = [
+    gapmap_store::throttle::Bucket {
+        name: "reports-burst",
+        burst: 20.0,
+        per_second: 1.0 / 30.0,
+    },
+    gapmap_store::throttle::Bucket {
+        name: "reports-day",
+        burst: 80.0,
+        per_second: 80.0 / 86_400.0,
+    },
+];
 
 /// The longest report text and contact accepted (characters).
 pub const MAX_TEXT: usize = 1000;
@@ -78,20 +115,31 @@ impl NewReport {
                 "the point must be in Latvia or near it (WGS84 lon, lat)".into(),
             );
         }
+        if let Some(m) = self
+            .site_id
+            .as_deref()
+            .and_then(gapmap_model::values::id_problem)
+        {
+            bad("site_id", m);
+        }
         let n = self.text.chars().count();
         if n > MAX_TEXT {
             bad(
                 "text",
                 format!("the text is {n} characters; at most {MAX_TEXT}"),
             );
+        } else if let Some(m) = gapmap_model::values::text_problem("text", &self.text) {
+            bad("text", m);
         }
         if self.kind == "other" && self.text.trim().is_empty() {
             bad("text", "say in a few words what is wrong".into());
         }
-        if let Some(c) = &self.contact
-            && c.chars().count() > MAX_CONTACT
-        {
-            bad("contact", format!("at most {MAX_CONTACT} characters"));
+        if let Some(c) = &self.contact {
+            if c.chars().count() > MAX_CONTACT {
+                bad("contact", format!("at most {MAX_CONTACT} characters"));
+            } else if let Some(m) = gapmap_model::values::text_problem("contact", c) {
+                bad("contact", m);
+            }
         }
         p
     }
@@ -204,7 +252,8 @@ impl Reports {
     }
 
     /// Store a checked report with where it lies (parish, 1 km cell) and
-    /// return its reference.
+    /// return its reference: one write ([`gapmap_store::write`]) of the
+    /// report, its contact (apart) and its audit row.
     pub fn submit(
         &self,
         r: &NewReport,
@@ -214,9 +263,48 @@ impl Reports {
         if let Some(p) = r.check().first() {
             return Err(ReportError::Invalid(p.message.clone()));
         }
-        let mut c = self.conn()?;
-        let tx = c.transaction().map_err(self.sql())?;
-        let reference = loop {
+        gapmap_store::write::immediate(&self.path, |tx| {
+            let reference = self.free_reference(tx)?;
+            tx.execute(
+                "INSERT INTO gapmap_reports (reference, kind, site_id, lon, lat, cell_id, parish_id, text, status, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', strftime('%Y-%m-%dT%H:%M:%SZ','now'), strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                params![reference, r.kind, r.site_id, r.lon, r.lat, cell_id, parish_id, r.text.trim()],
+            )
+            .map_err(self.sql())?;
+            if let Some(contact) = r
+                .contact
+                .as_deref()
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+            {
+                tx.execute(
+                    "INSERT INTO gapmap_report_contacts (reference, contact, created_at) VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
+                    params![reference, contact],
+                )
+                .map_err(self.sql())?;
+            }
+            let ctx = Context {
+                actor: RESIDENT.into(),
+                reason: String::new(),
+                report_ref: Some(reference.clone()),
+            };
+            let entry = audit::Entry {
+                ctx: &ctx,
+                action: Action::Report,
+                layer: None,
+                feature_id: r.site_id.as_deref(),
+                parish_id,
+                changes: json!({"kind": r.kind, "cell_id": cell_id}),
+                ingest_id: None,
+            };
+            audit::append(tx, revision(tx).map_err(self.sql())?, &entry).map_err(self.sql())?;
+            Ok(reference)
+        })
+    }
+
+    /// A reference no report has yet, read inside the write.
+    fn free_reference(&self, tx: &rusqlite::Transaction) -> Result<String, ReportError> {
+        loop {
             let r = new_reference();
             let taken: bool = tx
                 .query_row(
@@ -227,29 +315,9 @@ impl Reports {
                 .map_err(self.sql())?
                 > 0;
             if !taken {
-                break r;
+                return Ok(r);
             }
-        };
-        tx.execute(
-            "INSERT INTO gapmap_reports (reference, kind, site_id, lon, lat, cell_id, parish_id, text, status, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', strftime('%Y-%m-%dT%H:%M:%SZ','now'), strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
-            params![reference, r.kind, r.site_id, r.lon, r.lat, cell_id, parish_id, r.text.trim()],
-        )
-        .map_err(self.sql())?;
-        if let Some(contact) = r
-            .contact
-            .as_deref()
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
-            tx.execute(
-                "INSERT INTO gapmap_report_contacts (reference, contact, created_at) VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
-                params![reference, contact],
-            )
-            .map_err(self.sql())?;
         }
-        tx.commit().map_err(self.sql())?;
-        Ok(reference)
     }
 
     /// What a resident may see of a report.
@@ -341,55 +409,50 @@ impl Reports {
                 "rejecting a report needs a reason".into(),
             ));
         }
-        let before = self
-            .get(&reference)?
-            .ok_or_else(|| ReportError::NotFound(reference.clone()))?;
-        let mut c = self.conn()?;
-        let tx = c.transaction().map_err(self.sql())?;
-        tx.execute(
-            "UPDATE gapmap_reports SET status = ?2, decided_by = ?3, decision_reason = ?4,
-             updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE reference = ?1",
-            params![reference, d.status(), ctx.actor, ctx.reason],
-        )
-        .map_err(self.sql())?;
-        let revision: i64 = tx
-            .query_row(
-                "SELECT CAST(value AS INTEGER) FROM gapmap_meta WHERE key = 'revision'",
-                [],
-                |r| r.get(0),
+        gapmap_store::write::immediate(&self.path, |tx| {
+            let (site_id, parish_id, status): (Option<String>, Option<String>, String) = tx
+                .query_row(
+                    "SELECT site_id, parish_id, status FROM gapmap_reports WHERE reference = ?1",
+                    [&reference],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+                .optional()
+                .map_err(self.sql())?
+                .ok_or_else(|| ReportError::NotFound(reference.clone()))?;
+            tx.execute(
+                "UPDATE gapmap_reports SET status = ?2, decided_by = ?3, decision_reason = ?4,
+                 updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE reference = ?1",
+                params![reference, d.status(), ctx.actor, ctx.reason],
             )
-            .optional()
-            .map_err(self.sql())?
-            .unwrap_or(0);
-        let mut ctx = ctx.clone();
-        ctx.report_ref = Some(reference.clone());
-        audit::append(
-            &tx,
-            revision,
-            &audit::Entry {
+            .map_err(self.sql())?;
+            let mut ctx = ctx.clone();
+            ctx.report_ref = Some(reference.clone());
+            let entry = audit::Entry {
                 ctx: &ctx,
                 action: Action::Review,
                 layer: None,
-                feature_id: before.site_id.as_deref(),
-                parish_id: before.parish_id.as_deref(),
-                changes: json!({"status": [before.status, d.status()]}),
+                feature_id: site_id.as_deref(),
+                parish_id: parish_id.as_deref(),
+                changes: json!({"status": [status, d.status()]}),
                 ingest_id: None,
-            },
-        )
-        .map_err(self.sql())?;
-        tx.commit().map_err(self.sql())?;
+            };
+            audit::append(tx, revision(tx).map_err(self.sql())?, &entry).map_err(self.sql())?;
+            Ok::<_, ReportError>(())
+        })?;
         self.get(&reference)?
             .ok_or_else(|| ReportError::NotFound(reference.clone()))
     }
 
-    /// Delete contacts older than `days` days; returns how many.
+    /// Delete contacts older than `days` days (`secure_delete` overwrites
+    /// them in the file); returns how many.
     pub fn purge_contacts(&self, days: u32) -> Result<usize, ReportError> {
-        let c = self.conn()?;
-        c.execute(
-            "DELETE FROM gapmap_report_contacts WHERE created_at < strftime('%Y-%m-%dT%H:%M:%SZ','now', ?1)",
-            [format!("-{days} days")],
-        )
-        .map_err(self.sql())
+        gapmap_store::write::immediate(&self.path, |tx| {
+            tx.execute(
+                "DELETE FROM gapmap_report_contacts WHERE created_at < strftime('%Y-%m-%dT%H:%M:%SZ','now', ?1)",
+                [format!("-{days} days")],
+            )
+            .map_err(self.sql())
+        })
     }
 
     /// "No signal" and "no home internet" reports counted per 1 km cell and
@@ -482,5 +545,32 @@ mod tests {
         .unwrap();
         assert_eq!(reports.purge_contacts(30).unwrap(), 1);
         assert_eq!(reports.contact(&reference).unwrap(), None);
+    }
+
+    #[test]
+    fn a_shared_line_reports_all_day_and_a_flood_is_stopped() {
+        use gapmap_store::throttle::{SqliteThrottle, Throttle};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.gpkg");
+        drop(GpkgStore::open(&path).unwrap());
+        let t = SqliteThrottle::new(&path);
+        let [burst, day] = &BUDGET;
+        let take = |key: &str, at: f64| t.take(&[(burst, key), (day, key)], at).unwrap().is_ok();
+        // A library's twenty visitors, one a minute in a morning's class.
+        assert!((0..20).all(|i| take("192.0.2.1", 9.0 * 3600.0 + 60.0 * f64::from(i))));
+        // The class of twenty, all within five minutes.
+        assert!((0..20).all(|i| take("192.0.2.2", 15.0 * f64::from(i))));
+        // A flood of a thousand from one address: twenty at once, then what
+        // the day's allowance of eighty gives.
+        let through = (0..1000)
+            .filter(|i| take("198.51.100.9", 30_000.0 + f64::from(*i)))
+            .count();
+        assert!((20..=80).contains(&through), "{through}");
+        let day_long = (0..2880)
+            .filter(|i| take("198.51.100.10", 30.0 * f64::from(*i)))
+            .count();
+        // One every 30 s for a whole day: the allowance of eighty and the
+        // eighty it refills in the day, no more.
+        assert!((150..=161).contains(&day_long), "{day_long}");
     }
 }

@@ -1,6 +1,7 @@
 //! gapmap-model: what gapmap's data is — the layers, their schemas, the
 //! typed features and their provenance, and the analysis thresholds. No I/O:
-//! every crate above reads and writes these types.
+//! every crate above reads and writes these types. What an id and a text
+//! may be, for every way in, is [`values`].
 //!
 //! Every layer is described once by a [`schema::LayerSchema`] (its fields and
 //! their types), which drives validation, the GeoPackage columns and every
@@ -12,6 +13,7 @@ mod layer;
 mod provenance;
 pub mod schema;
 pub mod thresholds;
+pub mod values;
 
 pub use features::{
     Area, AreaKind, CoordinateQuality, CoverageArea, DemandOrigin, DemandPoint, PriorityZone,

@@ -1,7 +1,7 @@
 //! The application: every route and the middleware around them.
 
 use crate::headers::read_resource as get;
-use crate::problem::{Kind, Problem};
+use crate::problem::Problem;
 use crate::state::AppState;
 use crate::{headers, openapi, pages, problem, routes};
 use actix_web::body::MessageBody;
@@ -20,16 +20,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, state: web::Data<AppState>) {
     let max = state.config.max_body_bytes;
     cfg.app_data(state.clone())
         .app_data(web::PayloadConfig::new(max))
-        .app_data(web::JsonConfig::default().limit(max).error_handler(|e, _| {
-            let kind = match e {
-                actix_web::error::JsonPayloadError::Overflow { .. }
-                | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
-                    Kind::PayloadTooLarge
-                }
-                _ => Kind::InvalidParameter,
-            };
-            Problem::new(kind, e.to_string()).into()
-        }))
+        .app_data(
+            web::JsonConfig::default()
+                .limit(max)
+                .error_handler(|e, _| crate::body::json_problem(&e).into()),
+        )
+        .app_data(
+            web::FormConfig::default()
+                .limit(max.min(64 * 1024))
+                .error_handler(|e, _| crate::body::form_problem(&e).into()),
+        )
         .service(get("/healthz", routes::health::healthz))
         .service(get("/api/v1/layers", routes::layers::layers))
         .service(get("/api/v1/openapi.json", openapi::openapi_json))

@@ -127,10 +127,31 @@ pub async fn require(
     Ok(who)
 }
 
-/// Whether the site is served over TLS (its public base is https, or a
-/// trusted proxy says so): cookies then carry `Secure`.
+/// The principal of a form post that needs `role`, and the form: the
+/// session is checked before the body is read (no session: 401, whatever
+/// was sent), then the form's CSRF token with [`require`].
+pub async fn require_form(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    role: Role,
+    payload: web::Payload,
+) -> Result<(SignedIn, crate::pages::form::Posted), Problem> {
+    if signed_in(req, state).await?.is_none() {
+        return Err(unauthorized("sign in first"));
+    }
+    let f = crate::pages::form::Posted::new(crate::body::form(req, payload).await?);
+    let who = require(req, state, role, f.get("csrf")).await?;
+    Ok((who, f))
+}
+
+/// Whether the request came over TLS — to this server directly, or through
+/// a trusted proxy that says so (`X-Forwarded-Proto: https`,
+/// `Forwarded: proto=https`) — or the site's public base is https: cookies
+/// then carry `Secure`.
 pub fn is_secure(req: &HttpRequest) -> bool {
-    crate::links::base(req).starts_with("https://")
+    req.app_config().secure()
+        || crate::links::forwarded_https(req)
+        || crate::links::base(req).starts_with("https://")
 }
 
 /// The session cookie.

@@ -6,6 +6,9 @@ use gapmap_model::thresholds::Thresholds;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
+/// The default of `[server] max_connections_per_peer`.
+pub const DEFAULT_PER_PEER: usize = 64;
+
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
@@ -36,6 +39,9 @@ pub struct ServerConfig {
     pub basemap_style_url: Option<String>,
     /// Days a resident report's contact is kept before it is deleted.
     pub report_contact_days: u32,
+    /// Open connections per peer address (IPv6: per /64), and requests at
+    /// once per client behind a trusted proxy (`crate::connections`).
+    pub max_connections_per_peer: usize,
 }
 
 impl Default for ServerConfig {
@@ -53,6 +59,7 @@ impl Default for ServerConfig {
             trusted_proxies: Vec::new(),
             basemap_style_url: None,
             report_contact_days: 90,
+            max_connections_per_peer: DEFAULT_PER_PEER,
         }
     }
 }
@@ -73,6 +80,9 @@ impl ServerConfig {
                     "[server] public_url `{u}` must be a base URL such as https://karte.example.lv (a host, an optional path, no query)"
                 ));
             }
+        }
+        if self.max_connections_per_peer == 0 {
+            return Err("[server] max_connections_per_peer must be at least 1".into());
         }
         for p in &self.trusted_proxies {
             p.parse::<std::net::IpAddr>()

@@ -7,8 +7,12 @@
 
 mod app;
 pub mod auth;
+pub mod body;
 pub mod cache;
 pub mod config;
+pub mod connections;
+pub mod counts;
+pub mod error_pages;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod headers;

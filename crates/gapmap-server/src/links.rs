@@ -28,6 +28,26 @@ pub fn base(req: &HttpRequest) -> String {
     config.public_base(req.app_config().local_addr())
 }
 
+/// An id (or any text) as one path segment or query value of a link:
+/// every byte but the unreserved ones (RFC 3986 §2.3) percent-encoded.
+///
+/// ```
+/// use gapmap_server::links::encode;
+/// assert_eq!(encode("library-vilce"), "library-vilce");
+/// assert_eq!(encode("../a b?&=#"), "..%2Fa%20b%3F%26%3D%23");
+/// ```
+pub fn encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// Whether `origin` (an `Origin` header) is this server's own.
 pub fn is_own_origin(req: &HttpRequest, origin: &str) -> bool {
     origin_of(&base(req)) == origin.trim_end_matches('/')
@@ -47,9 +67,32 @@ fn origin_of(base: &str) -> &str {
     }
 }
 
+/// Whether a trusted proxy says the client came over HTTPS (`Forwarded:
+/// proto=https` or `X-Forwarded-Proto: https`), with or without a host.
+pub fn forwarded_https(req: &HttpRequest) -> bool {
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        return false;
+    };
+    forwarded(req, &state.config.trusted_proxies).is_some_and(|(proto, _)| proto == "https")
+}
+
 /// The base a trusted proxy names, or `None` (untrusted peer, no or
 /// malformed headers).
 fn trusted_forwarded(req: &HttpRequest, trusted: &[String]) -> Option<String> {
+    let (proto, host) = forwarded(req, trusted)?;
+    let host = host?;
+    let host = host.split(',').next().unwrap_or("").trim();
+    let ok_host = !host.is_empty()
+        && host.len() <= 255
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    ok_host.then(|| format!("{proto}://{host}"))
+}
+
+/// The scheme (`http` or `https`) and host a trusted proxy forwards;
+/// `None` from an untrusted peer or with a scheme that is neither.
+fn forwarded(req: &HttpRequest, trusted: &[String]) -> Option<(String, Option<String>)> {
     let peer = req.peer_addr()?.ip();
     if !trusted
         .iter()
@@ -79,15 +122,18 @@ fn trusted_forwarded(req: &HttpRequest, trusted: &[String]) -> Option<String> {
     }
     let proto = proto
         .or_else(|| header("x-forwarded-proto"))
-        .unwrap_or("http");
-    let host = host.or_else(|| header("x-forwarded-host"))?;
-    let host = host.split(',').next().unwrap_or("").trim();
-    let ok_host = !host.is_empty()
-        && host.len() <= 255
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
-    (matches!(proto, "http" | "https") && ok_host).then(|| format!("{proto}://{host}"))
+        .map(|p| {
+            p.split(',')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .unwrap_or_else(|| "http".into());
+    let host = host
+        .or_else(|| header("x-forwarded-host"))
+        .map(str::to_owned);
+    matches!(proto.as_str(), "http" | "https").then_some((proto, host))
 }
 
 #[cfg(test)]

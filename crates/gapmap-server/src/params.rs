@@ -236,9 +236,9 @@ pub struct AuditQuery {
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ChangesQuery {
-    /// Changes after this version: a store revision `rN` or an RFC 3339 instant (the last revision at or before it); at most the current revision.
+    /// Changes after this version: a store revision `rN` or an RFC 3339 instant (the last revision at or before it); at most the current revision. Default: 30 days ago.
     #[param(example = "r1")]
-    from: String,
+    from: Option<String>,
     /// Up to this version (default: the current); at most the current revision.
     to: Option<String>,
     /// Only this parish (a parish id of `/api/v1/gaps/parishes`).

@@ -31,10 +31,12 @@ pub enum Kind {
     PreconditionFailed,
     PreconditionRequired,
     TooManyRequests,
+    RequestTimeout,
+    UnsupportedMediaType,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 21] = [
+    pub const ALL: [Kind; 23] = [
         Kind::InvalidParameter,
         Kind::UnknownParameter,
         Kind::NotFound,
@@ -56,6 +58,8 @@ impl Kind {
         Kind::PreconditionFailed,
         Kind::PreconditionRequired,
         Kind::TooManyRequests,
+        Kind::RequestTimeout,
+        Kind::UnsupportedMediaType,
     ];
 
     pub fn status(self) -> StatusCode {
@@ -79,6 +83,8 @@ impl Kind {
             Kind::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             Kind::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             Kind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            Kind::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            Kind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         }
     }
 
@@ -105,6 +111,8 @@ impl Kind {
             Kind::PreconditionFailed => "precondition-failed",
             Kind::PreconditionRequired => "precondition-required",
             Kind::TooManyRequests => "too-many-requests",
+            Kind::RequestTimeout => "request-timeout",
+            Kind::UnsupportedMediaType => "unsupported-media-type",
         }
     }
 
@@ -120,7 +128,7 @@ impl Kind {
             Kind::Unauthorized => "A valid token is needed",
             Kind::Disabled => "This function is switched off in the server's configuration",
             Kind::Internal => "The server failed; the error is logged",
-            Kind::Unavailable => "The service is not ready",
+            Kind::Unavailable => "The service cannot answer now; try again shortly",
             Kind::NotAcceptable => "None of the media types the request accepts can be served here",
             Kind::UriTooLong => "The request address is too long",
             Kind::HeadersTooLarge => "The request headers are too large",
@@ -137,6 +145,8 @@ impl Kind {
                 "The request must say which version it changes (If-Match)"
             }
             Kind::TooManyRequests => "Too many requests; wait a little",
+            Kind::RequestTimeout => "The request did not arrive in time",
+            Kind::UnsupportedMediaType => "The request body is not of a media type accepted here",
         }
     }
 
@@ -221,8 +231,21 @@ impl Problem {
     pub fn not_found(detail: impl Into<String>) -> Problem {
         Problem::new(Kind::NotFound, detail)
     }
+    /// A failure: 500, logged. A store that stayed busy past its bound
+    /// (every layer's error carries [`gapmap_store::BUSY`] in its words) is
+    /// a 503 with `Retry-After` instead: nothing was written, and trying
+    /// again shortly will work.
     pub fn internal(detail: impl fmt::Display) -> Problem {
-        tracing::error!(error = %detail, "internal error");
+        let text = detail.to_string();
+        if text.contains(gapmap_store::BUSY) {
+            tracing::warn!(error = %text, "store busy");
+            return Problem::new(
+                Kind::Unavailable,
+                "the store is busy with other changes; nothing was saved, try again in a few seconds",
+            )
+            .with_header("Retry-After", "5");
+        }
+        tracing::error!(error = %text, "internal error");
         Problem::new(Kind::Internal, "the error has been logged")
     }
 }
@@ -262,6 +285,10 @@ impl ResponseError for Problem {
         };
         let mut r = HttpResponse::build(self.kind.status());
         r.content_type("application/problem+json");
+        if matches!(self.kind, Kind::RequestTimeout | Kind::PayloadTooLarge) {
+            // The rest of the body may still be coming: end the connection.
+            r.force_close();
+        }
         for (name, value) in &self.headers {
             r.insert_header((*name, value.as_str()));
         }

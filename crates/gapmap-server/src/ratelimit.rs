@@ -1,7 +1,9 @@
-//! Per-client rate limits that need no third party: a token bucket per key
-//! (a client address, or a user name being signed in as) — `burst` requests
-//! at once, refilled at `per_second`. Used for sign-in attempts, resident
-//! reports and the planner's what-if.
+//! Who the client of a request is ([`client`], [`client_key`]), and a
+//! token bucket per key in this process's memory ([`Limiter`]) for the
+//! planner's what-if, which protects this server's own processor. Limits
+//! that must hold across the servers of one store — resident reports,
+//! sign-ins, `/admin/reload` — keep their buckets in the store
+//! ([`gapmap_store::throttle`]).
 //!
 //! The client is the peer address, or the address a trusted reverse proxy
 //! (`[server] trusted_proxies`) puts last in `X-Forwarded-For`.
@@ -71,14 +73,52 @@ pub fn client(req: &actix_web::HttpRequest, trusted_proxies: &[String]) -> Optio
         .or(Some(peer))
 }
 
-/// A 429 problem with `Retry-After` (whole seconds, at least 1).
-pub fn too_many(wait_s: f64, what: &str) -> crate::problem::Problem {
+/// The key a client is counted under: its address, an IPv6 address by
+/// its /64 (one household or host has a whole /64), an IPv4-mapped IPv6
+/// address as the IPv4 address.
+///
+/// ```
+/// use gapmap_server::ratelimit::client_key;
+/// let a = client_key("2001:db8:1:2:aaaa::1".parse().unwrap());
+/// assert_eq!(a, client_key("2001:db8:1:2:bbbb::9".parse().unwrap()));
+/// assert_eq!(client_key("::ffff:192.0.2.1".parse().unwrap()).to_string(), "192.0.2.1");
+/// ```
+pub fn client_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+    }
+}
+
+/// The client key of a request as text (empty when there is no peer).
+pub fn client_text(req: &actix_web::HttpRequest, trusted_proxies: &[String]) -> String {
+    client(req, trusted_proxies)
+        .map(|a| client_key(a).to_string())
+        .unwrap_or_default()
+}
+
+/// A 429 problem with `Retry-After` (whole seconds, at least 1); `detail`
+/// says whose requests were too many and is told the wait.
+pub fn too_many(wait_s: f64, detail: &str) -> crate::problem::Problem {
     let secs = wait_s.ceil().max(1.0) as u64;
     crate::problem::Problem::new(
         crate::problem::Kind::TooManyRequests,
-        format!("too many {what} from this client; try again in {secs} s"),
+        format!("{detail}; try again in {secs} s"),
     )
     .with_header("Retry-After", secs.to_string())
+}
+
+/// The time now in Unix seconds (what the store's throttles count in).
+pub fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 #[cfg(test)]

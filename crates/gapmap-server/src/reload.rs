@@ -68,9 +68,10 @@ impl Reloader {
     /// a store the server may not write keeps none, and says so in the log).
     pub fn record_figures(&self, snap: &Snapshot) {
         let revision = routes::inventory::history::current_revision(&snap.version);
-        let done = rusqlite::Connection::open(&self.store).and_then(|c| {
-            c.busy_timeout(Duration::from_secs(5))?;
-            gapmap_inventory::changes::record(&c, revision, &snap.analysis)
+        // One write of the discipline every write follows (gapmap_store::write).
+        let done = gapmap_store::write::immediate(&self.store, |tx| {
+            gapmap_inventory::changes::record(tx, revision, &snap.analysis)
+                .map_err(|e| gapmap_store::StoreError::sqlite(&self.store, e))
         });
         if let Err(e) = done {
             tracing::warn!(error = %e, revision, "cannot record the revision's gap figures");

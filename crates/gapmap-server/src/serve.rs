@@ -6,7 +6,7 @@ use crate::config::ServerConfig;
 use crate::reload::warm_gazetteer;
 use crate::reload::{ReloadError, Reloader};
 use crate::state::AppState;
-use crate::{cache, headers, limits, ratelimit, routes};
+use crate::{cache, connections, counts, error_pages, headers, limits, ratelimit, routes};
 use actix_web::{App, HttpServer, web};
 use gapmap_engine::snapshot::{Live, Snapshot};
 use gapmap_model::thresholds::Thresholds;
@@ -15,21 +15,28 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// Delete report contacts past the retention period (at start, then daily).
+/// Delete report contacts past the retention period and forget throttle
+/// state that no longer limits anyone (at start, then hourly).
 fn purge_contacts(state: &Arc<AppState>) {
     let days = state.config.report_contact_days;
     let reports = state.reports.clone();
-    let run = move || match reports.purge_contacts(days) {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(n, days, "deleted report contacts past the retention period"),
-        Err(e) => tracing::warn!(error = %e, "cannot delete old report contacts"),
+    let throttle = Arc::clone(&state.throttle);
+    let run = move || {
+        match reports.purge_contacts(days) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(n, days, "deleted report contacts past the retention period"),
+            Err(e) => tracing::warn!(error = %e, "cannot delete old report contacts"),
+        }
+        if let Err(e) = throttle.prune(ratelimit::unix_now()) {
+            tracing::warn!(error = %e, "cannot prune the throttles");
+        }
     };
     run();
     let _ = std::thread::Builder::new()
         .name("gapmap-retention".into())
         .spawn(move || {
             loop {
-                std::thread::sleep(Duration::from_secs(24 * 3600));
+                std::thread::sleep(Duration::from_secs(3600));
                 run();
             }
         });
@@ -42,6 +49,19 @@ pub fn start(
     store: PathBuf,
 ) -> Result<(actix_web::dev::Server, std::net::SocketAddr, Arc<AppState>), StartError> {
     config.validate().map_err(StartError::Config)?;
+    let state = build_state(&config, thresholds, store)?;
+    state.reloader.record_figures(&state.live.get());
+    purge_contacts(&state);
+    let (server, addr) = http_server(&config, &state)?;
+    Ok((server, addr, state))
+}
+
+/// The first snapshot, the reloader and everything handlers share.
+fn build_state(
+    config: &ServerConfig,
+    thresholds: Thresholds,
+    store: PathBuf,
+) -> Result<Arc<AppState>, StartError> {
     let started = Instant::now();
     let snapshot = {
         let s = GpkgStore::open_read_only(&store).map_err(ReloadError::from)?;
@@ -49,10 +69,9 @@ pub fn start(
     };
     tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, sites = snapshot.sites.len(), demand = snapshot.demand.len(), "snapshot built");
     let live = Arc::new(Live::new(snapshot));
-    let store_path = store.clone();
     warm_gazetteer(&live);
     let reloader = Arc::new(Reloader::new(
-        store,
+        store.clone(),
         config.working_crs,
         thresholds.clone(),
         Arc::clone(&live),
@@ -60,36 +79,51 @@ pub fn start(
     if config.reload_poll_ms > 0 {
         reloader.spawn_watcher(Duration::from_millis(config.reload_poll_ms));
     }
-    let state = Arc::new(AppState {
+    Ok(Arc::new(AppState {
         live,
         config: config.clone(),
         thresholds,
         reloader,
         analysis_cache: Mutex::new(Vec::new()),
         published: gapmap_publish::collections::PublishCache::new(),
-        accounts: gapmap_inventory::accounts::Accounts::new(&store_path),
-        reports: gapmap_inventory::reports::Reports::new(&store_path),
-        store: store_path,
-        // 10 attempts, then one every 30 s per client; 5, then one a minute per name.
-        signin_by_client: ratelimit::Limiter::new(10.0, 1.0 / 30.0),
-        signin_by_user: ratelimit::Limiter::new(5.0, 1.0 / 60.0),
-        // 5 reports, then one every 2 minutes per client.
-        reports_by_client: ratelimit::Limiter::new(5.0, 1.0 / 120.0),
+        accounts: gapmap_inventory::accounts::Accounts::new(&store),
+        reports: gapmap_inventory::reports::Reports::new(&store),
+        throttle: Arc::new(gapmap_store::throttle::SqliteThrottle::new(&store)),
+        store,
+        in_flight: Arc::new(counts::Counts::default()),
         plan: routes::plan::PlanState::default(),
-    });
-    state.reloader.record_figures(&state.live.get());
-    purge_contacts(&state);
-    let data = web::Data::from(Arc::clone(&state));
+    }))
+}
+
+/// The HTTP server over `state`, with its middleware and the connection
+/// limits of [`connections`], bound and running; and its address.
+fn http_server(
+    config: &ServerConfig,
+    state: &Arc<AppState>,
+) -> Result<(actix_web::dev::Server, std::net::SocketAddr), StartError> {
+    let data = web::Data::from(Arc::clone(state));
     let security = web::Data::new(headers::SecurityHeaders::new(
         config.basemap_style_url.as_deref(),
     ));
     limits::report_refusals(Duration::from_secs(60));
+    let per_peer = connections::on_connect(
+        Arc::new(counts::Counts::default()),
+        config.max_connections_per_peer,
+        state.trusted_proxies(),
+    );
+    let bind_error = |source| StartError::Bind {
+        addr: format!("{}:{}", config.host, config.port),
+        source,
+    };
     let server = HttpServer::new(move || {
         // The last `wrap` runs first: headers on every answer, then
-        // validators, the access log, and the request limits.
+        // validators, the access log, the HTML error pages for browsers,
+        // the request limits and the body timeouts.
         App::new()
             .app_data(security.clone())
+            .wrap(actix_web::middleware::from_fn(connections::middleware))
             .wrap(actix_web::middleware::from_fn(limits::middleware))
+            .wrap(actix_web::middleware::from_fn(error_pages::middleware))
             .wrap(actix_web::middleware::from_fn(access_log))
             .wrap(actix_web::middleware::from_fn(cache::middleware))
             .wrap(actix_web::middleware::from_fn(headers::middleware))
@@ -97,24 +131,20 @@ pub fn start(
             .default_service(web::to(not_found))
     })
     .workers(2)
-    // A client has this long to send a request head (slowloris), and to
-    // close after the answer.
-    .client_request_timeout(Duration::from_secs(10))
+    .on_connect(per_peer)
+    // A client has this long to send a request head (slowloris), to wait
+    // between requests, and to close after the answer (connections.rs).
+    .client_request_timeout(connections::HEAD_TIMEOUT)
+    .keep_alive(connections::KEEP_ALIVE)
     .client_disconnect_timeout(Duration::from_secs(2))
     .bind((config.host.as_str(), config.port))
-    .map_err(|e| StartError::Bind {
-        addr: format!("{}:{}", config.host, config.port),
-        source: e,
-    })?;
+    .map_err(bind_error)?;
     let addr = server
         .addrs()
         .first()
         .copied()
-        .ok_or_else(|| StartError::Bind {
-            addr: format!("{}:{}", config.host, config.port),
-            source: std::io::Error::other("no address bound"),
-        })?;
-    Ok((server.run(), addr, state))
+        .ok_or_else(|| bind_error(std::io::Error::other("no address bound")))?;
+    Ok((server.run(), addr))
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,7 @@
 
 use crate::config::ServerConfig;
 use crate::reload::Reloader;
-use crate::{ratelimit, routes};
+use crate::routes;
 use gapmap_engine::snapshot::{Live, Snapshot};
 use gapmap_model::thresholds::Thresholds;
 use std::path::PathBuf;
@@ -24,16 +24,26 @@ pub struct AppState {
     /// Accounts, sessions and tokens (behind the Authenticator trait).
     pub accounts: gapmap_inventory::accounts::Accounts,
     pub reports: gapmap_inventory::reports::Reports,
-    /// Sign-in attempts per client address and per user name.
-    pub signin_by_client: ratelimit::Limiter,
-    pub signin_by_user: ratelimit::Limiter,
-    /// Resident reports per client address.
-    pub reports_by_client: ratelimit::Limiter,
+    /// The throttles' state in the store: sign-in failures, the report
+    /// budget, `/admin/reload` (see `gapmap_store::throttle`).
+    pub throttle: Arc<dyn gapmap_store::throttle::Throttle>,
+    /// Requests at once per client behind a trusted proxy
+    /// ([`crate::connections`]).
+    pub in_flight: Arc<crate::counts::Counts>,
     /// The planner's per-snapshot indexes, answers and rate limit.
     pub plan: routes::plan::PlanState,
 }
 
 impl AppState {
+    /// The trusted proxies' addresses (checked by `ServerConfig::validate`).
+    pub fn trusted_proxies(&self) -> Vec<std::net::IpAddr> {
+        self.config
+            .trusted_proxies
+            .iter()
+            .filter_map(|p| p.parse().ok())
+            .collect()
+    }
+
     /// The publication of a collection of this snapshot (cached).
     pub fn published(
         &self,

@@ -27,6 +27,8 @@ pub enum Action {
     Ingest,
     /// A resident report was accepted, rejected or marked fixed.
     Review,
+    /// A resident report was received (its reference; never its contact).
+    Report,
 }
 
 impl Action {
@@ -38,6 +40,7 @@ impl Action {
             Action::Delete => "delete",
             Action::Ingest => "ingest",
             Action::Review => "review",
+            Action::Report => "report",
         }
     }
 }

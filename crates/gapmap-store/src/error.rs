@@ -2,6 +2,16 @@
 
 use std::path::{Path, PathBuf};
 
+/// The longest a write waits for the store (at the gate of
+/// [`crate::write`] and for SQLite's lock together) before it gives up as
+/// [`StoreError::Busy`].
+pub const BUSY_BOUND: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The words every "the store stayed busy" error carries, so that the
+/// layers above (which see these errors through their own error types)
+/// can tell a busy store (answer 503, try again) from a failure.
+pub const BUSY: &str = "the store stayed busy with another write";
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("{path}: {source}")]
@@ -9,6 +19,10 @@ pub enum StoreError {
         path: PathBuf,
         source: rusqlite::Error,
     },
+    /// Another write held the store longer than the bound
+    /// ([`BUSY_BOUND`]); nothing was written.
+    #[error("{path}: {BUSY} for more than {waited_s} s; nothing was written, try again")]
+    Busy { path: PathBuf, waited_s: u64 },
     #[error("{path}: {message}")]
     Corrupt { path: PathBuf, message: String },
     #[error("{path}: {source}")]
@@ -19,11 +33,31 @@ pub enum StoreError {
 }
 
 impl StoreError {
-    /// A SQLite error in the store at `path`.
+    /// A SQLite error in the store at `path` ([`StoreError::Busy`] when
+    /// SQLite gave up waiting for a lock).
     pub fn sqlite(path: &Path, source: rusqlite::Error) -> StoreError {
+        if is_busy(&source) {
+            return StoreError::Busy {
+                path: path.to_owned(),
+                waited_s: BUSY_BOUND.as_secs(),
+            };
+        }
         StoreError::Sqlite {
             path: path.to_owned(),
             source,
         }
     }
+
+    /// Whether the store was busy (the operation may be tried again).
+    pub fn is_busy(&self) -> bool {
+        matches!(self, StoreError::Busy { .. })
+    }
+}
+
+/// Whether SQLite gave up waiting for a lock (`SQLITE_BUSY`, `SQLITE_LOCKED`).
+pub fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }

@@ -98,8 +98,7 @@ impl GpkgStore {
 
     fn configure(&mut self) -> Result<(), StoreError> {
         sql_functions::register(&self.conn).map_err(|e| sqlite(&self.path, e))?;
-        self.conn
-            .busy_timeout(std::time::Duration::from_secs(30))
+        crate::side_tables::configure(&self.conn, crate::write::BUSY_BOUND)
             .map_err(|e| sqlite(&self.path, e))?;
         // Rollback journal (not WAL): one self-contained file for QGIS users;
         // FULL sync so a committed ingest survives power loss.
@@ -158,7 +157,8 @@ impl GpkgStore {
 
     fn init(&mut self) -> Result<(), StoreError> {
         let path = self.path.clone();
-        let tx = self.conn.transaction().map_err(|e| sqlite(&path, e))?;
+        let turn = crate::write::turn(&path)?;
+        let tx = crate::write::begin(&path, &mut self.conn, &turn)?;
         let has: bool = tx
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE name = 'gapmap_meta'",
@@ -176,18 +176,19 @@ impl GpkgStore {
         tx.commit().map_err(|e| sqlite(&path, e))
     }
 
-    /// Start a write transaction (one ingest).
+    /// Start a write transaction (one ingest, one edit): this process's
+    /// turn and an IMMEDIATE transaction, within the bound of
+    /// [`crate::write`].
     pub fn writer(&mut self) -> Result<Writer<'_>, StoreError> {
         let path = self.path.clone();
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|e| sqlite(&path, e))?;
+        let turn = crate::write::turn(&path)?;
+        let tx = crate::write::begin(&path, &mut self.conn, &turn)?;
         Ok(Writer {
             tx,
             path,
             pause: PausePoints::from_env(),
             written: 0,
+            _turn: turn,
         })
     }
 
@@ -428,6 +429,8 @@ pub struct Writer<'c> {
     path: PathBuf,
     pause: PausePoints,
     written: u64,
+    /// Released after the transaction ends (fields drop in order).
+    _turn: crate::write::Turn,
 }
 
 /// The state of one layer being written.

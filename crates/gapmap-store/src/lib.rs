@@ -1,9 +1,10 @@
 //! gapmap-store: the durable truth. The store trait the snapshot reads
 //! through ([`FeatureStore`]), the GeoPackage 1.3 store that implements it
 //! ([`gpkg::GpkgStore`], with its writer and migrations), the tables beside
-//! the layers ([`side_tables`]) and the append-only audit log ([`audit`]). A PostGIS store is
-//! an addition beside [`gpkg`], not a rewrite (ARCHITECTURE.md, "Scale past
-//! one machine").
+//! the layers ([`side_tables`]), the append-only audit log ([`audit`]) and
+//! the throttles' state ([`throttle`]). Every write follows one discipline
+//! ([`write`]). A PostGIS store is an addition beside [`gpkg`], not a
+//! rewrite (ARCHITECTURE.md, "Scale past one machine").
 
 pub mod audit;
 mod error;
@@ -12,7 +13,9 @@ pub mod gpkg;
 mod mode;
 pub mod side_tables;
 mod sql_functions;
+pub mod throttle;
+pub mod write;
 
-pub use error::StoreError;
+pub use error::{BUSY, StoreError};
 pub use feature_store::{Counts, FeatureStore};
 pub use mode::Mode;

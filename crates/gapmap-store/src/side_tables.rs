@@ -1,23 +1,32 @@
 //! The store's tables beside the layers: accounts, sessions and API tokens,
-//! the append-only audit log, resident reports (their contacts kept apart)
-//! and the gap figures of each revision. They are plain SQLite tables, not
-//! GeoPackage contents: GIS clients and every export see only the layers.
+//! the append-only audit log, resident reports (their contacts kept apart),
+//! the gap figures of each revision and the throttles' state
+//! ([`crate::throttle`]). They are plain SQLite tables, not GeoPackage
+//! contents: GIS clients and every export see only the layers. Every write
+//! to them follows [`crate::write`].
 
 use crate::StoreError;
 use rusqlite::{Connection, OpenFlags, Transaction};
 use std::path::Path;
 
 /// A short connection to the side tables of the store at `path` (which
-/// must exist): read-write, waiting up to 30 s for a lock, foreign keys on.
-/// Accounts and reports each open one per call, so the edit writer, the
-/// command line and sign-ins never share a lock longer than a statement.
+/// must exist): read-write, waiting at most [`crate::write::BUSY_BOUND`]
+/// for a lock, foreign keys on, deleted content overwritten. Accounts and
+/// reports each open one per call, so the edit writer, the command line and
+/// sign-ins never share a lock longer than a statement; their writes go
+/// through [`crate::write::immediate`].
 pub fn connect(path: &Path) -> Result<Connection, StoreError> {
     let e = |source| StoreError::sqlite(path, source);
     let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(e)?;
-    c.busy_timeout(std::time::Duration::from_secs(30))
-        .map_err(e)?;
-    c.execute_batch("PRAGMA foreign_keys = ON").map_err(e)?;
+    configure(&c, crate::error::BUSY_BOUND).map_err(e)?;
     Ok(c)
+}
+
+/// The pragmas of every connection that writes: a bounded busy wait,
+/// deleted content overwritten (`secure_delete`), foreign keys enforced.
+pub(crate) fn configure(conn: &Connection, wait: std::time::Duration) -> rusqlite::Result<()> {
+    conn.busy_timeout(wait)?;
+    conn.execute_batch("PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;")
 }
 
 /// Create whatever of the side tables a store lacks (every open for writing
@@ -89,5 +98,26 @@ pub(crate) fn ensure(tx: &Transaction) -> rusqlite::Result<()> {
             at TEXT NOT NULL,
             summary TEXT NOT NULL,
             parishes TEXT NOT NULL);",
+    )?;
+    ensure_throttles(tx)
+}
+
+/// The throttles' tables ([`crate::throttle`]).
+fn ensure_throttles(tx: &Transaction) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS gapmap_throttle (
+            bucket TEXT NOT NULL,
+            key TEXT NOT NULL,
+            tokens REAL NOT NULL,
+            at REAL NOT NULL,
+            burst REAL NOT NULL,
+            per_second REAL NOT NULL,
+            PRIMARY KEY (bucket, key)) WITHOUT ROWID;
+         CREATE TABLE IF NOT EXISTS gapmap_signin_failures (
+            account TEXT NOT NULL,
+            client TEXT NOT NULL,
+            failures INTEGER NOT NULL,
+            last_at REAL NOT NULL,
+            PRIMARY KEY (account, client)) WITHOUT ROWID;",
     )
 }

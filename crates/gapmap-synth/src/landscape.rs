@@ -560,12 +560,11 @@ pub fn demand_csv(demand: &[SynthDemand], params: &Params) -> String {
     s
 }
 
+/// One CSV cell as every gapmap CSV writes it ([`gapmap_geo::csv_cell`]).
 fn csv_quote(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
+    let mut out = String::new();
+    gapmap_geo::csv_cell::field(&mut out, s);
+    out
 }
 
 /// Write a FeatureCollection of features, one per line (deterministic bytes).

@@ -109,6 +109,47 @@ const STATES = [
   },
   { name: "edit-new-equipment", path: "/edit/equipment/new?site_id=library-vilce", signIn: true },
   { name: "review", path: "/edit/reports", signIn: true },
+  // The error pages a browser gets (issue 21): Latvian, with the way back.
+  { name: "error-404", path: "/no-such-page", status: 404 },
+  { name: "error-404-english", path: "/no-such-page?lang=en", status: 404 },
+  { name: "error-405", path: "/sign-out", status: 405 },
+  {
+    name: "error-413",
+    path: "/report?site=library-vilce",
+    act: async (page) => {
+      await page.locator("#kind-other").check();
+      await page.evaluate(() => {
+        const t = document.querySelector("#text");
+        t.removeAttribute("maxlength");
+        t.value = "x".repeat(2 * 1024 * 1024);
+      });
+      const [res] = await Promise.all([
+        page.waitForNavigation(),
+        page.locator("form.form button[type=submit]").click(),
+      ]);
+      assert.equal(res.status(), 413);
+      assert.equal(await page.locator("h1").textContent(), "Nosūtītais ir pārāk liels");
+      assert.equal(await page.locator("main a[href='/']").count(), 1, "the way back to the finder");
+    },
+  },
+  {
+    name: "report-too-many",
+    path: "/report?site=library-vilce",
+    act: async (page) => {
+      for (let i = 0; i < 22; i++) {
+        await page.request.post(page.url().split("/report")[0] + "/api/v1/reports", {
+          data: { kind: "other", site_id: "library-vilce", text: "budget" },
+        });
+      }
+      await page.locator("#kind-wifi_not_working").check();
+      const [res] = await Promise.all([
+        page.waitForNavigation(),
+        page.locator("form.form button[type=submit]").click(),
+      ]);
+      assert.equal(res.status(), 429);
+      await page.locator("#error-summary").waitFor();
+    },
+  },
 ];
 
 /** Sign in through the page, as a person would. */

@@ -75,10 +75,34 @@ pub enum AuthError {
     NoSession,
     #[error("the token is unknown or revoked")]
     BadToken,
+    /// Too many wrong passwords: wait `seconds` (see [`crate::accounts::guard`]).
+    #[error("{}", wait_message(*scope, *seconds))]
+    Wait { scope: WaitScope, seconds: u64 },
     #[error("{0}")]
     Invalid(String),
     #[error(transparent)]
     Store(#[from] gapmap_store::StoreError),
+}
+
+/// Whose wrong passwords a sign-in waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WaitScope {
+    /// This user name from this address.
+    Pair,
+    /// This address, whatever the names.
+    Address,
+}
+
+fn wait_message(scope: WaitScope, seconds: u64) -> String {
+    match scope {
+        WaitScope::Pair => format!(
+            "several wrong passwords for this user name came from your address; try again in {seconds} s (sign-ins from other addresses are not slowed)"
+        ),
+        WaitScope::Address => {
+            format!("many wrong passwords came from your address; try again in {seconds} s")
+        }
+    }
 }
 
 /// The boundary every sign-in method implements: gapmap's own accounts

@@ -1,6 +1,7 @@
 //! Accounts, sessions and tokens in the store's side tables. Each call opens
 //! its own short connection to the store file, so the server's edit writer,
-//! the command line and sign-ins never share a lock longer than a statement.
+//! the command line and sign-ins never share a lock longer than a statement;
+//! every write is one IMMEDIATE transaction ([`gapmap_store::write`]).
 
 use super::principal::{AuthError, Authenticator, Principal, Role, Via};
 use super::{password, secret};
@@ -87,19 +88,27 @@ impl Accounts {
         |source| AuthError::Store(StoreError::sqlite(&self.path, source))
     }
 
+    /// One write to the account tables ([`gapmap_store::write::immediate`]).
+    fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction) -> Result<T, AuthError>,
+    ) -> Result<T, AuthError> {
+        gapmap_store::write::immediate(&self.path, f)
+    }
+
     /// Add an account.
     pub fn add_user(&self, username: &str, role: Role, pass: &str) -> Result<User, AuthError> {
         check_username(username)?;
         password::check_new(pass).map_err(AuthError::Invalid)?;
         let hash = password::hash(pass).map_err(AuthError::Invalid)?;
-        let c = self.conn()?;
         let at = now();
-        let n = c
-            .execute(
+        let n = self.write(|tx| {
+            tx.execute(
                 "INSERT INTO gapmap_users (username, role, password_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (username) DO NOTHING",
                 params![username, role.as_str(), hash, at],
             )
-            .map_err(self.sql())?;
+            .map_err(self.sql())
+        })?;
         if n == 0 {
             return Err(AuthError::Invalid(format!(
                 "user `{username}` exists already"
@@ -135,47 +144,47 @@ impl Accounts {
     pub fn set_password(&self, username: &str, pass: &str) -> Result<(), AuthError> {
         password::check_new(pass).map_err(AuthError::Invalid)?;
         let hash = password::hash(pass).map_err(AuthError::Invalid)?;
-        let mut c = self.conn()?;
-        let tx = c.transaction().map_err(self.sql())?;
-        let n = tx
-            .execute(
-                "UPDATE gapmap_users SET password_hash = ?2, updated_at = ?3 WHERE username = ?1",
-                params![username, hash, now()],
-            )
-            .map_err(self.sql())?;
-        if n == 0 {
-            return Err(AuthError::Invalid(format!("no user `{username}`")));
-        }
-        tx.execute(
-            "DELETE FROM gapmap_sessions WHERE user_id = (SELECT id FROM gapmap_users WHERE username = ?1)",
-            [username],
-        )
-        .map_err(self.sql())?;
-        tx.commit().map_err(self.sql())
-    }
-
-    /// Disable (or enable) an account: a disabled account cannot sign in,
-    /// its sessions end and its tokens stop working.
-    pub fn set_disabled(&self, username: &str, disabled: bool) -> Result<(), AuthError> {
-        let mut c = self.conn()?;
-        let tx = c.transaction().map_err(self.sql())?;
-        let n = tx
-            .execute(
-                "UPDATE gapmap_users SET disabled = ?2, updated_at = ?3 WHERE username = ?1",
-                params![username, disabled, now()],
-            )
-            .map_err(self.sql())?;
-        if n == 0 {
-            return Err(AuthError::Invalid(format!("no user `{username}`")));
-        }
-        if disabled {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE gapmap_users SET password_hash = ?2, updated_at = ?3 WHERE username = ?1",
+                    params![username, hash, now()],
+                )
+                .map_err(self.sql())?;
+            if n == 0 {
+                return Err(AuthError::Invalid(format!("no user `{username}`")));
+            }
             tx.execute(
                 "DELETE FROM gapmap_sessions WHERE user_id = (SELECT id FROM gapmap_users WHERE username = ?1)",
                 [username],
             )
             .map_err(self.sql())?;
-        }
-        tx.commit().map_err(self.sql())
+            Ok(())
+        })
+    }
+
+    /// Disable (or enable) an account: a disabled account cannot sign in,
+    /// its sessions end and its tokens stop working.
+    pub fn set_disabled(&self, username: &str, disabled: bool) -> Result<(), AuthError> {
+        self.write(|tx| {
+            let n = tx
+                .execute(
+                    "UPDATE gapmap_users SET disabled = ?2, updated_at = ?3 WHERE username = ?1",
+                    params![username, disabled, now()],
+                )
+                .map_err(self.sql())?;
+            if n == 0 {
+                return Err(AuthError::Invalid(format!("no user `{username}`")));
+            }
+            if disabled {
+                tx.execute(
+                    "DELETE FROM gapmap_sessions WHERE user_id = (SELECT id FROM gapmap_users WHERE username = ?1)",
+                    [username],
+                )
+                .map_err(self.sql())?;
+            }
+            Ok(())
+        })
     }
 
     /// Create an API token for an account, scoped to `role` (at most the
@@ -204,13 +213,14 @@ impl Accounts {
         }
         let name = name.trim();
         let secret = secret::new_token();
-        let c = self.conn()?;
-        c.execute(
-            "INSERT INTO gapmap_tokens (user_id, name, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![user.id, name, role.as_str(), secret::digest(&secret), now()],
-        )
-        .map_err(self.sql())?;
-        let id = c.last_insert_rowid();
+        let id = self.write(|tx| {
+            tx.execute(
+                "INSERT INTO gapmap_tokens (user_id, name, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![user.id, name, role.as_str(), secret::digest(&secret), now()],
+            )
+            .map_err(self.sql())?;
+            Ok(tx.last_insert_rowid())
+        })?;
         let token = self
             .tokens(Some(username))?
             .into_iter()
@@ -247,14 +257,14 @@ impl Accounts {
 
     /// Revoke a token (of `username`, unless `None`: an admin's revocation).
     pub fn revoke_token(&self, id: i64, username: Option<&str>) -> Result<bool, AuthError> {
-        let c = self.conn()?;
-        let n = c
-            .execute(
+        let n = self.write(|tx| {
+            tx.execute(
                 "UPDATE gapmap_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL
                  AND (?3 IS NULL OR user_id = (SELECT id FROM gapmap_users WHERE username = ?3))",
                 params![id, now(), username],
             )
-            .map_err(self.sql())?;
+            .map_err(self.sql())
+        })?;
         Ok(n > 0)
     }
 
@@ -263,20 +273,21 @@ impl Accounts {
         let id = secret::random_hex(32);
         let csrf = secret::random_hex(24);
         let expires_at = Utc::now() + Duration::hours(SESSION_HOURS);
-        let c = self.conn()?;
-        c.execute("DELETE FROM gapmap_sessions WHERE expires_at < ?1", [now()])
-            .map_err(self.sql())?;
-        c.execute(
-            "INSERT INTO gapmap_sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![
-                secret::digest(&id),
-                who.user_id,
-                csrf,
-                now(),
-                expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
-            ],
-        )
-        .map_err(self.sql())?;
+        self.write(|tx| {
+            tx.execute("DELETE FROM gapmap_sessions WHERE expires_at < ?1", [now()])
+                .map_err(self.sql())?;
+            tx.execute(
+                "INSERT INTO gapmap_sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    secret::digest(&id),
+                    who.user_id,
+                    csrf,
+                    now(),
+                    expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ],
+            )
+            .map_err(self.sql())
+        })?;
         Ok(Session {
             id,
             csrf,
@@ -317,12 +328,13 @@ impl Accounts {
 
     /// End a session (sign out).
     pub fn end_session(&self, id: &str) -> Result<(), AuthError> {
-        let c = self.conn()?;
-        c.execute(
-            "DELETE FROM gapmap_sessions WHERE id_hash = ?1",
-            [secret::digest(id)],
-        )
-        .map_err(self.sql())?;
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM gapmap_sessions WHERE id_hash = ?1",
+                [secret::digest(id)],
+            )
+            .map_err(self.sql())
+        })?;
         Ok(())
     }
 }
@@ -367,7 +379,7 @@ impl Authenticator for Accounts {
         let c = self.conn()?;
         let row = c
             .query_row(
-                "SELECT t.id, u.id, u.username, t.role FROM gapmap_tokens t JOIN gapmap_users u ON u.id = t.user_id
+                "SELECT t.id, u.id, u.username, t.role, t.last_used_at FROM gapmap_tokens t JOIN gapmap_users u ON u.id = t.user_id
                  WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.disabled = 0",
                 [secret::digest(token)],
                 |r| {
@@ -376,17 +388,26 @@ impl Authenticator for Accounts {
                         r.get::<_, i64>(1)?,
                         r.get::<_, String>(2)?,
                         r.get::<_, String>(3)?,
+                        r.get::<_, Option<String>>(4)?,
                     ))
                 },
             )
             .optional()
             .map_err(self.sql())?;
-        let (token_id, user_id, username, role) = row.ok_or(AuthError::BadToken)?;
-        c.execute(
-            "UPDATE gapmap_tokens SET last_used_at = ?2 WHERE id = ?1",
-            params![token_id, now()],
-        )
-        .map_err(self.sql())?;
+        drop(c);
+        let (token_id, user_id, username, role, last_used) = row.ok_or(AuthError::BadToken)?;
+        // When it was last used, to the minute: a script's every request
+        // is not a write of its own.
+        let stamp = now();
+        if last_used.as_deref().and_then(|l| l.get(..16)) != stamp.get(..16) {
+            self.write(|tx| {
+                tx.execute(
+                    "UPDATE gapmap_tokens SET last_used_at = ?2 WHERE id = ?1",
+                    params![token_id, stamp],
+                )
+                .map_err(self.sql())
+            })?;
+        }
         Ok(Principal {
             user_id,
             username,

@@ -21,7 +21,7 @@ use crate::routes::inventory::{account, edits, reports as report_api};
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use gapmap_engine::snapshot::Snapshot;
-use gapmap_inventory::accounts::Role;
+use gapmap_inventory::accounts::{AuthError, Role, WaitScope};
 use gapmap_inventory::edit::{self as core_edit, Op};
 use gapmap_inventory::reports::{Decision, Report};
 use gapmap_model::Layer;
@@ -116,11 +116,25 @@ fn sign_in_page(
     Ok(r)
 }
 
-/// Only a local path is followed after signing in.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
-        _ => "/edit".to_owned(),
+/// Only a path of this site is followed after signing in: `next` is
+/// resolved as a browser resolves a link (tabs and line breaks dropped,
+/// `\` read as `/`, dot segments removed) against this site, and kept —
+/// as its path and query, percent-encoded — only when it stays on this
+/// site; anything else goes to the editor's start page.
+pub fn safe_next(next: Option<&str>) -> String {
+    let fallback = || "/edit".to_owned();
+    let Some(n) = next.filter(|n| n.starts_with('/')) else {
+        return fallback();
+    };
+    let Ok(base) = url::Url::parse("http://gapmap.invalid/") else {
+        return fallback();
+    };
+    match base.join(n) {
+        Ok(u) if u.origin() == base.origin() => match u.query() {
+            Some(q) => format!("{}?{q}", u.path()),
+            None => u.path().to_owned(),
+        },
+        _ => fallback(),
     }
 }
 
@@ -144,7 +158,7 @@ pub async fn sign_in(
     let f = Posted::new(body.into_inner());
     let username = f.text("username").to_owned();
     let password = f.raw("password").to_owned();
-    match account::sign_in_with(&req, &state, username.clone(), password).await {
+    match account::sign_in_with(&req, &state, username.clone(), password).await? {
         Ok((_, session)) => {
             let next = safe_next(f.get("next"));
             Ok(HttpResponse::SeeOther()
@@ -157,21 +171,27 @@ pub async fn sign_in(
                 .insert_header((header::CACHE_CONTROL, "no-store"))
                 .finish())
         }
-        Err(p) if p.kind == Kind::Unauthorized => sign_in_page(
+        Err(AuthError::Wait { scope, seconds }) => {
+            let key = match scope {
+                WaitScope::Pair => "signin.error.wait_pair",
+                WaitScope::Address => "signin.error.wait_address",
+            };
+            let m = t(lang, key).replace("{seconds}", &seconds.to_string());
+            let mut r = sign_in_page(&req, &state, &q, &username, Some(m))?;
+            *r.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+            r.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(seconds.max(1)),
+            );
+            Ok(r)
+        }
+        Err(_) => sign_in_page(
             &req,
             &state,
             &q,
             &username,
             Some(t(lang, "signin.error.wrong").to_owned()),
         ),
-        Err(p) if p.kind == Kind::TooManyRequests => sign_in_page(
-            &req,
-            &state,
-            &q,
-            &username,
-            Some(t(lang, "signin.error.too_many").to_owned()),
-        ),
-        Err(p) => Err(p),
     }
 }
 
@@ -179,10 +199,9 @@ pub async fn sign_in(
 pub async fn sign_out(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Form<Vec<(String, String)>>,
+    body: web::Payload,
 ) -> Result<HttpResponse, Problem> {
-    let f = Posted::new(body.into_inner());
-    auth::require(&req, &state, Role::Editor, f.get("csrf")).await?;
+    auth::require_form(&req, &state, Role::Editor, body).await?;
     account::end_session(&req, &state).await?;
     let lang = PageQuery::parse(&req).lang();
     Ok(HttpResponse::SeeOther()
@@ -229,7 +248,7 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                     "kind": t(lang, &format!("kind.{}", s.kind.as_str())),
                     "status": t(lang, &format!("field.status.{}", s.status.as_str())),
                     "equipment": equipment,
-                    "href": href(lang, &format!("/edit/sites/{}", s.id)),
+                    "href": href(lang, &format!("/edit/sites/{}", crate::links::encode(&s.id))),
                     "source": s.provenance.source.as_str(),
                 }),
             )
@@ -417,7 +436,7 @@ fn form_page(
     let q = PageQuery::parse(req);
     let lang = q.lang();
     let path = match s.id {
-        Some(id) => format!("/edit/{}/{id}", s.layer.name()),
+        Some(id) => format!("/edit/{}/{}", s.layer.name(), crate::links::encode(id)),
         None => format!("/edit/{}/new", s.layer.name()),
     };
     let mut ctx = editor_context(state, &q, &path, "edit-form", who);
@@ -463,7 +482,7 @@ fn form_page(
             .filter(|e| e.site_id == id)
             .map(|e| {
                 json!({"id": e.id, "label": option_label(lang, "type", e.kind.as_str()),
-                             "href": href(lang, &format!("/edit/equipment/{}", e.id))})
+                             "href": href(lang, &format!("/edit/equipment/{}", crate::links::encode(&e.id)))})
             })
             .collect();
         page.insert("equipment".into(), json!(equipment));
@@ -583,14 +602,13 @@ pub async fn save(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Form<Vec<(String, String)>>,
+    body: web::Payload,
 ) -> Result<HttpResponse, Problem> {
     let (layer_name, id) = path.into_inner();
     let Some(layer) = editable(&layer_name) else {
         return not_found(&req, &state);
     };
-    let f = Posted::new(body.into_inner());
-    let who = auth::require(&req, &state, Role::Editor, f.get("csrf")).await?;
+    let (who, f) = auth::require_form(&req, &state, Role::Editor, body).await?;
     let lang = PageQuery::parse(&req).lang();
     let mut errors = Vec::new();
     let reason = f.text("reason").to_owned();
@@ -627,7 +645,11 @@ pub async fn save(
     match edits::commit(&state, &who, layer, op, etag, reason.clone(), report).await {
         Ok((outcome, _)) => {
             let to = if outcome.etag.is_some() {
-                format!("/edit/{}/{}?saved=1", layer.name(), outcome.id)
+                format!(
+                    "/edit/{}/{}?saved=1",
+                    layer.name(),
+                    crate::links::encode(&outcome.id)
+                )
             } else {
                 "/edit".to_owned()
             };
@@ -769,7 +791,7 @@ fn queue_item(lang: Lang, snap: &Snapshot, r: Report, contact: Option<String>) -
         "contact": contact,
         "has_contact": r.has_contact,
         "status": t(lang, &format!("report.status.{}", r.status)),
-        "action": href(lang, &format!("/edit/reports/{}", r.reference)),
+        "action": href(lang, &format!("/edit/reports/{}", crate::links::encode(&r.reference))),
     })
 }
 
@@ -779,10 +801,9 @@ pub async fn decide(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: web::Form<Vec<(String, String)>>,
+    body: web::Payload,
 ) -> Result<HttpResponse, Problem> {
-    let f = Posted::new(body.into_inner());
-    let who = auth::require(&req, &state, Role::Editor, f.get("csrf")).await?;
+    let (who, f) = auth::require_form(&req, &state, Role::Editor, body).await?;
     let lang = PageQuery::parse(&req).lang();
     let reference = path.into_inner();
     let reason = f.text("reason");
@@ -805,8 +826,37 @@ pub async fn decide(
             Err(p) => return Err(p),
         };
     let to = match (d, &r.site_id) {
-        (Decision::Accept, Some(site)) => format!("/edit/sites/{site}?report={}", r.reference),
+        (Decision::Accept, Some(site)) => format!(
+            "/edit/sites/{}?report={}",
+            crate::links::encode(site),
+            crate::links::encode(&r.reference)
+        ),
         _ => "/edit/reports".to_owned(),
     };
     Ok(see_other(&href(lang, &to)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_site_are_followed_after_signing_in() {
+        for (next, want) in [
+            ("/edit/sites/library-vilce", "/edit/sites/library-vilce"),
+            ("/edit?q=Vilce", "/edit?q=Vilce"),
+            ("/a/../edit", "/edit"),
+            ("/\t/evil.example", "/edit"),
+            ("//evil.example", "/edit"),
+            ("/\\evil.example", "/edit"),
+            ("/\n/evil.example/x", "/edit"),
+            ("https://evil.example/", "/edit"),
+            ("javascript:alert(1)", "/edit"),
+            ("/edit\r\nSet-Cookie: x=1", "/editSet-Cookie:%20x=1"),
+            ("/ceļš", "/ce%C4%BC%C5%A1"),
+        ] {
+            assert_eq!(safe_next(Some(next)), want, "{next:?}");
+        }
+        assert_eq!(safe_next(None), "/edit");
+    }
 }

@@ -151,7 +151,7 @@ fn site_card(lang: Lang, site: &Site, distance_m: Option<f64>, at: DateTime<Utc>
         "source": site.provenance.source.as_str(),
         "planned": site.status != gapmap_model::SiteStatus::Active,
         "map_href": href(lang, &format!("/map?lon={:.5}&lat={:.5}&z=14", site.location.x(), site.location.y())),
-        "report_href": href(lang, &format!("/report?site={}", site.id)),
+        "report_href": href(lang, &format!("/report?site={}", crate::links::encode(&site.id))),
     })
 }
 
@@ -298,7 +298,7 @@ fn results(
         } else {
             format!("/map?lon={lon:.5}&lat={lat:.5}&z=13")
         }),
-        "leaflet_href": target.parish.as_ref().map(|p| href(lang, &format!("/leaflets/{p}"))),
+        "leaflet_href": target.parish.as_ref().map(|p| href(lang, &format!("/leaflets/{}", crate::links::encode(p)))),
     }))
 }
 

@@ -178,7 +178,7 @@ pub async fn index(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpR
     let list: Vec<Value> = snap
         .parishes
         .iter()
-        .map(|(id, name)| json!({"name": name, "href": href(lang, &format!("/leaflets/{id}"))}))
+        .map(|(id, name)| json!({"name": name, "href": href(lang, &format!("/leaflets/{}", crate::links::encode(id)))}))
         .collect();
     let mut page = Map::new();
     page.insert("parishes".into(), json!(list));

@@ -26,7 +26,9 @@ pub mod report;
 pub mod sites;
 pub mod words;
 
-pub use render::{PAGE_CACHE, PageQuery, base_context, error_page, href, html_response, render};
+pub use render::{
+    PAGE_CACHE, PageQuery, base_context, error_page, href, html_response, render, status_page,
+};
 
 use crate::AppState;
 use crate::problem::Problem;

@@ -224,8 +224,8 @@ fn table(lang: Lang, rs: &[Row]) -> Vec<Value> {
                 "bar": bar(r),
                 "underserved_share": words::percent(lang, r.values[9], r.values[0]),
                 "underserved_w": format!("{:.2}", r.values[9] as f64 / r.values[0].max(1) as f64 * 100.0),
-                "map_href": href(lang, &format!("/map?parish={}", r.id)),
-                "leaflet_href": href(lang, &format!("/leaflets/{}", r.id)),
+                "map_href": href(lang, &format!("/map?parish={}", crate::links::encode(&r.id))),
+                "leaflet_href": href(lang, &format!("/leaflets/{}", crate::links::encode(&r.id))),
             })
         })
         .collect()
@@ -348,7 +348,7 @@ async fn planned_access_points(
                 "years": years.join(", "),
                 "access_points": words::int(lang, p["access_points"].as_u64().unwrap_or(0)),
                 "served": words::int(lang, p["residents_newly_served"].as_u64().unwrap_or(0)),
-                "map_href": href(lang, &format!("/map?parish={parish_id}")),
+                "map_href": href(lang, &format!("/map?parish={}", crate::links::encode(parish_id))),
             })
         })
         .collect();

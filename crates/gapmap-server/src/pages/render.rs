@@ -262,17 +262,52 @@ pub fn error_page(
     status: actix_web::http::StatusCode,
     message: String,
 ) -> Result<HttpResponse, Problem> {
-    let q = PageQuery::parse(req);
-    let ctx = base_context(state, &q, req.path(), "error");
     let mut page = Map::new();
     page.insert("message".into(), json!(message));
+    render_error(req, state, status, page)
+}
+
+/// The HTML page of an error status for a browser: what happened in plain
+/// words from the catalogue (`error.{status}.title|text`, else
+/// `error.other.…`), the wait of a 429 or 503, and the way back.
+pub fn status_page(
+    req: &HttpRequest,
+    state: &AppState,
+    status: actix_web::http::StatusCode,
+    retry_after: Option<u64>,
+) -> Result<HttpResponse, Problem> {
+    let lang = PageQuery::parse(req).lang();
+    let code = status.as_u16();
+    let known = matches!(code, 404 | 405 | 408 | 413 | 429 | 500 | 503);
+    let key = if known {
+        code.to_string()
+    } else {
+        "other".to_owned()
+    };
+    let seconds = retry_after.unwrap_or(60).to_string();
+    let text = i18n::t(lang, &format!("error.{key}.text")).replace("{seconds}", &seconds);
+    let mut page = Map::new();
+    page.insert(
+        "heading".into(),
+        json!(i18n::t(lang, &format!("error.{key}.title"))),
+    );
+    page.insert("text".into(), json!(text));
+    page.insert("status".into(), json!(code));
+    render_error(req, state, status, page)
+}
+
+fn render_error(
+    req: &HttpRequest,
+    state: &AppState,
+    status: actix_web::http::StatusCode,
+    page: Map<String, Value>,
+) -> Result<HttpResponse, Problem> {
+    let q = PageQuery::parse(req);
+    let mut ctx = base_context(state, &q, req.path(), "error");
+    ctx.extend(page);
     let html = env()
         .get_template("error.html")
-        .and_then(|t| {
-            let mut c = ctx;
-            c.extend(page);
-            t.render(minijinja::Value::from(minijinja::value::Serde(&c)))
-        })
+        .and_then(|t| t.render(minijinja::Value::from(minijinja::value::Serde(&ctx))))
         .map_err(|e| Problem::internal(format!("template error.html: {e:#}")))?;
     Ok(html_response(req, status, html))
 }

@@ -149,19 +149,33 @@ pub async fn submit(
         website: f.get("website").map(str::to_owned),
     };
     match api::file(&req, &state, body).await {
-        Ok(reference) => Ok(HttpResponse::SeeOther()
-            .insert_header((
-                header::LOCATION,
-                href(lang, &format!("/report/status?ref={reference}&new=1")),
-            ))
-            .finish()),
+        Ok(reference) => {
+            let q = serde_urlencoded::to_string([("ref", reference.as_str()), ("new", "1")])
+                .unwrap_or_default();
+            Ok(HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, href(lang, &format!("/report/status?{q}"))))
+                .finish())
+        }
         Err(p) if p.kind == Kind::InvalidBody => {
             let errors = form::errors_of(lang, "report.error", &p);
             form_page(&req, &state, &q, f.values(), errors)
         }
-        Err(p) if p.kind == Kind::TooManyRequests => {
-            let errors = vec![form::error("", t(lang, "report.error.too_many").to_owned())];
-            form_page(&req, &state, &q, f.values(), errors)
+        Err(p) if matches!(p.kind, Kind::TooManyRequests | Kind::Unavailable) => {
+            // Nothing was stored: the form again, with what was typed.
+            let key = if p.kind == Kind::Unavailable {
+                "report.error.busy"
+            } else {
+                "report.error.too_many"
+            };
+            let errors = vec![form::error("", t(lang, key).to_owned())];
+            let mut r = form_page(&req, &state, &q, f.values(), errors)?;
+            *r.status_mut() = p.kind.status();
+            if let Some((_, v)) = p.headers.iter().find(|(n, _)| *n == "Retry-After")
+                && let Ok(v) = header::HeaderValue::from_str(v)
+            {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            Ok(r)
         }
         Err(p) => Err(p),
     }

@@ -5,10 +5,9 @@ use crate::auth::{self, SignedIn};
 use crate::problem::{Kind, Problem};
 use crate::ratelimit;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_inventory::accounts::{AuthError, Authenticator, Role};
+use gapmap_inventory::accounts::{AuthError, Role, guard};
 use serde::Deserialize;
 use serde_json::json;
-use std::time::Instant;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,17 +22,23 @@ pub struct SignIn {
         (status = 401, description = "The user name or the password is wrong (the same answer for both)", content_type = "application/problem+json"),
         (status = 403, description = "A request from another site's page", content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", content_type = "application/problem+json"),
-        (status = 429, description = "Too many sign-in attempts from this client or for this user name: wait Retry-After seconds", content_type = "application/problem+json")))]
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json"),
+        (status = 429, description = "Several wrong passwords for this user name from this address (the wait grows with each; other addresses are not slowed), or many from this address: wait Retry-After seconds", content_type = "application/problem+json")))]
 /// Sign in with a user name and password: the session cookie and the CSRF
-/// token for the session's changes. Attempts are limited per client and per
-/// user name; a wrong name and a wrong password get the same answer.
+/// token for the session's changes. Wrong passwords slow down the account
+/// and address pair they come from, and an address that sends many; no
+/// account is ever locked. A wrong name and a wrong password get the same
+/// answer.
 pub async fn sign_in(
     req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<SignIn>,
 ) -> Result<HttpResponse, Problem> {
     let SignIn { username, password } = body.into_inner();
-    let (principal, session) = sign_in_with(&req, &state, username, password).await?;
+    let (principal, session) = sign_in_with(&req, &state, username, password)
+        .await?
+        .map_err(refusal)?;
     Ok(no_store(HttpResponse::Ok())
         .cookie(auth::session_cookie(
             &session.id,
@@ -46,45 +51,55 @@ pub async fn sign_in(
         ))
 }
 
-/// The sign-in steps shared by the API and the sign-in page.
+/// A refused sign-in as a problem: 401 for a wrong name or password,
+/// 429 with `Retry-After` while wrong passwords are slowed.
+pub fn refusal(e: AuthError) -> Problem {
+    match e {
+        AuthError::BadCredentials => {
+            Problem::new(Kind::Unauthorized, "the user name or the password is wrong")
+        }
+        AuthError::Wait { seconds, .. } => ratelimit::too_many(seconds as f64, &e.to_string()),
+        other => Problem::internal(other),
+    }
+}
+
+/// The sign-in steps shared by the API and the sign-in page: the session,
+/// or why not ([`AuthError::BadCredentials`], [`AuthError::Wait`]; a
+/// failure is a problem).
 pub async fn sign_in_with(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     username: String,
     password: String,
 ) -> Result<
-    (
-        gapmap_inventory::accounts::Principal,
-        gapmap_inventory::accounts::Session,
-    ),
+    Result<
+        (
+            gapmap_inventory::accounts::Principal,
+            gapmap_inventory::accounts::Session,
+        ),
+        AuthError,
+    >,
     Problem,
 > {
-    let now = Instant::now();
-    let client = ratelimit::client(req, &state.config.trusted_proxies)
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    state
-        .signin_by_client
-        .take(&client, now)
-        .map_err(|w| ratelimit::too_many(w, "sign-in attempts"))?;
-    state
-        .signin_by_user
-        .take(&username.to_lowercase(), now)
-        .map_err(|w| ratelimit::too_many(w, "sign-in attempts for this user"))?;
+    let client = ratelimit::client_text(req, &state.config.trusted_proxies);
     let s = state.clone();
     let result = web::block(move || {
-        let p = s.accounts.sign_in(&username, &password)?;
+        let p = guard::sign_in(
+            &s.accounts,
+            s.throttle.as_ref(),
+            &username,
+            &password,
+            &client,
+            ratelimit::unix_now(),
+        )?;
         let session = s.accounts.start_session(&p)?;
         Ok::<_, AuthError>((p, session))
     })
     .await
     .map_err(Problem::internal)?;
     match result {
-        Ok(ok) => Ok(ok),
-        Err(AuthError::BadCredentials) => Err(Problem::new(
-            Kind::Unauthorized,
-            "the user name or the password is wrong",
-        )),
+        Ok(ok) => Ok(Ok(ok)),
+        Err(e @ (AuthError::BadCredentials | AuthError::Wait { .. })) => Ok(Err(e)),
         Err(e) => Err(Problem::internal(e)),
     }
 }
@@ -145,15 +160,17 @@ pub struct NewToken {
         (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names it; a role above the account's)", content_type = "application/problem+json"),
         (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
         (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", content_type = "application/problem+json")))]
+        (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json")))]
 /// Create an API token: its secret is in this answer only.
 pub async fn create_token(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<NewToken>,
+    body: web::Payload,
 ) -> Result<HttpResponse, Problem> {
     let who = auth::require(&req, &state, Role::Editor, None).await?;
-    let NewToken { name, role } = body.into_inner();
+    let NewToken { name, role } = crate::body::json(&req, body).await?;
     let role = role.unwrap_or(who.principal.role);
     let s = state.clone();
     let user = who.principal.username.clone();
@@ -265,19 +282,21 @@ pub struct NewUser {
         (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
         (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
         (status = 409, description = "The user name is taken", content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", content_type = "application/problem+json")))]
+        (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json")))]
 /// `POST /api/v1/users` (admins): add an account.
 pub async fn add_user(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<NewUser>,
+    body: web::Payload,
 ) -> Result<HttpResponse, Problem> {
     auth::require(&req, &state, Role::Admin, None).await?;
     let NewUser {
         username,
         role,
         password,
-    } = body.into_inner();
+    } = crate::body::json(&req, body).await?;
     let s = state.clone();
     let user = web::block(move || s.accounts.add_user(&username, role, &password))
         .await

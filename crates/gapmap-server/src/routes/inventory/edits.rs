@@ -41,6 +41,16 @@ fn take_reason(body: &mut Value) -> Result<(String, Option<String>), Problem> {
         )
     })?;
     let reason = match obj.remove("reason") {
+        Some(Value::String(s))
+            if !s.trim().is_empty()
+                && s.chars().count() <= 500
+                && let Some(m) = gapmap_model::values::text_problem("reason", &s) =>
+        {
+            return Err(Problem::invalid_body(
+                format!("`reason`: {m}"),
+                vec![json!({"field": "reason", "message": m})],
+            ));
+        }
         Some(Value::String(s)) if !s.trim().is_empty() && s.chars().count() <= 500 => {
             s.trim().to_owned()
         }
@@ -106,17 +116,18 @@ pub fn problem(e: EditError) -> Problem {
     }
 }
 
-/// Run one edit and swap in the new snapshot.
-async fn run(
+/// The editor making the request, then its body (authentication before
+/// the body: an anonymous write is a 401 whatever it sends) without its
+/// `reason` and `report`.
+async fn editor_body(
     req: &HttpRequest,
     state: &web::Data<AppState>,
-    layer: Layer,
-    op: Op,
-    reason: String,
-    report: Option<String>,
-) -> Result<(Outcome, String), Problem> {
+    payload: web::Payload,
+) -> Result<(auth::SignedIn, Value, String, Option<String>), Problem> {
     let who = auth::require(req, state, Role::Editor, None).await?;
-    commit(state, &who, layer, op, if_match(req), reason, report).await
+    let mut body: Value = crate::body::json(req, payload).await?;
+    let (reason, report) = take_reason(&mut body)?;
+    Ok((who, body, reason, report))
 }
 
 /// One edit by a signed-in editor (the API and the edit pages): linked to
@@ -197,13 +208,15 @@ fn answer(mut r: actix_web::HttpResponseBuilder, o: &Outcome, version: &str) -> 
         (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
         (status = 404, description = "No editable layer of this name", content_type = "application/problem+json"),
         (status = 409, description = "A feature with this id exists already; change it with PATCH", content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", content_type = "application/problem+json")))]
+        (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json")))]
 /// `POST /api/v1/{layer}`: a GeoJSON Feature and a `reason`.
 pub async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: web::Json<Value>,
+    body: web::Payload,
 ) -> Result<HttpResponse, Problem> {
     create_in(req, state, layer(&path)?, body).await
 }
@@ -214,12 +227,14 @@ pub async fn create(
         (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
         (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
         (status = 409, description = "A site with this id exists already; change it with PATCH", content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", content_type = "application/problem+json")))]
+        (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json")))]
 /// `POST /api/v1/sites` (the list resource also answers public reads).
 pub async fn create_site(
     req: HttpRequest,
     state: web::Data<AppState>,
-    body: web::Json<Value>,
+    body: web::Payload,
 ) -> Result<HttpResponse, Problem> {
     create_in(req, state, Layer::Sites, body).await
 }
@@ -228,13 +243,15 @@ async fn create_in(
     req: HttpRequest,
     state: web::Data<AppState>,
     layer: Layer,
-    body: web::Json<Value>,
+    payload: web::Payload,
 ) -> Result<HttpResponse, Problem> {
-    let mut body = body.into_inner();
-    let (reason, report) = take_reason(&mut body)?;
-    let (o, version) = run(&req, &state, layer, Op::Create(body), reason, report).await?;
+    let (who, body, reason, report) = editor_body(&req, &state, payload).await?;
+    let (o, version) = commit(&state, &who, layer, Op::Create(body), None, reason, report).await?;
     let mut r = HttpResponse::Created();
-    r.insert_header(("Location", format!("/api/v1/{}/{}", layer.name(), o.id)));
+    r.insert_header((
+        "Location",
+        format!("/api/v1/{}/{}", layer.name(), crate::links::encode(&o.id)),
+    ));
     Ok(answer(r, &o, &version))
 }
 
@@ -276,13 +293,15 @@ pub async fn get_one(
         (status = 404, description = "No such layer or feature", content_type = "application/problem+json"),
         (status = 412, description = "The feature changed since it was read (If-Match is stale): read it again", content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", content_type = "application/problem+json")))]
 /// `PATCH /api/v1/{layer}/{id}`: a JSON Merge Patch of the Feature and a `reason`.
 pub async fn patch(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Json<Value>,
+    body: web::Payload,
 ) -> Result<HttpResponse, Problem> {
     change_one(req, state, path, body, |id, patch| Op::Patch { id, patch }).await
 }
@@ -295,6 +314,8 @@ pub async fn patch(
         (status = 404, description = "No such layer or feature", content_type = "application/problem+json"),
         (status = 412, description = "The feature changed since it was read (If-Match is stale): read it again", content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json"),
         (status = 428, description = "If-Match is missing", content_type = "application/problem+json")))]
 /// `DELETE /api/v1/{layer}/{id}` with `{"reason": …}`: a site becomes
 /// `retired` and equipment gets its `retired_on` (both kept, with their
@@ -303,7 +324,7 @@ pub async fn retire(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Json<Value>,
+    body: web::Payload,
 ) -> Result<HttpResponse, Problem> {
     change_one(req, state, path, body, |id, _| Op::Retire { id }).await
 }
@@ -314,13 +335,13 @@ async fn change_one(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
-    body: web::Json<Value>,
+    payload: web::Payload,
     op: fn(String, Value) -> Op,
 ) -> Result<HttpResponse, Problem> {
     let (name, id) = path.into_inner();
     let layer = layer(&name)?;
-    let mut body = body.into_inner();
-    let (reason, report) = take_reason(&mut body)?;
-    let (o, version) = run(&req, &state, layer, op(id, body), reason, report).await?;
+    let (who, body, reason, report) = editor_body(&req, &state, payload).await?;
+    let m = if_match(&req);
+    let (o, version) = commit(&state, &who, layer, op(id, body), m, reason, report).await?;
     Ok(answer(HttpResponse::Ok(), &o, &version))
 }

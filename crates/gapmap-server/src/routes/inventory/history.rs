@@ -104,7 +104,7 @@ pub async fn audit_log(
         (status = 400, description = "A parameter is unknown or invalid, a revision is newer than the current one, or the parish is unknown", content_type = "application/problem+json")))]
 /// `GET /api/v1/changes?from=&to=&parish_id=`: features added, retired,
 /// modified and removed after `from` up to `to` (each a revision `rN` or an
-/// RFC 3339 instant; `to` defaults to now), and how the gap figures of each
+/// RFC 3339 instant; `from` defaults to 30 days ago, `to` to now), and how the gap figures of each
 /// parish moved. Who made a change is not shown here (the audit log, for
 /// editors, has it).
 pub async fn changes(
@@ -117,12 +117,9 @@ pub async fn changes(
             .map(|s| strict_version(s).ok_or_else(|| Problem::invalid(name, format!("`{name}` must be a revision such as r12 or an RFC 3339 instant, not `{s}`"))))
             .transpose()
     };
-    let from = version("from")?.ok_or_else(|| {
-        Problem::invalid(
-            "from",
-            "`from` is required: a revision such as r12 or an RFC 3339 instant",
-        )
-    })?;
+    // Without `from`: the last 30 days, as the "what changed" page's default.
+    let from = version("from")?
+        .unwrap_or_else(|| Version::At(chrono::Utc::now() - chrono::Duration::days(30)));
     let to = version("to")?;
     let parish = q.str("parish_id").map(str::to_owned);
     if let Some(p) = &parish

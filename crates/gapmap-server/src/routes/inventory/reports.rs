@@ -18,7 +18,6 @@ use gapmap_inventory::reports::{Decision, NewReport};
 use gapmap_store::audit::Context;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use std::time::Instant;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -84,7 +83,10 @@ fn cell_outline(cell: &str) -> Option<geo_types::Geometry<f64>> {
         (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names it; an unknown site_id)", content_type = "application/problem+json"),
         (status = 403, description = "A request from another site's page", content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", content_type = "application/problem+json"),
-        (status = 429, description = "Too many reports from this client: wait Retry-After seconds", content_type = "application/problem+json")))]
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json"),
+        (status = 429, description = "The address's report budget is used (20 at once, then one every 30 s, 80 a day): wait Retry-After seconds", content_type = "application/problem+json"),
+        (status = 503, description = "The store stayed busy with other changes; nothing was stored: try again after Retry-After seconds", content_type = "application/problem+json")))]
 /// `POST /api/v1/reports`: 201 with the report's public reference.
 pub async fn submit(
     req: HttpRequest,
@@ -92,10 +94,11 @@ pub async fn submit(
     body: web::Json<ReportBody>,
 ) -> Result<HttpResponse, Problem> {
     let reference = file(&req, &state, body.into_inner()).await?;
+    let status_url = format!("/api/v1/reports/{}", crate::links::encode(&reference));
     Ok(no_store(HttpResponse::Created())
-        .insert_header(("Location", format!("/api/v1/reports/{reference}")))
+        .insert_header(("Location", status_url.as_str()))
         .json(json!({"reference": reference, "status": "received",
-                     "status_url": format!("/api/v1/reports/{reference}")})))
+                     "status_url": status_url})))
 }
 
 /// File a resident's report (the API and the public form): rate-limited
@@ -106,13 +109,6 @@ pub async fn file(
     state: &web::Data<AppState>,
     b: ReportBody,
 ) -> Result<String, Problem> {
-    let client = ratelimit::client(req, &state.config.trusted_proxies)
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    state
-        .reports_by_client
-        .take(&client, Instant::now())
-        .map_err(|w| ratelimit::too_many(w, "reports"))?;
     let new = NewReport {
         kind: b.kind,
         site_id: b.site_id.filter(|s| !s.trim().is_empty()),
@@ -136,11 +132,31 @@ pub async fn file(
         return Ok("JN-000000".to_owned());
     }
     let (parish, cell) = locate(state, &new)?;
+    let client = ratelimit::client_text(req, &state.config.trusted_proxies);
     let s = state.clone();
-    web::block(move || s.reports.submit(&new, parish.as_deref(), cell.as_deref()))
-        .await
-        .map_err(Problem::internal)?
-        .map_err(Problem::internal)
+    web::block(move || {
+        // The budget of the client's address (see `reports::BUDGET`),
+        // taken only for a report that is stored.
+        let [burst, day] = &gapmap_inventory::reports::BUDGET;
+        let budget = s
+            .throttle
+            .take(&[(burst, &client), (day, &client)], ratelimit::unix_now())?;
+        if let Err(wait) = budget {
+            return Ok::<_, gapmap_inventory::reports::ReportError>(Err(wait));
+        }
+        s.reports
+            .submit(&new, parish.as_deref(), cell.as_deref())
+            .map(Ok)
+    })
+    .await
+    .map_err(Problem::internal)?
+    .map_err(Problem::internal)?
+    .map_err(|wait| {
+        ratelimit::too_many(
+            wait,
+            "many reports were just sent from your address (a shared line counts as one address)",
+        )
+    })
 }
 
 #[utoipa::path(get, path = "/api/v1/reports/{reference}", tag = "residents", params(("reference" = String, Path, description = "A report's reference such as JN-7K4Q9X", example = "JN-7K4Q9X")), responses(
@@ -222,15 +238,18 @@ pub struct DecisionBody {
         (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
         (status = 403, description = "A request from another site's page, a session's change without its X-CSRF-Token, or too small a role", content_type = "application/problem+json"),
         (status = 404, description = "No such report", content_type = "application/problem+json"),
-        (status = 413, description = "The body is too large", content_type = "application/problem+json")))]
+        (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json")))]
 /// `POST /api/v1/reports/{reference}/decision`: accept, reject (with a reason) or mark fixed.
 pub async fn decide(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<String>,
-    body: web::Json<DecisionBody>,
+    body: web::Payload,
 ) -> Result<HttpResponse, Problem> {
     let who = auth::require(&req, &state, Role::Editor, None).await?;
+    let body: DecisionBody = crate::body::json(&req, body).await?;
     let d = match body.decision.as_str() {
         "accept" => Decision::Accept,
         "reject" => Decision::Reject,

@@ -107,7 +107,10 @@ pub fn limit(req: &HttpRequest, state: &AppState) -> Result<(), Problem> {
             .limiter
             .take(&client.to_string(), std::time::Instant::now())
     {
-        return Err(crate::ratelimit::too_many(wait, "what-if requests"));
+        return Err(crate::ratelimit::too_many(
+            wait,
+            "too many what-if requests from your address",
+        ));
     }
     Ok(())
 }

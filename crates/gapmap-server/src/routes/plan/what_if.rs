@@ -17,6 +17,8 @@ use gapmap_plan::what_if;
         (status = 400, description = "The body or a parameter is nonsense (the problem names the feature and member)", content_type = "application/problem+json"),
         (status = 409, description = "Features clash: a site changed twice, or a new site's id taken by a site or another feature (the problem names the feature)", content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", content_type = "application/problem+json"),
+        (status = 408, description = "The body did not arrive in time (10 s between pieces, 30 s in all); the connection is closed", content_type = "application/problem+json"),
+        (status = 415, description = "The body is not JSON (send Content-Type: application/json)", content_type = "application/problem+json"),
         (status = 429, description = "Too many what-if requests from this client: wait Retry-After seconds", content_type = "application/problem+json")))]
 pub async fn what_if(
     req: HttpRequest,
