@@ -8,4 +8,5 @@ pub mod crs;
 pub mod csv_cell;
 pub mod geometry;
 pub mod grid;
+pub mod address;
 pub mod text;

@@ -58,6 +58,8 @@ impl Validator {
         let geometry = self.check_geometry(&raw, crs, &at, problems);
         let (props, extra, absent) = self.check_props(&raw, &at, problems);
         self.check_inventory(&raw, &props, &at, problems);
+        self.check_building_ref(&raw, &props, &at, problems);
+        self.check_position(&raw, geometry.as_ref(), &props, &at, problems);
         let id = self.check_id(&raw, &props, geometry.as_ref(), &at, problems);
         if problems.errors() > before {
             return None;
@@ -468,6 +470,81 @@ impl Validator {
                 format!("retired on {to}, not after it was installed on {from}"),
                 Some("retired_on must be later than installed_on".into()),
             ));
+        }
+    }
+
+    /// `building_id` names a building of the store or of the files before
+    /// (when they are known).
+    fn check_building_ref(
+        &self,
+        raw: &RawFeature,
+        props: &Map<String, Value>,
+        at: &At,
+        problems: &mut Problems,
+    ) {
+        let (Some(b), Some(known)) = (
+            props.get("building_id").and_then(Value::as_str),
+            &self.opts.known_buildings,
+        ) else {
+            return;
+        };
+        if !known.contains(b) {
+            problems.push(self.at_field(raw, at, "building_id").error(
+                Some("building_id"),
+                format!("unknown building `{b}`: no building has this id"),
+                Some("use the id of a building in the buildings layer (ingest the buildings first)".into()),
+            ));
+        }
+    }
+
+    /// Sites and buildings lie in the parish they name and in the
+    /// municipality, unless marked outside it with a reason
+    /// ([`crate::positions`]).
+    fn check_position(
+        &self,
+        raw: &RawFeature,
+        geometry: Option<&Geometry<f64>>,
+        props: &Map<String, Value>,
+        at: &At,
+        problems: &mut Problems,
+    ) {
+        if !matches!(self.schema.layer, Layer::Sites | Layer::Buildings) {
+            return;
+        }
+        let (Some(positions), Some(Geometry::Point(p))) = (&self.opts.positions, geometry) else {
+            return;
+        };
+        let text = |k: &str| props.get(k).and_then(Value::as_str);
+        let outside = props
+            .get("outside_municipality")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        for v in positions.check(
+            p.x(),
+            p.y(),
+            text("parish_id"),
+            outside,
+            text("outside_municipality_reason"),
+        ) {
+            match v {
+                crate::positions::Verdict::Warning { field, message } => {
+                    problems.push(self.at_field(raw, at, field).problem(
+                        Severity::Warning,
+                        Some(field),
+                        message,
+                        None,
+                    ))
+                }
+                crate::positions::Verdict::Error {
+                    field,
+                    message,
+                    hint,
+                } => problems.push(self.at_field(raw, at, field).error(
+                    Some(field),
+                    message,
+                    Some(hint),
+                )),
+            }
         }
     }
 

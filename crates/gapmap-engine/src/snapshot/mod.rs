@@ -42,7 +42,7 @@ use arc_swap::ArcSwap;
 use gapmap_geo::crs::LKS92;
 use gapmap_model::thresholds::Thresholds;
 use gapmap_model::{
-    Area, CoverageArea, DemandPoint, Equipment, Layer, PriorityZone, Record, Settlement, Site,
+    Area, Building, CoverageArea, DemandPoint, Equipment, Layer, PriorityZone, Record, Settlement, Site,
     Visit,
 };
 use gapmap_store::FeatureStore;
@@ -82,6 +82,12 @@ pub struct Snapshot {
     /// (from the record, else by point-in-polygon).
     pub settlements: Arc<Vec<Settlement>>,
     pub settlements_xy: Arc<Vec<Point<f64>>>,
+    /// The municipality's buildings (layer `buildings`: every status), in
+    /// id order; `buildings_xy[i]` is `buildings[i]`'s point in the working
+    /// CRS. The access-point planner's candidates and the mobile class's
+    /// venues are the active ones ([`Snapshot::active_buildings`]).
+    pub buildings: Arc<Vec<Building>>,
+    pub buildings_xy: Arc<Vec<Point<f64>>>,
     pub plan: Arc<Vec<Record>>,
     /// Equipment records, ordered by id.
     pub equipment: Arc<Vec<Equipment>>,
@@ -283,6 +289,10 @@ impl Snapshot {
                 items: &self.zones,
                 xy: &self.zones_xy,
             }),
+            buildings: unchanged(&[Layer::Buildings]).then_some(Shared {
+                items: &self.buildings,
+                xy: &self.buildings_xy,
+            }),
             settlements: unchanged(&[Layer::Settlements, Layer::Areas]).then(|| KeptSettlements {
                 settlements: Shared {
                     items: &self.settlements,
@@ -336,6 +346,8 @@ impl Snapshot {
             zones_xy: layers.zones_xy,
             settlements: layers.settlements,
             settlements_xy: layers.settlements_xy,
+            buildings: layers.buildings,
+            buildings_xy: layers.buildings_xy,
             plan: layers.plan,
             equipment: layers.equipment,
             visits: layers.visits,
@@ -374,6 +386,25 @@ impl Snapshot {
             self.address_index
                 .get_or_init(|| Arc::new(AddressIndex::build(Arc::clone(&self.addresses)))),
         )
+    }
+
+    /// The buildings in use (status `active`) with their working-CRS
+    /// points (metres, [`Snapshot::working_crs`]), in id order: the
+    /// candidate set of the access-point planner and the venues of the
+    /// mobile class. Whether one may take an access point is decided by
+    /// geometry (its distance to free Wi-Fi), not by a flag.
+    ///
+    /// ```ignore
+    /// for (b, xy) in snap.active_buildings() {
+    ///     println!("{} {} at ({:.0}, {:.0})", b.id, b.kind, xy.x(), xy.y());
+    /// }
+    /// ```
+    pub fn active_buildings(&self) -> impl Iterator<Item = (&Building, Point<f64>)> + '_ {
+        self.buildings
+            .iter()
+            .zip(self.buildings_xy.iter())
+            .filter(|(b, _)| b.is_active())
+            .map(|(b, xy)| (b, *xy))
     }
 
     /// Total residents over all demand points.
