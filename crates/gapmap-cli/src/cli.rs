@@ -39,6 +39,12 @@ pub enum Command {
     Plan(crate::plan::PlanArgs),
     /// Export a published collection as GeoJSON, CSV or GeoPackage (WGS84 or EPSG:3059), or every tileset as PMTiles.
     Export(crate::export::ExportArgs),
+    /// List the open sources gapmap knows: publisher, address, licence, credit, format, layer and field mapping.
+    Sources(crate::update::SourcesArgs),
+    /// Download (or take from --from-dir) the open sources and apply each in one transaction.
+    Update(crate::update::UpdateArgs),
+    /// Place sites and buildings at their addresses in the VZD register (or geocode a CSV of addresses).
+    Geocode(crate::update::GeocodeArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -102,6 +108,7 @@ pub enum LayerArg {
     Settlements,
     Equipment,
     Visits,
+    Buildings,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -113,6 +120,9 @@ pub enum FormatArg {
     VzdAddress,
     CsbGrid,
     Plan,
+    CultureCentres,
+    Libraries,
+    Schools,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

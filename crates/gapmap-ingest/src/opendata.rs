@@ -407,7 +407,6 @@ pub fn read(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::problem::Problems;
     use crate::{Format, Options, read_to_vec};
 

@@ -265,6 +265,7 @@ mod tests {
             retired_on: to.map(date),
             down_mbps: down,
             up_mbps: down.map(|d| d / 10.0),
+            building_id: None,
             provenance: Provenance {
                 source,
                 source_ref: format!("{source}"),
