@@ -298,7 +298,7 @@ def write_csp_cut(realdata: Path, out: Path):
         cut = os.path.join(tmp, "cut")
         os.mkdir(cut)
         with shapefile.Reader(shp, encoding="utf-8") as r, \
-                shapefile.Writer(os.path.join(cut, stem), shapeType=r.shapeType, encoding="utf-8") as w:
+                shapefile.Writer(os.path.join(cut, stem + ".shp"), shapeType=r.shapeType, encoding="utf-8") as w:
             w.fields = r.fields[1:]
             for sr in r.iterShapeRecords():
                 if sr.record.as_dict()["L0_code"] == CSP_JELGAVAS_NOVADS:
