@@ -40,7 +40,7 @@ pub struct UpdateArgs {
     /// Download a source from this address instead of the known one (NAME=URL, repeatable).
     #[arg(long = "url", value_name = "NAME=URL")]
     pub urls: Vec<String>,
-    /// The as-of date of the files (YYYY-MM-DD) [default: Last-Modified, else the file's date, else today].
+    /// The as-of date of the files (YYYY-MM-DD) [default: Last-Modified; --from-dir: the folder's sources.csv, else the file's date].
     #[arg(long)]
     pub as_of: Option<String>,
     /// The largest download accepted, bytes [default: each source's own limit].
@@ -339,7 +339,10 @@ impl Plan {
         let location = path.display().to_string();
         let (sha256, bytes) =
             fetch::hash_file(&path).map_err(|e| (1, location.clone(), format!("{location}: {e}")))?;
-        let as_of = self.as_of.unwrap_or_else(|| file_date(&path));
+        let as_of = self
+            .as_of
+            .or_else(|| manifest_date(dir, s.name))
+            .unwrap_or_else(|| file_date(&path));
         Ok(Version {
             location,
             path,
@@ -513,6 +516,18 @@ fn http_date(s: &str) -> Option<chrono::NaiveDate> {
     chrono::DateTime::parse_from_rfc2822(s)
         .ok()
         .map(|d| d.with_timezone(&chrono_tz::Europe::Riga).date_naive())
+}
+
+/// The as-of date a folder's `sources.csv` gives a source (columns
+/// `source,file,as_of,…`, as `geodata/jelgava/sources/` has it).
+fn manifest_date(dir: &Path, source: &str) -> Option<chrono::NaiveDate> {
+    let text = std::fs::read_to_string(dir.join("sources.csv")).ok()?;
+    text.lines().skip(1).find_map(|l| {
+        let cols: Vec<&str> = l.split(',').collect();
+        (cols.first() == Some(&source))
+            .then(|| cols.get(2).and_then(|d| gapmap_model::parse_date(d.trim())))
+            .flatten()
+    })
 }
 
 /// The modification date of a file, in Riga (else today).

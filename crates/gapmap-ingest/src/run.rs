@@ -139,7 +139,11 @@ pub(crate) fn ingest_file(
     let file_opts = Options {
         layer: opts.layer.or_else(|| default_layer(input)),
         known_sites: Some(Arc::new(writer.ids(Layer::Sites)?)),
-        known_buildings: Some(Arc::new(writer.ids(Layer::Buildings)?)),
+        // With no buildings at all, references are not checked (a warning
+        // says so): sites files of stores without the layer still load.
+        known_buildings: Some(writer.ids(Layer::Buildings)?)
+            .filter(|ids| !ids.is_empty())
+            .map(Arc::new),
         positions: match &opts.positions {
             Some(p) => Some(Arc::clone(p)),
             None => positions_of(writer)?,

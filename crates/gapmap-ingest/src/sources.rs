@@ -308,6 +308,8 @@ mod tests {
             names(),
             "csp-boundaries, vzd-address, culture-centres, libraries, schools, csb-grid"
         );
+        let ours: Vec<&str> = SOURCES.iter().map(|s| s.name).collect();
+        assert_eq!(ours, gapmap_model::schema::OPEN_SOURCES, "the model names the same sources");
     }
 
     #[test]

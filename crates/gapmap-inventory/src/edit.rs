@@ -388,7 +388,7 @@ fn check_patch(patch: &Value, stored: &Record) -> Result<(), EditError> {
 /// The store's rules for an edit, as ingest applies them: the sites
 /// equipment and visits may name, the buildings sites and equipment may
 /// name, the parishes and municipality a place must lie in.
-fn rules_of(w: &Writer) -> Result<Options, EditError> {
+pub(crate) fn rules_of(w: &Writer) -> Result<Options, EditError> {
     Ok(Options {
         known_sites: Some(std::sync::Arc::new(w.ids(Layer::Sites)?)),
         known_buildings: Some(std::sync::Arc::new(w.ids(Layer::Buildings)?)),

@@ -159,6 +159,32 @@ pub const PLAN_PER: &[&str] = &["year", "total"];
 /// A town, an official village (ciems), or a smaller named place.
 pub const SETTLEMENT_KINDS: &[&str] = &["town", "ciems", "hamlet"];
 pub const EQUIPMENT_TYPES: &[&str] = &["access_point", "router", "backhaul"];
+/// The help a site's `services` name, each worded in the message catalogues
+/// (`svc.<tag>` in web/i18n/lv.json and en.json); another tag is kept and
+/// shown as written, with a warning on ingest.
+pub const SERVICE_TAGS: &[&str] = &[
+    "free_wifi",
+    "public_computers",
+    "printing",
+    "scanning",
+    "eservice_help",
+    "library_loans",
+    "digital_classes",
+    "municipal_services",
+    "state_services",
+];
+/// The open sources `gapmap update` knows, in the order it applies them
+/// (their catalogue, with addresses and mappings, is
+/// `gapmap_ingest::sources`; the pages name them from the message
+/// catalogues, `data.source.<name>`).
+pub const OPEN_SOURCES: &[&str] = &[
+    "csp-boundaries",
+    "vzd-address",
+    "culture-centres",
+    "libraries",
+    "schools",
+    "csb-grid",
+];
 /// What a municipal building is used for (the `buildings` layer).
 pub const BUILDING_KINDS: &[&str] = &[
     "school",

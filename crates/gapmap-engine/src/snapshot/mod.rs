@@ -76,6 +76,8 @@ pub struct Snapshot {
     address_index: Arc<OnceLock<Arc<AddressIndex>>>,
     /// The gazetteer, built on first search ([`Snapshot::gazetteer`]).
     gazetteer: OnceLock<Arc<Gazetteer>>,
+    /// The addresses on a grid, built on first use ([`Snapshot::nearest_address`]).
+    address_grid: OnceLock<Arc<crate::gazetteer::AddressGrid>>,
     pub zones: Arc<Vec<PriorityZone>>,
     pub zones_xy: Arc<Vec<MultiPolygon<f64>>>,
     /// Towns, villages and named places (for search), each with its parish
@@ -342,6 +344,7 @@ impl Snapshot {
             addresses: layers.addresses,
             address_index: layers.address_index,
             gazetteer: OnceLock::new(),
+            address_grid: OnceLock::new(),
             zones: layers.zones,
             zones_xy: layers.zones_xy,
             settlements: layers.settlements,
@@ -405,6 +408,27 @@ impl Snapshot {
             .zip(self.buildings_xy.iter())
             .filter(|(b, _)| b.is_active())
             .map(|(b, xy)| (b, *xy))
+    }
+
+    /// The register address nearest to WGS84 `(lon, lat)` within `max_m`
+    /// metres (planar, working CRS), with its distance; `None` without a
+    /// register or when none is that close. The grid is built on first use.
+    pub fn nearest_address(&self, lon: f64, lat: f64, max_m: f64) -> Option<(&AddressPoint, f64)> {
+        let t = gapmap_geo::crs::Transformer::for_analysis(gapmap_geo::crs::WGS84, self.working_crs).ok()?;
+        let grid = self.address_grid.get_or_init(|| {
+            Arc::new(crate::gazetteer::AddressGrid::build(&self.addresses, &t))
+        });
+        let (x, y) = t.convert(lon, lat).ok()?;
+        let (i, d) = grid.nearest(x, y, max_m)?;
+        Some((&self.addresses[i], d))
+    }
+
+    /// The official territorial code (`atvk`, e.g. `LV0030510`) of a parish.
+    pub fn atvk_of(&self, parish_id: &str) -> Option<&str> {
+        self.areas
+            .iter()
+            .find(|a| a.id == parish_id)
+            .and_then(|a| a.atvk.as_deref())
     }
 
     /// Total residents over all demand points.

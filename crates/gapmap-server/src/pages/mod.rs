@@ -12,6 +12,7 @@
 
 pub mod assets;
 pub mod changes;
+pub mod data;
 pub mod edit;
 pub mod finder;
 pub mod form;
@@ -91,6 +92,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             write_resource("/edit/reports/{reference}", "POST").route(web::post().to(edit::decide)),
         )
+        .service(get("/edit/buildings", data::buildings))
+        .service(get("/edit/data", data::data))
+        .service(get("/edit/data/{file}", data::download))
+        .service(write_resource("/edit/data/upload", "POST").route(web::post().to(data::upload)))
+        .service(write_resource("/edit/data/apply", "POST").route(web::post().to(data::apply)))
         .service(
             write_resource("/edit/{layer}/{id}", "GET, HEAD, POST")
                 .route(web::get().to(edit::feature))
