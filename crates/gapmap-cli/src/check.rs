@@ -288,8 +288,7 @@ pub(crate) fn check(a: CheckArgs) -> Result<(), CliError> {
         opts.known_sites = Some(Arc::new(ids(Layer::Sites)?));
         opts.known_buildings = Some(Arc::new(ids(Layer::Buildings)?));
         let areas = gapmap_store::FeatureStore::read_layer(&s, Layer::Areas).map_err(other)?;
-        opts.positions =
-            gapmap_ingest::positions::Positions::from_areas(&areas).map(Arc::new);
+        opts.positions = gapmap_ingest::positions::Positions::from_areas(&areas).map(Arc::new);
     }
     let a = a.input;
     let progress = Progress::start("checking");

@@ -180,7 +180,10 @@ fn build(work: &Path, tmp: &Path) -> Result<(), DatasetError> {
 fn apply_sources(work: &Path, store: &mut GpkgStore) -> Result<(), DatasetError> {
     let dir = work.join("geodata/jelgava/sources");
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
-    for (name, bytes) in embedded::FILES.iter().filter(|(n, _)| n.starts_with("sources/")) {
+    for (name, bytes) in embedded::FILES
+        .iter()
+        .filter(|(n, _)| n.starts_with("sources/"))
+    {
         let path = work.join("geodata/jelgava").join(name);
         std::fs::write(&path, bytes).map_err(io(&path))?;
     }
@@ -191,10 +194,13 @@ fn apply_sources(work: &Path, store: &mut GpkgStore) -> Result<(), DatasetError>
     for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
         let cols: Vec<&str> = line.split(',').collect();
         let (Some(name), Some(file), Some(as_of)) = (cols.first(), cols.get(1), cols.get(2)) else {
-            return Err(DatasetError::Invalid(format!("sources/sources.csv: bad row `{line}`")));
+            return Err(DatasetError::Invalid(format!(
+                "sources/sources.csv: bad row `{line}`"
+            )));
         };
-        let source = gapmap_ingest::sources::by_name(name)
-            .ok_or_else(|| DatasetError::Invalid(format!("sources/sources.csv: unknown source `{name}`")))?;
+        let source = gapmap_ingest::sources::by_name(name).ok_or_else(|| {
+            DatasetError::Invalid(format!("sources/sources.csv: unknown source `{name}`"))
+        })?;
         let path = dir.join(file);
         let bytes = std::fs::read(&path).map_err(io(&path))?;
         let sha = sha256_hex(&bytes);

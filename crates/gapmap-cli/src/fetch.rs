@@ -245,9 +245,13 @@ mod tests {
     }
 
     fn get(url: &str, dir: &Path) -> Result<Fetched, FetchError> {
-        fetch(url, &dir.join("f.csv"), &Conditional::default(), &limits(), &|ct| {
-            ct.is_none_or(|c| c.starts_with("text/csv"))
-        })
+        fetch(
+            url,
+            &dir.join("f.csv"),
+            &Conditional::default(),
+            &limits(),
+            &|ct| ct.is_none_or(|c| c.starts_with("text/csv")),
+        )
     }
 
     #[test]
@@ -265,10 +269,22 @@ mod tests {
     #[test]
     fn failures_leave_no_file() {
         for (response, want) in [
-            (&b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"[..], "HTTP 500"),
-            (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\n\r\nhi", "text/html instead"),
-            (b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 10\r\n\r\nabc", "broke off after 3 bytes"),
-            (b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\nabc", "over the 100-byte limit"),
+            (
+                &b"HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n\r\n"[..],
+                "HTTP 500",
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 2\r\n\r\nhi",
+                "text/html instead",
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 10\r\n\r\nabc",
+                "broke off after 3 bytes",
+            ),
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/csv\r\nContent-Length: 1000\r\n\r\nabc",
+                "over the 100-byte limit",
+            ),
         ] {
             let dir = tempfile::tempdir().unwrap();
             let e = get(&serve(response.to_vec(), false), dir.path()).unwrap_err();
@@ -283,6 +299,9 @@ mod tests {
         let e = get(&serve(Vec::new(), true), dir.path()).unwrap_err();
         assert!(e.message.contains("timed out"), "{e}");
         let url = serve(b"HTTP/1.1 304 Not Modified\r\n\r\n".to_vec(), false);
-        assert!(matches!(get(&url, dir.path()).unwrap(), Fetched::NotModified));
+        assert!(matches!(
+            get(&url, dir.path()).unwrap(),
+            Fetched::NotModified
+        ));
     }
 }

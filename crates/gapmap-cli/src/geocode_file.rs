@@ -28,7 +28,11 @@ fn read_queries(input: &Path) -> Result<Vec<Query>, CliError> {
         .headers()
         .map_err(|e| CliError::Invalid(format!("{}: {e}", input.display())))?
         .clone();
-    let col = |n: &str| headers.iter().position(|h| h.trim_start_matches('\u{feff}') == n);
+    let col = |n: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim_start_matches('\u{feff}') == n)
+    };
     let Some(a) = col("address") else {
         return Err(CliError::Invalid(format!(
             "{}:1: the header has no `address` column (it has: {})",
@@ -39,10 +43,14 @@ fn read_queries(input: &Path) -> Result<Vec<Query>, CliError> {
     let p = col("parish");
     let mut out = Vec::new();
     for (i, row) in rdr.records().enumerate() {
-        let row = row.map_err(|e| CliError::Invalid(format!("{}:{}: {e}", input.display(), i + 2)))?;
+        let row =
+            row.map_err(|e| CliError::Invalid(format!("{}:{}: {e}", input.display(), i + 2)))?;
         out.push(Query {
             address: row.get(a).unwrap_or_default().to_owned(),
-            parish: p.and_then(|p| row.get(p)).filter(|s| !s.is_empty()).map(str::to_owned),
+            parish: p
+                .and_then(|p| row.get(p))
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned),
         });
     }
     Ok(out)
@@ -63,8 +71,17 @@ pub fn run(store: &Path, input: &Path, out_path: &Path, json: bool) -> Result<()
         .collect();
     let match_s = t1.elapsed().as_secs_f64();
     let mut w = csv::Writer::from_path(out_path).map_err(other)?;
-    w.write_record(["address", "parish", "status", "lon", "lat", "register_id", "register_address", "candidates"])
-        .map_err(other)?;
+    w.write_record([
+        "address",
+        "parish",
+        "status",
+        "lon",
+        "lat",
+        "register_id",
+        "register_address",
+        "candidates",
+    ])
+    .map_err(other)?;
     let mut counts = [0u64; 3];
     for (q, r) in queries.iter().zip(&results) {
         let row = row_of(&register, q, r, &mut counts);
@@ -80,7 +97,12 @@ pub fn run(store: &Path, input: &Path, out_path: &Path, json: bool) -> Result<()
     } else {
         say!(
             "{} addresses: {} matched, {} ambiguous, {} unmatched; register of {} loaded and indexed in {load_s:.2} s, matched in {match_s:.3} s ({:.0} a second)",
-            queries.len(), counts[0], counts[1], counts[2], register.len(), rate
+            queries.len(),
+            counts[0],
+            counts[1],
+            counts[2],
+            register.len(),
+            rate
         );
     }
     Ok(())

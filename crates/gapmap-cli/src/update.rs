@@ -9,77 +9,15 @@
 //! source changed the store, every site and building with an address is
 //! placed at it ([`gapmap_ingest::geocode`]).
 
+use crate::cli::{GeocodeArgs, SourcesArgs, UpdateArgs};
 use crate::error::{CliError, other};
 use crate::fetch::{self, Conditional, Fetched, Limits};
-use clap::Args;
 use gapmap_ingest::sources::{self, OpenSource, SOURCES};
 use gapmap_ingest::update::{self, Applied, UpdateOptions, Version};
 use gapmap_store::gpkg::GpkgStore;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-
-#[derive(Debug, Args)]
-pub struct SourcesArgs {
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct UpdateArgs {
-    /// The GeoPackage store [default: the embedded dataset's default store].
-    #[arg(long, env = "GAPMAP_STORE")]
-    pub store: Option<PathBuf>,
-    /// Take the files from this folder (named as `gapmap sources` lists them) instead of downloading.
-    #[arg(long)]
-    pub from_dir: Option<PathBuf>,
-    /// Print what would change (added, changed, retired per layer) and write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Download a source from this address instead of the known one (NAME=URL, repeatable).
-    #[arg(long = "url", value_name = "NAME=URL")]
-    pub urls: Vec<String>,
-    /// The as-of date of the files (YYYY-MM-DD) [default: Last-Modified; --from-dir: the folder's sources.csv, else the file's date].
-    #[arg(long)]
-    pub as_of: Option<String>,
-    /// The largest download accepted, bytes [default: each source's own limit].
-    #[arg(long)]
-    pub max_bytes: Option<u64>,
-    /// Seconds to wait for a connection, and for the server to answer each read.
-    #[arg(long, default_value_t = 30)]
-    pub timeout_s: u64,
-    /// The municipality's code in the boundary file (L0_code).
-    #[arg(long, default_value = "LV0030000")]
-    pub municipality_code: String,
-    /// Do not place sites and buildings at their addresses afterwards.
-    #[arg(long)]
-    pub no_geocode: bool,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
-    /// Sources to update (see `gapmap sources`) [default: every source a file or address is known for].
-    pub sources: Vec<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct GeocodeArgs {
-    /// The GeoPackage store [default: the embedded dataset's default store].
-    #[arg(long, env = "GAPMAP_STORE")]
-    pub store: Option<PathBuf>,
-    /// Report what would move and write nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-    /// Geocode the addresses of this CSV (column `address`, optional `parish`) instead of the sites and buildings.
-    #[arg(long, requires = "out")]
-    pub input: Option<PathBuf>,
-    /// Where to write the results of --input (CSV).
-    #[arg(long, requires = "input")]
-    pub out: Option<PathBuf>,
-    /// Print the report as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
 
 /// `gapmap sources`: every source with its publisher, address, licence,
 /// credit, format, layer and field mapping.
@@ -95,7 +33,8 @@ pub fn sources_cmd(a: SourcesArgs) -> Result<(), CliError> {
         out!("  page:      {}", s.page);
         out!(
             "  address:   {}",
-            s.url.unwrap_or("(none known: --url NAME=URL or --from-dir)")
+            s.url
+                .unwrap_or("(none known: --url NAME=URL or --from-dir)")
         );
         out!("  file:      {} ({})", s.file, s.format);
         out!("  licence:   {}", s.licence);
@@ -162,7 +101,10 @@ pub fn update_cmd(a: UpdateArgs) -> Result<(), CliError> {
     };
     if a.json {
         let list: Vec<&Value> = reports.iter().map(|r| &r.json).collect();
-        out!("{}", json!({"dry_run": a.dry_run, "sources": list, "geocode": geocoded}));
+        out!(
+            "{}",
+            json!({"dry_run": a.dry_run, "sources": list, "geocode": geocoded})
+        );
     }
     match reports.iter().map(|r| r.status).max().unwrap_or(0) {
         0 => Ok(()),
@@ -311,8 +253,19 @@ impl Plan {
                 self.failed(store, s, &version.location, &message, 2, problems)
             }
             Err(e) => {
-                let status = if matches!(e, gapmap_ingest::IngestError::Usage(_)) { 2 } else { 1 };
-                self.failed(store, s, &version.location, &e.to_string(), status, Vec::new())
+                let status = if matches!(e, gapmap_ingest::IngestError::Usage(_)) {
+                    2
+                } else {
+                    1
+                };
+                self.failed(
+                    store,
+                    s,
+                    &version.location,
+                    &e.to_string(),
+                    status,
+                    Vec::new(),
+                )
             }
         }
     }
@@ -334,11 +287,15 @@ impl Plan {
     fn from_dir(&self, dir: &Path, s: &OpenSource) -> Result<Version, (u8, String, String)> {
         let path = find_file(dir, s.file).ok_or_else(|| {
             let p = dir.join(s.file).display().to_string();
-            (2, p.clone(), format!("{p}: no such file (the source's file is named {})", s.file))
+            (
+                2,
+                p.clone(),
+                format!("{p}: no such file (the source's file is named {})", s.file),
+            )
         })?;
         let location = path.display().to_string();
-        let (sha256, bytes) =
-            fetch::hash_file(&path).map_err(|e| (1, location.clone(), format!("{location}: {e}")))?;
+        let (sha256, bytes) = fetch::hash_file(&path)
+            .map_err(|e| (1, location.clone(), format!("{location}: {e}")))?;
         let as_of = self
             .as_of
             .or_else(|| manifest_date(dir, s.name))
@@ -365,14 +322,18 @@ impl Plan {
             return Err((
                 2,
                 s.page.to_owned(),
-                format!("no download address is known for {}: give --url {}=URL (from {}) or --from-dir", s.name, s.name, s.page),
+                format!(
+                    "no download address is known for {}: give --url {}=URL (from {}) or --from-dir",
+                    s.name, s.name, s.page
+                ),
             ));
         };
         let dir = store_path
             .parent()
             .unwrap_or(Path::new("."))
             .join("sources");
-        std::fs::create_dir_all(&dir).map_err(|e| (1, url.clone(), format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| (1, url.clone(), format!("{}: {e}", dir.display())))?;
         let cond = last_conditional(store, s, &url);
         let limits = Limits {
             connect: self.timeout,
@@ -405,14 +366,24 @@ impl Plan {
     }
 
     fn applied(&self, s: &OpenSource, v: &Version, applied: &Applied) -> Report {
-        let verb = if self.opts.dry_run { "would change" } else { "applied" };
+        let verb = if self.opts.dry_run {
+            "would change"
+        } else {
+            "applied"
+        };
         for p in update::notable(&applied.problems) {
             say!("{}: {p}", s.name);
         }
         for (layer, c) in &applied.changes {
             say!(
                 "{}: {verb} {layer}: {} added, {} changed, {} retired, {} unchanged (version {}, as of {})",
-                s.name, c.added, c.changed, c.retired, c.unchanged, v.version, v.as_of
+                s.name,
+                c.added,
+                c.changed,
+                c.retired,
+                c.unchanged,
+                v.version,
+                v.as_of
             );
         }
         Report {
@@ -494,9 +465,7 @@ fn last_conditional(store: &GpkgStore, s: &OpenSource, url: &str) -> Conditional
         .source_updates(Some(s.name), 50)
         .unwrap_or_default()
         .into_iter()
-        .find(|u| {
-            matches!(u.outcome.as_str(), "applied" | "unchanged") && u.location == url
-        })
+        .find(|u| matches!(u.outcome.as_str(), "applied" | "unchanged") && u.location == url)
         .map(|u| Conditional {
             etag: u.etag,
             last_modified: u.last_modified,
@@ -575,7 +544,10 @@ pub fn geocode_cmd(a: GeocodeArgs) -> Result<(), CliError> {
                 p.id,
                 p.status,
                 p.address,
-                p.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+                p.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
             );
             for c in &p.candidates {
                 say!("    candidate: {c}");
@@ -584,7 +556,12 @@ pub fn geocode_cmd(a: GeocodeArgs) -> Result<(), CliError> {
         let verb = if a.dry_run { "would move" } else { "moved" };
         say!(
             "{} matched ({verb} {}), {} ambiguous, {} unmatched, {} conflicts; {} register addresses",
-            o.tally.matched, o.tally.moved, o.tally.ambiguous, o.tally.unmatched, o.tally.conflict, o.register
+            o.tally.matched,
+            o.tally.moved,
+            o.tally.ambiguous,
+            o.tally.unmatched,
+            o.tally.conflict,
+            o.register
         );
     }
     Ok(())

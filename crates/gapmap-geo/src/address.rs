@@ -80,8 +80,24 @@ pub struct Address {
 /// Street type words left out of a street's key (folded): `Upes 10` and
 /// `Upes iela 10` are one house.
 const STREET_TYPES: &[&str] = &[
-    "iela", "iel", "ie", "gatve", "gatv", "cels", "soseja", "sos", "prospekts", "pr",
-    "bulvaris", "bulv", "laukums", "aleja", "al", "linija", "krastmala", "dambis",
+    "iela",
+    "iel",
+    "ie",
+    "gatve",
+    "gatv",
+    "cels",
+    "soseja",
+    "sos",
+    "prospekts",
+    "pr",
+    "bulvaris",
+    "bulv",
+    "laukums",
+    "aleja",
+    "al",
+    "linija",
+    "krastmala",
+    "dambis",
 ];
 
 /// Quote characters people and registers use, all read as `"`.

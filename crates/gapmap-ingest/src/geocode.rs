@@ -58,9 +58,16 @@ pub struct Register {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum Located {
-    Matched { entry: u32 },
-    Ambiguous { candidates: Vec<u32>, reason: String },
-    Unmatched { reason: String },
+    Matched {
+        entry: u32,
+    },
+    Ambiguous {
+        candidates: Vec<u32>,
+        reason: String,
+    },
+    Unmatched {
+        reason: String,
+    },
 }
 
 impl Register {
@@ -74,7 +81,10 @@ impl Register {
             };
             by_house.entry(h.key().into()).or_default().push(i as u32);
             if let Some(k) = h.key_without_corpus() {
-                by_house_any_corpus.entry(k.into()).or_default().push(i as u32);
+                by_house_any_corpus
+                    .entry(k.into())
+                    .or_default()
+                    .push(i as u32);
             }
         }
         Register {
@@ -274,7 +284,14 @@ pub fn place(
         .filter_map(|r| {
             let text = r.str("address").filter(|a| !a.trim().is_empty())?;
             let parish = r.str("parish_id").and_then(|p| parish_names.get(p));
-            Some(place_one(register, r, text, parish.map(String::as_str), positions, register_as_of))
+            Some(place_one(
+                register,
+                r,
+                text,
+                parish.map(String::as_str),
+                positions,
+                register_as_of,
+            ))
         })
         .collect()
 }
@@ -310,49 +327,66 @@ fn place_one(
                 .collect();
         }
         Located::Matched { entry } => {
-            let e = register.entry(entry);
-            p.register_address = Some(e.text.to_string());
-            p.register_id = Some(e.id.to_string());
-            let conflict = positions.and_then(|pos| {
-                pos.check(
-                    e.lon,
-                    e.lat,
-                    r.str("parish_id"),
-                    r.bool("outside_municipality").unwrap_or(false),
-                    r.str("outside_municipality_reason"),
-                )
-                .into_iter()
-                .find_map(|v| match v {
-                    Verdict::Error { message, .. } => Some(message),
-                    Verdict::Warning { .. } => None,
-                })
-            });
-            if let Some(message) = conflict {
-                p.status = "conflict";
-                p.reason = Some(format!("the address point breaks the position rule: {message}"));
-                return p;
-            }
-            p.status = "matched";
-            let old = r.point().map(|q| (q.x(), q.y())).unwrap_or((e.lon, e.lat));
-            p.moved_m = Some((metres(old, (e.lon, e.lat)) * 10.0).round() / 10.0);
-            let mut moved = r.clone();
-            moved.geometry = Some(Geometry::Point(Point::new(e.lon, e.lat)));
-            moved.props.insert("coordinate_quality".into(), "building".into());
-            moved.extra.insert(
-                "coordinate_ref".into(),
-                format!(
-                    "VZD adrešu reģistrs {}{}",
-                    e.id.trim_start_matches("vzd-"),
-                    register_as_of.map(|d| format!(" ({d})")).unwrap_or_default()
-                )
-                .into(),
-            );
-            if moved.geometry != r.geometry || moved.props != r.props || moved.extra != r.extra {
-                p.record = Some(moved);
-            }
+            matched(&mut p, r, register.entry(entry), positions, register_as_of)
         }
     }
     p
+}
+
+/// A matched feature: a conflict when the address point breaks the
+/// position rule, else the feature moved there (`record`, when it moves).
+fn matched(
+    p: &mut Placement,
+    r: &Record,
+    e: &Entry,
+    positions: Option<&Positions>,
+    register_as_of: Option<&str>,
+) {
+    p.register_address = Some(e.text.to_string());
+    p.register_id = Some(e.id.to_string());
+    let conflict = positions.and_then(|pos| {
+        pos.check(
+            e.lon,
+            e.lat,
+            r.str("parish_id"),
+            r.bool("outside_municipality").unwrap_or(false),
+            r.str("outside_municipality_reason"),
+        )
+        .into_iter()
+        .find_map(|v| match v {
+            Verdict::Error { message, .. } => Some(message),
+            Verdict::Warning { .. } => None,
+        })
+    });
+    if let Some(message) = conflict {
+        p.status = "conflict";
+        p.reason = Some(format!(
+            "the address point breaks the position rule: {message}"
+        ));
+        return;
+    }
+    p.status = "matched";
+    let old = r.point().map(|q| (q.x(), q.y())).unwrap_or((e.lon, e.lat));
+    p.moved_m = Some((metres(old, (e.lon, e.lat)) * 10.0).round() / 10.0);
+    let mut moved = r.clone();
+    moved.geometry = Some(Geometry::Point(Point::new(e.lon, e.lat)));
+    moved
+        .props
+        .insert("coordinate_quality".into(), "building".into());
+    moved.extra.insert(
+        "coordinate_ref".into(),
+        format!(
+            "VZD adrešu reģistrs {}{}",
+            e.id.trim_start_matches("vzd-"),
+            register_as_of
+                .map(|d| format!(" ({d})"))
+                .unwrap_or_default()
+        )
+        .into(),
+    );
+    if moved.geometry != r.geometry || moved.props != r.props || moved.extra != r.extra {
+        p.record = Some(moved);
+    }
 }
 
 /// Counts of a geocoding run, by status.
@@ -396,14 +430,49 @@ mod tests {
             lat,
         };
         Register::new(vec![
-            e("vzd-1", "Stadiona iela 10, Ozolnieki, Ozolnieku pag., Jelgavas nov., LV-3018", 23.79, 56.69),
+            e(
+                "vzd-1",
+                "Stadiona iela 10, Ozolnieki, Ozolnieku pag., Jelgavas nov., LV-3018",
+                23.79,
+                56.69,
+            ),
             e("vzd-2", "Stadiona iela 10, Tukums, LV-3101", 23.15, 56.97),
-            e("vzd-3", "\"Eži\", Garoza, Salgales pag., Jelgavas nov., LV-3045", 24.0, 56.6),
-            e("vzd-4", "\"Eži\", Vilces pag., Jelgavas nov., LV-3026", 23.5, 56.4),
-            e("vzd-5", "Skolas iela 4 k-1, Kalnciems, Kalnciema pag., Jelgavas nov., LV-3016", 23.61, 56.80),
-            e("vzd-6", "Skolas iela 4 k-2, Kalnciems, Kalnciema pag., Jelgavas nov., LV-3016", 23.62, 56.80),
-            e("vzd-7", "\"Ozoli\", Sesavas pag., Jelgavas nov., LV-3050", 23.8, 56.40),
-            e("vzd-8", "\"Ozoli\", Sesavas pag., Jelgavas nov., LV-3050", 23.9, 56.41),
+            e(
+                "vzd-3",
+                "\"Eži\", Garoza, Salgales pag., Jelgavas nov., LV-3045",
+                24.0,
+                56.6,
+            ),
+            e(
+                "vzd-4",
+                "\"Eži\", Vilces pag., Jelgavas nov., LV-3026",
+                23.5,
+                56.4,
+            ),
+            e(
+                "vzd-5",
+                "Skolas iela 4 k-1, Kalnciems, Kalnciema pag., Jelgavas nov., LV-3016",
+                23.61,
+                56.80,
+            ),
+            e(
+                "vzd-6",
+                "Skolas iela 4 k-2, Kalnciems, Kalnciema pag., Jelgavas nov., LV-3016",
+                23.62,
+                56.80,
+            ),
+            e(
+                "vzd-7",
+                "\"Ozoli\", Sesavas pag., Jelgavas nov., LV-3050",
+                23.8,
+                56.40,
+            ),
+            e(
+                "vzd-8",
+                "\"Ozoli\", Sesavas pag., Jelgavas nov., LV-3050",
+                23.9,
+                56.41,
+            ),
         ])
     }
 
@@ -426,7 +495,10 @@ mod tests {
         ] {
             assert_eq!(status(&r, q, None), ("matched".into(), vec![0]), "{q}");
         }
-        assert_eq!(status(&r, "„Eži”, Garoza, Salgales pagasts", None).1, vec![2]);
+        assert_eq!(
+            status(&r, "„Eži”, Garoza, Salgales pagasts", None).1,
+            vec![2]
+        );
         assert_eq!(status(&r, "Ezi, Salgales pag.", None).1, vec![2]);
         // The feature's own parish confirms a bare homestead name.
         assert_eq!(status(&r, "\"Eži\"", Some("Vilces pagasts")).1, vec![3]);
@@ -438,8 +510,14 @@ mod tests {
         assert_eq!(status(&r, "Stadiona iela 10", None).0, "ambiguous");
         assert_eq!(status(&r, "\"Eži\"", None).0, "ambiguous");
         // No corpus given: both corpora are candidates.
-        assert_eq!(status(&r, "Skolas iela 4, Kalnciems", None), ("ambiguous".into(), vec![4, 5]));
-        assert_eq!(status(&r, "Skolas iela 4 k-2, Kalnciems", None), ("matched".into(), vec![5]));
+        assert_eq!(
+            status(&r, "Skolas iela 4, Kalnciems", None),
+            ("ambiguous".into(), vec![4, 5])
+        );
+        assert_eq!(
+            status(&r, "Skolas iela 4 k-2, Kalnciems", None),
+            ("matched".into(), vec![5])
+        );
         // Two homesteads of one name in one parish.
         assert_eq!(status(&r, "\"Ozoli\", Sesavas pag.", None).0, "ambiguous");
         // A place that disagrees.

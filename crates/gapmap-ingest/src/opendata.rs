@@ -83,11 +83,7 @@ pub const CULTURE_CENTRES: Layout = Layout {
 pub const LIBRARIES: Layout = Layout {
     kind: "library",
     prefix: "library",
-    name: &[
-        "objekta nosaukums",
-        "bibliotekas nosaukums",
-        "nosaukums",
-    ],
+    name: &["objekta nosaukums", "bibliotekas nosaukums", "nosaukums"],
     address: &["adrese", "faktiska adrese"],
     register_id: &["isil kods", "isil"],
     lat: LAT,
@@ -108,11 +104,7 @@ pub const SCHOOLS: Layout = Layout {
         "objekta nosaukums",
         "nosaukums",
     ],
-    address: &[
-        "istenosanas vietas adrese",
-        "adrese",
-        "juridiska adrese",
-    ],
+    address: &["istenosanas vietas adrese", "adrese", "juridiska adrese"],
     register_id: &["registracijas numurs", "reg nr", "iestades kods", "kods"],
     lat: LAT,
     lon: LON,
@@ -376,10 +368,12 @@ pub fn read(
     emit: &mut Emit,
 ) -> Result<(), IngestError> {
     let mut rdr = delimited::open(path, ctx, Quotes::Double)?;
-    let Some(raw) = delimited::read_headers(&mut rdr, ctx, str::to_owned, format!(
-        "the first row names the columns: {}, …",
-        layout.name[0]
-    )) else {
+    let Some(raw) = delimited::read_headers(
+        &mut rdr,
+        ctx,
+        str::to_owned,
+        format!("the first row names the columns: {}, …", layout.name[0]),
+    ) else {
         return Ok(());
     };
     let headers: Vec<String> = raw.iter().map(|h| fold(h)).collect();
@@ -448,10 +442,16 @@ mod tests {
     fn lks_coordinates_place_a_row_without_lat_lon() {
         // LKS-92 northing 285620, easting 481030 (X is the northing): north
         // of Jelgava; the same with the columns swapped.
-        for row in ["2,Nams,,,,,285620,481030,,,,,,,Nē\n", "2,Nams,,,,,481030,285620,,,,,,,Nē\n"] {
+        for row in [
+            "2,Nams,,,,,285620,481030,,,,,,,Nē\n",
+            "2,Nams,,,,,481030,285620,,,,,,,Nē\n",
+        ] {
             let (r, _) = read(row);
             let p = r[0].point().unwrap();
-            assert!((p.x() - 23.6901).abs() < 1e-3 && (p.y() - 56.7142).abs() < 1e-3, "{p:?}");
+            assert!(
+                (p.x() - 23.6901).abs() < 1e-3 && (p.y() - 56.7142).abs() < 1e-3,
+                "{p:?}"
+            );
         }
         let (r, _) = read("2,Nams,,,,,285620,481030,,,,,,,Nē\n");
         assert_eq!(r[0].bool("free_wifi"), Some(false));
@@ -470,17 +470,27 @@ mod tests {
         read_to_vec(&path, &opts, &mut problems).unwrap();
         let e = problems.iter().next().unwrap();
         assert!(e.message.contains("coordinates"), "{e}");
-        assert!(e.hint.as_deref().unwrap().contains("_id, Objekta nosaukums, Adrese"));
+        assert!(
+            e.hint
+                .as_deref()
+                .unwrap()
+                .contains("_id, Objekta nosaukums, Adrese")
+        );
     }
 
     #[test]
     fn repeated_ids_and_unknown_wifi_values_are_reported() {
-        let (r, p) = read(
-            "1,A,LV-1,,56.6,23.7,,,,,,,,,Varbūt\n2,B,LV-1,,56.6,23.7,,,,,,,,,\n",
-        );
+        let (r, p) = read("1,A,LV-1,,56.6,23.7,,,,,,,,,Varbūt\n2,B,LV-1,,56.6,23.7,,,,,,,,,\n");
         assert_eq!(r.len(), 1);
         let msgs: Vec<String> = p.iter().map(|p| p.to_string()).collect();
-        assert!(msgs.iter().any(|m| m.contains(":3") && m.contains("given twice")), "{msgs:?}");
-        assert!(msgs.iter().any(|m| m.contains("`Varbūt` on line 2")), "{msgs:?}");
+        assert!(
+            msgs.iter()
+                .any(|m| m.contains(":3") && m.contains("given twice")),
+            "{msgs:?}"
+        );
+        assert!(
+            msgs.iter().any(|m| m.contains("`Varbūt` on line 2")),
+            "{msgs:?}"
+        );
     }
 }

@@ -169,7 +169,9 @@ impl Positions {
                 out.push(Verdict::Error {
                     field: "outside_municipality_reason",
                     message: "a place marked outside_municipality needs a reason".into(),
-                    hint: "say why it is shown, e.g. \"the municipality's central office in Jelgava\"".into(),
+                    hint:
+                        "say why it is shown, e.g. \"the municipality's central office in Jelgava\""
+                            .into(),
                 });
             }
             if let Some(p) = parish_id {
@@ -213,7 +215,9 @@ impl Positions {
         if d <= TOLERANCE_M {
             return Some(Verdict::Warning {
                 field: "geometry",
-                message: format!("the point lies {d:.0} m outside the municipality (within the {TOLERANCE_M} m tolerance of its generalised boundary)"),
+                message: format!(
+                    "the point lies {d:.0} m outside the municipality (within the {TOLERANCE_M} m tolerance of its generalised boundary)"
+                ),
             });
         }
         Some(Verdict::Error {
@@ -305,8 +309,16 @@ mod tests {
     fn two_parishes() -> Positions {
         Positions::new(
             vec![
-                ("a-pagasts".into(), "A pagasts".into(), square(23.5, 56.4, 0.1)),
-                ("b-pagasts".into(), "B pagasts".into(), square(23.6, 56.4, 0.1)),
+                (
+                    "a-pagasts".into(),
+                    "A pagasts".into(),
+                    square(23.5, 56.4, 0.1),
+                ),
+                (
+                    "b-pagasts".into(),
+                    "B pagasts".into(),
+                    square(23.6, 56.4, 0.1),
+                ),
             ],
             None,
         )
@@ -316,7 +328,10 @@ mod tests {
     #[test]
     fn a_point_in_its_parish_passes() {
         let p = two_parishes();
-        assert!(p.check(23.55, 56.45, Some("a-pagasts"), false, None).is_empty());
+        assert!(
+            p.check(23.55, 56.45, Some("a-pagasts"), false, None)
+                .is_empty()
+        );
         assert_eq!(p.parish_at(23.65, 56.45), Some("b-pagasts"));
     }
 
@@ -327,14 +342,26 @@ mod tests {
             panic!("{v:?}")
         };
         assert_eq!(*field, "parish_id");
-        assert!(message.contains("B pagasts (b-pagasts), not in A pagasts"), "{message}");
+        assert!(
+            message.contains("B pagasts (b-pagasts), not in A pagasts"),
+            "{message}"
+        );
     }
 
     #[test]
     fn just_over_the_edge_is_a_warning() {
         // 20 m east of A's east edge, which B shares: inside B, 20 m from A.
         let v = two_parishes().check(23.6003, 56.45, Some("a-pagasts"), false, None);
-        assert!(matches!(v.as_slice(), [Verdict::Warning { field: "parish_id", .. }]), "{v:?}");
+        assert!(
+            matches!(
+                v.as_slice(),
+                [Verdict::Warning {
+                    field: "parish_id",
+                    ..
+                }]
+            ),
+            "{v:?}"
+        );
     }
 
     #[test]
@@ -350,7 +377,10 @@ mod tests {
     #[test]
     fn outside_needs_a_reason_and_no_parish() {
         let p = two_parishes();
-        assert!(p.check(24.7, 59.4, None, true, Some("central office")).is_empty());
+        assert!(
+            p.check(24.7, 59.4, None, true, Some("central office"))
+                .is_empty()
+        );
         let v = p.check(24.7, 59.4, Some("a-pagasts"), true, None);
         let fields: Vec<&str> = v
             .iter()

@@ -113,7 +113,9 @@ fn read_format(input: &Input, ctx: &mut ReadContext, emit: &mut Emit) -> Result<
         Format::VzdAddress => registers::read_vzd(&input.path, ctx, emit),
         Format::CsbGrid => registers::read_csb_grid(&input.path, ctx, emit),
         Format::PlanJson => plan::read(&input.path, ctx, emit),
-        Format::CultureCentres => opendata::read(&input.path, &opendata::CULTURE_CENTRES, ctx, emit),
+        Format::CultureCentres => {
+            opendata::read(&input.path, &opendata::CULTURE_CENTRES, ctx, emit)
+        }
         Format::Libraries => opendata::read(&input.path, &opendata::LIBRARIES, ctx, emit),
         Format::Schools => opendata::read(&input.path, &opendata::SCHOOLS, ctx, emit),
     }

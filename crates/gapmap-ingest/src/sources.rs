@@ -105,7 +105,10 @@ pub const SOURCES: &[OpenSource] = &[
         fields: &[
             ("id", "vzd-KODS"),
             ("address", "STD (else NOSAUKUMS)"),
-            ("geometry", "KOORD_Y easting, KOORD_X northing (LKS-92), checked against DD_N/DD_E"),
+            (
+                "geometry",
+                "KOORD_Y easting, KOORD_X northing (LKS-92), checked against DD_N/DD_E",
+            ),
             ("origin", "address_register"),
             ("cell_id", "the EU 1 km cell of the point"),
             ("(filter)", "TIPS_CD = 108, STATUSS = EKS, FOR_BUILD = N"),
@@ -162,7 +165,10 @@ pub const SOURCES: &[OpenSource] = &[
         fields: &[
             ("id", "library-ISIL kods (else library-slug of the name)"),
             ("kind", "library"),
-            ("name", "Objekta nosaukums / Bibliotēkas nosaukums / Nosaukums"),
+            (
+                "name",
+                "Objekta nosaukums / Bibliotēkas nosaukums / Nosaukums",
+            ),
             ("address", "Adrese"),
             ("register_id", "ISIL kods"),
             ("geometry", "LAT/LON (else LKS-92 X/Y)"),
@@ -188,12 +194,18 @@ pub const SOURCES: &[OpenSource] = &[
         layer: Layer::Buildings,
         mode: Mode::Merge,
         fields: &[
-            ("id", "school-Reģistrācijas numurs (else school-slug of the name)"),
+            (
+                "id",
+                "school-Reģistrācijas numurs (else school-slug of the name)",
+            ),
             ("kind", "school"),
             ("name", "Iestādes nosaukums / Nosaukums"),
             ("address", "Īstenošanas vietas adrese / Adrese"),
             ("register_id", "Reģistrācijas numurs"),
-            ("geometry", "LAT/LON (else LKS-92 X/Y); rows without are left out, counted"),
+            (
+                "geometry",
+                "LAT/LON (else LKS-92 X/Y); rows without are left out, counted",
+            ),
             ("municipal", "Dibinātājs names the municipality"),
             ("parish_id", "the parish the point lies in"),
         ],
@@ -288,7 +300,9 @@ impl OpenSource {
             .unwrap_or_default()
             .trim()
             .to_ascii_lowercase();
-        ct == "application/octet-stream" || ct == "binary/octet-stream" || self.media_types.contains(&ct.as_str())
+        ct == "application/octet-stream"
+            || ct == "binary/octet-stream"
+            || self.media_types.contains(&ct.as_str())
     }
 }
 
@@ -309,7 +323,11 @@ mod tests {
             "csp-boundaries, vzd-address, culture-centres, libraries, schools, csb-grid"
         );
         let ours: Vec<&str> = SOURCES.iter().map(|s| s.name).collect();
-        assert_eq!(ours, gapmap_model::schema::OPEN_SOURCES, "the model names the same sources");
+        assert_eq!(
+            ours,
+            gapmap_model::schema::OPEN_SOURCES,
+            "the model names the same sources"
+        );
     }
 
     #[test]

@@ -120,7 +120,56 @@ pub fn apply(
 ) -> Result<Applied, IngestError> {
     let mut w = store.writer()?;
     let mut problems = Problems::default();
-    let positions = positions_of(&w)?;
+    let ingest_opts = options(&w, source, version, opts)?;
+    let (file, seen) = read_version(&mut w, source, version, &ingest_opts, &mut problems)?;
+    if problems.has_errors() || file.valid == 0 {
+        if !problems.has_errors() {
+            problems.push(nothing_given(source, version));
+        }
+        drop(w); // rolls back: nothing is half-applied
+        return Ok(Applied {
+            source: source.name,
+            changes: BTreeMap::new(),
+            problems,
+            committed: false,
+            file: Some(file),
+        });
+    }
+    let mut changes = Changes {
+        added: file.counts.added,
+        changed: file.counts.changed,
+        retired: file.counts.removed,
+        unchanged: file.counts.unchanged,
+    };
+    if let Some((column, value)) = source.scope() {
+        changes.retired += retire_unseen(&mut w, source, &ingest_opts, column, &value, &seen)?;
+    }
+    let applied = Applied {
+        source: source.name,
+        changes: BTreeMap::from([(source.layer, changes)]),
+        problems,
+        committed: !opts.dry_run,
+        file: Some(file),
+    };
+    w.record_source_update(&record_of(source, version, &applied))?;
+    if opts.dry_run {
+        drop(w); // rolls back: a dry run writes nothing
+    } else {
+        w.commit(changes.any())?;
+    }
+    Ok(applied)
+}
+
+/// The ingest options of a source's file: its layer, format, field
+/// mapping and provenance, the position rule of the store (buildings need a
+/// municipality to be kept in), the audit reason.
+fn options(
+    w: &Writer,
+    source: &OpenSource,
+    version: &Version,
+    opts: &UpdateOptions,
+) -> Result<Options, IngestError> {
+    let positions = positions_of(w)?;
     if source.layer == Layer::Buildings && positions.is_none() {
         return Err(IngestError::Usage(format!(
             "{}: the store holds no municipality to keep the register's buildings in; update csp-boundaries first (or ingest the areas)",
@@ -130,82 +179,66 @@ pub fn apply(
     let mapping = source
         .mapping(&opts.municipality_code, version.as_of, &version.version)
         .map_err(IngestError::Usage)?;
-    let ingest_opts = Options {
+    Ok(Options {
         layer: Some(source.layer),
         format: Some(source.format),
         mapping,
-        positions: positions.clone(),
+        positions,
         audit: audit::Context {
             actor: opts.actor.clone(),
             reason: format!("update {} ({})", source.name, version.version),
             report_ref: None,
         },
         ..Options::default()
-    };
+    })
+}
+
+/// Read, validate and write the file into the transaction: each building
+/// gets the parish its point lies in; the ids given are collected.
+fn read_version(
+    w: &mut Writer,
+    source: &OpenSource,
+    version: &Version,
+    opts: &Options,
+    problems: &mut Problems,
+) -> Result<(FileOutcome, HashSet<String>), IngestError> {
     let input = Input {
         path: version.path.clone(),
         format: source.format,
     };
+    let positions = opts.positions.clone();
     let mut seen: HashSet<String> = HashSet::new();
-    let file = ingest_file(&mut w, &input, &ingest_opts, source.mode, &mut problems, &mut |r| {
+    let file = ingest_file(w, &input, opts, source.mode, problems, &mut |r| {
         if let (Some(p), Ok(pt)) = (&positions, r.point())
             && r.layer == Layer::Buildings
             && r.str("parish_id").is_none()
             && let Some(parish) = p.parish_at(pt.x(), pt.y())
         {
-            r.props.insert("parish_id".into(), Value::String(parish.to_owned()));
+            r.props
+                .insert("parish_id".into(), Value::String(parish.to_owned()));
         }
         seen.insert(r.id.clone());
     })?;
-    let mut changes = Changes {
-        added: file.counts.added,
-        changed: file.counts.changed,
-        retired: file.counts.removed,
-        unchanged: file.counts.unchanged,
-    };
-    if problems.has_errors() {
-        drop(w);
-        return Ok(Applied {
-            source: source.name,
-            changes: BTreeMap::new(),
-            problems,
-            committed: false,
-            file: Some(file),
-        });
+    Ok((file, seen))
+}
+
+/// The error of a file that gives no feature (an empty or foreign export):
+/// applying it would retire everything the source gave before.
+fn nothing_given(source: &OpenSource, version: &Version) -> crate::problem::Problem {
+    crate::problem::At {
+        file: &version.location,
+        location: Location::File,
     }
-    if file.valid == 0 {
-        problems.push(
-            crate::problem::At {
-                file: &version.location,
-                location: Location::File,
-            }
-            .error(
-                None,
-                format!("{}: the file gives no features; nothing is applied (the store keeps the previous version)", source.name),
-                Some("check that the file is the source's export for this municipality".into()),
-            ),
-        );
-        drop(w);
-        return Ok(Applied {
-            source: source.name,
-            changes: BTreeMap::new(),
-            problems,
-            committed: false,
-            file: Some(file),
-        });
-    }
-    if let Some((column, value)) = source.scope() {
-        changes.retired += retire_unseen(&mut w, source, &ingest_opts, column, &value, &seen)?;
-    }
-    let changes = BTreeMap::from([(source.layer, changes)]);
-    let applied = Applied {
-        source: source.name,
-        changes,
-        problems,
-        committed: !opts.dry_run,
-        file: Some(file),
-    };
-    w.record_source_update(&SourceUpdate {
+    .error(
+        None,
+        format!("{}: the file gives no features; nothing is applied (the store keeps the previous version)", source.name),
+        Some("check that the file is the source's export for this municipality".into()),
+    )
+}
+
+/// The record of a run in the update log.
+fn record_of(source: &OpenSource, version: &Version, applied: &Applied) -> SourceUpdate {
+    SourceUpdate {
         at: String::new(),
         source: source.name.into(),
         outcome: if applied.changes.values().any(Changes::any) {
@@ -223,14 +256,7 @@ pub fn apply(
         licence: Some(source.licence.into()),
         changes: applied.changes_json(),
         message: None,
-    })?;
-    if opts.dry_run {
-        drop(w); // rolls back: a dry run writes nothing
-    } else {
-        let changed = applied.changes.values().any(Changes::any);
-        w.commit(changed)?;
     }
-    Ok(applied)
 }
 
 /// Retire (a layer with `status`) or remove the features of the scope

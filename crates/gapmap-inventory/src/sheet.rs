@@ -173,13 +173,20 @@ fn parse(text: &str) -> Result<(Vec<String>, Vec<(u64, Vec<String>)>), CellProbl
 fn check_header(layer: Layer, header: &[String], problems: &mut Vec<CellProblem>) {
     let cols = columns(layer).unwrap_or_default();
     if !header.iter().any(|h| h == "id") {
-        problems.push(problem(1, "id", "the sheet has no `id` column: download the sheet and change it"));
+        problems.push(problem(
+            1,
+            "id",
+            "the sheet has no `id` column: download the sheet and change it",
+        ));
     }
     for h in header.iter().filter(|h| !cols.contains(&h.as_str())) {
         problems.push(problem(
             1,
             h,
-            format!("`{h}` is not a column of the {layer} sheet ({})", cols.join(", ")),
+            format!(
+                "`{h}` is not a column of the {layer} sheet ({})",
+                cols.join(", ")
+            ),
         ));
     }
 }
@@ -230,11 +237,16 @@ fn plan_in(w: &Writer, layer: Layer, text: &str) -> Result<Plan, EditError> {
             continue;
         }
         if !seen.insert(id.to_owned()) {
-            out.problems.push(problem(row, "id", format!("`{id}` is on two rows")));
+            out.problems
+                .push(problem(row, "id", format!("`{id}` is on two rows")));
             continue;
         }
         let Some(before) = stored.get(id) else {
-            out.problems.push(problem(row, "id", format!("no {layer} has the id `{id}` (add new ones on their form)")));
+            out.problems.push(problem(
+                row,
+                "id",
+                format!("no {layer} has the id `{id}` (add new ones on their form)"),
+            ));
             continue;
         };
         match row_record(layer, row, before, &cells, &rules) {
@@ -346,9 +358,16 @@ pub fn apply(
     let mut lw = w.begin_layer(layer, Mode::Upsert)?;
     for (before, after) in &plan.records {
         w.put(&mut lw, after)?;
-        let geometry = |r: &Record| r.geometry.as_ref().map(|g| serde_json::json!(geojson::Geometry::from(g)));
+        let geometry = |r: &Record| {
+            r.geometry
+                .as_ref()
+                .map(|g| serde_json::json!(geojson::Geometry::from(g)))
+        };
         let (bg, ag) = (geometry(before), geometry(after));
-        let changes = audit::diff(Some((&before.props, bg.as_ref())), Some((&after.props, ag.as_ref())));
+        let changes = audit::diff(
+            Some((&before.props, bg.as_ref())),
+            Some((&after.props, ag.as_ref())),
+        );
         let parish = w.parish_of(after);
         w.audit(&audit::Entry {
             ctx,

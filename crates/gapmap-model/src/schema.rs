@@ -427,7 +427,9 @@ pub fn infer_layer(keys: &[&str], kind: Option<&str>) -> Option<Layer> {
     }
     match kind {
         // `municipal` is a building's own field; the kinds only buildings have.
-        Some(k) if BUILDING_KINDS.contains(&k) && (has("municipal") || !SITE_KINDS.contains(&k)) => {
+        Some(k)
+            if BUILDING_KINDS.contains(&k) && (has("municipal") || !SITE_KINDS.contains(&k)) =>
+        {
             found.push(Layer::Buildings)
         }
         Some(k) if SITE_KINDS.contains(&k) => found.push(Layer::Sites),

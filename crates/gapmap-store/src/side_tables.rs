@@ -88,8 +88,15 @@ pub(crate) fn ensure(tx: &Transaction) -> rusqlite::Result<()> {
             revision INTEGER PRIMARY KEY NOT NULL,
             at TEXT NOT NULL,
             summary TEXT NOT NULL,
-            parishes TEXT NOT NULL);
-         CREATE TABLE IF NOT EXISTS gapmap_source_updates (
+            parishes TEXT NOT NULL);",
+    )?;
+    ensure_source_updates(tx)
+}
+
+/// The log of `gapmap update` runs ([`SourceUpdate`]).
+fn ensure_source_updates(tx: &Transaction) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS gapmap_source_updates (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             at TEXT NOT NULL,
             source TEXT NOT NULL,
@@ -135,10 +142,7 @@ pub struct SourceUpdate {
 }
 
 /// Append a run of `gapmap update` (inside the caller's transaction).
-pub(crate) fn insert_source_update(
-    tx: &Transaction,
-    u: &SourceUpdate,
-) -> rusqlite::Result<()> {
+pub(crate) fn insert_source_update(tx: &Transaction, u: &SourceUpdate) -> rusqlite::Result<()> {
     let at = if u.at.is_empty() {
         chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
     } else {

@@ -672,10 +672,7 @@ const ADDRESS_CELL_M: f64 = 250.0;
 impl AddressGrid {
     /// Index the addresses (WGS84) through `to_xy` (WGS84 → working CRS);
     /// an address that does not project is left out.
-    pub fn build(
-        addresses: &[AddressPoint],
-        to_xy: &gapmap_geo::crs::Transformer,
-    ) -> AddressGrid {
+    pub fn build(addresses: &[AddressPoint], to_xy: &gapmap_geo::crs::Transformer) -> AddressGrid {
         let mut g = AddressGrid::default();
         for (i, a) in addresses.iter().enumerate() {
             let (x, y) = to_xy

@@ -7,8 +7,8 @@ use super::error::SnapshotError;
 use super::parts::{Kept, LayerStats, stats_of};
 use crate::gazetteer::AddressPoint;
 use gapmap_model::{
-    Area, Building, CoverageArea, DemandPoint, Equipment, Layer, PriorityZone, Record, Settlement, Site,
-    Visit, inventory,
+    Area, Building, CoverageArea, DemandPoint, Equipment, Layer, PriorityZone, Record, Settlement,
+    Site, Visit, inventory,
 };
 use gapmap_store::FeatureStore;
 use std::sync::Arc;

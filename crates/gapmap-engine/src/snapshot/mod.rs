@@ -42,8 +42,8 @@ use arc_swap::ArcSwap;
 use gapmap_geo::crs::LKS92;
 use gapmap_model::thresholds::Thresholds;
 use gapmap_model::{
-    Area, Building, CoverageArea, DemandPoint, Equipment, Layer, PriorityZone, Record, Settlement, Site,
-    Visit,
+    Area, Building, CoverageArea, DemandPoint, Equipment, Layer, PriorityZone, Record, Settlement,
+    Site, Visit,
 };
 use gapmap_store::FeatureStore;
 use geo_types::{MultiPolygon, Point};
@@ -414,10 +414,12 @@ impl Snapshot {
     /// metres (planar, working CRS), with its distance; `None` without a
     /// register or when none is that close. The grid is built on first use.
     pub fn nearest_address(&self, lon: f64, lat: f64, max_m: f64) -> Option<(&AddressPoint, f64)> {
-        let t = gapmap_geo::crs::Transformer::for_analysis(gapmap_geo::crs::WGS84, self.working_crs).ok()?;
-        let grid = self.address_grid.get_or_init(|| {
-            Arc::new(crate::gazetteer::AddressGrid::build(&self.addresses, &t))
-        });
+        let t =
+            gapmap_geo::crs::Transformer::for_analysis(gapmap_geo::crs::WGS84, self.working_crs)
+                .ok()?;
+        let grid = self
+            .address_grid
+            .get_or_init(|| Arc::new(crate::gazetteer::AddressGrid::build(&self.addresses, &t)));
         let (x, y) = t.convert(lon, lat).ok()?;
         let (i, d) = grid.nearest(x, y, max_m)?;
         Some((&self.addresses[i], d))

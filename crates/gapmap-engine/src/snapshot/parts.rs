@@ -6,8 +6,8 @@ use crate::analysis::aggregate::Groups;
 use crate::analysis::{Facts, PreparedCoverage};
 use crate::gazetteer::{AddressIndex, AddressPoint};
 use gapmap_model::{
-    Area, Building, CoverageArea, DemandPoint, Equipment, PriorityZone, Record, Settlement, Site, Source,
-    Visit,
+    Area, Building, CoverageArea, DemandPoint, Equipment, PriorityZone, Record, Settlement, Site,
+    Source, Visit,
 };
 use geo_types::{MultiPolygon, Point};
 use serde::Serialize;

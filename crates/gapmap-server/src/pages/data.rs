@@ -24,7 +24,10 @@ use gapmap_store::gpkg::GpkgStore;
 use serde_json::{Map, Value, json};
 
 /// `GET /edit/buildings`: every building, by parish.
-pub async fn buildings(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
+pub async fn buildings(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, Problem> {
     let who = match editor(&req, &state).await? {
         Ok(w) => w,
         Err(go) => return Ok(go),
@@ -43,21 +46,34 @@ pub async fn buildings(req: HttpRequest, state: web::Data<AppState>) -> Result<H
         .iter()
         .map(|b| {
             let p = parish(&b.parish_id);
-            let quality = b.coordinate_quality.map(|c| c.as_str()).unwrap_or("unknown");
-            (p.clone(), b.name.clone(), json!({
-                "name": b.name, "parish": p,
-                "kind": t(lang, &format!("kind.{}", b.kind.as_str())),
-                "status": t(lang, &format!("field.status.{}", b.status.as_str())),
-                "quality": t(lang, &format!("field.coordinate_quality.{quality}")),
-                "href": href(lang, &format!("/edit/buildings/{}", b.id)),
-            }))
+            let quality = b
+                .coordinate_quality
+                .map(|c| c.as_str())
+                .unwrap_or("unknown");
+            (
+                p.clone(),
+                b.name.clone(),
+                json!({
+                    "name": b.name, "parish": p,
+                    "kind": t(lang, &format!("kind.{}", b.kind.as_str())),
+                    "status": t(lang, &format!("field.status.{}", b.status.as_str())),
+                    "quality": t(lang, &format!("field.coordinate_quality.{quality}")),
+                    "href": href(lang, &format!("/edit/buildings/{}", b.id)),
+                }),
+            )
         })
         .collect();
     rows.sort_by(|a, b| (&a.0, &a.1).cmp(&(&b.0, &b.1)));
     let ctx = editor_context(&state, &q, "/edit/buildings", "edit-buildings", &who);
     let mut page = Map::new();
-    page.insert("buildings".into(), json!(rows.into_iter().map(|r| r.2).collect::<Vec<_>>()));
-    page.insert("new_building".into(), json!(href(lang, "/edit/buildings/new")));
+    page.insert(
+        "buildings".into(),
+        json!(rows.into_iter().map(|r| r.2).collect::<Vec<_>>()),
+    );
+    page.insert(
+        "new_building".into(),
+        json!(href(lang, "/edit/buildings/new")),
+    );
     render(&req, "edit_buildings.html", ctx, page)
 }
 
@@ -69,7 +85,9 @@ fn source_rows(lang: Lang, store: &std::path::Path) -> Result<Vec<Value>, Proble
     for name in gapmap_model::schema::OPEN_SOURCES {
         let mine: Vec<_> = runs.iter().filter(|u| u.source == *name).collect();
         let last = mine.first();
-        let last_good = mine.iter().find(|u| u.outcome == "applied" || u.outcome == "unchanged");
+        let last_good = mine
+            .iter()
+            .find(|u| u.outcome == "applied" || u.outcome == "unchanged");
         out.push(json!({
             "name": name, "title": t(lang, &format!("data.source.{name}")),
             "location": last.map(|u| u.location.clone()),
@@ -94,11 +112,17 @@ fn changes_text(lang: Lang, changes: &Value) -> Vec<String> {
     m.iter()
         .map(|(layer, c)| {
             let n = |k: &str| c.get(k).and_then(Value::as_u64).unwrap_or(0).to_string();
-            super::i18n::tf(lang, "data.changes", &[
-                ("layer", t(lang, &format!("data.layer.{layer}"))),
-                ("added", &n("added")), ("changed", &n("changed")),
-                ("retired", &n("retired")), ("unchanged", &n("unchanged")),
-            ])
+            super::i18n::tf(
+                lang,
+                "data.changes",
+                &[
+                    ("layer", t(lang, &format!("data.layer.{layer}"))),
+                    ("added", &n("added")),
+                    ("changed", &n("changed")),
+                    ("retired", &n("retired")),
+                    ("unchanged", &n("unchanged")),
+                ],
+            )
         })
         .collect()
 }
@@ -147,18 +171,23 @@ pub async fn download(
         .and_then(sheet_layer)
         .ok_or_else(|| Problem::not_found(format!("no sheet `{name}`")))?;
     let store = state.store.clone();
-    let text = web::block(move || -> Result<Option<String>, gapmap_store::StoreError> {
-        let s = GpkgStore::open_read_only(&store)?;
-        let records = gapmap_store::FeatureStore::read_layer(&s, layer)?;
-        Ok(sheet::download(layer, &records))
-    })
+    let text = web::block(
+        move || -> Result<Option<String>, gapmap_store::StoreError> {
+            let s = GpkgStore::open_read_only(&store)?;
+            let records = gapmap_store::FeatureStore::read_layer(&s, layer)?;
+            Ok(sheet::download(layer, &records))
+        },
+    )
     .await
     .map_err(Problem::internal)?
     .map_err(Problem::internal)?
     .unwrap_or_default();
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{}\"", name)))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{}\"", name),
+        ))
         .insert_header(("Cache-Control", "no-store"))
         .body(text))
 }
@@ -180,18 +209,31 @@ async fn multipart_fields(mut mp: Multipart, limit: usize) -> Result<Map<String,
             }
             bytes.extend_from_slice(&chunk);
         }
-        out.insert(name, Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        out.insert(
+            name,
+            Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+        );
     }
     Ok(out)
 }
 
 /// `POST /edit/data/upload` (multipart: `csrf`, `layer`, `file`): the
 /// preview of every change, or every bad cell by row and column.
-pub async fn upload(req: HttpRequest, state: web::Data<AppState>, mp: Multipart) -> Result<HttpResponse, Problem> {
+pub async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    mp: Multipart,
+) -> Result<HttpResponse, Problem> {
     let f = multipart_fields(mp, state.config.max_body_bytes).await?;
-    let text = |k: &str| f.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let text = |k: &str| {
+        f.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let who = auth::require(&req, &state, Role::Editor, Some(&text("csrf"))).await?;
-    let layer = sheet_layer(&text("layer")).ok_or_else(|| bad("`layer` must be sites or buildings"))?;
+    let layer =
+        sheet_layer(&text("layer")).ok_or_else(|| bad("`layer` must be sites or buildings"))?;
     let csv = text("file");
     let store = state.store.clone();
     let csv2 = csv.clone();
@@ -219,9 +261,15 @@ fn preview(
     let lang = q.lang();
     let ctx = editor_context(state, &q, "/edit/data", "edit-data", who);
     let mut page = Map::new();
-    let changes: Vec<Value> = plan.changes.iter().map(|c| json!({
+    let changes: Vec<Value> = plan
+        .changes
+        .iter()
+        .map(|c| {
+            json!({
         "row": c.row, "id": c.id, "field": t(lang, &format!("field.{}", c.field)),
-        "before": c.before, "after": c.after})).collect();
+        "before": c.before, "after": c.after})
+        })
+        .collect();
     page.insert("layer".into(), json!(layer.name()));
     page.insert("changes".into(), json!(changes));
     page.insert("features".into(), json!(plan.features()));
@@ -248,14 +296,22 @@ pub async fn apply(
     let f = super::form::Posted::new(body.into_inner());
     let who = auth::require(&req, &state, Role::Editor, f.get("csrf")).await?;
     let lang = PageQuery::parse(&req).lang();
-    let layer = sheet_layer(f.text("layer")).ok_or_else(|| bad("`layer` must be sites or buildings"))?;
-    let revision: i64 = f.text("revision").parse().map_err(|_| bad("`revision` must be a number"))?;
+    let layer =
+        sheet_layer(f.text("layer")).ok_or_else(|| bad("`layer` must be sites or buildings"))?;
+    let revision: i64 = f
+        .text("revision")
+        .parse()
+        .map_err(|_| bad("`revision` must be a number"))?;
     let csv = f.raw("csv").to_owned();
     let reason = match f.text("reason") {
         "" => t(lang, "data.sheet_reason_default").to_owned(),
         r => r.to_owned(),
     };
-    let ctx = gapmap_store::audit::Context { actor: who.principal.username.clone(), reason, report_ref: None };
+    let ctx = gapmap_store::audit::Context {
+        actor: who.principal.username.clone(),
+        reason,
+        report_ref: None,
+    };
     let (store, csv2) = (state.store.clone(), csv.clone());
     let result = web::block(move || {
         let mut s = GpkgStore::open(&store)?;
@@ -266,7 +322,10 @@ pub async fn apply(
     match result {
         Ok((_, Some(_))) => {
             let s = state.clone();
-            web::block(move || s.reloader.reload_now()).await.map_err(Problem::internal)?.map_err(Problem::internal)?;
+            web::block(move || s.reloader.reload_now())
+                .await
+                .map_err(Problem::internal)?
+                .map_err(Problem::internal)?;
             Ok(see_other(&href(lang, "/edit/data?saved=1")))
         }
         Ok((plan, None)) => preview(&req, &state, &who, layer, &csv, &plan, None),
@@ -280,7 +339,15 @@ pub async fn apply(
             .await
             .map_err(Problem::internal)?
             .map_err(crate::routes::inventory::edits::problem)?;
-            preview(&req, &state, &who, layer, &csv, &plan, Some(t(lang, "data.sheet_stale").to_owned()))
+            preview(
+                &req,
+                &state,
+                &who,
+                layer,
+                &csv,
+                &plan,
+                Some(t(lang, "data.sheet_stale").to_owned()),
+            )
         }
         Err(e) => Err(crate::routes::inventory::edits::problem(e)),
     }

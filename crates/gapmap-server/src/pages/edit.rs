@@ -437,7 +437,10 @@ fn form_page(
         "fields".into(),
         json!(fields(lang, s.layer, &s.values, &s.errors)),
     );
-    page.insert("has_point".into(), json!(matches!(s.layer, Layer::Sites | Layer::Buildings)));
+    page.insert(
+        "has_point".into(),
+        json!(matches!(s.layer, Layer::Sites | Layer::Buildings)),
+    );
     page.insert("lon".into(), json!(s.lon_lat.0));
     page.insert("lat".into(), json!(s.lon_lat.1));
     page.insert("etag".into(), json!(s.etag));

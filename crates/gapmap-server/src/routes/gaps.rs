@@ -176,7 +176,10 @@ pub async fn parishes(
     let mut items = gapmap_inventory::changes::parishes_json(&a);
     // The official territorial code, so statistics tables join.
     for item in &mut items {
-        let atvk = item["id"].as_str().and_then(|id| snap.atvk_of(id)).map(str::to_owned);
+        let atvk = item["id"]
+            .as_str()
+            .and_then(|id| snap.atvk_of(id))
+            .map(str::to_owned);
         item["atvk"] = json!(atvk);
     }
     Ok(HttpResponse::Ok().json(
