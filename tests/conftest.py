@@ -9,6 +9,9 @@ Module map:
 - hardening/         the HTTP contract (headers, CORS, ranges, negotiation, links),
                      schemathesis over both OpenAPI documents, CLI pipes
 - drills/            failure drills: disk full, damaged stores, SIGTERM, slowloris, config
+- update/            open data: sources, update through a local HTTP server (every
+                     failure mode), geocoding with known answers, the position and
+                     reference rules, the spreadsheet round trip, Latvian pages
 """
 
 import os

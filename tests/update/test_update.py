@@ -39,7 +39,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
-        Handler.seen.append((self.path, dict(self.headers)))
+        Handler.seen.append((self.path, {k.lower(): v for k, v in self.headers.items()}))
         _, mode, name = self.path.split("/", 2)
         body = Handler.files.get(name)
         if body is None:
@@ -179,8 +179,8 @@ def test_a_second_update_asks_conditionally_and_a_304_changes_nothing(store, ser
     p = update(store, *urls(served, names=["culture-centres"]), "culture-centres")
     assert p.returncode == 0, p.stderr
     assert report(p)["sources"][0]["outcome"] == "not_modified"
-    assert Handler.seen[-1][1].get("If-None-Match", "").startswith('"')
-    assert Handler.seen[-1][1].get("If-Modified-Since") == LAST_MODIFIED
+    assert Handler.seen[-1][1].get("if-none-match", "").startswith('"')
+    assert Handler.seen[-1][1].get("if-modified-since") == LAST_MODIFIED
     assert fingerprint(store) == before
 
 
