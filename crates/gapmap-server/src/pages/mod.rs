@@ -94,9 +94,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .service(get("/edit/buildings", data::buildings))
         .service(get("/edit/data", data::data))
-        .service(get("/edit/data/{file}", data::download))
         .service(write_resource("/edit/data/upload", "POST").route(web::post().to(data::upload)))
         .service(write_resource("/edit/data/apply", "POST").route(web::post().to(data::apply)))
+        .service(get("/edit/data/{file}", data::download))
         .service(
             write_resource("/edit/{layer}/{id}", "GET, HEAD, POST")
                 .route(web::get().to(edit::feature))
