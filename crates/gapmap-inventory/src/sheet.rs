@@ -157,13 +157,12 @@ fn parse(text: &str) -> Result<(Vec<String>, Vec<(u64, Vec<String>)>), CellProbl
         .iter()
         .map(|h| h.trim().to_owned())
         .collect();
+    // Rows as a spreadsheet numbers them: the header is row 1 (a cell with
+    // a line break inside is still one row).
     let mut rows = Vec::new();
-    for r in rdr.records() {
-        let r = r.map_err(|e| {
-            let row = e.position().map_or(0, |p| p.line());
-            problem(row, "", format!("malformed CSV: {e}"))
-        })?;
-        let row = r.position().map_or(0, |p| p.line());
+    for (k, r) in rdr.records().enumerate() {
+        let row = k as u64 + 2;
+        let r = r.map_err(|e| problem(row, "", format!("malformed CSV: {e}")))?;
         rows.push((row, r.iter().map(str::to_owned).collect()));
     }
     Ok((header, rows))

@@ -146,6 +146,9 @@ pub async fn data(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     render(&req, "edit_data.html", ctx, page)
 }
 
+/// The largest confirmed sheet (the form carrying the previewed CSV back).
+pub const SHEET_FORM_LIMIT: usize = 4 << 20;
+
 /// A 400 problem about the posted form.
 fn bad(m: impl Into<String>) -> Problem {
     Problem::invalid_body(m, Vec::new())

@@ -95,7 +95,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get("/edit/buildings", data::buildings))
         .service(get("/edit/data", data::data))
         .service(write_resource("/edit/data/upload", "POST").route(web::post().to(data::upload)))
-        .service(write_resource("/edit/data/apply", "POST").route(web::post().to(data::apply)))
+        // The previewed sheet comes back whole in the form (beyond actix's
+        // 16 KiB form default; the server's body limit still applies).
+        .service(
+            write_resource("/edit/data/apply", "POST")
+                .app_data(web::FormConfig::default().limit(data::SHEET_FORM_LIMIT))
+                .route(web::post().to(data::apply)),
+        )
         .service(get("/edit/data/{file}", data::download))
         .service(
             write_resource("/edit/{layer}/{id}", "GET, HEAD, POST")
