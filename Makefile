@@ -15,7 +15,7 @@ BIN     := $(TARGET_DIR)/release/gapmap
 # for the reverse-proxy test of deploy/nginx/gapmap.conf.
 APT_PACKAGES := gdal-bin python3-gdal proj-bin sqlite3 chromium poppler-utils fonts-dejavu-core nginx openssl
 
-.PHONY: run build web test deps venv lint unit system web-unit browser dataset bench-ingest bench-plan bench-web clean
+.PHONY: run build web test deps venv lint unit system web-unit browser dataset bench-ingest bench-update bench-plan bench-web clean
 
 run: build
 	$(BIN) serve
@@ -91,6 +91,9 @@ dataset: build venv
 
 bench-ingest: build venv
 	bench/ingest/run.sh
+
+bench-update: build
+	bench/update/run.sh
 
 bench-plan: build
 	bench/plan/run.sh

@@ -9,6 +9,9 @@ Module map:
 - hardening/         the HTTP contract (headers, CORS, ranges, negotiation, links),
                      schemathesis over both OpenAPI documents, CLI pipes
 - drills/            failure drills: disk full, damaged stores, SIGTERM, slowloris, config
+- update/            open data: sources, update through a local HTTP server (every
+                     failure mode), geocoding with known answers, the position and
+                     reference rules, the spreadsheet round trip, Latvian pages
 """
 
 import os
@@ -24,7 +27,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 GEODATA = ROOT / "geodata" / "jelgava"
-JELGAVA_FILES = ["areas.geojson", "settlements.geojson", "sites.geojson", "priority_zones.geojson", "coverage.geojson",
+JELGAVA_FILES = ["areas.geojson", "settlements.geojson", "buildings.geojson", "sites.geojson", "priority_zones.geojson", "coverage.geojson",
                  "demand.csv", "plan.json", "equipment.csv", "visits.csv"]
 
 
@@ -74,6 +77,8 @@ def jelgava_store(tmp_path_factory) -> Path:
     """A store holding the embedded dataset, ingested through the CLI."""
     store = tmp_path_factory.mktemp("jelgava") / "jelgava.gpkg"
     run_gapmap("ingest", "--store", store, *[GEODATA / f for f in JELGAVA_FILES], check=True)
+    # The open sources in their published formats, as the embedded store applies them.
+    run_gapmap("update", "--store", store, "--from-dir", GEODATA / "sources", check=True)
     return store
 
 

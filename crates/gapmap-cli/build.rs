@@ -18,6 +18,20 @@ fn main() {
                 .collect()
         })
         .unwrap_or_default();
+    // The open sources' files in their published formats, applied by
+    // `gapmap update --from-dir` (dataset.rs): every file of sources/.
+    let sources = dir.join("sources");
+    println!("cargo:rerun-if-changed={}", sources.display());
+    names.extend(
+        std::fs::read_dir(&sources)
+            .map(|rd| {
+                rd.filter_map(Result::ok)
+                    .filter(|e| e.path().is_file())
+                    .map(|e| format!("sources/{}", e.file_name().to_string_lossy()))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default(),
+    );
     names.sort();
     let mut hash = Sha256::new();
     let mut code = String::from(

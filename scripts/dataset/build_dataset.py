@@ -31,6 +31,7 @@ Usage: python3 scripts/dataset/build_dataset.py [--out DIR] [--realdata DIR]
 from __future__ import annotations
 
 import argparse
+import csv
 import glob
 import json
 import math
@@ -276,6 +277,52 @@ def read_csp_parishes(realdata: Path):
     return sorted(out, key=lambda t: slug(t[0]))
 
 
+# The embedded copy of the CSP boundaries: the 16 parishes of the file, in its
+# own published format (zipped ESRI Shapefile, LKS-92, UTF-8 .cpg, the same
+# fields), applied to the embedded store by `gapmap update --from-dir`.
+CSP_CUT_DATE = (2022, 7, 8)  # the dataset's modification date on data.gov.lv
+SOURCES_MANIFEST = ("source,file,as_of,page,note\n"
+                    "csp-boundaries,csp_territorial_units_lv_1.2m_2022-07-01.zip,2022-07-01,"
+                    "https://data.gov.lv/dati/lv/dataset/robezas,"
+                    "the 16 parishes of Jelgavas novads (L0_code LV0030000) cut from the CSP file; fields and shapes unchanged\n")
+
+
+def write_csp_cut(realdata: Path, out: Path):
+    """The parishes of Jelgavas novads from the CSP zip, as a zip of the same format."""
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        with zipfile.ZipFile(realdata / CSP_ZIP) as z:
+            z.extractall(tmp)
+        shp = glob.glob(os.path.join(tmp, "*.shp"))[0]
+        stem = os.path.splitext(os.path.basename(shp))[0]
+        cut = os.path.join(tmp, "cut")
+        os.mkdir(cut)
+        with shapefile.Reader(shp, encoding="utf-8") as r, \
+                shapefile.Writer(os.path.join(cut, stem + ".shp"), shapeType=r.shapeType, encoding="utf-8") as w:
+            w.fields = r.fields[1:]
+            for sr in r.iterShapeRecords():
+                if sr.record.as_dict()["L0_code"] == CSP_JELGAVAS_NOVADS:
+                    w.shape(sr.shape)
+                    w.record(*sr.record)
+        dbf = os.path.join(cut, stem + ".dbf")
+        with open(dbf, "r+b") as f:  # a fixed header date: the file is deterministic
+            f.seek(1)
+            f.write(bytes([CSP_CUT_DATE[0] - 1900, CSP_CUT_DATE[1], CSP_CUT_DATE[2]]))
+        for ext in (".prj", ".cpg"):
+            src = os.path.join(tmp, stem + ext)
+            if os.path.exists(src):
+                with open(src, "rb") as a, open(os.path.join(cut, stem + ext), "wb") as b:
+                    b.write(a.read())
+        target = out / os.path.basename(CSP_ZIP)
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as z:
+            for name in sorted(os.listdir(cut)):
+                info = zipfile.ZipInfo(name, date_time=CSP_CUT_DATE + (0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                with open(os.path.join(cut, name), "rb") as f:
+                    z.writestr(info, f.read())
+    (out / "sources.csv").write_text(SOURCES_MANIFEST, encoding="utf-8")
+
+
 def read_border_lks(realdata: Path):
     """The OSM state border line (feature 1 of the file) in LKS-92."""
     fc = json.loads((realdata / BORDER_FILE).read_text(encoding="utf-8"))
@@ -472,8 +519,10 @@ OFFICES = [
 # That is a national fact, not a per-library inventory: the note says so.
 LIBRARY_WIFI_REF = "http://www.kis.gov.lv/projekti/bibliotekam/publisko-biblioteku-attistibas-projekts/"
 LIBRARY_SERVICES = ["free_wifi", "public_computers", "eservice_help"]
-LIBRARY_CONNECT = ("Bezmaksas Wi-Fi bibliotēkā un ēkas tuvumā; datori ar internetu - "
-                   "pajautājiet bibliotekāram / Free Wi-Fi in and near the library; ask the librarian")
+# A key of the message catalogues (web/i18n: connect.library_ask_librarian),
+# worded in Latvian and English there: "Free Wi-Fi in and near the library;
+# computers with internet - ask the librarian".
+LIBRARY_CONNECT = "library_ask_librarian"
 LIBRARY_WIFI_NOTE = ("; free Wi-Fi and public computers from the national public-library programme "
                      "'Tresais teva dels' (all 874 public libraries, see free_wifi_ref), not verified per library")
 
@@ -747,6 +796,16 @@ def research_overlay(props, r):
         props["opening_hours_text"] = r["opening_hours_text"]
 
 
+# Why a site outside the municipality is shown (sites and buildings).
+OUTSIDE_REASON = ("the municipality's administration and central client service centre are in "
+                  "Jelgava city, an enclave outside the municipality")
+
+
+def building_id(x):
+    """The id of the building a site spec is in (sites at one place and building share it)."""
+    return "b-" + x["building"] if x["building"].startswith(("office-", "pasta-")) else f"b-{x['place']}-{x['building']}"
+
+
 def build_sites(points, research):
     specs = site_specs() + [
         dict(x, name="", src="librarians", services=["library_loans"], note="added from the 2026 research")
@@ -804,7 +863,74 @@ def build_sites(points, research):
             props["free_wifi_ref"] = LIBRARY_WIFI_REF
         if x.get("outside"):
             props["outside_municipality"] = True
+            props["outside_municipality_reason"] = OUTSIDE_REASON
+        props["building_id"] = building_id(x)
         feats.append(feature(props, {"type": "Point", "coordinates": [r6(lon), r6(lat)]}))
+    return {"type": "FeatureCollection", "features": feats}
+
+
+# --------------------------------------------------------------------------
+# buildings: the buildings the sites are in (the IT department's own list,
+# as far as public pages give it)
+# --------------------------------------------------------------------------
+# Which site of a building names it, and what the building is.
+BUILDING_OF_SITE_KIND = {
+    "municipal_office": (0, "parish_office"), "culture_house": (1, "culture_house"),
+    "school": (2, "school"), "social_centre": (3, "social_centre"), "library": (4, "library"),
+    "activity_centre": (5, "other"), "youth_centre": (6, "other"), "kac": (7, "parish_office"),
+    "mobile_class_stop": (8, "other"),
+}
+# Street addresses the venue facts give (../shared/realdata/facts/venues.csv).
+VENUE_FACTS = "facts/venues.csv"
+
+
+def venue_addresses(realdata: Path):
+    """name -> (address, page, date) for the venues whose row gives a street address."""
+    out = {}
+    path = realdata / VENUE_FACTS
+    if not path.exists():
+        return out
+    with path.open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            a = (row.get("address") or "").strip()
+            if any(ch.isdigit() for ch in a) and "," in a:
+                out[row["name"].strip()] = (a, row["source_url"].strip(), row["source_date"].strip())
+    return out
+
+
+def build_buildings(sites_fc, venues):
+    """One building per group of sites at one point (a parish office and its client service
+    point, a culture house and the library in it), named and kinded by its main site."""
+    groups = {}
+    for f in sites_fc["features"]:
+        groups.setdefault(f["properties"]["building_id"], []).append(f)
+    feats = []
+    for bid in sorted(groups):
+        members = sorted(groups[bid], key=lambda f: (BUILDING_OF_SITE_KIND[f["properties"]["kind"]][0],
+                                                     f["properties"]["id"]))
+        main = members[0]["properties"]
+        kind = BUILDING_OF_SITE_KIND[main["kind"]][1]
+        if main.get("outside_municipality"):
+            kind = "other"
+        ids = ", ".join(m["properties"]["id"] for m in members)
+        props = {
+            "id": bid, "kind": kind, "name": main["name"], "address": main["address"],
+            "parish_id": main["parish_id"],
+            # The municipality's own administration buildings; other owners not stated.
+            "municipal": True if main["kind"] == "municipal_office" else None,
+            "free_wifi": None, "phone": None, "wheelchair": "unknown", "register_id": None,
+            "status": "active", "coordinate_quality": "settlement",
+            "outside_municipality": bool(main.get("outside_municipality")),
+            "outside_municipality_reason": main.get("outside_municipality_reason"),
+            "source": "approximate", "source_ref": main["source_ref"], "as_of": main["as_of"],
+            "licence": LIC_SITE, "coordinate_ref": main["coordinate_ref"],
+            "source_note": f"the building of the sites {ids}; named after {main['id']}; its point is theirs",
+        }
+        fact = venues.get(main["name"])
+        if fact:
+            props["address"], props["address_ref"] = fact[0], fact[1]
+            props["source_note"] += f"; street address from {fact[1]} ({fact[2]})"
+        feats.append(feature(props, members[0]["geometry"]))
     return {"type": "FeatureCollection", "features": feats}
 
 
@@ -879,8 +1005,11 @@ def main(argv=None):
     write_json(out / "areas.geojson", areas)
     write_json(out / "priority_zones.geojson", zones_layer(parishes, municipality, read_border_lks(realdata)))
     write_json(out / "settlements.geojson", settlements_layer(settlements_research, points, parish_polygons))
-    write_json(out / "sites.geojson", build_sites(points, sites_research))
+    sites = build_sites(points, sites_research)
+    write_json(out / "sites.geojson", sites)
+    write_json(out / "buildings.geojson", build_buildings(sites, venue_addresses(realdata)))
     write_json(out / "plan.json", build_plan())
+    write_csp_cut(realdata, out / "sources")
     print(f"wrote {out}", file=sys.stderr)
 
 

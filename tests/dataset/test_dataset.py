@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import zipfile
 from pathlib import Path
 
@@ -29,7 +30,9 @@ from shapely.ops import unary_union
 REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / "geodata" / "jelgava"
 BUILD = REPO / "scripts" / "dataset" / "build_dataset.py"
-LAYERS = ["areas.geojson", "priority_zones.geojson", "sites.geojson", "settlements.geojson"]
+LAYERS = ["areas.geojson", "priority_zones.geojson", "sites.geojson", "settlements.geojson", "buildings.geojson"]
+# The open sources in their published formats, applied by `gapmap update --from-dir`.
+SOURCE_FILES = ["sources/csp_territorial_units_lv_1.2m_2022-07-01.zip", "sources/sources.csv"]
 
 PARISH_IDS = {
     "cenu-pagasts", "elejas-pagasts", "gludas-pagasts", "jaunsvirlaukas-pagasts",
@@ -214,6 +217,36 @@ def test_sites_lie_in_the_parish_they_name(parishes):
             assert re.fullmatch(r"https?://\S+", url), (p["id"], field)
 
 
+def test_every_site_is_in_a_building_of_its_parish(parishes):
+    buildings = {f["properties"]["id"]: f for f in load("buildings.geojson")["features"]}
+    polys = {pid: lks(shape(f["geometry"])) for pid, f in parishes.items()}
+    for f in load("sites.geojson")["features"]:
+        p = f["properties"]
+        b = buildings[p["building_id"]]
+        assert b["properties"]["parish_id"] == p["parish_id"], p["id"]
+        assert b["geometry"] == f["geometry"], "a building's point is its sites'"
+        assert bool(p.get("outside_municipality_reason")) == bool(p.get("outside_municipality")), p["id"]
+    for b in buildings.values():
+        p = b["properties"]
+        assert p["kind"] in {"school", "culture_house", "parish_office", "library", "social_centre", "sports_hall", "other"}
+        assert p["coordinate_quality"] == "settlement" and "its point is theirs" in p["source_note"]
+        if not p["outside_municipality"]:
+            assert polys[p["parish_id"]].contains(lks(shape(b["geometry"]))), p["id"]
+
+
+def test_the_csp_boundaries_are_the_16_parishes_in_their_published_format():
+    d = DATA / "sources"
+    with zipfile.ZipFile(d / "csp_territorial_units_lv_1.2m_2022-07-01.zip") as z:
+        names = sorted(z.namelist())
+        assert [n.rsplit(".", 1)[1] for n in names] == ["cpg", "dbf", "prj", "shp", "shx"]
+        with tempfile.TemporaryDirectory() as tmp:
+            z.extractall(tmp)
+            with shapefile.Reader(glob.glob(os.path.join(tmp, "*.shp"))[0], encoding="utf-8") as r:
+                recs = [rec.as_dict() for rec in r.records()]
+    assert len(recs) == 16 and {r["L0_code"] for r in recs} == {"LV0030000"}
+    assert {"L1_code", "L1_name", "L1_type", "L0_code", "L0_name"} <= set(recs[0])
+
+
 def test_libraries_and_client_service_points():
     sites = [f["properties"] for f in load("sites.geojson")["features"]]
     libraries = [s for s in sites if s["kind"] == "library"]
@@ -306,5 +339,5 @@ def test_regeneration_is_byte_identical(tmp_path):
     shared = realdata("boundaries").parent
     subprocess.run([sys.executable, str(BUILD), "--out", str(tmp_path), "--realdata", str(shared)],
                    check=True, capture_output=True, env=dict(os.environ))
-    for name in LAYERS + ["plan.json"]:
+    for name in LAYERS + ["plan.json"] + SOURCE_FILES:
         assert (tmp_path / name).read_bytes() == (DATA / name).read_bytes(), name

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import run_gapmap
 
-COLLECTIONS = ["sites", "settlements", "municipality", "parishes", "coverage", "priority_zones", "demand_grid", "gap_grid", "gap_clusters"]
+COLLECTIONS = ["sites", "settlements", "municipality", "parishes", "coverage", "priority_zones", "demand_grid", "gap_grid", "gap_clusters", "buildings"]
 FORMATS = ["geojson", "csv", "gpkg"]
 PROVENANCE = ["source", "source_ref", "as_of", "licence", "snapshot_version"]
 VALIDATE_GPKG = "/usr/lib/python3/dist-packages/osgeo_utils/samples/validate_gpkg.py"

@@ -359,7 +359,7 @@ def test_nothing_private_leaks(inv, tmp_path):
     secrets = ["leak-check@example.lv", "$argon2", inv.token, "gmt_", "audit reason"]
     bodies = []
     for c in ["sites", "settlements", "municipality", "parishes", "coverage", "priority_zones",
-              "demand_grid", "gap_grid", "gap_clusters"]:
+              "demand_grid", "gap_grid", "gap_clusters", "buildings"]:
         for f in ["geojson", "csv", "gpkg"]:
             bodies.append(requests.get(inv.url + f"/export/{c}.{f}", timeout=120).content)
         bodies.append(requests.get(inv.url + f"/ogc/collections/{c}/items", params={"limit": 10000}, timeout=60).content)

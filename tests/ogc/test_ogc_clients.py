@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, urlparse
 
 import pytest
 
-COLLECTIONS = ["sites", "settlements", "municipality", "parishes", "coverage", "priority_zones", "demand_grid", "gap_grid", "gap_clusters"]
+COLLECTIONS = ["sites", "settlements", "municipality", "parishes", "coverage", "priority_zones", "demand_grid", "gap_grid", "gap_clusters", "buildings"]
 
 
 def gdal(*args):

@@ -48,7 +48,8 @@ def test_the_csp_parishes_ingest_with_slug_ids_atvk_and_their_union(tmp_path):
     parishes = rows(store, "SELECT id, atvk FROM areas WHERE kind = 'parish' ORDER BY id")
     # The same ids as the embedded dataset's parishes: pages keyed on them stay put.
     assert [i for i, _ in parishes] == PARISH_IDS
-    assert all(len(a) == 7 and a.isdigit() and a.startswith("003") for _, a in parishes), parishes
+    # The boundary file's L1_code as the statistics office writes it: LV + 7 digits.
+    assert all(len(a) == 9 and a[2:].isdigit() and a.startswith("LV003") for _, a in parishes), parishes
     assert rows(store, "SELECT id, name FROM areas WHERE kind = 'municipality'") == \
         [("jelgavas-novads", "Jelgavas novads")]
     from test_realdata import gpkg_geometries, to_lks92

@@ -15,7 +15,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from conftest import realdata  # noqa: E402
 from mvt_validator import validate  # noqa: E402
 
-TILESETS = ["sites", "settlements", "municipality", "parishes", "coverage", "priority_zones", "demand_grid", "gap_grid", "gap_clusters"]
+TILESETS = ["sites", "settlements", "municipality", "parishes", "coverage", "priority_zones", "demand_grid", "gap_grid", "gap_clusters", "buildings"]
 
 # Fixtures whose bytes are identical in structure to another fixture with a
 # different verdict: no validator can tell them apart from the bytes.

@@ -26,6 +26,7 @@ fn layer_of(l: LayerArg) -> Layer {
         LayerArg::Settlements => Layer::Settlements,
         LayerArg::Equipment => Layer::Equipment,
         LayerArg::Visits => Layer::Visits,
+        LayerArg::Buildings => Layer::Buildings,
     }
 }
 
@@ -38,6 +39,9 @@ fn format_of(f: FormatArg) -> Format {
         FormatArg::VzdAddress => Format::VzdAddress,
         FormatArg::CsbGrid => Format::CsbGrid,
         FormatArg::Plan => Format::PlanJson,
+        FormatArg::CultureCentres => Format::CultureCentres,
+        FormatArg::Libraries => Format::Libraries,
+        FormatArg::Schools => Format::Schools,
     }
 }
 
@@ -87,6 +91,8 @@ fn options(a: &InputArgs) -> Result<(Options, Vec<Input>), CliError> {
         sanity,
         progress: None,
         known_sites: None,
+        known_buildings: None,
+        positions: None,
     };
     let mut inputs = Vec::new();
     for f in &a.files {
@@ -266,14 +272,23 @@ pub(crate) fn check(a: CheckArgs) -> Result<(), CliError> {
     let (mut opts, inputs) = options(&a.input)?;
     if let Some(store) = &a.store {
         // Equipment and visits are checked against the store's sites.
+        // Equipment and visits are checked against the store's sites,
+        // building references against its buildings, positions against
+        // its parishes.
         let s = GpkgStore::open_read_only(store).map_err(other)?;
-        let mut ids = std::collections::HashSet::new();
-        gapmap_store::FeatureStore::for_each_record(&s, Layer::Sites, &mut |r| {
-            ids.insert(r.id);
-            true
-        })
-        .map_err(other)?;
-        opts.known_sites = Some(Arc::new(ids));
+        let ids = |layer: Layer| -> Result<std::collections::HashSet<String>, CliError> {
+            let mut ids = std::collections::HashSet::new();
+            gapmap_store::FeatureStore::for_each_record(&s, layer, &mut |r| {
+                ids.insert(r.id);
+                true
+            })
+            .map_err(other)?;
+            Ok(ids)
+        };
+        opts.known_sites = Some(Arc::new(ids(Layer::Sites)?));
+        opts.known_buildings = Some(Arc::new(ids(Layer::Buildings)?));
+        let areas = gapmap_store::FeatureStore::read_layer(&s, Layer::Areas).map_err(other)?;
+        opts.positions = gapmap_ingest::positions::Positions::from_areas(&areas).map(Arc::new);
     }
     let a = a.input;
     let progress = Progress::start("checking");

@@ -39,6 +39,12 @@ pub enum Command {
     Plan(crate::plan::PlanArgs),
     /// Export a published collection as GeoJSON, CSV or GeoPackage (WGS84 or EPSG:3059), or every tileset as PMTiles.
     Export(crate::export::ExportArgs),
+    /// List the open sources gapmap knows: publisher, address, licence, credit, format, layer and field mapping.
+    Sources(SourcesArgs),
+    /// Download (or take from --from-dir) the open sources and apply each in one transaction.
+    Update(UpdateArgs),
+    /// Place sites and buildings at their addresses in the VZD register (or geocode a CSV of addresses).
+    Geocode(GeocodeArgs),
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -102,6 +108,7 @@ pub enum LayerArg {
     Settlements,
     Equipment,
     Visits,
+    Buildings,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -113,6 +120,9 @@ pub enum FormatArg {
     VzdAddress,
     CsbGrid,
     Plan,
+    CultureCentres,
+    Libraries,
+    Schools,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -303,6 +313,68 @@ pub struct SynthArgs {
     /// The as_of date written on every feature.
     #[arg(long, default_value = "2026-11-25")]
     pub as_of: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SourcesArgs {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// The GeoPackage store [default: the embedded dataset's default store].
+    #[arg(long, env = "GAPMAP_STORE")]
+    pub store: Option<PathBuf>,
+    /// Take the files from this folder (named as `gapmap sources` lists them) instead of downloading.
+    #[arg(long)]
+    pub from_dir: Option<PathBuf>,
+    /// Print what would change (added, changed, retired per layer) and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Download a source from this address instead of the known one (NAME=URL, repeatable).
+    #[arg(long = "url", value_name = "NAME=URL")]
+    pub urls: Vec<String>,
+    /// The as-of date of the files (YYYY-MM-DD) [default: Last-Modified; --from-dir: the folder's sources.csv, else the file's date].
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// The largest download accepted, bytes [default: each source's own limit].
+    #[arg(long)]
+    pub max_bytes: Option<u64>,
+    /// Seconds to wait for a connection, and for the server to answer each read.
+    #[arg(long, default_value_t = 30)]
+    pub timeout_s: u64,
+    /// The municipality's code in the boundary file (L0_code).
+    #[arg(long, default_value = "LV0030000")]
+    pub municipality_code: String,
+    /// Do not place sites and buildings at their addresses afterwards.
+    #[arg(long)]
+    pub no_geocode: bool,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Sources to update (see `gapmap sources`) [default: every source a file or address is known for].
+    pub sources: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct GeocodeArgs {
+    /// The GeoPackage store [default: the embedded dataset's default store].
+    #[arg(long, env = "GAPMAP_STORE")]
+    pub store: Option<PathBuf>,
+    /// Report what would move and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Geocode the addresses of this CSV (column `address`, optional `parish`) instead of the sites and buildings.
+    #[arg(long, requires = "out")]
+    pub input: Option<PathBuf>,
+    /// Where to write the results of --input (CSV).
+    #[arg(long, requires = "input")]
+    pub out: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Parse arguments; on error print clap's message and return exit status 64

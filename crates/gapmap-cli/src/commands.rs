@@ -2,7 +2,7 @@
 
 use crate::cli::{Cli, Command};
 use crate::error::CliError;
-use crate::{check, export, gaps, plan, serve, synth, user};
+use crate::{check, export, gaps, plan, serve, synth, update, user};
 use gapmap_ingest::Mode;
 
 pub fn init_logging(verbose: u8) {
@@ -43,5 +43,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Synth(a) => synth::synth_cmd(a),
         Command::Export(a) => export::run(a),
         Command::Plan(a) => plan::run(a),
+        Command::Sources(a) => update::sources_cmd(a),
+        Command::Update(a) => update::update_cmd(a),
+        Command::Geocode(a) => update::geocode_cmd(a),
     }
 }

@@ -2,7 +2,10 @@
 //!
 //! On first start (or when the embedded files change) the files are written
 //! to a temporary folder and ingested through the normal ingest path into a
-//! new GeoPackage, which then replaces the old one atomically (rename).
+//! new GeoPackage, then the open sources' files in `sources/` (in their
+//! published formats) are applied as `gapmap update --from-dir` applies them,
+//! with the as-of dates `sources/sources.csv` gives; the new store then
+//! replaces the old one atomically (rename).
 
 use gapmap_ingest::run::ingest_files;
 use gapmap_ingest::{Input, Mode, Options, detect_format};
@@ -18,6 +21,7 @@ mod embedded {
 const ORDER: &[&str] = &[
     "areas",
     "settlements",
+    "buildings",
     "sites",
     "priority_zones",
     "coverage",
@@ -118,7 +122,10 @@ pub fn ensure_default_store(store: &Path) -> Result<bool, DatasetError> {
 fn build(work: &Path, tmp: &Path) -> Result<(), DatasetError> {
     let _ = std::fs::remove_file(tmp);
     let mut inputs = Vec::new();
-    let mut files: Vec<&(&str, &[u8])> = embedded::FILES.iter().collect();
+    let mut files: Vec<&(&str, &[u8])> = embedded::FILES
+        .iter()
+        .filter(|(name, _)| !name.starts_with("sources/"))
+        .collect();
     files.sort_by_key(|(name, _)| {
         ORDER
             .iter()
@@ -161,8 +168,69 @@ fn build(work: &Path, tmp: &Path) -> Result<(), DatasetError> {
         outcome = Some(o);
     }
     let _ = outcome;
+    apply_sources(work, &mut store)?;
     let mut w = store.writer()?;
     w.set_meta("dataset_hash", embedded::HASH)?;
     w.commit(false)?;
     Ok(())
+}
+
+/// Apply the embedded open sources (`sources/`, listed with their as-of
+/// dates in `sources/sources.csv`) as `gapmap update --from-dir` does.
+fn apply_sources(work: &Path, store: &mut GpkgStore) -> Result<(), DatasetError> {
+    let dir = work.join("geodata/jelgava/sources");
+    std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+    for (name, bytes) in embedded::FILES
+        .iter()
+        .filter(|(n, _)| n.starts_with("sources/"))
+    {
+        let path = work.join("geodata/jelgava").join(name);
+        std::fs::write(&path, bytes).map_err(io(&path))?;
+    }
+    let manifest = dir.join("sources.csv");
+    let Ok(text) = std::fs::read_to_string(&manifest) else {
+        return Ok(());
+    };
+    for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let (Some(name), Some(file), Some(as_of)) = (cols.first(), cols.get(1), cols.get(2)) else {
+            return Err(DatasetError::Invalid(format!(
+                "sources/sources.csv: bad row `{line}`"
+            )));
+        };
+        let source = gapmap_ingest::sources::by_name(name).ok_or_else(|| {
+            DatasetError::Invalid(format!("sources/sources.csv: unknown source `{name}`"))
+        })?;
+        let path = dir.join(file);
+        let bytes = std::fs::read(&path).map_err(io(&path))?;
+        let sha = sha256_hex(&bytes);
+        let version = gapmap_ingest::update::Version {
+            location: format!("geodata/jelgava/sources/{file}"),
+            path,
+            version: format!("sha256:{}", &sha[..16]),
+            sha256: sha,
+            bytes: bytes.len() as u64,
+            etag: None,
+            last_modified: None,
+            as_of: gapmap_model::parse_date(as_of).ok_or_else(|| {
+                DatasetError::Invalid(format!("sources/sources.csv: bad date `{as_of}`"))
+            })?,
+        };
+        let opts = gapmap_ingest::update::UpdateOptions {
+            actor: "gapmap (embedded dataset)".into(),
+            ..Default::default()
+        };
+        let applied = gapmap_ingest::update::apply(store, source, &version, &opts)?;
+        if !applied.is_valid() {
+            let text: Vec<String> = applied.problems.iter().map(ToString::to_string).collect();
+            return Err(DatasetError::Invalid(text.join("\n")));
+        }
+    }
+    Ok(())
+}
+
+/// Lower-case hex SHA-256 of bytes.
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest as _;
+    crate::fetch::hex(&sha2::Sha256::digest(bytes))
 }

@@ -36,7 +36,7 @@ pub fn run(a: GapsArgs) -> Result<(), CliError> {
     write_points(&snap, analysis, a_out, a.format, &bar)?;
     bar.inc(1);
     bar.set_message("parishes");
-    write_parishes(analysis, &a_out.join("parishes.csv"))?;
+    write_parishes(&snap, analysis, &a_out.join("parishes.csv"))?;
     bar.inc(1);
     bar.set_message("grid");
     write_grid(&snap, analysis, &a_out.join("grid.geojson"))?;
@@ -236,10 +236,10 @@ fn geojson_point(out: &mut String, snap: &Snapshot, a: &Analysis, i: usize) {
     let _ = writeln!(out, "{}{}", if i > 0 { "," } else { "" }, feat);
 }
 
-fn write_parishes(a: &Analysis, p: &Path) -> Result<(), CliError> {
+fn write_parishes(snap: &Snapshot, a: &Analysis, p: &Path) -> Result<(), CliError> {
     let min = a.thresholds.disclosure_min_residents;
     let mut s = String::from(
-        "id,name,residents,residents_min,residents_max,gigabit,served,underserved,unserved,mobile_none,mobile_lt2,mobile_2to30,mobile_ge30,near,far,digitally_underserved\n",
+        "id,atvk,name,residents,residents_min,residents_max,gigabit,served,underserved,unserved,mobile_none,mobile_lt2,mobile_2to30,mobile_ge30,near,far,digitally_underserved\n",
     );
     for pa in &a.parishes {
         let g = &pa.aggregate;
@@ -258,8 +258,9 @@ fn write_parishes(a: &Analysis, p: &Path) -> Result<(), CliError> {
         csv_cell::field(&mut name, &pa.name);
         let _ = writeln!(
             s,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
             id,
+            snap.atvk_of(&pa.id).unwrap_or_default(),
             name,
             if small {
                 String::new()

@@ -16,12 +16,15 @@ mod commands;
 mod dataset;
 mod error;
 mod export;
+mod fetch;
 mod gaps;
+mod geocode_file;
 mod load;
 mod plan;
 mod serve;
 mod synth;
 mod thresholds;
+mod update;
 mod user;
 
 use std::process::ExitCode;

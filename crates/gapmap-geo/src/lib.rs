@@ -4,6 +4,7 @@
 //! ids and search ([`text`]) and CSV cells ([`csv_cell`]). Knows nothing of
 //! gapmap's layers.
 
+pub mod address;
 pub mod crs;
 pub mod csv_cell;
 pub mod geometry;

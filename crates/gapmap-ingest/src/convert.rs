@@ -178,7 +178,9 @@ fn one_of(field: &Field, values: &[&str], v: &Value, s: Option<&str>) -> Conv {
     Err((format!("unknown {} `{s}`", field.name), Some(hint)))
 }
 
-/// A 7-digit ATVK code, without the `LV` statistics files put before it.
+/// An ATVK code as the statistics office writes it: `LV` and the 7 digits
+/// (the CSP boundary file's `L1_code`, e.g. `LV0030510`), so tables join on
+/// it; 7 digits alone are given their `LV`.
 fn atvk(field: &Field, v: &Value, text: bool) -> Conv {
     let text = match v {
         Value::String(s) => s.trim().to_owned(),
@@ -190,7 +192,7 @@ fn atvk(field: &Field, v: &Value, text: bool) -> Conv {
         .or_else(|| text.strip_prefix("lv"))
         .unwrap_or(&text);
     if code.len() == 7 && code.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(Value::String(code.to_owned()))
+        Ok(Value::String(format!("LV{code}")))
     } else {
         Err((
             format!("`{text}` is not an ATVK code"),

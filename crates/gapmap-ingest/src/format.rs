@@ -19,6 +19,12 @@ pub enum Format {
     CsbGrid,
     /// gapmap's action-plan JSON document.
     PlanJson,
+    /// The Ministry of Culture's culture-centre statistics (data.gov.lv).
+    CultureCentres,
+    /// The Ministry of Culture's library statistics (data.gov.lv).
+    Libraries,
+    /// The education register's schools (data.gov.lv).
+    Schools,
 }
 
 impl Format {
@@ -31,6 +37,9 @@ impl Format {
             Format::VzdAddress => "vzd-address",
             Format::CsbGrid => "csb-grid",
             Format::PlanJson => "plan",
+            Format::CultureCentres => "culture-centres",
+            Format::Libraries => "libraries",
+            Format::Schools => "schools",
         }
     }
 }
@@ -52,9 +61,12 @@ impl FromStr for Format {
             "vzd-address" => Format::VzdAddress,
             "csb-grid" => Format::CsbGrid,
             "plan" => Format::PlanJson,
+            "culture-centres" => Format::CultureCentres,
+            "libraries" => Format::Libraries,
+            "schools" => Format::Schools,
             other => {
                 return Err(format!(
-                    "unknown format `{other}` (one of geojson, csv, gpkg, shp, vzd-address, csb-grid, plan)"
+                    "unknown format `{other}` (one of geojson, csv, gpkg, shp, vzd-address, csb-grid, plan, culture-centres, libraries, schools)"
                 ));
             }
         })

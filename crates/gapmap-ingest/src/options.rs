@@ -33,6 +33,12 @@ pub struct Options {
     /// The ids of the sites that equipment and visits may refer to (`None`:
     /// not known, so not checked — said in a warning).
     pub known_sites: Option<std::sync::Arc<std::collections::HashSet<String>>>,
+    /// The ids of the buildings sites and equipment may name in
+    /// `building_id` (`None`: not checked).
+    pub known_buildings: Option<std::sync::Arc<std::collections::HashSet<String>>>,
+    /// The parishes and municipality sites and buildings must lie in
+    /// ([`crate::positions`]; `None`: positions are not checked).
+    pub positions: Option<std::sync::Arc<crate::positions::Positions>>,
 }
 
 impl Default for Options {
@@ -48,6 +54,8 @@ impl Default for Options {
             sanity: SanityBox::BALTIC,
             progress: None,
             known_sites: None,
+            known_buildings: None,
+            positions: None,
         }
     }
 }

@@ -8,7 +8,7 @@ use crate::problem;
 use crate::problem::{Location, Problems};
 use crate::raw::RawFeature;
 use crate::validate;
-use crate::{csv, geojson, gpkg, mapping, plan, registers, shp};
+use crate::{csv, geojson, gpkg, mapping, opendata, plan, registers, shp};
 use gapmap_model::{Layer, Record};
 use std::path::Path;
 
@@ -79,6 +79,9 @@ pub fn read_file(
         (Some((v, _)), _) => v.layer(),
         (None, Format::PlanJson) => Layer::Plan,
         (None, Format::VzdAddress | Format::CsbGrid) => opts.layer.unwrap_or(Layer::Demand),
+        (None, Format::CultureCentres | Format::Libraries | Format::Schools) => {
+            opts.layer.unwrap_or(Layer::Buildings)
+        }
         (None, _) => opts.layer.unwrap_or(Layer::Sites),
     };
     let mut stats = pipeline.stats;
@@ -110,6 +113,11 @@ fn read_format(input: &Input, ctx: &mut ReadContext, emit: &mut Emit) -> Result<
         Format::VzdAddress => registers::read_vzd(&input.path, ctx, emit),
         Format::CsbGrid => registers::read_csb_grid(&input.path, ctx, emit),
         Format::PlanJson => plan::read(&input.path, ctx, emit),
+        Format::CultureCentres => {
+            opendata::read(&input.path, &opendata::CULTURE_CENTRES, ctx, emit)
+        }
+        Format::Libraries => opendata::read(&input.path, &opendata::LIBRARIES, ctx, emit),
+        Format::Schools => opendata::read(&input.path, &opendata::SCHOOLS, ctx, emit),
     }
 }
 
@@ -171,9 +179,12 @@ impl Pipeline<'_> {
         let layer = self
             .opts
             .layer
-            .or_else(|| {
-                matches!(self.input.format, Format::VzdAddress | Format::CsbGrid)
-                    .then_some(Layer::Demand)
+            .or_else(|| match self.input.format {
+                Format::VzdAddress | Format::CsbGrid => Some(Layer::Demand),
+                Format::CultureCentres | Format::Libraries | Format::Schools => {
+                    Some(Layer::Buildings)
+                }
+                _ => None,
             })
             .or_else(|| infer_layer(first, &self.opts.mapping))
             .ok_or_else(|| {

@@ -95,7 +95,14 @@ pub fn ingest_files(
     let mut writer = store.writer()?;
     for input in inputs {
         // Keep validating the remaining files to report every problem.
-        files.push(ingest_file(&mut writer, input, opts, mode, &mut problems)?);
+        files.push(ingest_file(
+            &mut writer,
+            input,
+            opts,
+            mode,
+            &mut problems,
+            &mut |_| {},
+        )?);
     }
     if problems.has_errors() {
         drop(writer); // rolls back
@@ -117,26 +124,38 @@ pub fn ingest_files(
 }
 
 /// Read one file into the transaction (only validate it once any file has
-/// an error) and end its layer write; what happened to it.
-fn ingest_file(
+/// an error) and end its layer write; what happened to it. `each` sees
+/// (and may complete) every valid record before it is written.
+pub(crate) fn ingest_file(
     writer: &mut Writer,
     input: &Input,
     opts: &Options,
     mode: Mode,
     problems: &mut Problems,
+    each: &mut dyn FnMut(&mut Record),
 ) -> Result<FileOutcome, IngestError> {
     // Equipment and visits name sites: those in the store, as this
     // transaction has left it so far.
     let file_opts = Options {
         layer: opts.layer.or_else(|| default_layer(input)),
         known_sites: Some(Arc::new(writer.ids(Layer::Sites)?)),
+        // With no buildings at all, references are not checked (a warning
+        // says so): sites files of stores without the layer still load.
+        known_buildings: Some(writer.ids(Layer::Buildings)?)
+            .filter(|ids| !ids.is_empty())
+            .map(Arc::new),
+        positions: match &opts.positions {
+            Some(p) => Some(Arc::clone(p)),
+            None => positions_of(writer)?,
+        },
         ..opts.clone()
     };
     let mut lw = None;
     // After an error nothing will be committed: validate only.
     let skip_writes = problems.has_errors();
     let mut area_kinds = AreaKinds::default();
-    let (layer, stats) = read_file(input, &file_opts, problems, &mut |record| {
+    let (layer, stats) = read_file(input, &file_opts, problems, &mut |mut record| {
+        each(&mut record);
         area_kinds.count(&record);
         if skip_writes {
             return Ok(());
@@ -167,7 +186,7 @@ fn ingest_file(
 
 /// Write one record, with its audit row where the layer is audited per
 /// feature.
-fn put_record(
+pub(crate) fn put_record(
     writer: &mut Writer,
     lw: &mut LayerWrite,
     record: &Record,
@@ -221,7 +240,7 @@ fn end_layer(
 fn audited_per_feature(layer: Layer) -> bool {
     matches!(
         layer,
-        Layer::Sites | Layer::Settlements | Layer::Equipment | Layer::Visits
+        Layer::Sites | Layer::Settlements | Layer::Equipment | Layer::Visits | Layer::Buildings
     )
 }
 
@@ -418,11 +437,23 @@ fn shared_name(parishes: &[&Record]) -> Option<(String, String)> {
     })
 }
 
+/// The position rule over the parishes and municipality of the store as
+/// this transaction has left it so far (`None`: it has none).
+pub fn positions_of(
+    writer: &Writer,
+) -> Result<Option<Arc<crate::positions::Positions>>, IngestError> {
+    let areas = writer.read_layer(Layer::Areas)?;
+    Ok(crate::positions::Positions::from_areas(&areas).map(Arc::new))
+}
+
 /// Registers always go to the demand layer; other files say (or are inferred).
 fn default_layer(input: &Input) -> Option<Layer> {
     match input.format {
         super::Format::VzdAddress | super::Format::CsbGrid => Some(Layer::Demand),
         super::Format::PlanJson => Some(Layer::Plan),
+        super::Format::CultureCentres | super::Format::Libraries | super::Format::Schools => {
+            Some(Layer::Buildings)
+        }
         _ => None,
     }
 }

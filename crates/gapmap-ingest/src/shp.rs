@@ -887,7 +887,7 @@ mod tests {
         assert_eq!(records[0].str("name"), Some("Glūdas pagasts"));
         assert_eq!(records[1].str("name"), Some("Svētes pagasts — Ķirši"));
         assert_eq!(records[0].str("kind"), Some("parish"));
-        assert_eq!(records[0].str("atvk"), Some("0054001"));
+        assert_eq!(records[0].str("atvk"), Some("LV0054001"));
         let mp = records[0].multi_polygon()?;
         assert_eq!(mp.0.len(), 2);
         // The hole belongs to the eastern part, which contains it, although

@@ -28,6 +28,8 @@ pub struct Validator {
     unknown_reported: BTreeSet<String>,
     /// Whether the "site ids not checked" warning was given.
     sites_unchecked_reported: bool,
+    /// Whether the "building ids not checked" warning was given.
+    buildings_unchecked_reported: bool,
 }
 
 impl Validator {
@@ -40,6 +42,7 @@ impl Validator {
             transformer: None,
             unknown_reported: BTreeSet::new(),
             sites_unchecked_reported: false,
+            buildings_unchecked_reported: false,
         }
     }
 
@@ -58,6 +61,9 @@ impl Validator {
         let geometry = self.check_geometry(&raw, crs, &at, problems);
         let (props, extra, absent) = self.check_props(&raw, &at, problems);
         self.check_inventory(&raw, &props, &at, problems);
+        self.check_building_ref(&raw, &props, &at, problems);
+        self.check_services(&raw, &props, &at, problems);
+        self.check_position(&raw, geometry.as_ref(), &props, &at, problems);
         let id = self.check_id(&raw, &props, geometry.as_ref(), &at, problems);
         if problems.errors() > before {
             return None;
@@ -468,6 +474,114 @@ impl Validator {
                 format!("retired on {to}, not after it was installed on {from}"),
                 Some("retired_on must be later than installed_on".into()),
             ));
+        }
+    }
+
+    /// Service tags the catalogues word (`SERVICE_TAGS`); another is kept,
+    /// with a warning that pages show it as written.
+    fn check_services(
+        &self,
+        raw: &RawFeature,
+        props: &Map<String, Value>,
+        at: &At,
+        problems: &mut Problems,
+    ) {
+        let Some(Value::Array(tags)) = props.get("services") else {
+            return;
+        };
+        for tag in tags.iter().filter_map(Value::as_str) {
+            if !gapmap_model::schema::SERVICE_TAGS.contains(&tag) {
+                problems.push(self.at_field(raw, at, "services").problem(
+                    Severity::Warning,
+                    Some("services"),
+                    format!("service `{tag}` has no words in the Latvian and English catalogues: pages show it as written"),
+                    Some(format!("one of {}", gapmap_model::schema::SERVICE_TAGS.join(", "))),
+                ));
+            }
+        }
+    }
+
+    /// `building_id` names a building of the store or of the files before
+    /// (when they are known).
+    fn check_building_ref(
+        &mut self,
+        raw: &RawFeature,
+        props: &Map<String, Value>,
+        at: &At,
+        problems: &mut Problems,
+    ) {
+        let Some(b) = props.get("building_id").and_then(Value::as_str) else {
+            return;
+        };
+        let Some(known) = &self.opts.known_buildings else {
+            if !self.buildings_unchecked_reported {
+                self.buildings_unchecked_reported = true;
+                problems.push(At { file: at.file, location: Location::File }.problem(
+                    Severity::Warning,
+                    Some("building_id"),
+                    "building ids were not checked: no buildings to check them against",
+                    Some("ingest the buildings first (gapmap ingest buildings.geojson sites.geojson)".into()),
+                ));
+            }
+            return;
+        };
+        if !known.contains(b) {
+            problems.push(self.at_field(raw, at, "building_id").error(
+                Some("building_id"),
+                format!("unknown building `{b}`: no building has this id"),
+                Some("use the id of a building in the buildings layer (ingest the buildings first)".into()),
+            ));
+        }
+    }
+
+    /// Sites and buildings lie in the parish they name and in the
+    /// municipality, unless marked outside it with a reason
+    /// ([`crate::positions`]).
+    fn check_position(
+        &self,
+        raw: &RawFeature,
+        geometry: Option<&Geometry<f64>>,
+        props: &Map<String, Value>,
+        at: &At,
+        problems: &mut Problems,
+    ) {
+        if !matches!(self.schema.layer, Layer::Sites | Layer::Buildings) {
+            return;
+        }
+        let (Some(positions), Some(Geometry::Point(p))) = (&self.opts.positions, geometry) else {
+            return;
+        };
+        let text = |k: &str| props.get(k).and_then(Value::as_str);
+        let outside = props
+            .get("outside_municipality")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        for v in positions.check(
+            p.x(),
+            p.y(),
+            text("parish_id"),
+            outside,
+            text("outside_municipality_reason"),
+        ) {
+            match v {
+                crate::positions::Verdict::Warning { field, message } => {
+                    problems.push(self.at_field(raw, at, field).problem(
+                        Severity::Warning,
+                        Some(field),
+                        message,
+                        None,
+                    ))
+                }
+                crate::positions::Verdict::Error {
+                    field,
+                    message,
+                    hint,
+                } => problems.push(self.at_field(raw, at, field).error(
+                    Some(field),
+                    message,
+                    Some(hint),
+                )),
+            }
         }
     }
 

@@ -177,7 +177,7 @@ pub fn apply(
             (Some(id), Some(stored), f)
         }
     };
-    let record = validate(layer, id.as_deref(), body)?;
+    let record = validate(layer, id.as_deref(), body, &rules_of(&w)?)?;
     edit.write(w, before.as_ref(), record)
 }
 
@@ -335,7 +335,7 @@ fn stored_checked(
 /// own later date; a visit that did not happen is withdrawn.
 fn retirement(layer: Layer, stored: &Record) -> Option<Value> {
     match layer {
-        Layer::Sites => Some(json!({"properties": {"status": "retired"}})),
+        Layer::Sites | Layer::Buildings => Some(json!({"properties": {"status": "retired"}})),
         Layer::Equipment => {
             let today = chrono::Utc::now()
                 .with_timezone(&chrono_tz::Europe::Riga)
@@ -388,8 +388,28 @@ fn check_patch(patch: &Value, stored: &Record) -> Result<(), EditError> {
     }
 }
 
+/// The store's rules for an edit, as ingest applies them: the sites
+/// equipment and visits may name, the buildings sites and equipment may
+/// name, the parishes and municipality a place must lie in.
+pub(crate) fn rules_of(w: &Writer) -> Result<Options, EditError> {
+    Ok(Options {
+        known_sites: Some(std::sync::Arc::new(w.ids(Layer::Sites)?)),
+        known_buildings: Some(std::sync::Arc::new(w.ids(Layer::Buildings)?)),
+        positions: gapmap_ingest::run::positions_of(w).map_err(|e| match e {
+            gapmap_ingest::IngestError::Store(s) => EditError::Store(s),
+            other => EditError::BadBody(other.to_string()),
+        })?,
+        ..Options::default()
+    })
+}
+
 /// Validate a GeoJSON Feature body as ingest validates a feature.
-fn validate(layer: Layer, id: Option<&str>, body: Value) -> Result<Record, EditError> {
+fn validate(
+    layer: Layer,
+    id: Option<&str>,
+    body: Value,
+    rules: &Options,
+) -> Result<Record, EditError> {
     let Value::Object(mut f) = body else {
         return Err(EditError::BadBody(
             "the body must be a GeoJSON Feature object".into(),
@@ -426,7 +446,7 @@ fn validate(layer: Layer, id: Option<&str>, body: Value) -> Result<Record, EditE
         text_values: false,
     };
     let mut problems = Problems::default();
-    let mut v = Validator::new(layer, "request body", &Options::default());
+    let mut v = Validator::new(layer, "request body", rules);
     let record = v.accept(raw, WGS84, &mut problems);
     let errors: Vec<FieldProblem> = problems
         .iter()

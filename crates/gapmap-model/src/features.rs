@@ -109,7 +109,18 @@ impl Record {
         }
     }
 
-    fn parse_enum<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<T, String> {
+    /// An enum field that may be absent (`None`).
+    pub(crate) fn optional_enum<T: for<'de> Deserialize<'de>>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, String> {
+        match self.props.get(key) {
+            Some(Value::Null) | None => Ok(None),
+            Some(_) => self.parse_enum(key).map(Some),
+        }
+    }
+
+    pub(crate) fn parse_enum<T: for<'de> Deserialize<'de>>(&self, key: &str) -> Result<T, String> {
         let value = self.props.get(key).cloned().unwrap_or(Value::Null);
         serde_json::from_value(value)
             .map_err(|e| format!("{} `{}`: field `{key}`: {e}", self.layer, self.id))
@@ -212,8 +223,12 @@ pub struct Site {
     pub planned_year: Option<i32>,
     pub candidate: bool,
     pub outside_municipality: bool,
+    /// Why a site outside the municipality is shown.
+    pub outside_municipality_reason: Option<String>,
     /// How exactly `location` is known; `None` when the source does not say.
     pub coordinate_quality: Option<CoordinateQuality>,
+    /// The building (layer `buildings`) the site is in.
+    pub building_id: Option<String>,
     pub location: Point<f64>,
     pub provenance: Provenance,
     /// Where the equipment fields (`access_points`, `router_year`,
@@ -247,10 +262,9 @@ impl Site {
             planned_year: r.i32("planned_year"),
             candidate: r.bool("candidate").unwrap_or(false),
             outside_municipality: r.bool("outside_municipality").unwrap_or(false),
-            coordinate_quality: match r.props.get("coordinate_quality") {
-                Some(Value::Null) | None => None,
-                Some(_) => Some(r.parse_enum("coordinate_quality")?),
-            },
+            outside_municipality_reason: r.string("outside_municipality_reason"),
+            coordinate_quality: r.optional_enum("coordinate_quality")?,
+            building_id: r.string("building_id"),
             location: r.point()?,
             provenance: r.provenance()?,
             equipment_provenance: None,
@@ -452,7 +466,7 @@ fn opt<T: Into<Value>>(v: Option<T>) -> Value {
     v.map(Into::into).unwrap_or(Value::Null)
 }
 
-fn provenance_props(m: &mut Map<String, Value>, p: &Provenance) {
+pub(crate) fn provenance_props(m: &mut Map<String, Value>, p: &Provenance) {
     m.insert("source".into(), p.source.as_str().into());
     m.insert("source_ref".into(), p.source_ref.clone().into());
     m.insert("as_of".into(), p.as_of.to_string().into());
@@ -491,6 +505,7 @@ impl Site {
             "coordinate_quality".into(),
             opt(self.coordinate_quality.map(CoordinateQuality::as_str)),
         );
+        m.insert("building_id".into(), opt(self.building_id.clone()));
         provenance_props(&mut m, &self.provenance);
         let ep = self.equipment_provenance.as_ref();
         m.insert(

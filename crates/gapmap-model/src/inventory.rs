@@ -81,6 +81,8 @@ pub struct Equipment {
     /// Mbit/s (a backhaul line's speeds).
     pub down_mbps: Option<f64>,
     pub up_mbps: Option<f64>,
+    /// The building (layer `buildings`) the equipment serves, when given.
+    pub building_id: Option<String>,
     pub provenance: Provenance,
 }
 
@@ -98,6 +100,7 @@ impl Equipment {
             retired_on: r.date("retired_on"),
             down_mbps: r.f64("down_mbps"),
             up_mbps: r.f64("up_mbps"),
+            building_id: r.string("building_id"),
             provenance: r.provenance()?,
         })
     }
@@ -262,6 +265,7 @@ mod tests {
             retired_on: to.map(date),
             down_mbps: down,
             up_mbps: down.map(|d| d / 10.0),
+            building_id: None,
             provenance: Provenance {
                 source,
                 source_ref: format!("{source}"),

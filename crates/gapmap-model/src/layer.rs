@@ -17,10 +17,13 @@ pub enum Layer {
     Equipment,
     /// Mobile-class visits per site (no geometry).
     Visits,
+    /// The municipality's buildings: the planner's candidates and the
+    /// mobile class's venues (points).
+    Buildings,
 }
 
 impl Layer {
-    pub const ALL: [Layer; 9] = [
+    pub const ALL: [Layer; 10] = [
         Layer::Sites,
         Layer::Areas,
         Layer::Coverage,
@@ -30,6 +33,7 @@ impl Layer {
         Layer::Settlements,
         Layer::Equipment,
         Layer::Visits,
+        Layer::Buildings,
     ];
 
     /// The name used on the command line and as the GeoPackage table name.
@@ -44,6 +48,7 @@ impl Layer {
             Layer::Settlements => "settlements",
             Layer::Equipment => "equipment",
             Layer::Visits => "visits",
+            Layer::Buildings => "buildings",
         }
     }
 }

@@ -7,7 +7,9 @@
 //! their types), which drives validation, the GeoPackage columns and every
 //! export; the typed structs are what the snapshot and analyses use.
 
+#[macro_use]
 mod features;
+mod building;
 pub mod inventory;
 mod layer;
 mod provenance;
@@ -15,6 +17,7 @@ pub mod schema;
 pub mod thresholds;
 pub mod values;
 
+pub use building::{Building, BuildingKind};
 pub use features::{
     Area, AreaKind, CoordinateQuality, CoverageArea, DemandOrigin, DemandPoint, PriorityZone,
     Record, ServiceKind, Settlement, SettlementKind, Site, SiteKind, SiteStatus, Technology,

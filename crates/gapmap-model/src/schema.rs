@@ -24,8 +24,9 @@ pub enum FieldType {
     Enum(&'static [&'static str]),
     /// An OSM `opening_hours` expression.
     OpeningHours,
-    /// A 7-digit ATVK code (Latvia's classification of administrative
-    /// territories); a leading `LV`, as statistics files write it, is removed.
+    /// An ATVK code (Latvia's classification of administrative territories)
+    /// as the statistics office writes it: `LV` and 7 digits (`LV0030510`);
+    /// 7 digits alone are given their `LV`.
     Atvk,
 }
 
@@ -56,7 +57,7 @@ impl FieldType {
             FieldType::OpeningHours => {
                 "an OSM opening_hours value such as \"Mo-Fr 09:00-17:00\"".into()
             }
-            FieldType::Atvk => "a 7-digit ATVK code such as 0540200 (or LV0540200)".into(),
+            FieldType::Atvk => "an ATVK code such as LV0030510 (or its 7 digits 0030510)".into(),
         }
     }
 }
@@ -158,6 +159,42 @@ pub const PLAN_PER: &[&str] = &["year", "total"];
 /// A town, an official village (ciems), or a smaller named place.
 pub const SETTLEMENT_KINDS: &[&str] = &["town", "ciems", "hamlet"];
 pub const EQUIPMENT_TYPES: &[&str] = &["access_point", "router", "backhaul"];
+/// The help a site's `services` name, each worded in the message catalogues
+/// (`svc.<tag>` in web/i18n/lv.json and en.json); another tag is kept and
+/// shown as written, with a warning on ingest.
+pub const SERVICE_TAGS: &[&str] = &[
+    "free_wifi",
+    "public_computers",
+    "printing",
+    "scanning",
+    "eservice_help",
+    "library_loans",
+    "digital_classes",
+    "municipal_services",
+    "state_services",
+];
+/// The open sources `gapmap update` knows, in the order it applies them
+/// (their catalogue, with addresses and mappings, is
+/// `gapmap_ingest::sources`; the pages name them from the message
+/// catalogues, `data.source.<name>`).
+pub const OPEN_SOURCES: &[&str] = &[
+    "csp-boundaries",
+    "vzd-address",
+    "culture-centres",
+    "libraries",
+    "schools",
+    "csb-grid",
+];
+/// What a municipal building is used for (the `buildings` layer).
+pub const BUILDING_KINDS: &[&str] = &[
+    "school",
+    "culture_house",
+    "parish_office",
+    "library",
+    "social_centre",
+    "sports_hall",
+    "other",
+];
 
 /// The provenance fields every feature of every layer carries.
 pub const PROVENANCE_FIELDS: &[Field] = &[
@@ -166,6 +203,10 @@ pub const PROVENANCE_FIELDS: &[Field] = &[
     req("as_of", FieldType::Date),
     opt("licence", FieldType::Text),
     opt("source_note", FieldType::Text),
+    // Which version of the source the feature came from (`gapmap update`:
+    // the file's ETag or SHA-256) and the credit line its licence asks for.
+    opt("source_version", FieldType::Text),
+    opt("credit", FieldType::Text),
 ];
 
 const SITE_FIELDS: &[Field] = &[
@@ -192,6 +233,11 @@ const SITE_FIELDS: &[Field] = &[
     dflt("candidate", FieldType::Bool, "false"),
     dflt("outside_municipality", FieldType::Bool, "false"),
     opt("coordinate_quality", FieldType::Enum(COORDINATE_QUALITY)),
+    // Why a site outside the municipality is shown (required when
+    // `outside_municipality` is true), e.g. the central office in Jelgava.
+    opt("outside_municipality_reason", FieldType::Text),
+    // The building of the `buildings` layer the site is in.
+    opt("building_id", FieldType::Text),
 ];
 
 const AREA_FIELDS: &[Field] = &[
@@ -268,6 +314,8 @@ const EQUIPMENT_FIELDS: &[Field] = &[
     opt("up_mbps", FieldType::NonNegative),
     opt("model", FieldType::Text),
     opt("note", FieldType::Text),
+    // The building the equipment serves (the site's, when not given).
+    opt("building_id", FieldType::Text),
 ];
 
 /// One mobile-class visit (a session held at a site on a day).
@@ -277,6 +325,29 @@ const VISIT_FIELDS: &[Field] = &[
     // Unknown until the visit has been held and counted.
     opt("participants", FieldType::Count),
     opt("note", FieldType::Text),
+];
+
+/// One municipal building: the access-point planner's candidates and the
+/// mobile class's venues; filled from the culture-centre, library and
+/// school registers and the IT department's own list.
+const BUILDING_FIELDS: &[Field] = &[
+    req("kind", FieldType::Enum(BUILDING_KINDS)),
+    req("name", FieldType::Text),
+    opt("address", FieldType::Text),
+    opt("parish_id", FieldType::Text),
+    // Owned or used by the municipality (unknown when a register does not say).
+    opt("municipal", FieldType::Bool),
+    // Free public Wi-Fi in or at the building (the culture-centre register's
+    // "Bezmaksas Wi-Fi").
+    opt("free_wifi", FieldType::Bool),
+    opt("phone", FieldType::Text),
+    dflt("wheelchair", FieldType::Enum(WHEELCHAIR), "\"unknown\""),
+    // The building's id in its register (ISIL code, registration number).
+    opt("register_id", FieldType::Text),
+    dflt("status", FieldType::Enum(SITE_STATUS), "\"active\""),
+    opt("coordinate_quality", FieldType::Enum(COORDINATE_QUALITY)),
+    dflt("outside_municipality", FieldType::Bool, "false"),
+    opt("outside_municipality_reason", FieldType::Text),
 ];
 
 impl LayerSchema {
@@ -291,6 +362,7 @@ impl LayerSchema {
             Layer::Settlements => &SETTLEMENTS,
             Layer::Equipment => &EQUIPMENT,
             Layer::Visits => &VISITS,
+            Layer::Buildings => &BUILDINGS,
         }
     }
 
@@ -328,6 +400,7 @@ static SETTLEMENTS: LayerSchema =
     schema(Layer::Settlements, GeometryKind::Point, SETTLEMENT_FIELDS);
 static EQUIPMENT: LayerSchema = schema(Layer::Equipment, GeometryKind::None, EQUIPMENT_FIELDS);
 static VISITS: LayerSchema = schema(Layer::Visits, GeometryKind::None, VISIT_FIELDS);
+static BUILDINGS: LayerSchema = schema(Layer::Buildings, GeometryKind::Point, BUILDING_FIELDS);
 
 /// Guess the layer of a feature from the property names it carries, when that
 /// is unambiguous. `kind` values tell sites from areas.
@@ -353,6 +426,12 @@ pub fn infer_layer(keys: &[&str], kind: Option<&str>) -> Option<Layer> {
         found.push(Layer::Visits);
     }
     match kind {
+        // `municipal` is a building's own field; the kinds only buildings have.
+        Some(k)
+            if BUILDING_KINDS.contains(&k) && (has("municipal") || !SITE_KINDS.contains(&k)) =>
+        {
+            found.push(Layer::Buildings)
+        }
         Some(k) if SITE_KINDS.contains(&k) => found.push(Layer::Sites),
         Some(k) if AREA_KINDS.contains(&k) => found.push(Layer::Areas),
         Some(k) if SETTLEMENT_KINDS.contains(&k) => found.push(Layer::Settlements),

@@ -1,6 +1,7 @@
 //! The published collections (OGC API ids, tileset names, export names —
 //! ARCHITECTURE.md, "Interfaces"): `sites`, `settlements`, `municipality`, `parishes`,
-//! `coverage`, `priority_zones`, `demand_grid`, `gap_grid`, `gap_clusters`.
+//! `coverage`, `priority_zones`, `demand_grid`, `gap_grid`, `gap_clusters`,
+//! `buildings`.
 //! One place builds their features from a snapshot, so the feature service,
 //! the tiles and the exports publish the same ids and properties.
 //!
@@ -31,10 +32,12 @@ pub enum Collection {
     DemandGrid,
     GapGrid,
     GapClusters,
+    /// The municipality's buildings (the planner's candidates).
+    Buildings,
 }
 
 impl Collection {
-    pub const ALL: [Collection; 9] = [
+    pub const ALL: [Collection; 10] = [
         Collection::Sites,
         Collection::Settlements,
         Collection::Municipality,
@@ -44,6 +47,7 @@ impl Collection {
         Collection::DemandGrid,
         Collection::GapGrid,
         Collection::GapClusters,
+        Collection::Buildings,
     ];
 
     pub fn id(self) -> &'static str {
@@ -57,6 +61,7 @@ impl Collection {
             Collection::DemandGrid => "demand_grid",
             Collection::GapGrid => "gap_grid",
             Collection::GapClusters => "gap_clusters",
+            Collection::Buildings => "buildings",
         }
     }
 
@@ -87,12 +92,13 @@ impl Collection {
                 "Coverage gaps on the 1 km grid",
             ),
             Collection::GapClusters => ("Digitālās plaisas kopas", "Gap clusters"),
+            Collection::Buildings => ("Pašvaldības ēkas", "Municipal buildings"),
         }
     }
 
     pub fn geometry_type(self) -> &'static str {
         match self {
-            Collection::Sites | Collection::Settlements => "Point",
+            Collection::Sites | Collection::Settlements | Collection::Buildings => "Point",
             _ => "MultiPolygon",
         }
     }
@@ -157,6 +163,11 @@ pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Featur
             .settlements
             .iter()
             .map(|s| point_feature(&s.id, s.properties(), s.location))
+            .collect(),
+        Collection::Buildings => snap
+            .buildings
+            .iter()
+            .map(|b| point_feature(&b.id, b.properties(), b.location))
             .collect(),
         Collection::Municipality | Collection::Parishes => {
             let kind = if c == Collection::Municipality {

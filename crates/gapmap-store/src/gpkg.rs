@@ -37,6 +37,9 @@ fn describe(layer: Layer) -> &'static str {
         Layer::Settlements => "Towns, villages (ciemi) and named places, for search",
         Layer::Equipment => "Equipment per site, dated: access points, routers, backhaul lines",
         Layer::Visits => "Mobile-class visits: site, date, participants",
+        Layer::Buildings => {
+            "Municipal buildings: schools, culture houses, parish offices, libraries, centres"
+        }
     }
 }
 
@@ -217,6 +220,16 @@ impl GpkgStore {
             })
             .map_err(|e| sqlite(&self.path, e))?;
         rows.collect::<Result<_, _>>()
+            .map_err(|e| sqlite(&self.path, e))
+    }
+
+    /// The runs of `gapmap update`, newest first (all sources, or one).
+    pub fn source_updates(
+        &self,
+        source: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<crate::side_tables::SourceUpdate>, StoreError> {
+        crate::side_tables::source_updates(&self.conn, source, limit)
             .map_err(|e| sqlite(&self.path, e))
     }
 
@@ -776,6 +789,40 @@ impl Writer<'_> {
             .query_map([], |r| r.get::<_, String>(0))
             .map_err(|e| self.err(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The ids of a layer whose text column `column` equals `value`, as
+    /// this transaction sees them (what one source of `gapmap update`
+    /// gave last time: `origin = address_register`, `source_ref = …`).
+    pub fn ids_where(
+        &self,
+        layer: Layer,
+        column: &str,
+        value: &str,
+    ) -> Result<HashSet<String>, StoreError> {
+        if LayerSchema::of(layer).field(column).is_none() {
+            return Ok(HashSet::new());
+        }
+        let mut st = self
+            .tx
+            .prepare(&format!(
+                "SELECT id FROM \"{}\" WHERE \"{column}\" = ?1",
+                layer.name()
+            ))
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([value], |r| r.get::<_, String>(0))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Record one run of `gapmap update` for a source (its side table,
+    /// [`crate::side_tables::SourceUpdate`]) inside this transaction.
+    pub fn record_source_update(
+        &mut self,
+        u: &crate::side_tables::SourceUpdate,
+    ) -> Result<(), StoreError> {
+        crate::side_tables::insert_source_update(&self.tx, u).map_err(|e| self.err(e))
     }
 
     /// Set a meta value inside this transaction.

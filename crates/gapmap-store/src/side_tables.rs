@@ -99,7 +99,8 @@ pub(crate) fn ensure(tx: &Transaction) -> rusqlite::Result<()> {
             summary TEXT NOT NULL,
             parishes TEXT NOT NULL);",
     )?;
-    ensure_throttles(tx)
+    ensure_throttles(tx)?;
+    ensure_source_updates(tx)
 }
 
 /// The throttles' tables ([`crate::throttle`]).
@@ -120,4 +121,132 @@ fn ensure_throttles(tx: &Transaction) -> rusqlite::Result<()> {
             last_at REAL NOT NULL,
             PRIMARY KEY (account, client)) WITHOUT ROWID;",
     )
+}
+
+/// The log of `gapmap update` runs ([`SourceUpdate`]).
+fn ensure_source_updates(tx: &Transaction) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE IF NOT EXISTS gapmap_source_updates (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            at TEXT NOT NULL,
+            source TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            location TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            sha256 TEXT,
+            bytes INTEGER,
+            version TEXT,
+            as_of TEXT,
+            licence TEXT,
+            changes TEXT NOT NULL,
+            message TEXT);
+         CREATE INDEX IF NOT EXISTS gapmap_source_updates_source ON gapmap_source_updates (source, id);",
+    )
+}
+
+/// One run of `gapmap update` for one source: where the file came from,
+/// what it was (ETag, Last-Modified, SHA-256, size), the version and as-of
+/// date put on its features, and what it changed per layer.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct SourceUpdate {
+    /// When the run ended (RFC 3339, UTC); set by the store when empty.
+    pub at: String,
+    pub source: String,
+    /// `applied` (the store changed), `unchanged` (same content),
+    /// `not_modified` (the server answered 304) or `failed`.
+    pub outcome: String,
+    /// The URL or file read.
+    pub location: String,
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+    pub sha256: Option<String>,
+    pub bytes: Option<u64>,
+    pub version: Option<String>,
+    pub as_of: Option<String>,
+    pub licence: Option<String>,
+    /// Per layer: `{"buildings": {"added": 3, "changed": 1, "retired": 0, "unchanged": 20}}`.
+    pub changes: serde_json::Value,
+    /// Why it failed, or a note.
+    pub message: Option<String>,
+}
+
+/// Append a run of `gapmap update` (inside the caller's transaction).
+pub(crate) fn insert_source_update(tx: &Transaction, u: &SourceUpdate) -> rusqlite::Result<()> {
+    let at = if u.at.is_empty() {
+        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    } else {
+        u.at.clone()
+    };
+    tx.execute(
+        "INSERT INTO gapmap_source_updates (at, source, outcome, location, etag, last_modified, sha256, bytes, version, as_of, licence, changes, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+        rusqlite::params![
+            at,
+            u.source,
+            u.outcome,
+            u.location,
+            u.etag,
+            u.last_modified,
+            u.sha256,
+            u.bytes.map(|b| b as i64),
+            u.version,
+            u.as_of,
+            u.licence,
+            u.changes.to_string(),
+            u.message,
+        ],
+    )?;
+    Ok(())
+}
+
+/// Append a run of `gapmap update` in its own short transaction (a failed
+/// run, whose own transaction was rolled back).
+pub fn record_failed_update(path: &Path, u: &SourceUpdate) -> Result<(), StoreError> {
+    let e = |source| StoreError::sqlite(path, source);
+    let mut c = connect(path)?;
+    let tx = c
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(e)?;
+    ensure(&tx).map_err(e)?;
+    insert_source_update(&tx, u).map_err(e)?;
+    tx.commit().map_err(e)
+}
+
+/// The runs of `gapmap update`, newest first (of one source when given);
+/// none for a store older than the table.
+pub(crate) fn source_updates(
+    conn: &Connection,
+    source: Option<&str>,
+    limit: usize,
+) -> rusqlite::Result<Vec<SourceUpdate>> {
+    let exists: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'gapmap_source_updates'",
+        [],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Ok(Vec::new());
+    }
+    let mut st = conn.prepare(
+        "SELECT at, source, outcome, location, etag, last_modified, sha256, bytes, version, as_of, licence, changes, message FROM gapmap_source_updates WHERE ?1 IS NULL OR source = ?1 ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = st.query_map(rusqlite::params![source, limit as i64], |r| {
+        let changes: String = r.get(11)?;
+        Ok(SourceUpdate {
+            at: r.get(0)?,
+            source: r.get(1)?,
+            outcome: r.get(2)?,
+            location: r.get(3)?,
+            etag: r.get(4)?,
+            last_modified: r.get(5)?,
+            sha256: r.get(6)?,
+            bytes: r.get::<_, Option<i64>>(7)?.map(|b| b as u64),
+            version: r.get(8)?,
+            as_of: r.get(9)?,
+            licence: r.get(10)?,
+            changes: serde_json::from_str(&changes).unwrap_or(serde_json::Value::Null),
+            message: r.get(12)?,
+        })
+    })?;
+    rows.collect()
 }

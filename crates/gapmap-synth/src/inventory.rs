@@ -411,7 +411,9 @@ mod tests {
             planned_year: None,
             candidate: true,
             outside_municipality: false,
+            outside_municipality_reason: None,
             coordinate_quality: None,
+            building_id: None,
             location: Point::new(x, 56.5),
             provenance: Provenance {
                 source: Source::Approximate,

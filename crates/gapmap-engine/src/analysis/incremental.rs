@@ -240,7 +240,9 @@ mod tests {
             planned_year: None,
             candidate: false,
             outside_municipality: false,
+            outside_municipality_reason: None,
             coordinate_quality: None,
+            building_id: None,
             location: Point::new(x, y),
             provenance: Provenance {
                 source: Source::Simulated,

@@ -656,3 +656,81 @@ mod tests {
         assert!(g.did_you_mean("", 3).is_empty());
     }
 }
+
+/// The register's addresses on a 250 m grid in the working CRS, for "the
+/// nearest address" to a point (the finder's "use my location").
+#[derive(Debug, Default)]
+pub struct AddressGrid {
+    cells: std::collections::HashMap<(i32, i32), Vec<u32>>,
+    /// Each address's point in the working CRS.
+    xy: Vec<(f64, f64)>,
+}
+
+/// The side of an [`AddressGrid`] cell, metres.
+const ADDRESS_CELL_M: f64 = 250.0;
+
+impl AddressGrid {
+    /// Index the addresses (WGS84) through `to_xy` (WGS84 → working CRS);
+    /// an address that does not project is left out.
+    pub fn build(addresses: &[AddressPoint], to_xy: &gapmap_geo::crs::Transformer) -> AddressGrid {
+        let mut g = AddressGrid::default();
+        for (i, a) in addresses.iter().enumerate() {
+            let (x, y) = to_xy
+                .convert(a.location.x(), a.location.y())
+                .unwrap_or((f64::NAN, f64::NAN));
+            g.xy.push((x, y));
+            if x.is_finite() && y.is_finite() {
+                g.cells.entry(Self::cell(x, y)).or_default().push(i as u32);
+            }
+        }
+        g
+    }
+
+    fn cell(x: f64, y: f64) -> (i32, i32) {
+        (
+            (x / ADDRESS_CELL_M).floor() as i32,
+            (y / ADDRESS_CELL_M).floor() as i32,
+        )
+    }
+
+    /// The index of the address nearest to working-CRS `(x, y)` within
+    /// `max_m` metres, and its distance.
+    ///
+    /// ```
+    /// use gapmap_engine::gazetteer::{AddressGrid, AddressPoint};
+    /// use gapmap_geo::crs::{Transformer, WGS84, LKS92};
+    /// let a = |lon, lat| AddressPoint { text: "x".into(), location: geo_types::Point::new(lon, lat), parish: 0 };
+    /// let t = Transformer::new(WGS84, LKS92).unwrap();
+    /// let g = AddressGrid::build(&[a(23.70, 56.60), a(23.71, 56.60)], &t);
+    /// let (x, y) = t.convert(23.709, 56.60).unwrap();
+    /// let (i, d) = g.nearest(x, y, 500.0).unwrap();
+    /// assert_eq!(i, 1);
+    /// assert!((d - 61.4).abs() < 1.0, "{d}");
+    /// ```
+    pub fn nearest(&self, x: f64, y: f64, max_m: f64) -> Option<(usize, f64)> {
+        let (cx, cy) = Self::cell(x, y);
+        let rings = (max_m / ADDRESS_CELL_M).ceil() as i32 + 1;
+        let mut best: Option<(usize, f64)> = None;
+        for r in 0..=rings {
+            // Every point of ring r is at least (r - 1) cells away.
+            if best.is_some_and(|(_, d)| d < f64::from(r - 1) * ADDRESS_CELL_M) {
+                break;
+            }
+            for dx in -r..=r {
+                for dy in -r..=r {
+                    if dx.abs() != r && dy.abs() != r {
+                        continue;
+                    }
+                    for &i in self.cells.get(&(cx + dx, cy + dy)).into_iter().flatten() {
+                        let (px, py) = self.xy[i as usize];
+                        let d = ((px - x).powi(2) + (py - y).powi(2)).sqrt();
+                        if d <= max_m && best.is_none_or(|(_, b)| d < b) {
+                            best = Some((i as usize, d));
+                        }
+                    }
+                }
+            }
+        }
+        best
+    }
+}

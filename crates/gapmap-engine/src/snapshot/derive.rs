@@ -122,5 +122,9 @@ pub(super) fn count(layers: &Layers, kept: &Kept) -> BTreeMap<Layer, LayerStats>
             Layer::Visits,
             stats_of(layers.visits.iter().map(|v| v.provenance.source)),
         ),
+        (
+            Layer::Buildings,
+            stats_of(layers.buildings.iter().map(|b| b.provenance.source)),
+        ),
     ])
 }

@@ -7,8 +7,8 @@ use super::error::SnapshotError;
 use super::parts::{Kept, LayerStats, stats_of};
 use crate::gazetteer::AddressPoint;
 use gapmap_model::{
-    Area, CoverageArea, DemandPoint, Equipment, Layer, PriorityZone, Record, Settlement, Site,
-    Visit, inventory,
+    Area, Building, CoverageArea, DemandPoint, Equipment, Layer, PriorityZone, Record, Settlement,
+    Site, Visit, inventory,
 };
 use gapmap_store::FeatureStore;
 use std::sync::Arc;
@@ -34,6 +34,7 @@ pub(super) struct Loaded {
     pub(super) inventory_orphans: usize,
     pub(super) zones: Option<Vec<PriorityZone>>,
     pub(super) settlements: Option<Vec<Settlement>>,
+    pub(super) buildings: Option<Vec<Building>>,
     pub(super) demand: Option<ReadDemand>,
 }
 
@@ -81,6 +82,11 @@ pub(super) fn layers(
         .is_none()
         .then(|| read_typed(store, Layer::Settlements, Settlement::from_record))
         .transpose()?;
+    let buildings = kept
+        .buildings
+        .is_none()
+        .then(|| read_typed(store, Layer::Buildings, Building::from_record))
+        .transpose()?;
     let plan = kept_or(kept.plan, || Ok(store.read_layer(Layer::Plan)?))?;
     let demand = kept
         .demand
@@ -97,6 +103,7 @@ pub(super) fn layers(
         inventory_orphans,
         zones,
         settlements,
+        buildings,
         demand,
     })
 }

@@ -42,8 +42,8 @@ use arc_swap::ArcSwap;
 use gapmap_geo::crs::LKS92;
 use gapmap_model::thresholds::Thresholds;
 use gapmap_model::{
-    Area, CoverageArea, DemandPoint, Equipment, Layer, PriorityZone, Record, Settlement, Site,
-    Visit,
+    Area, Building, CoverageArea, DemandPoint, Equipment, Layer, PriorityZone, Record, Settlement,
+    Site, Visit,
 };
 use gapmap_store::FeatureStore;
 use geo_types::{MultiPolygon, Point};
@@ -76,12 +76,20 @@ pub struct Snapshot {
     address_index: Arc<OnceLock<Arc<AddressIndex>>>,
     /// The gazetteer, built on first search ([`Snapshot::gazetteer`]).
     gazetteer: OnceLock<Arc<Gazetteer>>,
+    /// The addresses on a grid, built on first use ([`Snapshot::nearest_address`]).
+    address_grid: OnceLock<Arc<crate::gazetteer::AddressGrid>>,
     pub zones: Arc<Vec<PriorityZone>>,
     pub zones_xy: Arc<Vec<MultiPolygon<f64>>>,
     /// Towns, villages and named places (for search), each with its parish
     /// (from the record, else by point-in-polygon).
     pub settlements: Arc<Vec<Settlement>>,
     pub settlements_xy: Arc<Vec<Point<f64>>>,
+    /// The municipality's buildings (layer `buildings`: every status), in
+    /// id order; `buildings_xy[i]` is `buildings[i]`'s point in the working
+    /// CRS. The access-point planner's candidates and the mobile class's
+    /// venues are the active ones ([`Snapshot::active_buildings`]).
+    pub buildings: Arc<Vec<Building>>,
+    pub buildings_xy: Arc<Vec<Point<f64>>>,
     pub plan: Arc<Vec<Record>>,
     /// Equipment records, ordered by id.
     pub equipment: Arc<Vec<Equipment>>,
@@ -283,6 +291,10 @@ impl Snapshot {
                 items: &self.zones,
                 xy: &self.zones_xy,
             }),
+            buildings: unchanged(&[Layer::Buildings]).then_some(Shared {
+                items: &self.buildings,
+                xy: &self.buildings_xy,
+            }),
             settlements: unchanged(&[Layer::Settlements, Layer::Areas]).then(|| KeptSettlements {
                 settlements: Shared {
                     items: &self.settlements,
@@ -332,10 +344,13 @@ impl Snapshot {
             addresses: layers.addresses,
             address_index: layers.address_index,
             gazetteer: OnceLock::new(),
+            address_grid: OnceLock::new(),
             zones: layers.zones,
             zones_xy: layers.zones_xy,
             settlements: layers.settlements,
             settlements_xy: layers.settlements_xy,
+            buildings: layers.buildings,
+            buildings_xy: layers.buildings_xy,
             plan: layers.plan,
             equipment: layers.equipment,
             visits: layers.visits,
@@ -374,6 +389,48 @@ impl Snapshot {
             self.address_index
                 .get_or_init(|| Arc::new(AddressIndex::build(Arc::clone(&self.addresses)))),
         )
+    }
+
+    /// The buildings in use (status `active`) with their working-CRS
+    /// points (metres, [`Snapshot::working_crs`]), in id order: the
+    /// candidate set of the access-point planner and the venues of the
+    /// mobile class. Whether one may take an access point is decided by
+    /// geometry (its distance to free Wi-Fi), not by a flag.
+    ///
+    /// ```ignore
+    /// for (b, xy) in snap.active_buildings() {
+    ///     println!("{} {} at ({:.0}, {:.0})", b.id, b.kind, xy.x(), xy.y());
+    /// }
+    /// ```
+    pub fn active_buildings(&self) -> impl Iterator<Item = (&Building, Point<f64>)> + '_ {
+        self.buildings
+            .iter()
+            .zip(self.buildings_xy.iter())
+            .filter(|(b, _)| b.is_active())
+            .map(|(b, xy)| (b, *xy))
+    }
+
+    /// The register address nearest to WGS84 `(lon, lat)` within `max_m`
+    /// metres (planar, working CRS), with its distance; `None` without a
+    /// register or when none is that close. The grid is built on first use.
+    pub fn nearest_address(&self, lon: f64, lat: f64, max_m: f64) -> Option<(&AddressPoint, f64)> {
+        let t =
+            gapmap_geo::crs::Transformer::for_analysis(gapmap_geo::crs::WGS84, self.working_crs)
+                .ok()?;
+        let grid = self
+            .address_grid
+            .get_or_init(|| Arc::new(crate::gazetteer::AddressGrid::build(&self.addresses, &t)));
+        let (x, y) = t.convert(lon, lat).ok()?;
+        let (i, d) = grid.nearest(x, y, max_m)?;
+        Some((&self.addresses[i], d))
+    }
+
+    /// The official territorial code (`atvk`, e.g. `LV0030510`) of a parish.
+    pub fn atvk_of(&self, parish_id: &str) -> Option<&str> {
+        self.areas
+            .iter()
+            .find(|a| a.id == parish_id)
+            .and_then(|a| a.atvk.as_deref())
     }
 
     /// Total residents over all demand points.

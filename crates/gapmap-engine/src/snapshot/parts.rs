@@ -6,8 +6,8 @@ use crate::analysis::aggregate::Groups;
 use crate::analysis::{Facts, PreparedCoverage};
 use crate::gazetteer::{AddressIndex, AddressPoint};
 use gapmap_model::{
-    Area, CoverageArea, DemandPoint, Equipment, PriorityZone, Record, Settlement, Site, Source,
-    Visit,
+    Area, Building, CoverageArea, DemandPoint, Equipment, PriorityZone, Record, Settlement, Site,
+    Source, Visit,
 };
 use geo_types::{MultiPolygon, Point};
 use serde::Serialize;
@@ -94,6 +94,7 @@ pub(super) struct Kept<'a> {
     pub(super) zones: Option<Shared<'a, PriorityZone, MultiPolygon<f64>>>,
     /// Settlements (settlements and areas unchanged).
     pub(super) settlements: Option<KeptSettlements<'a>>,
+    pub(super) buildings: Option<Shared<'a, Building, Point<f64>>>,
     pub(super) demand: Option<KeptDemand<'a>>,
     pub(super) facts: Option<KeptFacts<'a>>,
 }
@@ -114,6 +115,8 @@ pub(super) struct Layers {
     pub(super) zones_xy: Arc<Vec<MultiPolygon<f64>>>,
     pub(super) settlements: Arc<Vec<Settlement>>,
     pub(super) settlements_xy: Arc<Vec<Point<f64>>>,
+    pub(super) buildings: Arc<Vec<Building>>,
+    pub(super) buildings_xy: Arc<Vec<Point<f64>>>,
     pub(super) plan: Arc<Vec<Record>>,
     pub(super) equipment: Arc<Vec<Equipment>>,
     pub(super) visits: Arc<Vec<Visit>>,

@@ -45,6 +45,9 @@ pub(super) fn layers(
     let (zones, zones_xy) = projected(loaded.zones, kept.zones.as_ref(), |z| {
         project_polygons(t, z, |z| &z.geometry)
     })?;
+    let (buildings, buildings_xy) = projected(loaded.buildings, kept.buildings.as_ref(), |b| {
+        project_points(t, b, |b| b.location)
+    })?;
     Ok(Layers {
         sites,
         sites_xy,
@@ -59,6 +62,8 @@ pub(super) fn layers(
         zones_xy,
         settlements,
         settlements_xy,
+        buildings,
+        buildings_xy,
         plan: loaded.plan,
         equipment: loaded.equipment,
         visits: loaded.visits,

@@ -33,7 +33,7 @@ use serde_json::{Map, Value, json};
 /// ingest alone.
 const HIDDEN_FIELDS: &[&str] = &["coordinate_quality", "outside_municipality", "candidate"];
 
-fn see_other(to: &str) -> HttpResponse {
+pub(super) fn see_other(to: &str) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to.to_owned()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -41,7 +41,7 @@ fn see_other(to: &str) -> HttpResponse {
 }
 
 /// The signed-in editor of a page, or the way to the sign-in page.
-async fn editor(
+pub(super) async fn editor(
     req: &HttpRequest,
     state: &web::Data<AppState>,
 ) -> Result<Result<SignedIn, HttpResponse>, Problem> {
@@ -58,7 +58,7 @@ async fn editor(
 
 /// The context of an editor's page: who is signed in and the token every
 /// form posts back.
-fn editor_context(
+pub(super) fn editor_context(
     state: &AppState,
     q: &PageQuery,
     path: &str,
@@ -78,6 +78,8 @@ fn editor_context(
             "home": href(lang, "/edit"),
             "reports": href(lang, "/edit/reports"),
             "new_site": href(lang, "/edit/sites/new"),
+            "buildings": href(lang, "/edit/buildings"),
+            "data": href(lang, "/edit/data"),
             "changes": href(lang, "/changes"),
             "audit_csv": "/api/v1/audit?f=csv",
             "sign_out": href(lang, "/sign-out"),
@@ -454,7 +456,10 @@ fn form_page(
         "fields".into(),
         json!(fields(lang, s.layer, &s.values, &s.errors)),
     );
-    page.insert("has_point".into(), json!(s.layer == Layer::Sites));
+    page.insert(
+        "has_point".into(),
+        json!(matches!(s.layer, Layer::Sites | Layer::Buildings)),
+    );
     page.insert("lon".into(), json!(s.lon_lat.0));
     page.insert("lat".into(), json!(s.lon_lat.1));
     page.insert("etag".into(), json!(s.etag));
@@ -619,7 +624,7 @@ pub async fn save(
         ));
     }
     let props = posted_properties(layer, &f);
-    let point = if layer == Layer::Sites {
+    let point = if matches!(layer, Layer::Sites | Layer::Buildings) {
         posted_point(lang, &f, &mut errors)
     } else {
         None

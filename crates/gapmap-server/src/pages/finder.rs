@@ -146,7 +146,7 @@ fn site_card(lang: Lang, site: &Site, distance_m: Option<f64>, at: DateTime<Utc>
         "tel": site.phone.as_deref().map(words::tel_uri),
         "wheelchair": t(lang, wheelchair),
         "services": sites::services(lang, site),
-        "how_to_connect": site.how_to_connect,
+        "how_to_connect": sites::how_to_connect(lang, site),
         "approx_location": approx_location,
         "source": site.provenance.source.as_str(),
         "planned": site.status != gapmap_model::SiteStatus::Active,
@@ -306,6 +306,34 @@ fn list_len(v: &[Value]) -> u64 {
     v.len() as u64
 }
 
+/// How near (metres) a register address must be to name "your location".
+const NEAREST_ADDRESS_M: f64 = 300.0;
+
+/// "Use my location": the point, named by the nearest register address
+/// within [`NEAREST_ADDRESS_M`] (and in its parish), else "your location".
+fn your_location(lang: Lang, snap: &Snapshot, g: &Gazetteer, lon: f64, lat: f64) -> Target {
+    let near = snap.nearest_address(lon, lat, NEAREST_ADDRESS_M);
+    Target {
+        kind: None,
+        name: match near {
+            Some((a, d)) => words_near_address(lang, &a.text, d),
+            None => t(lang, "results.your_location").to_owned(),
+        },
+        parish: near.and_then(|(a, _)| g.parish_id(a.parish).map(str::to_owned)),
+        location: Point::new(lon, lat),
+    }
+}
+
+/// "Jūsu atrašanās vieta: pie adreses …, ~40 m".
+fn words_near_address(lang: Lang, address: &str, d: f64) -> String {
+    let metres = ((d / 10.0).round() * 10.0).max(10.0) as u64;
+    tf(
+        lang,
+        "results.your_location_near",
+        &[("address", address), ("metres", &metres.to_string())],
+    )
+}
+
 /// `GET /?q=&place=&lon=&lat=&at=&lang=`
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let q = PageQuery::parse(&req);
@@ -331,12 +359,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         && (-180.0..=180.0).contains(&lon)
         && (-90.0..=90.0).contains(&lat)
     {
-        target = Some(Target {
-            kind: None,
-            name: t(lang, "results.your_location").to_owned(),
-            parish: None,
-            location: Point::new(lon, lat),
-        });
+        target = Some(your_location(lang, &snap, &g, lon, lat));
     }
     let mut state_name = "start";
     if target.is_none()

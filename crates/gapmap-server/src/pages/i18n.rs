@@ -67,6 +67,11 @@ fn catalogue(lang: Lang) -> &'static HashMap<String, String> {
 
 /// The message for a key; a missing key shows as the key itself (the unit
 /// tests check that every key used exists in both languages).
+/// Whether the catalogue has a message for `key` (no warning when not).
+pub fn has(lang: Lang, key: &str) -> bool {
+    catalogue(lang).contains_key(key)
+}
+
 pub fn t(lang: Lang, key: &str) -> &'static str {
     catalogue(lang)
         .get(key)

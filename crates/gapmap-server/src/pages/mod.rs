@@ -12,6 +12,7 @@
 
 pub mod assets;
 pub mod changes;
+pub mod data;
 pub mod edit;
 pub mod finder;
 pub mod form;
@@ -93,6 +94,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(
             write_resource("/edit/reports/{reference}", "POST").route(web::post().to(edit::decide)),
         )
+        .service(get("/edit/buildings", data::buildings))
+        .service(get("/edit/data", data::data))
+        .service(write_resource("/edit/data/upload", "POST").route(web::post().to(data::upload)))
+        // The previewed sheet comes back whole in the form (beyond actix's
+        // 16 KiB form default; the server's body limit still applies).
+        .service(
+            write_resource("/edit/data/apply", "POST")
+                .app_data(web::FormConfig::default().limit(data::SHEET_FORM_LIMIT))
+                .route(web::post().to(data::apply)),
+        )
+        .service(get("/edit/data/{file}", data::download))
         .service(
             write_resource("/edit/{layer}/{id}", "GET, HEAD, POST")
                 .route(web::get().to(edit::feature))

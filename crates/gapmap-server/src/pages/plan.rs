@@ -382,11 +382,13 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
         q.get("sort").unwrap_or("name"),
         q.get("dir") != Some("desc"),
     );
-    let mut out = String::from("parish_id,");
+    let mut out = String::from("parish_id,atvk,");
     out.push_str(&COLUMNS.join(","));
     out.push_str("\r\n");
     for r in &rs {
         out.push_str(&r.id);
+        out.push(',');
+        out.push_str(snap.atvk_of(&r.id).unwrap_or_default());
         out.push(',');
         gapmap_geo::csv_cell::field(&mut out, &r.name);
         for (i, v) in r.values.iter().enumerate() {

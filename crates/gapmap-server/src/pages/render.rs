@@ -21,7 +21,7 @@ macro_rules! templates {
 }
 
 /// Every template (name, source), embedded in the binary.
-const TEMPLATES: [(&str, &str); 25] = templates!(
+const TEMPLATES: [(&str, &str); 28] = templates!(
     "base.html",
     "_errors.html",
     "_edit_nav.html",
@@ -31,6 +31,9 @@ const TEMPLATES: [(&str, &str); 25] = templates!(
     "changes.html",
     "sign_in.html",
     "edit_list.html",
+    "edit_buildings.html",
+    "edit_data.html",
+    "edit_sheet.html",
     "edit_form.html",
     "review.html",
     "finder.html",

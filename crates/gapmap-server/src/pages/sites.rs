@@ -20,6 +20,19 @@ pub fn what(lang: Lang, s: &Site) -> String {
     words.join(" · ")
 }
 
+/// How to get online at a site, in the page's language: a
+/// `how_to_connect` that is a catalogue key (`connect.…`, e.g.
+/// `library_ask_librarian`) in its words; free text as the IT department
+/// wrote it.
+pub fn how_to_connect(lang: Lang, s: &Site) -> Option<String> {
+    let text = s.how_to_connect.as_deref()?;
+    let key = format!("connect.{text}");
+    Some(match super::i18n::has(lang, &key) {
+        true => t(lang, &key).to_owned(),
+        false => text.to_owned(),
+    })
+}
+
 /// The help a site offers, in words (free Wi-Fi is said elsewhere; a code
 /// the catalogue does not know is shown with spaces for underscores).
 pub fn services(lang: Lang, s: &Site) -> Vec<String> {

@@ -173,7 +173,15 @@ pub async fn parishes(
         );
     }
     let (snap, a, _) = prepare(&req, &state, &["version"])?;
-    let items = gapmap_inventory::changes::parishes_json(&a);
+    let mut items = gapmap_inventory::changes::parishes_json(&a);
+    // The official territorial code, so statistics tables join.
+    for item in &mut items {
+        let atvk = item["id"]
+            .as_str()
+            .and_then(|id| snap.atvk_of(id))
+            .map(str::to_owned);
+        item["atvk"] = json!(atvk);
+    }
     Ok(HttpResponse::Ok().json(
         json!({"snapshot_version": snap.version, "thresholds": a.thresholds, "parishes": items}),
     ))

@@ -156,8 +156,8 @@ fn bodies() -> Vec<(&'static str, &'static str, &'static str, Value)> {
         (
             "/api/v1/{layer}",
             "post",
-            "A GeoJSON Feature of an equipment or visit record (as the layer of the path) and a `reason`; checked as an ingest checks them",
-            json!({"anyOf": [new_feature(Layer::Equipment), new_feature(Layer::Visits)]}),
+            "A GeoJSON Feature of an equipment or visit record or a building (as the layer of the path) and a `reason`; checked as an ingest checks them",
+            json!({"anyOf": [new_feature(Layer::Equipment), new_feature(Layer::Visits), new_feature(Layer::Buildings)]}),
         ),
         (
             "/api/v1/{layer}/{id}",

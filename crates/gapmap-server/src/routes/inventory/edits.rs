@@ -21,7 +21,12 @@ use gapmap_store::gpkg::GpkgStore;
 use serde_json::{Value, json};
 
 /// The layers editable through the API.
-pub const EDITABLE: &[Layer] = &[Layer::Sites, Layer::Equipment, Layer::Visits];
+pub const EDITABLE: &[Layer] = &[
+    Layer::Sites,
+    Layer::Equipment,
+    Layer::Visits,
+    Layer::Buildings,
+];
 
 fn layer(name: &str) -> Result<Layer, Problem> {
     EDITABLE
@@ -201,7 +206,7 @@ fn answer(mut r: actix_web::HttpResponseBuilder, o: &Outcome, version: &str) -> 
     no_store(r).json(json!({"feature": o.feature, "revision": o.revision, "changed": o.changed, "snapshot_version": version}))
 }
 
-#[utoipa::path(post, path = "/api/v1/{layer}", tag = "inventory", security(("bearer" = []), ("session" = [], "csrf" = [])), params(("layer" = String, Path, description = "equipment or visits", pattern = "^(equipment|visits)$")), responses(
+#[utoipa::path(post, path = "/api/v1/{layer}", tag = "inventory", security(("bearer" = []), ("session" = [], "csrf" = [])), params(("layer" = String, Path, description = "equipment, visits or buildings", pattern = "^(equipment|visits|buildings)$")), responses(
         (status = 201, description = "Created: the feature, the store revision, `changed` and the snapshot version now serving; Location and ETag name it", content_type = "application/json"),
         (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names every field; the ingest's rules: kinds, parishes, opening hours, dates, coordinates)", content_type = "application/problem+json"),
         (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
@@ -255,7 +260,7 @@ async fn create_in(
     Ok(answer(r, &o, &version))
 }
 
-#[utoipa::path(get, path = "/api/v1/{layer}/{id}", tag = "inventory", params(("layer" = String, Path, description = "sites, equipment or visits", pattern = "^(sites|equipment|visits)$", example = "sites"), ("id" = String, Path, description = "The feature's id", example = "library-vilce")), responses(
+#[utoipa::path(get, path = "/api/v1/{layer}/{id}", tag = "inventory", params(("layer" = String, Path, description = "sites, equipment, visits or buildings", pattern = "^(sites|equipment|visits|buildings)$", example = "sites"), ("id" = String, Path, description = "The feature's id", example = "library-vilce")), responses(
         (status = 200, description = "The stored feature (every field of its layer) with its ETag, for If-Match", content_type = "application/geo+json"),
         (status = 400, description = "A query parameter was given (there are none)", content_type = "application/problem+json"),
         (status = 404, description = "No such layer or feature", content_type = "application/problem+json")))]
@@ -285,7 +290,7 @@ pub async fn get_one(
         .json(feature))
 }
 
-#[utoipa::path(patch, path = "/api/v1/{layer}/{id}", tag = "inventory", security(("bearer" = []), ("session" = [], "csrf" = [])), params(("layer" = String, Path, description = "sites, equipment or visits", pattern = "^(sites|equipment|visits)$"), ("id" = String, Path, description = "The feature's id"), ("If-Match" = String, Header, description = "The ETag of the feature as you read it (GET); a stale one is refused with 412")), responses(
+#[utoipa::path(patch, path = "/api/v1/{layer}/{id}", tag = "inventory", security(("bearer" = []), ("session" = [], "csrf" = [])), params(("layer" = String, Path, description = "sites, equipment, visits or buildings", pattern = "^(sites|equipment|visits|buildings)$"), ("id" = String, Path, description = "The feature's id"), ("If-Match" = String, Header, description = "The ETag of the feature as you read it (GET); a stale one is refused with 412")), responses(
         (status = 200, description = "Changed: the feature as it is now, the store revision, `changed` (false when the change changed nothing) and the snapshot version now serving; ETag is the new one", content_type = "application/json"),
         (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names every field; the ingest's rules: kinds, parishes, opening hours, dates, coordinates)", content_type = "application/problem+json"),
         (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),
@@ -306,7 +311,7 @@ pub async fn patch(
     change_one(req, state, path, body, |id, patch| Op::Patch { id, patch }).await
 }
 
-#[utoipa::path(delete, path = "/api/v1/{layer}/{id}", tag = "inventory", security(("bearer" = []), ("session" = [], "csrf" = [])), params(("layer" = String, Path, description = "sites, equipment or visits", pattern = "^(sites|equipment|visits)$"), ("id" = String, Path, description = "The feature's id"), ("If-Match" = String, Header, description = "The ETag of the feature as you read it (GET); a stale one is refused with 412")), responses(
+#[utoipa::path(delete, path = "/api/v1/{layer}/{id}", tag = "inventory", security(("bearer" = []), ("session" = [], "csrf" = [])), params(("layer" = String, Path, description = "sites, equipment, visits or buildings", pattern = "^(sites|equipment|visits|buildings)$"), ("id" = String, Path, description = "The feature's id"), ("If-Match" = String, Header, description = "The ETag of the feature as you read it (GET); a stale one is refused with 412")), responses(
         (status = 200, description = "Retired (a site) or dated retired_on (equipment): the feature as it is now; a visit is withdrawn (feature null, no ETag), the store revision, `changed` (false when the change changed nothing) and the snapshot version now serving; ETag is the new one", content_type = "application/json"),
         (status = 400, description = "The body is not JSON of the documented shape, or a field is invalid (the problem names every field; the ingest's rules: kinds, parishes, opening hours, dates, coordinates)", content_type = "application/problem+json"),
         (status = 401, description = "Nobody is signed in, or the API token is unknown or revoked", content_type = "application/problem+json"),

@@ -68,12 +68,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         history::changes,
     ))
     .service(
-        write_resource("/api/v1/{layer:equipment|visits}", "POST")
+        write_resource("/api/v1/{layer:equipment|visits|buildings}", "POST")
             .route(web::post().to(edits::create)),
     )
     .service(
         write_resource(
-            "/api/v1/{layer:sites|equipment|visits}/{id}",
+            "/api/v1/{layer:sites|equipment|visits|buildings}/{id}",
             "GET, HEAD, PATCH, DELETE",
         )
         .route(web::get().to(edits::get_one))

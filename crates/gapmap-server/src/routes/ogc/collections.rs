@@ -33,6 +33,15 @@ pub fn queryables(c: Collection) -> &'static [&'static str] {
         Collection::PriorityZones => &["zone_kind", "name", "source"],
         Collection::DemandGrid => &["cell_id", "source"],
         Collection::GapGrid => &["cell_id", "underserved", "source"],
+        Collection::Buildings => &[
+            "kind",
+            "parish_id",
+            "status",
+            "municipal",
+            "free_wifi",
+            "coordinate_quality",
+            "source",
+        ],
         Collection::GapClusters => &[
             "rank",
             "in_border_zone",
