@@ -32,7 +32,14 @@ pub const STATUSES: &[&str] = &["received", "accepted", "rejected", "fixed"];
 pub const MAX_TEXT: usize = 1000;
 pub const MAX_CONTACT: usize = 200;
 
+/// The longest place text accepted (characters).
+pub const MAX_PLACE: usize = 200;
+
 /// A report as a resident sends it (checked by [`NewReport::check`]).
+/// Where: one of the places (`site_id`), a point, or the place as the
+/// resident typed it (`place`: a homestead, an address, "pie veikala
+/// Vilcē") — kept as text whether or not the gazetteer knows it
+/// (`place_match`: its best match, for the reviewers).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewReport {
     pub kind: String,
@@ -41,6 +48,8 @@ pub struct NewReport {
     pub lat: Option<f64>,
     pub text: String,
     pub contact: Option<String>,
+    pub place: Option<String>,
+    pub place_match: Option<String>,
 }
 
 /// A problem with one field of a report.
@@ -61,10 +70,11 @@ impl NewReport {
                 format!("`kind` must be one of {}", KINDS.join(", ")),
             );
         }
+        let place = self.place.as_deref().map(str::trim).unwrap_or("");
         match (self.site_id.as_deref(), self.lon, self.lat) {
-            (None, None, None) => bad(
+            (None, None, None) if place.is_empty() => bad(
                 "site_id",
-                "say where: a `site_id`, or `lon` and `lat`".into(),
+                "say where: a `site_id`, `lon` and `lat`, or a `place` in words".into(),
             ),
             (_, Some(_), None) => bad("lat", "`lat` is needed with `lon`".into()),
             (_, None, Some(_)) => bad("lon", "`lon` is needed with `lat`".into()),
@@ -76,6 +86,13 @@ impl NewReport {
             bad(
                 "lon",
                 "the point must be in Latvia or near it (WGS84 lon, lat)".into(),
+            );
+        }
+        let n = self.place.as_deref().unwrap_or("").chars().count();
+        if n > MAX_PLACE {
+            bad(
+                "place",
+                format!("the place is {n} characters; at most {MAX_PLACE}"),
             );
         }
         let n = self.text.chars().count();
@@ -115,6 +132,9 @@ pub struct Report {
     pub decision_reason: Option<String>,
     /// Whether a contact was left (admins may read it).
     pub has_contact: bool,
+    /// The place as the resident typed it, and the gazetteer's best match.
+    pub place: Option<String>,
+    pub place_match: Option<String>,
 }
 
 /// What a resident sees of its report.
@@ -248,6 +268,15 @@ impl Reports {
             )
             .map_err(self.sql())?;
         }
+        tx.execute(
+            "UPDATE gapmap_reports SET place_text = ?2, place_match = ?3 WHERE reference = ?1",
+            params![
+                reference,
+                r.place.as_deref().map(str::trim).filter(|p| !p.is_empty()),
+                r.place_match
+            ],
+        )
+        .map_err(self.sql())?;
         tx.commit().map_err(self.sql())?;
         Ok(reference)
     }
@@ -278,7 +307,8 @@ impl Reports {
         let mut st = c
             .prepare(
                 "SELECT r.reference, r.kind, r.site_id, r.lon, r.lat, r.cell_id, r.parish_id, r.text, r.status,
-                        r.created_at, r.updated_at, r.decided_by, r.decision_reason, c.reference IS NOT NULL
+                        r.created_at, r.updated_at, r.decided_by, r.decision_reason, c.reference IS NOT NULL,
+                        r.place_text, r.place_match
                  FROM gapmap_reports r LEFT JOIN gapmap_report_contacts c ON c.reference = r.reference
                  WHERE ?1 IS NULL OR r.status = ?1 ORDER BY r.created_at DESC, r.reference",
             )
@@ -300,6 +330,8 @@ impl Reports {
                     decided_by: r.get(11)?,
                     decision_reason: r.get(12)?,
                     has_contact: r.get(13)?,
+                    place: r.get(14)?,
+                    place_match: r.get(15)?,
                 })
             })
             .map_err(self.sql())?;
@@ -482,5 +514,38 @@ mod tests {
         .unwrap();
         assert_eq!(reports.purge_contacts(30).unwrap(), 1);
         assert_eq!(reports.contact(&reference).unwrap(), None);
+    }
+
+    /// A place the gazetteer does not know is kept as the resident wrote it;
+    /// only a report that says nowhere at all is refused.
+    #[test]
+    fn a_report_of_any_place_is_kept_as_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.gpkg");
+        drop(GpkgStore::open(&path).unwrap());
+        let reports = Reports::new(&path);
+        let nowhere = NewReport {
+            kind: "no_home_internet".into(),
+            place: Some("   ".into()),
+            ..NewReport::default()
+        };
+        let fields: Vec<&str> = nowhere.check().iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["site_id"]);
+        let r = NewReport {
+            kind: "no_home_internet".into(),
+            place: Some(" Ķiršu mājas ".into()),
+            ..NewReport::default()
+        };
+        assert!(r.check().is_empty());
+        let reference = reports.submit(&r, None, None).unwrap();
+        let got = reports.get(&reference).unwrap().unwrap();
+        assert_eq!(got.place.as_deref(), Some("Ķiršu mājas"));
+        assert_eq!(got.place_match, None);
+        assert_eq!((got.lon, got.site_id), (None, None));
+        let long = NewReport {
+            place: Some("x".repeat(MAX_PLACE + 1)),
+            ..r
+        };
+        assert_eq!(long.check()[0].field, "place");
     }
 }
