@@ -21,8 +21,13 @@ use geo_types::{MultiPolygon, Point};
 use serde_json::{Map, Value, json};
 use std::fmt::Write;
 
-/// At most this many places fit on the page.
-const MAX_PLACES: usize = 5;
+/// At most this many places fit on the page in large print (16 pt); the
+/// rest are "more at …" the live page.
+const MAX_PLACES: usize = 3;
+
+/// A marker's radius on the locator map (SVG units), and how far apart
+/// markers that would overlap are moved.
+const MARKER_R: f64 = 28.0;
 
 /// The locator map's size in SVG units.
 const MAP_W: f64 = 600.0;
@@ -147,8 +152,13 @@ pub fn week_hours(lang: Lang, expr: &str, from: NaiveDate) -> Option<String> {
 }
 
 /// The places of a parish for its leaflet: its own public access places,
-/// nearest the parish's middle first; if none, the nearest elsewhere.
-fn leaflet_places<'a>(snap: &'a Snapshot, parish: &str, middle: Point<f64>) -> Vec<&'a Site> {
+/// nearest the parish's middle first; if none, the nearest elsewhere; and
+/// how many there were before the page's limit.
+fn leaflet_places<'a>(
+    snap: &'a Snapshot,
+    parish: &str,
+    middle: Point<f64>,
+) -> (Vec<&'a Site>, usize) {
     let d = |s: &Site| {
         let kx = middle.y().to_radians().cos();
         ((s.location.x() - middle.x()) * kx).powi(2) + (s.location.y() - middle.y()).powi(2)
@@ -166,8 +176,9 @@ fn leaflet_places<'a>(snap: &'a Snapshot, parish: &str, middle: Point<f64>) -> V
             .collect();
     }
     own.sort_by(|a, b| d(a).total_cmp(&d(b)));
+    let total = own.len();
     own.truncate(MAX_PLACES);
-    own
+    (own, total)
 }
 
 /// `GET /leaflets`: the list of parish leaflets.
@@ -212,10 +223,12 @@ pub async fn page(
         .geometry
         .interior_point()
         .unwrap_or(Point::new(0.0, 0.0));
+    let (places, total) = leaflet_places(&snap, &id, middle);
     let leaflet = Leaflet {
         area,
         middle,
-        places: leaflet_places(&snap, &id, middle),
+        places,
+        total,
         today: gapmap_engine::analysis::open_now::riga_local(chrono::Utc::now()).date(),
     };
     let live_url = live_url(&req, &state, lang, &id);
@@ -236,6 +249,8 @@ struct Leaflet<'a> {
     middle: Point<f64>,
     /// Its places, nearest the middle first.
     places: Vec<&'a Site>,
+    /// How many places it has in all (more than `places` when some did not fit).
+    total: usize,
     /// The day it is printed (Riga time).
     today: NaiveDate,
 }
@@ -253,7 +268,12 @@ fn context(lang: Lang, snap: &Snapshot, leaflet: &Leaflet, live_url: String) -> 
     page.insert("places".into(), json!(cards(lang, places, today)));
     page.insert("map".into(), locator_map(snap, leaflet));
     page.insert("qr".into(), json!({"d": qr, "size": qr_size}));
+    page.insert("printed_url".into(), json!(printed_url(&live_url)));
     page.insert("live_url".into(), json!(live_url));
+    let more = leaflet.total.saturating_sub(places.len()) as u64;
+    if more > 0 {
+        page.insert("more".into(), json!(super::i18n::tn(lang, "leaflet.more", more)));
+    }
     page.insert("leaflet_simulated".into(), json!(any(Source::Simulated)));
     page.insert(
         "leaflet_approximate".into(),
@@ -280,12 +300,16 @@ fn locator_map(snap: &Snapshot, leaflet: &Leaflet) -> Value {
         })
         .map(|a| frame.path(&a.geometry))
         .collect();
-    let markers: Vec<Value> = places
+    let points: Vec<(f64, f64)> = places
         .iter()
+        .map(|s| frame.xy(s.location.x(), s.location.y()))
+        .collect();
+    let markers: Vec<Value> = spread_markers(&points)
+        .into_iter()
         .enumerate()
-        .map(|(i, s)| {
-            let (x, y) = frame.xy(s.location.x(), s.location.y());
-            json!({"n": i + 1, "x": format!("{x:.1}"), "y": format!("{y:.1}")})
+        .map(|(i, ((x, y), (px, py)))| {
+            json!({"n": i + 1, "x": format!("{x:.1}"), "y": format!("{y:.1}"),
+                   "px": format!("{px:.1}"), "py": format!("{py:.1}"), "moved": (x, y) != (px, py)})
         })
         .collect();
     json!({
@@ -294,6 +318,55 @@ fn locator_map(snap: &Snapshot, leaflet: &Leaflet) -> Value {
         "neighbours": neighbours,
         "markers": markers,
     })
+}
+
+/// Where each marker is drawn, with the point it stands for: a marker that
+/// would cover an earlier one moves aside (right, then left, then below, …)
+/// until it is clear, and a line joins it to its point, so every number
+/// stays visible.
+fn spread_markers(points: &[(f64, f64)]) -> Vec<((f64, f64), (f64, f64))> {
+    let step = 2.0 * MARKER_R + 4.0;
+    let tries = [(0.0, 0.0), (1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0), (1.0, 1.0), (-1.0, 1.0), (1.0, -1.0), (-1.0, -1.0), (2.0, 0.0), (-2.0, 0.0)];
+    let mut placed: Vec<(f64, f64)> = Vec::new();
+    let mut out = Vec::new();
+    for &(px, py) in points {
+        let clear = |x: f64, y: f64, placed: &[(f64, f64)]| {
+            placed.iter().all(|&(qx, qy)| (qx - x).hypot(qy - y) >= step - 0.5)
+                && (MARKER_R..=MAP_W - MARKER_R).contains(&x)
+                && (MARKER_R..=MAP_H - MARKER_R).contains(&y)
+        };
+        let at = tries
+            .iter()
+            .map(|(dx, dy)| (px + dx * step, py + dy * step))
+            .find(|&(x, y)| clear(x, y, &placed))
+            .unwrap_or((px, py));
+        placed.push(at);
+        out.push((at, (px, py)));
+    }
+    out
+}
+
+/// The live page's address as printed: without the scheme, decoded
+/// (`karte.example.lv/?place=parish:vilces-pagasts`), so a person can type it.
+fn printed_url(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| rest.to_owned())
 }
 
 /// The map's frame, `[min lon, min lat, max lon, max lat]`: the parish
@@ -370,6 +443,24 @@ mod tests {
             Some("Mon 9:00–12:00; Tue closed; Wed 9:00–12:00; Thu–Sun closed")
         );
         assert_eq!(week_hours(Lang::Lv, "garbage", d), None);
+    }
+
+    #[test]
+    fn markers_at_one_point_move_apart_and_addresses_print_decoded() {
+        let m = spread_markers(&[(300.0, 200.0), (300.0, 200.0), (301.0, 201.0)]);
+        for (i, a) in m.iter().enumerate() {
+            for b in &m[i + 1..] {
+                let d = (a.0.0 - b.0.0).hypot(a.0.1 - b.0.1);
+                assert!(d >= 2.0 * MARKER_R, "{m:?}");
+            }
+        }
+        assert_eq!(m[0].0, (300.0, 200.0), "the first stays on its point");
+        assert_eq!(m[1].1, (300.0, 200.0), "a moved marker keeps its point");
+        assert_eq!(
+            printed_url("https://karte.example.lv/?place=parish%3Avilces-pagasts"),
+            "karte.example.lv/?place=parish:vilces-pagasts"
+        );
+        assert_eq!(printed_url("http://x/%C4%81%2"), "x/ā%2");
     }
 
     #[test]
