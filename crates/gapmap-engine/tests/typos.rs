@@ -12,7 +12,10 @@ use serde_json::Value;
 use std::sync::Arc;
 
 fn features(file: &str) -> Vec<Value> {
-    let path = format!("{}/../../geodata/jelgava/{file}", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/../../geodata/jelgava/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let v: Value = serde_json::from_str(&text).expect("GeoJSON");
     v["features"].as_array().expect("features").clone()
@@ -43,7 +46,11 @@ fn real_gazetteer() -> Gazetteer {
     for f in features("settlements.geojson") {
         let alt = f["properties"]["name_alt"]
             .as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_owned)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
             .unwrap_or_default();
         places.push(Place {
             kind: HitKind::Settlement,
@@ -134,14 +141,24 @@ fn short_typos_of_real_names_find_their_place() {
             (got.as_deref() != Some(meant)).then(|| format!("{typed} → {got:?}, meant {meant}"))
         })
         .collect();
-    assert!(missed.is_empty(), "{} of {}:\n{}", missed.len(), TYPOS.len(), missed.join("\n"));
+    assert!(
+        missed.is_empty(),
+        "{} of {}:\n{}",
+        missed.len(),
+        TYPOS.len(),
+        missed.join("\n")
+    );
 }
 
 #[test]
 fn short_nonsense_suggests_nothing() {
     let g = real_gazetteer();
     for q in NOTHING {
-        assert!(g.search(q, 5).is_empty(), "{q}: {:?}", g.search(q, 5).iter().map(|h| h.name).collect::<Vec<_>>());
+        assert!(
+            g.search(q, 5).is_empty(),
+            "{q}: {:?}",
+            g.search(q, 5).iter().map(|h| h.name).collect::<Vec<_>>()
+        );
         let dym: Vec<&str> = g.did_you_mean(q, 3).iter().map(|h| h.name).collect();
         assert!(dym.is_empty(), "{q} suggests {dym:?}");
     }

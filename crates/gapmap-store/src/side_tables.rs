@@ -32,9 +32,7 @@ pub(crate) fn ensure(tx: &Transaction) -> rusqlite::Result<()> {
 /// before reports took any place.
 fn ensure_report_place(tx: &Transaction) -> rusqlite::Result<()> {
     let mut st = tx.prepare("SELECT name FROM pragma_table_info('gapmap_reports')")?;
-    let columns: Vec<String> = st
-        .query_map([], |r| r.get(0))?
-        .collect::<Result<_, _>>()?;
+    let columns: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     for column in ["place_text", "place_match"] {
         if !columns.iter().any(|c| c == column) {
             tx.execute_batch(&format!(

@@ -202,7 +202,11 @@ fn sources(
     let label_points: Vec<Value> = parish_labels
         .iter()
         .map(|(name, lon, lat)| {
-            json!({"type": "Feature", "properties": {"name": name},
+            // "Kalnciema pag." while the whole municipality is in view.
+            let short = name
+                .strip_suffix(" pagasts")
+                .map_or_else(|| name.clone(), |g| format!("{g} pag."));
+            json!({"type": "Feature", "properties": {"name": name, "short": short},
                    "geometry": {"type": "Point", "coordinates": [lon, lat]}})
         })
         .collect();
@@ -290,14 +294,14 @@ fn overlay_layers() -> Vec<Value> {
             "clusters",
             "fill",
             "gap_clusters",
-            json!({"paint": {"fill-color": "#D55E00", "fill-opacity": 0.12}}),
+            json!({"paint": {"fill-color": "#D55E00", "fill-opacity": 0.18}}),
         ),
         tiles_layer(
             "clusters-line",
             "clusters",
             "line",
             "gap_clusters",
-            json!({"paint": {"line-color": "#A33F00", "line-width": 2.5}}),
+            json!({"paint": {"line-color": "#A33F00", "line-width": ["interpolate", ["linear"], ["zoom"], 8, 1, 12, 2.5]}}),
         ),
         tiles_layer(
             "zones-line",
@@ -339,7 +343,15 @@ fn places_layer() -> Value {
 /// The symbols' size by zoom, times `k` (a data expression or a number).
 fn icon_size(k: impl Into<Value>) -> Value {
     let k = k.into();
-    json!(["interpolate", ["linear"], ["zoom"], 8, ["*", 0.75, k.clone()], 13, ["*", 1.1, k]])
+    json!([
+        "interpolate",
+        ["linear"],
+        ["zoom"],
+        8,
+        ["*", 0.75, k.clone()],
+        13,
+        ["*", 1.1, k]
+    ])
 }
 
 /// Free Wi-Fi: a circle at the point of a Wi-Fi place, beside the shape of
@@ -381,10 +393,11 @@ fn label_layers() -> [Value; 6] {
     places["text-max-width"] = json!(12);
     places["text-optional"] = json!(true);
     let mut parishes = text(
-        json!(["get", "name"]),
+        json!(["step", ["zoom"], ["get", "short"], 9.5, ["get", "name"]]),
         FONT_BOLD,
-        json!(["interpolate", ["linear"], ["zoom"], 8, 12, 12, 17]),
+        json!(["interpolate", ["linear"], ["zoom"], 7, 11, 9, 12, 12, 17]),
     );
+    parishes["text-max-width"] = json!(6);
     parishes["text-allow-overlap"] = json!(true);
     let mut villages = text(
         json!(["get", "name"]),
@@ -459,19 +472,37 @@ mod tests {
     #[test]
     fn shared_points_get_slots_and_wifi_is_on_top() {
         let s = style("http://x", "v1", Some("/static/g"), &[], &places());
-        let f = s["sources"]["places"]["data"]["features"].as_array().expect("features").clone();
-        let slots: Vec<u64> = f.iter().map(|x| x["properties"]["slot"].as_u64().expect("slot")).collect();
+        let f = s["sources"]["places"]["data"]["features"]
+            .as_array()
+            .expect("features")
+            .clone();
+        let slots: Vec<u64> = f
+            .iter()
+            .map(|x| x["properties"]["slot"].as_u64().expect("slot"))
+            .collect();
         assert_eq!(slots, [20, 21, 0, 0]);
-        let icons: Vec<&str> = f.iter().map(|x| x["properties"]["icon"].as_str().expect("icon")).collect();
+        let icons: Vec<&str> = f
+            .iter()
+            .map(|x| x["properties"]["icon"].as_str().expect("icon"))
+            .collect();
         assert_eq!(icons, ["gm-kac", "gm-other", "gm-library", "gm-wifi"]);
         let layers = s["layers"].as_array().expect("layers");
         assert_eq!(layers.last().expect("a layer")["id"], "wifi-symbol");
-        let ids: Vec<&str> = layers.iter().map(|l| l["id"].as_str().expect("id")).collect();
+        let ids: Vec<&str> = layers
+            .iter()
+            .map(|l| l["id"].as_str().expect("id"))
+            .collect();
         let at = |id| ids.iter().position(|x| *x == id).expect(id);
-        assert!(at("places-symbol") > at("parishes-label") && at("parishes-label") > at("settlements-label"));
+        assert!(
+            at("places-symbol") > at("parishes-label")
+                && at("parishes-label") > at("settlements-label")
+        );
         // Two slots side by side, SLOT_STEP apart.
         let offsets = slot_offsets([0.0, 0.0]).to_string();
-        assert!(offsets.contains("[-11.0,0.0]") && offsets.contains("[11.0,0.0]"), "{offsets}");
+        assert!(
+            offsets.contains("[-11.0,0.0]") && offsets.contains("[11.0,0.0]"),
+            "{offsets}"
+        );
     }
 
     #[test]

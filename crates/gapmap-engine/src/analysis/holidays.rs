@@ -92,10 +92,13 @@ pub enum DayKind {
 
 /// The closing days of the General Latvian Song and Dance Festival (the
 /// festival's last day; a weekend day moves the holiday to the Monday).
-pub const FESTIVAL_CLOSING_DAYS: &[(i32, u32, u32)] = &[(2018, 7, 8), (2023, 7, 9)];
+pub const FESTIVAL_CLOSING_DAYS: &[Ymd] = &[(2018, 7, 8), (2023, 7, 9)];
+
+/// A date as (year, month, day).
+pub type Ymd = (i32, u32, u32);
 
 /// Moved working days: (the day off, the Saturday worked instead, the order).
-pub const MOVED_WORKING_DAYS: &[((i32, u32, u32), (i32, u32, u32), &str)] = &[
+pub const MOVED_WORKING_DAYS: &[(Ymd, Ymd, &str)] = &[
     (
         (2023, 5, 5),
         (2023, 5, 20),
@@ -113,7 +116,7 @@ pub const MOVED_WORKING_DAYS: &[((i32, u32, u32), (i32, u32, u32), &str)] = &[
     ),
 ];
 
-fn ymd((y, m, d): (i32, u32, u32)) -> NaiveDate {
+fn ymd((y, m, d): Ymd) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
 }
 
@@ -160,7 +163,8 @@ pub fn holidays_of(year: i32) -> Vec<(NaiveDate, Holiday)> {
     let d = |m, day| ymd((year, m, day));
     let easter = easter(year);
     let may = d(5, 1);
-    let first_sunday = may + Duration::days(i64::from((7 - may.weekday().num_days_from_sunday()) % 7));
+    let first_sunday =
+        may + Duration::days(i64::from((7 - may.weekday().num_days_from_sunday()) % 7));
     let mut out = vec![
         (d(1, 1), Holiday::NewYear),
         (easter - Duration::days(2), Holiday::GoodFriday),
@@ -311,7 +315,13 @@ mod tests {
 
     #[test]
     fn easter_dates() {
-        for (y, m, day) in [(2024, 3, 31), (2025, 4, 20), (2026, 4, 5), (2028, 4, 16), (2029, 4, 1)] {
+        for (y, m, day) in [
+            (2024, 3, 31),
+            (2025, 4, 20),
+            (2026, 4, 5),
+            (2028, 4, 16),
+            (2029, 4, 1),
+        ] {
             assert_eq!(easter(y), d(y, m, day));
         }
     }
@@ -335,7 +345,11 @@ mod tests {
             for o in &ours {
                 if !theirs.contains(o) {
                     assert!(
-                        is_weekend(*o) && matches!(holiday(*o), Some(Holiday::Independence | Holiday::Proclamation)),
+                        is_weekend(*o)
+                            && matches!(
+                                holiday(*o),
+                                Some(Holiday::Independence | Holiday::Proclamation)
+                            ),
                         "{year}: we have {o} ({:?}), Nager does not",
                         holiday(*o)
                     );

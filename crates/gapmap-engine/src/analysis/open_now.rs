@@ -4,9 +4,9 @@
 //! moved working day, hours that say nothing of holidays may not hold:
 //! [`hours_may_differ`] tells the pages and the API to say so.
 
+use super::holidays::{self, DayKind};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use chrono_tz::Europe::Riga;
-use super::holidays::{self, DayKind};
 use opening_hours::{Context, ContextHolidays, OpeningHours, RuleKind};
 
 /// Whether a date is a Latvian public holiday — the same calendar as `PH`

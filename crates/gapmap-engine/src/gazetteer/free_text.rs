@@ -14,7 +14,12 @@ fn candidates(text: &str) -> Vec<String> {
     let mut out = vec![text.trim().to_owned()];
     let parts: Vec<&str> = text.split([',', ';']).map(str::trim).collect();
     if parts.len() > 1 {
-        out.extend(parts.iter().filter(|p| !p.is_empty()).map(|p| (*p).to_owned()));
+        out.extend(
+            parts
+                .iter()
+                .filter(|p| !p.is_empty())
+                .map(|p| (*p).to_owned()),
+        );
     }
     let mut words: Vec<&str> = text
         .split(|c: char| !c.is_alphanumeric() && c != '-')
@@ -56,7 +61,12 @@ mod tests {
         Gazetteer::new(
             vec!["vilces-pagasts".into()],
             vec![
-                place(HitKind::Parish, "vilces-pagasts", "Vilces pagasts", &["Vilces", "Vilce"]),
+                place(
+                    HitKind::Parish,
+                    "vilces-pagasts",
+                    "Vilces pagasts",
+                    &["Vilces", "Vilce"],
+                ),
                 place(HitKind::Settlement, "vilce", "Vilce", &[]),
                 place(HitKind::Settlement, "eleja", "Eleja", &[]),
             ],
@@ -69,7 +79,11 @@ mod tests {
         let g = gazetteer();
         let id = |t: &str| g.match_text(t).and_then(|h| h.id);
         assert_eq!(id("Vilce"), Some("vilce"));
-        assert_eq!(id("pie veikala Vilcē"), Some("vilce"), "the locative folds to the name");
+        assert_eq!(
+            id("pie veikala Vilcē"),
+            Some("vilce"),
+            "the locative folds to the name"
+        );
         assert_eq!(id("Bandenieki, Vilces pagasts"), Some("vilces-pagasts"));
         assert_eq!(id("Elejā, pie skolas"), Some("eleja"));
         // Unknown homesteads and near misses stay text.

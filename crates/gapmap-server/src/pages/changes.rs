@@ -70,8 +70,7 @@ fn field_words(lang: Lang, c: &FeatureChange) -> String {
 /// punkti, 1 maršrutētājs"), not one bare line each.
 fn items(lang: Lang, snap: &Snapshot, list: &[FeatureChange], with_fields: bool) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
-    // (place, [(what, count)], fields touched) in the order first seen.
-    let mut groups: Vec<(String, Vec<(&'static str, u64)>, Vec<String>)> = Vec::new();
+    let mut groups: Vec<PlaceGroup> = Vec::new();
     for c in list {
         if c.layer == "sites" {
             out.push(json!({
@@ -81,39 +80,62 @@ fn items(lang: Lang, snap: &Snapshot, list: &[FeatureChange], with_fields: bool)
             continue;
         }
         let place = place_of(lang, snap, c);
-        let what = what_of(snap, c);
-        let i = match groups.iter().position(|g| g.0 == place) {
+        let i = match groups.iter().position(|g| g.place == place) {
             Some(i) => i,
             None => {
-                groups.push((place, Vec::new(), Vec::new()));
+                groups.push(PlaceGroup {
+                    place,
+                    counts: Vec::new(),
+                    fields: Vec::new(),
+                });
                 groups.len() - 1
             }
         };
-        let g = &mut groups[i];
-        match g.1.iter_mut().find(|(w, _)| *w == what) {
+        let fields = if with_fields {
+            field_words(lang, c)
+        } else {
+            String::new()
+        };
+        groups[i].add(what_of(snap, c), &fields);
+    }
+    out.extend(groups.into_iter().map(|g| g.said(lang)));
+    out
+}
+
+/// The equipment and visit changes of one place: how many of each kind,
+/// and the fields they touched, in the order first seen.
+struct PlaceGroup {
+    place: String,
+    counts: Vec<(&'static str, u64)>,
+    fields: Vec<String>,
+}
+
+impl PlaceGroup {
+    fn add(&mut self, what: &'static str, fields: &str) {
+        match self.counts.iter_mut().find(|(w, _)| *w == what) {
             Some((_, n)) => *n += 1,
-            None => g.1.push((what, 1)),
+            None => self.counts.push((what, 1)),
         }
-        if with_fields {
-            for f in field_words(lang, c).split(", ").filter(|f| !f.is_empty()) {
-                if !g.2.iter().any(|x| x == f) {
-                    g.2.push(f.to_owned());
-                }
+        for f in fields.split(", ").filter(|f| !f.is_empty()) {
+            if !self.fields.iter().any(|x| x == f) {
+                self.fields.push(f.to_owned());
             }
         }
     }
-    out.extend(groups.into_iter().map(|(place, counts, fields)| {
-        let said: Vec<String> = counts
+
+    /// "2 bezvadu piekļuves punkti, 1 maršrutētājs (uzstādīts)".
+    fn said(self, lang: Lang) -> Value {
+        let said: Vec<String> = self
+            .counts
             .iter()
             .map(|(w, n)| super::i18n::tn(lang, &format!("changes.what.{w}"), *n))
             .collect();
         let mut text = said.join(", ");
-        if !fields.is_empty() {
-            text = format!("{text} ({})", fields.join(", "));
+        if !self.fields.is_empty() {
+            text = format!("{text} ({})", self.fields.join(", "));
         }
-        json!({"name": place, "fields": text})
-    }));
-    out
+        json!({"name": self.place, "fields": text})
+    }
 }
 
 /// The place an equipment record or visit belongs to, by name.

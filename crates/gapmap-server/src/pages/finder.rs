@@ -108,7 +108,9 @@ fn hit_lines(lang: Lang, g: &Gazetteer, snap: &Snapshot, hits: &[Hit<'_>]) -> Ve
     let mut out: Vec<Value> = Vec::new();
     for h in hits {
         let v = hit_json(lang, g, snap, h);
-        let same = |o: &Value| o["name"] == v["name"] && o["type"] == v["type"] && o["parish"] == v["parish"];
+        let same = |o: &Value| {
+            o["name"] == v["name"] && o["type"] == v["type"] && o["parish"] == v["parish"]
+        };
         if !out.iter().any(same) {
             out.push(v);
         }
@@ -124,7 +126,10 @@ fn status_json(
     may_differ: Option<DayKind>,
 ) -> Value {
     let (state, text) = match (may_differ, open) {
-        (Some(kind), _) => ("holiday", tf(lang, "status.may_differ", &[("day", &day_name(lang, kind))])),
+        (Some(kind), _) => (
+            "holiday",
+            tf(lang, "status.may_differ", &[("day", &day_name(lang, kind))]),
+        ),
         (None, Some(true)) => ("open", t(lang, "status.open").to_owned()),
         (None, Some(false)) => (
             "closed",

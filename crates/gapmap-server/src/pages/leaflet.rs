@@ -223,13 +223,20 @@ pub async fn page(
         .geometry
         .interior_point()
         .unwrap_or(Point::new(0.0, 0.0));
-    let (places, total) = leaflet_places(&snap, &id, middle);
+    let (mut places, total) = leaflet_places(&snap, &id, middle);
+    let today = gapmap_engine::analysis::open_now::riga_local(chrono::Utc::now()).date();
+    places.truncate(places_that_fit(
+        lang,
+        &places,
+        today,
+        municipality_name(&snap),
+    ));
     let leaflet = Leaflet {
         area,
         middle,
         places,
         total,
-        today: gapmap_engine::analysis::open_now::riga_local(chrono::Utc::now()).date(),
+        today,
     };
     let live_url = live_url(&req, &state, lang, &id);
     let page = context(lang, &snap, &leaflet, live_url);
@@ -265,14 +272,20 @@ fn context(lang: Lang, snap: &Snapshot, leaflet: &Leaflet, live_url: String) -> 
     };
     let mut page = Map::new();
     page.insert("parish".into(), json!({"id": area.id, "name": area.name}));
-    page.insert("places".into(), json!(cards(lang, places, today)));
+    page.insert(
+        "places".into(),
+        json!(cards(lang, places, today, municipality_name(snap))),
+    );
     page.insert("map".into(), locator_map(snap, leaflet));
     page.insert("qr".into(), json!({"d": qr, "size": qr_size}));
     page.insert("printed_url".into(), json!(printed_url(&live_url)));
     page.insert("live_url".into(), json!(live_url));
     let more = leaflet.total.saturating_sub(places.len()) as u64;
     if more > 0 {
-        page.insert("more".into(), json!(super::i18n::tn(lang, "leaflet.more", more)));
+        page.insert(
+            "more".into(),
+            json!(super::i18n::tn(lang, "leaflet.more", more)),
+        );
     }
     page.insert("leaflet_simulated".into(), json!(any(Source::Simulated)));
     page.insert(
@@ -326,12 +339,26 @@ fn locator_map(snap: &Snapshot, leaflet: &Leaflet) -> Value {
 /// stays visible.
 fn spread_markers(points: &[(f64, f64)]) -> Vec<((f64, f64), (f64, f64))> {
     let step = 2.0 * MARKER_R + 4.0;
-    let tries = [(0.0, 0.0), (1.0, 0.0), (-1.0, 0.0), (0.0, 1.0), (0.0, -1.0), (1.0, 1.0), (-1.0, 1.0), (1.0, -1.0), (-1.0, -1.0), (2.0, 0.0), (-2.0, 0.0)];
+    let tries = [
+        (0.0, 0.0),
+        (1.0, 0.0),
+        (-1.0, 0.0),
+        (0.0, 1.0),
+        (0.0, -1.0),
+        (1.0, 1.0),
+        (-1.0, 1.0),
+        (1.0, -1.0),
+        (-1.0, -1.0),
+        (2.0, 0.0),
+        (-2.0, 0.0),
+    ];
     let mut placed: Vec<(f64, f64)> = Vec::new();
     let mut out = Vec::new();
     for &(px, py) in points {
         let clear = |x: f64, y: f64, placed: &[(f64, f64)]| {
-            placed.iter().all(|&(qx, qy)| (qx - x).hypot(qy - y) >= step - 0.5)
+            placed
+                .iter()
+                .all(|&(qx, qy)| (qx - x).hypot(qy - y) >= step - 0.5)
                 && (MARKER_R..=MAP_W - MARKER_R).contains(&x)
                 && (MARKER_R..=MAP_H - MARKER_R).contains(&y)
         };
@@ -388,9 +415,68 @@ fn frame_box(area: &Area, middle: Point<f64>, places: &[&Site]) -> [f64; 4] {
     b
 }
 
+/// How many lines of 16 pt text the places' column holds on the page, and
+/// how many characters one of its lines holds (about 100 mm at 16 pt).
+const COLUMN_LINES: f64 = 31.0;
+const LINE_CHARS: f64 = 30.0;
+
+/// How many of the places (in order, at least one) fit the page in large
+/// print: each card's lines estimated from its text, so that a parish with
+/// long hours or names prints fewer places and "more" online rather than
+/// smaller type.
+fn places_that_fit(lang: Lang, places: &[&Site], today: NaiveDate, municipality: &str) -> usize {
+    let lines = |text: &str, chars: f64| (text.chars().count() as f64 / chars).ceil().max(1.0);
+    let mut used = 0.0;
+    for (i, s) in places.iter().enumerate() {
+        let hours = s
+            .opening_hours
+            .as_deref()
+            .and_then(|e| week_hours(lang, e, today))
+            .unwrap_or_default();
+        // The name in 19 pt: fewer characters a line, taller lines.
+        let mut card = lines(&s.name, LINE_CHARS * 0.8) * 1.3 + 0.6;
+        card += lines(&sites::what(lang, s), LINE_CHARS);
+        card += s
+            .address
+            .as_deref()
+            .map_or(0.0, |a| lines(&short_address(a, municipality), LINE_CHARS));
+        card += lines(&format!("{} {hours}", t(lang, "leaflet.hours")), LINE_CHARS);
+        if s.is_free_wifi() && s.wifi_hours.is_some() {
+            card += 2.0;
+        }
+        card += f64::from(u8::from(s.phone.is_some()));
+        let help = sites::services(lang, s).join(", ");
+        if !help.is_empty() {
+            card += lines(&format!("{} {help}", t(lang, "place.help")), LINE_CHARS);
+        }
+        used += card;
+        if used > COLUMN_LINES && i > 0 {
+            return i;
+        }
+    }
+    places.len()
+}
+
+/// An address as the leaflet prints it: without the municipality, which
+/// every place on it shares ("Platone, Platones pagasts").
+fn short_address(a: &str, municipality: &str) -> String {
+    match a.strip_suffix(municipality) {
+        Some(rest) if !municipality.is_empty() => rest.trim_end_matches([',', ' ']).to_owned(),
+        _ => a.to_owned(),
+    }
+}
+
+/// The municipality's name (the area of that kind), if the data has one.
+fn municipality_name(snap: &Snapshot) -> &str {
+    snap.areas
+        .iter()
+        .find(|a| a.kind == AreaKind::Municipality)
+        .map_or("", |a| a.name.as_str())
+}
+
 /// One card per place: what it is, where, its hours this week, its phone
 /// and the help offered.
-fn cards(lang: Lang, places: &[&Site], today: NaiveDate) -> Vec<Value> {
+fn cards(lang: Lang, places: &[&Site], today: NaiveDate, municipality: &str) -> Vec<Value> {
     places
         .iter()
         .enumerate()
@@ -399,7 +485,7 @@ fn cards(lang: Lang, places: &[&Site], today: NaiveDate) -> Vec<Value> {
                 "n": i + 1,
                 "name": s.name,
                 "what": sites::what(lang, s),
-                "address": s.address,
+                "address": s.address.as_deref().map(|a| short_address(a, municipality)),
                 "hours": s.opening_hours.as_deref().and_then(|e| week_hours(lang, e, today)),
                 "wifi_hours": s.is_free_wifi().then(|| s.wifi_hours.as_deref().and_then(|e| week_hours(lang, e, today))).flatten(),
                 "phone": s.phone,
@@ -461,6 +547,11 @@ mod tests {
             "karte.example.lv/?place=parish:vilces-pagasts"
         );
         assert_eq!(printed_url("http://x/%C4%81%2"), "x/ā%2");
+        assert_eq!(
+            short_address("Āne, Cenu pagasts, Jelgavas novads", "Jelgavas novads"),
+            "Āne, Cenu pagasts"
+        );
+        assert_eq!(short_address("Āne", ""), "Āne");
     }
 
     #[test]

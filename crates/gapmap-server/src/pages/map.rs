@@ -50,7 +50,9 @@ fn shown_sentence(lang: Lang, groups: &[&str]) -> String {
 }
 
 /// The active places for the map's symbols.
-pub fn place_points(snap: &gapmap_engine::snapshot::Snapshot) -> Vec<gapmap_tiles::style::PlacePoint> {
+pub fn place_points(
+    snap: &gapmap_engine::snapshot::Snapshot,
+) -> Vec<gapmap_tiles::style::PlacePoint> {
     snap.sites
         .iter()
         .filter(|s| s.status == gapmap_model::SiteStatus::Active)
@@ -163,7 +165,10 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         json!(view.map(|b| places_in(&state, lang, b)).unwrap_or_default()),
     );
     page.insert("shown".into(), json!(OPENING_LAYERS));
-    page.insert("shown_sentence".into(), json!(shown_sentence(lang, OPENING_LAYERS)));
+    page.insert(
+        "shown_sentence".into(),
+        json!(shown_sentence(lang, OPENING_LAYERS)),
+    );
     page.insert("style_url".into(), json!("/styles/gapmap.json"));
     page.insert("basemap_url".into(), json!(state.config.basemap_style_url));
     let ctx = base_context(&state, &q, "/map", "map");

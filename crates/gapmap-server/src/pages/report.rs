@@ -90,7 +90,11 @@ fn form_page(
 /// `GET /report`: the form (`?site=` picks the place).
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let q = PageQuery::parse(&req);
-    let point = |k| q.get(k).and_then(|v| v.parse::<f64>().ok()).filter(|v| v.is_finite());
+    let point = |k| {
+        q.get(k)
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+    };
     let mut values =
         json!({"site_id": q.get("site").unwrap_or(""), "kind": q.get("kind").unwrap_or("")});
     if let (Some(lon), Some(lat)) = (point("lon"), point("lat")) {
