@@ -26,10 +26,11 @@ function groupOf(layer: maplibregl.LayerSpecification): string | undefined {
   return typeof md?.["gapmap:group"] === "string" ? (md["gapmap:group"] as string) : undefined;
 }
 
+/** What a place is, from the style's `places` source (`free_wifi`, `icon`). */
 function kindWord(p: Record<string, unknown>): string {
   if (p.free_wifi === true) return m.t("js.kind.wifi");
-  if (p.kind === "library") return m.t("js.kind.library");
-  if (p.kind === "kac") return m.t("js.kind.kac");
+  if (p.icon === "gm-library") return m.t("js.kind.library");
+  if (p.icon === "gm-kac") return m.t("js.kind.kac");
   return m.t("js.kind.other");
 }
 

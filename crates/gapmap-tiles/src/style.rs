@@ -86,8 +86,8 @@ fn slot_offsets(extra: [f64; 2]) -> Value {
     Value::Array(m)
 }
 
-/// The places as a GeoJSON source: properties `id`, `name`, `kind`,
-/// `free_wifi`, `icon` and `slot`; places within about 10 m of each other
+/// The places as a GeoJSON source: properties `id`, `name`, `free_wifi`,
+/// `icon` (the kind's symbol) and `slot`; places within about 10 m of each other
 /// share a point and get a slot each.
 fn places_source(places: &[PlacePoint]) -> Value {
     let key = |p: &PlacePoint| ((p.lon * 1e4).round() as i64, (p.lat * 1e4).round() as i64);
@@ -105,9 +105,11 @@ fn places_source(places: &[PlacePoint]) -> Value {
         .iter()
         .zip(slot)
         .map(|(p, slot)| {
-            json!({"type": "Feature", "properties": {"id": p.id, "name": p.name, "kind": p.kind,
-                "free_wifi": p.free_wifi, "icon": kind_icon(&p.kind), "slot": slot, "status": "active"},
-                "geometry": {"type": "Point", "coordinates": [p.lon, p.lat]}})
+            // Five decimals (about a metre): the style is part of the map's first load.
+            let round = |v: f64| (v * 1e5).round() / 1e5;
+            json!({"type": "Feature", "properties": {"id": p.id, "name": p.name,
+                "free_wifi": p.free_wifi, "icon": kind_icon(&p.kind), "slot": slot},
+                "geometry": {"type": "Point", "coordinates": [round(p.lon), round(p.lat)]}})
         })
         .collect();
     json!({"type": "geojson", "data": {"type": "FeatureCollection", "features": features}})

@@ -98,7 +98,17 @@ fn items(lang: Lang, snap: &Snapshot, list: &[FeatureChange], with_fields: bool)
         };
         groups[i].add(what_of(snap, c), &fields);
     }
-    out.extend(groups.into_iter().map(|g| g.said(lang)));
+    // A place added with its equipment reads as one line.
+    for g in groups {
+        let line = g.said(lang);
+        match out
+            .iter_mut()
+            .find(|o| o["name"] == line["name"] && o["fields"] == "")
+        {
+            Some(o) => o["fields"] = line["fields"].clone(),
+            None => out.push(line),
+        }
+    }
     out
 }
 
@@ -145,11 +155,17 @@ fn place_of(lang: Lang, snap: &Snapshot, c: &FeatureChange) -> String {
         .get("site_id")
         .and_then(|v| v[1].as_str().or(v[0].as_str()))
         .map(str::to_owned)
-        .or_else(|| {
-            snap.equipment
+        .or_else(|| match c.layer.as_str() {
+            "visits" => snap
+                .visits
+                .iter()
+                .find(|v| v.id == c.id)
+                .map(|v| v.site_id.clone()),
+            _ => snap
+                .equipment
                 .iter()
                 .find(|e| e.id == c.id)
-                .map(|e| e.site_id.clone())
+                .map(|e| e.site_id.clone()),
         });
     match site {
         Some(id) => snap
