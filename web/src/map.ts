@@ -109,6 +109,19 @@ async function start(container: HTMLElement): Promise<void> {
     window.clearTimeout(timer);
     timer = window.setTimeout(update, 200);
   });
+
+  // "Report a problem here": the report form with the map's centre as its point.
+  const reportHere = document.getElementById("report-here") as HTMLAnchorElement | null;
+  const aim = () => {
+    if (!reportHere) return;
+    const c = map.getCenter();
+    const u = new URL(reportHere.dataset.base ?? "/report", window.location.href);
+    u.searchParams.set("lon", c.lng.toFixed(5));
+    u.searchParams.set("lat", c.lat.toFixed(5));
+    reportHere.href = `${u.pathname}${u.search}`;
+  };
+  map.on("moveend", aim);
+  map.once("load", aim);
 }
 
 if (el) void start(el);

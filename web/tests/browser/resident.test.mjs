@@ -24,6 +24,12 @@ test("a report of “Ķiršu mājas” and of “pie veikala Vilcē” is accept
       await Promise.all([page.waitForURL(/\/report\/status/), page.locator("form.form button[type=submit]").click()]);
       assert.match(await page.locator(".reference").innerText(), /^JN-[0-9A-Z]{6}$/, place);
     }
+    // A point from the map (its "report here" link) is enough on its own.
+    await page.goto(`${env.server.url}/report?lon=23.54780&lat=56.42030`, { waitUntil: "networkidle" });
+    assert.match(await page.locator("#point-note").innerText(), /Vieta kartē pievienota: 56\.42030, 23\.54780/);
+    await page.locator("#kind-no_mobile_signal").check();
+    await page.locator("#site_id").selectOption("");
+    await Promise.all([page.waitForURL(/\/report\/status/), page.locator("form.form button[type=submit]").click()]);
     // Nothing said at all: the one error, in Latvian, at the field.
     await page.goto(`${env.server.url}/report`, { waitUntil: "networkidle" });
     await page.locator("#kind-no_home_internet").check();
@@ -190,6 +196,8 @@ for (const [label, options] of [["1280×800", {}], ["360×740", PHONE]]) {
         const match = e.icon && e.layer === "places-symbol" ? drawn.filter((f) => f.props.icon === e.icon) : drawn;
         assert.ok(match.length > 0, `legend entry ${e.layer} ${e.icon ?? ""} is not drawn`);
       }
+      // "Report a problem here" carries the map's centre.
+      assert.match(await page.getAttribute("#report-here", "href"), /^\/report\?lon=2\d\.\d{5}&lat=5\d\.\d{5}$/);
       // All 16 parish names.
       const names = new Set((await rendered(page, ["parishes-label"])).map((f) => f.props.name));
       assert.equal(names.size, 16, [...names].join(", "));

@@ -169,6 +169,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         "shown_sentence".into(),
         json!(shown_sentence(lang, OPENING_LAYERS)),
     );
+    page.insert("report_href".into(), json!(href(lang, "/report")));
     page.insert("style_url".into(), json!("/styles/gapmap.json"));
     page.insert("basemap_url".into(), json!(state.config.basemap_style_url));
     let ctx = base_context(&state, &q, "/map", "map");
