@@ -4,11 +4,13 @@
  * - search suggestions as you type (the ARIA 1.2 combobox pattern; the
  *   form still submits as a plain GET without this script);
  * - "use my location" (browser geolocation, with a plain message when it is
- *   refused or impossible);
+ *   refused or impossible), on the finder and on the report form (where it
+ *   fills the form's point);
  * - the leaflet's print button.
  */
 import { placeHref } from "./links";
 import { messages, type Messages } from "./messages";
+import { distinctLines, saysKind } from "./text";
 
 interface Hit {
   id: string;
@@ -69,10 +71,14 @@ function suggestions(m: Messages): void {
         const name = document.createElement("span");
         name.className = "suggestion-name";
         name.textContent = h.properties.name;
-        const type = document.createElement("span");
-        type.className = "muted";
-        type.textContent = ` ${m.t(`js.hit.${h.properties.type}`)}`;
-        li.append(name, type);
+        li.append(name);
+        const kind = m.t(`js.hit.${h.properties.type}`);
+        if (!saysKind(h.properties.name, kind)) {
+          const type = document.createElement("span");
+          type.className = "muted";
+          type.textContent = ` ${kind}`;
+          li.append(type);
+        }
         li.addEventListener("mousedown", (e) => e.preventDefault());
         li.addEventListener("click", () => go(i));
         return li;
@@ -94,7 +100,7 @@ function suggestions(m: Messages): void {
       if (!r.ok) return;
       const body = (await r.json()) as { features: Hit[] };
       if (input.value.trim() !== q) return;
-      hits = body.features;
+      hits = distinctLines(body.features, (h) => `${h.properties.name}\u0000${h.properties.type}\u0000${h.properties.parish_id ?? ""}`);
       render();
     } catch {
       /* aborted or offline: the form still works */
@@ -159,6 +165,32 @@ function locate(m: Messages): void {
   });
 }
 
+/** The report form's "add my location": fills the hidden `lon`/`lat`. */
+function reportLocate(m: Messages): void {
+  const box = document.getElementById("report-locate-box");
+  const button = document.getElementById("report-locate");
+  const note = document.getElementById("point-note");
+  const lon = document.getElementById("lon") as HTMLInputElement | null;
+  const lat = document.getElementById("lat") as HTMLInputElement | null;
+  if (!box || !button || !note || !lon || !lat) return;
+  if (!("geolocation" in navigator)) return;
+  box.hidden = false;
+  button.addEventListener("click", () => {
+    note.textContent = m.t("js.locating");
+    navigator.geolocation.getCurrentPosition(
+      (p) => {
+        lon.value = p.coords.longitude.toFixed(5);
+        lat.value = p.coords.latitude.toFixed(5);
+        note.textContent = m.t("js.point_added");
+      },
+      (err) => {
+        note.textContent = m.t(err.code === err.PERMISSION_DENIED ? "js.locate_denied" : "js.locate_failed");
+      },
+      { enableHighAccuracy: false, timeout: 15000, maximumAge: 300000 },
+    );
+  });
+}
+
 function printButton(): void {
   const b = document.getElementById("print-button");
   if (!b) return;
@@ -169,4 +201,5 @@ function printButton(): void {
 const m = messages();
 suggestions(m);
 locate(m);
+reportLocate(m);
 printButton();

@@ -5,13 +5,18 @@
  * shapes per kind of place and a stripe pattern for simulated data (drawn
  * here, no sprite), and the list of places in view kept in step with the
  * map. `cooperativeGestures` keeps a page scroll on a phone from dragging
- * the map; the map never holds the keyboard focus (Tab moves on).
+ * the map; the map never holds the keyboard focus (Tab moves on). The
+ * switches also show each layer's legend and keep the sentence under the
+ * map saying what it shows.
  */
 import * as maplibregl from "maplibre-gl";
 import { placeHref } from "./links";
 import { createMap } from "./mapbase";
 import { messages } from "./messages";
-import { distanceWords, metresBetween } from "./words";
+import { distanceWords, metresBetween, shownSentence } from "./words";
+
+/** The place layers the list beside the map reads. */
+const PLACE_LAYERS = ["places-symbol", "wifi-symbol"];
 
 const m = messages();
 const el = document.getElementById("map") as HTMLElement | null;
@@ -21,10 +26,11 @@ function groupOf(layer: maplibregl.LayerSpecification): string | undefined {
   return typeof md?.["gapmap:group"] === "string" ? (md["gapmap:group"] as string) : undefined;
 }
 
+/** What a place is, from the style's `places` source (`free_wifi`, `icon`). */
 function kindWord(p: Record<string, unknown>): string {
   if (p.free_wifi === true) return m.t("js.kind.wifi");
-  if (p.kind === "library") return m.t("js.kind.library");
-  if (p.kind === "kac") return m.t("js.kind.kac");
+  if (p.icon === "gm-library") return m.t("js.kind.library");
+  if (p.icon === "gm-kac") return m.t("js.kind.kac");
   return m.t("js.kind.other");
 }
 
@@ -39,13 +45,24 @@ async function start(container: HTMLElement): Promise<void> {
   // Layer toggles.
   const form = document.getElementById("layers") as HTMLFormElement | null;
   const boxes = Array.from(form?.querySelectorAll<HTMLInputElement>("input[name=layer]") ?? []);
+  const sentence = document.getElementById("map-sentence");
   const apply = () => {
     const on = new Set(boxes.filter((b) => b.checked).map((b) => b.value));
     for (const l of map.getStyle().layers) {
       const g = groupOf(l);
       if (g && g !== "base") map.setLayoutProperty(l.id, "visibility", on.has(g) ? "visible" : "none");
     }
+    for (const g of Array.from(document.querySelectorAll<HTMLElement>(".legend-group[data-group]"))) {
+      g.hidden = !on.has(g.dataset.group ?? "");
+    }
+    if (sentence) {
+      const words = boxes.filter((b) => b.checked).map((b) => b.dataset.shown ?? b.value);
+      const d = sentence.dataset;
+      sentence.textContent = shownSentence(words, d.template ?? "{list}", d.and ?? "", d.nothing ?? "");
+    }
   };
+  // The switches' state from the first drawing on.
+  map.once("styledata", apply);
   map.once("load", () => {
     // Start with the data sources folded away (the (i) button opens them).
     container.querySelector(".maplibregl-ctrl-attrib")?.classList.remove("maplibregl-compact-show");
@@ -61,11 +78,11 @@ async function start(container: HTMLElement): Promise<void> {
   const count = document.getElementById("in-view-count");
   let timer: number | undefined;
   const update = () => {
+    const layers = PLACE_LAYERS.filter((l) => map.getLayer(l) && map.getLayoutProperty(l, "visibility") !== "none");
     if (!list || !count || !map.getLayer("places-symbol")) return;
     const c = map.getCenter();
     const seen = new Map<string, { name: string; what: string; d: number }>();
-    const visible = map.getLayoutProperty("places-symbol", "visibility") !== "none";
-    for (const f of visible ? map.queryRenderedFeatures({ layers: ["places-symbol"] }) : []) {
+    for (const f of layers.length ? map.queryRenderedFeatures({ layers }) : []) {
       const p = f.properties as Record<string, unknown>;
       const id = String(p.id);
       if (seen.has(id) || f.geometry.type !== "Point") continue;
@@ -92,6 +109,19 @@ async function start(container: HTMLElement): Promise<void> {
     window.clearTimeout(timer);
     timer = window.setTimeout(update, 200);
   });
+
+  // "Report a problem here": the report form with the map's centre as its point.
+  const reportHere = document.getElementById("report-here") as HTMLAnchorElement | null;
+  const aim = () => {
+    if (!reportHere) return;
+    const c = map.getCenter();
+    const u = new URL(reportHere.dataset.base ?? "/report", window.location.href);
+    u.searchParams.set("lon", c.lng.toFixed(5));
+    u.searchParams.set("lat", c.lat.toFixed(5));
+    reportHere.href = `${u.pathname}${u.search}`;
+  };
+  map.on("moveend", aim);
+  map.once("load", aim);
 }
 
 if (el) void start(el);

@@ -36,3 +36,22 @@ export function tokens(text: string): string[] {
     .filter((t) => t.length > 0)
     .map((t) => EXPAND[t] ?? t);
 }
+
+/** Whether a name already ends with its kind's word ("Glūdas pagasts" and
+ * "pagasts"), so a list need not say the kind again. */
+export function saysKind(name: string, kind: string): boolean {
+  const n = fold(name);
+  const k = fold(kind);
+  return k !== "" && (n === k || n.endsWith(` ${k}`));
+}
+
+/** Suggestion lines without one repeated: the first of each (name, kind). */
+export function distinctLines<T>(items: T[], line: (x: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((x) => {
+    const k = line(x);
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}

@@ -93,3 +93,11 @@ export function signedWords(n: number, lang: Lang): string {
   const s = intWords(n, lang);
   return n > 0 ? `+${s}` : n < 0 ? `\u2212${s}` : s;
 }
+
+/** "Kartē: a, b un c." — what the map shows, from the switched-on layers'
+ * words (the server writes the same sentence for the opening view). */
+export function shownSentence(words: string[], template: string, and: string, nothing: string): string {
+  if (words.length === 0) return nothing;
+  const list = words.length === 1 ? words[0] : `${words.slice(0, -1).join(", ")} ${and} ${words[words.length - 1]}`;
+  return template.split("{list}").join(list);
+}

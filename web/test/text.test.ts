@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import cases from "./fold-cases.json";
-import { fold, tokens } from "../src/text";
+import { distinctLines, fold, saysKind, tokens } from "../src/text";
 import { placeHref } from "../src/links";
 
 test("fold agrees with the server's fold on the shared cases", () => {
@@ -17,4 +17,13 @@ test("tokens spell out the register's abbreviations", () => {
 test("place links keep the language", () => {
   assert.equal(placeHref("parish:gludas-pagasts", "lv"), "/?place=parish%3Agludas-pagasts");
   assert.equal(placeHref("address:\"Zemgaļi\", Elejas pag.", "en"), "/?place=address%3A%22Zemga%C4%BCi%22%2C+Elejas+pag.&lang=en");
+});
+
+test("a suggestion does not repeat its kind or a line", () => {
+  assert.equal(saysKind("Glūdas pagasts", "pagasts"), true);
+  assert.equal(saysKind("GLŪDAS PAGASTS", "pagasts"), true);
+  assert.equal(saysKind("Glūda", "ciems"), false);
+  assert.equal(saysKind("Pagastmāja", "pagasts"), false);
+  const lines = distinctLines(["a", "b", "a", "c", "b"], (x) => x);
+  assert.deepEqual(lines, ["a", "b", "c"]);
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { distanceWords, hoursText, intWords, metresBetween, openNowText, plural, signedWords } from "../src/words";
+import { distanceWords, hoursText, intWords, metresBetween, openNowText, plural, shownSentence, signedWords } from "../src/words";
 
 const nb = (s: string) => s.replace(/\u00a0/g, " ");
 
@@ -56,4 +56,11 @@ test("whole numbers and changes are written as the server writes them", () => {
   assert.equal(signedWords(1234, "en"), "+1,234");
   assert.equal(signedWords(-12, "lv"), "\u221212");
   assert.equal(signedWords(0, "lv"), "0");
+});
+
+test("the sentence under the map lists what it shows", () => {
+  const say = (w: string[]) => shownSentence(w, "Kartē: {list}.", "un", "Nekas");
+  assert.equal(say(["vietas", "nosaukumi", "teritorijas"]), "Kartē: vietas, nosaukumi un teritorijas.");
+  assert.equal(say(["vietas"]), "Kartē: vietas.");
+  assert.equal(say([]), "Nekas");
 });

@@ -69,7 +69,14 @@ pub const BUDGET: [gapmap_store::throttle::Bucket; 2] = [
 pub const MAX_TEXT: usize = 1000;
 pub const MAX_CONTACT: usize = 200;
 
+/// The longest place text accepted (characters).
+pub const MAX_PLACE: usize = 200;
+
 /// A report as a resident sends it (checked by [`NewReport::check`]).
+/// Where: one of the places (`site_id`), a point, or the place as the
+/// resident typed it (`place`: a homestead, an address, "pie veikala
+/// Vilcē") — kept as text whether or not the gazetteer knows it
+/// (`place_match`: its best match, for the reviewers).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct NewReport {
     pub kind: String,
@@ -78,6 +85,8 @@ pub struct NewReport {
     pub lat: Option<f64>,
     pub text: String,
     pub contact: Option<String>,
+    pub place: Option<String>,
+    pub place_match: Option<String>,
 }
 
 /// A problem with one field of a report.
@@ -98,10 +107,11 @@ impl NewReport {
                 format!("`kind` must be one of {}", KINDS.join(", ")),
             );
         }
+        let place = self.place.as_deref().map(str::trim).unwrap_or("");
         match (self.site_id.as_deref(), self.lon, self.lat) {
-            (None, None, None) => bad(
+            (None, None, None) if place.is_empty() => bad(
                 "site_id",
-                "say where: a `site_id`, or `lon` and `lat`".into(),
+                "say where: a `site_id`, `lon` and `lat`, or a `place` in words".into(),
             ),
             (_, Some(_), None) => bad("lat", "`lat` is needed with `lon`".into()),
             (_, None, Some(_)) => bad("lon", "`lon` is needed with `lat`".into()),
@@ -121,6 +131,17 @@ impl NewReport {
             .and_then(gapmap_model::values::id_problem)
         {
             bad("site_id", m);
+        }
+        let n = self.place.as_deref().unwrap_or("").chars().count();
+        if n > MAX_PLACE {
+            bad(
+                "place",
+                format!("the place is {n} characters; at most {MAX_PLACE}"),
+            );
+        } else if let Some(m) =
+            gapmap_model::values::text_problem("place", self.place.as_deref().unwrap_or(""))
+        {
+            bad("place", m);
         }
         let n = self.text.chars().count();
         if n > MAX_TEXT {
@@ -163,6 +184,9 @@ pub struct Report {
     pub decision_reason: Option<String>,
     /// Whether a contact was left (admins may read it).
     pub has_contact: bool,
+    /// The place as the resident typed it, and the gazetteer's best match.
+    pub place: Option<String>,
+    pub place_match: Option<String>,
 }
 
 /// What a resident sees of its report.
@@ -266,9 +290,20 @@ impl Reports {
         gapmap_store::write::immediate(&self.path, |tx| {
             let reference = self.free_reference(tx)?;
             tx.execute(
-                "INSERT INTO gapmap_reports (reference, kind, site_id, lon, lat, cell_id, parish_id, text, status, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', strftime('%Y-%m-%dT%H:%M:%SZ','now'), strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
-                params![reference, r.kind, r.site_id, r.lon, r.lat, cell_id, parish_id, r.text.trim()],
+                "INSERT INTO gapmap_reports (reference, kind, site_id, lon, lat, cell_id, parish_id, text, status, created_at, updated_at, place_text, place_match)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', strftime('%Y-%m-%dT%H:%M:%SZ','now'), strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?9, ?10)",
+                params![
+                    reference,
+                    r.kind,
+                    r.site_id,
+                    r.lon,
+                    r.lat,
+                    cell_id,
+                    parish_id,
+                    r.text.trim(),
+                    r.place.as_deref().map(str::trim).filter(|p| !p.is_empty()),
+                    r.place_match
+                ],
             )
             .map_err(self.sql())?;
             if let Some(contact) = r
@@ -346,7 +381,8 @@ impl Reports {
         let mut st = c
             .prepare(
                 "SELECT r.reference, r.kind, r.site_id, r.lon, r.lat, r.cell_id, r.parish_id, r.text, r.status,
-                        r.created_at, r.updated_at, r.decided_by, r.decision_reason, c.reference IS NOT NULL
+                        r.created_at, r.updated_at, r.decided_by, r.decision_reason, c.reference IS NOT NULL,
+                        r.place_text, r.place_match
                  FROM gapmap_reports r LEFT JOIN gapmap_report_contacts c ON c.reference = r.reference
                  WHERE ?1 IS NULL OR r.status = ?1 ORDER BY r.created_at DESC, r.reference",
             )
@@ -368,6 +404,8 @@ impl Reports {
                     decided_by: r.get(11)?,
                     decision_reason: r.get(12)?,
                     has_contact: r.get(13)?,
+                    place: r.get(14)?,
+                    place_match: r.get(15)?,
                 })
             })
             .map_err(self.sql())?;
@@ -572,5 +610,38 @@ mod tests {
         // One every 30 s for a whole day: the allowance of eighty and the
         // eighty it refills in the day, no more.
         assert!((150..=161).contains(&day_long), "{day_long}");
+    }
+
+    /// A place the gazetteer does not know is kept as the resident wrote it;
+    /// only a report that says nowhere at all is refused.
+    #[test]
+    fn a_report_of_any_place_is_kept_as_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.gpkg");
+        drop(GpkgStore::open(&path).unwrap());
+        let reports = Reports::new(&path);
+        let nowhere = NewReport {
+            kind: "no_home_internet".into(),
+            place: Some("   ".into()),
+            ..NewReport::default()
+        };
+        let fields: Vec<&str> = nowhere.check().iter().map(|p| p.field).collect();
+        assert_eq!(fields, ["site_id"]);
+        let r = NewReport {
+            kind: "no_home_internet".into(),
+            place: Some(" Ķiršu mājas ".into()),
+            ..NewReport::default()
+        };
+        assert!(r.check().is_empty());
+        let reference = reports.submit(&r, None, None).unwrap();
+        let got = reports.get(&reference).unwrap().unwrap();
+        assert_eq!(got.place.as_deref(), Some("Ķiršu mājas"));
+        assert_eq!(got.place_match, None);
+        assert_eq!((got.lon, got.site_id), (None, None));
+        let long = NewReport {
+            place: Some("x".repeat(MAX_PLACE + 1)),
+            ..r
+        };
+        assert_eq!(long.check()[0].field, "place");
     }
 }

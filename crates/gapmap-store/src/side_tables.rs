@@ -32,6 +32,27 @@ pub(crate) fn configure(conn: &Connection, wait: std::time::Duration) -> rusqlit
 /// Create whatever of the side tables a store lacks (every open for writing
 /// calls this, so stores of an earlier gapmap gain them).
 pub(crate) fn ensure(tx: &Transaction) -> rusqlite::Result<()> {
+    create_tables(tx)?;
+    ensure_report_place(tx)
+}
+
+/// A report's place as the resident typed it (`place_text`) and the
+/// gazetteer's best match for it (`place_match`), added to stores made
+/// before reports took any place.
+fn ensure_report_place(tx: &Transaction) -> rusqlite::Result<()> {
+    let mut st = tx.prepare("SELECT name FROM pragma_table_info('gapmap_reports')")?;
+    let columns: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    for column in ["place_text", "place_match"] {
+        if !columns.iter().any(|c| c == column) {
+            tx.execute_batch(&format!(
+                "ALTER TABLE gapmap_reports ADD COLUMN {column} TEXT"
+            ))?;
+        }
+    }
+    Ok(())
+}
+
+fn create_tables(tx: &Transaction) -> rusqlite::Result<()> {
     tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS gapmap_users (
             id INTEGER PRIMARY KEY AUTOINCREMENT,

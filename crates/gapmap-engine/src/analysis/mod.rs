@@ -18,6 +18,9 @@
 //! 4. [`incremental`]: a site added, moved or removed updates only the
 //!    distances it can change; always equal to a full recompute.
 //!
+//! Beside them, [`open_now`] and [`holidays`]: opening hours at an instant
+//! with Latvia's public holidays and moved working days.
+//!
 //! All distances are planar metres in the working CRS (EPSG:3059 by default).
 
 pub mod aggregate;
@@ -25,6 +28,7 @@ pub mod classes;
 pub mod cover_grid;
 pub mod coverage;
 pub mod facts;
+pub mod holidays;
 pub mod incremental;
 pub mod open_now;
 pub mod outline;

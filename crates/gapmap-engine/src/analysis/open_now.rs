@@ -1,33 +1,62 @@
 //! "Open now": an OSM `opening_hours` value evaluated at an instant in
 //! Europe/Riga local time, with Latvia's public holidays for `PH` rules
-//! (the opening-hours crate's calendar from Nager.Date, which includes the
-//! transfers of 4 May and 18 November to the next Monday).
+//! (gapmap's calendar from the law, [`super::holidays`]). On a holiday or a
+//! moved working day, hours that say nothing of holidays may not hold:
+//! [`hours_may_differ`] tells the pages and the API to say so.
 
+use super::holidays::{self, DayKind};
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use chrono_tz::Europe::Riga;
-use opening_hours::localization::Country;
-use opening_hours::{Context, OpeningHours, RuleKind};
+use opening_hours::{Context, ContextHolidays, OpeningHours, RuleKind};
 
 /// Whether a date is a Latvian public holiday — the same calendar as `PH`
 /// in [`open_at`] (the only holiday list in gapmap; the mobile-class
 /// calendar skips these days).
 pub fn is_public_holiday(date: NaiveDate) -> bool {
-    Country::LV.holidays().get_public().contains(date)
+    holidays::is_public_holiday(date)
 }
 
 /// The Latvian public holidays of a year, in date order.
 pub fn public_holidays(year: i32) -> Vec<NaiveDate> {
-    Country::LV
-        .holidays()
-        .get_public()
-        .iter()
-        .filter(|d| chrono::Datelike::year(d) == year)
-        .collect()
+    let mut v: Vec<NaiveDate> = holidays::holidays_of(year)
+        .into_iter()
+        .map(|(d, _)| d)
+        .collect();
+    v.dedup();
+    v
 }
 
 fn parse(expr: &str) -> Option<OpeningHours> {
     let oh: OpeningHours = expr.parse().ok()?;
-    Some(oh.with_context(Context::default().with_holidays(Country::LV.holidays())))
+    let ph = ContextHolidays::new(holidays::ph_calendar(), Default::default());
+    Some(oh.with_context(Context::default().with_holidays(ph)))
+}
+
+/// Whether hours may not hold on a (Riga local) day: `Some(kind)` on a
+/// public holiday when the hours have no `PH` rule (the data does not say
+/// what happens on holidays), and on a moved day off or moved working
+/// Saturday (no rule can say); `None` on other days or when the hours
+/// already say what happens on holidays.
+///
+/// ```
+/// # use gapmap_engine::analysis::open_now::hours_may_differ;
+/// # use chrono::NaiveDate;
+/// let christmas = NaiveDate::from_ymd_opt(2026, 12, 25).unwrap();
+/// assert!(hours_may_differ("Mo-Fr 09:00-17:00", christmas).is_some());
+/// assert!(hours_may_differ("Mo-Fr 09:00-17:00; PH off", christmas).is_none());
+/// ```
+pub fn hours_may_differ(expr: &str, day: NaiveDate) -> Option<DayKind> {
+    match holidays::day_kind(day) {
+        DayKind::Ordinary => None,
+        DayKind::Holiday(_) if has_holiday_rule(expr) => None,
+        kind => Some(kind),
+    }
+}
+
+/// Whether an `opening_hours` value says something about public holidays.
+fn has_holiday_rule(expr: &str) -> bool {
+    expr.split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|w| w == "PH")
 }
 
 /// Local time in Riga of an instant.

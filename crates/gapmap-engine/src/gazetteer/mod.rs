@@ -14,10 +14,13 @@
 //! spelled out) and every query token must match a token of the name
 //! exactly, as the beginning of a word, or one typo away. Ranking, best
 //! first: the exact name, an exact other name (alias) or address, every token exact,
-//! then fewer prefix and typo matches, parishes before villages before sites
-//! before addresses, fewer words left over, more residents, shorter names.
+//! a place's own name before another place's other name, then fewer prefix
+//! and typo matches, fewer words left over, parishes before villages before
+//! sites before addresses, more residents, shorter names (tuned on real
+//! names with short typos: `tests/typos.rs`).
 
 pub mod fold;
+pub mod free_text;
 pub mod index;
 
 use fold::{distance_within, fold, tokens};
@@ -142,7 +145,7 @@ pub struct Hit<'a> {
 }
 
 /// Rank key of a hit (lower is better); see the module documentation.
-type Rank = (u8, u32, HitKind, u32, Reverse<u64>, usize);
+type Rank = (u8, u32, u32, HitKind, Reverse<u64>, usize);
 
 /// Postings an address query may read for one prefix (bounds the work of a
 /// one- or two-letter query on a national register).
@@ -341,11 +344,15 @@ impl Gazetteer {
         for m in self.index.search(query, usize::MAX) {
             let (p, alias, name) = &self.docs[m.doc as usize];
             let place = &self.places[*p as usize];
+            // A typo of a place's own name ranks before the same typo of
+            // another place's other name ("Vilse": the village Vilce, then
+            // the parish whose other name is Vilce).
             let tier = match (name == folded, alias) {
                 (true, false) => 0,
                 (true, true) => 1,
                 _ if m.all_exact => 2,
-                _ => 3,
+                (_, false) => 3,
+                (_, true) => 4,
             };
             let rank = rank(tier, &m, place.kind, place.population, place.name.len());
             let slot = &mut best[*p as usize];
@@ -437,14 +444,22 @@ impl Gazetteer {
             let mut total = 0usize;
             let mut any = false;
             for qt in &query {
-                let max = (qt.text.chars().count() / 3).clamp(1, 3);
                 let qlen = qt.text.chars().count();
+                // Three letters or fewer are too few to guess from: only
+                // the beginning of a word, exactly ("Vēi" is no place).
+                let max = if qlen < index::FUZZY_MIN_CHARS {
+                    0
+                } else {
+                    (qlen / 3).clamp(1, 3)
+                };
                 let best = name
                     .split(' ')
                     .filter_map(|w| {
                         distance_within(&qt.text, w, max).or_else(|| {
                             let cut = w.char_indices().nth(qlen).map_or(w.len(), |(i, _)| i);
-                            distance_within(&qt.text, &w[..cut], max.min(1))
+                            (qlen >= index::FUZZY_MIN_CHARS)
+                                .then(|| distance_within(&qt.text, &w[..cut], max.min(1)))
+                                .flatten()
                         })
                     })
                     .min();
@@ -514,7 +529,7 @@ impl Gazetteer {
 }
 
 fn rank(tier: u8, m: &Match, kind: HitKind, population: u64, len: usize) -> Rank {
-    (tier, m.quality, kind, m.unmatched, Reverse(population), len)
+    (tier, m.quality, m.unmatched, kind, Reverse(population), len)
 }
 
 #[cfg(test)]

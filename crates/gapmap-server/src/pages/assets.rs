@@ -28,7 +28,8 @@ pub struct Assets {
 impl Assets {
     /// Find the built front end: the configured directory, else `web/dist`
     /// under the working directory, else beside the binary's repository
-    /// (`target/release/gapmap` → `web/dist`).
+    /// (`target/release/gapmap` → `web/dist`), else in the repository it
+    /// was built from.
     pub fn locate(configured: Option<&Path>) -> Assets {
         let mut candidates: Vec<PathBuf> = configured.map(Path::to_path_buf).into_iter().collect();
         if configured.is_none() {
@@ -38,6 +39,9 @@ impl Assets {
             {
                 candidates.push(repo.join("web/dist"));
             }
+            // The repository the binary was built from, when its target
+            // directory is elsewhere (`CARGO_TARGET_DIR`).
+            candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web/dist"));
         }
         for dir in candidates {
             let manifest = dir.join("manifest.json");

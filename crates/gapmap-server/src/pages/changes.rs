@@ -64,17 +64,142 @@ fn field_words(lang: Lang, c: &FeatureChange) -> String {
         .join(", ")
 }
 
-/// The changed features as the page lists them: each one's name and,
-/// `with_fields`, the fields it touched.
+/// The changed features as the page lists them: a place by its name and,
+/// `with_fields`, the fields it touched; equipment and mobile-class visits
+/// grouped by their place and said in words ("Vilces bibliotēka: 2 piekļuves
+/// punkti, 1 maršrutētājs"), not one bare line each.
 fn items(lang: Lang, snap: &Snapshot, list: &[FeatureChange], with_fields: bool) -> Vec<Value> {
-    list.iter()
-        .map(|c| {
-            json!({
+    let mut out: Vec<Value> = Vec::new();
+    let mut groups: Vec<PlaceGroup> = Vec::new();
+    for c in list {
+        if c.layer == "sites" {
+            out.push(json!({
                 "name": feature_name(lang, snap, c),
                 "fields": if with_fields { field_words(lang, c) } else { String::new() },
-            })
-        })
-        .collect()
+            }));
+            continue;
+        }
+        let place = place_of(lang, snap, c);
+        let i = match groups.iter().position(|g| g.place == place) {
+            Some(i) => i,
+            None => {
+                groups.push(PlaceGroup {
+                    place,
+                    counts: Vec::new(),
+                    fields: Vec::new(),
+                });
+                groups.len() - 1
+            }
+        };
+        let fields = if with_fields {
+            field_words(lang, c)
+        } else {
+            String::new()
+        };
+        groups[i].add(what_of(snap, c), &fields);
+    }
+    // A place added with its equipment reads as one line.
+    for g in groups {
+        let line = g.said(lang);
+        match out
+            .iter_mut()
+            .find(|o| o["name"] == line["name"] && o["fields"] == "")
+        {
+            Some(o) => o["fields"] = line["fields"].clone(),
+            None => out.push(line),
+        }
+    }
+    out
+}
+
+/// The equipment and visit changes of one place: how many of each kind,
+/// and the fields they touched, in the order first seen.
+struct PlaceGroup {
+    place: String,
+    counts: Vec<(&'static str, u64)>,
+    fields: Vec<String>,
+}
+
+impl PlaceGroup {
+    fn add(&mut self, what: &'static str, fields: &str) {
+        match self.counts.iter_mut().find(|(w, _)| *w == what) {
+            Some((_, n)) => *n += 1,
+            None => self.counts.push((what, 1)),
+        }
+        for f in fields.split(", ").filter(|f| !f.is_empty()) {
+            if !self.fields.iter().any(|x| x == f) {
+                self.fields.push(f.to_owned());
+            }
+        }
+    }
+
+    /// "2 bezvadu piekļuves punkti, 1 maršrutētājs (uzstādīts)".
+    fn said(self, lang: Lang) -> Value {
+        let said: Vec<String> = self
+            .counts
+            .iter()
+            .map(|(w, n)| super::i18n::tn(lang, &format!("changes.what.{w}"), *n))
+            .collect();
+        let mut text = said.join(", ");
+        if !self.fields.is_empty() {
+            text = format!("{text} ({})", self.fields.join(", "));
+        }
+        json!({"name": self.place, "fields": text})
+    }
+}
+
+/// The place an equipment record or visit belongs to, by name.
+fn place_of(lang: Lang, snap: &Snapshot, c: &FeatureChange) -> String {
+    let site = c
+        .fields
+        .get("site_id")
+        .and_then(|v| v[1].as_str().or(v[0].as_str()))
+        .map(str::to_owned)
+        .or_else(|| match c.layer.as_str() {
+            "visits" => snap
+                .visits
+                .iter()
+                .find(|v| v.id == c.id)
+                .map(|v| v.site_id.clone()),
+            _ => snap
+                .equipment
+                .iter()
+                .find(|e| e.id == c.id)
+                .map(|e| e.site_id.clone()),
+        });
+    match site {
+        Some(id) => snap
+            .sites
+            .iter()
+            .find(|s| s.id == id)
+            .map_or(id, |s| s.name.clone()),
+        None => t(lang, "changes.unknown_place").to_owned(),
+    }
+}
+
+/// What an equipment record or visit is: `access_point`, `router`,
+/// `backhaul`, `equipment` (type unknown) or `visit`.
+fn what_of(snap: &Snapshot, c: &FeatureChange) -> &'static str {
+    if c.layer == "visits" {
+        return "visit";
+    }
+    let ty = c
+        .fields
+        .get("type")
+        .and_then(|v| v[1].as_str().or(v[0].as_str()))
+        .map(str::to_owned)
+        .or_else(|| {
+            snap.equipment
+                .iter()
+                .find(|e| e.id == c.id)
+                .map(|e| e.kind.as_str().to_owned())
+        });
+    match ty.as_deref() {
+        Some("access_point") => "access_point",
+        Some("router") => "router",
+        Some("backhaul") => "backhaul",
+        _ => "equipment",
+    }
 }
 
 /// A figure's move in words: "212 fewer (was 1,020, now 808)".

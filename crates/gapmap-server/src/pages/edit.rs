@@ -791,6 +791,8 @@ fn queue_item(lang: Lang, snap: &Snapshot, r: Report, contact: Option<String>) -
         "site": site.map(|s| s.name.clone()),
         "parish": parish,
         "point": r.lon.zip(r.lat).map(|(x, y)| format!("{y:.5}, {x:.5}")),
+        "place": r.place,
+        "place_match": r.place_match,
         "text": r.text,
         "received": super::words::date_long(lang, r.created_at.get(..10).unwrap_or("")),
         "contact": contact,

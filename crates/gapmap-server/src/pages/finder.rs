@@ -13,6 +13,7 @@ use crate::problem::Problem;
 use crate::routes::nearest::{Times, nearest_sites};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
+use gapmap_engine::analysis::holidays::DayKind;
 use gapmap_engine::analysis::open_now::riga_local;
 use gapmap_engine::analysis::{NearestKind, fixed_class};
 use gapmap_engine::gazetteer::{Gazetteer, Hit, HitKind};
@@ -75,6 +76,10 @@ fn hit_json(lang: Lang, g: &Gazetteer, snap: &Snapshot, h: &Hit<'_>) -> Value {
         .and_then(|id| snap.parishes.iter().find(|(p, _)| p == id))
         .map(|(_, name)| name.clone());
     let place = place_param(h);
+    // "Glūdas pagasts", not "Glūdas pagasts pagasts": the kind is left out
+    // when the name already says it.
+    let kind = t(lang, &format!("hit.{}", h.kind.as_str()));
+    let kind = (!says_kind(h.name, kind)).then_some(kind);
     let link = href(
         lang,
         &format!(
@@ -84,10 +89,33 @@ fn hit_json(lang: Lang, g: &Gazetteer, snap: &Snapshot, h: &Hit<'_>) -> Value {
     );
     json!({
         "name": h.name,
-        "type": t(lang, &format!("hit.{}", h.kind.as_str())),
+        "type": kind,
         "parish": parish,
         "href": link,
     })
+}
+
+/// Whether a name already ends with its kind's word ("Glūdas pagasts" and
+/// "pagasts"), diacritics and case aside.
+fn says_kind(name: &str, kind: &str) -> bool {
+    let (name, kind) = (gapmap_geo::text::fold(name), gapmap_geo::text::fold(kind));
+    !kind.is_empty() && (name == kind || name.ends_with(&format!(" {kind}")))
+}
+
+/// Hits as the lines of a list, without a line repeated: two hits that
+/// would read the same (name, kind and parish) show once.
+fn hit_lines(lang: Lang, g: &Gazetteer, snap: &Snapshot, hits: &[Hit<'_>]) -> Vec<Value> {
+    let mut out: Vec<Value> = Vec::new();
+    for h in hits {
+        let v = hit_json(lang, g, snap, h);
+        let same = |o: &Value| {
+            o["name"] == v["name"] && o["type"] == v["type"] && o["parish"] == v["parish"]
+        };
+        if !out.iter().any(same) {
+            out.push(v);
+        }
+    }
+    out
 }
 
 fn status_json(
@@ -95,24 +123,44 @@ fn status_json(
     open: Option<bool>,
     today: &Option<Vec<String>>,
     next: Option<String>,
+    may_differ: Option<DayKind>,
 ) -> Value {
-    let (state, text) = match (open, today) {
-        (Some(true), _) => ("open", t(lang, "status.open").to_owned()),
-        (Some(false), _) => (
+    let (state, text) = match (may_differ, open) {
+        (Some(kind), _) => (
+            "holiday",
+            tf(lang, "status.may_differ", &[("day", &day_name(lang, kind))]),
+        ),
+        (None, Some(true)) => ("open", t(lang, "status.open").to_owned()),
+        (None, Some(false)) => (
             "closed",
             match next {
                 Some(n) => tf(lang, "status.closed_opens", &[("opens", &n)]),
                 None => t(lang, "status.closed").to_owned(),
             },
         ),
-        (None, _) => ("unknown", t(lang, "status.unknown").to_owned()),
+        (None, None) => ("unknown", t(lang, "status.unknown").to_owned()),
     };
     let hours = match today {
         None => None,
         Some(v) if v.is_empty() => Some(t(lang, "status.closed_today").to_owned()),
         Some(v) => Some(words::hours(v)),
     };
+    // On a holiday the weekday's hours are only what usually holds.
+    let hours = match (may_differ, hours) {
+        (Some(_), Some(h)) => Some(tf(lang, "status.usually", &[("hours", &h)])),
+        (_, h) => h,
+    };
     json!({"state": state, "text": text, "hours": hours})
+}
+
+/// A holiday or moved working day in words ("Ziemassvētki").
+pub fn day_name(lang: Lang, kind: DayKind) -> String {
+    match kind {
+        DayKind::Holiday(h) => t(lang, &format!("holiday.{}", h.key())).to_owned(),
+        DayKind::MovedDayOff => t(lang, "holiday.moved_day_off").to_owned(),
+        DayKind::MovedWorkingDay => t(lang, "holiday.moved_working_day").to_owned(),
+        DayKind::Ordinary => String::new(),
+    }
 }
 
 /// One place of the results, in words.
@@ -130,16 +178,22 @@ fn site_card(lang: Lang, site: &Site, distance_m: Option<f64>, at: DateTime<Utc>
         site.coordinate_quality,
         Some(CoordinateQuality::Settlement | CoordinateQuality::Estimated)
     );
-    let wifi = site
-        .is_free_wifi()
-        .then(|| status_json(lang, times.wifi_open_now, &times.wifi_hours_today, None));
+    let wifi = site.is_free_wifi().then(|| {
+        status_json(
+            lang,
+            times.wifi_open_now,
+            &times.wifi_hours_today,
+            None,
+            times.wifi_may_differ,
+        )
+    });
     json!({
         "id": site.id,
         "name": site.name,
         "what": sites::what(lang, site),
         "distance": distance_m.map(|d| words::distance(lang, d)),
         "address": site.address,
-        "status": status_json(lang, times.open_now, &times.hours_today, next),
+        "status": status_json(lang, times.open_now, &times.hours_today, next, times.may_differ),
         "wifi": wifi,
         "wifi_own_hours": site.wifi_hours.is_some(),
         "phone": site.phone,
@@ -216,7 +270,20 @@ fn home_internet(lang: Lang, snap: &Snapshot, x: f64, y: f64, state: &AppState) 
         .prepared
         .covering(x, y)
         .any(|i| snap.coverage[i].provenance.source == Source::Simulated);
+    let sentence = match fixed {
+        Some(c) => tf(
+            lang,
+            "home.sentence",
+            &[
+                ("speed", &words::mbps(lang, c.max_down_mbps)),
+                ("how", t(lang, &tech_key(c.technology))),
+                ("class", t(lang, &format!("class_short.{}", class.as_str()))),
+            ],
+        ),
+        None => t(lang, "home.sentence_none").to_owned(),
+    };
     json!({
+        "sentence": sentence,
         "fixed": fixed.map(line),
         "mobile": mobile.map(|c| tf(lang, "home.mobile_up_to", &[("speed", &words::mbps(lang, c.max_down_mbps)), ("provider", &c.provider)])),
         "class": t(lang, &format!("class.{}", class.as_str())),
@@ -289,6 +356,7 @@ fn results(
         "type": target.kind.map(|k| t(lang, &format!("hit.{}", k.as_str()))),
         "places": list,
         "count_text": tn(lang, "results.count", list_len(&list)),
+        "more_text": tn(lang, "results.more", list_len(&list).saturating_sub(3)),
         "home": (!is_parish).then(|| home_internet(lang, snap, x, y, state)),
         "parish_summary": target.parish.as_deref().filter(|_| is_parish).and_then(|p| parish_summary(lang, snap, p)),
         "border": in_border_zone(snap, target),
@@ -368,11 +436,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         let hits = g.search(text, 12);
         if hits.is_empty() {
             state_name = "none";
-            let dym: Vec<Value> = g
-                .did_you_mean(text, 3)
-                .iter()
-                .map(|h| hit_json(lang, &g, &snap, h))
-                .collect();
+            let dym = hit_lines(lang, &g, &snap, &g.did_you_mean(text, 3));
             page.insert("did_you_mean".into(), json!(dym));
         } else if hits[0].exact
             && hits
@@ -380,15 +444,11 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
                 .is_none_or(|h| !h.exact || (hits[0].own_name && !h.own_name))
         {
             target = Some(target_of(&g, &hits[0]));
-            let others: Vec<Value> = hits[1..]
-                .iter()
-                .take(5)
-                .map(|h| hit_json(lang, &g, &snap, h))
-                .collect();
+            let others = hit_lines(lang, &g, &snap, &hits[1..hits.len().min(6)]);
             page.insert("others".into(), json!(others));
         } else {
             state_name = "choices";
-            let list: Vec<Value> = hits.iter().map(|h| hit_json(lang, &g, &snap, h)).collect();
+            let list = hit_lines(lang, &g, &snap, &hits);
             page.insert(
                 "choices_count".into(),
                 json!(tn(lang, "choices.count", list.len() as u64)),

@@ -21,8 +21,13 @@ use geo_types::{MultiPolygon, Point};
 use serde_json::{Map, Value, json};
 use std::fmt::Write;
 
-/// At most this many places fit on the page.
-const MAX_PLACES: usize = 5;
+/// At most this many places fit on the page in large print (16 pt); the
+/// rest are "more at …" the live page.
+const MAX_PLACES: usize = 3;
+
+/// A marker's radius on the locator map (SVG units), and how far apart
+/// markers that would overlap are moved.
+const MARKER_R: f64 = 28.0;
 
 /// The locator map's size in SVG units.
 const MAP_W: f64 = 600.0;
@@ -147,8 +152,13 @@ pub fn week_hours(lang: Lang, expr: &str, from: NaiveDate) -> Option<String> {
 }
 
 /// The places of a parish for its leaflet: its own public access places,
-/// nearest the parish's middle first; if none, the nearest elsewhere.
-fn leaflet_places<'a>(snap: &'a Snapshot, parish: &str, middle: Point<f64>) -> Vec<&'a Site> {
+/// nearest the parish's middle first; if none, the nearest elsewhere; and
+/// how many there were before the page's limit.
+fn leaflet_places<'a>(
+    snap: &'a Snapshot,
+    parish: &str,
+    middle: Point<f64>,
+) -> (Vec<&'a Site>, usize) {
     let d = |s: &Site| {
         let kx = middle.y().to_radians().cos();
         ((s.location.x() - middle.x()) * kx).powi(2) + (s.location.y() - middle.y()).powi(2)
@@ -166,8 +176,9 @@ fn leaflet_places<'a>(snap: &'a Snapshot, parish: &str, middle: Point<f64>) -> V
             .collect();
     }
     own.sort_by(|a, b| d(a).total_cmp(&d(b)));
+    let total = own.len();
     own.truncate(MAX_PLACES);
-    own
+    (own, total)
 }
 
 /// `GET /leaflets`: the list of parish leaflets.
@@ -212,11 +223,20 @@ pub async fn page(
         .geometry
         .interior_point()
         .unwrap_or(Point::new(0.0, 0.0));
+    let (mut places, total) = leaflet_places(&snap, &id, middle);
+    let today = gapmap_engine::analysis::open_now::riga_local(chrono::Utc::now()).date();
+    places.truncate(places_that_fit(
+        lang,
+        &places,
+        today,
+        municipality_name(&snap),
+    ));
     let leaflet = Leaflet {
         area,
         middle,
-        places: leaflet_places(&snap, &id, middle),
-        today: gapmap_engine::analysis::open_now::riga_local(chrono::Utc::now()).date(),
+        places,
+        total,
+        today,
     };
     let live_url = live_url(&req, &state, lang, &id);
     let page = context(lang, &snap, &leaflet, live_url);
@@ -236,6 +256,8 @@ struct Leaflet<'a> {
     middle: Point<f64>,
     /// Its places, nearest the middle first.
     places: Vec<&'a Site>,
+    /// How many places it has in all (more than `places` when some did not fit).
+    total: usize,
     /// The day it is printed (Riga time).
     today: NaiveDate,
 }
@@ -250,10 +272,21 @@ fn context(lang: Lang, snap: &Snapshot, leaflet: &Leaflet, live_url: String) -> 
     };
     let mut page = Map::new();
     page.insert("parish".into(), json!({"id": area.id, "name": area.name}));
-    page.insert("places".into(), json!(cards(lang, places, today)));
+    page.insert(
+        "places".into(),
+        json!(cards(lang, places, today, municipality_name(snap))),
+    );
     page.insert("map".into(), locator_map(snap, leaflet));
     page.insert("qr".into(), json!({"d": qr, "size": qr_size}));
+    page.insert("printed_url".into(), json!(printed_url(&live_url)));
     page.insert("live_url".into(), json!(live_url));
+    let more = leaflet.total.saturating_sub(places.len()) as u64;
+    if more > 0 {
+        page.insert(
+            "more".into(),
+            json!(super::i18n::tn(lang, "leaflet.more", more)),
+        );
+    }
     page.insert("leaflet_simulated".into(), json!(any(Source::Simulated)));
     page.insert(
         "leaflet_approximate".into(),
@@ -280,12 +313,16 @@ fn locator_map(snap: &Snapshot, leaflet: &Leaflet) -> Value {
         })
         .map(|a| frame.path(&a.geometry))
         .collect();
-    let markers: Vec<Value> = places
+    let points: Vec<(f64, f64)> = places
         .iter()
+        .map(|s| frame.xy(s.location.x(), s.location.y()))
+        .collect();
+    let markers: Vec<Value> = spread_markers(&points)
+        .into_iter()
         .enumerate()
-        .map(|(i, s)| {
-            let (x, y) = frame.xy(s.location.x(), s.location.y());
-            json!({"n": i + 1, "x": format!("{x:.1}"), "y": format!("{y:.1}")})
+        .map(|(i, ((x, y), (px, py)))| {
+            json!({"n": i + 1, "x": format!("{x:.1}"), "y": format!("{y:.1}"),
+                   "px": format!("{px:.1}"), "py": format!("{py:.1}"), "moved": (x, y) != (px, py)})
         })
         .collect();
     json!({
@@ -294,6 +331,69 @@ fn locator_map(snap: &Snapshot, leaflet: &Leaflet) -> Value {
         "neighbours": neighbours,
         "markers": markers,
     })
+}
+
+/// Where each marker is drawn, with the point it stands for: a marker that
+/// would cover an earlier one moves aside (right, then left, then below, …)
+/// until it is clear, and a line joins it to its point, so every number
+/// stays visible.
+fn spread_markers(points: &[(f64, f64)]) -> Vec<((f64, f64), (f64, f64))> {
+    let step = 2.0 * MARKER_R + 4.0;
+    let tries = [
+        (0.0, 0.0),
+        (1.0, 0.0),
+        (-1.0, 0.0),
+        (0.0, 1.0),
+        (0.0, -1.0),
+        (1.0, 1.0),
+        (-1.0, 1.0),
+        (1.0, -1.0),
+        (-1.0, -1.0),
+        (2.0, 0.0),
+        (-2.0, 0.0),
+    ];
+    let mut placed: Vec<(f64, f64)> = Vec::new();
+    let mut out = Vec::new();
+    for &(px, py) in points {
+        let clear = |x: f64, y: f64, placed: &[(f64, f64)]| {
+            placed
+                .iter()
+                .all(|&(qx, qy)| (qx - x).hypot(qy - y) >= step - 0.5)
+                && (MARKER_R..=MAP_W - MARKER_R).contains(&x)
+                && (MARKER_R..=MAP_H - MARKER_R).contains(&y)
+        };
+        let at = tries
+            .iter()
+            .map(|(dx, dy)| (px + dx * step, py + dy * step))
+            .find(|&(x, y)| clear(x, y, &placed))
+            .unwrap_or((px, py));
+        placed.push(at);
+        out.push((at, (px, py)));
+    }
+    out
+}
+
+/// The live page's address as printed: without the scheme, decoded
+/// (`karte.example.lv/?place=parish:vilces-pagasts`), so a person can type it.
+fn printed_url(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let bytes = rest.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push((h * 16 + l) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| rest.to_owned())
 }
 
 /// The map's frame, `[min lon, min lat, max lon, max lat]`: the parish
@@ -315,9 +415,68 @@ fn frame_box(area: &Area, middle: Point<f64>, places: &[&Site]) -> [f64; 4] {
     b
 }
 
+/// How many lines of 16 pt text the places' column holds on the page, and
+/// how many characters one of its lines holds (about 100 mm at 16 pt).
+const COLUMN_LINES: f64 = 31.0;
+const LINE_CHARS: f64 = 30.0;
+
+/// How many of the places (in order, at least one) fit the page in large
+/// print: each card's lines estimated from its text, so that a parish with
+/// long hours or names prints fewer places and "more" online rather than
+/// smaller type.
+fn places_that_fit(lang: Lang, places: &[&Site], today: NaiveDate, municipality: &str) -> usize {
+    let lines = |text: &str, chars: f64| (text.chars().count() as f64 / chars).ceil().max(1.0);
+    let mut used = 0.0;
+    for (i, s) in places.iter().enumerate() {
+        let hours = s
+            .opening_hours
+            .as_deref()
+            .and_then(|e| week_hours(lang, e, today))
+            .unwrap_or_default();
+        // The name in 19 pt: fewer characters a line, taller lines.
+        let mut card = lines(&s.name, LINE_CHARS * 0.8) * 1.3 + 0.6;
+        card += lines(&sites::what(lang, s), LINE_CHARS);
+        card += s
+            .address
+            .as_deref()
+            .map_or(0.0, |a| lines(&short_address(a, municipality), LINE_CHARS));
+        card += lines(&format!("{} {hours}", t(lang, "leaflet.hours")), LINE_CHARS);
+        if s.is_free_wifi() && s.wifi_hours.is_some() {
+            card += 2.0;
+        }
+        card += f64::from(u8::from(s.phone.is_some()));
+        let help = sites::services(lang, s).join(", ");
+        if !help.is_empty() {
+            card += lines(&format!("{} {help}", t(lang, "place.help")), LINE_CHARS);
+        }
+        used += card;
+        if used > COLUMN_LINES && i > 0 {
+            return i;
+        }
+    }
+    places.len()
+}
+
+/// An address as the leaflet prints it: without the municipality, which
+/// every place on it shares ("Platone, Platones pagasts").
+fn short_address(a: &str, municipality: &str) -> String {
+    match a.strip_suffix(municipality) {
+        Some(rest) if !municipality.is_empty() => rest.trim_end_matches([',', ' ']).to_owned(),
+        _ => a.to_owned(),
+    }
+}
+
+/// The municipality's name (the area of that kind), if the data has one.
+fn municipality_name(snap: &Snapshot) -> &str {
+    snap.areas
+        .iter()
+        .find(|a| a.kind == AreaKind::Municipality)
+        .map_or("", |a| a.name.as_str())
+}
+
 /// One card per place: what it is, where, its hours this week, its phone
 /// and the help offered.
-fn cards(lang: Lang, places: &[&Site], today: NaiveDate) -> Vec<Value> {
+fn cards(lang: Lang, places: &[&Site], today: NaiveDate, municipality: &str) -> Vec<Value> {
     places
         .iter()
         .enumerate()
@@ -326,7 +485,7 @@ fn cards(lang: Lang, places: &[&Site], today: NaiveDate) -> Vec<Value> {
                 "n": i + 1,
                 "name": s.name,
                 "what": sites::what(lang, s),
-                "address": s.address,
+                "address": s.address.as_deref().map(|a| short_address(a, municipality)),
                 "hours": s.opening_hours.as_deref().and_then(|e| week_hours(lang, e, today)),
                 "wifi_hours": s.is_free_wifi().then(|| s.wifi_hours.as_deref().and_then(|e| week_hours(lang, e, today))).flatten(),
                 "phone": s.phone,
@@ -370,6 +529,29 @@ mod tests {
             Some("Mon 9:00–12:00; Tue closed; Wed 9:00–12:00; Thu–Sun closed")
         );
         assert_eq!(week_hours(Lang::Lv, "garbage", d), None);
+    }
+
+    #[test]
+    fn markers_at_one_point_move_apart_and_addresses_print_decoded() {
+        let m = spread_markers(&[(300.0, 200.0), (300.0, 200.0), (301.0, 201.0)]);
+        for (i, a) in m.iter().enumerate() {
+            for b in &m[i + 1..] {
+                let d = (a.0.0 - b.0.0).hypot(a.0.1 - b.0.1);
+                assert!(d >= 2.0 * MARKER_R, "{m:?}");
+            }
+        }
+        assert_eq!(m[0].0, (300.0, 200.0), "the first stays on its point");
+        assert_eq!(m[1].1, (300.0, 200.0), "a moved marker keeps its point");
+        assert_eq!(
+            printed_url("https://karte.example.lv/?place=parish%3Avilces-pagasts"),
+            "karte.example.lv/?place=parish:vilces-pagasts"
+        );
+        assert_eq!(printed_url("http://x/%C4%81%2"), "x/ā%2");
+        assert_eq!(
+            short_address("Āne, Cenu pagasts, Jelgavas novads", "Jelgavas novads"),
+            "Āne, Cenu pagasts"
+        );
+        assert_eq!(short_address("Āne", ""), "Āne");
     }
 
     #[test]

@@ -29,6 +29,44 @@ pub fn parish_label_points(snap: &gapmap_engine::snapshot::Snapshot) -> Vec<(Str
         .collect()
 }
 
+/// What the map shows when it opens: places, names and the areas where
+/// internet is weak (the gap clusters); the rest are switches.
+pub const OPENING_LAYERS: &[&str] = &["places", "labels", "clusters"];
+
+/// The sentence under the map saying what it shows ("Kartē: vietas,
+/// nosaukumi un teritorijas ar vāju internetu."); `web/src/map.ts` says the
+/// same from the switches.
+fn shown_sentence(lang: Lang, groups: &[&str]) -> String {
+    let words: Vec<String> = groups
+        .iter()
+        .map(|g| t(lang, &format!("map.shown.{g}")).to_owned())
+        .collect();
+    let list = match words.split_last() {
+        None => return t(lang, "map.shown_nothing").to_owned(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} {} {last}", rest.join(", "), t(lang, "map.shown_and")),
+    };
+    super::i18n::tf(lang, "map.shown", &[("list", &list)])
+}
+
+/// The active places for the map's symbols.
+pub fn place_points(
+    snap: &gapmap_engine::snapshot::Snapshot,
+) -> Vec<gapmap_tiles::style::PlacePoint> {
+    snap.sites
+        .iter()
+        .filter(|s| s.status == gapmap_model::SiteStatus::Active)
+        .map(|s| gapmap_tiles::style::PlacePoint {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            kind: s.kind.as_str().to_owned(),
+            free_wifi: s.is_free_wifi(),
+            lon: s.location.x(),
+            lat: s.location.y(),
+        })
+        .collect()
+}
+
 /// The whole municipality (WGS84 west, south, east, north), if no view is asked.
 fn municipality_bounds(state: &AppState) -> Option<[f64; 4]> {
     let snap = state.live.get();
@@ -126,6 +164,12 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         "places".into(),
         json!(view.map(|b| places_in(&state, lang, b)).unwrap_or_default()),
     );
+    page.insert("shown".into(), json!(OPENING_LAYERS));
+    page.insert(
+        "shown_sentence".into(),
+        json!(shown_sentence(lang, OPENING_LAYERS)),
+    );
+    page.insert("report_href".into(), json!(href(lang, "/report")));
     page.insert("style_url".into(), json!("/styles/gapmap.json"));
     page.insert("basemap_url".into(), json!(state.config.basemap_style_url));
     let ctx = base_context(&state, &q, "/map", "map");

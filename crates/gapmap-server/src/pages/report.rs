@@ -1,6 +1,9 @@
 //! The residents' side of reports: `GET|POST /report` (a form that works
-//! without JavaScript: what is wrong, where — one of the places or a
-//! village, parish or address — a short text and an optional contact),
+//! without JavaScript: what is wrong, where — one of the places, or the
+//! place in the resident's own words (any text: a homestead, an address,
+//! "pie veikala Vilcē"; matched to the gazetteer when it can be, kept as
+//! text when it cannot), with an optional point from the map (`?lon=&lat=`)
+//! or "use my location" — a short text and an optional contact),
 //! `GET /report/status` (where a report stands, by its reference) and
 //! `GET /privacy` (what happens to a contact, in plain words).
 
@@ -87,18 +90,29 @@ fn form_page(
 /// `GET /report`: the form (`?site=` picks the place).
 pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let q = PageQuery::parse(&req);
-    let values =
+    let point = |k| {
+        q.get(k)
+            .and_then(|v| v.parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+    };
+    let mut values =
         json!({"site_id": q.get("site").unwrap_or(""), "kind": q.get("kind").unwrap_or("")});
+    if let (Some(lon), Some(lat)) = (point("lon"), point("lat")) {
+        values["lon"] = json!(format!("{lon:.5}"));
+        values["lat"] = json!(format!("{lat:.5}"));
+    }
     form_page(&req, &state, &q, values, Vec::new())
 }
 
-/// The place a resident typed (a village, parish or address) as a point,
-/// through the gazetteer's best match.
-fn point_of(state: &AppState, text: &str) -> Option<(f64, f64)> {
-    let snap = state.live.get();
-    let g = snap.gazetteer();
-    let best = g.search(text, 1).into_iter().next()?;
-    Some((best.location.x(), best.location.y()))
+/// A point the form carries (from "use my location" or the map), if both
+/// halves parse.
+fn posted_point(f: &Posted) -> (Option<f64>, Option<f64>) {
+    let lon = f.text("lon").parse::<f64>().ok().filter(|v| v.is_finite());
+    let lat = f.text("lat").parse::<f64>().ok().filter(|v| v.is_finite());
+    match (lon, lat) {
+        (Some(lon), Some(lat)) => (Some(lon), Some(lat)),
+        _ => (None, None),
+    }
 }
 
 /// `POST /report`: file the report; on success straight to its status
@@ -114,21 +128,14 @@ pub async fn submit(
     let mut errors = Vec::new();
     let site_id = f.text("site_id").to_owned();
     let place = f.text("place");
-    let (mut lon, mut lat) = (None, None);
-    if site_id.is_empty() {
-        if place.is_empty() {
-            errors.push(form::error(
-                "place",
-                t(lang, "report.error.where").to_owned(),
-            ));
-        } else if let Some((x, y)) = point_of(&state, place) {
-            (lon, lat) = (Some(x), Some(y));
-        } else {
-            errors.push(form::error(
-                "place",
-                t(lang, "report.error.place_unknown").to_owned(),
-            ));
-        }
+    let (lon, lat) = posted_point(&f);
+    // Any place in words is taken (matched later when it can be); only a
+    // form that says nowhere at all is sent back.
+    if site_id.is_empty() && place.trim().is_empty() && lon.is_none() {
+        errors.push(form::error(
+            "place",
+            t(lang, "report.error.where").to_owned(),
+        ));
     }
     if f.text("kind").is_empty() {
         errors.push(form::error(
@@ -146,6 +153,7 @@ pub async fn submit(
         lat,
         text: f.text("text").to_owned(),
         contact: f.get("contact").map(str::to_owned),
+        place: Some(place.to_owned()).filter(|p| !p.trim().is_empty()),
         website: f.get("website").map(str::to_owned),
     };
     match api::file(&req, &state, body).await {

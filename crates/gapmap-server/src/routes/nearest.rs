@@ -7,7 +7,10 @@ use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
-use gapmap_engine::analysis::open_now::{hours_on, hours_text, next_opening, open_at, riga_local};
+use gapmap_engine::analysis::holidays::DayKind;
+use gapmap_engine::analysis::open_now::{
+    hours_may_differ, hours_on, hours_text, next_opening, open_at, riga_local,
+};
 use gapmap_engine::analysis::{NearestKind, fixed_class, mobile_class};
 use gapmap_engine::snapshot::Snapshot;
 use gapmap_geo::crs::{Transformer, WGS84};
@@ -55,7 +58,10 @@ fn point(q: &Query, snap: &Snapshot) -> Result<(f64, f64, f64, f64), Problem> {
 /// What a site's hours say at an instant (Europe/Riga): open now, the
 /// day's open intervals (`["09:00-17:00"]`; empty: closed all day; `None`:
 /// not known), and when it opens next if closed; the same for its free
-/// Wi-Fi (its `wifi_hours`, else its opening hours).
+/// Wi-Fi (its `wifi_hours`, else its opening hours). On a public holiday
+/// (or a moved working day) whose hours the data does not give, "open now"
+/// is not known (`None`) and `may_differ` says why; `hours_today` are then
+/// the usual hours of that weekday.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Times {
     pub open_now: Option<bool>,
@@ -63,6 +69,8 @@ pub struct Times {
     pub opens_next: Option<chrono::NaiveDateTime>,
     pub wifi_open_now: Option<bool>,
     pub wifi_hours_today: Option<Vec<String>>,
+    pub may_differ: Option<DayKind>,
+    pub wifi_may_differ: Option<DayKind>,
 }
 
 impl Times {
@@ -74,16 +82,35 @@ impl Times {
             .is_free_wifi()
             .then(|| site.wifi_hours.as_deref().or(oh))
             .flatten();
-        let open_now = oh.and_then(|e| open_at(e, at));
+        let may_differ = oh.and_then(|e| hours_may_differ(e, today));
+        let wifi_may_differ = wifi.and_then(|e| hours_may_differ(e, today));
+        let open_now = oh
+            .filter(|_| may_differ.is_none())
+            .and_then(|e| open_at(e, at));
         Times {
             open_now,
             hours_today: oh.and_then(day),
             opens_next: (open_now == Some(false))
                 .then(|| oh.and_then(|e| next_opening(e, at)))
                 .flatten(),
-            wifi_open_now: wifi.and_then(|e| open_at(e, at)),
+            wifi_open_now: wifi
+                .filter(|_| wifi_may_differ.is_none())
+                .and_then(|e| open_at(e, at)),
             wifi_hours_today: wifi.and_then(day),
+            may_differ,
+            wifi_may_differ,
         }
+    }
+}
+
+/// The kind of a (Riga local) day in the API: `ordinary`, `moved_day_off`,
+/// `moved_working_day`, or the holiday's key (`christmas`, `jani`, …).
+pub fn day_kind_name(day: chrono::NaiveDate) -> &'static str {
+    match gapmap_engine::analysis::holidays::day_kind(day) {
+        DayKind::Holiday(h) => h.key(),
+        DayKind::MovedDayOff => "moved_day_off",
+        DayKind::MovedWorkingDay => "moved_working_day",
+        DayKind::Ordinary => "ordinary",
     }
 }
 
@@ -107,7 +134,7 @@ pub fn nearest_sites(
 }
 
 #[utoipa::path(get, path = "/api/v1/nearest", tag = "residents", params(crate::params::NearestQuery),
-    responses((status = 200, description = "Nearest places first, each with straight-line distance_m; open_now (true, false or null: hours not known); hours_today, the open intervals of the day of `at` in Europe/Riga time such as [\"09:00-17:00\"] ([] closed all day, null not known); and for free Wi-Fi wifi_open_now and wifi_hours_today from wifi_hours (else the opening hours)", content_type = "application/geo+json"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
+    responses((status = 200, description = "Nearest places first, each with straight-line distance_m; open_now (true, false or null: hours not known, or a public holiday or moved working day whose hours the data does not give — then hours_may_differ is true); day_kind (ordinary, moved_day_off, moved_working_day or the holiday: christmas, jani, proclamation, …); hours_today, the open intervals of the day of `at` in Europe/Riga time such as [\"09:00-17:00\"] ([] closed all day, null not known); and for free Wi-Fi wifi_open_now and wifi_hours_today from wifi_hours (else the opening hours)", content_type = "application/geo+json"), (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json")))]
 /// `GET /api/v1/nearest?lon=&lat=&kind=&limit=&at=`: nearest public access
 /// places, nearest first, with straight-line distance and "open now".
 pub async fn nearest(
@@ -131,6 +158,7 @@ pub async fn nearest(
             .map_err(|_| Problem::invalid("at", format!("`at` must be an RFC 3339 instant such as 2026-11-25T10:00:00+02:00, not `{s}`")))?
             .with_timezone(&chrono::Utc),
     };
+    let today = riga_local(at).date();
     let features: Vec<Value> = nearest_sites(&snap, kind, x, y, limit)
         .into_iter()
         .map(|(i, d)| {
@@ -142,6 +170,8 @@ pub async fn nearest(
             props.insert("hours_today".into(), json!(t.hours_today));
             props.insert("wifi_open_now".into(), json!(t.wifi_open_now));
             props.insert("wifi_hours_today".into(), json!(t.wifi_hours_today));
+            props.insert("hours_may_differ".into(), json!(t.may_differ.is_some()));
+            props.insert("day_kind".into(), json!(day_kind_name(today)));
             feature(&s.id, props, &Geometry::Point(s.location))
         })
         .collect();

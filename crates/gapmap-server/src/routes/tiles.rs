@@ -180,6 +180,7 @@ pub async fn style(
             &snap.version,
             crate::pages::assets::assets(&state).url("glyphs"),
             &crate::pages::map::parish_label_points(&snap),
+            &crate::pages::map::place_points(&snap),
         )))
 }
 

@@ -7,7 +7,7 @@
 
 use gapmap_geo::geometry::SanityBox;
 use gapmap_inventory::accounts::password::MIN_LENGTH;
-use gapmap_inventory::reports::{KINDS, MAX_CONTACT, MAX_TEXT};
+use gapmap_inventory::reports::{KINDS, MAX_CONTACT, MAX_PLACE, MAX_TEXT};
 use gapmap_model::Layer;
 use gapmap_model::schema::{FieldType, GeometryKind, LayerSchema, Presence};
 use serde_json::{Map, Value, json};
@@ -92,7 +92,8 @@ fn new_feature(layer: Layer) -> Value {
     }})
 }
 
-/// A resident's report: its kind, where (a site or a point in the box),
+/// A resident's report: its kind, where (a site, a point in the box or a
+/// place in words),
 /// an optional text (required for `other`) and contact.
 fn report_body() -> Value {
     let b = SanityBox::BALTIC;
@@ -106,9 +107,13 @@ fn report_body() -> Value {
             "text": {"type": "string", "maxLength": MAX_TEXT},
             "contact": {"type": ["string", "null"], "maxLength": MAX_CONTACT,
                         "description": "How to reach you (kept for a limited time, shown to admins only)"},
+            "place": {"type": ["string", "null"], "maxLength": MAX_PLACE,
+                      "description": "Where, in your own words: a homestead, an address, a village or \"pie veikala Vilcē\"; matched to the gazetteer when it can be, kept as text when it cannot"},
             "website": {"type": ["string", "null"]}},
         "allOf": [
             {"anyOf": [
+                {"required": ["place"], "properties": {"place": {"type": "string", "pattern": NONBLANK, "maxLength": MAX_PLACE},
+                    "lon": {"type": ["null"]}, "lat": {"type": ["null"]}}},
                 {"required": ["site_id"], "properties": {"site_id": nonblank,
                     "lon": {"type": ["null"]}, "lat": {"type": ["null"]}}},
                 {"required": ["lon", "lat"], "properties": {

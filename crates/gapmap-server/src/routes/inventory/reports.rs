@@ -29,6 +29,11 @@ pub struct ReportBody {
     #[serde(default)]
     pub text: String,
     pub contact: Option<String>,
+    /// Where, in the resident's words (a homestead, an address, a village,
+    /// "pie veikala Vilcē"): matched to the gazetteer when it can be, kept
+    /// as text when it cannot.
+    #[serde(default)]
+    pub place: Option<String>,
     /// The honeypot: a field people never see and bots fill in.
     #[serde(default)]
     pub website: Option<String>,
@@ -58,6 +63,33 @@ fn locate(state: &AppState, r: &NewReport) -> Result<(Option<String>, Option<Str
         .find(|a| geo::Contains::contains(&a.geometry, &geo_types::Point::new(point.0, point.1)))
         .map(|a| a.id.clone());
     Ok((parish, cell_of(point)))
+}
+
+/// The gazetteer's match for a report's place in words: its label for the
+/// reviewers ("Vilce (ciems, Vilces pagasts)") and, when the report has no
+/// point or place of its own, the match's point (so its parish and cell are
+/// known). A place the gazetteer does not know stays text.
+fn match_place(state: &AppState, r: &mut NewReport) {
+    let Some(text) = r.place.as_deref() else {
+        return;
+    };
+    let snap = state.live.get();
+    let g = snap.gazetteer();
+    let Some(hit) = g.match_text(text) else {
+        return;
+    };
+    let parish = g
+        .parish_id(hit.parish)
+        .and_then(|id| snap.parishes.iter().find(|(p, _)| p == id))
+        .map(|(_, name)| name.as_str())
+        .filter(|p| *p != hit.name);
+    r.place_match = Some(match parish {
+        Some(p) => format!("{} ({}, {p})", hit.name, hit.kind.as_str()),
+        None => format!("{} ({})", hit.name, hit.kind.as_str()),
+    });
+    if r.site_id.is_none() && r.lon.is_none() && r.lat.is_none() {
+        (r.lon, r.lat) = (Some(hit.location.x()), Some(hit.location.y()));
+    }
 }
 
 /// The EU 1 km cell (INSPIRE id) of a WGS84 point.
@@ -109,14 +141,17 @@ pub async fn file(
     state: &web::Data<AppState>,
     b: ReportBody,
 ) -> Result<String, Problem> {
-    let new = NewReport {
+    let mut new = NewReport {
         kind: b.kind,
         site_id: b.site_id.filter(|s| !s.trim().is_empty()),
         lon: b.lon,
         lat: b.lat,
         text: b.text,
         contact: b.contact.filter(|c| !c.trim().is_empty()),
+        place: b.place.filter(|p| !p.trim().is_empty()),
+        place_match: None,
     };
+    match_place(state, &mut new);
     let problems = new.check();
     if !problems.is_empty() {
         return Err(Problem::invalid_body(

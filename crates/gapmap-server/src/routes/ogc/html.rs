@@ -37,9 +37,15 @@ pub fn a(href: &str, text: &str) -> String {
     format!("<a href=\"{}\">{}</a>", esc(href), esc(text))
 }
 
-/// A table with a caption, column headers and rows of already-escaped cells.
+/// A table with a caption, column headers and rows of already-escaped cells,
+/// in a box of its own that scrolls sideways when the table is wider than
+/// the screen (the page itself never does; the box takes the keyboard
+/// focus so it can be scrolled without a mouse).
 pub fn table(caption: &str, headers: &[&str], rows: &[Vec<String>]) -> String {
-    let mut s = format!("<table>\n<caption>{}</caption>\n<thead><tr>", esc(caption));
+    let mut s = format!(
+        "<div class=\"table-box\" role=\"region\" tabindex=\"0\" aria-label=\"{c}\">\n<table>\n<caption>{c}</caption>\n<thead><tr>",
+        c = esc(caption)
+    );
     for h in headers {
         let _ = write!(s, "<th scope=\"col\">{}</th>", esc(h));
     }
@@ -55,7 +61,7 @@ pub fn table(caption: &str, headers: &[&str], rows: &[Vec<String>]) -> String {
         }
         s.push_str("</tr>\n");
     }
-    s.push_str("</tbody>\n</table>\n");
+    s.push_str("</tbody>\n</table>\n</div>\n");
     s
 }
 
@@ -68,7 +74,8 @@ pub fn properties(caption: &str, props: &serde_json::Map<String, Value>) -> Stri
     table(caption, &["Īpašība (property)", "Vērtība (value)"], &rows)
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;line-height:1.5;margin:0 auto;max-width:70rem;padding:1rem;color:#1a1a1a;background:#fff}\
+const STYLE: &str = "body{font-family:system-ui,sans-serif;line-height:1.5;margin:0 auto;max-width:70rem;padding:1rem;color:#1a1a1a;background:#fff;overflow-wrap:anywhere}\
+.table-box{max-width:100%;overflow-x:auto}.table-box:focus{outline:3px solid #b35c00}\
 a{color:#0645ad}a:focus{outline:3px solid #b35c00;outline-offset:2px}\
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}\
 table{border-collapse:collapse;margin:1rem 0}th,td{border:1px solid #767676;padding:.25rem .5rem;text-align:left;vertical-align:top}\
