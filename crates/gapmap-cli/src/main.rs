@@ -26,6 +26,11 @@ mod user;
 
 use std::process::ExitCode;
 
+/// mimalloc for every allocation (see Cargo.toml: resident memory of a
+/// national snapshot).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = match cli::parse() {
         Ok(a) => a,

@@ -7,6 +7,7 @@
 //! Demand is never published point by point: `demand_grid` aggregates it to
 //! EU 1 km cells, and cells under the disclosure threshold publish a range.
 
+use crate::schema::Schema;
 use gapmap_engine::analysis::Analysis;
 use gapmap_engine::analysis::aggregate::Cluster;
 use gapmap_engine::snapshot::Snapshot;
@@ -127,9 +128,11 @@ pub struct Feature {
 }
 
 impl Feature {
-    /// The feature as a GeoJSON object (RFC 7946).
+    /// The feature as a GeoJSON object (RFC 7946): rings by the right-hand
+    /// rule, coordinates rounded to 1e-7° ([`crate::geometry::published`]).
     pub fn to_geojson(&self) -> Value {
-        json!({"type": "Feature", "id": self.id, "geometry": geojson::Geometry::from(&self.geometry), "properties": self.properties})
+        let g = crate::geometry::published(&self.geometry, gapmap_geo::crs::WGS84);
+        json!({"type": "Feature", "id": self.id, "geometry": geojson::Geometry::from(&g), "properties": self.properties})
     }
 
     pub fn bbox(&self) -> Option<Rect<f64>> {
@@ -139,9 +142,16 @@ impl Feature {
 
 const GAPMAP_LICENCE: &str = "CC BY 4.0 (gapmap analysis)";
 
-/// The features of a collection under the snapshot's default analysis.
+/// The features of a collection under the snapshot's default analysis,
+/// each with every property of the collection's schema (`null` when
+/// unknown; [`crate::schema`]).
 pub fn features(snap: &Snapshot, c: Collection) -> Vec<Feature> {
-    features_with(snap, &snap.analysis, c)
+    let mut features = features_with(snap, &snap.analysis, c);
+    let schema = Schema::of_features(c.id(), features.iter().map(|f| &f.properties));
+    for f in &mut features {
+        schema.normalise(&mut f.properties);
+    }
+    features
 }
 
 /// The features of a collection for a given analysis (thresholds).
@@ -265,6 +275,8 @@ pub struct Published {
     pub snapshot_version: String,
     /// Exactly what [`features`] returns for the snapshot and collection.
     pub features: Arc<Vec<Feature>>,
+    /// Their properties, in order ([`Schema::of_features`]).
+    pub schema: Schema,
     /// `bboxes[i]` is `features[i].bbox()`.
     pub bboxes: Boxes,
     /// The earliest and latest `as_of` of the features that carry a valid
@@ -299,6 +311,7 @@ impl Published {
         }
         let as_of_range = as_of_range.map(|(a, b)| (a.to_owned(), b.to_owned()));
         Published {
+            schema: Schema::of_features(c.id(), features.iter().map(|f| &f.properties)),
             collection: c,
             snapshot_version: snap.version.clone(),
             as_of_range,

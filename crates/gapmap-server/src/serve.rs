@@ -3,7 +3,6 @@
 use crate::app::configure;
 use crate::app::{access_log, not_found};
 use crate::config::ServerConfig;
-use crate::reload::warm_gazetteer;
 use crate::reload::{ReloadError, Reloader};
 use crate::state::AppState;
 use crate::{cache, headers, limits, ratelimit, routes};
@@ -45,12 +44,14 @@ pub fn start(
     let started = Instant::now();
     let snapshot = {
         let s = GpkgStore::open_read_only(&store).map_err(ReloadError::from)?;
-        Snapshot::build(&s, config.working_crs, &thresholds).map_err(ReloadError::from)?
+        // Ready to search before the server binds: /healthz answers only
+        // when search and tiles can.
+        Snapshot::build_serving(&s, config.working_crs, &thresholds, None)
+            .map_err(ReloadError::from)?
     };
-    tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, sites = snapshot.sites.len(), demand = snapshot.demand.len(), "snapshot built");
+    tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, sites = snapshot.sites.len(), demand = snapshot.demand.len(), addresses = snapshot.addresses.len(), phases_ms = %snapshot.timings_text(), "snapshot built");
     let live = Arc::new(Live::new(snapshot));
     let store_path = store.clone();
-    warm_gazetteer(&live);
     let reloader = Arc::new(Reloader::new(
         store,
         config.working_crs,

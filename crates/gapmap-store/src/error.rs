@@ -11,6 +11,13 @@ pub enum StoreError {
     },
     #[error("{path}: {message}")]
     Corrupt { path: PathBuf, message: String },
+    /// A stored feature that does not type (a store edited by hand).
+    #[error("{layer} `{id}`: {message}")]
+    Invalid {
+        layer: gapmap_model::Layer,
+        id: String,
+        message: String,
+    },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,

@@ -12,7 +12,9 @@ pub mod gpkg;
 mod mode;
 pub mod side_tables;
 mod sql_functions;
+mod typed;
+mod wkb;
 
 pub use error::StoreError;
-pub use feature_store::{Counts, FeatureStore};
+pub use feature_store::{Counts, FeatureStore, read_typed};
 pub use mode::Mode;
