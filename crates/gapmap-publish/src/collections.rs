@@ -9,7 +9,7 @@
 
 use crate::schema::Schema;
 use gapmap_engine::analysis::Analysis;
-use gapmap_engine::analysis::aggregate::Cluster;
+use gapmap_engine::analysis::aggregate::{CellAggregate, Cluster};
 use gapmap_engine::snapshot::Snapshot;
 use gapmap_geo::crs::{LAEA, Transformer, WGS84};
 use gapmap_model::AreaKind;
@@ -201,7 +201,7 @@ pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Featur
 }
 
 /// A feature at a point.
-fn point_feature(id: &str, properties: Map<String, Value>, at: Point<f64>) -> Feature {
+pub(crate) fn point_feature(id: &str, properties: Map<String, Value>, at: Point<f64>) -> Feature {
     Feature {
         id: id.to_owned(),
         properties,
@@ -210,7 +210,11 @@ fn point_feature(id: &str, properties: Map<String, Value>, at: Point<f64>) -> Fe
 }
 
 /// A feature covering an area.
-fn area_feature(id: &str, properties: Map<String, Value>, area: &MultiPolygon<f64>) -> Feature {
+pub(crate) fn area_feature(
+    id: &str,
+    properties: Map<String, Value>,
+    area: &MultiPolygon<f64>,
+) -> Feature {
     Feature {
         id: id.to_owned(),
         properties,
@@ -220,7 +224,7 @@ fn area_feature(id: &str, properties: Map<String, Value>, area: &MultiPolygon<f6
 
 /// A gap cluster: its counts (under disclosure control from `min`
 /// residents), rank, cells and the priority zones it lies in.
-fn cluster_feature(snap: &Snapshot, cl: &Cluster, min: u32) -> Feature {
+pub(crate) fn cluster_feature(snap: &Snapshot, cl: &Cluster, min: u32) -> Feature {
     let mut p = cl.aggregate.to_json(min);
     let id = format!("cluster-{}", cl.rank);
     p.insert("id".into(), json!(id));
@@ -481,10 +485,20 @@ pub enum GridContent {
 
 /// EU 1 km grid cells as features (WGS84 squares), with disclosure control.
 pub fn grid_features(snap: &Snapshot, a: &Analysis, content: GridContent) -> Vec<Feature> {
+    grid_cells_features(snap, a, content, a.grid.par_iter())
+}
+
+/// [`grid_features`] of some of the grid's cells, in their order (the
+/// tiles build only a tile's cells).
+pub(crate) fn grid_cells_features<'a>(
+    snap: &Snapshot,
+    a: &Analysis,
+    content: GridContent,
+    cells: impl ParallelIterator<Item = &'a CellAggregate>,
+) -> Vec<Feature> {
     let min = a.thresholds.disclosure_min_residents;
     let t = Transformer::new(LAEA, WGS84).ok();
-    a.grid
-        .par_iter()
+    cells
         .filter(|cell| content != GridContent::Underserved || cell.underserved())
         .map(|cell| {
             let mut g = Geometry::Polygon(gapmap_geo::grid::cell_polygon_3035(

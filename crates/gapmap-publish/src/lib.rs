@@ -8,4 +8,5 @@
 pub mod collections;
 pub mod export;
 pub mod geometry;
+pub mod items;
 pub mod schema;
