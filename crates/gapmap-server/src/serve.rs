@@ -34,6 +34,21 @@ fn purge_contacts(state: &Arc<AppState>) {
         });
 }
 
+/// The snapshot the server starts with, ready to search before the server
+/// binds: /healthz answers only when search and tiles can.
+fn first_snapshot(
+    config: &ServerConfig,
+    thresholds: &Thresholds,
+    store: &std::path::Path,
+) -> Result<Snapshot, StartError> {
+    let started = Instant::now();
+    let s = GpkgStore::open_read_only(store).map_err(ReloadError::from)?;
+    let snapshot = Snapshot::build_serving(&s, config.working_crs, thresholds, None)
+        .map_err(ReloadError::from)?;
+    tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, sites = snapshot.sites.len(), demand = snapshot.demand.len(), addresses = snapshot.addresses.len(), phases_ms = %snapshot.timings_text(), "snapshot built");
+    Ok(snapshot)
+}
+
 /// Build the state, bind, and return the running server and its address.
 pub fn start(
     config: ServerConfig,
@@ -41,15 +56,7 @@ pub fn start(
     store: PathBuf,
 ) -> Result<(actix_web::dev::Server, std::net::SocketAddr, Arc<AppState>), StartError> {
     config.validate().map_err(StartError::Config)?;
-    let started = Instant::now();
-    let snapshot = {
-        let s = GpkgStore::open_read_only(&store).map_err(ReloadError::from)?;
-        // Ready to search before the server binds: /healthz answers only
-        // when search and tiles can.
-        Snapshot::build_serving(&s, config.working_crs, &thresholds, None)
-            .map_err(ReloadError::from)?
-    };
-    tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, sites = snapshot.sites.len(), demand = snapshot.demand.len(), addresses = snapshot.addresses.len(), phases_ms = %snapshot.timings_text(), "snapshot built");
+    let snapshot = first_snapshot(&config, &thresholds, &store)?;
     let live = Arc::new(Live::new(snapshot));
     let store_path = store.clone();
     let reloader = Arc::new(Reloader::new(
