@@ -209,6 +209,11 @@ impl TileService {
             return t;
         }
         let p = self.prepared(snap);
+        // The first request for a new snapshot carries the cache over: the
+        // tile may be one that stayed.
+        if let Some(t) = self.cached(snap, c, z, x, y) {
+            return t;
+        }
         let raw = p.tile(&[c], z, x, y);
         let gzip = raw.as_deref().map(|r| Bytes::from(gzip(r)));
         let t = Arc::new(CachedTile {
