@@ -28,7 +28,7 @@ pub struct ExportArgs {
     /// The GeoPackage store [default: the embedded dataset's default store].
     #[arg(long, env = "GAPMAP_STORE")]
     pub store: Option<PathBuf>,
-    /// The collection: sites, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters (required, except for pmtiles, which holds them all).
+    /// The collection: sites, settlements, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters (required, except for pmtiles, which holds them all).
     #[arg(long)]
     pub layer: Option<String>,
     /// File format.
@@ -253,4 +253,28 @@ fn run_pmtiles(a: ExportArgs) -> Result<(), CliError> {
         snap.version
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// `gapmap help export` names every published collection.
+    #[test]
+    fn help_names_every_collection() {
+        let cli = crate::cli::Cli::command();
+        let export = cli.find_subcommand("export").expect("an export command");
+        let layer = export
+            .get_arguments()
+            .find(|a| a.get_id() == "layer")
+            .expect("--layer");
+        let help = layer.get_help().map(|h| h.to_string()).unwrap_or_default();
+        for c in gapmap_publish::collections::Collection::ALL {
+            assert!(
+                help.contains(c.id()),
+                "`gapmap help export` omits {}: {help}",
+                c.id()
+            );
+        }
+    }
 }

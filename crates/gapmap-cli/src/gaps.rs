@@ -303,9 +303,15 @@ fn write_clusters(snap: &Snapshot, a: &Analysis, p: &Path) -> Result<(), CliErro
     write_collection(&features, p)
 }
 
-/// A FeatureCollection written feature by feature (the same bytes as
-/// `collections::feature_collection(..).to_string()`, without the whole text
-/// in memory).
+/// A feature as `gapmap gaps` has always written it: full-precision
+/// coordinates, rings as the analysis made them (its files stay byte for
+/// byte what they were; the published form is `Feature::to_geojson`).
+fn gaps_geojson(f: &collections::Feature) -> Value {
+    json!({"type": "Feature", "id": f.id, "geometry": geojson::Geometry::from(&f.geometry), "properties": f.properties})
+}
+
+/// A FeatureCollection written feature by feature, without the whole text
+/// in memory.
 fn write_collection(features: &[collections::Feature], p: &Path) -> Result<(), CliError> {
     let f = std::fs::File::create(p).map_err(io(p))?;
     let mut w = std::io::BufWriter::new(f);
@@ -315,7 +321,7 @@ fn write_collection(features: &[collections::Feature], p: &Path) -> Result<(), C
         if i > 0 {
             w.write_all(b",").map_err(io(p))?;
         }
-        serde_json::to_writer(&mut w, &feature.to_geojson()).map_err(|e| io(p)(e.into()))?;
+        serde_json::to_writer(&mut w, &gaps_geojson(feature)).map_err(|e| io(p)(e.into()))?;
     }
     w.write_all(b"]}").map_err(io(p))?;
     w.flush().map_err(io(p))

@@ -49,23 +49,31 @@ pub fn cell_id(n_km: i64, e_km: i64) -> String {
 /// Other resolutions, corners not on the 1 km lattice and anything else give
 /// `None`.
 pub fn parse_cell_id(id: &str) -> Option<(i64, i64)> {
-    let s = id.trim().to_ascii_uppercase();
-    if let Some(rest) = s.strip_prefix("CRS3035RES") {
-        let rest = rest.strip_prefix("1000M")?;
+    let s = id.trim();
+    if let Some(rest) = strip_prefix_ci(s, "CRS3035RES") {
+        let rest = strip_prefix_ci(rest, "1000M")?;
         let (n, e) = split_ne(rest)?;
         if n % 1000 != 0 || e % 1000 != 0 {
             return None;
         }
         return Some((n / 1000, e / 1000));
     }
-    let rest = s.strip_prefix("1KM")?;
+    let rest = strip_prefix_ci(s, "1KM")?;
     split_ne(rest)
 }
 
-/// `N{digits}E{digits}` → (n, e).
+/// `s` without the ASCII prefix `p`, compared without case (no copy: a
+/// national demand layer parses a million of these).
+fn strip_prefix_ci<'a>(s: &'a str, p: &str) -> Option<&'a str> {
+    let b = s.as_bytes();
+    // The matched bytes are ASCII, so `p.len()` is a character boundary.
+    (b.len() >= p.len() && b[..p.len()].eq_ignore_ascii_case(p.as_bytes())).then(|| &s[p.len()..])
+}
+
+/// `N{digits}E{digits}` (either case) → (n, e).
 fn split_ne(s: &str) -> Option<(i64, i64)> {
-    let rest = s.strip_prefix('N')?;
-    let (n, e) = rest.split_once('E')?;
+    let rest = strip_prefix_ci(s, "N")?;
+    let (n, e) = rest.split_once(['E', 'e'])?;
     let digits = |t: &str| !t.is_empty() && t.len() <= 12 && t.bytes().all(|b| b.is_ascii_digit());
     if !digits(n) || !digits(e) {
         return None;

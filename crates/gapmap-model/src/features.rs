@@ -134,6 +134,8 @@ macro_rules! string_enum {
         pub enum $name { $(#[serde(rename = $text)] $variant),+ }
         impl $name {
             pub fn as_str(self) -> &'static str { match self { $($name::$variant => $text),+ } }
+            /// The value a text names exactly (what the store holds), if any.
+            pub fn parse(s: &str) -> Option<$name> { match s { $($text => Some($name::$variant),)+ _ => None } }
         }
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }

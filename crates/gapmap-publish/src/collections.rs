@@ -8,8 +8,9 @@
 //! Demand is never published point by point: `demand_grid` aggregates it to
 //! EU 1 km cells, and cells under the disclosure threshold publish a range.
 
+use crate::schema::Schema;
 use gapmap_engine::analysis::Analysis;
-use gapmap_engine::analysis::aggregate::Cluster;
+use gapmap_engine::analysis::aggregate::{CellAggregate, Cluster};
 use gapmap_engine::snapshot::Snapshot;
 use gapmap_geo::crs::{LAEA, Transformer, WGS84};
 use gapmap_model::AreaKind;
@@ -133,9 +134,11 @@ pub struct Feature {
 }
 
 impl Feature {
-    /// The feature as a GeoJSON object (RFC 7946).
+    /// The feature as a GeoJSON object (RFC 7946): rings by the right-hand
+    /// rule, coordinates rounded to 1e-7° ([`crate::geometry::published`]).
     pub fn to_geojson(&self) -> Value {
-        json!({"type": "Feature", "id": self.id, "geometry": geojson::Geometry::from(&self.geometry), "properties": self.properties})
+        let g = crate::geometry::published(&self.geometry, gapmap_geo::crs::WGS84);
+        json!({"type": "Feature", "id": self.id, "geometry": geojson::Geometry::from(&g), "properties": self.properties})
     }
 
     pub fn bbox(&self) -> Option<Rect<f64>> {
@@ -145,9 +148,16 @@ impl Feature {
 
 const GAPMAP_LICENCE: &str = "CC BY 4.0 (gapmap analysis)";
 
-/// The features of a collection under the snapshot's default analysis.
+/// The features of a collection under the snapshot's default analysis,
+/// each with every property of the collection's schema (`null` when
+/// unknown; [`crate::schema`]).
 pub fn features(snap: &Snapshot, c: Collection) -> Vec<Feature> {
-    features_with(snap, &snap.analysis, c)
+    let mut features = features_with(snap, &snap.analysis, c);
+    let schema = Schema::of_features(c.id(), features.iter().map(|f| &f.properties));
+    for f in &mut features {
+        schema.normalise(&mut f.properties);
+    }
+    features
 }
 
 /// The features of a collection for a given analysis (thresholds).
@@ -202,7 +212,7 @@ pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Featur
 }
 
 /// A feature at a point.
-fn point_feature(id: &str, properties: Map<String, Value>, at: Point<f64>) -> Feature {
+pub(crate) fn point_feature(id: &str, properties: Map<String, Value>, at: Point<f64>) -> Feature {
     Feature {
         id: id.to_owned(),
         properties,
@@ -211,7 +221,11 @@ fn point_feature(id: &str, properties: Map<String, Value>, at: Point<f64>) -> Fe
 }
 
 /// A feature covering an area.
-fn area_feature(id: &str, properties: Map<String, Value>, area: &MultiPolygon<f64>) -> Feature {
+pub(crate) fn area_feature(
+    id: &str,
+    properties: Map<String, Value>,
+    area: &MultiPolygon<f64>,
+) -> Feature {
     Feature {
         id: id.to_owned(),
         properties,
@@ -221,7 +235,7 @@ fn area_feature(id: &str, properties: Map<String, Value>, area: &MultiPolygon<f6
 
 /// A gap cluster: its counts (under disclosure control from `min`
 /// residents), rank, cells and the priority zones it lies in.
-fn cluster_feature(snap: &Snapshot, cl: &Cluster, min: u32) -> Feature {
+pub(crate) fn cluster_feature(snap: &Snapshot, cl: &Cluster, min: u32) -> Feature {
     let mut p = cl.aggregate.to_json(min);
     let id = format!("cluster-{}", cl.rank);
     p.insert("id".into(), json!(id));
@@ -276,6 +290,8 @@ pub struct Published {
     pub snapshot_version: String,
     /// Exactly what [`features`] returns for the snapshot and collection.
     pub features: Arc<Vec<Feature>>,
+    /// Their properties, in order ([`Schema::of_features`]).
+    pub schema: Schema,
     /// `bboxes[i]` is `features[i].bbox()`.
     pub bboxes: Boxes,
     /// The earliest and latest `as_of` of the features that carry a valid
@@ -310,6 +326,7 @@ impl Published {
         }
         let as_of_range = as_of_range.map(|(a, b)| (a.to_owned(), b.to_owned()));
         Published {
+            schema: Schema::of_features(c.id(), features.iter().map(|f| &f.properties)),
             collection: c,
             snapshot_version: snap.version.clone(),
             as_of_range,
@@ -479,10 +496,20 @@ pub enum GridContent {
 
 /// EU 1 km grid cells as features (WGS84 squares), with disclosure control.
 pub fn grid_features(snap: &Snapshot, a: &Analysis, content: GridContent) -> Vec<Feature> {
+    grid_cells_features(snap, a, content, a.grid.par_iter())
+}
+
+/// [`grid_features`] of some of the grid's cells, in their order (the
+/// tiles build only a tile's cells).
+pub(crate) fn grid_cells_features<'a>(
+    snap: &Snapshot,
+    a: &Analysis,
+    content: GridContent,
+    cells: impl ParallelIterator<Item = &'a CellAggregate>,
+) -> Vec<Feature> {
     let min = a.thresholds.disclosure_min_residents;
     let t = Transformer::new(LAEA, WGS84).ok();
-    a.grid
-        .par_iter()
+    cells
         .filter(|cell| content != GridContent::Underserved || cell.underserved())
         .map(|cell| {
             let mut g = Geometry::Polygon(gapmap_geo::grid::cell_polygon_3035(

@@ -53,13 +53,13 @@ impl Reloader {
         }
         let started = Instant::now();
         let prev = self.live.get();
+        // Searchable before it serves (a new address index is built now).
         let snapshot =
-            Snapshot::build_from(&store, self.working_crs, &self.thresholds, Some(&prev))?;
+            Snapshot::build_serving(&store, self.working_crs, &self.thresholds, Some(&prev))?;
         drop(prev);
         tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, demand = snapshot.demand.len(), facts = snapshot.facts_mode, phases_ms = %snapshot.timings_text(), "new snapshot serving");
         self.live.swap(snapshot);
         self.record_figures(&self.live.get());
-        warm_gazetteer(&self.live);
         Ok(version)
     }
 
@@ -112,26 +112,5 @@ impl Reloader {
             })
             .map(|_| ())
             .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the store watcher"));
-    }
-}
-
-/// Build the serving snapshot's gazetteer off the request path (a national
-/// address index takes seconds), so the first search does not wait for it.
-pub(crate) fn warm_gazetteer(live: &Arc<Live>) {
-    let live = Arc::clone(live);
-    let spawned = std::thread::Builder::new()
-        .name("gapmap-gazetteer".into())
-        .spawn(move || {
-            let started = Instant::now();
-            let g = live.get().gazetteer();
-            tracing::info!(
-                addresses = g.address_count(),
-                places = g.places().len(),
-                ms = started.elapsed().as_millis() as u64,
-                "gazetteer built"
-            );
-        });
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, "cannot build the gazetteer in the background; the first search will");
     }
 }

@@ -3,7 +3,6 @@
 use crate::app::configure;
 use crate::app::{access_log, not_found};
 use crate::config::ServerConfig;
-use crate::reload::warm_gazetteer;
 use crate::reload::{ReloadError, Reloader};
 use crate::state::AppState;
 use crate::{cache, connections, counts, error_pages, headers, limits, ratelimit, routes};
@@ -42,6 +41,21 @@ fn purge_contacts(state: &Arc<AppState>) {
         });
 }
 
+/// The snapshot the server starts with, ready to search before the server
+/// binds: /healthz answers only when search and tiles can.
+fn first_snapshot(
+    config: &ServerConfig,
+    thresholds: &Thresholds,
+    store: &std::path::Path,
+) -> Result<Snapshot, StartError> {
+    let started = Instant::now();
+    let s = GpkgStore::open_read_only(store).map_err(ReloadError::from)?;
+    let snapshot = Snapshot::build_serving(&s, config.working_crs, thresholds, None)
+        .map_err(ReloadError::from)?;
+    tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, sites = snapshot.sites.len(), demand = snapshot.demand.len(), addresses = snapshot.addresses.len(), phases_ms = %snapshot.timings_text(), "snapshot built");
+    Ok(snapshot)
+}
+
 /// Build the state, bind, and return the running server and its address.
 pub fn start(
     config: ServerConfig,
@@ -62,14 +76,8 @@ fn build_state(
     thresholds: Thresholds,
     store: PathBuf,
 ) -> Result<Arc<AppState>, StartError> {
-    let started = Instant::now();
-    let snapshot = {
-        let s = GpkgStore::open_read_only(&store).map_err(ReloadError::from)?;
-        Snapshot::build(&s, config.working_crs, &thresholds).map_err(ReloadError::from)?
-    };
-    tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, sites = snapshot.sites.len(), demand = snapshot.demand.len(), "snapshot built");
+    let snapshot = first_snapshot(config, &thresholds, &store)?;
     let live = Arc::new(Live::new(snapshot));
-    warm_gazetteer(&live);
     let reloader = Arc::new(Reloader::new(
         store.clone(),
         config.working_crs,

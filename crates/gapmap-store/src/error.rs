@@ -25,6 +25,13 @@ pub enum StoreError {
     Busy { path: PathBuf, waited_s: u64 },
     #[error("{path}: {message}")]
     Corrupt { path: PathBuf, message: String },
+    /// A stored feature that does not type (a store edited by hand).
+    #[error("{layer} `{id}`: {message}")]
+    Invalid {
+        layer: gapmap_model::Layer,
+        id: String,
+        message: String,
+    },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,

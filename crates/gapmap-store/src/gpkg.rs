@@ -5,12 +5,11 @@
 //! Every ingest is one SQLite transaction: a rejected file or a killed process
 //! leaves the file exactly as it was (SQLite's rollback journal).
 
+use crate::typed::table_columns;
+pub use crate::wkb::{decode_geometry, encode_geometry, encode_geometry_in};
 use crate::{Counts, FeatureStore, Mode, StoreError, sql_functions};
 use gapmap_model::schema::{FieldType, GeometryKind, LayerSchema};
 use gapmap_model::{Layer, Record};
-use geo::BoundingRect;
-use geo_types::Geometry;
-use geozero::{CoordDimensions, ToGeo, ToWkb};
 use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -350,12 +349,6 @@ fn upgrade_schema(tx: &Transaction) -> rusqlite::Result<()> {
 }
 
 /// The column names of a table (empty when the table does not exist).
-fn table_columns(conn: &Connection, table: &str) -> rusqlite::Result<HashSet<String>> {
-    let mut st = conn.prepare("SELECT name FROM pragma_table_info(?1)")?;
-    let names = st.query_map([table], |r| r.get::<_, String>(0))?;
-    names.collect()
-}
-
 fn create_layer_table(tx: &Transaction, schema: &LayerSchema) -> rusqlite::Result<()> {
     let t = schema.layer.name();
     let mut cols = vec!["fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL".to_owned()];
@@ -701,7 +694,7 @@ impl Writer<'_> {
     /// Every record of a layer as this transaction sees it, ordered by id.
     pub fn read_layer(&self, layer: Layer) -> Result<Vec<Record>, StoreError> {
         let mut out = Vec::new();
-        read_records(&self.tx, &self.path, layer, None, &mut |r| {
+        read_records(&self.tx, &self.path, layer, Rows::All, &mut |r| {
             out.push(r);
             true
         })?;
@@ -711,7 +704,7 @@ impl Writer<'_> {
     /// The stored record of a layer with this id, as this transaction sees it.
     pub fn stored(&self, layer: Layer, id: &str) -> Result<Option<Record>, StoreError> {
         let mut out = None;
-        read_records(&self.tx, &self.path, layer, Some(id), &mut |r| {
+        read_records(&self.tx, &self.path, layer, Rows::Id(id), &mut |r| {
             out = Some(r);
             false
         })?;
@@ -901,106 +894,6 @@ fn from_sql(ty: FieldType, v: rusqlite::types::ValueRef) -> Value {
     }
 }
 
-/// GeoPackage WKB with an envelope for non-points (points carry none, as GDAL writes them).
-pub fn encode_geometry(g: &Geometry<f64>) -> Result<Vec<u8>, String> {
-    encode_geometry_in(g, 4326)
-}
-
-/// [`encode_geometry`] with another `srs_id` (the exports write EPSG:3059 too).
-pub fn encode_geometry_in(g: &Geometry<f64>, srs_id: i32) -> Result<Vec<u8>, String> {
-    let envelope = match g {
-        Geometry::Point(_) => Vec::new(),
-        other => other
-            .bounding_rect()
-            .map(|r| vec![r.min().x, r.max().x, r.min().y, r.max().y])
-            .unwrap_or_default(),
-    };
-    g.to_gpkg_wkb(CoordDimensions::xy(), Some(srs_id), envelope)
-        .map_err(|e| e.to_string())
-}
-
-pub fn decode_geometry(blob: &[u8]) -> Result<Geometry<f64>, String> {
-    wkb_fits(blob)?;
-    geozero::wkb::GpkgWkb(blob)
-        .to_geo()
-        .map_err(|e| e.to_string())
-}
-
-/// Check that every count in a GeoPackage geometry blob fits the bytes
-/// that follow it, before geozero reserves memory by those counts (a blob
-/// claiming 4 billion points made it ask for 62 GB and abort; found by the
-/// gpkg fuzzer, fuzz/regressions/gpkg/huge_point_count.gpkg).
-fn wkb_fits(blob: &[u8]) -> Result<(), String> {
-    let bad = |what: &str| Err(format!("the geometry blob is damaged: {what}"));
-    if blob.len() < 8 || &blob[..2] != b"GP" {
-        return bad("no GeoPackage header");
-    }
-    let envelope = match (blob[3] >> 1) & 0b111 {
-        0 => 0,
-        1 => 32,
-        2 | 3 => 48,
-        4 => 64,
-        _ => return bad("unknown envelope"),
-    };
-    let mut at = 8 + envelope;
-    wkb_walk(blob, &mut at, 0).or_else(|e| bad(&e))
-}
-
-/// Walk one WKB geometry at `at`, moving past it.
-fn wkb_walk(b: &[u8], at: &mut usize, depth: u32) -> Result<(), String> {
-    if depth > 32 {
-        return Err("nested too deeply".into());
-    }
-    let byte = |i: usize| b.get(i).copied().ok_or_else(|| "ends early".to_owned());
-    let little = byte(*at)? == 1;
-    let u32_at = |i: usize| -> Result<u32, String> {
-        let w: [u8; 4] = b
-            .get(i..i + 4)
-            .and_then(|s| s.try_into().ok())
-            .ok_or_else(|| "ends early".to_owned())?;
-        Ok(if little {
-            u32::from_le_bytes(w)
-        } else {
-            u32::from_be_bytes(w)
-        })
-    };
-    let raw = u32_at(*at + 1)?;
-    *at += 5;
-    // ISO (1000s for Z/M) and EWKB (high flag bits) dimensions.
-    let base = (raw & 0x0fff_ffff) % 1000;
-    let dims = 2
-        + usize::from((raw & 0x8000_0000) != 0 || matches!((raw & 0x0fff_ffff) / 1000, 1 | 3))
-        + usize::from((raw & 0x4000_0000) != 0 || matches!((raw & 0x0fff_ffff) / 1000, 2 | 3));
-    let point = 8 * dims;
-    let count = |at: &mut usize, each: usize| -> Result<usize, String> {
-        let n = u32_at(*at)? as usize;
-        *at += 4;
-        if n.saturating_mul(each) > b.len().saturating_sub(*at) {
-            return Err(format!("{n} items cannot fit in {} bytes", b.len()));
-        }
-        Ok(n)
-    };
-    match base {
-        1 => *at += point,
-        2 => *at += count(at, point)? * point,
-        3 => {
-            for _ in 0..count(at, 4)? {
-                *at += count(at, point)? * point;
-            }
-        }
-        4..=7 => {
-            for _ in 0..count(at, 5)? {
-                wkb_walk(b, at, depth + 1)?;
-            }
-        }
-        other => return Err(format!("geometry type {other} is not read")),
-    }
-    if *at > b.len() {
-        return Err("ends early".into());
-    }
-    Ok(())
-}
-
 fn content_hash(r: &Record, geom: Option<&[u8]>) -> String {
     use std::io::Write as _;
     let mut h = Sha256::new();
@@ -1024,13 +917,24 @@ fn content_hash(r: &Record, geom: Option<&[u8]>) -> String {
         .collect()
 }
 
-/// Hand the records of a layer (all, ordered by id, or the one with `id`)
-/// to `visit`; `visit` returns false to stop.
+/// Which rows of a layer [`read_records`] reads.
+#[derive(Debug, Clone, Copy)]
+enum Rows<'a> {
+    /// Every row, ordered by id.
+    All,
+    /// The row with this id.
+    Id(&'a str),
+    /// The row with this fid (the typed reader's fallback).
+    Fid(i64),
+}
+
+/// Hand the records of a layer (all, ordered by id, or one) to `visit`;
+/// `visit` returns false to stop.
 fn read_records(
     conn: &Connection,
     path: &Path,
     layer: Layer,
-    id: Option<&str>,
+    rows: Rows,
     visit: &mut dyn FnMut(Record) -> bool,
 ) -> Result<(), StoreError> {
     let schema = LayerSchema::of(layer);
@@ -1057,12 +961,17 @@ fn read_records(
         cols.join(", "),
         if has_geom { ", geom" } else { "" },
         layer.name(),
-        if id.is_some() { "WHERE id = ?1" } else { "" }
+        match rows {
+            Rows::All => "",
+            Rows::Id(_) => "WHERE id = ?1",
+            Rows::Fid(_) => "WHERE fid = ?1",
+        }
     );
     let mut st = conn.prepare(&sql).map_err(|e| sqlite(path, e))?;
-    let mut rows = match id {
-        Some(id) => st.query([id]),
-        None => st.query([]),
+    let mut rows = match rows {
+        Rows::All => st.query([]),
+        Rows::Id(id) => st.query([id]),
+        Rows::Fid(fid) => st.query([fid]),
     }
     .map_err(|e| sqlite(path, e))?;
     while let Some(row) = rows.next().map_err(|e| sqlite(path, e))? {
@@ -1102,13 +1011,38 @@ fn read_records(
     Ok(())
 }
 
+impl GpkgStore {
+    /// The record of `layer` in the row with this `fid`, as the generic
+    /// reader reads it.
+    fn record_at(&self, layer: Layer, fid: i64) -> Result<Option<Record>, StoreError> {
+        let mut out = None;
+        read_records(&self.conn, &self.path, layer, Rows::Fid(fid), &mut |r| {
+            out = Some(r);
+            false
+        })?;
+        Ok(out)
+    }
+}
+
 impl FeatureStore for GpkgStore {
     fn for_each_record(
         &self,
         layer: Layer,
         visit: &mut dyn FnMut(Record) -> bool,
     ) -> Result<(), StoreError> {
-        read_records(&self.conn, &self.path, layer, None, visit)
+        read_records(&self.conn, &self.path, layer, Rows::All, visit)
+    }
+
+    fn read_demand(&self) -> Result<Vec<gapmap_model::DemandPoint>, StoreError> {
+        crate::typed::demand(&self.conn, &self.path, &|fid| {
+            self.record_at(Layer::Demand, fid)
+        })
+    }
+
+    fn read_coverage(&self) -> Result<Vec<gapmap_model::CoverageArea>, StoreError> {
+        crate::typed::coverage(&self.conn, &self.path, &|fid| {
+            self.record_at(Layer::Coverage, fid)
+        })
     }
 
     fn layer_revisions(&self) -> Result<std::collections::BTreeMap<Layer, u64>, StoreError> {

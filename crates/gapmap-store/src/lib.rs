@@ -14,8 +14,10 @@ mod mode;
 pub mod side_tables;
 mod sql_functions;
 pub mod throttle;
+mod typed;
+mod wkb;
 pub mod write;
 
 pub use error::{BUSY, StoreError};
-pub use feature_store::{Counts, FeatureStore};
+pub use feature_store::{Counts, FeatureStore, read_typed};
 pub use mode::Mode;

@@ -10,7 +10,7 @@ use std::io::Cursor;
 pub fn write_archive(p: &Prepared) -> Result<Vec<u8>, String> {
     let mut bounds: Option<[f64; 4]> = None;
     for c in Collection::ALL {
-        if let Some(b) = p.tileset(c).bounds {
+        if let Some(b) = p.tileset(c).summary().bounds {
             bounds = Some(match bounds {
                 None => b,
                 Some(a) => [
@@ -65,7 +65,7 @@ pub fn metadata(p: &Prepared, b: [f64; 4]) -> serde_json::Value {
         .map(|c| {
             let ts = p.tileset(*c);
             let fields: serde_json::Map<_, _> =
-                ts.fields.iter().map(|(k, t)| (k.clone(), serde_json::Value::String((*t).into()))).collect();
+                ts.fields().into_iter().map(|(k, t)| (k, serde_json::Value::String(t.into()))).collect();
             serde_json::json!({"id": c.id(), "description": c.titles().1, "minzoom": 0, "maxzoom": MAX_ZOOM, "fields": fields})
         })
         .collect();

@@ -9,13 +9,14 @@ use serde_json::{Map, Value};
 pub fn tilejson(p: &Prepared, c: Collection, base: &str) -> Value {
     let ts = p.tileset(c);
     let (lv, en) = c.titles();
-    let bounds = ts
+    let summary = ts.summary();
+    let bounds = summary
         .bounds
         .unwrap_or([-180.0, -85.051_128_78, 180.0, 85.051_128_78]);
     let center = [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0];
     let mut fields = Map::new();
-    for (k, t) in &ts.fields {
-        fields.insert(k.clone(), Value::String((*t).into()));
+    for (k, t) in ts.fields() {
+        fields.insert(k, Value::String(t.into()));
     }
     serde_json::json!({
         "tilejson": "3.0.0",
@@ -37,7 +38,7 @@ pub fn tilejson(p: &Prepared, c: Collection, base: &str) -> Value {
             "fields": fields,
         }],
         "snapshot_version": p.version,
-        "feature_count": ts.len(),
+        "feature_count": summary.count,
         "dropped_features": 0,
         "feature_limit": Value::Null,
     })

@@ -1,20 +1,32 @@
-//! One collection of one snapshot ready to tile: features in world
-//! coordinates with an R-tree of their boxes; a tile is clipped, simplified
-//! for its zoom and encoded on request.
+//! One collection of one snapshot ready to tile. Nothing is prepared for
+//! the whole layer: a tile finds the items that may reach it (an R-tree of
+//! item boxes, or for the 1 km grids the cell rows under the tile), builds
+//! only their features, and clips, simplifies and encodes them. A polygon
+//! simplified for a zoom is kept in the [`Simplified`] cache, so a large
+//! polygon that reaches many tiles is simplified once per zoom.
 
 use crate::geom::{clip_ring, round_ring, signed_area2, simplify_ring};
-use crate::mercator::{BUFFER, EXTENT, MAX_ZOOM, lonlat_to_world, tile_window, world_to_tile_px};
+use crate::mercator::{
+    BUFFER, EXTENT, lonlat_to_world, tile_window, world_to_lonlat, world_to_tile_px,
+};
 use crate::mvt::{LayerBuilder, MvtValue, TileGeom};
+use crate::simplified::{Poly, Simplified};
 use gapmap_engine::snapshot::Snapshot;
-use gapmap_publish::collections::{self, Collection};
+use gapmap_geo::crs::{LAEA, Transformer, WGS84};
+use gapmap_publish::collections::{Collection, Feature};
+use gapmap_publish::items;
+use gapmap_publish::schema::Schema;
 use geo_types::Geometry;
-use rstar::{AABB, RTree, primitives::GeomWithData};
-use std::sync::OnceLock;
+use rstar::{AABB, RTree, primitives::GeomWithData, primitives::Rectangle};
+use std::sync::{Arc, OnceLock};
 
 /// Simplification tolerance in tile units (1/4096 of a tile).
 pub const TOLERANCE_PX: f64 = 1.0;
 
-type Poly = Vec<Vec<(f64, f64)>>;
+/// Properties never put in a tile: the snapshot's version changes with
+/// every edit and is in the TileJSON and the ETag; left in, it would make
+/// every tile of a layer new after any edit.
+const NOT_IN_TILES: [&str; 1] = ["snapshot_version"];
 
 #[derive(Debug)]
 enum WorldGeom {
@@ -22,27 +34,42 @@ enum WorldGeom {
     Polygons(Vec<Poly>),
 }
 
+/// A feature in world coordinates.
 #[derive(Debug)]
 struct PFeature {
-    id: String,
+    item: usize,
     num_id: u64,
     props: Vec<(String, MvtValue)>,
     geom: WorldGeom,
     bbox: [f64; 4],
 }
 
+/// How a tileset finds the items that may reach a tile.
+#[derive(Debug)]
+enum Index {
+    /// An R-tree of the items' boxes in world coordinates (padded a hair:
+    /// the exact box is tested after the feature is built).
+    Boxes(RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>),
+    /// The grid is sorted by cell: the cells under a tile are a few row
+    /// ranges, found by binary search.
+    Grid,
+}
+
+/// TileJSON's facts of a tileset: the bounds `[west, south, east, north]`
+/// in degrees, if any feature, and the number of features.
+#[derive(Debug, Clone, Copy)]
+pub struct Summary {
+    pub bounds: Option<[f64; 4]>,
+    pub count: usize,
+}
+
 /// One tileset of one snapshot.
 #[derive(Debug)]
 pub struct Tileset {
     pub collection: Collection,
-    features: Vec<PFeature>,
-    tree: RTree<GeomWithData<rstar::primitives::Rectangle<[f64; 2]>, usize>>,
-    /// Simplified polygon geometry per zoom (index = z), built on first use.
-    simplified: Vec<OnceLock<Vec<Option<Vec<Poly>>>>>,
-    /// `[west, south, east, north]` in degrees, if any feature.
-    pub bounds: Option<[f64; 4]>,
-    /// Property name → TileJSON field type.
-    pub fields: Vec<(String, &'static str)>,
+    snap: Arc<Snapshot>,
+    index: OnceLock<Index>,
+    summary: OnceLock<Summary>,
 }
 
 /// Stable numeric MVT id for a string id (FNV-1a, kept under 2^53 so
@@ -76,118 +103,130 @@ fn bbox_of(points: impl Iterator<Item = (f64, f64)>) -> [f64; 4] {
     b
 }
 
+fn is_grid(c: Collection) -> bool {
+    matches!(c, Collection::DemandGrid | Collection::GapGrid)
+}
+
 impl Tileset {
-    /// Prepare a collection of a snapshot.
-    pub fn build(snap: &Snapshot, c: Collection) -> Tileset {
-        let mut fields: Vec<(String, &'static str)> = Vec::new();
-        let mut features = Vec::new();
-        for f in collections::features(snap, c) {
-            let Some(geom) = WorldGeom::of(&f.geometry) else {
-                continue;
-            };
-            let bbox = geom.bbox();
-            if !bbox[0].is_finite() {
-                continue;
-            }
-            let props = tile_properties(&f, &mut fields);
-            features.push(PFeature {
-                num_id: numeric_id(&f.id),
-                id: f.id,
-                props,
-                geom,
-                bbox,
-            });
-        }
-        if !features.is_empty() {
-            fields.insert(0, ("id".into(), "String"));
-        }
-        let tree = RTree::bulk_load(
-            features
-                .iter()
-                .enumerate()
-                .map(|(i, f)| {
-                    GeomWithData::new(
-                        rstar::primitives::Rectangle::from_corners(
-                            [f.bbox[0], f.bbox[1]],
-                            [f.bbox[2], f.bbox[3]],
-                        ),
-                        i,
-                    )
-                })
-                .collect(),
-        );
+    /// A collection of a snapshot, ready to tile (nothing is built yet).
+    pub fn new(snap: Arc<Snapshot>, c: Collection) -> Tileset {
         Tileset {
             collection: c,
-            bounds: bounds_of(&features),
-            features,
-            tree,
-            simplified: (0..=MAX_ZOOM).map(|_| OnceLock::new()).collect(),
-            fields,
+            snap,
+            index: OnceLock::new(),
+            summary: OnceLock::new(),
         }
     }
 
-    pub fn len(&self) -> usize {
-        self.features.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.features.is_empty()
-    }
-
-    /// All feature ids (for tests and exports).
-    pub fn ids(&self) -> impl Iterator<Item = &str> {
-        self.features.iter().map(|f| f.id.as_str())
-    }
-
-    fn simplified(&self, z: u8) -> &Vec<Option<Vec<Poly>>> {
-        self.simplified[usize::from(z)].get_or_init(|| {
-            // tolerance in world units at this zoom
-            let tol = TOLERANCE_PX / f64::from(EXTENT) / f64::from(1u32 << z);
-            self.features
+    fn index(&self) -> &Index {
+        self.index.get_or_init(|| {
+            if is_grid(self.collection) {
+                return Index::Grid;
+            }
+            let boxes = items::item_boxes(&self.snap, self.collection);
+            let entries = boxes
                 .iter()
-                .map(|f| match &f.geom {
-                    WorldGeom::Points(_) => None,
-                    WorldGeom::Polygons(ps) => Some(
-                        ps.iter()
-                            .map(|p| p.iter().map(|r| simplify_ring(r, tol)).collect::<Poly>())
-                            .collect(),
-                    ),
+                .enumerate()
+                .filter_map(|(i, b)| {
+                    let b = (*b)?;
+                    let (x0, y1) = lonlat_to_world(b.min().x, b.min().y);
+                    let (x1, y0) = lonlat_to_world(b.max().x, b.max().y);
+                    let e = 1e-9;
+                    Some(GeomWithData::new(
+                        Rectangle::from_corners([x0 - e, y0 - e], [x1 + e, y1 + e]),
+                        i,
+                    ))
                 })
-                .collect()
+                .collect();
+            Index::Boxes(RTree::bulk_load(entries))
         })
     }
 
-    /// Add the features of tile z/x/y to a layer. Returns the number added.
-    pub fn fill_layer(&self, layer: &mut LayerBuilder, z: u8, x: u32, y: u32) -> usize {
+    /// Bounds and feature count (for TileJSON; computed on first use).
+    pub fn summary(&self) -> Summary {
+        *self.summary.get_or_init(|| {
+            let boxes = items::item_boxes(&self.snap, self.collection);
+            let count = boxes.iter().flatten().count();
+            let world = boxes.iter().flatten().map(|b| {
+                let (x0, y1) = lonlat_to_world(b.min().x, b.min().y);
+                let (x1, y0) = lonlat_to_world(b.max().x, b.max().y);
+                [x0, y0, x1, y1]
+            });
+            let b = bbox_of(world.flat_map(|b| [(b[0], b[1]), (b[2], b[3])]));
+            let bounds = (count > 0).then(|| {
+                let (w, n) = world_to_lonlat(b[0], b[1]);
+                let (e, s) = world_to_lonlat(b[2], b[3]);
+                [w, s, e, n]
+            });
+            Summary { bounds, count }
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.summary().count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Property name → TileJSON type (String, Number, Boolean), from the
+    /// collection's schema: every property a feature of the layer may carry.
+    pub fn fields(&self) -> Vec<(String, &'static str)> {
+        let s = Schema::declared(self.collection.id());
+        s.properties
+            .iter()
+            .filter(|p| !NOT_IN_TILES.contains(&p.name.as_str()))
+            .map(|p| (p.name.clone(), p.ty.tile_type()))
+            .collect()
+    }
+
+    /// The items of this tileset that may reach the world window `w`,
+    /// ascending, each giving a feature.
+    fn candidates(&self, w: [f64; 4]) -> Vec<usize> {
+        let mut hits: Vec<usize> = match self.index() {
+            Index::Boxes(tree) => tree
+                .locate_in_envelope_intersecting(&AABB::from_corners([w[0], w[1]], [w[2], w[3]]))
+                .map(|g| g.data)
+                .collect(),
+            Index::Grid => grid_cells_under(&self.snap, w),
+        };
+        hits.sort_unstable();
+        hits.retain(|&i| items::has_item(&self.snap, self.collection, i));
+        hits
+    }
+
+    /// Add the features of tile z/x/y to a layer; the number added.
+    pub fn fill_layer(
+        &self,
+        layer: &mut LayerBuilder,
+        (z, x, y): (u8, u32, u32),
+        simplified: &Simplified,
+    ) -> usize {
         let w = tile_window(z, x, y, BUFFER);
-        let env = AABB::from_corners([w[0], w[1]], [w[2], w[3]]);
-        let mut hits: Vec<usize> = self
-            .tree
-            .locate_in_envelope_intersecting(&env)
-            .map(|g| g.data)
-            .collect();
+        let hits = self.candidates(w);
         if hits.is_empty() {
             return 0;
         }
-        hits.sort_unstable();
-        let simplified = if self.features[hits[0]].is_polygonal() {
-            Some(self.simplified(z))
-        } else {
-            None
-        };
+        let features = items::features_of(&self.snap, self.collection, &hits);
         let (lo, hi) = (-BUFFER, f64::from(EXTENT) + BUFFER);
         let mut added = 0;
-        for i in hits {
-            let f = &self.features[i];
-            let geom = match &f.geom {
-                WorldGeom::Points(pts) => points_in_tile(pts, z, x, y, lo, hi),
-                WorldGeom::Polygons(_) => {
-                    let Some(Some(polys)) = simplified.map(|s| &s[i]) else {
-                        continue;
-                    };
-                    let out = polygons_in_tile(polys, z, x, y, lo, hi);
+        for (item, f) in hits.into_iter().zip(features) {
+            let Some(p) = PFeature::of(item, &f) else {
+                continue;
+            };
+            let b = p.bbox;
+            if b[2] < w[0] || b[0] > w[2] || b[3] < w[1] || b[1] > w[3] {
+                continue;
+            }
+            let geom = match &p.geom {
+                WorldGeom::Points(pts) => points_in_tile(pts, (z, x, y), lo, hi),
+                WorldGeom::Polygons(polys) => {
+                    let s = simplified
+                        .get_or_make((self.collection, p.item, z), || simplify_all(polys, z));
+                    let out = polygons_in_tile(&s, (z, x, y), lo, hi);
                     if out.is_empty() {
-                        f.unit_square(z, x, y)
+                        p.unit_square((z, x, y))
                     } else {
                         Some(TileGeom::Polygons(out))
                     }
@@ -196,16 +235,76 @@ impl Tileset {
             let Some(geom) = geom else {
                 continue;
             };
-            let props: Vec<(&str, MvtValue)> = f
+            let props: Vec<(&str, MvtValue)> = p
                 .props
                 .iter()
                 .map(|(k, v)| (k.as_str(), v.clone()))
                 .collect();
-            layer.add(f.num_id, &props, &geom);
+            layer.add(p.num_id, &props, &geom);
             added += 1;
         }
         added
     }
+}
+
+/// The polygons simplified for zoom `z` (tolerance: [`TOLERANCE_PX`]).
+fn simplify_all(polys: &[Poly], z: u8) -> Vec<Poly> {
+    let tol = TOLERANCE_PX / f64::from(EXTENT) / f64::from(1u32 << z);
+    polys
+        .iter()
+        .map(|p| p.iter().map(|r| simplify_ring(r, tol)).collect::<Poly>())
+        .collect()
+}
+
+/// The indices of the grid cells whose square may reach the world window
+/// `w`: the cells of the window's box in EPSG:3035 (its edges sampled, with
+/// a margin of two cells), row by row; every cell when the window is too
+/// large to bound that way (z < 5).
+fn grid_cells_under(snap: &Snapshot, w: [f64; 4]) -> Vec<usize> {
+    let grid = &snap.analysis.grid;
+    let (west, north) = world_to_lonlat(w[0], w[1]);
+    let (east, south) = world_to_lonlat(w[2], w[3]);
+    let Some([x0, y0, x1, y1]) = laea_box(west, south, east, north) else {
+        return (0..grid.len()).collect();
+    };
+    let cell = |v: f64| (v / 1000.0).floor() as i64;
+    let (n0, n1, e0, e1) = (cell(y0) - 2, cell(y1) + 2, cell(x0) - 2, cell(x1) + 2);
+    let mut out = Vec::new();
+    for n in n0..=n1 {
+        let start = grid.partition_point(|c| c.cell < (n, e0));
+        out.extend(
+            grid[start..]
+                .iter()
+                .take_while(|c| c.cell.0 == n && c.cell.1 <= e1)
+                .enumerate()
+                .map(|(k, _)| start + k),
+        );
+    }
+    out
+}
+
+/// The box in EPSG:3035 metres of a lon/lat box, from 33 points along each
+/// edge; `None` for a box wider than 30° either way (low zooms).
+fn laea_box(west: f64, south: f64, east: f64, north: f64) -> Option<[f64; 4]> {
+    if east - west > 30.0 || north - south > 30.0 {
+        return None;
+    }
+    let t = Transformer::for_analysis(WGS84, LAEA).ok()?;
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    for k in 0..=32 {
+        let f = f64::from(k) / 32.0;
+        let (lon, lat) = (west + (east - west) * f, south + (north - south) * f);
+        for (px, py) in [(lon, south), (lon, north), (west, lat), (east, lat)] {
+            let (x, y) = t.convert(px, py).ok()?;
+            b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+        }
+    }
+    Some(b)
 }
 
 impl WorldGeom {
@@ -238,50 +337,28 @@ impl WorldGeom {
 }
 
 /// The tile properties of a feature: its id, then every property with an
-/// MVT value; each new property's TileJSON type goes to `fields`.
-fn tile_properties(
-    f: &collections::Feature,
-    fields: &mut Vec<(String, &'static str)>,
-) -> Vec<(String, MvtValue)> {
+/// MVT value (no null; not [`NOT_IN_TILES`]).
+fn tile_properties(f: &Feature) -> Vec<(String, MvtValue)> {
     let mut props: Vec<(String, MvtValue)> = vec![("id".into(), MvtValue::String(f.id.clone()))];
     for (k, v) in &f.properties {
-        if k == "id" {
+        if k == "id" || NOT_IN_TILES.contains(&k.as_str()) {
             continue;
         }
         if let Some(mv) = MvtValue::from_json(v) {
-            let ty = match mv {
-                MvtValue::String(_) => "String",
-                MvtValue::Bool(_) => "Boolean",
-                _ => "Number",
-            };
-            if !fields.iter().any(|(n, _)| n == k) {
-                fields.push((k.clone(), ty));
-            }
             props.push((k.clone(), mv));
         }
     }
     props
 }
 
-/// `[west, south, east, north]` in degrees of every feature, if any.
-fn bounds_of(features: &[PFeature]) -> Option<[f64; 4]> {
-    if features.is_empty() {
-        None
-    } else {
-        let b = bbox_of(
-            features
-                .iter()
-                .flat_map(|f| [(f.bbox[0], f.bbox[1]), (f.bbox[2], f.bbox[3])]),
-        );
-        let (w, n) = crate::mercator::world_to_lonlat(b[0], b[1]);
-        let (e, s) = crate::mercator::world_to_lonlat(b[2], b[3]);
-        Some([w, s, e, n])
-    }
-}
-
 /// The points within `lo..=hi` tile units of tile z/x/y, rounded (`None`
 /// when none is).
-fn points_in_tile(pts: &[(f64, f64)], z: u8, x: u32, y: u32, lo: f64, hi: f64) -> Option<TileGeom> {
+fn points_in_tile(
+    pts: &[(f64, f64)],
+    (z, x, y): (u8, u32, u32),
+    lo: f64,
+    hi: f64,
+) -> Option<TileGeom> {
     let p: Vec<(i64, i64)> = pts
         .iter()
         .map(|&(wx, wy)| world_to_tile_px(wx, wy, z, x, y))
@@ -292,14 +369,27 @@ fn points_in_tile(pts: &[(f64, f64)], z: u8, x: u32, y: u32, lo: f64, hi: f64) -
 }
 
 impl PFeature {
-    fn is_polygonal(&self) -> bool {
-        matches!(self.geom, WorldGeom::Polygons(_))
+    /// A published feature in world coordinates (`None`: geometry that is
+    /// not tiled, or empty).
+    fn of(item: usize, f: &Feature) -> Option<PFeature> {
+        let geom = WorldGeom::of(&f.geometry)?;
+        let bbox = geom.bbox();
+        if !bbox[0].is_finite() {
+            return None;
+        }
+        Some(PFeature {
+            item,
+            num_id: numeric_id(&f.id),
+            props: tile_properties(f),
+            geom,
+            bbox,
+        })
     }
 
     /// Never drop a polygon that reaches into tile z/x/y only because it is
     /// smaller than a tile unit there: one unit square at its centre, when
     /// that is in the tile.
-    fn unit_square(&self, z: u8, x: u32, y: u32) -> Option<TileGeom> {
+    fn unit_square(&self, (z, x, y): (u8, u32, u32)) -> Option<TileGeom> {
         let f = self;
         let (cx, cy) = world_to_tile_px(
             (f.bbox[0] + f.bbox[2]) / 2.0,
@@ -334,9 +424,7 @@ fn poly_world(p: &geo_types::Polygon<f64>) -> Poly {
 /// Clip, round and orient the polygons for one tile.
 fn polygons_in_tile(
     polys: &[Poly],
-    z: u8,
-    x: u32,
-    y: u32,
+    (z, x, y): (u8, u32, u32),
     lo: f64,
     hi: f64,
 ) -> Vec<Vec<Vec<(i64, i64)>>> {

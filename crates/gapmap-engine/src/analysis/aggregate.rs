@@ -162,7 +162,7 @@ pub struct ParishAggregate {
     pub aggregate: Aggregate,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CellAggregate {
     /// (northing km, easting km) of the lower-left corner, EPSG:3035.
     pub cell: (i64, i64),

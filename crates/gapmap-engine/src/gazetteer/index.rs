@@ -5,6 +5,7 @@
 //! one typo away is found by hashing instead of by scanning every token.
 
 use super::fold::distance_within;
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 
@@ -68,6 +69,70 @@ fn deletions(s: &str) -> impl Iterator<Item = String> + '_ {
         .map(move |(i, c)| format!("{}{}", &s[..i], &s[i + c.len_utf8()..]))
 }
 
+/// The documents of one chunk: its own dictionary (tokens in the order
+/// first seen) and each document's tokens as ids into it, first
+/// occurrences only.
+struct Chunk {
+    tokens: Vec<Box<str>>,
+    doc_off: Vec<u32>,
+    doc_tok: Vec<u32>,
+}
+
+impl Chunk {
+    fn of(docs: impl Iterator<Item = Vec<String>>) -> Chunk {
+        let mut ids: HashMap<Box<str>, u32> = HashMap::new();
+        let mut tokens: Vec<Box<str>> = Vec::new();
+        let mut doc_off = vec![0u32];
+        let mut doc_tok: Vec<u32> = Vec::new();
+        for doc in docs {
+            let start = doc_tok.len();
+            for t in doc {
+                let t = t.into_boxed_str();
+                let id = match ids.get(&t) {
+                    Some(&id) => id,
+                    None => {
+                        let id = tokens.len() as u32;
+                        tokens.push(t.clone());
+                        ids.insert(t, id);
+                        id
+                    }
+                };
+                if !doc_tok[start..].contains(&id) {
+                    doc_tok.push(id);
+                }
+            }
+            doc_off.push(doc_tok.len() as u32);
+        }
+        Chunk {
+            tokens,
+            doc_off,
+            doc_tok,
+        }
+    }
+}
+
+/// Postings of `n_tokens` tokens by counting sort over the documents'
+/// tokens (documents come out ascending): (offsets, postings).
+fn postings(n_tokens: usize, doc_off: &[u32], doc_tok: &[u32]) -> (Vec<u32>, Vec<u32>) {
+    let mut counts = vec![0u32; n_tokens + 1];
+    for &t in doc_tok {
+        counts[t as usize + 1] += 1;
+    }
+    for i in 1..counts.len() {
+        counts[i] += counts[i - 1];
+    }
+    let post_off = counts.clone();
+    let mut postings = vec![0u32; doc_tok.len()];
+    let mut fill = counts;
+    for d in 0..doc_off.len() - 1 {
+        for &t in &doc_tok[doc_off[d] as usize..doc_off[d + 1] as usize] {
+            postings[fill[t as usize] as usize] = d as u32;
+            fill[t as usize] += 1;
+        }
+    }
+    (post_off, postings)
+}
+
 impl TokenIndex {
     /// Index documents given as lists of tokens (already folded).
     pub fn build<I, D>(docs: I) -> TokenIndex
@@ -75,61 +140,82 @@ impl TokenIndex {
         I: IntoIterator<Item = D>,
         D: IntoIterator<Item = String>,
     {
-        let mut ids: HashMap<Box<str>, u32> = HashMap::new();
-        let mut doc_off = vec![0u32];
-        let mut doc_tok: Vec<u32> = Vec::new();
-        for doc in docs {
-            let start = doc_tok.len();
-            for t in doc {
-                let next = ids.len() as u32;
-                let id = *ids.entry(t.into_boxed_str()).or_insert(next);
-                if !doc_tok[start..].contains(&id) {
-                    doc_tok.push(id);
-                }
-            }
-            doc_off.push(doc_tok.len() as u32);
+        let chunk = Chunk::of(docs.into_iter().map(|d| d.into_iter().collect()));
+        let mut sorted: Vec<&str> = chunk.tokens.iter().map(|t| &**t).collect();
+        sorted.sort_unstable();
+        let doc_tok = chunk
+            .doc_tok
+            .iter()
+            .map(|&t| {
+                let s = &*chunk.tokens[t as usize];
+                sorted.binary_search(&s).unwrap_or(0) as u32
+            })
+            .collect();
+        TokenIndex::assemble(&sorted, chunk.doc_off.clone(), doc_tok)
+    }
+
+    /// [`TokenIndex::build`] of `n` documents, document `i` given by
+    /// `doc(i)`, built in parallel: the same index, token for token.
+    ///
+    /// Documents are tokenised in chunks, each with a dictionary of its own;
+    /// the dictionaries are merged into the sorted token list, each chunk's
+    /// tokens renumbered by it, and the deletion table filled per token.
+    pub fn build_par<F>(n: usize, doc: F) -> TokenIndex
+    where
+        F: Fn(usize) -> Vec<String> + Sync,
+    {
+        const CHUNK: usize = 32_768;
+        let chunks: Vec<Chunk> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map(|c| Chunk::of((c * CHUNK..((c + 1) * CHUNK).min(n)).map(&doc)))
+            .collect();
+        // The sorted unique tokens of every chunk.
+        let mut text_of: Vec<&str> = chunks
+            .iter()
+            .flat_map(|c| c.tokens.iter().map(|t| &**t))
+            .collect();
+        text_of.par_sort_unstable();
+        text_of.dedup();
+        let renumbered: Vec<Vec<u32>> = chunks
+            .par_iter()
+            .map(|c| {
+                c.doc_tok
+                    .iter()
+                    .map(|&t| {
+                        let s = &*c.tokens[t as usize];
+                        text_of.binary_search(&s).unwrap_or(0) as u32
+                    })
+                    .collect()
+            })
+            .collect();
+        let mut doc_off = Vec::with_capacity(n + 1);
+        doc_off.push(0u32);
+        let mut doc_tok = Vec::with_capacity(renumbered.iter().map(Vec::len).sum());
+        for (c, ids) in chunks.iter().zip(&renumbered) {
+            let base = doc_tok.len() as u32;
+            doc_off.extend(c.doc_off[1..].iter().map(|o| base + o));
+            doc_tok.extend_from_slice(ids);
         }
-        // Sort the unique tokens and renumber.
-        let mut order: Vec<(Box<str>, u32)> = ids.into_iter().collect();
-        order.sort_unstable();
-        let mut renum = vec![0u32; order.len()];
-        let mut text = String::new();
-        let mut tok_off = Vec::with_capacity(order.len() + 1);
+        TokenIndex::assemble(&text_of, doc_off, doc_tok)
+    }
+
+    /// The index of sorted unique tokens and the documents' token ids.
+    fn assemble(tokens: &[&str], doc_off: Vec<u32>, doc_tok: Vec<u32>) -> TokenIndex {
+        let mut text = String::with_capacity(tokens.iter().map(|t| t.len()).sum());
+        let mut tok_off = Vec::with_capacity(tokens.len() + 1);
         tok_off.push(0u32);
-        for (new, (t, old)) in order.iter().enumerate() {
-            renum[*old as usize] = new as u32;
+        for t in tokens {
             text.push_str(t);
             tok_off.push(text.len() as u32);
         }
-        for t in &mut doc_tok {
-            *t = renum[*t as usize];
-        }
-        // Postings by counting sort (documents come out ascending).
-        let mut counts = vec![0u32; order.len() + 1];
-        for &t in &doc_tok {
-            counts[t as usize + 1] += 1;
-        }
-        for i in 1..counts.len() {
-            counts[i] += counts[i - 1];
-        }
-        let post_off = counts.clone();
-        let mut postings = vec![0u32; doc_tok.len()];
-        let mut fill = counts;
-        for d in 0..doc_off.len() - 1 {
-            for &t in &doc_tok[doc_off[d] as usize..doc_off[d + 1] as usize] {
-                postings[fill[t as usize] as usize] = d as u32;
-                fill[t as usize] += 1;
-            }
-        }
-        let mut deletes = Vec::new();
-        for (i, (t, _)) in order.iter().enumerate() {
-            if t.chars().count() >= FUZZY_MIN_CHARS {
-                for d in deletions(t) {
-                    deletes.push((hash(&d), i as u32));
-                }
-            }
-        }
-        deletes.sort_unstable();
+        let (post_off, postings) = postings(tokens.len(), &doc_off, &doc_tok);
+        let mut deletes: Vec<(u64, u32)> = tokens
+            .par_iter()
+            .enumerate()
+            .filter(|(_, t)| t.chars().count() >= FUZZY_MIN_CHARS)
+            .flat_map_iter(|(i, t)| deletions(t).map(move |d| (hash(&d), i as u32)))
+            .collect();
+        deletes.par_sort_unstable();
         TokenIndex {
             text,
             tok_off,
@@ -356,6 +442,33 @@ mod tests {
         assert_eq!(found(&ix, "kallnciems"), [(3, 2, false, 0)]);
         assert_eq!(found(&ix, "abelu 3"), [(4, 0, true, 2)]);
         assert_eq!(found(&ix, "nothing here"), []);
+    }
+
+    /// The parallel build is the sequential one, field for field.
+    #[test]
+    fn parallel_build_is_the_same_index() {
+        let docs: Vec<String> = (0..70_000)
+            .map(|i| {
+                format!(
+                    "\"Mājas {}\", {} iela {}, Glūdas pag., Jelgavas nov., LV-30{:02}",
+                    i % 977,
+                    ["Upes", "Skolas", "Ābeļu", "Kalnu"][i % 4],
+                    i % 131,
+                    i % 97
+                )
+            })
+            .collect();
+        let a = TokenIndex::build(docs.iter().map(|d| tokens(d)));
+        let b = TokenIndex::build_par(docs.len(), |i| tokens(&docs[i]));
+        assert_eq!(a.text, b.text);
+        assert_eq!(a.tok_off, b.tok_off);
+        assert_eq!(a.doc_off, b.doc_off);
+        assert_eq!(a.doc_tok, b.doc_tok);
+        assert_eq!(a.post_off, b.post_off);
+        assert_eq!(a.postings, b.postings);
+        assert_eq!(a.deletes, b.deletes);
+        let empty = TokenIndex::build_par(0, |_| Vec::new());
+        assert_eq!(empty.docs(), 0);
     }
 
     #[test]

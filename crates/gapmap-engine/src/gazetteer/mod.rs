@@ -102,7 +102,7 @@ pub struct AddressIndex {
 impl AddressIndex {
     /// Index every address text (one document per address).
     pub fn build(points: Arc<Vec<AddressPoint>>) -> AddressIndex {
-        let index = TokenIndex::build(points.iter().map(|a| tokens(&a.text)));
+        let index = TokenIndex::build_par(points.len(), |i| tokens(&points[i].text));
         AddressIndex { points, index }
     }
 

@@ -26,6 +26,7 @@ use gapmap_geo::crs::{LAEA, Transformer, WGS84};
 use gapmap_geo::grid;
 use gapmap_model::{Area, AreaKind, DemandOrigin, DemandPoint};
 use geo_types::{Coord, MultiPolygon};
+use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Line};
 use rstar::{AABB, RTree};
 use std::collections::HashMap;
@@ -82,28 +83,18 @@ fn take_addresses(
         .enumerate()
         .filter_map(|(i, (id, _))| Some((id.as_str(), u16::try_from(i).ok()?)))
         .collect();
-    let mut located: Vec<u16> = Vec::new();
-    let n = points.len();
+    let located = locate_addresses(points, index, &rank_of);
     let mut addresses = Vec::new();
     for (i, p) in points.iter_mut().enumerate() {
         let Some(text) = p.address.take() else {
             continue;
         };
-        let parish = match (&p.parish_id, index) {
-            (Some(id), _) => rank_of.get(id.as_str()).copied(),
-            (None, Some(ix)) => {
-                let found = ix
-                    .locate(p.location.x(), p.location.y())
-                    .and_then(|id| rank_of.get(id).copied());
-                if located.is_empty() {
-                    located = vec![UNTRIED; n];
-                }
-                if let Some(slot) = located.get_mut(i) {
-                    *slot = found.unwrap_or(AddressPoint::NO_PARISH);
-                }
-                found
-            }
-            (None, None) => None,
+        let parish = match &p.parish_id {
+            Some(id) => rank_of.get(id.as_str()).copied(),
+            None => located
+                .get(i)
+                .copied()
+                .filter(|&r| r != UNTRIED && r != AddressPoint::NO_PARISH),
         };
         addresses.push(AddressPoint {
             text,
@@ -114,6 +105,34 @@ fn take_addresses(
     (addresses, located)
 }
 
+/// The parish rank of every addressed point without a `parish_id`,
+/// located in parallel (`NO_PARISH` outside every parish); `UNTRIED` for
+/// the other points; empty when none was located.
+fn locate_addresses(
+    points: &[DemandPoint],
+    index: Option<&ParishIndex>,
+    rank_of: &HashMap<&str, u16>,
+) -> Vec<u16> {
+    let Some(ix) = index else {
+        return Vec::new();
+    };
+    let wanted = |p: &DemandPoint| p.address.is_some() && p.parish_id.is_none();
+    if !points.iter().any(wanted) {
+        return Vec::new();
+    }
+    points
+        .par_iter()
+        .map(|p| {
+            if !wanted(p) {
+                return UNTRIED;
+            }
+            ix.locate(p.location.x(), p.location.y())
+                .and_then(|id| rank_of.get(id).copied())
+                .unwrap_or(AddressPoint::NO_PARISH)
+        })
+        .collect()
+}
+
 /// Residents of the grid, and the addresses, of one cell.
 #[derive(Default)]
 struct Cell {
@@ -122,18 +141,21 @@ struct Cell {
     addresses: Vec<usize>,
 }
 
+/// A 1 km cell: (northing km, easting km) of its lower-left corner.
+type CellKey = (i64, i64);
+
 /// The cell of every point and what each cell holds.
 struct CellIndex<'a> {
-    of_point: &'a [Option<String>],
-    cells: HashMap<&'a str, Cell>,
+    of_point: &'a [Option<CellKey>],
+    cells: HashMap<CellKey, Cell>,
 }
 
 impl<'a> CellIndex<'a> {
     /// Sum the grid's residents and list the addresses of each cell.
-    fn new(points: &[DemandPoint], of_point: &'a [Option<String>]) -> CellIndex<'a> {
-        let mut cells: HashMap<&str, Cell> = HashMap::new();
+    fn new(points: &[DemandPoint], of_point: &'a [Option<CellKey>]) -> CellIndex<'a> {
+        let mut cells: HashMap<CellKey, Cell> = HashMap::new();
         for (i, p) in points.iter().enumerate() {
-            let Some(c) = of_point[i].as_deref() else {
+            let Some(c) = of_point[i] else {
                 continue;
             };
             match p.origin {
@@ -171,7 +193,7 @@ impl<'a> CellIndex<'a> {
 
     /// The cell of point `i`, if it has one.
     fn of(&self, i: usize) -> Option<&Cell> {
-        self.of_point[i].as_deref().and_then(|c| self.cells.get(c))
+        self.of_point[i].and_then(|c| self.cells.get(&c))
     }
 }
 
@@ -225,21 +247,21 @@ pub(super) fn parish_polygons(areas: &[Area]) -> Vec<(String, MultiPolygon<f64>)
         .collect()
 }
 
-/// The normalised `1kmN…E…` cell of every point: its `cell_id` (either INSPIRE
-/// form), else the cell of its location.
-fn effective_cells(points: &[DemandPoint]) -> Vec<Option<String>> {
+/// The 1 km cell of every point: its `cell_id` (either INSPIRE form; two
+/// ids of one cell are the same key), else the cell of its location.
+fn effective_cells(points: &[DemandPoint]) -> Vec<Option<CellKey>> {
     let mut to_laea: Option<Option<Transformer>> = None;
     points
         .iter()
         .map(|p| {
-            if let Some(c) = p.cell_id.as_deref().and_then(grid::normalise_cell_id) {
+            if let Some(c) = p.cell_id.as_deref().and_then(grid::parse_cell_id) {
                 return Some(c);
             }
             let t = to_laea
                 .get_or_insert_with(|| Transformer::new(WGS84, LAEA).ok())
                 .as_ref()?;
             let (x, y) = t.convert(p.location.x(), p.location.y()).ok()?;
-            Some(grid::cell_id_of(x, y))
+            Some(grid::cell_of(x, y))
         })
         .collect()
 }

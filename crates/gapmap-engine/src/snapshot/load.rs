@@ -70,7 +70,7 @@ pub(super) fn layers(
         read_typed(store, Layer::Areas, Area::from_record)
     })?;
     let coverage = kept_or(kept.coverage.as_ref().map(|k| k.coverage), || {
-        read_typed(store, Layer::Coverage, CoverageArea::from_record)
+        Ok(store.read_coverage()?)
     })?;
     let zones = kept
         .zones
@@ -119,34 +119,14 @@ fn kept_or<T>(
     }
 }
 
-/// Read a layer record by record into its typed form (the untyped records
-/// are never all in memory at once); the first record that does not type
-/// stops the read with its layer, id and reason.
+/// Read a layer record by record into its typed form (see
+/// [`gapmap_store::read_typed`]).
 fn read_typed<T>(
     store: &dyn FeatureStore,
     layer: Layer,
     f: impl Fn(&Record) -> Result<T, String>,
 ) -> Result<Vec<T>, SnapshotError> {
-    let mut out = Vec::new();
-    let mut failed = None;
-    store.for_each_record(layer, &mut |r| match f(&r) {
-        Ok(t) => {
-            out.push(t);
-            true
-        }
-        Err(message) => {
-            failed = Some(SnapshotError::Feature {
-                layer: r.layer,
-                id: r.id,
-                message,
-            });
-            false
-        }
-    })?;
-    match failed {
-        Some(e) => Err(e),
-        None => Ok(out),
-    }
+    Ok(gapmap_store::read_typed(store, layer, f)?)
 }
 
 /// Read the sites with their equipment fields derived at `inventory_date`,
@@ -177,7 +157,7 @@ fn sites(
 /// Read the demand and resolve it against the parishes of `areas`
 /// ([`demand::resolve_demand`]).
 fn read_demand(store: &dyn FeatureStore, areas: &[Area]) -> Result<ReadDemand, SnapshotError> {
-    let raw = read_typed(store, Layer::Demand, DemandPoint::from_record)?;
+    let raw = store.read_demand()?;
     let parishes = demand::parish_polygons(areas);
     let sources = stats_of(raw.iter().map(|d| d.source));
     let (points, addresses) = demand::resolve_demand(raw, &parishes);

@@ -187,6 +187,33 @@ impl Snapshot {
         thresholds: &Thresholds,
         prev: Option<&Snapshot>,
     ) -> Result<Snapshot, SnapshotError> {
+        Snapshot::build_with(store, working_crs, thresholds, prev, false)
+    }
+
+    /// [`Snapshot::build_from`] for a server: ready to answer searches when
+    /// it returns. A new address index is built on a thread of its own as
+    /// soon as the addresses are read, beside the analysis, and the
+    /// gazetteer is complete before the snapshot is handed over.
+    pub fn build_serving(
+        store: &dyn FeatureStore,
+        working_crs: u16,
+        thresholds: &Thresholds,
+        prev: Option<&Snapshot>,
+    ) -> Result<Snapshot, SnapshotError> {
+        let s = Snapshot::build_with(store, working_crs, thresholds, prev, true)?;
+        s.gazetteer();
+        Ok(s)
+    }
+
+    // Long: the build's steps in order (read, project, index, prepare,
+    // facts, aggregate), each one call; the list is the documentation.
+    fn build_with(
+        store: &dyn FeatureStore,
+        working_crs: u16,
+        thresholds: &Thresholds,
+        prev: Option<&Snapshot>,
+        serving: bool,
+    ) -> Result<Snapshot, SnapshotError> {
         let mut phases = Phases::start();
         let version = store.version()?;
         let layer_revisions = store.layer_revisions()?;
@@ -200,6 +227,9 @@ impl Snapshot {
         // Project the layers read (step 3); count every layer (step 6).
         let t = project::transformer(working_crs)?;
         let layers = project::layers(loaded, &kept, &t)?;
+        if serving {
+            index_addresses_beside(&layers.addresses, &layers.address_index);
+        }
         let stats = derive::count(&layers, &kept);
         phases.lap("project");
         // Index the sites and prepare the coverage (step 4).
@@ -455,6 +485,27 @@ impl Snapshot {
             },
             thresholds,
         )
+    }
+}
+
+/// Build the token index of `addresses` into `cell` on a thread of its
+/// own, unless it is built (or shared) already; whoever reads the cell
+/// meanwhile waits for it (`OnceLock`).
+fn index_addresses_beside(
+    addresses: &Arc<Vec<AddressPoint>>,
+    cell: &Arc<OnceLock<Arc<AddressIndex>>>,
+) {
+    if cell.get().is_some() {
+        return;
+    }
+    let (addresses, cell) = (Arc::clone(addresses), Arc::clone(cell));
+    let spawned = std::thread::Builder::new()
+        .name("gapmap-address-index".into())
+        .spawn(move || {
+            cell.get_or_init(|| Arc::new(AddressIndex::build(addresses)));
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "cannot index the addresses beside the analysis; the gazetteer will");
     }
 }
 

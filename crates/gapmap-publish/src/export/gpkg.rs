@@ -7,6 +7,7 @@
 //! temporary file, then copied to the writer.
 
 use super::{ExportError, Meta, Prepared, normalise, project, transformer};
+use crate::schema::{PropType, Schema};
 use gapmap_geo::crs::{LKS92, Transformer, WGS84};
 use geo::{BoundingRect, MapCoords};
 use geo_types::Geometry;
@@ -86,8 +87,23 @@ impl ColType {
     }
 }
 
-/// The property columns: (property key, column name, type).
+/// The column type of a property no feature gives a value (its schema's).
+fn declared_type(ty: Option<PropType>) -> ColType {
+    match ty {
+        Some(PropType::Boolean) => ColType::Boolean,
+        Some(PropType::Integer) => ColType::Integer,
+        Some(PropType::Number) => ColType::Real,
+        _ => ColType::Text,
+    }
+}
+
+/// The property columns: (property key, column name, type): typed by the
+/// values, or by the collection's schema where every value is null.
 fn columns(p: &Prepared) -> Vec<(String, String, ColType)> {
+    let schema = Schema::of_features(
+        p.meta.collection.id(),
+        p.features.iter().map(|f| &f.properties),
+    );
     let mut cols: Vec<(String, Option<ColType>)> = Vec::new();
     for f in p.features.iter() {
         for (k, v) in &f.properties {
@@ -107,7 +123,8 @@ fn columns(p: &Prepared) -> Vec<(String, String, ColType)> {
             } else {
                 k.clone()
             };
-            (k, name, t.unwrap_or(ColType::Text))
+            let t = t.unwrap_or_else(|| declared_type(schema.get(&k).map(|p| p.ty)));
+            (k, name, t)
         })
         .collect()
 }

@@ -126,7 +126,9 @@ pub fn prepare_features(
     Ok(Prepared { meta, features })
 }
 
-/// The geometry of a feature in the export CRS.
+/// The geometry of a feature in the export CRS, its rings by the
+/// right-hand rule ([`crate::geometry::oriented`]; every format writes
+/// them so).
 pub(crate) fn project(t: Option<&Transformer>, f: &Feature) -> Result<Geometry<f64>, ExportError> {
     let mut g = f.geometry.clone();
     if let Some(t) = t {
@@ -136,7 +138,7 @@ pub(crate) fn project(t: Option<&Transformer>, f: &Feature) -> Result<Geometry<f
                 reason: e.to_string(),
             })?;
     }
-    Ok(g)
+    Ok(crate::geometry::oriented(&g))
 }
 
 pub(crate) fn transformer(crs: u16) -> Result<Option<Transformer>, ExportError> {

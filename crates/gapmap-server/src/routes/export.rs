@@ -42,7 +42,7 @@ pub enum ExportCrs {
 /// `GET /export/{layer}.{format}`.
 #[utoipa::path(get, path = "/export/{layer}.{format}", tag = "exports",
     params(
-        ("layer" = String, Path, description = "Collection id: sites, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid, gap_clusters", example = "sites"),
+        ("layer" = String, Path, description = "Collection id: sites, settlements, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid, gap_clusters", example = "sites"),
         ("format" = String, Path, description = "geojson, csv or gpkg", example = "csv"),
         ("crs" = inline(Option<ExportCrs>), Query, description = "EPSG:4326 / CRS84 (default) or EPSG:3059 (LKS-92 / Latvia TM); the server also reads their URN and OGC URI forms"),
         ("Range" = Option<String>, Header, description = "One byte range (`bytes=first-last`, `bytes=first-`, `bytes=-suffix`); several ranges get the whole file"),

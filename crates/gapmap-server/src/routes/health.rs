@@ -4,8 +4,11 @@ use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-/// `GET /healthz`: 200 once a snapshot is serving (the server binds only after).
-#[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, description = "A snapshot is serving")))]
+/// `GET /healthz`: 200 once a snapshot is serving and ready: the server
+/// binds only after the snapshot is built and its gazetteer (with the
+/// address index) complete, and tiles are cut per request, so search and
+/// tiles answer as soon as this does.
+#[utoipa::path(get, path = "/healthz", tag = "meta", responses((status = 200, description = "A snapshot is serving, and search and tiles can answer")))]
 pub async fn healthz(
     req: HttpRequest,
     state: web::Data<AppState>,

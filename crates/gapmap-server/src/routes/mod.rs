@@ -16,7 +16,21 @@ pub mod tiles;
 
 use serde_json::{Map, Value, json};
 
-/// A GeoJSON Feature from an id, properties and a geo geometry (WGS84).
+/// A GeoJSON Feature of the JSON API from an id, properties and a WGS84
+/// geometry, published as every GeoJSON answer is: rings by the
+/// right-hand rule, coordinates rounded to 1e-7° (see
+/// `gapmap_publish::geometry`).
+pub fn wgs84_feature(
+    id: &str,
+    properties: Map<String, Value>,
+    geometry: &geo_types::Geometry<f64>,
+) -> Value {
+    let g = gapmap_publish::geometry::published(geometry, gapmap_geo::crs::WGS84);
+    feature(id, properties, &g)
+}
+
+/// A GeoJSON Feature from an id, properties and a geometry already in its
+/// published form (CRS, orientation, precision, axis order).
 pub fn feature(
     id: &str,
     properties: Map<String, Value>,

@@ -1,8 +1,8 @@
 //! `GET /api/v1/nearest` and `GET /api/v1/coverage`: what a resident at a
 //! point can reach and get.
 
-use super::feature;
 use super::gaps::{STRAIGHT_LINE, THRESHOLD_PARAMS, thresholds};
+use super::wgs84_feature as feature;
 use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;

@@ -1,7 +1,7 @@
 //! `GET /api/v1/search?q=&limit=`: the gazetteer (parishes, villages, sites
 //! and register addresses), best match first.
 
-use super::feature;
+use super::wgs84_feature as feature;
 use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;

@@ -1,4 +1,4 @@
-use super::feature;
+use super::wgs84_feature as feature;
 use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;

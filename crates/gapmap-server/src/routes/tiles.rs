@@ -42,7 +42,7 @@ fn canonical<T: std::str::FromStr + ToString>(s: &str) -> Option<T> {
 
 /// `GET /tiles/{tileset}/{z}/{x}/{y}.mvt`
 #[utoipa::path(get, path = "/tiles/{tileset}/{z}/{x}/{y}.mvt", tag = "tiles",
-    params(("tileset" = String, Path, description = "Tileset (one per published collection): sites, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters", example = "parishes"),
+    params(("tileset" = String, Path, description = "Tileset (one per published collection): sites, settlements, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters", example = "parishes"),
         ("z" = u32, Path, description = "Zoom level, 0–14", minimum = 0, maximum = 14, example = 0),
         ("x" = u32, Path, description = "Tile column, 0 to 2^z − 1, from the west (XYZ scheme)", example = 0),
         ("y" = u32, Path, description = "Tile row, 0 to 2^z − 1, from the north (XYZ scheme)", example = 0),
@@ -125,7 +125,7 @@ pub async fn tile(
 
 /// `GET /tiles/{tileset}.json`: TileJSON 3.0.0.
 #[utoipa::path(get, path = "/tiles/{tileset}.json", tag = "tiles",
-    params(("tileset" = String, Path, description = "Tileset (one per published collection): sites, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters", example = "parishes")),
+    params(("tileset" = String, Path, description = "Tileset (one per published collection): sites, settlements, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters", example = "parishes")),
     responses(
         (status = 200, description = "TileJSON 3.0.0 of the tileset: tile URL template, zooms 0–14, bounds, attribution, the layer's fields, feature count (no feature limit)", content_type = "application/json",
             headers(("Cache-Control" = String, description = "public, max-age=0, must-revalidate"))),

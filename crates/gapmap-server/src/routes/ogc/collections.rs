@@ -3,7 +3,7 @@
 use super::html::{a, esc, page, table};
 use super::{
     CRS_LIST, CRS84, Format, GEOJSON, HTML, JSON, base, find_collection, format, html_response,
-    json_response, link,
+    json_response, link, queryables,
 };
 use crate::AppState;
 use crate::problem::Problem;
@@ -13,44 +13,6 @@ use gapmap_engine::snapshot::Snapshot;
 use gapmap_publish::collections::Collection;
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-/// The simple properties each collection can be filtered on
-/// (`?name=value`, exact match; numbers and booleans compare by value).
-pub fn queryables(c: Collection) -> &'static [&'static str] {
-    match c {
-        Collection::Sites => &[
-            "kind",
-            "parish_id",
-            "status",
-            "free_wifi",
-            "wheelchair",
-            "candidate",
-            "source",
-        ],
-        Collection::Settlements => &["kind", "name", "parish_id", "source"],
-        Collection::Municipality | Collection::Parishes => &["kind", "name", "atvk", "source"],
-        Collection::Coverage => &["provider", "technology", "service", "source"],
-        Collection::PriorityZones => &["zone_kind", "name", "source"],
-        Collection::DemandGrid => &["cell_id", "source"],
-        Collection::GapGrid => &["cell_id", "underserved", "source"],
-        Collection::Buildings => &[
-            "kind",
-            "parish_id",
-            "status",
-            "municipal",
-            "free_wifi",
-            "coordinate_quality",
-            "source",
-        ],
-        Collection::GapClusters => &[
-            "rank",
-            "in_border_zone",
-            "in_priority_parish",
-            "in_priority_area",
-            "source",
-        ],
-    }
-}
 
 const CC_BY: &str = "https://creativecommons.org/licenses/by/4.0/";
 
@@ -90,7 +52,7 @@ pub fn collection_json(
         extent["temporal"] = json!({"interval": [[format!("{t0}T00:00:00Z"), format!("{t1}T23:59:59Z")]],
             "trs": "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"});
     }
-    json!({
+    let mut doc = json!({
         "id": id,
         "title": lv,
         "description": description(c),
@@ -108,7 +70,11 @@ pub fn collection_json(
             link(&format!("{me}/items?f=html"), "items", HTML, &format!("{lv}: objekti (HTML)")),
             link(CC_BY, "license", HTML, &format!("CC BY 4.0 — {}", c.attribution())),
         ],
-    })
+    });
+    if let Some(links) = doc["links"].as_array_mut() {
+        links.extend(super::schemas::links(&me, en));
+    }
+    doc
 }
 
 /// `GET /ogc/collections`.
@@ -174,7 +140,7 @@ pub async fn collections(
 
 /// `GET /ogc/collections/{collection_id}`.
 #[utoipa::path(get, path = "/ogc/collections/{collection_id}", tag = "ogc",
-    params(("collection_id" = String, Path, description = "sites, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters", example = "sites"),
+    params(("collection_id" = String, Path, description = "sites, settlements, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters", example = "sites"),
         ("f" = inline(Option<super::FParam>), Query, description = "json or html; without it, Accept decides (406 when it accepts neither)")),
     responses((status = 200, description = "One feature collection", content(("application/json"), ("text/html"))),
         (status = 400, description = "A parameter is unknown or invalid", content_type = "application/problem+json"),
@@ -205,6 +171,20 @@ pub async fn collection(
             vec![esc("bbox (CRS84)"), esc(&bbox)],
             vec![esc("crs"), esc(&CRS_LIST.map(|(u, _)| u).join(", "))],
             vec![esc("filtri (queryables)"), esc(&queryables(c).join(", "))],
+            vec![
+                esc("shēmas (schemas)"),
+                format!(
+                    "{} · {}",
+                    a(
+                        &format!("/ogc/collections/{}/schema?f=html", c.id()),
+                        "schema"
+                    ),
+                    a(
+                        &format!("/ogc/collections/{}/queryables?f=html", c.id()),
+                        "queryables"
+                    )
+                ),
+            ],
             vec![
                 esc("objekti (items)"),
                 format!(

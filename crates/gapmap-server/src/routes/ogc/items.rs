@@ -1,8 +1,10 @@
 //! `/ogc/collections/{collection_id}/items` and `…/items/{feature_id}`.
 
-use super::collections::queryables;
 use super::html::{a, esc, page as page_html, properties, table, value_text};
-use super::{Crs, Format, GEOJSON, HTML, JSON, base, find_collection, format, html_response, link};
+use super::{
+    Crs, Format, GEOJSON, HTML, JSON, base, find_collection, format, html_response, link,
+    queryables,
+};
 use crate::AppState;
 use crate::problem::Problem;
 use crate::query::Query;
@@ -68,9 +70,12 @@ impl Projector {
         self.xy(&mut g).is_ok() && g.intersects(r)
     }
 
-    /// Into the CRS in its authority's axis order.
+    /// Into the CRS as published: rings by the right-hand rule and
+    /// coordinates rounded to the CRS's precision (in x, y = east, north),
+    /// then in its authority's axis order.
     fn publish(&self, g: &mut Geometry<f64>) -> Result<(), Problem> {
         self.xy(g)?;
+        *g = gapmap_publish::geometry::published(g, self.crs.code);
         if self.crs.swap {
             map_coords_dyn(g, &|c| Coord { x: c.y, y: c.x });
         }
@@ -184,7 +189,7 @@ fn content_crs(crs: Crs) -> String {
 /// writes this path out per collection, each with its own property filters
 /// ([`per_collection_paths`]).
 #[utoipa::path(get, path = "/ogc/collections/{collection_id}/items", tag = "ogc",
-    params(("collection_id" = String, Path, description = "sites, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters", example = "sites"),
+    params(("collection_id" = String, Path, description = "sites, settlements, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters", example = "sites"),
         ("f" = inline(Option<super::FParam>), Query, description = "json (GeoJSON) or html; without it, Accept decides (406 when it accepts neither)"),
         ("bbox" = Option<String>, Query, description = "minx,miny,maxx,maxy (or 6 numbers, heights ignored) in the axis order of bbox-crs (default CRS84 lon,lat), plain decimals. A CRS84/EPSG:4326 box whose west edge is east of its east edge spans the antimeridian; any other box with a lower corner above its upper corner selects nothing", pattern = r"^-?[0-9]{1,300}(\.[0-9]+)?(,-?[0-9]{1,300}(\.[0-9]+)?){3}((,-?[0-9]{1,300}(\.[0-9]+)?){2})?$"),
         ("bbox-crs" = inline(Option<super::CrsParam>), Query, description = "CRS of bbox: CRS84 (default), EPSG:4326 (lat,lon), EPSG:3059 (northing,easting) or EPSG:3857"),

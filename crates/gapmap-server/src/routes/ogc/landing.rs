@@ -12,12 +12,18 @@ const DESCRIPTION: &str = "OGC API – Features: public access places, coverage,
 const OAS: &str = "application/vnd.oai.openapi+json;version=3.0";
 
 /// The conformance classes implemented.
-pub const CONFORMANCE: [&str; 5] = [
+pub const CONFORMANCE: [&str; 8] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    // Part 3: `/queryables`, and filtering on them with `?name=value`
+    // (no CQL2 `filter`).
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    // Part 5: `/schema` (the returnables of every feature).
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/schemas",
 ];
 
 /// `GET /ogc`: the landing page.

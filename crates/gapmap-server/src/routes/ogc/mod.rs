@@ -9,6 +9,7 @@ pub mod html;
 pub mod items;
 pub mod landing;
 mod protocol;
+pub mod schemas;
 
 use crate::get;
 use actix_web::web;
@@ -17,7 +18,7 @@ use actix_web::web;
 pub use crate::links::base;
 pub use protocol::{
     CRS_LIST, CRS84, Crs, CrsParam, FParam, Format, GEOJSON, HTML, JSON, OAS, find_collection,
-    format, html_response, json_response, link,
+    format, html_response, json_response, link, queryables,
 };
 
 /// Register the `/ogc` routes.
@@ -30,6 +31,18 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(get(
             "/ogc/collections/{collection_id}",
             collections::collection,
+        ))
+        .service(get(
+            "/ogc/collections/{collection_id}/queryables",
+            schemas::queryables,
+        ))
+        .service(get(
+            "/ogc/collections/{collection_id}/schema",
+            schemas::schema,
+        ))
+        .service(get(
+            "/ogc/collections/{collection_id}/feature-schema",
+            schemas::feature_schema,
         ))
         .service(get("/ogc/collections/{collection_id}/items", items::items))
         .service(get(

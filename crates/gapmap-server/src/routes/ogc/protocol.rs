@@ -129,6 +129,44 @@ pub const HTML: &str = "text/html";
 
 pub const OAS: &str = "application/vnd.oai.openapi+json";
 
+/// The simple properties each collection can be filtered on
+/// (`?name=value`, exact match; numbers and booleans compare by value).
+pub fn queryables(c: Collection) -> &'static [&'static str] {
+    match c {
+        Collection::Sites => &[
+            "kind",
+            "parish_id",
+            "status",
+            "free_wifi",
+            "wheelchair",
+            "candidate",
+            "source",
+        ],
+        Collection::Settlements => &["kind", "name", "parish_id", "source"],
+        Collection::Municipality | Collection::Parishes => &["kind", "name", "atvk", "source"],
+        Collection::Coverage => &["provider", "technology", "service", "source"],
+        Collection::PriorityZones => &["zone_kind", "name", "source"],
+        Collection::DemandGrid => &["cell_id", "source"],
+        Collection::GapGrid => &["cell_id", "underserved", "source"],
+        Collection::Buildings => &[
+            "kind",
+            "parish_id",
+            "status",
+            "municipal",
+            "free_wifi",
+            "coordinate_quality",
+            "source",
+        ],
+        Collection::GapClusters => &[
+            "rank",
+            "in_border_zone",
+            "in_priority_parish",
+            "in_priority_area",
+            "source",
+        ],
+    }
+}
+
 /// The collection named in a path, or a 404 problem.
 pub fn find_collection(id: &str) -> Result<Collection, Problem> {
     Collection::parse(id).ok_or_else(|| {
