@@ -20,8 +20,8 @@
 
 use gapmap_model::Source;
 use gapmap_model::schema::{
-    AREA_KINDS, COORDINATE_QUALITY, SERVICES, SETTLEMENT_KINDS, SITE_KINDS, SITE_STATUS,
-    TECHNOLOGIES, WHEELCHAIR, ZONE_KINDS,
+    AREA_KINDS, BUILDING_KINDS, COORDINATE_QUALITY, SERVICES, SETTLEMENT_KINDS, SITE_KINDS,
+    SITE_STATUS, TECHNOLOGIES, WHEELCHAIR, ZONE_KINDS,
 };
 use serde_json::{Map, Value, json};
 
@@ -121,7 +121,7 @@ const STAMP: Decl = (
     None,
 );
 
-const SITE: [Decl; 22] = [
+const SITE: [Decl; 23] = [
     ID,
     ("kind", Text, "What the place is", Some(SITE_KINDS)),
     ("name", Text, "Name", None),
@@ -203,6 +203,52 @@ const SITE: [Decl; 22] = [
         Text,
         "How exactly the point is known",
         Some(COORDINATE_QUALITY),
+    ),
+    (
+        "building_id",
+        Text,
+        "The building it is in (its id in `buildings`)",
+        None,
+    ),
+];
+const BUILDING: [Decl; 13] = [
+    ID,
+    ("kind", Text, "What the building is", Some(BUILDING_KINDS)),
+    ("name", Text, "Name", None),
+    ("address", Text, "Street address", None),
+    ("parish_id", Text, "The parish (its id in `parishes`)", None),
+    (
+        "municipal",
+        Boolean,
+        "The municipality owns or runs it",
+        None,
+    ),
+    ("free_wifi", Boolean, "Free public Wi-Fi is offered", None),
+    ("phone", Text, "Phone number", None),
+    ("wheelchair", Text, "Wheelchair access", Some(WHEELCHAIR)),
+    (
+        "register_id",
+        Text,
+        "Its id in the register it came from (ISIL, registration number)",
+        None,
+    ),
+    (
+        "status",
+        Text,
+        "In service, planned or retired",
+        Some(SITE_STATUS),
+    ),
+    (
+        "coordinate_quality",
+        Text,
+        "How exactly the point is known",
+        Some(COORDINATE_QUALITY),
+    ),
+    (
+        "outside_municipality",
+        Boolean,
+        "Lies outside the municipality (with a reason)",
+        None,
     ),
 ];
 const EQUIPMENT_PROVENANCE: [Decl; 3] = [
@@ -409,6 +455,7 @@ fn declared(collection: &str) -> Vec<Decl> {
             v.extend(EQUIPMENT_PROVENANCE);
         }
         "settlements" => v.extend(SETTLEMENT.into_iter().chain(PROVENANCE)),
+        "buildings" => v.extend(BUILDING.into_iter().chain(PROVENANCE)),
         "municipality" | "parishes" => v.extend(AREA.into_iter().chain(PROVENANCE)),
         "coverage" => v.extend(COVERAGE.into_iter().chain(PROVENANCE)),
         "priority_zones" => v.extend(ZONE.into_iter().chain(PROVENANCE)),
