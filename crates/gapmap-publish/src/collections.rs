@@ -12,6 +12,7 @@ use gapmap_engine::analysis::aggregate::Cluster;
 use gapmap_engine::snapshot::Snapshot;
 use gapmap_geo::crs::{LAEA, Transformer, WGS84};
 use gapmap_model::AreaKind;
+use gapmap_model::disclosure::Disclosure;
 use geo::BoundingRect;
 use geo_types::{Geometry, MultiPolygon, Point, Rect};
 use rayon::prelude::*;
@@ -144,9 +145,21 @@ pub fn features(snap: &Snapshot, c: Collection) -> Vec<Feature> {
     features_with(snap, &snap.analysis, c)
 }
 
-/// The features of a collection for a given analysis (thresholds).
+/// The features of a collection for a given analysis (thresholds), as the
+/// public sees them (exports, tiles, the feature service).
 pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Feature> {
-    let min = a.thresholds.disclosure_min_residents;
+    let d = Disclosure::public(a.thresholds.disclosure_min_residents);
+    features_disclosed(snap, a, c, &d)
+}
+
+/// The features of a collection for a given analysis, their counts of
+/// residents published by `d` (small-count protection; exact for staff).
+pub fn features_disclosed(
+    snap: &Snapshot,
+    a: &Analysis,
+    c: Collection,
+    d: &Disclosure,
+) -> Vec<Feature> {
     match c {
         Collection::Sites => snap
             .sites
@@ -180,12 +193,12 @@ pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Featur
             .iter()
             .map(|z| area_feature(&z.id, z.properties(), &z.geometry))
             .collect(),
-        Collection::DemandGrid => grid_features(snap, a, GridContent::Residents),
-        Collection::GapGrid => grid_features(snap, a, GridContent::Underserved),
+        Collection::DemandGrid => grid_features_disclosed(snap, a, GridContent::Residents, d),
+        Collection::GapGrid => grid_features_disclosed(snap, a, GridContent::Underserved, d),
         Collection::GapClusters => a
             .clusters
             .iter()
-            .map(|cl| cluster_feature(snap, cl, min))
+            .map(|cl| cluster_feature(snap, cl, d))
             .collect(),
     }
 }
@@ -208,10 +221,10 @@ fn area_feature(id: &str, properties: Map<String, Value>, area: &MultiPolygon<f6
     }
 }
 
-/// A gap cluster: its counts (under disclosure control from `min`
-/// residents), rank, cells and the priority zones it lies in.
-fn cluster_feature(snap: &Snapshot, cl: &Cluster, min: u32) -> Feature {
-    let mut p = cl.aggregate.to_json(min);
+/// A gap cluster: its counts (published by `d`), rank, cells and the
+/// priority zones it lies in.
+fn cluster_feature(snap: &Snapshot, cl: &Cluster, d: &Disclosure) -> Feature {
+    let mut p = cl.aggregate.to_json(d);
     let id = format!("cluster-{}", cl.rank);
     p.insert("id".into(), json!(id));
     p.insert("rank".into(), json!(cl.rank));
@@ -466,9 +479,20 @@ pub enum GridContent {
     Underserved,
 }
 
-/// EU 1 km grid cells as features (WGS84 squares), with disclosure control.
+/// EU 1 km grid cells as features (WGS84 squares), as the public sees them.
 pub fn grid_features(snap: &Snapshot, a: &Analysis, content: GridContent) -> Vec<Feature> {
-    let min = a.thresholds.disclosure_min_residents;
+    let d = Disclosure::public(a.thresholds.disclosure_min_residents);
+    grid_features_disclosed(snap, a, content, &d)
+}
+
+/// EU 1 km grid cells as features (WGS84 squares), their counts published
+/// by `d`.
+pub fn grid_features_disclosed(
+    snap: &Snapshot,
+    a: &Analysis,
+    content: GridContent,
+    d: &Disclosure,
+) -> Vec<Feature> {
     let t = Transformer::new(LAEA, WGS84).ok();
     a.grid
         .par_iter()
@@ -482,7 +506,7 @@ pub fn grid_features(snap: &Snapshot, a: &Analysis, content: GridContent) -> Vec
                 let _ = t.transform_geometry(&mut g);
             }
             let aggregate = cell.aggregate();
-            let agg = aggregate.to_json(min);
+            let agg = aggregate.to_json(d);
             let mut p = Map::new();
             p.insert("id".into(), json!(cell.id()));
             p.insert("cell_id".into(), json!(cell.id()));
