@@ -155,15 +155,14 @@ impl MobileClass {
         (v, r)
     }
 
-    /// One stop as JSON.
-    fn stop_json(&self, snap: &Snapshot, s: &Stop, d: &Disclosure) -> Value {
-        let site = &snap.sites[s.site as usize];
-        let b = s.building.map(|k| &self.buildings[k]);
-        let parish = snap
-            .parishes
-            .iter()
-            .find(|(id, _)| *id == s.parish_id)
-            .map(|p| p.1.clone());
+    /// A stop's reasons (the visit on record, who it is for, how the venue
+    /// gets online, the line to upgrade first), its flag, and the line.
+    fn stop_reasons(
+        &self,
+        snap: &Snapshot,
+        s: &Stop,
+        d: &Disclosure,
+    ) -> (Vec<Value>, Option<&'static str>, Option<Value>) {
         let visit = s.visit.map(|v| &snap.visits[v as usize]);
         let mut reasons = Vec::new();
         if let Some(v) = visit {
@@ -204,6 +203,20 @@ impl MobileClass {
         if let Some((_, r)) = &line {
             reasons.push(r.clone());
         }
+        (reasons, flag, line.map(|l| l.0))
+    }
+
+    /// One stop as JSON.
+    fn stop_json(&self, snap: &Snapshot, s: &Stop, d: &Disclosure) -> Value {
+        let site = &snap.sites[s.site as usize];
+        let b = s.building.map(|k| &self.buildings[k]);
+        let parish = snap
+            .parishes
+            .iter()
+            .find(|(id, _)| *id == s.parish_id)
+            .map(|p| p.1.clone());
+        let visit = s.visit.map(|v| &snap.visits[v as usize]);
+        let (reasons, flag, line) = self.stop_reasons(snap, s, d);
         let times = s.date.map(|day| self.times(day));
         let mut m = Map::new();
         for (k, v) in [
@@ -234,7 +247,7 @@ impl MobileClass {
             ("for", json!(s.audience.as_str())),
             ("participants", json!(visit.and_then(|v| v.participants))),
             ("visit_id", json!(visit.map(|v| v.id.clone()))),
-            ("line_to_upgrade", line.map_or(Value::Null, |l| l.0)),
+            ("line_to_upgrade", line.unwrap_or(Value::Null)),
             ("leg_km", json!((s.leg_m / 100.0).round() / 10.0)),
             ("source", json!(site.provenance.source.as_str())),
             (

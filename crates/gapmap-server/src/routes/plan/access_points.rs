@@ -21,7 +21,7 @@ use utoipa::IntoParams;
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AccessPointsQuery {
-    /// Access points to place, 1–10000 (default: the plan's target, 35, or the sum of `per_year`).
+    /// New access points to place, 1–10000 (default: the plan's target, 35, less the access points the equipment records say are installed in its years; or the sum of `per_year`).
     #[param(minimum = 1, maximum = 10000)]
     count: Option<u32>,
     /// Only this parish's candidates and residents, e.g. vilces-pagasts (the ids of /api/v1/gaps/parishes; the served document lists them).
@@ -42,7 +42,7 @@ pub struct AccessPointsQuery {
     /// How far an outdoor unit's Wi-Fi reaches from its building toward a village, metres, 0–5000 (default 300).
     #[param(minimum = 0, maximum = 5000)]
     outdoor_range_m: Option<f64>,
-    /// How the access points are spread over the plan years: one whole number per plan year, comma-separated, e.g. 9,9,9,8, not all 0 (the served document gives the pattern for the plan's years). Alone it gives the count (their sum); with `count` it is each year's share of the count (largest remainders, earlier years first). Default: the count split evenly.
+    /// How the new access points are spread over the plan years: one whole number per plan year, comma-separated, e.g. 3,9,9,8, not all 0 (the served document gives the pattern for the plan's years). Alone it gives the count (their sum); with `count` it is each year's share of the count (largest remainders, earlier years first). Default: what is left of each year's quota (9,9,9,8) once the installed access points count, a past year's remainder moved to this year; a `count` alone is split in proportion to that.
     #[param(min_length = 1)]
     per_year: Option<String>,
     /// The solver: auto (default), exact or heuristic.
