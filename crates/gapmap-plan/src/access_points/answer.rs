@@ -62,6 +62,7 @@ impl Siting {
             ("need_buildings", need),
             ("buildings", buildings),
             ("areas", self.areas.len()),
+            ("without_area", need.saturating_sub(self.areas.len())),
         ] {
             m.insert(k.into(), json!(v));
         }
@@ -82,16 +83,33 @@ impl Siting {
                 p.target
             ),
             Status::Shortfall => format!(
-                "{worth} of the {} to place add residents with the candidate buildings known ({}, {r} residents newly within {near} m of free Wi-Fi); the other {need} need candidate buildings: {} listed with the municipal buildings nearest them",
+                "{worth} of the {} to place add residents with the candidate buildings known ({}, {r} residents newly within {near} m of free Wi-Fi); the other {need} need candidate buildings: {}",
                 points_text(p.count),
                 buildings_text(buildings),
-                match self.areas.len() {
-                    1 => "1 under-served area is".to_owned(),
-                    n => format!("{n} under-served areas are"),
-                }
+                self.areas_text(need, near)
             ),
         };
         reason(self.status.as_str(), Value::Object(m), text)
+    }
+
+    /// The shortfall's areas in words: as many areas as points without a
+    /// building, or fewer when no further spot would reach anyone new.
+    fn areas_text(&self, need: usize, near: f64) -> String {
+        let listed = match self.areas.len() {
+            1 => "1 under-served area is listed with the municipal buildings nearest it".to_owned(),
+            n => format!(
+                "{n} under-served areas are listed with the municipal buildings nearest them"
+            ),
+        };
+        match need.saturating_sub(self.areas.len()) {
+            0 => listed,
+            rest if self.areas.is_empty() => format!(
+                "no spot would bring anyone new within {near} m of free Wi-Fi, so none of these {rest} has an area to go to"
+            ),
+            rest => format!(
+                "{listed}; for the other {rest} no spot would bring anyone new within {near} m of free Wi-Fi"
+            ),
+        }
     }
 
     /// Why a point is where it is: the residents it newly serves, then each

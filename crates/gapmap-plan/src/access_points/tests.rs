@@ -201,6 +201,7 @@ fn assert_words_match(s: &Siting, must: &[&str]) {
         "need_buildings",
         "buildings",
         "areas",
+        "without_area",
         "near_m",
     ]
     .iter()
@@ -266,6 +267,20 @@ fn each_headline_states_its_figures() {
         ..Overrides::default()
     });
     assert_words_match(&eleja, &["worth_placing", "count", "need_buildings"]);
+    // A reach so small that no spot brings anyone new: no area is claimed.
+    let tiny = snap.analyse_with(&Thresholds {
+        near_m: 5.0,
+        ..Thresholds::default()
+    });
+    let tiny = siting_with(snap, &tiny, &Overrides::default());
+    assert_eq!(tiny.status, Status::Shortfall);
+    assert!(tiny.areas.len() < tiny.need_buildings());
+    assert_words_match(&tiny, &["worth_placing", "count", "need_buildings"]);
+    let said = tiny.headline(&Disclosure::exact())["text"].to_string();
+    assert!(
+        !said.contains("areas are listed") || !tiny.areas.is_empty(),
+        "{said}"
+    );
     // Everyone near free Wi-Fi.
     let all = snap.analyse_with(&Thresholds {
         near_m: 100_000.0,

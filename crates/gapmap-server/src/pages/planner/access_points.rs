@@ -203,15 +203,30 @@ pub fn headline(lang: Lang, g: &Value) -> Value {
         .as_f64()
         .map(|m| words::distance(lang, m))
         .unwrap_or_default();
+    let (areas, rest) = (
+        h["areas"].as_u64().unwrap_or(0),
+        h["without_area"].as_u64().unwrap_or(0),
+    );
+    // A shortfall lists one area per point without a building, or fewer when
+    // no further spot would reach anyone new: the sentence says which.
+    let key = match status {
+        "shortfall" if areas == 0 && rest > 0 => {
+            "planner.ap.headline.shortfall_no_areas".to_owned()
+        }
+        "shortfall" if rest > 0 => "planner.ap.headline.shortfall_fewer_areas".to_owned(),
+        s => format!("planner.ap.headline.{s}"),
+    };
     let text = tf(
         lang,
-        &format!("planner.ap.headline.{status}"),
+        &key,
         &[
             ("worth", &num(lang, &h["worth_placing"])),
             ("count", &num(lang, &h["count"])),
             ("need", &num(lang, &h["need_buildings"])),
             ("target", &num(lang, &h["target"])),
             ("residents", &count_of(lang, h, "residents")),
+            ("areas", &num(lang, &h["areas"])),
+            ("rest", &num(lang, &h["without_area"])),
             ("near", &near),
         ],
     );
