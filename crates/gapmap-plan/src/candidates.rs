@@ -44,10 +44,13 @@ pub struct CandidateBuilding {
     pub provenance: Provenance,
 }
 
+/// A parish's id, polygon (working CRS) and bounding box.
+type ParishShape<'a> = (&'a str, &'a MultiPolygon<f64>, Option<Rect<f64>>);
+
 /// The parish polygons of a snapshot (working CRS), with their boxes.
 #[derive(Debug)]
 pub struct Parishes<'a> {
-    polygons: Vec<(&'a str, &'a MultiPolygon<f64>, Option<Rect<f64>>)>,
+    polygons: Vec<ParishShape<'a>>,
 }
 
 impl<'a> Parishes<'a> {

@@ -82,9 +82,12 @@ pub fn needing(
         .collect()
 }
 
+/// A 1 km cell (north, east) with its centre in the working CRS and WGS84.
+type CellCentre = ((i64, i64), Point<f64>, Point<f64>);
+
 /// The cells of the points, each with its centre (working CRS, WGS84), in
 /// cell order.
-fn cell_centres(snap: &Snapshot, left: &[FarPoint]) -> Vec<((i64, i64), Point<f64>, Point<f64>)> {
+fn cell_centres(snap: &Snapshot, left: &[FarPoint]) -> Vec<CellCentre> {
     let cells: BTreeMap<(i64, i64), ()> = left
         .iter()
         .map(|f| (snap.facts[f.point as usize].cell(), ()))
