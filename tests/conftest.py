@@ -82,13 +82,33 @@ def jelgava_store(tmp_path_factory) -> Path:
     return store
 
 
+STAFF_PASSWORD = "a planner's long password"
+
+
+def add_staff(store: Path) -> str:
+    """An editor `planner` in `store` and an API token of theirs: signed-in
+    answers give exact counts of residents (anonymous ones publish 1–4 as a
+    range and round the rest to 5)."""
+    run_gapmap("user", "add", "planner", "--role", "editor", "--password-stdin", "--store", store,
+               input=STAFF_PASSWORD + "\n", check=True)
+    out = run_gapmap("user", "token", "planner", "--label", "tests", "--store", store, check=True).stdout
+    return out.strip().rsplit(" ", 1)[-1]
+
+
 class Server:
     def __init__(self, proc, url, store):
         self.proc, self.url, self.store = proc, url, store
+        self.token = None
 
     def get(self, path, **kw):
         import requests
         return requests.get(self.url + path, timeout=30, **kw)
+
+    def staff_get(self, path, **kw):
+        """A GET signed in with the server's staff token (exact counts)."""
+        assert self.token, "this server has no staff token (conftest.add_staff)"
+        headers = dict(kw.pop("headers", {}), Authorization=f"Bearer {self.token}")
+        return self.get(path, headers=headers, **kw)
 
     def stop(self):
         if self.proc.poll() is None:
@@ -138,6 +158,8 @@ def server_factory():
 def jelgava_server(jelgava_store, tmp_path_factory):
     copy = tmp_path_factory.mktemp("served") / "jelgava.gpkg"
     shutil.copy(jelgava_store, copy)
+    token = add_staff(copy)
     s = start_server(copy)
+    s.token = token
     yield s
     s.stop()

@@ -8,6 +8,14 @@
                      nearest the busiest parish's centre), its free-Wi-Fi
                      sites, and 500 candidate buildings drawn uniformly in the
                      window (random.Random(7)); areas and coverage copied.
+  buildings SRC OUT  a national-size candidate buildings layer: the national
+                     sites (200 free-Wi-Fi sites, 4,800 candidates) and
+                     20,000 more candidate buildings where people live — the
+                     positions of every k-th demand point by id, kinds in turn
+                     (school, culture house, parish office, library, social
+                     centre): 24,800 candidates; areas, coverage and demand
+                     copied. (Until the buildings layer lands the candidates
+                     are sites marked candidate, as the planner reads them.)
 
 Standard library only (the demand CSV is read as text)."""
 
@@ -94,5 +102,29 @@ def medium(src, out, n_points=20000, n_cands=500):
     print(f"medium: {len(window)} demand points, {len(inside)} free-Wi-Fi sites, {n_cands} candidates, box {box}")
 
 
+def buildings(src, out, extra=20000):
+    src, out = Path(src), Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    nat = load(Path(out).parent / "national" / "sites.geojson")
+    with open(src / "demand.csv", encoding="utf-8", newline="") as f:
+        rows = sorted(csv.DictReader(f), key=lambda r: r["id"])
+    step = max(1, len(rows) // extra)
+    kinds = ["school", "culture_house", "municipal_office", "library", "social_centre"]
+    feats = list(nat["features"])
+    for i, r in enumerate(rows[::step][:extra]):
+        feats.append({"type": "Feature", "id": f"bench-building-{i:05d}",
+                      "geometry": {"type": "Point", "coordinates": [float(r["lon"]), float(r["lat"])]},
+                      "properties": {"kind": kinds[i % len(kinds)], "name": f"Simulēta ēka {i + 1}", "free_wifi": False,
+                                     "candidate": True, "parish_id": r.get("parish_id") or None,
+                                     "source": "simulated", "source_ref": "bench/plan/make_inputs.py buildings",
+                                     "as_of": "2026-01-01", "licence": "CC0 (simulated by gapmap)"}})
+    dump({"type": "FeatureCollection", "features": feats}, out / "sites.geojson")
+    for name in ["areas.geojson", "coverage.geojson", "demand.csv"]:
+        if not (out / name).exists():
+            shutil.copy(src / name, out / name)
+    n = sum(1 for f in feats if f["properties"].get("candidate"))
+    print(f"buildings: {n} candidates ({min(extra, len(rows[::step]))} added where people live)")
+
+
 if __name__ == "__main__":
-    {"national": national, "medium": medium}[sys.argv[1]](*sys.argv[2:])
+    {"national": national, "medium": medium, "buildings": buildings}[sys.argv[1]](*sys.argv[2:])

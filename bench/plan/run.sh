@@ -13,7 +13,10 @@
 #    2026-01-01` rewritten by bench/plan/make_inputs.py national (200 free
 #    Wi-Fi sites, 4,800 candidates, 982,793 demand points); a medium instance
 #    cut from it by make_inputs.py medium (20,000 demand points, 500
-#    candidates drawn in their window); each ingested into a store once;
+#    candidates drawn in their window); a national-size candidate buildings
+#    layer by make_inputs.py buildings (the national sites and 20,000 more
+#    candidate buildings where people live: 24,800 candidates, issue 20);
+#    each ingested into a store once;
 # 3. per instance and count, RUNS (default 3) x gapmap (auto, and heuristic)
 #    and once spopt (bench/plan/spopt_mclp.py, where it finishes: not the
 #    national input), each a whole process under /usr/bin/time: objective,
@@ -29,7 +32,9 @@
 # Environment: RUNS=n, WHATIF=n, GAPMAP_BIN=path (skip the build),
 # RESULTS_DIR=dir (default bench/results),
 # ONLY=whatif (steps 2 and 4 for the embedded and national stores only: no
-# venv, no medium instance, no siting; step 5 appends the what-if table).
+# venv, no medium instance, no siting; step 5 appends the what-if table);
+# ONLY=buildings (step 3 for the embedded input, with spopt, and the
+# national buildings layer only: no medium instance, no what-if).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -40,7 +45,7 @@ BENCH=plan
 RUNS=${RUNS:-3}
 WHATIF=${WHATIF:-30}
 ONLY=${ONLY:-}
-case "$ONLY" in ""|whatif) ;; *) die "ONLY=$ONLY: only ONLY=whatif is known" ;; esac
+case "$ONLY" in ""|whatif|buildings) ;; *) die "ONLY=$ONLY: only ONLY=whatif or ONLY=buildings is known" ;; esac
 WORK=bench/work/plan
 LOGS=$WORK/logs
 VENV=$WORK/venv
@@ -68,7 +73,8 @@ synth_once "$WORK/latvia" demand.csv
 # what was made from an earlier input goes with it
 [ -z "$SYNTH_S" ] || rm -rf "$WORK/national" "$WORK/medium" "$WORK"/*.gpkg
 [ -s "$WORK/national/sites.geojson" ] || python3 bench/plan/make_inputs.py national "$WORK/latvia" "$WORK/national"
-[ "$ONLY" = whatif ] || [ -s "$WORK/medium/sites.geojson" ] || python3 bench/plan/make_inputs.py medium "$WORK/latvia" "$WORK/medium"
+[ -n "$ONLY" ] || [ -s "$WORK/medium/sites.geojson" ] || python3 bench/plan/make_inputs.py medium "$WORK/latvia" "$WORK/medium"
+[ "$ONLY" = whatif ] || [ -s "$WORK/buildings/sites.geojson" ] || python3 bench/plan/make_inputs.py buildings "$WORK/latvia" "$WORK/buildings"
 mkdir -p "$WORK/embedded"
 cp geodata/jelgava/*.geojson geodata/jelgava/*.csv geodata/jelgava/plan.json "$WORK/embedded/"
 store() { # store NAME FILES...
@@ -80,8 +86,9 @@ store() { # store NAME FILES...
 }
 E=$WORK/embedded
 store embedded "$E/areas.geojson" "$E/sites.geojson" "$E/priority_zones.geojson" "$E/coverage.geojson" "$E/demand.csv" "$E/plan.json" "$E/equipment.csv" "$E/visits.csv"
-[ "$ONLY" = whatif ] || store medium "$WORK/medium/areas.geojson" "$WORK/medium/sites.geojson" "$WORK/medium/coverage.geojson" "$WORK/medium/demand.csv"
-store national "$WORK/national/areas.geojson" "$WORK/national/sites.geojson" "$WORK/national/coverage.geojson" "$WORK/national/demand.csv"
+[ -n "$ONLY" ] || store medium "$WORK/medium/areas.geojson" "$WORK/medium/sites.geojson" "$WORK/medium/coverage.geojson" "$WORK/medium/demand.csv"
+[ "$ONLY" = whatif ] || store buildings "$WORK/buildings/areas.geojson" "$WORK/buildings/sites.geojson" "$WORK/buildings/coverage.geojson" "$WORK/buildings/demand.csv"
+[ "$ONLY" = buildings ] || store national "$WORK/national/areas.geojson" "$WORK/national/sites.geojson" "$WORK/national/coverage.geojson" "$WORK/national/demand.csv"
 
 # --- 3. siting ------------------------------------------------------------------
 if [ "$ONLY" != whatif ]; then
@@ -128,13 +135,18 @@ row() { # row LABEL INPUTDIR STORE COUNT EXCLUSION SPOPT(yes|no)
   say "$label: gapmap $a_obj ($a_wall s), heuristic $h_obj (gap $hgap, plan $h_plan s), spopt $s_obj ($s_wall s)"
 }
 row embedded-35 "$E" "$WORK/embedded.gpkg" 35 100 yes
-row embedded-10-all "$E" "$WORK/embedded.gpkg" 10 0 yes
-row medium "$WORK/medium" "$WORK/medium.gpkg" 50 100 yes
-row national-35 "$WORK/national" "$WORK/national.gpkg" 35 100 no
-row national-500 "$WORK/national" "$WORK/national.gpkg" 500 100 no
+if [ -z "$ONLY" ]; then
+  row embedded-10-all "$E" "$WORK/embedded.gpkg" 10 0 yes
+  row medium "$WORK/medium" "$WORK/medium.gpkg" 50 100 yes
+  row national-35 "$WORK/national" "$WORK/national.gpkg" 35 100 no
+  row national-500 "$WORK/national" "$WORK/national.gpkg" 500 100 no
+fi
+row buildings-35 "$WORK/buildings" "$WORK/buildings.gpkg" 35 100 no
+row buildings-500 "$WORK/buildings" "$WORK/buildings.gpkg" 500 100 no
 fi
 
 # --- 4. what-if latency ----------------------------------------------------------
+if [ "$ONLY" != buildings ]; then
 whatif() { # whatif LABEL STORE LON LAT
   local port; port=$(free_port)
   "$BIN" serve --store "$2" --port "$port" --reload-poll-ms 0 >"$LOGS/serve-$1.log" 2>&1 &
@@ -164,6 +176,7 @@ whatif embedded "$WORK/embedded.gpkg" 23.55 56.45
 read -r WE_MED WE_P95 WE_RT WE_RTP95 WE_PTS <"$LOGS/whatif-embedded.txt"
 whatif national "$WORK/national.gpkg" 24.5 56.8
 read -r WN_MED WN_P95 WN_RT WN_RTP95 WN_PTS <"$LOGS/whatif-national.txt"
+fi
 
 # --- 5. results -------------------------------------------------------------------------
 DATE=$(date -u +%F)
@@ -195,16 +208,15 @@ fi
 {
   echo "## plan run of $(date -u '+%F %T') UTC — commit $COMMIT"
   echo
-  echo "Command: \`bench/plan/run.sh\` (RUNS=$RUNS, WHATIF=$WHATIF). $BUILD_NOTE. Weights: residents (\`--weight-underserved 1 --weight-priority-zone 1\`), reach 1500 m; columns: objective (covered residents), wall s of the whole process / s of the planning alone (gapmap: instance + solve; spopt: build + solve) / peak RSS; medians of $RUNS runs for gapmap, one spopt run."
+  echo "Command: \`${ONLY:+ONLY=$ONLY }bench/plan/run.sh\` (RUNS=$RUNS, WHATIF=$WHATIF). $BUILD_NOTE. Weights: residents (\`--weight-underserved 1 --weight-priority-zone 1\`), reach 1500 m; columns: objective (covered residents), wall s of the whole process / s of the planning alone (gapmap: instance + solve; spopt: build + solve) / peak RSS; medians of $RUNS runs for gapmap, one spopt run."
   echo
   echo "| instance | count | eligible | gapmap auto: objective (solver) | bound | gapmap auto: wall / plan / RSS | gapmap heuristic: objective | heuristic: wall / plan / RSS | spopt+CBC objective | spopt: wall / build+solve / RSS | speed-up | verdict |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   cat "$TABLE"
   echo
-  echo "Targets: the same optimum as spopt+CBC at ≥ 10× its speed where both finish; national heuristic within 1 % of its own bound in ≤ 10 s of planning (the national rows' \"plan\" seconds; the process also loads the store and analyses the gaps)."
+  echo "Targets: the same optimum as spopt+CBC at ≥ 10× its speed where both finish; national heuristic within 1 % of its own bound in ≤ 10 s of planning (the national rows' \"plan\" seconds; the process also loads the store and analyses the gaps). The buildings rows: $(python3 -c 'import json,sys; print(sum(1 for f in json.load(open(sys.argv[1]))["features"] if f["properties"].get("candidate")))' "$WORK/buildings/sites.geojson") candidate buildings over the national demand (make_inputs.py buildings); their \"plan\" seconds include the points, years and areas of issue 20's siting."
   echo
-  whatif_table
-  echo
+  [ "$ONLY" = buildings ] || { whatif_table; echo; }
   machine_line
   echo "Versions: $G_VER; $("$PY" -c 'import spopt, pulp; print(f"spopt {spopt.__version__}, pulp {pulp.__version__} (bundled CBC)")'); $(rustc --version)."
   echo

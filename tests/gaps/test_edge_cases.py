@@ -19,6 +19,7 @@ so the parish border x = X0 splits that cell in two):
 """
 
 import csv
+import shutil
 import json
 import math
 from pathlib import Path
@@ -169,9 +170,16 @@ def edge_points(edge_store, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def edge_server(edge_store):
-    from conftest import start_server
-    s = start_server(edge_store)
+def edge_server(edge_store, tmp_path_factory):
+    """The edge store served, with a staff token: the exact figures below
+    are read signed in (`staff_get`); anonymous answers publish 1–4
+    residents as a range and round the rest to 5."""
+    from conftest import add_staff, start_server
+    store = tmp_path_factory.mktemp("edge-served") / "edge.gpkg"
+    shutil.copy(edge_store, store)
+    token = add_staff(store)
+    s = start_server(store)
+    s.token = token
     yield s
     s.stop()
 
@@ -249,25 +257,25 @@ def test_nearest_wifi_distances(edge_server):
 
 
 def test_summary_near_at_exactly_1500(edge_server):
-    s = edge_server.get("/api/v1/gaps/summary").json()
+    s = edge_server.staff_get("/api/v1/gaps/summary").json()
     assert s["residents"] == 123
     assert s["by_public_access"] == {"near": 10, "far": 113}
 
 
 def test_near_threshold_override(edge_server):
     # near_m = 1500.5 makes FAR near too (d = 1500.5 ≤ 1500.5), and 1499.9 makes NEAR far.
-    s = edge_server.get("/api/v1/gaps/summary?near_m=1500.6").json()
+    s = edge_server.staff_get("/api/v1/gaps/summary?near_m=1500.6").json()
     assert s["by_public_access"] == {"near": 20, "far": 103}
-    s = edge_server.get("/api/v1/gaps/summary?near_m=1499.9").json()
+    s = edge_server.staff_get("/api/v1/gaps/summary?near_m=1499.9").json()
     assert s["by_public_access"] == {"near": 0, "far": 123}
 
 
 def test_split_cell_and_parishes(edge_server):
-    grid = edge_server.get("/api/v1/gaps/grid").json()
+    grid = edge_server.staff_get("/api/v1/gaps/grid").json()
     cells = {f["properties"]["cell_id"]: f["properties"] for f in grid["features"]}
     assert cells[SPLIT_CELL]["residents"] == 50, cells[SPLIT_CELL]
     assert cells[SPLIT_CELL]["by_fixed_class"]["unserved"] == 50
-    parishes = {p["id"]: p for p in edge_server.get("/api/v1/gaps/parishes").json()["parishes"]}
+    parishes = {p["id"]: p for p in edge_server.staff_get("/api/v1/gaps/parishes").json()["parishes"]}
     assert {k: parishes[k]["residents"] for k in EXPECTED_PARISH} == EXPECTED_PARISH
     # each parish aggregate gets its own share of the split cell
     assert parishes["edge-east-pagasts"]["by_fixed_class"]["unserved"] == 33

@@ -6,10 +6,13 @@ within 2 %."""
 
 import csv
 import datetime as dt
+import io
 import json
+import time
 
 import numpy as np
 import pytest
+import requests
 import shapely
 from shapely.geometry import Point, shape
 
@@ -33,10 +36,13 @@ def embedded_instance(exclusion_m, weights=None):
     cands = [f for f in sites if f["properties"].get("candidate") and f["properties"].get("status", "active") == "active"
              and not f["properties"].get("outside_municipality")]
     c_xy = np.array([lks(*f["geometry"]["coordinates"]) for f in cands])
-    eligible = distances(c_xy, wifi_xy).min(axis=1) > exclusion_m + 1e-6
-    c_xy = c_xy[eligible]
     w = np.array([float(r["residents"]) for r in demand]) if weights is None else np.asarray(weights, float)
     keep = far & (w > 0)
+    # Eligible by geometry: not within the exclusion of free Wi-Fi, and
+    # reaching someone not yet near it.
+    eligible = (distances(c_xy, wifi_xy).min(axis=1) > exclusion_m + 1e-6) & \
+        (distances(d_xy[keep], c_xy) <= RADIUS + 1e-6).any(axis=0)
+    c_xy = c_xy[eligible]
     return distances(d_xy[keep], c_xy), w[keep], int(eligible.sum())
 
 
@@ -150,9 +156,13 @@ def test_fixed_site_excludes_the_candidate_next_to_it(tmp_path):
     store = write_store(tmp_path, sites, case["demand"])
     got = plan_access_points(store, "--count", 2)
     excluded = {e["site_id"]: e["reason"] for e in got["excluded_candidates"]}
-    assert set(excluded) == {"c0"}
+    # c0 is 60 m from the free Wi-Fi; c1 reaches only the village the
+    # Wi-Fi already serves: eligibility is geometry, and each says why.
+    assert set(excluded) == {"c0", "c1"}
     assert excluded["c0"]["code"] == "near_free_wifi" and excluded["c0"]["wifi_site_id"] == "w"
     assert 59 < excluded["c0"]["distance_m"] < 61
+    assert excluded["c1"]["code"] == "no_new_reach"
+    assert {f["properties"]["site_id"] for f in got["features"]} == {"c2", "c3"}
 
 
 def test_nothing_to_cover_and_shortfall(tmp_path):
@@ -161,36 +171,82 @@ def test_nothing_to_cover_and_shortfall(tmp_path):
                         [(*pt(300), 4), (*pt(-400, 200), 6)])
     got = plan_access_points(store, "--count", 3)
     assert got["status"] == "nothing_to_cover" and got["features"] == [] and got["uncovered_residents"] == 0
-    # Two eligible buildings for five access points: a shortfall, points shared.
+    assert got["access_points_placed"] == 0 and got["worth_placing"] == 0
+    # Two eligible buildings for five access points: two points, never a
+    # quota filled with points that reach no one; the village out of reach
+    # is named as an area that needs a building.
     store = write_store(tmp_path / "b", [{"id": "c1", "xy": pt(0)}, {"id": "c2", "xy": pt(9000)}],
-                        [(*pt(100), 50), (*pt(9100), 20)])
+                        [(*pt(100), 50), (*pt(9100), 20), (*pt(20_000), 30)])
     got = plan_access_points(store, "--count", 5)
-    assert got["status"] == "shortfall" and got["eligible_candidates"] == 2 and got["shortfall"] == 3
-    aps = {f["properties"]["site_id"]: f["properties"]["access_points"] for f in got["features"]}
-    assert sum(aps.values()) == 5 and aps["c1"] >= aps["c2"], "extra points where more people are served"
+    assert got["status"] == "shortfall" and got["eligible_candidates"] == 2
+    assert (got["worth_placing"], got["need_buildings"]) == (2, 3)
+    assert [f["properties"]["site_id"] for f in got["features"]] == ["c1", "c2"]
+    assert all(f["properties"]["residents_newly_served"] > 0 for f in got["features"])
+    areas = got["areas_needing_buildings"]
+    assert len(areas) == 1 and areas[0]["residents"] == 30, "the one area left, not three"
+    assert areas[0]["nearest_municipal_buildings"][0]["building_id"] == "c2"
+    assert got["headline"]["code"] == "shortfall" and "2 of the 5" in got["message"]
 
 
 def test_embedded_answer_over_http(jelgava_server):
     r = jelgava_server.get("/api/v1/plan/access-points")
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/geo+json")
     doc = r.json()
-    assert doc["count"] == 35 and doc["type"] == "FeatureCollection"
-    for k in ["objective", "solver", "proven_optimal", "bound", "optimality_gap", "eligible_candidates", "shortfall", "provenance"]:
+    assert doc["target"] == 35 and doc["type"] == "FeatureCollection"
+    for k in ["objective", "solver", "proven_optimal", "bound", "optimality_gap", "eligible_candidates", "installed",
+              "count", "worth_placing", "need_buildings", "excluded_candidates", "not_chosen",
+              "areas_needing_buildings", "headline", "provenance", "disclosure"]:
         assert k in doc, k
     assert "demand" in doc["provenance"]["simulated_layers"]
-    years = sorted({f["properties"]["year"] for f in doc["features"]})
-    assert years and years[0] == 2026 and years[-1] <= 2029
-    assert sum(y["access_points"] for y in doc["by_year"]) == doc["access_points_placed"]
+    assert doc["disclosure"]["audience"] == "public"
+    # The records' installed points count: what is left is placed.
+    assert doc["count"] == doc["target"] - doc["installed"]
+    assert doc["worth_placing"] + doc["need_buildings"] == doc["count"] == len(doc["features"]) + doc["need_buildings"]
+    # One feature per access point, each with one year, adding up to the yearly table.
+    for y in doc["by_year"]:
+        mine = [f for f in doc["features"] if f["properties"]["year"] == y["year"]]
+        assert y["planned"] == len(mine), y
+        assert y["installed"] + y["to_place"] <= y["quota"] or y["year"] == dt.date.today().year
+        assert y["without_building"] == y["to_place"] - y["planned"]
     for f in doc["features"]:
         p = f["properties"]
-        for k in ["rank", "year", "access_points", "residents_newly_served", "cumulative_residents_newly_served", "parish_id"]:
+        for k in ["rank", "year", "unit", "building_id", "residents_newly_served", "cumulative_residents_newly_served",
+                  "parish_id"]:
             assert k in p, k
+        assert p["residents_newly_served"] is None or p["residents_newly_served"] > 0, "every point adds residents"
         assert all("code" in r and "text" in r for r in p["reasons"])
+    # Every building left out says why.
+    assert all(e["reason"]["code"] in {"near_free_wifi", "no_new_reach", "outside_municipality"}
+               for e in doc["excluded_candidates"])
     csv_text = jelgava_server.get("/api/v1/plan/access-points", params={"f": "csv"}).text
+    rows = list(csv.DictReader(io.StringIO(csv_text)))
     assert csv_text.splitlines()[0].startswith("rank,year,site_id")
-    assert len(csv_text.splitlines()) == len(doc["features"]) + 1
+    recommended = [r for r in rows if r["status"] == "recommended"]
+    assert [(int(r["rank"]), int(r["year"])) for r in recommended] == \
+        [(f["properties"]["rank"], f["properties"]["year"]) for f in doc["features"]]
+    assert sum(r["status"] == "excluded" for r in rows) == len(doc["excluded_candidates"])
+    assert sum(r["status"] == "area_needs_building" for r in rows) == len(doc["areas_needing_buildings"])
+    assert all(r["reason"] for r in rows if r["status"] != "recommended")
     one = jelgava_server.get("/api/v1/plan/access-points", params={"parish_id": "vilces-pagasts", "count": 2}).json()
     assert all(f["properties"]["parish_id"] == "vilces-pagasts" for f in one["features"])
+
+
+def test_every_recommended_point_adds_residents_by_the_what_if(jelgava_server):
+    """Signed in (exact counts): the points really added one after another
+    bring exactly the residents the plan says each one brings."""
+    doc = jelgava_server.staff_get("/api/v1/plan/access-points").json()
+    points = []
+    for f in doc["features"]:
+        p = f["properties"]
+        assert p["residents_newly_served"] > 0
+        points.append({"type": "Feature", "geometry": f["geometry"], "properties": {}})
+        r = requests.post(jelgava_server.url + "/api/v1/plan/what-if",
+                          data=json.dumps({"type": "FeatureCollection", "features": points}),
+                          headers={"Content-Type": "application/geo+json",
+                                   "Authorization": f"Bearer {jelgava_server.token}"}, timeout=60)
+        assert r.status_code == 200, r.text
+        assert r.json()["residents_newly_near_free_wifi"] == p["cumulative_residents_newly_served"], p["rank"]
+        time.sleep(0.25)  # under the what-if rate limit
 
 
 @pytest.mark.parametrize("query,parameter", [

@@ -1,5 +1,6 @@
-"""The properties of the sites in the z10 tiles over the municipality,
-decoded with the tiles tests' own MVT reader."""
+"""The properties of a tileset's features (the sites by default) in the
+z10 tiles over the municipality, decoded with the tiles tests' own MVT
+reader."""
 
 import math
 import sys
@@ -10,7 +11,12 @@ from mvt_validator import decode_tile  # noqa: E402
 
 
 def sites_tile_properties(server, z=10):
-    tj = server.get("/tiles/sites.json").json()
+    return tile_properties(server, "sites", z)
+
+
+def tile_properties(server, tileset, z=10):
+    """The properties of every feature of `tileset` in the z tiles over its bounds."""
+    tj = server.get(f"/tiles/{tileset}.json").json()
     b = tj["bounds"]
     n = 2 ** z
 
@@ -22,7 +28,7 @@ def sites_tile_properties(server, z=10):
     props = []
     for x in range(x0, x1 + 1):
         for y in range(y0, y1 + 1):
-            r = server.get(f"/tiles/sites/{z}/{x}/{y}.mvt")
+            r = server.get(f"/tiles/{tileset}/{z}/{x}/{y}.mvt")
             if r.status_code == 200:
                 layers, _ = decode_tile(r.content)
                 props += [f["properties"] for f in layers[0]["features"]]

@@ -3,7 +3,8 @@
  * there. The pages are complete without this script: the tables are the
  * answer and the what-if form works without it.
  *
- * - access points: the chosen buildings as numbered circles (rank);
+ * - access points: the new points as numbered circles (rank); a click
+ *   shows the place and its year;
  * - what-if: a click places a hypothetical access point, fills the form's
  *   latitude and longitude, asks `POST /api/v1/plan/what-if` (same origin)
  *   and fills the server's empty result `<template>` with the answer, in
@@ -16,16 +17,25 @@ import { type Lang, intWords, signedWords } from "./words";
 
 const m = messages();
 
-function figure(v: unknown, lang: Lang): string {
-  return typeof v === "number" ? intWords(v, lang) : "—";
-}
-
-function change(v: unknown, lang: Lang): string {
-  return typeof v === "number" ? signedWords(v, lang) : "0";
-}
-
 type Obj = Record<string, unknown>;
 const obj = (v: unknown): Obj => (v && typeof v === "object" ? (v as Obj) : {});
+
+/**
+ * A count of residents as the answer publishes it: `o[k]` a number, or
+ * (for the public, 1–4 residents) `null` with `k_min`/`k_max` beside it.
+ */
+export function count(o: Obj, k: string, lang: Lang): string {
+  const v = o[k];
+  if (typeof v === "number") return intWords(v, lang);
+  const lo = o[`${k}_min`];
+  const hi = o[`${k}_max`];
+  return typeof lo === "number" && typeof hi === "number" ? `${lo}–${hi}` : "—";
+}
+
+/** A change: signed, or "—" when the answer has none (a range on a side). */
+function change(v: unknown, lang: Lang): string {
+  return typeof v === "number" ? signedWords(v, lang) : "—";
+}
 
 /** The what-if answer written into a copy of the page's empty result. */
 export function fillResult(tpl: HTMLTemplateElement, v: Obj, where: string, msg: Messages): DocumentFragment {
@@ -36,15 +46,15 @@ export function fillResult(tpl: HTMLTemplateElement, v: Obj, where: string, msg:
     if (e) e.textContent = text;
   };
   set("#whatif-where", where);
-  set('[data-figure="residents_newly_near_free_wifi"]', figure(v.residents_newly_near_free_wifi, lang));
+  set('[data-figure="residents_newly_near_free_wifi"]', count(v, "residents_newly_near_free_wifi", lang));
   set('[data-figure="digitally_underserved_change"]', change(v.digitally_underserved_change, lang));
   const s = obj(v.summary);
   for (const tr of Array.from(frag.querySelectorAll<HTMLTableRowElement>("tr[data-key]"))) {
     const k = tr.dataset.key ?? "";
     const td = tr.querySelectorAll("td");
     if (td.length < 3) continue;
-    td[0].textContent = figure(obj(s.before)[k], lang);
-    td[1].textContent = figure(obj(s.after)[k], lang);
+    td[0].textContent = count(obj(s.before), k, lang);
+    td[1].textContent = count(obj(s.after), k, lang);
     td[2].textContent = change(obj(s.change)[k], lang);
   }
   const parishes = Array.isArray(v.parishes) ? (v.parishes as Obj[]) : [];
@@ -53,23 +63,41 @@ export function fillResult(tpl: HTMLTemplateElement, v: Obj, where: string, msg:
     const td = tr.querySelectorAll("td");
     if (!p || td.length < 3) continue;
     const d = obj(p.change).digitally_underserved;
-    td[0].textContent = figure(obj(p.before).digitally_underserved, lang);
-    td[1].textContent = figure(obj(p.after).digitally_underserved, lang);
+    const before = count(obj(p.before), "digitally_underserved", lang);
+    const after = count(obj(p.after), "digitally_underserved", lang);
+    td[0].textContent = before;
+    td[1].textContent = after;
     td[2].textContent = change(d, lang);
-    tr.classList.toggle("changed", typeof d === "number" && d !== 0);
+    tr.classList.toggle("changed", (typeof d === "number" && d !== 0) || before !== after);
   }
   return frag;
 }
 
-function pointCollection(points: [number, number, number, string][]): maplibregl.GeoJSONSourceSpecification["data"] {
+/** A map point: longitude, latitude, rank, name and its popup text. */
+type MapPoint = [number, number, number, string, string?];
+
+function pointCollection(points: MapPoint[]): maplibregl.GeoJSONSourceSpecification["data"] {
   return {
     type: "FeatureCollection",
-    features: points.map(([lon, lat, rank, name]) => ({
+    features: points.map(([lon, lat, rank, name, popup]) => ({
       type: "Feature",
       geometry: { type: "Point", coordinates: [lon, lat] },
-      properties: { rank, name },
+      properties: { rank, name, popup: popup ?? name },
     })),
   };
+}
+
+/** A click on a numbered point shows its place and year (text only). */
+function popups(map: maplibregl.Map, layer: string): void {
+  map.on("click", layer, (e) => {
+    const f = e.features?.[0];
+    const text = f?.properties?.popup;
+    if (typeof text !== "string" || f?.geometry.type !== "Point") return;
+    const [lon, lat] = f.geometry.coordinates as [number, number];
+    new maplibregl.Popup({ closeButton: true }).setLngLat([lon, lat]).setText(text).addTo(map);
+  });
+  map.on("mouseenter", layer, () => (map.getCanvas().style.cursor = "pointer"));
+  map.on("mouseleave", layer, () => (map.getCanvas().style.cursor = ""));
 }
 
 function addPoints(map: maplibregl.Map, id: string, data: maplibregl.GeoJSONSourceSpecification["data"], labelled: boolean): void {
@@ -138,16 +166,17 @@ async function start(container: HTMLElement): Promise<void> {
   map.once("load", () => {
     container.querySelector(".maplibregl-ctrl-attrib")?.classList.remove("maplibregl-compact-show");
     if (container.dataset.mode === "access-points") {
-      let points: [number, number, number, string][] = [];
+      let points: MapPoint[] = [];
       try {
         points = JSON.parse(container.dataset.points ?? "[]");
       } catch {
         points = [];
       }
       addPoints(map, "planner-points", pointCollection(points), true);
+      popups(map, "planner-points-circle");
     } else if (container.dataset.mode === "what-if") {
       const at = (container.dataset.point ?? "").split(",").map(Number);
-      const start = at.length === 2 && at.every(Number.isFinite) ? [[at[0], at[1], 0, ""] as [number, number, number, string]] : [];
+      const start = at.length === 2 && at.every(Number.isFinite) ? [[at[0], at[1], 0, ""] as MapPoint] : [];
       addPoints(map, "whatif-point", pointCollection(start), false);
       map.getCanvas().style.cursor = "crosshair";
       map.on("click", (e) => void whatIf(map, e.lngLat.lng, e.lngLat.lat));

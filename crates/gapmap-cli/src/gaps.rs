@@ -44,7 +44,9 @@ pub fn run(a: GapsArgs) -> Result<(), CliError> {
     bar.set_message("clusters");
     write_clusters(&snap, analysis, &a_out.join("clusters.geojson"))?;
     bar.inc(1);
-    let mut summary = analysis.total.to_json(t.disclosure_min_residents);
+    let mut summary = analysis
+        .total
+        .to_json(&gapmap_model::disclosure::Disclosure::exact());
     summary.insert("thresholds".into(), json!(t));
     summary.insert("snapshot_version".into(), json!(snap.version));
     summary.insert(

@@ -5,6 +5,7 @@ use crate::error::CliError;
 use crate::thresholds::ThresholdArgs;
 use clap::{Args, Subcommand, ValueEnum};
 use gapmap_engine::snapshot::Snapshot;
+use gapmap_model::disclosure::Disclosure;
 use gapmap_plan::PlanError;
 use gapmap_plan::access_points;
 use gapmap_plan::mclp::Method;
@@ -116,7 +117,7 @@ pub enum SitingFormat {
 pub struct AccessPointsArgs {
     #[command(flatten)]
     pub common: Common,
-    /// Access points to place [default: the plan's target, 35].
+    /// New access points to place [default: the plan's target, 35, less those the equipment records say are installed in its years].
     #[arg(long)]
     pub count: Option<usize>,
     /// Only this parish's candidates and residents (a parish id such as vilces-pagasts).
@@ -131,10 +132,13 @@ pub struct AccessPointsArgs {
     /// Weight factor of residents in a priority zone [default: 1.5].
     #[arg(long)]
     pub weight_priority_zone: Option<f64>,
-    /// At most this many access points per building [default: 3].
+    /// At most this many access points per building: its own, then outdoor units where they extend reach [default: 3].
     #[arg(long)]
     pub max_access_points_per_site: Option<u32>,
-    /// Access points per year from the plan's first year, e.g. 9,9,9,8; with --count, each year's share of it [default: the count split evenly over the plan's years].
+    /// How far (metres) an outdoor unit's Wi-Fi reaches from its building toward a village [default: 300].
+    #[arg(long)]
+    pub outdoor_range_m: Option<f64>,
+    /// New access points per year from the plan's first year, e.g. 3,9,9,8; with --count, each year's share of it [default: what is left of each year's quota (9,9,9,8) once the installed ones count].
     #[arg(long, value_delimiter = ',')]
     pub per_year: Option<Vec<usize>>,
     #[arg(long, value_enum, default_value = "auto")]
@@ -210,6 +214,7 @@ fn access_points(a: AccessPointsArgs) -> Result<(), CliError> {
         weight_underserved: a.weight_underserved,
         weight_priority_zone: a.weight_priority_zone,
         max_access_points_per_site: a.max_access_points_per_site,
+        outdoor_range_m: a.outdoor_range_m,
         method: Some(match a.method {
             MethodArg::Auto => Method::Auto,
             MethodArg::Exact => Method::Exact,
@@ -243,13 +248,13 @@ fn access_points(a: AccessPointsArgs) -> Result<(), CliError> {
     bar.finish_and_clear();
     let text = match a.format {
         SitingFormat::Geojson => {
-            let mut v = siting.to_geojson(&snap);
+            let mut v = siting.to_geojson(&snap, &Disclosure::exact());
             v["elapsed_ms"] =
                 serde_json::json!(ended.duration_since(started).as_secs_f64() * 1000.0);
             v["timings_ms"] = serde_json::Value::Object(timings);
             json_text(&v)
         }
-        SitingFormat::Csv => siting.to_csv(&snap),
+        SitingFormat::Csv => siting.to_csv(&snap, &Disclosure::exact()),
     };
     write(&a.common.out, &text)?;
     if let Some(s) = &siting.solved {
@@ -284,8 +289,8 @@ fn upgrades(a: UpgradesArgs) -> Result<(), CliError> {
     let u = gapmap_plan::upgrades::plan(&snap, &snap.analysis, &p).map_err(plan_error)?;
     bar.finish_and_clear();
     let text = match a.format {
-        TableFormat::Json => json_text(&u.to_json(&snap)),
-        TableFormat::Csv => u.to_csv(&snap),
+        TableFormat::Json => json_text(&u.to_json(&snap, &Disclosure::exact())),
+        TableFormat::Csv => u.to_csv(&snap, &Disclosure::exact()),
     };
     write(&a.common.out, &text)
 }
@@ -307,9 +312,9 @@ fn mobile_class(a: MobileClassArgs) -> Result<(), CliError> {
     let m = gapmap_plan::mobile_class::plan(&snap, &snap.analysis, &p).map_err(plan_error)?;
     bar.finish_and_clear();
     let text = match a.format {
-        CalendarFormat::Json => json_text(&m.to_json(&snap)),
-        CalendarFormat::Csv => m.to_csv(&snap),
-        CalendarFormat::Ics => m.to_ics(&snap),
+        CalendarFormat::Json => json_text(&m.to_json(&snap, &Disclosure::exact())),
+        CalendarFormat::Csv => m.to_csv(&snap, &Disclosure::exact()),
+        CalendarFormat::Ics => m.to_ics(&snap, &Disclosure::exact()),
     };
     write(&a.common.out, &text)
 }
@@ -322,8 +327,8 @@ fn progress(a: ProgressArgs) -> Result<(), CliError> {
     let p = gapmap_plan::progress::progress(&snap, &snap.analysis, &index).map_err(plan_error)?;
     bar.finish_and_clear();
     let text = match a.format {
-        TableFormat::Json => json_text(&p.to_json(&snap)),
-        TableFormat::Csv => p.to_csv(&snap),
+        TableFormat::Json => json_text(&p.to_json(&snap, &Disclosure::exact())),
+        TableFormat::Csv => p.to_csv(&snap, &Disclosure::exact()),
     };
     write(&a.common.out, &text)
 }

@@ -6,16 +6,18 @@
 
 use chrono::{DateTime, Utc};
 use gapmap_engine::analysis::Analysis;
+use gapmap_model::disclosure::Disclosure;
 use gapmap_store::audit;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
-/// The body of `/api/v1/gaps/summary` for an analysis (without the
-/// snapshot version, which the caller adds).
-pub fn summary_json(a: &Analysis) -> Map<String, Value> {
-    let mut body = a.total.to_json(a.thresholds.disclosure_min_residents);
+/// The body of `/api/v1/gaps/summary` for an analysis, its counts
+/// published by `d` (without the snapshot version, which the caller adds).
+pub fn summary_json(a: &Analysis, d: &Disclosure) -> Map<String, Value> {
+    let mut body = a.total.to_json(d);
+    body.insert("disclosure_rule".into(), d.describe());
     body.insert("thresholds".into(), json!(a.thresholds));
     body.insert("parishes".into(), json!(a.parishes.len()));
     body.insert("grid_cells".into(), json!(a.grid.len()));
@@ -27,13 +29,13 @@ pub fn summary_json(a: &Analysis) -> Map<String, Value> {
     body
 }
 
-/// The parish items of `/api/v1/gaps/parishes` for an analysis.
-pub fn parishes_json(a: &Analysis) -> Vec<Value> {
-    let min = a.thresholds.disclosure_min_residents;
+/// The parish items of `/api/v1/gaps/parishes` for an analysis, counts
+/// published by `d`.
+pub fn parishes_json(a: &Analysis, d: &Disclosure) -> Vec<Value> {
     a.parishes
         .iter()
         .map(|p| {
-            let mut m = p.aggregate.to_json(min);
+            let mut m = p.aggregate.to_json(d);
             m.insert("id".into(), json!(p.id));
             m.insert("name".into(), json!(p.name));
             Value::Object(m)
@@ -51,15 +53,17 @@ pub struct Figures {
     pub parishes: Vec<Value>,
 }
 
-/// Record the figures of a revision (once; later calls keep the first).
+/// Record the figures of a revision (once; later calls keep the first), as
+/// the public reads them (`version=` is an anonymous read).
 pub fn record(conn: &Connection, revision: i64, a: &Analysis) -> rusqlite::Result<bool> {
+    let d = Disclosure::public(a.thresholds.disclosure_min_residents);
     let n = conn.execute(
         "INSERT OR IGNORE INTO gapmap_revision_stats (revision, at, summary, parishes)
          VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?2, ?3)",
         params![
             revision,
-            Value::Object(summary_json(a)).to_string(),
-            Value::Array(parishes_json(a)).to_string()
+            Value::Object(summary_json(a, &d)).to_string(),
+            Value::Array(parishes_json(a, &d)).to_string()
         ],
     )?;
     Ok(n > 0)

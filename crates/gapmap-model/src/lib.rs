@@ -7,6 +7,7 @@
 //! their types), which drives validation, the GeoPackage columns and every
 //! export; the typed structs are what the snapshot and analyses use.
 
+pub mod disclosure;
 #[macro_use]
 mod features;
 mod building;

@@ -90,6 +90,38 @@ pub fn working_days(year: i32, season: Season) -> Vec<NaiveDate> {
     out
 }
 
+/// The working days from `from` to `to`, inclusive, in order.
+pub fn working_days_between(from: NaiveDate, to: NaiveDate) -> Vec<NaiveDate> {
+    from.iter_days()
+        .take_while(|d| *d <= to)
+        .filter(|d| is_working_day(*d))
+        .collect()
+}
+
+/// The days a year's remaining stops can take, in order, seen from
+/// `today`: none in a past year; the season's working days in a future
+/// one; in this year, the season's working days after today, then (for
+/// stops the season has no room for, or when it is over) the working days
+/// after the season and today, to the end of the year.
+pub fn days_left(year: i32, season: Season, today: NaiveDate) -> Vec<NaiveDate> {
+    use std::cmp::Ordering;
+    let in_season = working_days(year, season);
+    match year.cmp(&today.year()) {
+        Ordering::Less => Vec::new(),
+        Ordering::Greater => in_season,
+        Ordering::Equal => {
+            let last = in_season.last().copied().unwrap_or(today).max(today);
+            let mut out: Vec<NaiveDate> = in_season.into_iter().filter(|d| *d > today).collect();
+            if let (Some(from), Some(end)) =
+                (last.succ_opt(), NaiveDate::from_ymd_opt(year, 12, 31))
+            {
+                out.extend(working_days_between(from, end));
+            }
+            out
+        }
+    }
+}
+
 /// One event of a feed (times in UTC).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
@@ -103,6 +135,11 @@ pub struct Event {
     pub description: Option<String>,
     /// (latitude, longitude).
     pub geo: Option<(f64, f64)>,
+    /// `STATUS` (§3.8.1.11): `CONFIRMED` for a visit on record,
+    /// `TENTATIVE` for a planned one.
+    pub status: Option<&'static str>,
+    /// `CATEGORIES` (§3.8.1.2), e.g. `planned` or `recorded`.
+    pub categories: Option<String>,
 }
 
 /// A TEXT value escaped (RFC 5545 §3.3.11).
@@ -172,6 +209,12 @@ pub fn ics(name: &str, events: &[Event]) -> String {
         }
         if let Some(d) = &e.description {
             push_line(&mut s, &format!("DESCRIPTION:{}", escape(d)));
+        }
+        if let Some(st) = e.status {
+            push_line(&mut s, &format!("STATUS:{st}"));
+        }
+        if let Some(c) = &e.categories {
+            push_line(&mut s, &format!("CATEGORIES:{}", escape(c)));
         }
         push_line(&mut s, "END:VEVENT");
     }
@@ -246,6 +289,8 @@ mod tests {
             location: Some("Vilce, Vilces pagasts".into()),
             description: Some("line one\nline two".into()),
             geo: Some((56.42, 23.54)),
+            status: Some("TENTATIVE"),
+            categories: Some("planned".into()),
         };
         let text = ics("Mobilā klase 2027", &[e]);
         assert!(text.ends_with("END:VCALENDAR\r\n"));
@@ -262,6 +307,7 @@ mod tests {
         assert!(unfolded.contains("DTSTART:20270401T070000Z\r\n"));
         assert!(unfolded.contains("UID:2027-vilces-pagasts@gapmap\r\n"));
         assert!(unfolded.contains("DTSTAMP:20270401T000000Z\r\n"));
+        assert!(unfolded.contains("STATUS:TENTATIVE\r\nCATEGORIES:planned\r\n"));
         // Multi-byte characters are never split.
         let mut s = String::new();
         push_line(&mut s, &"ā".repeat(100));

@@ -2,8 +2,9 @@
 //! (`plan` layer) turned into decisions, read from a snapshot.
 //!
 //! - [`access_points`]: where the new public access points go (a maximal
-//!   covering location problem over [`instance`], solved by [`mclp`]), in
-//!   yearly batches;
+//!   covering location problem over [`instance`], solved by [`mclp`], over
+//!   the [`candidates`]), one year per point, only where each adds
+//!   residents, and where candidate buildings are missing;
 //! - [`upgrades`]: which routers and lines to replace each year, by a
 //!   documented score, and which buildings to survey first;
 //! - [`mobile_class`]: one stop per parish per year, a route ([`route`]) and
@@ -20,11 +21,14 @@
 pub mod access_points;
 pub mod buildings;
 pub mod calendar;
+pub mod candidates;
 pub mod instance;
 pub mod mclp;
 pub mod mobile_class;
 pub mod progress;
 pub mod route;
+#[cfg(test)]
+pub(crate) mod testdata;
 pub mod upgrades;
 pub mod what_if;
 

@@ -20,6 +20,7 @@ use super::{Target, even_batches};
 use chrono::{Datelike, NaiveDate};
 use gapmap_engine::analysis::Analysis;
 use gapmap_engine::snapshot::Snapshot;
+use gapmap_model::disclosure::Disclosure;
 use gapmap_model::{EquipmentType, Layer, inventory};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -257,7 +258,16 @@ fn in_range(t: &Target, year: i32) -> bool {
 }
 
 impl Progress {
-    pub fn to_json(&self, snap: &Snapshot) -> Value {
+    /// The answer, counts of residents published by `d`.
+    pub fn to_json(&self, snap: &Snapshot, d: &Disclosure) -> Value {
+        // A count that may be missing: null, or as `d` publishes it (a
+        // range with `_min`/`_max` beside it).
+        let put = |mut v: Value, key: &str, n: Option<u64>| {
+            if let (Value::Object(m), Some(n)) = (&mut v, n) {
+                d.put(m, key, n);
+            }
+            v
+        };
         let names = parish_names(snap);
         let mut planned_cum = 0usize;
         let mut added_cum = 0u64;
@@ -272,20 +282,23 @@ impl Progress {
                 let parishes: Vec<Value> = y
                     .parishes
                     .iter()
-                    .map(|(id, c)| json!({
-                        "parish_id": id, "name": names.get(id.as_str()),
-                        "access_points_added": c.access_points_added, "routers_upgraded": c.routers_upgraded,
-                        "backhaul_upgraded": c.backhaul_upgraded, "visits": c.visits, "participants": c.participants,
-                        "visited": c.visits > 0,
-                        "digitally_underserved_at_start": c.digitally_underserved_at_start,
-                        "digitally_underserved_now": self.now_parishes.get(id),
-                    }))
+                    .map(|(id, c)| {
+                        let v = json!({
+                            "parish_id": id, "name": names.get(id.as_str()),
+                            "access_points_added": c.access_points_added, "routers_upgraded": c.routers_upgraded,
+                            "backhaul_upgraded": c.backhaul_upgraded, "visits": c.visits, "participants": c.participants,
+                            "visited": c.visits > 0,
+                            "digitally_underserved_at_start": null, "digitally_underserved_now": null,
+                        });
+                        let v = put(v, "digitally_underserved_at_start", c.digitally_underserved_at_start);
+                        put(v, "digitally_underserved_now", self.now_parishes.get(id).copied())
+                    })
                     .collect();
                 let range = |target: &Target, n: u64| {
                     json!({"done": n, "min": target.min, "max": target.max, "in_plan_years": in_range(target, y.year),
                            "met": !in_range(target, y.year) || n as f64 >= target.min})
                 };
-                json!({
+                let v = json!({
                     "year": y.year, "status": y.status,
                     "access_points": {"added": t.access_points_added, "planned": planned, "added_cumulative": added_cum,
                                       "planned_cumulative": planned_cum, "target_total": self.access_points.0.max,
@@ -294,15 +307,19 @@ impl Progress {
                     "backhaul": range(&self.backhaul, t.backhaul_upgraded),
                     "mobile_class": {"visits": t.visits, "parishes_visited": y.parishes_visited, "parishes_target": self.visits.min,
                                      "participants": t.participants, "participants_min": self.participants_min},
-                    "digitally_underserved_at_start": t.digitally_underserved_at_start,
+                    "digitally_underserved_at_start": null,
                     "parishes": parishes,
-                })
+                });
+                put(v, "digitally_underserved_at_start", t.digitally_underserved_at_start)
             })
             .collect();
         json!({
             "as_of": snap.inventory_date.to_string(),
             "years": years,
-            "now": {"digitally_underserved": self.now_total, "parishes": self.now_parishes},
+            "now": put(json!({"digitally_underserved": null,
+                    "parishes": self.now_parishes.iter().map(|(k, v)| (k.clone(), d.json(*v))).collect::<serde_json::Map<String, Value>>()}),
+                    "digitally_underserved", Some(self.now_total)),
+            "disclosure": d.describe(),
             "records_without_site": snap.inventory_orphans,
             "rules": {
                 "access_points": "access_point records installed in the year, against the plan's target split evenly over its years (cumulative)",
@@ -315,10 +332,11 @@ impl Progress {
         })
     }
 
-    /// One row per year and parish, then the year's total (parish_id empty).
-    pub fn to_csv(&self, snap: &Snapshot) -> String {
+    /// One row per year and parish, then the year's total (parish_id
+    /// empty); counts of residents published by `d`.
+    pub fn to_csv(&self, snap: &Snapshot, d: &Disclosure) -> String {
         let names = parish_names(snap);
-        let opt = |v: Option<u64>| v.map(|v| v.to_string()).unwrap_or_default();
+        let opt = |v: Option<u64>| v.map(|v| d.text(v)).unwrap_or_default();
         let total_name = snap
             .areas
             .iter()

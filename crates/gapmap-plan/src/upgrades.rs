@@ -15,8 +15,11 @@
 //!   engine's `served_down_mbps` (100); only lines below it are listed.
 //!
 //! Dependents are the residents for whom the building is the nearest one
-//! within `near_m` ([`buildings`]). Ties: the older router or slower line,
-//! then the site id.
+//! within `near_m` ([`buildings`]); in the score they count to the nearest
+//! 5, and fewer than 5 as 0 (as the public sees them: a score computed
+//! from an exact count would give that count away), "most dependents"
+//! being the largest such figure of any building. The score is rounded to
+//! 0.1. Ties: the older router or slower line, then the site id.
 //!
 //! # Years
 //!
@@ -31,6 +34,7 @@ use super::{PlanError, Target, reason};
 use chrono::Datelike;
 use gapmap_engine::analysis::Analysis;
 use gapmap_engine::snapshot::Snapshot;
+use gapmap_model::disclosure::{Disclosure, Published};
 use gapmap_model::{EquipmentType, Layer};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -96,6 +100,8 @@ pub struct Upgrades {
     pub to_survey: Vec<(usize, Vec<Value>)>,
     pub served_down_mbps: f64,
     pub near_m: f64,
+    /// The largest dependents figure of a building, as the score counts it.
+    pub most_dependents: u64,
 }
 
 fn zone_reason(b: &Building) -> Option<Value> {
@@ -107,15 +113,30 @@ fn zone_reason(b: &Building) -> Option<Value> {
     ))
 }
 
-fn dependents_reason(b: &Building, near_m: f64) -> Value {
+/// The dependents of a building as a reason, counts published by `d`.
+fn dependents_reason(b: &Building, near_m: f64, d: &Disclosure) -> Value {
+    let mut m = serde_json::Map::new();
+    d.put(&mut m, "residents", b.dependents);
+    d.put(&mut m, "digitally_underserved", b.dependents_underserved);
+    m.insert("near_m".into(), json!(near_m));
     reason(
         "dependents",
-        json!({"residents": b.dependents, "digitally_underserved": b.dependents_underserved, "near_m": near_m}),
+        Value::Object(m),
         format!(
             "{} residents live within {near_m} m with this as their nearest municipal building ({} of them without good home internet)",
-            b.dependents, b.dependents_underserved
+            d.text(b.dependents),
+            d.text(b.dependents_underserved)
         ),
     )
+}
+
+/// A row's reasons as answered: its list's reason, the dependents (by
+/// `d`), then the rest.
+fn with_dependents(stored: &[Value], b: &Building, near_m: f64, d: &Disclosure) -> Vec<Value> {
+    let mut out: Vec<Value> = stored.iter().take(1).cloned().collect();
+    out.push(dependents_reason(b, near_m, d));
+    out.extend(stored.iter().skip(1).cloned());
+    out
 }
 
 /// Buildings with an `kind` record installed in `year` (by the records).
@@ -147,12 +168,20 @@ pub fn plan(snap: &Snapshot, analysis: &Analysis, p: &Params) -> Result<Upgrades
         ));
     }
     let bs = buildings(snap, analysis);
+    let min = analysis.thresholds.disclosure_min_residents;
+    let most = bs
+        .iter()
+        .map(|b| score_dependents(b.dependents, min))
+        .max()
+        .unwrap_or(0)
+        .max(1);
     let scoring = Scoring {
         snap,
         bs: &bs,
-        most: bs.iter().map(|b| b.dependents).max().unwrap_or(0).max(1) as f64,
+        most: most as f64,
         served: analysis.thresholds.served_down_mbps,
         near_m: analysis.thresholds.near_m,
+        min,
     };
     let rt = Target::of(&snap.plan, "router-upgrades");
     let router_years = scoring.router_years(&rt, p.router_min_age_years);
@@ -160,6 +189,7 @@ pub fn plan(snap: &Snapshot, analysis: &Analysis, p: &Params) -> Result<Upgrades
     let backhaul_years = scoring.backhaul_years(&bt);
     let to_survey = scoring.to_survey();
     let (served, near_m) = (scoring.served, scoring.near_m);
+    let most_dependents = scoring.most as u64;
     Ok(Upgrades {
         params: p.clone(),
         buildings: bs,
@@ -168,6 +198,7 @@ pub fn plan(snap: &Snapshot, analysis: &Analysis, p: &Params) -> Result<Upgrades
         to_survey,
         served_down_mbps: served,
         near_m,
+        most_dependents,
     })
 }
 
@@ -179,12 +210,23 @@ struct Scoring<'a> {
     most: f64,
     served: f64,
     near_m: f64,
+    min: u32,
+}
+
+/// Dependents as the score counts them: to the nearest 5 (the public
+/// rule's rounding), fewer than 5 as 0.
+pub fn score_dependents(n: u64, min: u32) -> u64 {
+    match Disclosure::public(min).count(n) {
+        Published::Value(v) => v,
+        Published::Range(..) => 0,
+    }
 }
 
 impl Scoring<'_> {
-    /// The dependents' part of a score (30 × dependents / most dependents).
+    /// The dependents' part of a score (30 × dependents / most dependents,
+    /// both as [`score_dependents`] counts them).
     fn dep(&self, b: &Building) -> f64 {
-        30.0 * b.dependents as f64 / self.most
+        30.0 * score_dependents(b.dependents, self.min) as f64 / self.most
     }
 
     /// The priority zone's part of a score (20 when in one).
@@ -284,7 +326,8 @@ impl Scoring<'_> {
     /// A year's recommended rows: the first of `ranked` (score, tie-break,
     /// building; best first) up to the target's maximum less what was done,
     /// ranked from 1, those up to its minimum marked; each with its list's
-    /// reason (`first`), the dependents and the priority zone.
+    /// reason (`first`) and the priority zone (the dependents are added
+    /// when answered, by the audience's rule).
     fn recommend<T>(
         &self,
         ranked: Vec<(f64, T, usize)>,
@@ -301,7 +344,6 @@ impl Scoring<'_> {
             .map(|(i, (score, key, k))| {
                 let b = &self.bs[k];
                 let mut reasons = vec![first(&key, k)];
-                reasons.push(dependents_reason(b, self.near_m));
                 reasons.extend(zone_reason(b));
                 Row {
                     rank: i + 1,
@@ -314,26 +356,20 @@ impl Scoring<'_> {
             .collect()
     }
 
-    /// To survey: unknown router or line, most dependents first.
+    /// To survey: unknown router or line, most dependents first (as the
+    /// score counts them; the dependents' reason is added when answered).
     fn to_survey(&self) -> Vec<(usize, Vec<Value>)> {
         let mut to_survey: Vec<(usize, Vec<Value>)> = self
             .bs
             .iter()
             .enumerate()
             .filter_map(|(k, b)| {
-                let mut r = unknowns(b);
-                (!r.is_empty()).then(|| {
-                    r.push(dependents_reason(b, self.near_m));
-                    (k, r)
-                })
+                let r = unknowns(b);
+                (!r.is_empty()).then_some((k, r))
             })
             .collect();
-        to_survey.sort_by(|a, b| {
-            self.bs[b.0]
-                .dependents
-                .cmp(&self.bs[a.0].dependents)
-                .then(a.0.cmp(&b.0))
-        });
+        let dep = |k: usize| score_dependents(self.bs[k].dependents, self.min);
+        to_survey.sort_by(|a, b| dep(b.0).cmp(&dep(a.0)).then(a.0.cmp(&b.0)));
         to_survey
     }
 }
@@ -367,7 +403,12 @@ fn unknowns(b: &Building) -> Vec<Value> {
 }
 
 impl Upgrades {
-    fn building_json(&self, snap: &Snapshot, k: usize) -> serde_json::Map<String, Value> {
+    fn building_json(
+        &self,
+        snap: &Snapshot,
+        k: usize,
+        d: &Disclosure,
+    ) -> serde_json::Map<String, Value> {
         let b = &self.buildings[k];
         let s = &snap.sites[b.site() as usize];
         let mut m = serde_json::Map::new();
@@ -389,11 +430,8 @@ impl Upgrades {
         m.insert("router_year".into(), json!(b.router_year));
         m.insert("backhaul_down_mbps".into(), json!(b.backhaul_down_mbps));
         m.insert("backhaul_up_mbps".into(), json!(b.backhaul_up_mbps));
-        m.insert("dependents".into(), json!(b.dependents));
-        m.insert(
-            "dependents_underserved".into(),
-            json!(b.dependents_underserved),
-        );
+        d.put(&mut m, "dependents", b.dependents);
+        d.put(&mut m, "dependents_underserved", b.dependents_underserved);
         m.insert(
             "priority_zones".into(),
             json!(b.zones.iter().map(|z| z.0.clone()).collect::<Vec<_>>()),
@@ -406,7 +444,7 @@ impl Upgrades {
         m
     }
 
-    fn list_json(&self, snap: &Snapshot, kind: Kind) -> Value {
+    fn list_json(&self, snap: &Snapshot, kind: Kind, d: &Disclosure) -> Value {
         let (t, years) = match kind {
             Kind::Router => &self.routers,
             Kind::Backhaul => &self.backhaul,
@@ -418,39 +456,44 @@ impl Upgrades {
                     .recommended
                     .iter()
                     .map(|r| {
-                        let mut m = self.building_json(snap, r.building);
+                        let mut m = self.building_json(snap, r.building, d);
+                        let b = &self.buildings[r.building];
                         m.insert("rank".into(), json!(r.rank));
                         m.insert("score".into(), json!(r.score));
                         m.insert("within_minimum".into(), json!(r.within_minimum));
-                        m.insert("reasons".into(), json!(r.reasons));
+                        m.insert("reasons".into(), json!(with_dependents(&r.reasons, b, self.near_m, d)));
                         Value::Object(m)
                     })
                     .collect();
-                let done: Vec<Value> = y.done.iter().map(|&k| Value::Object(self.building_json(snap, k))).collect();
+                let done: Vec<Value> = y.done.iter().map(|&k| Value::Object(self.building_json(snap, k, d))).collect();
                 json!({"year": y.year, "min": t.min, "max": t.max, "done": done, "recommended": rows})
             })
             .collect();
         json!({"target": {"id": t.id, "min": t.min, "max": t.max, "from_year": t.from_year, "to_year": t.to_year}, "years": years})
     }
 
-    pub fn to_json(&self, snap: &Snapshot) -> Value {
+    /// The answer, counts of residents published by `d`.
+    pub fn to_json(&self, snap: &Snapshot, d: &Disclosure) -> Value {
         let survey: Vec<Value> = self
             .to_survey
             .iter()
             .map(|(k, r)| {
-                let mut m = self.building_json(snap, *k);
-                m.insert("reasons".into(), json!(r));
+                let mut m = self.building_json(snap, *k, d);
+                let mut reasons = r.clone();
+                reasons.push(dependents_reason(&self.buildings[*k], self.near_m, d));
+                m.insert("reasons".into(), json!(reasons));
                 Value::Object(m)
             })
             .collect();
         json!({
-            "routers": self.list_json(snap, Kind::Router),
-            "backhaul": self.list_json(snap, Kind::Backhaul),
+            "routers": self.list_json(snap, Kind::Router, d),
+            "backhaul": self.list_json(snap, Kind::Backhaul, d),
             "to_survey": survey,
             "score": {
-                "router": "50 × min(age, 15)/15 + 30 × dependents / most dependents + 20 × in a priority zone; routers at least router_min_age_years old",
-                "backhaul": "50 × (1 − down/served_down_mbps) + 30 × dependents / most dependents + 20 × in a priority zone; lines below served_down_mbps",
-                "dependents": "residents for whom the building is the nearest municipal building within near_m",
+                "router": "50 × min(age, 15) / 15 + 30 × dependents / most dependents + 20 × in a priority zone, rounded to 0.1; age = the year − router_year; routers at least router_min_age_years old",
+                "backhaul": "50 × (1 − down / served_down_mbps) + 30 × dependents / most dependents + 20 × in a priority zone, rounded to 0.1; lines below served_down_mbps",
+                "dependents": "residents for whom the building is the nearest municipal building within near_m; in the score to the nearest 5 (fewer than 5 count as 0)",
+                "most_dependents": self.most_dependents,
             },
             "parameters": {"router_min_age_years": self.params.router_min_age_years, "served_down_mbps": self.served_down_mbps, "near_m": self.near_m},
             "buildings": self.buildings.len(),
@@ -461,11 +504,11 @@ impl Upgrades {
 
     /// One row per listed building: list,year,status,rank,… (`status`:
     /// recommended, done or to_survey).
-    pub fn to_csv(&self, snap: &Snapshot) -> String {
+    pub fn to_csv(&self, snap: &Snapshot, d: &Disclosure) -> String {
         let rows = self
             .csv_rows()
             .into_iter()
-            .map(|r| self.csv_fields(snap, &r));
+            .map(|r| self.csv_fields(snap, &r, d));
         super::csv(&CSV_COLUMNS, rows)
     }
 
@@ -520,14 +563,19 @@ impl Upgrades {
     }
 
     /// One CSV row's fields, in [`CSV_COLUMNS`] order.
-    fn csv_fields(&self, snap: &Snapshot, r: &CsvRow) -> [String; 15] {
+    fn csv_fields(&self, snap: &Snapshot, r: &CsvRow, d: &Disclosure) -> [String; 15] {
         let b = &self.buildings[r.building];
         let site = &snap.sites[b.site() as usize];
-        let text: Vec<&str> = r
-            .reasons
-            .iter()
-            .filter_map(|r| r["text"].as_str())
-            .collect();
+        let reasons = match r.status {
+            "recommended" => with_dependents(r.reasons, b, self.near_m, d),
+            "to_survey" => {
+                let mut v = r.reasons.to_vec();
+                v.push(dependents_reason(b, self.near_m, d));
+                v
+            }
+            _ => r.reasons.to_vec(),
+        };
+        let text: Vec<&str> = reasons.iter().filter_map(|r| r["text"].as_str()).collect();
         [
             r.list.to_owned(),
             r.year.clone(),
@@ -542,8 +590,8 @@ impl Upgrades {
             b.backhaul_down_mbps
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
-            b.dependents.to_string(),
-            b.dependents_underserved.to_string(),
+            d.text(b.dependents),
+            d.text(b.dependents_underserved),
             b.equipment
                 .as_ref()
                 .map(|p| p.source.as_str().to_owned())

@@ -14,6 +14,7 @@ use gapmap_engine::analysis::aggregate::{CellAggregate, Cluster};
 use gapmap_engine::snapshot::Snapshot;
 use gapmap_geo::crs::{LAEA, Transformer, WGS84};
 use gapmap_model::AreaKind;
+use gapmap_model::disclosure::Disclosure;
 use geo::BoundingRect;
 use geo_types::{Geometry, MultiPolygon, Point, Rect};
 use rayon::prelude::*;
@@ -160,9 +161,21 @@ pub fn features(snap: &Snapshot, c: Collection) -> Vec<Feature> {
     features
 }
 
-/// The features of a collection for a given analysis (thresholds).
+/// The features of a collection for a given analysis (thresholds), as the
+/// public sees them (exports, tiles, the feature service).
 pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Feature> {
-    let min = a.thresholds.disclosure_min_residents;
+    let d = Disclosure::public(a.thresholds.disclosure_min_residents);
+    features_disclosed(snap, a, c, &d)
+}
+
+/// The features of a collection for a given analysis, their counts of
+/// residents published by `d` (small-count protection; exact for staff).
+pub fn features_disclosed(
+    snap: &Snapshot,
+    a: &Analysis,
+    c: Collection,
+    d: &Disclosure,
+) -> Vec<Feature> {
     match c {
         Collection::Sites => snap
             .sites
@@ -201,12 +214,12 @@ pub fn features_with(snap: &Snapshot, a: &Analysis, c: Collection) -> Vec<Featur
             .iter()
             .map(|z| area_feature(&z.id, z.properties(), &z.geometry))
             .collect(),
-        Collection::DemandGrid => grid_features(snap, a, GridContent::Residents),
-        Collection::GapGrid => grid_features(snap, a, GridContent::Underserved),
+        Collection::DemandGrid => grid_features_disclosed(snap, a, GridContent::Residents, d),
+        Collection::GapGrid => grid_features_disclosed(snap, a, GridContent::Underserved, d),
         Collection::GapClusters => a
             .clusters
             .iter()
-            .map(|cl| cluster_feature(snap, cl, min))
+            .map(|cl| cluster_feature(snap, cl, d))
             .collect(),
     }
 }
@@ -233,10 +246,10 @@ pub(crate) fn area_feature(
     }
 }
 
-/// A gap cluster: its counts (under disclosure control from `min`
-/// residents), rank, cells and the priority zones it lies in.
-pub(crate) fn cluster_feature(snap: &Snapshot, cl: &Cluster, min: u32) -> Feature {
-    let mut p = cl.aggregate.to_json(min);
+/// A gap cluster: its counts (published by `d`), rank, cells and the
+/// priority zones it lies in.
+pub(crate) fn cluster_feature(snap: &Snapshot, cl: &Cluster, d: &Disclosure) -> Feature {
+    let mut p = cl.aggregate.to_json(d);
     let id = format!("cluster-{}", cl.rank);
     p.insert("id".into(), json!(id));
     p.insert("rank".into(), json!(cl.rank));
@@ -494,20 +507,31 @@ pub enum GridContent {
     Underserved,
 }
 
-/// EU 1 km grid cells as features (WGS84 squares), with disclosure control.
+/// EU 1 km grid cells as features (WGS84 squares), as the public sees them.
 pub fn grid_features(snap: &Snapshot, a: &Analysis, content: GridContent) -> Vec<Feature> {
-    grid_cells_features(snap, a, content, a.grid.par_iter())
+    let d = Disclosure::public(a.thresholds.disclosure_min_residents);
+    grid_features_disclosed(snap, a, content, &d)
 }
 
-/// [`grid_features`] of some of the grid's cells, in their order (the
-/// tiles build only a tile's cells).
-pub(crate) fn grid_cells_features<'a>(
+/// EU 1 km grid cells as features (WGS84 squares), their counts published
+/// by `d`.
+pub fn grid_features_disclosed(
     snap: &Snapshot,
     a: &Analysis,
     content: GridContent,
-    cells: impl ParallelIterator<Item = &'a CellAggregate>,
+    d: &Disclosure,
 ) -> Vec<Feature> {
-    let min = a.thresholds.disclosure_min_residents;
+    grid_cells_features(snap, content, a.grid.par_iter(), d)
+}
+
+/// [`grid_features_disclosed`] of some of the grid's cells, in their order
+/// (the tiles build only a tile's cells).
+pub(crate) fn grid_cells_features<'a>(
+    snap: &Snapshot,
+    content: GridContent,
+    cells: impl ParallelIterator<Item = &'a CellAggregate>,
+    d: &Disclosure,
+) -> Vec<Feature> {
     let t = Transformer::new(LAEA, WGS84).ok();
     cells
         .filter(|cell| content != GridContent::Underserved || cell.underserved())
@@ -520,7 +544,7 @@ pub(crate) fn grid_cells_features<'a>(
                 let _ = t.transform_geometry(&mut g);
             }
             let aggregate = cell.aggregate();
-            let agg = aggregate.to_json(min);
+            let agg = aggregate.to_json(d);
             let mut p = Map::new();
             p.insert("id".into(), json!(cell.id()));
             p.insert("cell_id".into(), json!(cell.id()));

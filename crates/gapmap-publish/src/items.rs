@@ -16,6 +16,7 @@ use crate::collections::{
 };
 use gapmap_engine::snapshot::Snapshot;
 use gapmap_model::AreaKind;
+use gapmap_model::disclosure::Disclosure;
 use geo::BoundingRect;
 use geo_types::Rect;
 use rayon::prelude::*;
@@ -79,11 +80,13 @@ pub fn item_boxes(snap: &Snapshot, c: Collection) -> Vec<Option<Rect<f64>>> {
         Collection::DemandGrid | Collection::GapGrid => {
             let all: Vec<usize> = (0..snap.analysis.grid.len()).collect();
             let mut out = vec![None; all.len()];
+            // Only the squares are read here: no count is published.
+            let exact = Disclosure::exact();
             let cells = grid_cells_features(
                 snap,
-                &snap.analysis,
                 GridContent::Residents,
                 all.par_iter().map(|&i| &snap.analysis.grid[i]),
+                &exact,
             );
             for (i, f) in cells.iter().enumerate() {
                 if has_item(snap, c, i) {
@@ -99,7 +102,7 @@ pub fn item_boxes(snap: &Snapshot, c: Collection) -> Vec<Option<Rect<f64>>> {
 /// give one, in the order of `items`.
 pub fn features_of(snap: &Snapshot, c: Collection, items: &[usize]) -> Vec<Feature> {
     let a = &snap.analysis;
-    let min = a.thresholds.disclosure_min_residents;
+    let d = Disclosure::public(a.thresholds.disclosure_min_residents);
     let mine = items.iter().copied().filter(|&i| has_item(snap, c, i));
     match c {
         Collection::Sites => mine
@@ -145,10 +148,10 @@ pub fn features_of(snap: &Snapshot, c: Collection, items: &[usize]) -> Vec<Featu
                 GridContent::Residents
             };
             let cells: Vec<usize> = mine.collect();
-            grid_cells_features(snap, a, content, cells.par_iter().map(|&i| &a.grid[i]))
+            grid_cells_features(snap, content, cells.par_iter().map(|&i| &a.grid[i]), &d)
         }
         Collection::GapClusters => mine
-            .map(|i| cluster_feature(snap, &a.clusters[i], min))
+            .map(|i| cluster_feature(snap, &a.clusters[i], &d))
             .collect(),
     }
 }

@@ -6,6 +6,7 @@
 //! swaps it in. A failed rebuild is logged and the old snapshot keeps serving.
 
 mod app;
+pub mod audience;
 pub mod auth;
 pub mod body;
 pub mod cache;

@@ -4,6 +4,7 @@
 
 use super::{Attr, Classes, Facts, FixedClass, MobileClass, PublicAccess, classify};
 use gapmap_geo::crs::{LAEA, Transformer, WGS84};
+use gapmap_model::disclosure::{Disclosure, Published};
 use gapmap_model::thresholds::Thresholds;
 use gapmap_model::{DemandPoint, PriorityZone, Source};
 use geo::Intersects;
@@ -32,30 +33,48 @@ pub struct Aggregate {
 }
 
 impl Aggregate {
-    pub fn to_json(&self, min: u32) -> Map<String, Value> {
+    /// The counts as published to one audience ([`Disclosure`]): for the
+    /// public, an aggregate of 1–4 residents gives only that range; in a
+    /// larger one every count of residents is published by the rule (a
+    /// count of 1–4 in a breakdown is `null`, other counts are rounded).
+    /// Point counts and provenance are not counts of residents.
+    pub fn to_json(&self, d: &Disclosure) -> Map<String, Value> {
         let mut m = Map::new();
-        let small = self.residents > 0 && self.residents < u64::from(min);
+        let small = matches!(d.count(self.residents), Published::Range(..));
         if small {
-            m.insert("residents".into(), Value::Null);
-            m.insert("residents_min".into(), json!(1));
-            m.insert("residents_max".into(), json!(min.saturating_sub(1)));
+            d.put(&mut m, "residents", self.residents);
             m.insert(
                 "disclosure".into(),
                 json!(format!(
-                    "fewer than {min} residents: only a range is published"
+                    "fewer than {} residents: only a range is published",
+                    d.min
                 )),
             );
         } else {
-            m.insert("residents".into(), json!(self.residents));
+            let map = |b: &BTreeMap<&'static str, u64>| -> Map<String, Value> {
+                b.iter()
+                    .map(|(k, v)| ((*k).to_owned(), d.json(*v)))
+                    .collect()
+            };
+            d.put(&mut m, "residents", self.residents);
             m.insert("points".into(), json!(self.points));
-            m.insert("by_fixed_class".into(), json!(self.by_fixed_class));
-            m.insert("by_mobile_class".into(), json!(self.by_mobile_class));
-            m.insert("by_public_access".into(), json!(self.by_public_access));
             m.insert(
-                "digitally_underserved".into(),
-                json!(self.digitally_underserved),
+                "by_fixed_class".into(),
+                Value::Object(map(&self.by_fixed_class)),
             );
-            m.insert("by_fixed_providers".into(), json!(self.by_fixed_providers));
+            m.insert(
+                "by_mobile_class".into(),
+                Value::Object(map(&self.by_mobile_class)),
+            );
+            m.insert(
+                "by_public_access".into(),
+                Value::Object(map(&self.by_public_access)),
+            );
+            d.put(&mut m, "digitally_underserved", self.digitally_underserved);
+            m.insert(
+                "by_fixed_providers".into(),
+                Value::Object(map(&self.by_fixed_providers)),
+            );
         }
         m.insert(
             "provenance".into(),

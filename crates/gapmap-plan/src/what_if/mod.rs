@@ -45,6 +45,7 @@ mod tests {
     use super::edits::edits;
     use super::report::{cluster_changes, cluster_report, fate, new_clusters};
     use super::*;
+    use crate::testdata::jelgava_snapshot;
     use gapmap_engine::analysis::aggregate::{self, Cluster, Recount};
     use gapmap_engine::analysis::facts;
     use gapmap_engine::analysis::incremental::SiteChange;
@@ -62,35 +63,6 @@ mod tests {
     use serde_json::{Value, json};
     use std::collections::{HashMap, HashSet};
     use std::path::Path;
-
-    pub(crate) fn jelgava_snapshot(dir: &Path) -> Snapshot {
-        let mut store = GpkgStore::open(&dir.join("s.gpkg")).expect("store");
-        for (file, layer) in [
-            ("areas.geojson", Layer::Areas),
-            ("priority_zones.geojson", Layer::PriorityZones),
-            ("sites.geojson", Layer::Sites),
-            ("coverage.geojson", Layer::Coverage),
-            ("demand.csv", Layer::Demand),
-            ("plan.json", Layer::Plan),
-            ("equipment.csv", Layer::Equipment),
-            ("visits.csv", Layer::Visits),
-        ] {
-            let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../geodata/jelgava")
-                .join(file);
-            let input = Input {
-                format: detect_format(&path, None).expect("format"),
-                path,
-            };
-            let opts = Options {
-                layer: Some(layer),
-                ..Options::default()
-            };
-            let o = ingest_files(&mut store, &[input], &opts, Mode::Replace).expect("ingest");
-            assert!(o.committed, "{file}: {:?}", o.problems);
-        }
-        Snapshot::build(&store, DEFAULT_WORKING_CRS, &Thresholds::default()).expect("snapshot")
-    }
 
     /// The figures from scratch: every fact computed again for the
     /// hypothetical sites, then classified and aggregated.
@@ -508,6 +480,89 @@ mod tests {
             round += 1;
         }
         assert!(merges > 0, "removing the sites should merge clusters");
+    }
+
+    /// A free-Wi-Fi point on a homestead of 1–4 residents far from free
+    /// Wi-Fi, with a 5 m reach: the public sees a range, a planner the count.
+    /// Two requests differing by that one point, and three overlapping
+    /// ones, differ by multiples of 5 — never by the homestead's residents.
+    #[test]
+    fn differencing_cannot_recover_a_homestead() {
+        use gapmap_model::disclosure::Disclosure;
+        let snap = crate::testdata::embedded();
+        let t = Thresholds {
+            near_m: 5.0,
+            ..Thresholds::default()
+        };
+        let analysis = snap.analyse_with(&t);
+        let index = Index::new(snap);
+        let far: Vec<usize> = (0..snap.demand.len())
+            .filter(|&i| {
+                analysis.classes[i].public_access == gapmap_engine::analysis::PublicAccess::Far
+            })
+            .collect();
+        let small: Vec<usize> = far
+            .iter()
+            .copied()
+            .filter(|&i| (1..5).contains(&snap.demand[i].residents))
+            .collect();
+        let big: Vec<usize> = far
+            .iter()
+            .copied()
+            .filter(|&i| snap.demand[i].residents >= 5)
+            .take(3)
+            .collect();
+        assert!(small.len() >= 2 && big.len() == 3);
+        let on = |i: usize, k: usize| Change::Add {
+            id: format!("h-{k}"),
+            name: String::new(),
+            kind: SiteKind::Wifi,
+            free_wifi: true,
+            location: snap.demand[i].location,
+        };
+        let (public, exact) = (Disclosure::public(5), Disclosure::exact());
+        let answer = |changes: Vec<Change>, d: &Disclosure| {
+            let o = evaluate(snap, &analysis, &index, changes).expect("what-if");
+            o.to_json(snap, &analysis, d)
+        };
+        // The tiny reach on one homestead.
+        let h = small[0];
+        let one = answer(vec![on(h, 0)], &public);
+        assert!(one["residents_newly_near_free_wifi"].is_null(), "{one}");
+        assert_eq!(one["residents_newly_near_free_wifi_min"], 1);
+        assert_eq!(one["residents_newly_near_free_wifi_max"], 4);
+        let signed_in = answer(vec![on(h, 0)], &exact);
+        assert_eq!(
+            signed_in["residents_newly_near_free_wifi"],
+            snap.demand[h].residents
+        );
+        // Two requests that differ by the homestead.
+        let a: Vec<Change> = big.iter().enumerate().map(|(k, &i)| on(i, k)).collect();
+        let mut b = a.clone();
+        b.push(on(h, 9));
+        let (na, nb) = (answer(a.clone(), &public), answer(b, &public));
+        let diff = nb["residents_newly_near_free_wifi"]
+            .as_i64()
+            .expect("a count")
+            - na["residents_newly_near_free_wifi"]
+                .as_i64()
+                .expect("a count");
+        assert_eq!(diff % 5, 0, "{diff}");
+        // Overlapping requests: {A, H}, {B, H}, {A, B, H} — inclusion and
+        // exclusion would give H's residents if the counts were exact.
+        let two = small[1];
+        let (x, y) = (on(big[0], 0), on(two, 1));
+        let n = |c: Vec<Change>| -> i64 {
+            let v = answer(c, &public);
+            v["residents_newly_near_free_wifi"].as_i64().unwrap_or(0)
+        };
+        let ih = on(h, 2);
+        let derived =
+            n(vec![x.clone(), ih.clone()]) + n(vec![y.clone(), ih.clone()]) - n(vec![x, y, ih]);
+        assert_eq!(derived % 5, 0, "{derived}");
+        assert_ne!(derived, i64::from(snap.demand[h].residents));
+        // The parish figures carry no small count either.
+        crate::access_points::tests::assert_protected(&answer(vec![on(h, 0)], &public));
     }
 
     #[test]

@@ -6,19 +6,21 @@ use super::evaluate::Outcome;
 use gapmap_engine::analysis::aggregate::{Cluster, ClusterCells, Recount};
 use gapmap_engine::analysis::{Aggregate, Analysis};
 use gapmap_engine::snapshot::Snapshot;
+use gapmap_model::disclosure::Disclosure;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 
-/// The figures of `/gaps/summary` for an aggregate and cluster counts.
+/// The figures of `/gaps/summary` for an aggregate and cluster counts,
+/// residents published by `d`.
 pub fn summary_figures(
     total: &Aggregate,
-    min: u32,
+    d: &Disclosure,
     grid_cells: usize,
     underserved_cells: usize,
     clusters: usize,
     parishes: usize,
 ) -> Value {
-    let mut m = total.to_json(min);
+    let mut m = total.to_json(d);
     m.remove("provenance");
     m.insert("parishes".into(), json!(parishes));
     m.insert("grid_cells".into(), json!(grid_cells));
@@ -52,6 +54,7 @@ pub fn difference(before: &Value, after: &Value) -> Value {
 
 /// What became of a cluster before (`old`): the clusters after that hold
 /// its cells (`into`, indices into `after`), summed, and a status word.
+/// (The residents are published later, by [`publish_clusters`].)
 pub(super) fn fate(old: &Cluster, after: &[ClusterCells], into: &[usize]) -> Value {
     let du_after: u64 = into.iter().map(|&k| after[k].digitally_underserved).sum();
     let cells_after: usize = into.iter().map(|&k| after[k].cells.len()).sum();
@@ -143,14 +146,33 @@ pub(super) fn cluster_report(
     json!({"before": analysis.clusters.len(), "after": after.len(), "changed": rows})
 }
 
+/// The clusters' counts of digitally under-served residents published by
+/// `d` (a range's bounds beside it).
+fn publish_clusters(mut v: Value, d: &Disclosure) -> Value {
+    for row in v["changed"].as_array_mut().into_iter().flatten() {
+        if let Value::Object(m) = row {
+            for k in [
+                "digitally_underserved_before",
+                "digitally_underserved_after",
+            ] {
+                if let Some(n) = m.get(k).and_then(Value::as_u64) {
+                    d.put(m, k, n);
+                }
+            }
+        }
+    }
+    v
+}
+
 impl Outcome {
-    /// The answer: figures before, after and their difference.
-    pub fn to_json(&self, snap: &Snapshot, analysis: &Analysis) -> Value {
-        let min = analysis.thresholds.disclosure_min_residents;
+    /// The answer: figures before, after and their difference, every count
+    /// of residents published by `d` (the change is the difference of the
+    /// published figures).
+    pub fn to_json(&self, snap: &Snapshot, analysis: &Analysis, d: &Disclosure) -> Value {
         let underserved_before = analysis.underserved_cells();
         let before = summary_figures(
             &analysis.total,
-            min,
+            d,
             analysis.grid.len(),
             underserved_before,
             analysis.clusters.len(),
@@ -159,7 +181,7 @@ impl Outcome {
         let r = &self.recount;
         let after = summary_figures(
             &r.total,
-            min,
+            d,
             analysis.grid.len(),
             r.underserved_cells,
             r.clusters.len(),
@@ -170,7 +192,7 @@ impl Outcome {
             .iter()
             .zip(&r.parishes)
             .map(|(b, a)| {
-                let (jb, ja) = (Value::Object(b.aggregate.to_json(min)), Value::Object(a.aggregate.to_json(min)));
+                let (jb, ja) = (Value::Object(b.aggregate.to_json(d)), Value::Object(a.aggregate.to_json(d)));
                 let strip = |mut v: Value| {
                     if let Value::Object(m) = &mut v {
                         m.remove("provenance");
@@ -190,21 +212,33 @@ impl Outcome {
                 Change::Remove { site_id } => json!({"action": "remove", "site_id": site_id}),
             })
             .collect();
-        json!({
+        let mut v = json!({
             "committed": false,
             "changes": changes,
-            "residents_newly_near_free_wifi": self.residents_newly_near,
-            "residents_no_longer_near_free_wifi": self.residents_no_longer_near,
-            "digitally_underserved_change": difference(&json!(analysis.total.digitally_underserved), &json!(r.total.digitally_underserved)),
+            "digitally_underserved_change": difference(&d.json(analysis.total.digitally_underserved), &d.json(r.total.digitally_underserved)),
             "summary": {"change": difference(&before, &after), "before": before, "after": after},
             "parishes": parishes,
-            "clusters": cluster_changes(analysis, r),
+            "clusters": publish_clusters(cluster_changes(analysis, r), d),
             "points_examined": self.examined_points,
             "points_changed": self.changed_points,
             "thresholds": analysis.thresholds,
             "snapshot_version": snap.version,
             "note": "hypothetical: nothing is stored; distances are straight-line (planar EPSG:3059 metres)",
-        })
+            "disclosure": d.describe(),
+        });
+        if let Value::Object(m) = &mut v {
+            d.put(
+                m,
+                "residents_newly_near_free_wifi",
+                self.residents_newly_near,
+            );
+            d.put(
+                m,
+                "residents_no_longer_near_free_wifi",
+                self.residents_no_longer_near,
+            );
+        }
+        v
     }
 }
 

@@ -298,10 +298,14 @@ fn parish_summary(lang: Lang, snap: &Snapshot, parish: &str) -> Option<Value> {
     let a = &p.aggregate;
     let good = a.by_fixed_class.get("served").copied().unwrap_or(0)
         + a.by_fixed_class.get("gigabit").copied().unwrap_or(0);
+    // The finder is public: counts as the public rule publishes them.
+    let d = gapmap_model::disclosure::Disclosure::public(
+        snap.analysis.thresholds.disclosure_min_residents,
+    );
     Some(json!({
-        "residents": words::int(lang, a.residents),
+        "residents": words::count(lang, &d, a.residents),
         "fast_share": words::percent(lang, good, a.residents),
-        "underserved": words::int(lang, a.digitally_underserved),
+        "underserved": words::count(lang, &d, a.digitally_underserved),
         "simulated": a.demand_sources.contains_key(&Source::Simulated) || a.coverage_sources.contains_key(&Source::Simulated),
     }))
 }

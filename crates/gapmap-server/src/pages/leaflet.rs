@@ -239,13 +239,56 @@ pub async fn page(
         today,
     };
     let live_url = live_url(&req, &state, lang, &id);
-    let page = context(lang, &snap, &leaflet, live_url);
+    let mut page = context(lang, &snap, &leaflet, live_url);
+    page.insert(
+        "next_class".into(),
+        next_class(lang, &state, &snap, &id).await,
+    );
     render(
         &req,
         "leaflet.html",
         base_context(&state, &q, &format!("/leaflets/{}", area.id), "leaflet"),
         page,
     )
+}
+
+/// The parish's next mobile-class date and place in words (the planner's
+/// calendar: a planned or booked class on or after today), or null.
+async fn next_class(
+    lang: Lang,
+    state: &web::Data<AppState>,
+    snap: &std::sync::Arc<Snapshot>,
+    parish: &str,
+) -> Value {
+    let (st, sn, pid) = (
+        state.clone(),
+        std::sync::Arc::clone(snap),
+        parish.to_owned(),
+    );
+    let found = web::block(move || {
+        let m = st.plan.mobile_class(&sn).ok()?;
+        let s = m.next_for(&pid)?;
+        let site = &sn.sites[s.site as usize];
+        let place = match &site.address {
+            Some(a) => format!("{}, {a}", site.name),
+            None => site.name.clone(),
+        };
+        Some((s.date?, place))
+    })
+    .await
+    .ok()
+    .flatten();
+    match found {
+        Some((date, place)) => json!(super::i18n::tf(
+            lang,
+            "leaflet.next_class",
+            &[
+                ("day", &words::day_with_year(lang, date)),
+                ("place", &place)
+            ]
+        )),
+        None => Value::Null,
+    }
 }
 
 /// What one parish's leaflet shows.

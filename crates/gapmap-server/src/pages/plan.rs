@@ -16,6 +16,7 @@ use gapmap_engine::analysis::Analysis;
 use gapmap_engine::analysis::aggregate::ParishAggregate;
 use gapmap_engine::snapshot::Snapshot;
 use gapmap_model::ZoneKind;
+use gapmap_model::disclosure::{Disclosure, Published};
 use gapmap_publish::collections::Collection;
 use geo::Relate;
 use serde_json::{Map, Value, json};
@@ -39,12 +40,15 @@ pub const COLUMNS: [&str; 14] = [
     "priority_area",
 ];
 
-/// One parish row: name, then the numeric columns (flags as 0/1).
+/// One parish row: name, then the numeric columns (flags as 0/1), counts
+/// as published to the reader; `small` marks a count published only as the
+/// range 1–4 (its value is then 0).
 #[derive(Debug, Clone)]
 struct Row {
     id: String,
     name: String,
     values: [u64; 13],
+    small: [bool; 13],
 }
 
 /// Per parish id: whether it shares ground with a border zone, a priority
@@ -90,7 +94,7 @@ fn zone_flags(snap: &Snapshot) -> ZoneFlags {
     flags
 }
 
-fn rows(snap: &Snapshot, parishes: &[ParishAggregate]) -> Vec<Row> {
+fn rows(snap: &Snapshot, parishes: &[ParishAggregate], d: &Disclosure) -> Vec<Row> {
     let flags = zone_flags(snap);
     parishes
         .iter()
@@ -103,24 +107,34 @@ fn rows(snap: &Snapshot, parishes: &[ParishAggregate]) -> Vec<Row> {
                 .find(|(id, _)| *id == p.id)
                 .map(|(_, f)| *f)
                 .unwrap_or_default();
+            let exact = [
+                a.residents,
+                fc("gigabit"),
+                fc("served"),
+                fc("underserved"),
+                fc("unserved"),
+                mc("none"),
+                mc("lt2"),
+                mc("2to30"),
+                mc("ge30"),
+                a.digitally_underserved,
+                u64::from(f[0]),
+                u64::from(f[1]),
+                u64::from(f[2]),
+            ];
+            let mut values = exact;
+            let mut small = [false; 13];
+            for k in 0..10 {
+                match d.count(exact[k]) {
+                    Published::Value(v) => values[k] = v,
+                    Published::Range(..) => (values[k], small[k]) = (0, true),
+                }
+            }
             Row {
                 id: p.id.clone(),
                 name: p.name.clone(),
-                values: [
-                    a.residents,
-                    fc("gigabit"),
-                    fc("served"),
-                    fc("underserved"),
-                    fc("unserved"),
-                    mc("none"),
-                    mc("lt2"),
-                    mc("2to30"),
-                    mc("ge30"),
-                    a.digitally_underserved,
-                    u64::from(f[0]),
-                    u64::from(f[1]),
-                    u64::from(f[2]),
-                ],
+                values,
+                small,
             }
         })
         .collect()
@@ -169,21 +183,22 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         .filter(|s| COLUMNS.contains(s))
         .unwrap_or("name");
     let ascending = q.get("dir") != Some("desc");
-    let mut rs = rows(&snap, &a.parishes);
+    let d = crate::audience::disclosure(&req, &state).await?;
+    let mut rs = rows(&snap, &a.parishes, &d);
     sort_rows(&mut rs, sort, ascending);
     let base = state.config.public_base(bound_addr(&req));
-    let planned = planned_access_points(&state, &snap, lang).await;
+    let planned = planned_access_points(&state, &snap, lang, &d).await;
     let mut page = Map::new();
     page.insert("planned".into(), planned);
     page.insert("subnav".into(), super::planner::subnav(lang, "plan"));
     page.insert("headers".into(), json!(headers(lang, sort, ascending)));
     page.insert("rows".into(), json!(table(lang, &rs)));
-    page.insert("clusters".into(), json!(clusters(lang, &snap)));
+    page.insert("clusters".into(), json!(clusters(lang, &snap, &d)));
     page.insert("clusters_total".into(), json!(a.clusters.len()));
     page.insert("exports".into(), json!(exports(lang)));
     page.insert("base".into(), json!(base));
     page.insert("csv_href".into(), json!(href(lang, "/plan/parishes.csv")));
-    page.insert("summary".into(), summary(lang, a));
+    page.insert("summary".into(), summary(lang, a, &d));
     let ctx = base_context(&state, &q, "/plan", "plan");
     render(&req, "plan.html", ctx, page)
 }
@@ -212,7 +227,8 @@ fn table(lang: Lang, rs: &[Row]) -> Vec<Value> {
         .map(|r| {
             let cells: Vec<String> = r.values[..10]
                 .iter()
-                .map(|v| words::int(lang, *v))
+                .zip(&r.small)
+                .map(|(v, small)| if *small { "1–4".to_owned() } else { words::int(lang, *v) })
                 .chain(r.values[10..].iter().map(|v| {
                     t(lang, if *v == 1 { "plan.yes" } else { "plan.no" }).to_owned()
                 }))
@@ -231,15 +247,13 @@ fn table(lang: Lang, rs: &[Row]) -> Vec<Value> {
         .collect()
 }
 
-/// The first 50 gap clusters by rank, small counts shown as a range (the
-/// disclosure rule).
-fn clusters(lang: Lang, snap: &Snapshot) -> Vec<Value> {
+/// The first 50 gap clusters by rank, counts as published to the reader
+/// (`d`: small counts as a range, the rest rounded for the public).
+fn clusters(lang: Lang, snap: &Snapshot, d: &Disclosure) -> Vec<Value> {
     let a = &snap.analysis;
-    let min = a.thresholds.disclosure_min_residents;
     a.clusters
         .iter()
         .map(|c| {
-            let small = c.aggregate.residents < u64::from(min);
             let kinds: Vec<&str> = c
                 .zones
                 .iter()
@@ -248,8 +262,8 @@ fn clusters(lang: Lang, snap: &Snapshot) -> Vec<Value> {
                 .collect();
             json!({
                 "rank": c.rank,
-                "residents": if small { format!("1–{}", min - 1) } else { words::int(lang, c.aggregate.residents) },
-                "underserved": if small { format!("1–{}", min - 1) } else { words::int(lang, c.aggregate.digitally_underserved) },
+                "residents": words::count(lang, d, c.aggregate.residents),
+                "underserved": words::count(lang, d, c.aggregate.digitally_underserved),
                 "cells": c.cells.len(),
                 "zones": kinds.join(", "),
                 "map_href": href(lang, &format!("/map?cluster=cluster-{}", c.rank)),
@@ -283,11 +297,11 @@ fn exports(lang: Lang) -> Vec<Value> {
 }
 
 /// The headline figures of the analysis and its thresholds.
-fn summary(lang: Lang, a: &Analysis) -> Value {
+fn summary(lang: Lang, a: &Analysis, d: &Disclosure) -> Value {
     let total = &a.total;
     json!({
-        "residents": words::int(lang, total.residents),
-        "underserved": words::int(lang, total.digitally_underserved),
+        "residents": words::count(lang, d, total.residents),
+        "underserved": words::count(lang, d, total.digitally_underserved),
         "share": words::percent(lang, total.digitally_underserved, total.residents),
         "near_m": words::int(lang, a.thresholds.near_m.round() as u64),
         "served_mbps": words::int(lang, a.thresholds.served_down_mbps.round() as u64),
@@ -303,10 +317,11 @@ async fn planned_access_points(
     state: &web::Data<AppState>,
     snap: &std::sync::Arc<Snapshot>,
     lang: Lang,
+    d: &Disclosure,
 ) -> Value {
-    let (st, sn) = (state.clone(), std::sync::Arc::clone(snap));
+    let (st, sn, d2) = (state.clone(), std::sync::Arc::clone(snap), *d);
     let answer =
-        web::block(move || crate::routes::plan::access_points::default_answer(&st, &sn)).await;
+        web::block(move || crate::routes::plan::access_points::default_answer(&st, &sn, &d2)).await;
     let g = match answer {
         Ok(Ok(g)) => g,
         Ok(Err(e)) => {
@@ -318,7 +333,6 @@ async fn planned_access_points(
             return Value::Null;
         }
     };
-    let n = |k: &str| g[k].as_u64().unwrap_or(0);
     let parish = |id: &str| {
         snap.areas
             .iter()
@@ -332,37 +346,29 @@ async fn planned_access_points(
         .iter()
         .map(|f| {
             let p = &f["properties"];
-            let years: Vec<String> = p["access_points_by_year"]
-                .as_object()
-                .map(|m| {
-                    m.iter()
-                        .map(|(y, c)| format!("{y}: {}", c.as_u64().unwrap_or(0)))
-                        .collect()
-                })
-                .unwrap_or_default();
             let parish_id = p["parish_id"].as_str().unwrap_or_default();
+            let unit = p["toward_name"]
+                .as_str()
+                .map(|v| super::i18n::tf(lang, "planner.ap.outdoor", &[("place", v)]));
             json!({
                 "rank": p["rank"],
                 "name": p["name"],
+                "unit": unit,
                 "parish": parish(parish_id),
-                "years": years.join(", "),
-                "access_points": words::int(lang, p["access_points"].as_u64().unwrap_or(0)),
-                "served": words::int(lang, p["residents_newly_served"].as_u64().unwrap_or(0)),
+                "year": p["year"],
+                "served": super::planner::count_of(lang, p, "residents_newly_served"),
                 "map_href": href(lang, &format!("/map?parish={}", crate::links::encode(parish_id))),
             })
         })
         .collect();
+    let headline = super::planner::access_points::headline(lang, &g);
     json!({
         "rows": rows,
-        "count": words::int(lang, n("count")),
-        "placed": words::int(lang, n("access_points_placed")),
-        "buildings": words::int(lang, n("buildings")),
-        "served": words::int(lang, n("residents_newly_served")),
-        "unplaced": n("unplaced"),
-        "unplaced_text": words::int(lang, n("unplaced")),
+        "headline": headline,
         "proven_optimal": g["proven_optimal"].as_bool().unwrap_or(false),
         "geojson_href": "/api/v1/plan/access-points",
         "csv_href": "/api/v1/plan/access-points?f=csv",
+        "page_href": href(lang, "/plan/access-points"),
     })
 }
 
@@ -372,11 +378,13 @@ pub fn bound_addr(req: &HttpRequest) -> std::net::SocketAddr {
 }
 
 /// `GET /plan/parishes.csv`: the parish table as CSV (RFC 4180, UTF-8,
-/// column names as in the API; flags `true|false`).
+/// column names as in the API; flags `true|false`; counts as the reader may
+/// see them: for the public, 1–4 as "1–4" and the rest rounded to 5).
 pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, Problem> {
     let q = PageQuery::parse(&req);
     let snap = state.live.get();
-    let mut rs = rows(&snap, &snap.analysis.parishes);
+    let d = crate::audience::disclosure(&req, &state).await?;
+    let mut rs = rows(&snap, &snap.analysis.parishes, &d);
     sort_rows(
         &mut rs,
         q.get("sort").unwrap_or("name"),
@@ -395,6 +403,8 @@ pub async fn csv(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRes
             out.push(',');
             if i >= 10 {
                 out.push_str(if *v == 1 { "true" } else { "false" });
+            } else if r.small[i] {
+                out.push_str("1–4");
             } else {
                 out.push_str(&v.to_string());
             }
@@ -422,6 +432,7 @@ mod tests {
             id: name.to_lowercase(),
             name: name.into(),
             values,
+            small: [false; 13],
         }
     }
 

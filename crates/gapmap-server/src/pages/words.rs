@@ -32,6 +32,15 @@ fn dec1(lang: Lang, v: f64) -> String {
     }
 }
 
+/// A count of residents as published to a page's reader (`d`): "1 234",
+/// or "1–4" for a small count the public sees only as a range.
+pub fn count(lang: Lang, d: &gapmap_model::disclosure::Disclosure, n: u64) -> String {
+    match d.count(n) {
+        gapmap_model::disclosure::Published::Value(v) => int(lang, v),
+        gapmap_model::disclosure::Published::Range(lo, hi) => format!("{lo}–{hi}"),
+    }
+}
+
 /// A straight-line distance in metres as people say it: under 1 km to the
 /// nearest 10 m ("350 m"), under 10 km with one decimal ("1,2 km"), else
 /// whole kilometres ("12 km").
@@ -125,6 +134,17 @@ pub fn day(lang: Lang, d: NaiveDate) -> String {
     match lang {
         Lang::Lv => format!("{w}, {}. {}", d.day(), MONTHS_LV[m]),
         Lang::En => format!("{w} {} {}", d.day(), MONTHS_EN[m]),
+    }
+}
+
+/// A day with its year, for dates months ahead (a leaflet's next class):
+/// "ceturtdien, 2027. gada 1. aprīlī", "Thursday 1 April 2027".
+pub fn day_with_year(lang: Lang, d: NaiveDate) -> String {
+    let w = t(lang, weekday_key(d.weekday()));
+    let full = date_long(lang, &d.to_string()).unwrap_or_default();
+    match lang {
+        Lang::Lv => format!("{w}, {full}"),
+        Lang::En => format!("{w} {full}"),
     }
 }
 

@@ -11,7 +11,7 @@ use gapmap_engine::analysis::Analysis;
 use gapmap_engine::snapshot::Snapshot;
 use gapmap_model::thresholds::Thresholds;
 use gapmap_publish::collections::{
-    Collection, Feature as PFeature, GridContent, features_with, grid_features,
+    Collection, Feature as PFeature, GridContent, features_disclosed, grid_features_disclosed,
 };
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -153,10 +153,14 @@ pub async fn summary(
         ));
     }
     let (snap, a, _) = prepare(&req, &state, &["version"])?;
-    let mut body = gapmap_inventory::changes::summary_json(&a);
+    let d = crate::audience::disclosure(&req, &state).await?;
+    let mut body = gapmap_inventory::changes::summary_json(&a, &d);
     body.insert("snapshot_version".into(), json!(snap.version));
     body.insert("note".into(), json!(STRAIGHT_LINE));
-    Ok(HttpResponse::Ok().json(Value::Object(body)))
+    Ok(crate::audience::mark(
+        HttpResponse::Ok().json(Value::Object(body)),
+        &d,
+    ))
 }
 
 /// `GET /api/v1/gaps/parishes`: the same per parish.
@@ -173,7 +177,8 @@ pub async fn parishes(
         );
     }
     let (snap, a, _) = prepare(&req, &state, &["version"])?;
-    let mut items = gapmap_inventory::changes::parishes_json(&a);
+    let d = crate::audience::disclosure(&req, &state).await?;
+    let mut items = gapmap_inventory::changes::parishes_json(&a, &d);
     // The official territorial code, so statistics tables join.
     for item in &mut items {
         let atvk = item["id"]
@@ -182,8 +187,12 @@ pub async fn parishes(
             .map(str::to_owned);
         item["atvk"] = json!(atvk);
     }
-    Ok(HttpResponse::Ok().json(
-        json!({"snapshot_version": snap.version, "thresholds": a.thresholds, "parishes": items}),
+    Ok(crate::audience::mark(
+        HttpResponse::Ok().json(
+            json!({"snapshot_version": snap.version, "thresholds": a.thresholds,
+                                       "disclosure": d.describe(), "parishes": items}),
+        ),
+        &d,
     ))
 }
 
@@ -208,11 +217,12 @@ pub async fn grid(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     } else {
         GridContent::AllClasses
     };
-    let features: Vec<Value> = grid_features(&snap, &a, content)
+    let d = crate::audience::disclosure(&req, &state).await?;
+    let features: Vec<Value> = grid_features_disclosed(&snap, &a, content, &d)
         .iter()
         .map(PFeature::to_geojson)
         .collect();
-    Ok(geojson_response(&snap, features))
+    Ok(crate::audience::mark(geojson_response(&snap, features), &d))
 }
 
 /// `GET /api/v1/gaps/clusters`: connected under-served cells, ranked.
@@ -223,11 +233,12 @@ pub async fn clusters(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
     let (snap, a, _) = prepare(&req, &state, &[])?;
-    let features: Vec<Value> = features_with(&snap, &a, Collection::GapClusters)
+    let d = crate::audience::disclosure(&req, &state).await?;
+    let features: Vec<Value> = features_disclosed(&snap, &a, Collection::GapClusters, &d)
         .iter()
         .map(PFeature::to_geojson)
         .collect();
-    Ok(geojson_response(&snap, features))
+    Ok(crate::audience::mark(geojson_response(&snap, features), &d))
 }
 
 fn geojson_response(snap: &Snapshot, features: Vec<Value>) -> HttpResponse {

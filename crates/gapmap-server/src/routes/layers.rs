@@ -20,7 +20,8 @@ pub async fn layers(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
         "snapshot_version": snap.version,
         "built_at": snap.built_at.to_rfc3339(),
         "working_crs": format!("EPSG:{}", snap.working_crs),
-        "residents": snap.residents(),
+        // Rounded as every anonymous count of residents is (gapmap_model::disclosure).
+        "residents": gapmap_model::disclosure::Disclosure::public(state.thresholds.disclosure_min_residents).json(snap.residents()),
         "demand_points": snap.demand.len(),
         "layers": layers,
     })))

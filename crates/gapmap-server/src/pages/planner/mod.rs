@@ -84,6 +84,29 @@ fn num(lang: Lang, v: &Value) -> String {
     }
 }
 
+/// A count of residents as the answer publishes it, in the page's words:
+/// `obj[key]` a number ("1 234"), or a range (`key_min`–`key_max`: "1–4"),
+/// or "—" when the answer has neither.
+pub fn count_of(lang: Lang, obj: &Value, key: &str) -> String {
+    match (
+        &obj[key],
+        obj[format!("{key}_min")].as_u64(),
+        obj[format!("{key}_max")].as_u64(),
+    ) {
+        (Value::Null, Some(lo), Some(hi)) => format!("{lo}–{hi}"),
+        (v, _, _) => num(lang, v),
+    }
+}
+
+/// A change as the answer publishes it: signed, or "—" when it has none
+/// (a count on either side published only as a range).
+fn change_of(lang: Lang, v: &Value) -> String {
+    match v.as_i64() {
+        Some(n) => signed(lang, n),
+        None => "—".to_owned(),
+    }
+}
+
 /// A signed change: "+1 234", "−12" (a true minus sign), "0".
 fn signed(lang: Lang, v: i64) -> String {
     let n = words::int(lang, v.unsigned_abs());

@@ -1,6 +1,6 @@
 //! `GET /plan/progress`: the plan against the records, per year and parish.
 
-use super::{answer_links, items, num, off_thread, page_map, parish_name};
+use super::{answer_links, count_of, items, num, off_thread, page_map, parish_name};
 use crate::AppState;
 use crate::pages::i18n::{Lang, t};
 use crate::pages::{PageQuery, base_context, render, words};
@@ -15,12 +15,14 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let q = PageQuery::parse(&req);
     let lang = q.lang();
     let snap = state.live.get();
-    let v = off_thread(&state, &snap, |st, s| {
+    let d = crate::audience::disclosure(&req, &state).await?;
+    let v = off_thread(&state, &snap, move |st, s| {
         let index = st.plan.index(s);
-        progress::progress(s, &s.analysis, &index).map(|p| p.to_json(s))
+        progress::progress(s, &s.analysis, &index).map(|p| p.to_json(s, &d))
     })
     .await?;
-    let page = context(lang, &snap, &v);
+    let mut page = context(lang, &snap, &v);
+    page.insert("rounded".into(), json!(!d.is_exact()));
     let ctx = base_context(&state, &q, "/plan/progress", "plan-progress");
     render(&req, "plan_progress.html", ctx, page)
 }
@@ -32,7 +34,7 @@ fn context(lang: Lang, snap: &Snapshot, v: &Value) -> Map<String, Value> {
     page.insert("years".into(), json!(years));
     page.insert(
         "now".into(),
-        json!(num(lang, &v["now"]["digitally_underserved"])),
+        json!(count_of(lang, &v["now"], "digitally_underserved")),
     );
     page.insert(
         "as_of_records".into(),
@@ -68,7 +70,7 @@ fn year(lang: Lang, snap: &Snapshot, y: &Value) -> Value {
         "parishes_visited": num(lang, &mc["parishes_visited"]),
         "parishes_target": num(lang, &mc["parishes_target"]),
         "participants": num(lang, &mc["participants"]),
-        "at_start": opt(lang, &y["digitally_underserved_at_start"]),
+        "at_start": count_of(lang, y, "digitally_underserved_at_start"),
         "parishes": parishes,
     })
 }
@@ -82,18 +84,9 @@ fn parish(lang: Lang, snap: &Snapshot, p: &Value) -> Value {
         "backhaul": num(lang, &p["backhaul_upgraded"]),
         "visits": num(lang, &p["visits"]),
         "participants": num(lang, &p["participants"]),
-        "at_start": opt(lang, &p["digitally_underserved_at_start"]),
-        "now": opt(lang, &p["digitally_underserved_now"]),
+        "at_start": count_of(lang, p, "digitally_underserved_at_start"),
+        "now": count_of(lang, p, "digitally_underserved_now"),
     })
-}
-
-/// A figure that may be missing (`—` when null).
-fn opt(lang: Lang, v: &Value) -> String {
-    if v.is_null() {
-        "—".to_owned()
-    } else {
-        num(lang, v)
-    }
 }
 
 /// An upgrade count against the plan's range for the year.

@@ -1,7 +1,7 @@
 //! `GET /plan/upgrades`: the router and backhaul upgrade lists per year,
 //! and the buildings to survey first.
 
-use super::{answer_links, items, num, off_thread, page_map, parish_name};
+use super::{answer_links, count_of, items, num, off_thread, page_map, parish_name};
 use crate::AppState;
 use crate::pages::i18n::{Lang, t};
 use crate::pages::{PageQuery, base_context, reasons, render, words};
@@ -20,11 +20,13 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
     let p = upgrades::Params {
         router_min_age_years: 5,
     };
+    let d = crate::audience::disclosure(&req, &state).await?;
     let v = off_thread(&state, &snap, move |_, s| {
-        upgrades::plan(s, &s.analysis, &p).map(|u| u.to_json(s))
+        upgrades::plan(s, &s.analysis, &p).map(|u| u.to_json(s, &d))
     })
     .await?;
-    let page = context(lang, &snap, &v);
+    let mut page = context(lang, &snap, &v);
+    page.insert("rounded".into(), json!(!d.is_exact()));
     let ctx = base_context(&state, &q, "/plan/upgrades", "plan-upgrades");
     render(&req, "plan_upgrades.html", ctx, page)
 }
@@ -46,6 +48,8 @@ fn context(lang: Lang, snap: &Snapshot, v: &Value) -> Map<String, Value> {
         json!({
             "router_min_age_years": v["parameters"]["router_min_age_years"],
             "served_mbps": num(lang, &v["parameters"]["served_down_mbps"]),
+            "served": v["parameters"]["served_down_mbps"].as_f64().map(|m| words::mbps(lang, m)),
+            "most": num(lang, &v["score"]["most_dependents"]),
             "near_m": num(lang, &v["parameters"]["near_m"]),
         }),
     );
@@ -62,7 +66,7 @@ fn survey(lang: Lang, snap: &Snapshot, v: &Value) -> Vec<Value> {
                 "parish": parish_name(snap, b["parish_id"].as_str()),
                 "router_year": b["router_year"],
                 "down": b["backhaul_down_mbps"].as_f64().map(|d| words::mbps(lang, d)),
-                "dependents": num(lang, &b["dependents"]),
+                "dependents": count_of(lang, b, "dependents"),
                 "why": reasons::words_of(lang, &b["reasons"]),
             })
         })
@@ -100,8 +104,8 @@ fn upgrade_row(lang: Lang, snap: &Snapshot, b: &Value, status: &str) -> Value {
         "parish": parish_name(snap, b["parish_id"].as_str()),
         "router_year": b["router_year"],
         "down": b["backhaul_down_mbps"].as_f64().map(|d| words::mbps(lang, d)),
-        "dependents": num(lang, &b["dependents"]),
-        "dependents_underserved": num(lang, &b["dependents_underserved"]),
+        "dependents": count_of(lang, b, "dependents"),
+        "dependents_underserved": count_of(lang, b, "dependents_underserved"),
         "score": b["score"].as_f64().map(|s| {
             let v = format!("{s:.1}");
             if lang == Lang::Lv { v.replace('.', ",") } else { v }

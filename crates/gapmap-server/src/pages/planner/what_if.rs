@@ -2,7 +2,7 @@
 //! access point, and the change in the gap figures (the computation of
 //! `POST /api/v1/plan/what-if`; nothing is stored).
 
-use super::{map_values, num, page_map, signed};
+use super::{change_of, count_of, map_values, page_map};
 use crate::AppState;
 use crate::pages::i18n::{Lang, t};
 use crate::pages::{PageQuery, base_context, form, render, words};
@@ -10,6 +10,7 @@ use crate::problem::Problem;
 use crate::routes::plan::{limit, problem};
 use actix_web::{HttpRequest, HttpResponse, web};
 use gapmap_engine::snapshot::Snapshot;
+use gapmap_model::disclosure::Disclosure;
 use gapmap_plan::what_if;
 use serde_json::{Map, Value, json};
 
@@ -51,9 +52,10 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         None
     });
     let mut result = Value::Null;
+    let d = crate::audience::disclosure(&req, &state).await?;
     if let Some((x, y, _)) = &point {
         limit(&req, &state)?;
-        match evaluate(&state, &snap, *x, *y)? {
+        match evaluate(&state, &snap, *x, *y, &d)? {
             Some(v) => result = what_if_view(lang, &v),
             None => errors.push(form::error(
                 "lon",
@@ -67,7 +69,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         errors,
         result,
     };
-    let page = context(lang, &snap, &state, &q, asked);
+    let page = context(lang, &snap, &state, &q, asked, &d);
     let ctx = base_context(&state, &q, "/plan/what-if", "plan-what-if");
     render(&req, "plan_what_if.html", ctx, page)
 }
@@ -105,7 +107,13 @@ fn locate(lang: Lang, snap: &Snapshot, q: &PageQuery, place: &str) -> Result<Opt
 /// The what-if answer (the API's JSON) for a free Wi-Fi access point at
 /// (`x`, `y`) with the snapshot's thresholds; `None` when the point is
 /// refused (the page says it is outside).
-fn evaluate(state: &AppState, snap: &Snapshot, x: f64, y: f64) -> Result<Option<Value>, Problem> {
+fn evaluate(
+    state: &AppState,
+    snap: &Snapshot,
+    x: f64,
+    y: f64,
+    d: &Disclosure,
+) -> Result<Option<Value>, Problem> {
     let doc = json!({"type": "FeatureCollection", "features": [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [x, y]}, "properties": {}}
     ]});
@@ -114,7 +122,7 @@ fn evaluate(state: &AppState, snap: &Snapshot, x: f64, y: f64) -> Result<Option<
             let index = state.plan.index(snap);
             let a = &snap.analysis;
             let outcome = what_if::evaluate(snap, a, &index, changes).map_err(problem)?;
-            Ok(Some(outcome.to_json(snap, a)))
+            Ok(Some(outcome.to_json(snap, a, d)))
         }
         Err(_) => Ok(None),
     }
@@ -128,6 +136,7 @@ fn context(
     state: &AppState,
     q: &PageQuery,
     asked: Asked,
+    d: &Disclosure,
 ) -> Map<String, Value> {
     let mut page = page_map(lang, "plan-what-if");
     let errors = asked.errors;
@@ -158,7 +167,7 @@ fn context(
     page.insert(
         "totals".into(),
         json!({
-            "underserved": words::int(lang, a.total.digitally_underserved),
+            "underserved": words::count(lang, d, a.total.digitally_underserved),
             "clusters": words::int(lang, a.clusters.len() as u64),
         }),
     );
@@ -175,28 +184,30 @@ fn what_if_view(lang: Lang, v: &Value) -> Value {
             json!({
                 "key": k,
                 "label": t(lang, label),
-                "before": num(lang, &s["before"][k]),
-                "after": num(lang, &s["after"][k]),
-                "change": signed(lang, s["change"][k].as_i64().unwrap_or(0)),
+                "before": count_of(lang, &s["before"], k),
+                "after": count_of(lang, &s["after"], k),
+                "change": change_of(lang, &s["change"][k]),
             })
         })
         .collect();
     let parishes: Vec<Value> = super::items(&v["parishes"])
         .map(|p| {
-            let d = p["change"]["digitally_underserved"].as_i64().unwrap_or(0);
+            let d = &p["change"]["digitally_underserved"];
+            let changed = d.as_i64().is_some_and(|n| n != 0)
+                || p["before"]["digitally_underserved"] != p["after"]["digitally_underserved"];
             json!({
                 "id": p["id"],
                 "name": p["name"],
-                "before": num(lang, &p["before"]["digitally_underserved"]),
-                "after": num(lang, &p["after"]["digitally_underserved"]),
-                "change": signed(lang, d),
-                "changed": d != 0,
+                "before": count_of(lang, &p["before"], "digitally_underserved"),
+                "after": count_of(lang, &p["after"], "digitally_underserved"),
+                "change": if p["before"].is_object() { change_of(lang, d) } else { "0".to_owned() },
+                "changed": changed,
             })
         })
         .collect();
     json!({
-        "newly_near": num(lang, &v["residents_newly_near_free_wifi"]),
-        "underserved_change": signed(lang, v["digitally_underserved_change"].as_i64().unwrap_or(0)),
+        "newly_near": count_of(lang, v, "residents_newly_near_free_wifi"),
+        "underserved_change": change_of(lang, &v["digitally_underserved_change"]),
         "figures": figures,
         "parishes": parishes,
         "changed_parishes": parishes.iter().filter(|p| p["changed"] == true).count(),

@@ -7,6 +7,7 @@ use crate::query::Query;
 use actix_web::{HttpRequest, HttpResponse, web};
 use gapmap_engine::analysis::Analysis;
 use gapmap_engine::snapshot::Snapshot;
+use gapmap_model::disclosure::Disclosure;
 use gapmap_plan::access_points::{self, Overrides};
 use gapmap_plan::mclp::Method;
 use std::sync::Arc;
@@ -20,7 +21,7 @@ use utoipa::IntoParams;
 #[derive(Debug, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AccessPointsQuery {
-    /// Access points to place, 1–10000 (default: the plan's target, 35, or the sum of `per_year`).
+    /// New access points to place, 1–10000 (default: the plan's target, 35, less the access points the equipment records say are installed in its years; or the sum of `per_year`).
     #[param(minimum = 1, maximum = 10000)]
     count: Option<u32>,
     /// Only this parish's candidates and residents, e.g. vilces-pagasts (the ids of /api/v1/gaps/parishes; the served document lists them).
@@ -35,10 +36,13 @@ pub struct AccessPointsQuery {
     /// Weight factor of residents in a priority zone, 1–100 (default 1.5).
     #[param(minimum = 1, maximum = 100)]
     weight_priority_zone: Option<f64>,
-    /// At most this many access points per building, 1–20 (default 3).
+    /// At most this many access points per building, 1–20 (default 3): its own, then outdoor units toward villages only where they extend reach.
     #[param(minimum = 1, maximum = 20)]
     max_access_points_per_site: Option<u32>,
-    /// How the access points are spread over the plan years: one whole number per plan year, comma-separated, e.g. 9,9,9,8, not all 0 (the served document gives the pattern for the plan's years). Alone it gives the count (their sum); with `count` it is each year's share of the count (largest remainders, earlier years first). Default: the count split evenly.
+    /// How far an outdoor unit's Wi-Fi reaches from its building toward a village, metres, 0–5000 (default 300).
+    #[param(minimum = 0, maximum = 5000)]
+    outdoor_range_m: Option<f64>,
+    /// How the new access points are spread over the plan years: one whole number per plan year, comma-separated, e.g. 3,9,9,8, not all 0 (the served document gives the pattern for the plan's years). Alone it gives the count (their sum); with `count` it is each year's share of the count (largest remainders, earlier years first). Default: what is left of each year's quota (9,9,9,8) once the installed access points count, a past year's remainder moved to this year; a `count` alone is split in proportion to that.
     #[param(min_length = 1)]
     per_year: Option<String>,
     /// The solver: auto (default), exact or heuristic.
@@ -56,6 +60,7 @@ const OWN: &[&str] = &[
     "weight_underserved",
     "weight_priority_zone",
     "max_access_points_per_site",
+    "outdoor_range_m",
     "per_year",
     "method",
     "f",
@@ -107,6 +112,7 @@ fn overrides(q: &Query) -> Result<Overrides, Problem> {
                     .map(|v| v as u32)
             })
             .transpose()?,
+        outdoor_range_m: q.f64("outdoor_range_m")?,
         method: Some(method),
         // The server gives the integer program at most 10 s.
         time_limit_s: Some(10.0),
@@ -114,20 +120,23 @@ fn overrides(q: &Query) -> Result<Overrides, Problem> {
 }
 
 /// The siting answer (`{"geojson": …, "csv": …}`) for these overrides,
-/// cached per snapshot under `key` (the query string): the API and the
-/// page `/plan/access-points` share it, so they show the same answer.
+/// its counts published by `d`, cached per snapshot under `key` (the query
+/// string) and the audience: the API and the page `/plan/access-points`
+/// share it, so they show the same answer.
 pub fn answer(
     plan: &PlanState,
     snap: &Snapshot,
     a: &Analysis,
     o: &Overrides,
     key: &str,
+    d: &Disclosure,
 ) -> Result<Arc<serde_json::Value>, Problem> {
-    plan.answer(snap, key, || {
+    let key = format!("{}|{key}", d.audience.as_str());
+    plan.answer(snap, &key, || {
         let p = access_points::params(snap, a.thresholds.near_m, o).map_err(problem)?;
         let zones = plan.zones(snap);
         let s = access_points::plan(snap, a, &zones, &p, &mut |_| {}).map_err(problem)?;
-        Ok(serde_json::json!({"geojson": s.to_geojson(snap), "csv": s.to_csv(snap)}))
+        Ok(serde_json::json!({"geojson": s.to_geojson(snap, d), "csv": s.to_csv(snap, d)}))
     })
 }
 
@@ -151,6 +160,7 @@ pub const DEFAULT_KEY: &str = "access-points|";
 pub fn default_answer(
     state: &AppState,
     snap: &Arc<Snapshot>,
+    d: &Disclosure,
 ) -> Result<serde_json::Value, Problem> {
     let a = answer(
         &state.plan,
@@ -158,6 +168,7 @@ pub fn default_answer(
         &snap.analysis,
         &default_overrides(),
         DEFAULT_KEY,
+        d,
     )?;
     Ok(a["geojson"].clone())
 }
@@ -165,7 +176,7 @@ pub fn default_answer(
 /// `GET /api/v1/plan/access-points`.
 #[utoipa::path(get, path = "/api/v1/plan/access-points", tag = "plan", params(AccessPointsQuery, crate::params::ThresholdQuery),
     responses(
-        (status = 200, description = "A GeoJSON FeatureCollection of the chosen buildings in rank order (rank, year, access_points, residents_newly_served, cumulative_residents_newly_served, parish_id, reasons), with status (ok, shortfall, nothing_to_cover), objective, bound, optimality_gap, proven_optimal, solver, eligible_candidates, shortfall and provenance; or CSV (f=csv)", content(("application/geo+json"), ("text/csv"))),
+        (status = 200, description = "A GeoJSON FeatureCollection of the new access points in rank order, one feature per point with its one year (rank, year, unit building|outdoor, building_id, residents_newly_served, cumulative_residents_newly_served, parish_id, reasons), each adding residents; with status (ok, shortfall, nothing_to_cover, done), headline, target, installed, count, worth_placing, need_buildings, by_year (quota, installed, planned), excluded_candidates and not_chosen with their reasons, areas_needing_buildings, objective, bound, optimality_gap, proven_optimal, solver and provenance; counts of 1–4 residents as a range and others rounded to 5 unless signed in; or CSV (f=csv)", content(("application/geo+json"), ("text/csv"))),
         (status = 400, description = "A parameter is unknown or nonsense (the problem names it)", content_type = "application/problem+json")))]
 pub async fn access_points(
     req: HttpRequest,
@@ -178,15 +189,17 @@ pub async fn access_points(
     let a = analysis(&q, &state, &snap)?;
     let st: web::Data<AppState> = state.clone();
     let key = format!("access-points|{}", req.query_string());
-    let answer = web::block(move || answer(&st.plan, &snap, chosen(&snap, &a), &o, &key))
+    let d = crate::audience::disclosure(&req, &state).await?;
+    let answer = web::block(move || answer(&st.plan, &snap, chosen(&snap, &a), &o, &key, &d))
         .await
         .map_err(Problem::internal)??;
-    Ok(match f {
+    let resp = match f {
         "csv" => super::text(
             answer["csv"].as_str().unwrap_or_default().to_owned(),
             "text/csv; charset=utf-8",
             "access-points.csv",
         ),
         _ => super::json(&answer["geojson"], "application/geo+json"),
-    })
+    };
+    Ok(crate::audience::mark(resp, &d))
 }

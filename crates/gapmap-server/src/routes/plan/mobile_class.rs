@@ -82,7 +82,7 @@ fn request(q: &Query) -> Result<mobile_class::Params, Problem> {
 /// `GET /api/v1/plan/mobile-class`.
 #[utoipa::path(get, path = "/api/v1/plan/mobile-class", tag = "plan", params(MobileClassQuery, crate::params::ThresholdQuery),
     responses(
-        (status = 200, description = "For each plan year: the route from the municipality's office through one stop per parish (venue, date on a working day, connection good or connection_unverified, reasons), parishes without a usable venue, and the stops by parish; as JSON, CSV (f=csv) or an iCalendar feed (f=ics)", content(("application/json"), ("text/csv"), ("text/calendar"))),
+        (status = 200, description = "For each plan year, a class in every parish: the visits on record (done, booked) and, for the other parishes, a planned stop on a working day after the snapshot's date (past years: not_done), with the venue's connection (good_line, mobile_router, unverified, poor), who it is for, the line to upgrade first where there is no good line, and reasons; the route through the planned stops; each parish's next class; as JSON, CSV (f=csv) or an iCalendar feed of the planned and the recorded stops, each labelled (f=ics); counts of 1–4 residents as a range and others rounded to 5 unless signed in", content(("application/json"), ("text/csv"), ("text/calendar"))),
         (status = 400, description = "A parameter is unknown or nonsense (the problem names it)", content_type = "application/problem+json"),
         (status = 409, description = "The season has fewer working days in a plan year than there are stops (the problem names `season`)", content_type = "application/problem+json")))]
 pub async fn mobile_class(
@@ -105,21 +105,23 @@ pub async fn mobile_class(
     let p = request(&q)?;
     let snap = state.live.get();
     let a = analysis(&q, &state, &snap)?;
+    let d = crate::audience::disclosure(&req, &state).await?;
     let body = web::block(move || {
         mobile_class::plan(&snap, chosen(&snap, &a), &p).map(|m| match f {
-            "csv" => m.to_csv(&snap),
-            "ics" => m.to_ics(&snap),
-            _ => m.to_json(&snap).to_string(),
+            "csv" => m.to_csv(&snap, &d),
+            "ics" => m.to_ics(&snap, &d),
+            _ => m.to_json(&snap, &d).to_string(),
         })
     })
     .await
     .map_err(Problem::internal)?
     .map_err(problem)?;
-    Ok(match f {
+    let resp = match f {
         "csv" => super::text(body, "text/csv; charset=utf-8", "mobile-class.csv"),
         "ics" => super::text(body, "text/calendar; charset=utf-8", "mobile-class.ics"),
         _ => HttpResponse::Ok()
             .content_type("application/json")
             .body(body),
-    })
+    };
+    Ok(crate::audience::mark(resp, &d))
 }

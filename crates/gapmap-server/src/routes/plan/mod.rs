@@ -26,6 +26,8 @@ use std::sync::{Arc, Mutex};
 pub struct PlanState {
     index: Mutex<Option<Arc<Index>>>,
     zones: Mutex<Option<(String, Arc<Vec<bool>>)>>,
+    /// The mobile class with the default parameters (for the leaflets).
+    mobile: Mutex<Option<(String, Arc<gapmap_plan::mobile_class::MobileClass>)>>,
     answers: Mutex<Vec<(String, Arc<serde_json::Value>)>>,
     /// What-if requests per client: 20 at once, then 5 a second (a planner
     /// dragging a point sends a few a second).
@@ -37,6 +39,7 @@ impl Default for PlanState {
         PlanState {
             index: Mutex::new(None),
             zones: Mutex::new(None),
+            mobile: Mutex::new(None),
             answers: Mutex::new(Vec::new()),
             limiter: crate::ratelimit::Limiter::new(20.0, 5.0),
         }
@@ -68,6 +71,28 @@ impl PlanState {
                 z
             }
         }
+    }
+
+    /// The mobile class of this snapshot with the default parameters and
+    /// thresholds (built on first use; the parish leaflets read each
+    /// parish's next class from it).
+    pub fn mobile_class(
+        &self,
+        snap: &Snapshot,
+    ) -> Result<Arc<gapmap_plan::mobile_class::MobileClass>, PlanError> {
+        let mut slot = self.mobile.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((v, m)) = &*slot
+            && *v == snap.version
+        {
+            return Ok(Arc::clone(m));
+        }
+        let m = Arc::new(gapmap_plan::mobile_class::plan(
+            snap,
+            &snap.analysis,
+            &gapmap_plan::mobile_class::Params::default(),
+        )?);
+        *slot = Some((snap.version.clone(), Arc::clone(&m)));
+        Ok(m)
     }
 
     /// A cached answer for this snapshot and key, or a new one.

@@ -35,20 +35,22 @@ pub async fn progress(
     let snap = state.live.get();
     let a = analysis(&q, &state, &snap)?;
     let st = state.clone();
+    let d = crate::audience::disclosure(&req, &state).await?;
     let body = web::block(move || {
         let index = st.plan.index(&snap);
         progress::progress(&snap, chosen(&snap, &a), &index).map(|p| match f {
-            "csv" => p.to_csv(&snap),
-            _ => p.to_json(&snap).to_string(),
+            "csv" => p.to_csv(&snap, &d),
+            _ => p.to_json(&snap, &d).to_string(),
         })
     })
     .await
     .map_err(Problem::internal)?
     .map_err(problem)?;
-    Ok(match f {
+    let resp = match f {
         "csv" => super::text(body, "text/csv; charset=utf-8", "plan-progress.csv"),
         _ => HttpResponse::Ok()
             .content_type("application/json")
             .body(body),
-    })
+    };
+    Ok(crate::audience::mark(resp, &d))
 }

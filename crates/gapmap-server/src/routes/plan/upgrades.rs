@@ -40,14 +40,17 @@ pub async fn upgrades(
     };
     let snap = state.live.get();
     let a = analysis(&q, &state, &snap)?;
+    let d = crate::audience::disclosure(&req, &state).await?;
     let u = web::block(move || {
-        upgrades::plan(&snap, chosen(&snap, &a), &p).map(|u| (u.to_json(&snap), u.to_csv(&snap)))
+        upgrades::plan(&snap, chosen(&snap, &a), &p)
+            .map(|u| (u.to_json(&snap, &d), u.to_csv(&snap, &d)))
     })
     .await
     .map_err(Problem::internal)?
     .map_err(problem)?;
-    Ok(match f {
+    let resp = match f {
         "csv" => super::text(u.1, "text/csv; charset=utf-8", "upgrades.csv"),
         _ => super::json(&u.0, "application/json"),
-    })
+    };
+    Ok(crate::audience::mark(resp, &d))
 }

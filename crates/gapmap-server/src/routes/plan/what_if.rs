@@ -13,7 +13,7 @@ use gapmap_plan::what_if;
 #[utoipa::path(post, path = "/api/v1/plan/what-if", tag = "plan", params(crate::params::ThresholdQuery),
     request_body(content = Object, description = "A GeoJSON FeatureCollection of 1–100 features (the served document gives its schema, with the site ids): a Point without properties.site_id adds a site (kind default wifi, free_wifi default true); properties.site_id changes that site (a Point moves it; free_wifi, status; remove: true removes it)", content_type = "application/geo+json"),
     responses(
-        (status = 200, description = "Every figure of /gaps/summary and /gaps/parishes before, after and their change; residents newly near free Wi-Fi; clusters shrunk, split, gone or new; nothing is stored", content_type = "application/json"),
+        (status = 200, description = "Every figure of /gaps/summary and /gaps/parishes before, after and their change; residents newly near free Wi-Fi; clusters shrunk, split, gone or new; nothing is stored. Counts of 1–4 residents are published as a range and others rounded to 5 unless signed in, so two answers never differ by one homestead's residents", content_type = "application/json"),
         (status = 400, description = "The body or a parameter is nonsense (the problem names the feature and member)", content_type = "application/problem+json"),
         (status = 409, description = "Features clash: a site changed twice, or a new site's id taken by a site or another feature (the problem names the feature)", content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", content_type = "application/problem+json"),
@@ -35,10 +35,14 @@ pub async fn what_if(
     let index = state.plan.index(&snap);
     let started = std::time::Instant::now();
     let a = chosen(&snap, &a);
+    let d = crate::audience::disclosure(&req, &state).await?;
     let outcome = what_if::evaluate(&snap, a, &index, changes).map_err(problem)?;
-    let mut v = outcome.to_json(&snap, a);
+    let mut v = outcome.to_json(&snap, a, &d);
     v["elapsed_ms"] = serde_json::json!(started.elapsed().as_secs_f64() * 1000.0);
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .body(v.to_string()))
+    Ok(crate::audience::mark(
+        HttpResponse::Ok()
+            .content_type("application/json")
+            .body(v.to_string()),
+        &d,
+    ))
 }
