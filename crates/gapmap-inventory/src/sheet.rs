@@ -138,9 +138,12 @@ fn problem(row: u64, column: &str, message: impl Into<String>) -> CellProblem {
     }
 }
 
+/// The rows of a sheet: each with its row number and cells.
+type Rows = Vec<(u64, Vec<String>)>;
+
 /// The header and rows of an uploaded CSV (any of `,` `;` tab, with or
 /// without a BOM), or the problem with the file.
-fn parse(text: &str) -> Result<(Vec<String>, Vec<(u64, Vec<String>)>), CellProblem> {
+fn parse(text: &str) -> Result<(Vec<String>, Rows), CellProblem> {
     let text = text.trim_start_matches('\u{feff}');
     let first = text.lines().next().unwrap_or_default();
     let delimiter = [b',', b';', b'\t']
