@@ -12,7 +12,7 @@
 # 3. times, interleaved, RUNS (default 3) runs of each into fresh outputs:
 #      gapmap update --store gapmap.gpkg --from-dir src --as-of 2026-01-01 --no-geocode vzd-address
 #      ogr2ogr -f GPKG ogr.gpkg addresses.csv -oo X_POSSIBLE_NAMES=KOORD_Y
-#              -oo Y_POSSIBLE_NAMES=KOORD_X -a_srs EPSG:3059 -t_srs EPSG:4326
+#              -oo Y_POSSIBLE_NAMES=KOORD_X -s_srs EPSG:3059 -t_srs EPSG:4326
 #    (both read every row, build points, reproject to WGS84 and write a
 #    GeoPackage with an R-tree; gapmap also keeps only existing buildings,
 #    checks KOORD_* against DD_*, puts each point in its 1 km cell and
@@ -61,7 +61,7 @@ O_OUT=$WORK/update-ogr.gpkg
 fresh() { rm -rf "$1" "$1-journal" "$(dirname "$1")/sources"; }
 G_CMD=("$BIN" update --store "$G_OUT" --from-dir "$DATA/src" --as-of 2026-01-01 --no-geocode vzd-address)
 O_CMD=(ogr2ogr -f GPKG "$O_OUT" "$INPUT" -nln addresses -oo X_POSSIBLE_NAMES=KOORD_Y -oo Y_POSSIBLE_NAMES=KOORD_X
-       -oo KEEP_GEOM_COLUMNS=NO -a_srs EPSG:3059 -t_srs EPSG:4326)
+       -oo KEEP_GEOM_COLUMNS=NO -s_srs EPSG:3059 -t_srs EPSG:4326)
 declare -a G_S G_K G_C O_S O_K O_C
 LOAD_BEFORE=$(loadavg)
 for i in $(seq 1 "$RUNS"); do

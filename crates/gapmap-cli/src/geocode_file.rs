@@ -70,24 +70,28 @@ pub fn run(store: &Path, input: &Path, out_path: &Path, json: bool) -> Result<()
         .map(|q| register.locate(&q.address, q.parish.as_deref()))
         .collect();
     let match_s = t1.elapsed().as_secs_f64();
-    let mut w = csv::Writer::from_path(out_path).map_err(other)?;
-    w.write_record([
-        "address",
-        "parish",
-        "status",
-        "lon",
-        "lat",
-        "register_id",
-        "register_address",
-        "candidates",
-    ])
-    .map_err(other)?;
+    // Written through the one CSV cell writer (gapmap_geo::csv_cell), as
+    // every CSV gapmap writes.
+    let mut out = String::new();
+    gapmap_geo::csv_cell::record(
+        &mut out,
+        &[
+            "address",
+            "parish",
+            "status",
+            "lon",
+            "lat",
+            "register_id",
+            "register_address",
+            "candidates",
+        ],
+    );
     let mut counts = [0u64; 3];
     for (q, r) in queries.iter().zip(&results) {
-        let row = row_of(&register, q, r, &mut counts);
-        w.write_record(&row).map_err(other)?;
+        gapmap_geo::csv_cell::record(&mut out, &row_of(&register, q, r, &mut counts));
     }
-    w.flush().map_err(other)?;
+    std::fs::write(out_path, out)
+        .map_err(|e| CliError::Other(format!("cannot write {}: {e}", out_path.display())))?;
     let rate = queries.len() as f64 / match_s.max(1e-9);
     let summary = json!({"addresses": queries.len(), "register": register.len(),
         "matched": counts[0], "ambiguous": counts[1], "unmatched": counts[2],

@@ -279,12 +279,12 @@ impl Plan {
         store_path: &Path,
     ) -> Result<Option<Version>, (u8, String, String)> {
         match &self.from_dir {
-            Some(dir) => self.from_dir(dir, s).map(Some),
+            Some(dir) => self.read_from_dir(dir, s).map(Some),
             None => self.download(store, s, store_path),
         }
     }
 
-    fn from_dir(&self, dir: &Path, s: &OpenSource) -> Result<Version, (u8, String, String)> {
+    fn read_from_dir(&self, dir: &Path, s: &OpenSource) -> Result<Version, (u8, String, String)> {
         let path = find_file(dir, s.file).ok_or_else(|| {
             let p = dir.join(s.file).display().to_string();
             (

@@ -9,13 +9,13 @@
 //! ```
 //! use gapmap_geo::address::{parse, House};
 //! let a = parse("Stadiona iela 10 k-1, Ozolnieki, Ozolnieku pag., Jelgavas nov., LV-3018");
-//! assert_eq!(a.house, House::Street { street: "stadiona".into(), number: "10".into(), corpus: Some("1".into()) });
+//! assert_eq!(a.house, Some(House::Street { street: "stadiona".into(), number: "10".into(), corpus: Some("1".into()) }));
 //! assert_eq!(a.place.as_deref(), Some("ozolnieki"));
 //! assert_eq!(a.parish.as_deref(), Some("ozolnieku"));
 //! assert_eq!(a.municipality.as_deref(), Some("jelgavas"));
 //! assert_eq!(a.postcode.as_deref(), Some("3018"));
 //! let h = parse("„Eži”, Garoza, Salgales pagasts");
-//! assert_eq!(h.house, House::Name("ezi".into()));
+//! assert_eq!(h.house, Some(House::Name("ezi".into())));
 //! assert_eq!(h.parish.as_deref(), Some("salgales"));
 //! ```
 

@@ -179,7 +179,7 @@ impl Pipeline<'_> {
         let layer = self
             .opts
             .layer
-            .or_else(|| match self.input.format {
+            .or(match self.input.format {
                 Format::VzdAddress | Format::CsbGrid => Some(Layer::Demand),
                 Format::CultureCentres | Format::Libraries | Format::Schools => {
                     Some(Layer::Buildings)

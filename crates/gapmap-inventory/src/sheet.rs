@@ -138,9 +138,12 @@ fn problem(row: u64, column: &str, message: impl Into<String>) -> CellProblem {
     }
 }
 
+/// The rows of a sheet: each with its row number and cells.
+type Rows = Vec<(u64, Vec<String>)>;
+
 /// The header and rows of an uploaded CSV (any of `,` `;` tab, with or
 /// without a BOM), or the problem with the file.
-fn parse(text: &str) -> Result<(Vec<String>, Vec<(u64, Vec<String>)>), CellProblem> {
+fn parse(text: &str) -> Result<(Vec<String>, Rows), CellProblem> {
     let text = text.trim_start_matches('\u{feff}');
     let first = text.lines().next().unwrap_or_default();
     let delimiter = [b',', b';', b'\t']
@@ -382,4 +385,107 @@ pub fn apply(
     let revision = w.revision()? + 1;
     w.commit(true)?;
     Ok((plan, Some(revision)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::edit::{self, Op};
+    use gapmap_store::FeatureStore;
+    use serde_json::json;
+
+    fn ctx() -> Context {
+        Context {
+            actor: "ilze".into(),
+            reason: "sheet test".into(),
+            report_ref: None,
+        }
+    }
+
+    /// A store holding one library, `lib-vilce`.
+    fn store() -> (tempfile::TempDir, GpkgStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = GpkgStore::open(&dir.path().join("s.gpkg")).unwrap();
+        let site = json!({"type": "Feature", "id": "lib-vilce",
+            "geometry": {"type": "Point", "coordinates": [23.5458, 56.4219]},
+            "properties": {"kind": "library", "name": "Vilces bibliotēka", "parish_id": "vilces-pagasts",
+                           "source": "official", "source_ref": "https://example.lv/", "as_of": "2026-12-01"}});
+        edit::apply(&mut s, Layer::Sites, Op::Create(site), None, &ctx()).unwrap();
+        (dir, s)
+    }
+
+    fn sheet(s: &GpkgStore) -> String {
+        download(Layer::Sites, &s.read_layer(Layer::Sites).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn rows_are_numbered_as_a_spreadsheet_numbers_them() {
+        let (header, rows) =
+            parse("\u{feff}id;name\na;\"two\nlines\"\nb;plain\n").expect("a semicolon sheet");
+        assert_eq!(header, ["id", "name"]);
+        assert_eq!(rows[0], (2, vec!["a".to_owned(), "two\nlines".to_owned()]));
+        assert_eq!(rows[1].0, 3, "a line break inside a cell is still one row");
+    }
+
+    #[test]
+    fn an_unknown_column_or_no_id_is_named_on_row_1() {
+        let mut ps = Vec::new();
+        check_header(Layer::Sites, &["name".into(), "colour".into()], &mut ps);
+        let cols: Vec<&str> = ps.iter().map(|p| p.column.as_str()).collect();
+        assert_eq!(cols, ["id", "colour"]);
+        assert!(ps.iter().all(|p| p.row == 1));
+        assert!(columns(Layer::Areas).is_none());
+    }
+
+    #[test]
+    fn the_sheet_as_downloaded_changes_nothing() {
+        let (_d, mut s) = store();
+        let text = sheet(&s);
+        assert!(text.starts_with("\u{feff}id,name,"));
+        let p = plan(&mut s, Layer::Sites, &text).unwrap();
+        assert_eq!((p.rows, p.changes.len(), p.problems.len()), (1, 0, 0));
+        let (_, revision) = apply(&mut s, Layer::Sites, &text, p.revision, &ctx()).unwrap();
+        assert_eq!(revision, None, "nothing saved");
+    }
+
+    #[test]
+    fn a_changed_cell_is_one_change_and_one_audited_update() {
+        let (_d, mut s) = store();
+        let text = "id,phone\nlib-vilce,63012345\n";
+        let p = plan(&mut s, Layer::Sites, text).unwrap();
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(p.changes.len(), 1);
+        assert_eq!(
+            (p.changes[0].row, p.changes[0].field.as_str()),
+            (2, "phone")
+        );
+        let (_, revision) = apply(&mut s, Layer::Sites, text, p.revision, &ctx()).unwrap();
+        assert_eq!(revision, Some(p.revision + 1));
+        let conn = rusqlite::Connection::open(s.path()).unwrap();
+        let rows = audit::read(&conn, &audit::Filter::default()).unwrap();
+        assert_eq!(
+            rows.last().unwrap().changes,
+            json!({"phone": [null, "63012345"]})
+        );
+        // The plan was made before this save: it is stale now.
+        assert!(matches!(
+            apply(&mut s, Layer::Sites, text, p.revision, &ctx()),
+            Err(EditError::PreconditionFailed { .. })
+        ));
+    }
+
+    #[test]
+    fn a_bad_cell_is_named_by_row_and_column_and_nothing_is_saved() {
+        let (_d, mut s) = store();
+        let text = "id,wheelchair\nlib-vilce,maybe\nnot-a-site,yes\n";
+        let p = plan(&mut s, Layer::Sites, text).unwrap();
+        let at: Vec<(u64, &str)> = p
+            .problems
+            .iter()
+            .map(|p| (p.row, p.column.as_str()))
+            .collect();
+        assert_eq!(at, [(2, "wheelchair"), (3, "id")], "{:?}", p.problems);
+        let (_, revision) = apply(&mut s, Layer::Sites, text, p.revision, &ctx()).unwrap();
+        assert_eq!(revision, None);
+    }
 }
