@@ -28,7 +28,7 @@ pub struct ExportArgs {
     /// The GeoPackage store [default: the embedded dataset's default store].
     #[arg(long, env = "GAPMAP_STORE")]
     pub store: Option<PathBuf>,
-    /// The collection: sites, settlements, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters (required, except for pmtiles, which holds them all).
+    /// The collection: sites, settlements, buildings, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters (required, except for pmtiles, which holds them all).
     #[arg(long)]
     pub layer: Option<String>,
     /// File format.
