@@ -166,7 +166,13 @@ fn parse(text: &str) -> Result<(Vec<String>, Rows), CellProblem> {
     for (k, r) in rdr.records().enumerate() {
         let row = k as u64 + 2;
         let r = r.map_err(|e| problem(row, "", format!("malformed CSV: {e}")))?;
-        rows.push((row, r.iter().map(str::to_owned).collect()));
+        // A cell the download neutralised (`'+371 …`, csv_cell) reads back
+        // as it was, so an unchanged sheet changes nothing.
+        let cells = r
+            .iter()
+            .map(|c| gapmap_geo::csv_cell::unescape(c).to_owned())
+            .collect();
+        rows.push((row, cells));
     }
     Ok((header, rows))
 }
@@ -446,6 +452,25 @@ mod tests {
         assert_eq!((p.rows, p.changes.len(), p.problems.len()), (1, 0, 0));
         let (_, revision) = apply(&mut s, Layer::Sites, &text, p.revision, &ctx()).unwrap();
         assert_eq!(revision, None, "nothing saved");
+    }
+
+    /// A phone number beginning with `+` is written `'+371 …` (so a
+    /// spreadsheet does not read it as a formula) and reads back as it was.
+    #[test]
+    fn a_neutralised_cell_reads_back_unchanged() {
+        let (_d, mut s) = store();
+        let text = "id,phone\nlib-vilce,+371 63012345\n";
+        let p = plan(&mut s, Layer::Sites, text).unwrap();
+        apply(&mut s, Layer::Sites, text, p.revision, &ctx()).unwrap();
+        let sheet = sheet(&s);
+        assert!(sheet.contains("'+371 63012345"), "{sheet}");
+        let p = plan(&mut s, Layer::Sites, &sheet).unwrap();
+        assert_eq!(
+            (p.changes.len(), p.problems.len()),
+            (0, 0),
+            "{:?}",
+            p.changes
+        );
     }
 
     #[test]
