@@ -561,7 +561,8 @@ mod tests {
         assert!(o.committed, "{path:?}: {:?}", o.problems);
     }
 
-    /// The sites file with every third site moved 700 m east, every
+    /// The sites file with every third site moved 700 m east (naming no
+    /// parish), every
     /// seventh removed and one new free Wi-Fi point.
     fn edited_sites(dir: &Path) -> PathBuf {
         let text = std::fs::read_to_string(jelgava("sites.geojson")).unwrap();
@@ -575,6 +576,9 @@ mod tests {
                 if i % 3 == 0 {
                     let lon = f["geometry"]["coordinates"][0].as_f64().unwrap();
                     f["geometry"]["coordinates"][0] = serde_json::json!(lon + 0.0115);
+                    // Moved, it may have crossed into the next parish: it
+                    // names none (the position rule of ingest).
+                    f["properties"]["parish_id"] = serde_json::Value::Null;
                 }
                 f
             })
@@ -585,6 +589,7 @@ mod tests {
         new["properties"]["free_wifi"] = serde_json::json!(true);
         new["properties"]["status"] = serde_json::json!("active");
         new["geometry"]["coordinates"] = serde_json::json!([23.9, 56.55]);
+        new["properties"]["parish_id"] = serde_json::Value::Null;
         kept.push(new);
         *features = kept;
         let path = dir.join("sites.geojson");
