@@ -1,15 +1,18 @@
 //! The candidate buildings of a snapshot: where a new public access point
 //! may go, and the municipal buildings that could become candidates.
 //!
-//! **This is the one place the siting reads its candidates from.** Until
-//! the `buildings` layer lands they are the active sites marked
-//! `candidate` (schools, culture houses, parish offices, libraries, social
-//! centres — any site the IT department marks), and the municipal
-//! buildings are the active sites of a building kind (not a stand-alone
-//! Wi-Fi point, a KAC desk or a mobile-class stop). When the layer lands,
-//! [`candidate_buildings`] and [`municipal_buildings`] read it instead
-//! (its `municipal` buildings, with the site at each building for the
-//! equipment); nothing else in the planner changes.
+//! **This is the one place the siting reads its candidates from.** With a
+//! `buildings` layer (issue 19's registers) they are its active buildings
+//! inside the municipality that are not known to be someone else's
+//! (`municipal` true or unknown); a building is a candidate when the
+//! municipality runs it (`municipal: true`) or when a site in it is marked
+//! `candidate` by the IT department. The site in a building (the candidate
+//! one first) carries its equipment and provenance. A store without
+//! buildings falls back to the sites: the active sites marked `candidate`
+//! (schools, culture houses, parish offices, social centres — any site the
+//! IT department marks), and as municipal buildings the active sites of a
+//! building kind (not a stand-alone Wi-Fi point, a KAC desk or a
+//! mobile-class stop).
 //!
 //! Where a building is — inside the municipality, in which parish — is
 //! decided by geometry (its point in the parish polygons), not by the
@@ -17,20 +20,20 @@
 //! polygons).
 
 use gapmap_engine::snapshot::Snapshot;
-use gapmap_model::{AreaKind, Provenance, Site, SiteKind, SiteStatus};
+use gapmap_model::{AreaKind, Building, Provenance, Site, SiteKind, SiteStatus};
 use geo::{BoundingRect, Contains};
 use geo_types::{MultiPolygon, Point, Rect};
 
 /// A building that may take a new access point (or could, if named).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CandidateBuilding {
-    /// The building's id (today the site's id).
+    /// The building's id (the site's id when the store has no buildings).
     pub id: String,
     /// The site at the building (index into the snapshot's sites), whose
     /// equipment and provenance it carries.
     pub site: Option<u32>,
     pub name: String,
-    /// What the building is (today the site's kind).
+    /// What the building is (`BuildingKind`, or the site's kind).
     pub kind: String,
     pub address: Option<String>,
     /// The parish whose polygon holds the building; `None` outside them all.
@@ -115,9 +118,56 @@ fn building(parishes: &Parishes, i: usize, s: &Site, xy: Point<f64>) -> Candidat
     }
 }
 
+/// One building of the `buildings` layer as a candidate: the site in it
+/// (the one marked `candidate` first, else the first active one) carries
+/// its equipment; it is a candidate when the municipality runs it or a
+/// site in it is marked.
+fn from_layer(
+    parishes: &Parishes,
+    snap: &Snapshot,
+    b: &Building,
+    xy: Point<f64>,
+) -> CandidateBuilding {
+    let inside =
+        |s: &Site| s.status == SiteStatus::Active && s.building_id.as_deref() == Some(&b.id);
+    let marked = snap.sites.iter().position(|s| inside(s) && s.candidate);
+    let site = marked.or_else(|| snap.sites.iter().position(inside));
+    CandidateBuilding {
+        id: b.id.clone(),
+        site: site.map(|i| i as u32),
+        name: b.name.clone(),
+        kind: b.kind.as_str().to_owned(),
+        address: b.address.clone(),
+        parish_id: parishes.holding(xy, b.parish_id.as_deref()),
+        location: b.location,
+        xy,
+        candidate: b.municipal == Some(true) || marked.is_some(),
+        provenance: b.provenance.clone(),
+    }
+}
+
+/// The active buildings of the layer inside the municipality that are not
+/// known to be someone else's; `None` when the store has no buildings.
+fn layer_buildings(snap: &Snapshot) -> Option<Vec<CandidateBuilding>> {
+    if snap.buildings.is_empty() {
+        return None;
+    }
+    let parishes = Parishes::of(snap);
+    Some(
+        snap.active_buildings()
+            .filter(|(b, _)| !b.outside_municipality && b.municipal != Some(false))
+            .map(|(b, xy)| from_layer(&parishes, snap, b, xy))
+            .filter(|b| b.parish_id.is_some())
+            .collect(),
+    )
+}
+
 /// The buildings that may take a new access point (see the module
-/// documentation: the switch to the `buildings` layer goes here).
+/// documentation).
 pub fn candidate_buildings(snap: &Snapshot) -> Vec<CandidateBuilding> {
+    if let Some(all) = layer_buildings(snap) {
+        return all.into_iter().filter(|b| b.candidate).collect();
+    }
     let parishes = Parishes::of(snap);
     snap.sites
         .iter()
@@ -131,6 +181,9 @@ pub fn candidate_buildings(snap: &Snapshot) -> Vec<CandidateBuilding> {
 /// The municipality's buildings, candidates or not, for naming the
 /// buildings near an under-served area (see the module documentation).
 pub fn municipal_buildings(snap: &Snapshot) -> Vec<CandidateBuilding> {
+    if let Some(all) = layer_buildings(snap) {
+        return all;
+    }
     let parishes = Parishes::of(snap);
     snap.sites
         .iter()

@@ -443,9 +443,19 @@ mod tests {
             let (lon, lat) = to_ll
                 .convert(e as f64 * 1000.0 + 500.0, n as f64 * 1000.0 + 500.0)
                 .expect("to WGS84");
+            // The point names the parish it lies in (ingest's position
+            // rule); a cell centre outside every parish is left out.
+            let Some(parish) = snap.areas.iter().find(|a| {
+                a.kind == gapmap_model::AreaKind::Parish
+                    && geo::Contains::contains(&a.geometry, &geo_types::Point::new(lon, lat))
+            }) else {
+                continue;
+            };
             let mut f = template.clone();
             let id = format!("splitter-{k}");
             f["properties"]["id"] = json!(id);
+            f["properties"]["parish_id"] = json!(parish.id);
+            f["properties"]["building_id"] = Value::Null;
             f["geometry"]["coordinates"] = json!([lon, lat]);
             features.push(f);
             ids.push(id);
