@@ -26,14 +26,16 @@ GOOD = HERE / "good"
 BOM = b"\xef\xbb\xbf"
 
 # Places in Jelgavas novads (longitude, latitude, WGS84).
-JELGAVA = [23.7134, 56.6511]
+# (near Jelgava, south of it: the city itself is not in the municipality,
+# and ingest refuses a place outside it)
+JELGAVA = [23.72, 56.55]
 OZOLNIEKI = [23.79, 56.69]
 VILCE = [23.53, 56.42]
 ZALENIEKI = [23.52, 56.53]
 ELEJA = [23.70, 56.42]
 # The same places in LKS-92 / Latvia TM (EPSG:3059), easting then northing,
 # computed with pyproj (always_xy).
-JELGAVA_LKS = [482427.09, 278585.81]
+JELGAVA_LKS = [482785.85, 267330.93]
 OZOLNIEKI_LKS = [487137.07, 282898.73]
 VILCE_LKS = [471005.94, 252925.12]
 
@@ -120,7 +122,7 @@ def csv_text(rows, eol="\n", sep=","):
 SITE_HEAD = ["id", "kind", "name", "lon", "lat", "source", "source_ref", "as_of"]
 
 
-def site_row(i, kind="library", name="Jelgavas bibliotēka", lon="23.7134", lat="56.6511", as_of="2026-11-01", prefix="s"):
+def site_row(i, kind="library", name="Jelgavas bibliotēka", lon="23.72", lat="56.55", as_of="2026-11-01", prefix="s"):
     return [f"{prefix}{i}", kind, name, lon, lat, "official", "https://www.jelgavasnovads.lv/", as_of]
 
 
@@ -441,8 +443,11 @@ bad("quoted_newline.csv",
               site_row(2, name='"Ozolnieku bibliotēka\nRīgas iela 1"', lon="23.79", lat="56.69"),
               site_row(3, name='"Vilces\n""bibliotēka""\nfiliāle"', lon="23.53", lat="56.42"),
               site_row(4, name="Elejas bibliotēka", lon="23.70", lat="56.42", as_of="2026-13-01")]),
-    [at_l(8, "as_of", "`2026-13-01` is not a date")],
-    note="records 2 and 3 hold quoted newlines; the bad record starts on physical line 8")
+    [at_l(3, "name", "the text holds a control character (U+000A)"),
+     at_l(5, "name", "the text holds a control character (U+000A)"),
+     at_l(8, "as_of", "`2026-13-01` is not a date")],
+    note="records 2 and 3 hold quoted newlines (a name is one line: each is an error where its record starts); "
+         "the bad date's record starts on physical line 8")
 
 bad("too_few_fields.csv",
     csv_text([SITE_HEAD, site_row(1), ["s2", "library", "Vilces bibliotēka", "23.53"], site_row(3, lon="23.70", lat="56.42")]),
@@ -453,8 +458,8 @@ bad("lon_not_numeric.csv",
     [at_l(3, "lon", "`23°47'E` is not a number")])
 
 bad("decimal_comma_semicolon.csv",
-    csv_text([SITE_HEAD, site_row(1, lon="23,7134", lat="56,6511")], sep=";"),
-    [at_l(2, "lon", "`23,7134` is not a number")],
+    csv_text([SITE_HEAD, site_row(1, lon="23,72", lat="56,55")], sep=";"),
+    [at_l(2, "lon", "`23,72` is not a number")],
     note="semicolon CSV as Latvian Excel writes it: decimal commas in coordinates")
 
 bad("nan_coordinate.csv",
@@ -467,7 +472,7 @@ bad("missing_coordinate.csv",
 
 bad("xy_without_crs.csv",
     csv_text([["id", "kind", "name", "x", "y", "source", "source_ref", "as_of"],
-              ["s1", "library", "Jelgavas bibliotēka", "482427.09", "278585.81", "official", "https://www.jelgavasnovads.lv/", "2026-11-01"]]),
+              ["s1", "library", "Jelgavas bibliotēka", "482785.85", "267330.93", "official", "https://www.jelgavasnovads.lv/", "2026-11-01"]]),
     [at_l(1, "x", "columns x/y need a CRS")])
 
 bad("cp1257.csv",
@@ -478,7 +483,7 @@ bad("cp1257.csv",
 
 bad("invalid_wkt.csv",
     csv_text([["id", "kind", "name", "wkt", "source", "source_ref", "as_of"],
-              ["s1", "library", "Jelgavas bibliotēka", '"POINT (23.7134 56.6511)"', "official", "https://www.jelgavasnovads.lv/", "2026-11-01"],
+              ["s1", "library", "Jelgavas bibliotēka", '"POINT (23.72 56.55)"', "official", "https://www.jelgavasnovads.lv/", "2026-11-01"],
               ["s2", "library", "Vilces bibliotēka", '"POINT (23.53 56.42"', "official", "https://www.jelgavasnovads.lv/", "2026-11-01"],
               ["s3", "library", "Elejas bibliotēka", '"PUNKTS (23.70 56.42)"', "official", "https://www.jelgavasnovads.lv/", "2026-11-01"]]),
     [at_l(3, "wkt", "not valid WKT"), at_l(4, "wkt", "not valid WKT")])
@@ -491,7 +496,7 @@ bad("negative_speed.csv",
 
 bad("negative_residents.csv",
     csv_text([["lon", "lat", "residents", "source", "source_ref", "as_of"],
-              ["23.7134", "56.6511", "4", "simulated", "gapmap corpus", "2026-11-01"],
+              ["23.72", "56.55", "4", "simulated", "gapmap corpus", "2026-11-01"],
               ["23.79", "56.69", "-3", "simulated", "gapmap corpus", "2026-11-01"],
               ["23.53", "56.42", "divi", "simulated", "gapmap corpus", "2026-11-01"]]),
     [at_l(3, "residents", "-3 is negative"),
@@ -553,7 +558,7 @@ good("wkt.csv",
 
 good("xy_lks92.csv",
      csv_text([["id", "kind", "name", "x", "y", "source", "source_ref", "as_of"],
-               ["s1", "library", "Jelgavas bibliotēka", "482427.09", "278585.81", "official", "https://www.jelgavasnovads.lv/", "2026-11-01"],
+               ["s1", "library", "Jelgavas bibliotēka", "482785.85", "267330.93", "official", "https://www.jelgavasnovads.lv/", "2026-11-01"],
                ["s2", "library", "Ozolnieku bibliotēka", "487137.07", "282898.73", "official", "https://www.jelgavasnovads.lv/", "2026-11-01"],
                ["s3", "kac", "Vilces KAC", "471005.94", "252925.12", "official", "https://www.jelgavasnovads.lv/", "2026-11-01"]]),
      "sites", 3, flags=["--crs", "EPSG:3059"])
@@ -577,7 +582,7 @@ good("Jelgavas_novada_vietas.geojson",
      "sites", 2)
 
 good("no_provenance_with_flags.csv",
-     csv_text([["id", "kind", "name", "lon", "lat"], ["s1", "library", "Jelgavas bibliotēka", "23.7134", "56.6511"]]),
+     csv_text([["id", "kind", "name", "lon", "lat"], ["s1", "library", "Jelgavas bibliotēka", "23.72", "56.55"]]),
      "sites", 1, flags=["--source", "official", "--source-ref", "https://www.jelgavasnovads.lv/", "--as-of", "2026-11-01"])
 
 

@@ -186,7 +186,10 @@ def _flat(geom):
 
 
 @pytest.mark.parametrize("cid", ["sites", "parishes"])
-@pytest.mark.parametrize("code,tol", [(3059, 0.001), (3857, 0.001), (4326, 1e-8)])
+# WGS84 is published to 7 decimals (about 1 cm) and metres to 3, each rounded
+# from the stored coordinates: a projected point agrees with the projection of
+# the published WGS84 one to about a centimetre.
+@pytest.mark.parametrize("code,tol", [(3059, 0.02), (3857, 0.03), (4326, 1e-8)])
 def test_crs_round_trips_with_pyproj(jelgava_server, cid, code, tol):
     base = jelgava_server.get(f"/ogc/collections/{cid}/items", params={"limit": 10000}).json()
     for crs in [EPSG.format(code), f"EPSG:{code}"]:
@@ -203,7 +206,7 @@ def test_crs_round_trips_with_pyproj(jelgava_server, cid, code, tol):
                 ep, eq = fwd.transform(lon, lat)
                 assert abs(p - ep) <= tol and abs(q - eq) <= tol, (a["id"], (p, q), (ep, eq))
                 blon, blat = back.transform(p, q)
-                assert abs(blon - lon) < 1e-8 and abs(blat - lat) < 1e-8
+                assert abs(blon - lon) < 3e-7 and abs(blat - lat) < 3e-7
         if code == 3059:
             n, e = _flat(other["features"][0]["geometry"])[0]
             assert 2e5 < n < 3.5e5 and 4e5 < e < 5.6e5  # northing first (LKS-92 false northing -6000 km)
@@ -403,6 +406,9 @@ def test_items_follow_an_ingest(jelgava_store, tmp_path, server_factory):
     # One new site, and an existing one renamed and moved far away.
     moved["properties"]["name"] = "Pārdēvēta vieta (renamed)"
     moved["geometry"]["coordinates"] = far
+    # Far outside the municipality, so marked as such (the position rule).
+    moved["properties"].update(outside_municipality=True, parish_id=None,
+                               outside_municipality_reason="test: a place far away")
     new = {"type": "Feature", "id": "wifi-ogc-live", "geometry": {"type": "Point", "coordinates": [23.72, 56.55]},
            "properties": {"kind": "wifi", "name": "Testa punkts", "free_wifi": True,
                           "source": "simulated", "source_ref": "test", "as_of": "2026-11-25"}}

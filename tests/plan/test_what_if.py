@@ -32,7 +32,7 @@ def post(server, doc, staff=False, **params):
 
 
 def strip(v):
-    return {k: x for k, x in v.items() if k not in ("provenance", "id", "name", "thresholds", "snapshot_version", "note")}
+    return {k: x for k, x in v.items() if k not in ("provenance", "id", "name", "thresholds", "snapshot_version", "note", "atvk")}
 
 
 def test_what_if_equals_a_full_recompute(jelgava_server, jelgava_store, server_factory, tmp_path):

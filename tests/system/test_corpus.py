@@ -37,7 +37,7 @@ LOCATION_KEYS = ("line", "column", "feature", "pointer", "table", "row")
 
 # The places of tests/corpus/make_corpus.py, (longitude, latitude).
 PLACES = {
-    "Jelgavas bibliotēka": (23.7134, 56.6511),
+    "Jelgavas bibliotēka": (23.72, 56.55),
     "Ozolnieku bibliotēka": (23.79, 56.69),
     "Vilces KAC": (23.53, 56.42),
 }
@@ -265,7 +265,9 @@ def test_good_file_ingests(name, tmp_path):
 
 def test_good_files_together_in_one_ingest_then_reingest_is_unchanged(tmp_path):
     # Files that need no flags go in one transaction; a second ingest changes nothing.
-    names = [n for n in GOOD if not EXPECTED["good"][n]["flags"]]
+    # Not the corpus's areas: two small squares, and places are checked against
+    # the areas of the store (ingest's position rule), which would refuse the rest.
+    names = [n for n in GOOD if not EXPECTED["good"][n]["flags"] and EXPECTED["good"][n]["layer"] != "areas"]
     store = tmp_path / "s.gpkg"
     args = ["ingest", "--json", "--store", store, *[f"good/{n}" for n in names]]
     p = gapmap_in_corpus(*args)

@@ -95,6 +95,10 @@ impl Building {
             "outside_municipality".into(),
             self.outside_municipality.into(),
         );
+        m.insert(
+            "outside_municipality_reason".into(),
+            opt(self.outside_municipality_reason.clone()),
+        );
         super::features::provenance_props(&mut m, &self.provenance);
         m
     }

@@ -504,6 +504,10 @@ impl Site {
             self.outside_municipality.into(),
         );
         m.insert(
+            "outside_municipality_reason".into(),
+            opt(self.outside_municipality_reason.clone()),
+        );
+        m.insert(
             "coordinate_quality".into(),
             opt(self.coordinate_quality.map(CoordinateQuality::as_str)),
         );

@@ -121,7 +121,7 @@ const STAMP: Decl = (
     None,
 );
 
-const SITE: [Decl; 23] = [
+const SITE: [Decl; 24] = [
     ID,
     ("kind", Text, "What the place is", Some(SITE_KINDS)),
     ("name", Text, "Name", None),
@@ -199,6 +199,12 @@ const SITE: [Decl; 23] = [
         None,
     ),
     (
+        "outside_municipality_reason",
+        Text,
+        "Why a place outside the municipality is shown",
+        None,
+    ),
+    (
         "coordinate_quality",
         Text,
         "How exactly the point is known",
@@ -211,7 +217,7 @@ const SITE: [Decl; 23] = [
         None,
     ),
 ];
-const BUILDING: [Decl; 13] = [
+const BUILDING: [Decl; 14] = [
     ID,
     ("kind", Text, "What the building is", Some(BUILDING_KINDS)),
     ("name", Text, "Name", None),
@@ -248,6 +254,12 @@ const BUILDING: [Decl; 13] = [
         "outside_municipality",
         Boolean,
         "Lies outside the municipality (with a reason)",
+        None,
+    ),
+    (
+        "outside_municipality_reason",
+        Text,
+        "Why a place outside the municipality is shown",
         None,
     ),
 ];

@@ -109,7 +109,8 @@ fn report_body() -> Value {
                         "description": "How to reach you (kept for a limited time, shown to admins only)"},
             "place": {"type": ["string", "null"], "maxLength": MAX_PLACE,
                       "description": "Where, in your own words: a homestead, an address, a village or \"pie veikala Vilcē\"; matched to the gazetteer when it can be, kept as text when it cannot"},
-            "website": {"type": ["string", "null"]}},
+            "website": {"type": ["string", "null"], "maxLength": 0,
+                        "description": "Leave out or empty (the report form's trap for robots); a filled one is refused."}},
         "allOf": [
             {"anyOf": [
                 {"required": ["place"], "properties": {"place": {"type": "string", "pattern": NONBLANK, "maxLength": MAX_PLACE},

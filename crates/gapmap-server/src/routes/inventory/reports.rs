@@ -34,7 +34,9 @@ pub struct ReportBody {
     /// as text when it cannot.
     #[serde(default)]
     pub place: Option<String>,
-    /// The honeypot: a field people never see and bots fill in.
+    /// The report form's honeypot: a field people never see and bots fill
+    /// in. The form answers a filled one as if stored (and stores nothing);
+    /// the API refuses it, so it never names a report that does not exist.
     #[serde(default)]
     pub website: Option<String>,
 }
@@ -125,7 +127,14 @@ pub async fn submit(
     state: web::Data<AppState>,
     body: web::Json<ReportBody>,
 ) -> Result<HttpResponse, Problem> {
-    let reference = file(&req, &state, body.into_inner()).await?;
+    let body = body.into_inner();
+    if body.website.as_deref().is_some_and(|w| !w.is_empty()) {
+        return Err(Problem::invalid_body(
+            "`website` must be empty",
+            vec![json!({"field": "website", "message": "must be empty"})],
+        ));
+    }
+    let reference = file(&req, &state, body).await?;
     let status_url = format!("/api/v1/reports/{}", crate::links::encode(&reference));
     Ok(no_store(HttpResponse::Created())
         .insert_header(("Location", status_url.as_str()))
