@@ -181,8 +181,9 @@ ENGLISH = re.compile(r"\b(the|and|ask|near|services|service|library|librarian|mu
 def visible_text(page):
     page = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", page)
     page = re.sub(r"(?is)<[^>]+>", " ", page)
-    # Addresses (the leaflet prints its own, `?place=parish:…`) are not words.
-    return re.sub(r"https?://\S+", " ", html.unescape(page))
+    # Addresses (the leaflet prints its own without the scheme,
+    # `host/?place=parish:…`) are not words.
+    return re.sub(r"https?://\S+|\S+/\?\S+", " ", html.unescape(page))
 
 
 def test_no_english_on_a_latvian_page(editor):
