@@ -224,13 +224,11 @@ pub(crate) fn insert_source_update(tx: &Transaction, u: &SourceUpdate) -> rusqli
 /// run, whose own transaction was rolled back).
 pub fn record_failed_update(path: &Path, u: &SourceUpdate) -> Result<(), StoreError> {
     let e = |source| StoreError::sqlite(path, source);
-    let mut c = connect(path)?;
-    let tx = c
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(e)?;
-    ensure(&tx).map_err(e)?;
-    insert_source_update(&tx, u).map_err(e)?;
-    tx.commit().map_err(e)
+    // One write of the store's discipline (its turn, IMMEDIATE, bounded).
+    crate::write::immediate(path, |tx| {
+        ensure(tx).map_err(e)?;
+        insert_source_update(tx, u).map_err(e)
+    })
 }
 
 /// The runs of `gapmap update`, newest first (of one source when given);
