@@ -121,13 +121,45 @@ const STAMP: Decl = (
     None,
 );
 
+// Properties sites and buildings share.
+const NAME: Decl = ("name", Text, "Name", None);
+const ADDRESS: Decl = ("address", Text, "Street address", None);
+const PARISH: Decl = ("parish_id", Text, "The parish (its id in `parishes`)", None);
+const FREE_WIFI: Decl = ("free_wifi", Boolean, "Free public Wi-Fi is offered", None);
+const PHONE: Decl = ("phone", Text, "Phone number", None);
+const WHEELCHAIR_ACCESS: Decl = ("wheelchair", Text, "Wheelchair access", Some(WHEELCHAIR));
+const STATUS: Decl = (
+    "status",
+    Text,
+    "In service, planned or retired",
+    Some(SITE_STATUS),
+);
+const OUTSIDE: Decl = (
+    "outside_municipality",
+    Boolean,
+    "Lies outside the municipality (with a reason)",
+    None,
+);
+const OUTSIDE_REASON: Decl = (
+    "outside_municipality_reason",
+    Text,
+    "Why a place outside the municipality is shown",
+    None,
+);
+const COORDINATES: Decl = (
+    "coordinate_quality",
+    Text,
+    "How exactly the point is known",
+    Some(COORDINATE_QUALITY),
+);
+
 const SITE: [Decl; 24] = [
     ID,
     ("kind", Text, "What the place is", Some(SITE_KINDS)),
-    ("name", Text, "Name", None),
-    ("address", Text, "Street address", None),
-    ("parish_id", Text, "The parish (its id in `parishes`)", None),
-    ("free_wifi", Boolean, "Free public Wi-Fi is offered", None),
+    NAME,
+    ADDRESS,
+    PARISH,
+    FREE_WIFI,
     (
         "access_points",
         Integer,
@@ -170,16 +202,11 @@ const SITE: [Decl; 24] = [
         "When the free Wi-Fi can be used (OSM opening_hours syntax)",
         None,
     ),
-    ("phone", Text, "Phone number", None),
-    ("wheelchair", Text, "Wheelchair access", Some(WHEELCHAIR)),
+    PHONE,
+    WHEELCHAIR_ACCESS,
     ("services", Strings, "Help and services offered", None),
     ("how_to_connect", Text, "How to connect to the Wi-Fi", None),
-    (
-        "status",
-        Text,
-        "In service, planned or retired",
-        Some(SITE_STATUS),
-    ),
+    STATUS,
     (
         "planned_year",
         Integer,
@@ -192,24 +219,9 @@ const SITE: [Decl; 24] = [
         "May host a new public access point",
         None,
     ),
-    (
-        "outside_municipality",
-        Boolean,
-        "Lies outside the municipality (with a reason)",
-        None,
-    ),
-    (
-        "outside_municipality_reason",
-        Text,
-        "Why a place outside the municipality is shown",
-        None,
-    ),
-    (
-        "coordinate_quality",
-        Text,
-        "How exactly the point is known",
-        Some(COORDINATE_QUALITY),
-    ),
+    OUTSIDE,
+    OUTSIDE_REASON,
+    COORDINATES,
     (
         "building_id",
         Text,
@@ -220,48 +232,28 @@ const SITE: [Decl; 24] = [
 const BUILDING: [Decl; 14] = [
     ID,
     ("kind", Text, "What the building is", Some(BUILDING_KINDS)),
-    ("name", Text, "Name", None),
-    ("address", Text, "Street address", None),
-    ("parish_id", Text, "The parish (its id in `parishes`)", None),
+    NAME,
+    ADDRESS,
+    PARISH,
     (
         "municipal",
         Boolean,
         "The municipality owns or runs it",
         None,
     ),
-    ("free_wifi", Boolean, "Free public Wi-Fi is offered", None),
-    ("phone", Text, "Phone number", None),
-    ("wheelchair", Text, "Wheelchair access", Some(WHEELCHAIR)),
+    FREE_WIFI,
+    PHONE,
+    WHEELCHAIR_ACCESS,
     (
         "register_id",
         Text,
         "Its id in the register it came from (ISIL, registration number)",
         None,
     ),
-    (
-        "status",
-        Text,
-        "In service, planned or retired",
-        Some(SITE_STATUS),
-    ),
-    (
-        "coordinate_quality",
-        Text,
-        "How exactly the point is known",
-        Some(COORDINATE_QUALITY),
-    ),
-    (
-        "outside_municipality",
-        Boolean,
-        "Lies outside the municipality (with a reason)",
-        None,
-    ),
-    (
-        "outside_municipality_reason",
-        Text,
-        "Why a place outside the municipality is shown",
-        None,
-    ),
+    STATUS,
+    COORDINATES,
+    OUTSIDE,
+    OUTSIDE_REASON,
 ];
 const EQUIPMENT_PROVENANCE: [Decl; 3] = [
     (
