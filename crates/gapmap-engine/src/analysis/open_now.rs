@@ -35,8 +35,9 @@ fn parse(expr: &str) -> Option<OpeningHours> {
 /// Whether hours may not hold on a (Riga local) day: `Some(kind)` on a
 /// public holiday when the hours have no `PH` rule (the data does not say
 /// what happens on holidays), and on a moved day off or moved working
-/// Saturday (no rule can say); `None` on other days or when the hours
-/// already say what happens on holidays.
+/// Saturday (no rule can say); `None` on other days, when the hours
+/// already say what happens on holidays, or when they are `24/7` (every
+/// day, holidays too).
 ///
 /// ```
 /// # use gapmap_engine::analysis::open_now::hours_may_differ;
@@ -44,10 +45,12 @@ fn parse(expr: &str) -> Option<OpeningHours> {
 /// let christmas = NaiveDate::from_ymd_opt(2026, 12, 25).unwrap();
 /// assert!(hours_may_differ("Mo-Fr 09:00-17:00", christmas).is_some());
 /// assert!(hours_may_differ("Mo-Fr 09:00-17:00; PH off", christmas).is_none());
+/// assert!(hours_may_differ("24/7", christmas).is_none());
 /// ```
 pub fn hours_may_differ(expr: &str, day: NaiveDate) -> Option<DayKind> {
     match holidays::day_kind(day) {
         DayKind::Ordinary => None,
+        _ if expr.trim() == "24/7" => None,
         DayKind::Holiday(_) if has_holiday_rule(expr) => None,
         kind => Some(kind),
     }

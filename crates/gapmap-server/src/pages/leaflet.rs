@@ -321,7 +321,10 @@ fn context(lang: Lang, snap: &Snapshot, leaflet: &Leaflet, live_url: String) -> 
     );
     page.insert("map".into(), locator_map(snap, leaflet));
     page.insert("qr".into(), json!({"d": qr, "size": qr_size}));
-    page.insert("printed_url".into(), json!(printed_url(&live_url)));
+    page.insert(
+        "printed_url".into(),
+        json!(url_lines(&printed_url(&live_url))),
+    );
     page.insert("live_url".into(), json!(live_url));
     let more = leaflet.total.saturating_sub(places.len()) as u64;
     if more > 0 {
@@ -437,6 +440,26 @@ fn printed_url(url: &str) -> String {
         }
     }
     String::from_utf8(out).unwrap_or_else(|_| rest.to_owned())
+}
+
+/// The printed address in parts where a line may break (before `?`, after
+/// `:` and `&`), so a narrow column reads `karte.example.lv/` ·
+/// `?place=parish:` · `vilces-pagasts` rather than breaking inside a word.
+fn url_lines(url: &str) -> Vec<String> {
+    let mut parts = vec![String::new()];
+    for c in url.chars() {
+        if c == '?' && !parts.last().is_some_and(String::is_empty) {
+            parts.push(String::new());
+        }
+        if let Some(p) = parts.last_mut() {
+            p.push(c);
+        }
+        if c == ':' || c == '&' {
+            parts.push(String::new());
+        }
+    }
+    parts.retain(|p| !p.is_empty());
+    parts
 }
 
 /// The map's frame, `[min lon, min lat, max lon, max lat]`: the parish
@@ -590,6 +613,10 @@ mod tests {
             "karte.example.lv/?place=parish:vilces-pagasts"
         );
         assert_eq!(printed_url("http://x/%C4%81%2"), "x/ā%2");
+        assert_eq!(
+            url_lines("karte.example.lv/?place=parish:vilces-pagasts"),
+            ["karte.example.lv/", "?place=parish:", "vilces-pagasts"]
+        );
         assert_eq!(
             short_address("Āne, Cenu pagasts, Jelgavas novads", "Jelgavas novads"),
             "Āne, Cenu pagasts"
