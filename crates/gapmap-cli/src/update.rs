@@ -399,7 +399,7 @@ impl Plan {
     fn not_modified(&self, store: &GpkgStore, s: &OpenSource) -> Report {
         say!("{}: not modified since the last update (HTTP 304)", s.name);
         if !self.opts.dry_run {
-            let _ = gapmap_store::side_tables::record_failed_update(
+            let _ = gapmap_store::write::record_failed_update(
                 store.path(),
                 &gapmap_store::side_tables::SourceUpdate {
                     source: s.name.into(),

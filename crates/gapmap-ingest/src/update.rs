@@ -311,7 +311,7 @@ pub fn record_failure(
     location: &str,
     message: &str,
 ) -> Result<(), IngestError> {
-    gapmap_store::side_tables::record_failed_update(
+    gapmap_store::write::record_failed_update(
         store.path(),
         &SourceUpdate {
             source: source.name.into(),

@@ -220,17 +220,6 @@ pub(crate) fn insert_source_update(tx: &Transaction, u: &SourceUpdate) -> rusqli
     Ok(())
 }
 
-/// Append a run of `gapmap update` in its own short transaction (a failed
-/// run, whose own transaction was rolled back).
-pub fn record_failed_update(path: &Path, u: &SourceUpdate) -> Result<(), StoreError> {
-    let e = |source| StoreError::sqlite(path, source);
-    // One write of the store's discipline (its turn, IMMEDIATE, bounded).
-    crate::write::immediate(path, |tx| {
-        ensure(tx).map_err(e)?;
-        insert_source_update(tx, u).map_err(e)
-    })
-}
-
 /// The runs of `gapmap update`, newest first (of one source when given);
 /// none for a store older than the table.
 pub(crate) fn source_updates(

@@ -155,6 +155,20 @@ where
     Ok(out)
 }
 
+/// Append a run of `gapmap update` in its own short transaction (a failed
+/// run, whose own transaction was rolled back).
+pub fn record_failed_update(
+    path: &Path,
+    u: &crate::side_tables::SourceUpdate,
+) -> Result<(), StoreError> {
+    let e = |source| StoreError::sqlite(path, source);
+    // One write of the store's discipline (its turn, IMMEDIATE, bounded).
+    immediate(path, |tx| {
+        crate::side_tables::ensure(tx).map_err(e)?;
+        crate::side_tables::insert_source_update(tx, u).map_err(e)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
