@@ -180,6 +180,7 @@ ENGLISH = re.compile(r"\b(the|and|ask|near|services|service|library|librarian|mu
 
 def visible_text(page):
     page = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", page)
+    page = re.sub(r"(?i)<wbr>", "", page)  # the leaflet's break points inside its address
     page = re.sub(r"(?is)<[^>]+>", " ", page)
     # Addresses (the leaflet prints its own without the scheme,
     # `host/?place=parish:…`) are not words.
