@@ -102,6 +102,21 @@ def test_every_parish_has_a_class_every_plan_year(jelgava_server):
     assert set(doc["next"]) <= parishes
 
 
+def test_the_parish_leaflet_prints_its_next_class(jelgava_server):
+    """Every parish leaflet names the parish's next class: the first planned
+    or booked stop on or after today, its date and its venue."""
+    import re
+    doc = get(jelgava_server).json()
+    today = dt.date.fromisoformat(doc["as_of"])
+    assert len(doc["next"]) == 16
+    for parish, nxt in doc["next"].items():
+        page = jelgava_server.get(f"/leaflets/{parish}").text
+        m = re.search(r'id="leaflet-next-class">([^<]*)<', page)
+        assert m, parish
+        day = dt.date.fromisoformat(nxt["date"])
+        assert day >= today and str(day.year) in m.group(1), (parish, m.group(1))
+
+
 def test_past_dates_are_the_recorded_visits(jelgava_server):
     """Past dates are the visits on record (held), with their venue, date
     and participants — never the planned route."""

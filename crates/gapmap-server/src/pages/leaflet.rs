@@ -225,11 +225,18 @@ pub async fn page(
         .unwrap_or(Point::new(0.0, 0.0));
     let (mut places, total) = leaflet_places(&snap, &id, middle);
     let today = gapmap_engine::analysis::open_now::riga_local(chrono::Utc::now()).date();
+    // The next mobile class goes under the places, in their column: its
+    // lines come off the places' room.
+    let class = next_class(lang, &state, &snap, &id).await;
+    let class_lines = class.as_str().map_or(0.0, |c| {
+        (c.chars().count() as f64 / LINE_CHARS).ceil() + 0.5
+    });
     places.truncate(places_that_fit(
         lang,
         &places,
         today,
         municipality_name(&snap),
+        COLUMN_LINES - class_lines,
     ));
     let leaflet = Leaflet {
         area,
@@ -240,10 +247,7 @@ pub async fn page(
     };
     let live_url = live_url(&req, &state, lang, &id);
     let mut page = context(lang, &snap, &leaflet, live_url);
-    page.insert(
-        "next_class".into(),
-        next_class(lang, &state, &snap, &id).await,
-    );
+    page.insert("next_class".into(), class);
     render(
         &req,
         "leaflet.html",
@@ -270,7 +274,11 @@ async fn next_class(
         let s = m.next_for(&pid)?;
         let site = &sn.sites[s.site as usize];
         let place = match &site.address {
-            Some(a) => format!("{}, {a}", site.name),
+            Some(a) => format!(
+                "{}, {}",
+                site.name,
+                short_address(a, municipality_name(&sn))
+            ),
             None => site.name.clone(),
         };
         Some((s.date?, place))
@@ -490,7 +498,13 @@ const LINE_CHARS: f64 = 30.0;
 /// print: each card's lines estimated from its text, so that a parish with
 /// long hours or names prints fewer places and "more" online rather than
 /// smaller type.
-fn places_that_fit(lang: Lang, places: &[&Site], today: NaiveDate, municipality: &str) -> usize {
+fn places_that_fit(
+    lang: Lang,
+    places: &[&Site],
+    today: NaiveDate,
+    municipality: &str,
+    room: f64,
+) -> usize {
     let lines = |text: &str, chars: f64| (text.chars().count() as f64 / chars).ceil().max(1.0);
     let mut used = 0.0;
     for (i, s) in places.iter().enumerate() {
@@ -516,7 +530,7 @@ fn places_that_fit(lang: Lang, places: &[&Site], today: NaiveDate, municipality:
             card += lines(&format!("{} {help}", t(lang, "place.help")), LINE_CHARS);
         }
         used += card;
-        if used > COLUMN_LINES && i > 0 {
+        if used > room && i > 0 {
             return i;
         }
     }
