@@ -110,8 +110,12 @@ RUNS = [("/api/v1/openapi.json", False), ("/ogc/api", False), ("/api/v1/openapi.
 def test_schemathesis_finds_nothing(server, doc, signed_in, tmp_path, capsys):
     config = tmp_path / "schemathesis.toml"
     config.write_text(CONFIG)
+    # One worker: with two threads, Hypothesis describing its strategies can
+    # crash CPython 3.11's parser ("AST constructor recursion depth
+    # mismatch", a thread-safety bug of the interpreter) — seen once in
+    # 2026-12-07's runs as a tool failure, not a finding.
     cmd = [schemathesis_bin(), "--config-file", str(config), "run", server.url + doc, "--checks", "all",
-           "--mode", "all", "--seed", str(SEED), "--max-examples", str(MAX_EXAMPLES), "--workers", "2",
+           "--mode", "all", "--seed", str(SEED), "--max-examples", str(MAX_EXAMPLES), "--workers", "1",
            "--suppress-health-check", "all", "--no-color", "--generation-database", "none",
            "--request-timeout", "30"]
     if signed_in:
