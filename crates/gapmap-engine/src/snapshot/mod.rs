@@ -455,6 +455,14 @@ impl Snapshot {
         Some((&self.addresses[i], d))
     }
 
+    /// A parish's name from its id; `None` for an id that is no parish.
+    pub fn parish_name(&self, parish_id: &str) -> Option<&str> {
+        self.parishes
+            .iter()
+            .find(|(p, _)| p == parish_id)
+            .map(|(_, n)| n.as_str())
+    }
+
     /// The official territorial code (`atvk`, e.g. `LV0030510`) of a parish.
     pub fn atvk_of(&self, parish_id: &str) -> Option<&str> {
         self.areas

@@ -291,10 +291,7 @@ async fn read_changes(
 fn context(lang: Lang, snap: &Snapshot, asked: &Asked, ch: &Changes) -> Map<String, Value> {
     let parish = &asked.parish;
     let mut page = Map::new();
-    let parish_name = parish
-        .as_ref()
-        .and_then(|p| snap.parishes.iter().find(|(id, _)| id == p))
-        .map(|(_, n)| n.clone());
+    let parish_name = parish.as_deref().and_then(|p| snap.parish_name(p));
     page.insert("parish_name".into(), json!(parish_name));
     page.insert(
         "parishes".into(),

@@ -36,10 +36,10 @@ pub async fn buildings(
     let lang = q.lang();
     let snap = state.live.get();
     let parish = |id: &Option<String>| {
-        id.as_ref()
-            .and_then(|id| snap.parishes.iter().find(|(p, _)| p == id))
-            .map(|(_, n)| n.clone())
+        id.as_deref()
+            .and_then(|id| snap.parish_name(id))
             .unwrap_or_default()
+            .to_owned()
     };
     let mut rows: Vec<(String, String, Value)> = snap
         .buildings

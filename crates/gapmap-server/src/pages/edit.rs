@@ -229,10 +229,10 @@ pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         .map(|s| gapmap_geo::text::fold(s.trim()))
         .unwrap_or_default();
     let parish_name = |id: &Option<String>| {
-        id.as_ref()
-            .and_then(|id| snap.parishes.iter().find(|(p, _)| p == id))
-            .map(|(_, n)| n.clone())
+        id.as_deref()
+            .and_then(|id| snap.parish_name(id))
             .unwrap_or_default()
+            .to_owned()
     };
     let mut rows: Vec<(String, String, Value)> = snap
         .sites
@@ -780,11 +780,7 @@ fn queue_item(lang: Lang, snap: &Snapshot, r: Report, contact: Option<String>) -
         .site_id
         .as_ref()
         .and_then(|id| snap.sites.iter().find(|s| &s.id == id));
-    let parish = r
-        .parish_id
-        .as_ref()
-        .and_then(|p| snap.parishes.iter().find(|(id, _)| id == p))
-        .map(|(_, n)| n.clone());
+    let parish = r.parish_id.as_deref().and_then(|p| snap.parish_name(p));
     json!({
         "reference": r.reference,
         "kind": t(lang, &format!("report.kind.{}", r.kind)),

@@ -71,10 +71,7 @@ fn place_param(h: &Hit<'_>) -> String {
 
 /// A hit as a link for the choices list.
 fn hit_json(lang: Lang, g: &Gazetteer, snap: &Snapshot, h: &Hit<'_>) -> Value {
-    let parish = g
-        .parish_id(h.parish)
-        .and_then(|id| snap.parishes.iter().find(|(p, _)| p == id))
-        .map(|(_, name)| name.clone());
+    let parish = g.parish_id(h.parish).and_then(|id| snap.parish_name(id));
     let place = place_param(h);
     // "Glūdas pagasts", not "Glūdas pagasts pagasts": the kind is left out
     // when the name already says it.
@@ -346,11 +343,7 @@ fn results(
         .into_iter()
         .map(|(i, d)| site_card(lang, &snap.sites[i], (!is_parish).then_some(d), at))
         .collect();
-    let parish_name = target
-        .parish
-        .as_ref()
-        .and_then(|id| snap.parishes.iter().find(|(p, _)| p == id))
-        .map(|(_, n)| n.clone());
+    let parish_name = target.parish.as_deref().and_then(|id| snap.parish_name(id));
     let (lon, lat) = (target.location.x(), target.location.y());
     Ok(json!({
         "name": target.name,

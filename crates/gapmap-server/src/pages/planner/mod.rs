@@ -64,11 +64,7 @@ pub fn subnav(lang: Lang, current: &str) -> Value {
 fn parish_name(snap: &Snapshot, id: Option<&str>) -> String {
     match id {
         None | Some("") => "—".to_owned(),
-        Some(id) => snap
-            .parishes
-            .iter()
-            .find(|(p, _)| p == id)
-            .map_or_else(|| id.to_owned(), |p| p.1.clone()),
+        Some(id) => snap.parish_name(id).unwrap_or(id).to_owned(),
     }
 }
 

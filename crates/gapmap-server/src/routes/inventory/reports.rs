@@ -82,8 +82,7 @@ fn match_place(state: &AppState, r: &mut NewReport) {
     };
     let parish = g
         .parish_id(hit.parish)
-        .and_then(|id| snap.parishes.iter().find(|(p, _)| p == id))
-        .map(|(_, name)| name.as_str())
+        .and_then(|id| snap.parish_name(id))
         .filter(|p| *p != hit.name);
     r.place_match = Some(match parish {
         Some(p) => format!("{} ({}, {p})", hit.name, hit.kind.as_str()),
