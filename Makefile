@@ -12,8 +12,10 @@ BIN     := $(TARGET_DIR)/release/gapmap
 # PROJ's cs2cs, sqlite3 for store inspection; Chromium for the browser tests,
 # poppler's pdfinfo to count the leaflet's pages, the DejaVu fonts the
 # map's label glyphs are made from (web/build.mjs), and nginx with openssl
-# for the reverse-proxy test of deploy/nginx/gapmap.conf.
-APT_PACKAGES := gdal-bin python3-gdal proj-bin sqlite3 chromium poppler-utils fonts-dejavu-core nginx openssl
+# for the reverse-proxy test of deploy/nginx/gapmap.conf; PostgreSQL 15 with
+# PostGIS for the throw-away cluster the PostGIS store is tested against
+# (scripts/pgcluster.sh), haproxy as the load balancer of the two-server drills.
+APT_PACKAGES := gdal-bin python3-gdal proj-bin sqlite3 chromium poppler-utils fonts-dejavu-core nginx openssl postgresql-15 postgresql-15-postgis-3 haproxy
 
 .PHONY: run build web test deps venv lint unit system web-unit browser dataset bench-ingest bench-update bench-plan bench-web clean
 
