@@ -32,6 +32,16 @@ pub enum StoreError {
         id: String,
         message: String,
     },
+    /// A PostgreSQL error in the PostGIS store (URL without password).
+    #[error("{store}: {source}")]
+    Postgres {
+        store: String,
+        source: postgres::Error,
+    },
+    /// The PostGIS store cannot be reached (down, restarting, refused):
+    /// reads answer from the last snapshot, writes get 503 and try again.
+    #[error("{store}: the store cannot be reached: {message}")]
+    Unreachable { store: String, message: String },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -55,9 +65,44 @@ impl StoreError {
         }
     }
 
+    /// A PostgreSQL error in the store at `url`: [`StoreError::Unreachable`]
+    /// when the connection is gone (closed, refused, the server shutting
+    /// down), [`StoreError::Busy`] for a serialization failure or deadlock
+    /// the caller may retry.
+    pub fn postgres(url: &str, source: postgres::Error) -> StoreError {
+        let store = crate::location::redact(url);
+        let code = source.code().cloned();
+        if source.is_closed()
+            || code.as_ref().is_some_and(|c| {
+                c.code().starts_with("08") || c.code().starts_with("57P")
+            })
+        {
+            return StoreError::Unreachable {
+                store,
+                message: source.to_string(),
+            };
+        }
+        if code.as_ref().is_some_and(|c| {
+            *c == postgres::error::SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == postgres::error::SqlState::T_R_DEADLOCK_DETECTED
+                || *c == postgres::error::SqlState::LOCK_NOT_AVAILABLE
+        }) {
+            return StoreError::Busy {
+                path: store.into(),
+                waited_s: BUSY_BOUND.as_secs(),
+            };
+        }
+        StoreError::Postgres { store, source }
+    }
+
     /// Whether the store was busy (the operation may be tried again).
     pub fn is_busy(&self) -> bool {
         matches!(self, StoreError::Busy { .. })
+    }
+
+    /// Whether the store could not be reached (PostGIS down or restarting).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, StoreError::Unreachable { .. })
     }
 }
 

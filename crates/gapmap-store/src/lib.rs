@@ -10,7 +10,9 @@ pub mod audit;
 mod error;
 mod feature_store;
 pub mod gpkg;
+pub mod location;
 mod mode;
+pub mod pgpool;
 pub mod side_tables;
 mod sql_functions;
 pub mod throttle;
@@ -20,4 +22,5 @@ pub mod write;
 
 pub use error::{BUSY, StoreError};
 pub use feature_store::{Counts, FeatureStore, read_typed};
+pub use location::Location;
 pub use mode::Mode;
