@@ -17,16 +17,16 @@ pub enum Store {
 
 impl Store {
     /// Open a store for writing (created or migrated as needed).
-    pub fn open(at: &Location) -> Result<Store, StoreError> {
-        Ok(match at {
+    pub fn open(at: impl Into<Location>) -> Result<Store, StoreError> {
+        Ok(match &at.into() {
             Location::Gpkg(p) => Store::Gpkg(GpkgStore::open(p)?),
             Location::Postgres(url) => Store::Pg(PgStore::open(url)?),
         })
     }
 
     /// Open an existing store for reading.
-    pub fn open_read_only(at: &Location) -> Result<Store, StoreError> {
-        Ok(match at {
+    pub fn open_read_only(at: impl Into<Location>) -> Result<Store, StoreError> {
+        Ok(match &at.into() {
             Location::Gpkg(p) => Store::Gpkg(GpkgStore::open_read_only(p)?),
             Location::Postgres(url) => Store::Pg(PgStore::open_read_only(url)?),
         })
@@ -81,6 +81,29 @@ impl Store {
         match self {
             Store::Gpkg(s) => s.feature_hashes(layer),
             Store::Pg(s) => s.feature_hashes(layer),
+        }
+    }
+
+    /// The runs of `gapmap update`, newest first (all sources, or one).
+    pub fn source_updates(
+        &self,
+        source: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<crate::side_tables::SourceUpdate>, StoreError> {
+        match self {
+            Store::Gpkg(s) => s.source_updates(source, limit),
+            Store::Pg(s) => s.source_updates(source, limit),
+        }
+    }
+
+    /// Record a failed run of `gapmap update` (its own transaction).
+    pub fn record_failed_update(
+        &self,
+        u: &crate::side_tables::SourceUpdate,
+    ) -> Result<(), StoreError> {
+        match self {
+            Store::Gpkg(s) => crate::write::record_failed_update(s.path(), u),
+            Store::Pg(s) => s.record_failed_update(u),
         }
     }
 
@@ -203,6 +226,12 @@ impl StoreWriter<'_> {
         value: &str,
     ) -> Result<HashSet<String>, StoreError> {
         either!(self, w => w.ids_where(layer, column, value))
+    }
+    pub fn record_source_update(
+        &mut self,
+        u: &crate::side_tables::SourceUpdate,
+    ) -> Result<(), StoreError> {
+        either!(self, w => w.record_source_update(u))
     }
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         either!(self, w => w.set_meta(key, value))

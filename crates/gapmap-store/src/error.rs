@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 /// [`StoreError::Busy`].
 pub const BUSY_BOUND: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// The words every "the store cannot be reached" error carries (the server
+/// answers 503 with `Retry-After`: reads go on from the last snapshot).
+pub const UNREACHABLE: &str = "the store cannot be reached";
+
 /// The words every "the store stayed busy" error carries, so that the
 /// layers above (which see these errors through their own error types)
 /// can tell a busy store (answer 503, try again) from a failure.
@@ -40,7 +44,7 @@ pub enum StoreError {
     },
     /// The PostGIS store cannot be reached (down, restarting, refused):
     /// reads answer from the last snapshot, writes get 503 and try again.
-    #[error("{store}: the store cannot be reached: {message}")]
+    #[error("{store}: {UNREACHABLE}: {message}")]
     Unreachable { store: String, message: String },
     #[error("{path}: {source}")]
     Io {

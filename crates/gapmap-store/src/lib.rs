@@ -25,7 +25,7 @@ mod wkb;
 pub mod write;
 
 pub use any::{Store, StoreWriter};
-pub use error::{BUSY, StoreError};
+pub use error::{BUSY, StoreError, UNREACHABLE};
 pub use feature_store::{Counts, FeatureStore, read_typed};
 pub use layer_write::LayerWrite;
 pub use location::Location;

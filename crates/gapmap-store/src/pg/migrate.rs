@@ -28,7 +28,7 @@ pub const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         version: 2,
-        name: "audit log (append-only)",
+        name: "audit log (append-only), source updates",
         apply: audit_log,
     },
 ];
@@ -109,7 +109,8 @@ pub fn is_current(client: &mut postgres::Client) -> Result<bool, postgres::Error
 
 fn layers_and_revision(tx: &mut Transaction) -> Result<(), postgres::Error> {
     tx.batch_execute(
-        "CREATE EXTENSION IF NOT EXISTS postgis;
+        "SET LOCAL client_min_messages = warning;
+         CREATE EXTENSION IF NOT EXISTS postgis;
          CREATE TABLE gapmap_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
          CREATE TABLE gapmap_feature_state (layer TEXT NOT NULL, id TEXT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (layer, id));
          CREATE TABLE gapmap_ingest_log (id BIGSERIAL PRIMARY KEY, at TEXT NOT NULL, file TEXT NOT NULL, format TEXT NOT NULL, layer TEXT NOT NULL, mode TEXT NOT NULL, added BIGINT NOT NULL, changed BIGINT NOT NULL, unchanged BIGINT NOT NULL, removed BIGINT NOT NULL);
@@ -192,6 +193,22 @@ fn audit_log(tx: &mut Transaction) -> Result<(), postgres::Error> {
          CREATE OR REPLACE FUNCTION gapmap_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
             $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
          CREATE TRIGGER gapmap_audit_no_change BEFORE UPDATE OR DELETE ON gapmap_audit
-            FOR EACH ROW EXECUTE FUNCTION gapmap_audit_append_only();",
+            FOR EACH ROW EXECUTE FUNCTION gapmap_audit_append_only();
+         CREATE TABLE IF NOT EXISTS gapmap_source_updates (
+            id BIGSERIAL PRIMARY KEY,
+            at TEXT NOT NULL,
+            source TEXT NOT NULL,
+            outcome TEXT NOT NULL,
+            location TEXT NOT NULL,
+            etag TEXT,
+            last_modified TEXT,
+            sha256 TEXT,
+            bytes BIGINT,
+            version TEXT,
+            as_of TEXT,
+            licence TEXT,
+            changes TEXT NOT NULL,
+            message TEXT);
+         CREATE INDEX IF NOT EXISTS gapmap_source_updates_source ON gapmap_source_updates (source, id);",
     )
 }

@@ -12,6 +12,7 @@
 
 pub mod migrate;
 mod read;
+mod sources;
 pub mod testdb;
 pub(crate) mod values;
 pub mod writer;
@@ -138,6 +139,24 @@ impl PgStore {
     /// Whether people changed this store beyond ingests (accounts, edits).
     pub fn has_local_changes(&self) -> Result<bool, StoreError> {
         self.with_reader(|c| read::has_local_changes(c).map_err(|e| self.err(e)))
+    }
+
+    /// The runs of `gapmap update`, newest first (all sources, or one).
+    pub fn source_updates(
+        &self,
+        source: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<crate::side_tables::SourceUpdate>, StoreError> {
+        self.with_reader(|c| sources::read(c, source, limit).map_err(|e| self.err(e)))
+    }
+
+    /// Record a failed run of `gapmap update` in a transaction of its own.
+    pub fn record_failed_update(
+        &self,
+        u: &crate::side_tables::SourceUpdate,
+    ) -> Result<(), StoreError> {
+        let mut c = crate::pgpool::connect(&self.url)?;
+        sources::insert(&mut c, u).map_err(|e| self.err(e))
     }
 
     /// The `(id, hash)` pairs of a layer ordered by id: what

@@ -437,6 +437,14 @@ impl PgWriter {
             .collect())
     }
 
+    /// Record one run of `gapmap update` for a source inside this transaction.
+    pub fn record_source_update(
+        &mut self,
+        u: &crate::side_tables::SourceUpdate,
+    ) -> Result<(), StoreError> {
+        super::sources::insert(&mut self.conn, u).map_err(|e| StoreError::postgres(&self.url, e))
+    }
+
     /// Set a meta value inside this transaction.
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         self.exec(
