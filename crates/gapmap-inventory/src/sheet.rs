@@ -486,7 +486,7 @@ mod tests {
         );
         let (_, revision) = apply(&mut s, Layer::Sites, text, p.revision, &ctx()).unwrap();
         assert_eq!(revision, Some(p.revision + 1));
-        let conn = rusqlite::Connection::open(s.path()).unwrap();
+        let conn = rusqlite::Connection::open(s.as_gpkg().expect("a GeoPackage store").path()).unwrap();
         let rows = audit::read(&conn, &audit::Filter::default()).unwrap();
         assert_eq!(
             rows.last().unwrap().changes,
