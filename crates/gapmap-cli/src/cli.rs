@@ -82,7 +82,7 @@ pub struct ServeArgs {
     /// GeoPackage store to serve [default: the embedded Jelgavas novads dataset, built on first start in the data directory].
     #[arg(long, env = "GAPMAP_STORE")]
     pub store: Option<PathBuf>,
-    /// TOML configuration file ([server] and [thresholds] sections).
+    /// TOML configuration file ([server], [web] and [thresholds] sections).
     #[arg(long, env = "GAPMAP_CONFIG")]
     pub config: Option<PathBuf>,
     /// Token for POST /admin/reload (else from the config file).
@@ -94,6 +94,9 @@ pub struct ServeArgs {
     /// Public base URL for absolute links and QR codes, e.g. https://karte.example.lv [default: the listen address].
     #[arg(long, env = "GAPMAP_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// The public map's tiles from a PMTiles archive on static hosting (`gapmap export --format pmtiles`): its http(s) URL or a path on this site; sets [web] tiles_url [default: this server's tiles].
+    #[arg(long, env = "GAPMAP_TILES_URL")]
+    pub tiles_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
