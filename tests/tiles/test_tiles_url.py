@@ -5,6 +5,7 @@ CSP lets the browser fetch it; `gapmap export --format pmtiles` ends by
 saying how to publish the archive. The browser side (nginx serving the
 export, the map drawing from it) is web/tests/browser/pmtiles.test.mjs."""
 
+import html
 import re
 
 import pytest
@@ -46,7 +47,7 @@ def test_an_unknown_key_in_web_is_an_error(jelgava_store, tmp_path):
 def test_with_tiles_url_the_map_reads_the_archive(jelgava_store, server_factory):
     s = server_factory(jelgava_store, env={"GAPMAP_TILES_URL": ARCHIVE})
     page = s.get("/map")
-    assert 'data-style="/styles/gapmap.json?tiles=archive"' in page.text
+    assert 'data-style="/styles/gapmap.json?tiles=archive"' in html.unescape(page.text)
     assert "connect-src 'self' http://127.0.0.1:9;" in page.headers["Content-Security-Policy"]
     style = s.get("/styles/gapmap.json?tiles=archive").json()
     vector = {k: v for k, v in style["sources"].items() if v["type"] == "vector"}
@@ -70,7 +71,7 @@ def test_a_path_on_this_site_resolves_against_the_public_url(jelgava_store, serv
 
 
 def test_without_tiles_url_nothing_changes(jelgava_server):
-    assert 'data-style="/styles/gapmap.json"' in jelgava_server.get("/map").text
+    assert 'data-style="/styles/gapmap.json"' in html.unescape(jelgava_server.get("/map").text)
     r = jelgava_server.get("/styles/gapmap.json?tiles=archive")
     assert r.status_code == 404 and "[web] tiles_url" in r.json()["detail"]
 
