@@ -25,9 +25,9 @@ pub enum ExportFormat {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The GeoPackage store [default: the embedded dataset's default store].
-    #[arg(long, env = "GAPMAP_STORE")]
-    pub store: Option<PathBuf>,
+    /// The store: a GeoPackage file or a postgresql:// URL [default: the embedded dataset's default store].
+    #[arg(long, env = "GAPMAP_STORE", value_parser = crate::load::parse_store)]
+    pub store: Option<gapmap_store::Location>,
     /// The collection: sites, settlements, buildings, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters (required, except for pmtiles, which holds them all).
     #[arg(long)]
     pub layer: Option<String>,
@@ -252,7 +252,9 @@ fn run_pmtiles(a: ExportArgs) -> Result<(), CliError> {
         bytes.len(),
         snap.version
     );
-    crate::output::say!("{}", publish_hint(&a.out, a.store.as_deref()));
+    // A PostgreSQL URL's password is shown as *** (the Location's display).
+    let store = a.store.as_ref().map(gapmap_store::Location::display_name);
+    crate::output::say!("{}", publish_hint(&a.out, store.as_deref()));
     Ok(())
 }
 
@@ -260,13 +262,13 @@ fn run_pmtiles(a: ExportArgs) -> Result<(), CliError> {
 /// lines of `gapmap export --format pmtiles`): where to copy it, what the
 /// hosting must answer, the setting that points the map at it, and the
 /// command that exports it again after the data change.
-fn publish_hint(out: &Path, store: Option<&Path>) -> String {
+fn publish_hint(out: &Path, store: Option<&str>) -> String {
     let name = out.file_name().map_or_else(
         || out.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
     );
     let store = store
-        .map(|s| format!(" --store {}", shell_word(&s.display().to_string())))
+        .map(|s| format!(" --store {}", shell_word(s)))
         .unwrap_or_default();
     let again = format!(
         "gapmap export --format pmtiles{store} --out {}",
@@ -318,7 +320,7 @@ mod tests {
     fn pmtiles_export_says_how_to_publish() {
         let h = super::publish_hint(
             Path::new("/srv/out/gapmap.pmtiles"),
-            Some(Path::new("/data/jelgava store.gpkg")),
+            Some("/data/jelgava store.gpkg"),
         );
         for want in [
             "Copy gapmap.pmtiles to static hosting",

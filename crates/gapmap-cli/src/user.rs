@@ -1,10 +1,9 @@
 //! `gapmap user …`: accounts and API tokens on the command line.
 
 use crate::cli::{StoreArg, UserCommand};
-use crate::dataset;
 use crate::error::CliError;
 use gapmap_inventory::accounts::{Accounts, AuthError, Role};
-use gapmap_store::gpkg::GpkgStore;
+use gapmap_store::Store;
 use std::io::BufRead;
 
 /// The audit actor of the command line: `cli:` and the login name.
@@ -16,17 +15,11 @@ pub fn cli_actor() -> String {
 }
 
 fn accounts(s: &StoreArg) -> Result<Accounts, CliError> {
-    let path = match &s.store {
-        Some(p) => p.clone(),
-        None => {
-            let p = dataset::default_store();
-            dataset::ensure_default_store(&p).map_err(|e| CliError::Other(e.to_string()))?;
-            p
-        }
-    };
+    let at = crate::load::store_or_default(s.store.clone())?;
     // Opening for writing creates the store's account tables if they are missing.
-    GpkgStore::open(&path).map_err(|e| CliError::Other(e.to_string()))?;
-    Ok(Accounts::new(&path))
+    Store::open(&at).map_err(|e| CliError::Other(e.to_string()))?;
+    // TRANSITION (issue 24 merge): accounts over the store's Db.
+    Ok(Accounts::new(at.gpkg().unwrap_or(std::path::Path::new(""))))
 }
 
 fn auth(e: AuthError) -> CliError {

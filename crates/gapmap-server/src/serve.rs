@@ -9,8 +9,7 @@ use crate::{cache, connections, counts, error_pages, headers, limits, ratelimit,
 use actix_web::{App, HttpServer, web};
 use gapmap_engine::snapshot::{Live, Snapshot};
 use gapmap_model::thresholds::Thresholds;
-use gapmap_store::gpkg::GpkgStore;
-use std::path::PathBuf;
+use gapmap_store::{Location, Store};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -46,10 +45,10 @@ fn purge_contacts(state: &Arc<AppState>) {
 fn first_snapshot(
     config: &ServerConfig,
     thresholds: &Thresholds,
-    store: &std::path::Path,
+    store: &Location,
 ) -> Result<Snapshot, StartError> {
     let started = Instant::now();
-    let s = GpkgStore::open_read_only(store).map_err(ReloadError::from)?;
+    let s = Store::open_read_only(store).map_err(ReloadError::from)?;
     let snapshot = Snapshot::build_serving(&s, config.working_crs, thresholds, None)
         .map_err(ReloadError::from)?;
     tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, sites = snapshot.sites.len(), demand = snapshot.demand.len(), addresses = snapshot.addresses.len(), phases_ms = %snapshot.timings_text(), "snapshot built");
@@ -60,21 +59,37 @@ fn first_snapshot(
 pub fn start(
     config: ServerConfig,
     thresholds: Thresholds,
-    store: PathBuf,
+    store: Location,
 ) -> Result<(actix_web::dev::Server, std::net::SocketAddr, Arc<AppState>), StartError> {
     config.validate().map_err(StartError::Config)?;
-    let state = build_state(&config, thresholds, store)?;
-    state.reloader.record_figures(&state.live.get());
-    purge_contacts(&state);
+    // The store's clients block (rusqlite, and the `postgres` facade, which
+    // must not run on an async runtime's thread): the start-up reads and
+    // writes run on a thread of their own, as handlers' go through
+    // `web::block`.
+    let state = off_runtime(|| {
+        let state = build_state(&config, thresholds, store)?;
+        state.reloader.record_figures(&state.live.get());
+        purge_contacts(&state);
+        Ok(state)
+    })?;
     let (server, addr) = http_server(&config, &state)?;
     Ok((server, addr, state))
+}
+
+/// Run `f` on a plain thread and wait for it (see [`start`]).
+fn off_runtime<T: Send>(f: impl FnOnce() -> Result<T, StartError> + Send) -> Result<T, StartError> {
+    std::thread::scope(|s| {
+        s.spawn(f)
+            .join()
+            .unwrap_or_else(|_| Err(StartError::Config("the start-up thread failed".into())))
+    })
 }
 
 /// The first snapshot, the reloader and everything handlers share.
 fn build_state(
     config: &ServerConfig,
     thresholds: Thresholds,
-    store: PathBuf,
+    store: Location,
 ) -> Result<Arc<AppState>, StartError> {
     let snapshot = first_snapshot(config, &thresholds, &store)?;
     let live = Arc::new(Live::new(snapshot));
@@ -94,13 +109,20 @@ fn build_state(
         reloader,
         analysis_cache: Mutex::new(Vec::new()),
         published: gapmap_publish::collections::PublishCache::new(),
-        accounts: gapmap_inventory::accounts::Accounts::new(&store),
-        reports: gapmap_inventory::reports::Reports::new(&store),
-        throttle: Arc::new(gapmap_store::throttle::SqliteThrottle::new(&store)),
+        // TRANSITION (issue 24 merge): the side state moves onto Location.
+        accounts: gapmap_inventory::accounts::Accounts::new(&side_path(&store)),
+        reports: gapmap_inventory::reports::Reports::new(&side_path(&store)),
+        throttle: Arc::new(gapmap_store::throttle::SqliteThrottle::new(&side_path(
+            &store,
+        ))),
         store,
         in_flight: Arc::new(counts::Counts::default()),
         plan: routes::plan::PlanState::default(),
     }))
+}
+
+fn side_path(l: &Location) -> std::path::PathBuf {
+    l.gpkg().map(|p| p.to_path_buf()).unwrap_or_default()
 }
 
 /// The HTTP server over `state`, with its middleware and the connection

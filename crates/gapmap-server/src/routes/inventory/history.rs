@@ -32,7 +32,9 @@ fn instant(q: &Query, name: &str) -> Result<Option<chrono::DateTime<chrono::Utc>
 
 /// Read-only connection to the store (the side tables).
 pub fn read_conn(state: &AppState) -> Result<Connection, Problem> {
-    let c = Connection::open_with_flags(&state.store, OpenFlags::SQLITE_OPEN_READ_ONLY)
+    // TRANSITION (issue 24 merge): side tables read through the store's Db.
+    let path = state.store.gpkg().unwrap_or(std::path::Path::new(""));
+    let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
         .map_err(Problem::internal)?;
     c.busy_timeout(std::time::Duration::from_secs(30))
         .map_err(Problem::internal)?;
