@@ -47,6 +47,35 @@ async function tests() {
   });
 }
 
+/**
+ * Name every npm package bundled into a script in its `.LEGAL.txt` (esbuild
+ * keeps only the packages' own license comments, and some ship none, e.g.
+ * pmtiles): name, version, licence, and the package's licence file if it
+ * ships one.
+ */
+function noticeBundledPackages(metafile) {
+  for (const [file, meta] of Object.entries(metafile.outputs)) {
+    if (!meta.entryPoint || !file.endsWith(".js")) continue;
+    const pkgs = new Set();
+    for (const input of Object.keys(meta.inputs)) {
+      const m = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//);
+      if (m) pkgs.add(m[1]);
+    }
+    if (pkgs.size === 0) continue;
+    const parts = ["", "Bundled npm packages (package-lock.json):"];
+    for (const name of [...pkgs].sort()) {
+      const dir = path.join(here, "node_modules", name);
+      const pj = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+      const licence = fs.readdirSync(dir).find((f) => /^licen[cs]e(\.(md|txt))?$/i.test(f));
+      parts.push("", `${name} ${pj.version} (${pj.license ?? "licence not stated"})${licence ? ":" : ": the package ships no licence text"}`);
+      if (licence) parts.push(fs.readFileSync(path.join(dir, licence), "utf8").trim());
+    }
+    const legal = path.resolve(`${file}.LEGAL.txt`); // metafile paths are relative to the working directory
+    const before = fs.existsSync(legal) ? fs.readFileSync(legal, "utf8").trimEnd() : "Bundled license information:";
+    fs.writeFileSync(legal, `${before}\n${parts.join("\n")}\n`);
+  }
+}
+
 async function build() {
   fs.rmSync(dist, { recursive: true, force: true });
   fs.mkdirSync(staticDir, { recursive: true });
@@ -78,6 +107,8 @@ async function build() {
     const logical = names[base.split(".")[0]];
     if (logical) manifest[logical] = base;
   }
+  noticeBundledPackages(result.metafile);
+
   // MapLibre's worker, as shipped, under a fingerprinted name (setWorkerUrl).
   const worker = fs.readFileSync(path.join(here, "node_modules/maplibre-gl/dist/maplibre-gl-worker.mjs"));
   const workerName = `maplibre-gl-worker.${hashOf(worker)}.mjs`;

@@ -8,8 +8,15 @@
  * the map; the map never holds the keyboard focus (Tab moves on). The
  * switches also show each layer's legend and keep the sentence under the
  * map saying what it shows.
+ *
+ * With `[web] tiles_url` the page's style (`?tiles=archive`) reads every
+ * tileset from one PMTiles archive on static hosting (`pmtiles://…`): the
+ * PMTiles protocol for MapLibre (npm `pmtiles`, bundled here) reads it with
+ * HTTP Range requests from this window, so the page's `connect-src` names
+ * the archive's origin.
  */
 import * as maplibregl from "maplibre-gl";
+import { Protocol } from "pmtiles";
 import { placeHref } from "./links";
 import { createMap } from "./mapbase";
 import { messages } from "./messages";
@@ -35,6 +42,7 @@ function kindWord(p: Record<string, unknown>): string {
 }
 
 async function start(container: HTMLElement): Promise<void> {
+  maplibregl.addProtocol("pmtiles", new Protocol().tile as maplibregl.AddProtocolAction);
   const map = await createMap(container, m, m.t("js.map_label"));
   if (!map) {
     const fallback = document.getElementById("map-fallback");

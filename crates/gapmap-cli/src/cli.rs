@@ -105,7 +105,7 @@ pub struct ServeArgs {
     /// The store to serve: a GeoPackage file, or a postgresql:// URL of a PostGIS store shared by several servers [default: the embedded Jelgavas novads dataset, built on first start in the data directory].
     #[arg(long, value_parser = crate::load::parse_store, env = "GAPMAP_STORE")]
     pub store: Option<gapmap_store::Location>,
-    /// TOML configuration file ([server] and [thresholds] sections).
+    /// TOML configuration file ([server], [web] and [thresholds] sections).
     #[arg(long, env = "GAPMAP_CONFIG")]
     pub config: Option<PathBuf>,
     /// Token for POST /admin/reload (else from the config file).
@@ -117,6 +117,9 @@ pub struct ServeArgs {
     /// Public base URL for absolute links and QR codes, e.g. https://karte.example.lv [default: the listen address].
     #[arg(long, env = "GAPMAP_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// The public map's tiles from a PMTiles archive on static hosting (`gapmap export --format pmtiles`): its http(s) URL or a path on this site; sets [web] tiles_url [default: this server's tiles].
+    #[arg(long, env = "GAPMAP_TILES_URL")]
+    pub tiles_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -212,7 +212,7 @@ fn run_pmtiles(a: ExportArgs) -> Result<(), CliError> {
         )));
     }
     let snap = Arc::new(crate::load::load_snapshot(
-        a.store,
+        a.store.clone(),
         &gapmap_model::thresholds::Thresholds::default(),
     )?);
     let cancel = cancel_on_signal();
@@ -252,12 +252,98 @@ fn run_pmtiles(a: ExportArgs) -> Result<(), CliError> {
         bytes.len(),
         snap.version
     );
+    // A PostgreSQL URL's password is shown as *** (the Location's display).
+    let store = a.store.as_ref().map(gapmap_store::Location::display_name);
+    crate::output::say!("{}", publish_hint(&a.out, store.as_deref()));
     Ok(())
+}
+
+/// How to publish an exported archive for the public map (the closing
+/// lines of `gapmap export --format pmtiles`): where to copy it, what the
+/// hosting must answer, the setting that points the map at it, and the
+/// command that exports it again after the data change.
+fn publish_hint(out: &Path, store: Option<&str>) -> String {
+    let name = out.file_name().map_or_else(
+        || out.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let store = store
+        .map(|s| format!(" --store {}", shell_word(s)))
+        .unwrap_or_default();
+    let again = format!(
+        "gapmap export --format pmtiles{store} --out {}",
+        shell_word(&out.display().to_string())
+    );
+    [
+        "To publish it as the public map's tiles:".to_owned(),
+        format!(
+            "  1. Copy {name} to static hosting (a web server, object storage or a CDN) that answers HTTP Range \
+requests (206 Partial Content). If that is another site than the map, it must also answer with CORS for the \
+map's origin: Access-Control-Allow-Origin, Range among the allowed request headers, ETag among the exposed ones."
+        ),
+        format!(
+            "  2. Set tiles_url in the [web] section of the server's configuration to the file's URL, \
+e.g. tiles_url = \"https://tiles.example.lv/{name}\" (or a path on the map's own site; or GAPMAP_TILES_URL), \
+and restart gapmap serve."
+        ),
+        format!(
+            "  3. The map shows the data as exported now until you export again: after every change to the data \
+(gapmap ingest, update or geocode, or edits on the web pages), run `{again}` and copy the new file over the old one."
+        ),
+        "  README, \"Tiles on static hosting\", has the details, and deploy/nginx/pmtiles.conf an nginx example."
+            .to_owned(),
+    ]
+    .join("\n")
+}
+
+/// `s` as one shell word: as it is when plain, else in single quotes.
+fn shell_word(s: &str) -> String {
+    if !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+=:,@".contains(c))
+    {
+        s.to_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
+    use std::path::Path;
+
+    /// The closing lines of a PMTiles export say where to copy the file,
+    /// what the hosting must answer, which setting to set, and the very
+    /// command that exports it again (quoted for a shell where needed).
+    #[test]
+    fn pmtiles_export_says_how_to_publish() {
+        let h = super::publish_hint(
+            Path::new("/srv/out/gapmap.pmtiles"),
+            Some("/data/jelgava store.gpkg"),
+        );
+        for want in [
+            "Copy gapmap.pmtiles to static hosting",
+            "HTTP Range requests",
+            "CORS for the map's origin",
+            "Access-Control-Allow-Origin",
+            "tiles_url in the [web] section",
+            "tiles_url = \"https://tiles.example.lv/gapmap.pmtiles\"",
+            "GAPMAP_TILES_URL",
+            "after every change to the data",
+            "`gapmap export --format pmtiles --store '/data/jelgava store.gpkg' --out /srv/out/gapmap.pmtiles`",
+            "Tiles on static hosting",
+        ] {
+            assert!(h.contains(want), "missing {want:?} in:\n{h}");
+        }
+        // No --store: the default store, and the command says none.
+        let h = super::publish_hint(Path::new("t.pmtiles"), None);
+        assert!(
+            h.contains("`gapmap export --format pmtiles --out t.pmtiles`"),
+            "{h}"
+        );
+        assert_eq!(super::shell_word("it's"), "'it'\\''s'");
+    }
 
     /// `gapmap help export` names every published collection.
     #[test]

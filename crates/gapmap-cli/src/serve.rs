@@ -12,7 +12,7 @@ pub(crate) fn serve(a: ServeArgs) -> Result<(), CliError> {
         }
         None => gapmap_server::ConfigFile::default(),
     };
-    let mut config = file.server;
+    let mut config = file.server_config();
     if let Some(h) = a.host {
         config.host = h;
     }
@@ -27,6 +27,9 @@ pub(crate) fn serve(a: ServeArgs) -> Result<(), CliError> {
     }
     if let Some(u) = a.public_url {
         config.public_url = Some(u);
+    }
+    if let Some(u) = a.tiles_url {
+        config.web.tiles_url = Some(u);
     }
     config.validate().map_err(CliError::Usage)?;
     if let Some(s) = a.store {

@@ -42,6 +42,80 @@ pub struct ServerConfig {
     /// Open connections per peer address (IPv6: per /64), and requests at
     /// once per client behind a trusted proxy (`crate::connections`).
     pub max_connections_per_peer: usize,
+    /// The `[web]` section, carried here so that handlers read one
+    /// configuration: not a `[server]` key (it is skipped there), filled in
+    /// from [`ConfigFile::web`] by [`ConfigFile::server_config`].
+    #[serde(skip)]
+    pub web: WebConfig,
+}
+
+/// The `[web]` section: how the public pages are put together.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// The URL of a PMTiles archive of every tileset (`gapmap export
+    /// --format pmtiles`) on static hosting that answers HTTP Range
+    /// requests: an absolute http(s) URL (another origin must answer with
+    /// CORS for the map's origin) or a path on this site. When set, the
+    /// public map (`/map`) reads its vector tiles from the archive through
+    /// the PMTiles protocol for MapLibre instead of from `/tiles/…`; the
+    /// planners' maps keep reading this server's live tiles. `None`: the map
+    /// reads this server's tiles.
+    pub tiles_url: Option<String>,
+}
+
+impl WebConfig {
+    /// Check `tiles_url`: an absolute http(s) URL with a host, or a path on
+    /// this site, naming a `.pmtiles` file; no fragment, spaces or quotes.
+    /// `public_url` is the site's own base, if configured: an `https` site
+    /// cannot read an `http` archive (the browser blocks mixed content).
+    pub fn validate(&self, public_url: Option<&str>) -> Result<(), String> {
+        let Some(u) = &self.tiles_url else {
+            return Ok(());
+        };
+        let bad = |why: &str| {
+            Err(format!(
+                "[web] tiles_url `{u}` {why}; it must be the URL of a PMTiles archive, e.g. https://tiles.example.lv/gapmap.pmtiles or /files/gapmap.pmtiles"
+            ))
+        };
+        if u.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "\"'<>\\`#".contains(c))
+        {
+            return bad("has a space, a quote or a fragment (#)");
+        }
+        let path = if u.starts_with("//") {
+            return bad("is protocol-relative (write https://…)");
+        } else if u.starts_with('/') {
+            u.as_str()
+        } else if origin(u).is_some() {
+            let rest = u.split_once("://").map_or("", |(_, r)| r);
+            rest.find('/').map_or("", |i| &rest[i..])
+        } else {
+            return bad("is neither an http(s) URL with a host nor a path starting with /");
+        };
+        let path = path.split('?').next().unwrap_or_default();
+        if !path.to_ascii_lowercase().ends_with(".pmtiles") {
+            return bad("does not name a .pmtiles file");
+        }
+        if u.starts_with("http://") && public_url.is_some_and(|p| p.starts_with("https://")) {
+            return bad(
+                "is http:// while [server] public_url is https:// (browsers block such mixed content)",
+            );
+        }
+        Ok(())
+    }
+
+    /// The archive's absolute URL: `tiles_url` itself, or the path on this
+    /// site under `base` (the public base, no trailing slash).
+    pub fn tiles_archive(&self, base: &str) -> Option<String> {
+        self.tiles_url.as_ref().map(|u| {
+            if u.starts_with('/') {
+                format!("{base}{u}")
+            } else {
+                u.clone()
+            }
+        })
+    }
 }
 
 impl Default for ServerConfig {
@@ -60,6 +134,7 @@ impl Default for ServerConfig {
             basemap_style_url: None,
             report_contact_days: 90,
             max_connections_per_peer: DEFAULT_PER_PEER,
+            web: WebConfig::default(),
         }
     }
 }
@@ -95,7 +170,7 @@ impl ServerConfig {
                 "[server] basemap_style_url `{u}` must be an http(s) URL or a path on this server"
             ));
         }
-        Ok(())
+        self.web.validate(self.public_url.as_deref())
     }
 
     /// The base of absolute links: `public_url` without a trailing slash, or
@@ -108,11 +183,27 @@ impl ServerConfig {
     }
 }
 
+/// `scheme://host[:port]` of an absolute http(s) URL (`None` for a path
+/// or anything whose host is not plain letters, digits, `.-:[]`).
+pub(crate) fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    if !matches!(scheme, "http" | "https") {
+        return None;
+    }
+    let host = rest.split(['/', '?', '#']).next()?;
+    let ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
+    ok.then(|| format!("{scheme}://{host}"))
+}
+
 /// The whole configuration file.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConfigFile {
     pub server: ServerConfig,
+    pub web: WebConfig,
     pub thresholds: Thresholds,
 }
 
@@ -137,6 +228,14 @@ impl ConfigFile {
             path: path.to_owned(),
             message: e.to_string(),
         })
+    }
+
+    /// The server's configuration with the `[web]` section in it.
+    pub fn server_config(&self) -> ServerConfig {
+        ServerConfig {
+            web: self.web.clone(),
+            ..self.server.clone()
+        }
     }
 
     /// Parse the text of a configuration file (unknown keys are errors).
@@ -184,5 +283,70 @@ mod tests {
         assert!(c.validate().is_ok());
         c.trusted_proxies.push("proxy.local".into());
         assert!(c.validate().unwrap_err().contains("trusted_proxies"));
+    }
+
+    /// `[web] tiles_url`: read from its own section, checked at start with
+    /// an error naming the key, and resolved against the public base when
+    /// it is a path.
+    #[test]
+    fn tiles_url_is_read_checked_and_resolved() {
+        let f = ConfigFile::from_toml("[web]\ntiles_url = \"/files/gapmap.pmtiles\"\n").unwrap();
+        let c = f.server_config();
+        assert_eq!(c.web.tiles_url.as_deref(), Some("/files/gapmap.pmtiles"));
+        assert!(c.validate().is_ok());
+        assert_eq!(
+            c.web.tiles_archive("https://karte.example.lv").as_deref(),
+            Some("https://karte.example.lv/files/gapmap.pmtiles")
+        );
+        let e = ConfigFile::from_toml("[web]\ntile_url = \"/a.pmtiles\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("unknown field `tile_url`"), "{e}");
+        // Not a [server] key.
+        assert!(ConfigFile::from_toml("[server]\nweb = 1\n").is_err());
+        let mut c = ServerConfig::default();
+        assert_eq!(c.web.tiles_archive("http://x"), None);
+        for good in [
+            "https://tiles.example.lv/gapmap.pmtiles",
+            "http://127.0.0.1:9100/t/gapmap.PMTiles",
+            "https://bucket.example.lv/gapmap.pmtiles?v=2026-12-07",
+            "/gapmap.pmtiles",
+        ] {
+            c.web.tiles_url = Some(good.into());
+            assert_eq!(c.validate(), Ok(()), "{good}");
+        }
+        assert_eq!(
+            c.web.tiles_archive("http://127.0.0.1:8080").as_deref(),
+            Some("http://127.0.0.1:8080/gapmap.pmtiles")
+        );
+        for (bad, why) in [
+            ("tiles.example.lv/gapmap.pmtiles", "neither an http(s) URL"),
+            (
+                "ftp://tiles.example.lv/gapmap.pmtiles",
+                "neither an http(s) URL",
+            ),
+            ("https:///gapmap.pmtiles", "neither an http(s) URL"),
+            ("//cdn.example.lv/gapmap.pmtiles", "protocol-relative"),
+            (
+                "https://tiles.example.lv/tiles/{z}/{x}/{y}.mvt",
+                "does not name a .pmtiles file",
+            ),
+            ("https://tiles.example.lv/", "does not name a .pmtiles file"),
+            ("https://tiles.example.lv", "does not name a .pmtiles file"),
+            ("https://tiles.example.lv/a.pmtiles#x", "a fragment"),
+            ("https://tiles.example.lv/my tiles.pmtiles", "a space"),
+            ("https://evil.lv'; script-src */a.pmtiles", "a quote"),
+        ] {
+            c.web.tiles_url = Some(bad.into());
+            let e = c.validate().unwrap_err();
+            assert!(e.starts_with("[web] tiles_url `"), "{bad}: {e}");
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+        // An https site cannot read an http archive.
+        c.public_url = Some("https://karte.example.lv".into());
+        c.web.tiles_url = Some("http://tiles.example.lv/gapmap.pmtiles".into());
+        assert!(c.validate().unwrap_err().contains("mixed content"));
+        c.web.tiles_url = Some("https://tiles.example.lv/gapmap.pmtiles".into());
+        assert_eq!(c.validate(), Ok(()));
     }
 }

@@ -13,6 +13,7 @@
 //!
 //! Handlers add no security or CORS headers of their own.
 
+use crate::config::origin;
 use crate::problem::{Kind, Problem};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -24,37 +25,30 @@ use actix_web::{HttpRequest, HttpResponse, web};
 /// The Content-Security-Policy of every response. `basemap_style_url`, when
 /// configured as an absolute URL, adds its origin where a MapLibre base map
 /// needs it (style, tiles, glyphs and sprites: `connect-src`; raster tiles
-/// and sprites: `img-src`).
+/// and sprites: `img-src`). `tiles_url` (`[web] tiles_url`, a PMTiles
+/// archive), when on another origin, adds that origin to `connect-src`: the
+/// PMTiles protocol reads the archive with `fetch` and Range requests.
 ///
 /// ```
-/// let csp = gapmap_server::headers::content_security_policy(Some("https://tiles.example.lv/style.json"));
+/// let csp = gapmap_server::headers::content_security_policy(Some("https://tiles.example.lv/style.json"), None);
 /// assert!(csp.contains("connect-src 'self' https://tiles.example.lv;"));
 /// assert!(csp.contains("frame-ancestors 'none'"));
+/// let csp = gapmap_server::headers::content_security_policy(None, Some("https://cdn.example.lv/gapmap.pmtiles"));
+/// assert!(csp.contains("img-src 'self' data: blob:;"));
+/// assert!(csp.contains("connect-src 'self' https://cdn.example.lv;"));
 /// ```
-pub fn content_security_policy(basemap_style_url: Option<&str>) -> String {
-    let extra = basemap_style_url
-        .and_then(origin)
-        .map(|o| format!(" {o}"))
-        .unwrap_or_default();
+pub fn content_security_policy(basemap_style_url: Option<&str>, tiles_url: Option<&str>) -> String {
+    let basemap = basemap_style_url.and_then(origin);
+    let tiles = tiles_url.and_then(origin);
+    let img: String = basemap.iter().map(|o| format!(" {o}")).collect();
+    let mut connect: Vec<&String> = basemap.iter().chain(tiles.iter()).collect();
+    connect.dedup();
+    let connect: String = connect.iter().map(|o| format!(" {o}")).collect();
     format!(
-        "default-src 'self'; img-src 'self' data: blob:{extra}; worker-src 'self' blob:; \
-style-src 'self'; script-src 'self'; connect-src 'self'{extra}; font-src 'self'; \
+        "default-src 'self'; img-src 'self' data: blob:{img}; worker-src 'self' blob:; \
+style-src 'self'; script-src 'self'; connect-src 'self'{connect}; font-src 'self'; \
 frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     )
-}
-
-/// `scheme://host[:port]` of an absolute http(s) URL.
-fn origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    if !matches!(scheme, "http" | "https") {
-        return None;
-    }
-    let host = rest.split(['/', '?', '#']).next()?;
-    let ok = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c));
-    ok.then(|| format!("{scheme}://{host}"))
 }
 
 /// Headers a browser may read from a cross-origin answer.
@@ -70,8 +64,8 @@ pub struct SecurityHeaders {
 }
 
 impl SecurityHeaders {
-    pub fn new(basemap_style_url: Option<&str>) -> SecurityHeaders {
-        let csp = content_security_policy(basemap_style_url);
+    pub fn new(basemap_style_url: Option<&str>, tiles_url: Option<&str>) -> SecurityHeaders {
+        let csp = content_security_policy(basemap_style_url, tiles_url);
         SecurityHeaders {
             csp: HeaderValue::from_str(&csp)
                 .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'")),
@@ -115,7 +109,7 @@ pub async fn middleware(
     let headers = req
         .app_data::<web::Data<SecurityHeaders>>()
         .map(|h| h.get_ref().clone())
-        .unwrap_or_else(|| SecurityHeaders::new(None));
+        .unwrap_or_else(|| SecurityHeaders::new(None, None));
     let read = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     // Handlers' and extractors' errors arrive here as responses; an `Err`
     // would come only from a middleware inside, and gapmap's return none.
@@ -276,7 +270,7 @@ mod tests {
 
     #[test]
     fn csp_adds_only_the_basemap_origin() {
-        let plain = content_security_policy(None);
+        let plain = content_security_policy(None, None);
         assert!(plain.starts_with("default-src 'self'; img-src 'self' data: blob:;"));
         assert!(plain.contains("connect-src 'self';"));
         for (url, want) in [
@@ -291,7 +285,7 @@ mod tests {
             ("/styles/local.json", None),
             ("https://evil.lv'; script-src *", None),
         ] {
-            let c = content_security_policy(Some(url));
+            let c = content_security_policy(Some(url), None);
             match want {
                 Some(o) => {
                     assert!(c.contains(&format!("connect-src 'self' {o};")), "{c}");
@@ -303,5 +297,40 @@ mod tests {
                 None => assert_eq!(c, plain, "{url}"),
             }
         }
+    }
+
+    #[test]
+    fn csp_adds_the_tiles_archive_origin_to_connect_src_only() {
+        let plain = content_security_policy(None, None);
+        // A path on this site, or a value that is no plain origin: no change.
+        for url in [
+            "/files/gapmap.pmtiles",
+            "https://evil.lv'; script-src */a.pmtiles",
+        ] {
+            assert_eq!(content_security_policy(None, Some(url)), plain, "{url}");
+        }
+        let c = content_security_policy(None, Some("http://127.0.0.1:9100/t/gapmap.pmtiles"));
+        assert!(
+            c.contains("connect-src 'self' http://127.0.0.1:9100;"),
+            "{c}"
+        );
+        assert!(c.contains("img-src 'self' data: blob:;"), "{c}");
+        // Base map and archive on one origin: named once.
+        let both = content_security_policy(
+            Some("https://tiles.example.lv/style.json"),
+            Some("https://tiles.example.lv/gapmap.pmtiles"),
+        );
+        assert!(
+            both.contains("connect-src 'self' https://tiles.example.lv;"),
+            "{both}"
+        );
+        let two = content_security_policy(
+            Some("https://base.example.lv/style.json"),
+            Some("https://cdn.example.lv/gapmap.pmtiles"),
+        );
+        assert!(
+            two.contains("connect-src 'self' https://base.example.lv https://cdn.example.lv;"),
+            "{two}"
+        );
     }
 }

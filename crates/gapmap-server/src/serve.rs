@@ -134,6 +134,7 @@ fn http_server(
     let data = web::Data::from(Arc::clone(state));
     let security = web::Data::new(headers::SecurityHeaders::new(
         config.basemap_style_url.as_deref(),
+        config.web.tiles_url.as_deref(),
     ));
     limits::report_refusals(Duration::from_secs(60));
     let per_peer = connections::on_connect(

@@ -30,9 +30,12 @@ export function serverAndBrowser() {
 /**
  * A page from a fresh context (axe needs one) where every response of the
  * server carries the hardening CSP (the server's own header), every request is recorded, and CSP
- * violations and script errors are collected.
+ * violations and script errors are collected. `proxy: false` leaves the
+ * server's answers to the browser as they come (no route): a page that
+ * fetches from another server on loopback needs it, since Chromium treats a
+ * page the test fulfilled as public and refuses it loopback addresses.
  */
-export async function openPage(browser, base, options = {}) {
+export async function openPage(browser, base, options = {}, { proxy = true } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
   const page = await context.newPage();
   const requests = [];
@@ -42,7 +45,7 @@ export async function openPage(browser, base, options = {}) {
   page.on("console", (m) => {
     if (m.type() === "error" && /Content.Security.Policy|Refused to/i.test(m.text())) problems.push(`CSP: ${m.text()}`);
   });
-  await context.route(`${base}/**`, async (route) => {
+  if (proxy) await context.route(`${base}/**`, async (route) => {
     // Redirects go back to the browser (a form's 303, the sign-in's cookie).
     const response = await route.fetch({ maxRedirects: 0 });
     // The body arrives decoded: drop the encoding headers. The server sets

@@ -23,7 +23,12 @@ function registerFixture(dir) {
 /** The account the staff pages are tested with. */
 export const EDITOR = { username: "ilze", password: "a long test password" };
 
-export async function startServer() {
+/**
+ * Build the store and serve it. `prepare({ store, dir, run })`, if given,
+ * runs between the two and returns more environment for `gapmap serve`
+ * (e.g. an export of the store and `GAPMAP_TILES_URL`).
+ */
+export async function startServer({ prepare } = {}) {
   if (!fs.existsSync(BIN)) throw new Error(`${BIN} is not built (make build)`);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gapmap-web-"));
   const store = path.join(dir, "store.gpkg");
@@ -37,9 +42,10 @@ export async function startServer() {
     stdio: ["pipe", "ignore", "pipe"],
     env: { ...process.env, RUST_LOG: "warn" },
   });
+  const extra = prepare ? await prepare({ store, dir, run }) : {};
   const proc = spawn(BIN, ["serve", "--store", store, "--port", "0"], {
     stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, RUST_LOG: "warn" },
+    env: { ...process.env, RUST_LOG: "warn", ...extra },
   });
   let stderr = "";
   proc.stderr.on("data", (d) => (stderr += d));
@@ -58,6 +64,7 @@ export async function startServer() {
   });
   return {
     url,
+    dir,
     async stop() {
       proc.kill("SIGTERM");
       await new Promise((r) => proc.once("exit", r));

@@ -1,7 +1,9 @@
 //! `GET /map`: the map, on demand. The page is complete without scripts
 //! (the layer list, the legend and the list of places in the first view
 //! are HTML); `web/src/map.ts` loads MapLibre GL JS (bundled, served from
-//! here) and keeps the list in step with the view.
+//! here) and keeps the list in step with the view. With `[web] tiles_url`
+//! its style reads the vector tiles from that PMTiles archive
+//! (`/styles/gapmap.json?tiles=archive`) instead of from `/tiles/…`.
 //!
 //! Query: `lon`, `lat`, `z` (a view), `parish` (a parish's extent),
 //! `cluster` (a gap cluster's extent, from the planning view).
@@ -170,7 +172,14 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpRe
         json!(shown_sentence(lang, OPENING_LAYERS)),
     );
     page.insert("report_href".into(), json!(href(lang, "/report")));
-    page.insert("style_url".into(), json!("/styles/gapmap.json"));
+    // With `[web] tiles_url`, the public map reads its tiles from the
+    // PMTiles archive on static hosting (the planners' maps stay live).
+    let style_url = if state.config.web.tiles_url.is_some() {
+        "/styles/gapmap.json?tiles=archive"
+    } else {
+        "/styles/gapmap.json"
+    };
+    page.insert("style_url".into(), json!(style_url));
     page.insert("basemap_url".into(), json!(state.config.basemap_style_url));
     let ctx = base_context(&state, &q, "/map", "map");
     render(&req, "map.html", ctx, page)

@@ -151,20 +151,23 @@ pub async fn tilejson(
         .json(doc))
 }
 
-/// `GET /styles/{name}.json`: the MapLibre style.
+/// `GET /styles/{name}.json`: the MapLibre style. `?tiles=archive`: the
+/// same style reading its vector tiles from the PMTiles archive of
+/// `[web] tiles_url` (the public map's), 404 when none is configured.
 #[utoipa::path(get, path = "/styles/{name}.json", tag = "tiles",
-    params(("name" = String, Path, description = "Style name: gapmap", example = "gapmap")),
+    params(("name" = String, Path, description = "Style name: gapmap", example = "gapmap"),
+        ("tiles" = Option<String>, Query, description = "Where the vector tiles come from: `server` (default: this server's /tiles/{id}.json, one source per tileset) or `archive` (the PMTiles archive configured as [web] tiles_url, one `pmtiles://` source holding every tileset; for MapLibre GL JS with the PMTiles protocol)", example = "server")),
     responses(
         (status = 200, description = "A MapLibre GL style (version 8) over every tileset, with local glyphs and sprites only; Latvian labels", content_type = "application/json",
             headers(("Cache-Control" = String, description = "public, max-age=0, must-revalidate"))),
-        (status = 400, description = "A query parameter was given (styles take none)", content_type = "application/problem+json"),
-        (status = 404, description = "No such style", content_type = "application/problem+json")))]
+        (status = 400, description = "An unknown query parameter, or `tiles` other than server or archive", content_type = "application/problem+json"),
+        (status = 404, description = "No such style, or `tiles=archive` while no [web] tiles_url is configured", content_type = "application/problem+json")))]
 pub async fn style(
     req: HttpRequest,
     path: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, Problem> {
-    Query::parse(&req, &[])?;
+    let q = Query::parse(&req, &["tiles"])?;
     let name = path.into_inner();
     if !gapmap_tiles::style::STYLES.contains(&name.as_str()) {
         return Err(Problem::not_found(format!(
@@ -172,15 +175,35 @@ pub async fn style(
             gapmap_tiles::style::STYLES.join(", ")
         )));
     }
+    let base = crate::links::base(&req);
+    let archive = match q.str("tiles") {
+        None | Some("server") => None,
+        Some("archive") => Some(state.config.web.tiles_archive(&base).ok_or_else(|| {
+            Problem::not_found(
+                "no tiles archive is configured ([web] tiles_url); leave out `tiles` for this server's tiles",
+            )
+        })?),
+        Some(other) => {
+            return Err(Problem::invalid(
+                "tiles",
+                format!("`tiles` must be server or archive, not `{other}`"),
+            ));
+        }
+    };
+    let tiles = archive.as_deref().map_or(
+        gapmap_tiles::style::Tiles::Server,
+        gapmap_tiles::style::Tiles::Archive,
+    );
     let snap = state.live.get();
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, CACHE_CONTROL))
         .json(gapmap_tiles::style::style(
-            &crate::links::base(&req),
+            &base,
             &snap.version,
             crate::pages::assets::assets(&state).url("glyphs"),
             &crate::pages::map::parish_label_points(&snap),
             &crate::pages::map::place_points(&snap),
+            tiles,
         )))
 }
 
