@@ -512,7 +512,7 @@ mod tests {
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let s = Store::open(&dir.path().join("s.gpkg")).unwrap();
+        let s = Store::open(dir.path().join("s.gpkg")).unwrap();
         (dir, s)
     }
 
@@ -631,7 +631,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(o3.feature["properties"]["status"], "retired");
-        let conn = rusqlite::Connection::open(s.as_gpkg().expect("a GeoPackage store").path()).unwrap();
+        let conn =
+            rusqlite::Connection::open(s.as_gpkg().expect("a GeoPackage store").path()).unwrap();
         let rows =
             gapmap_store::audit::read(&conn, &gapmap_store::audit::Filter::default()).unwrap();
         let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
@@ -673,7 +674,8 @@ mod tests {
             apply(&mut s, Layer::Visits, retire("visit-1"), Some(&tag), &c),
             Err(EditError::NotFound(_))
         ));
-        let conn = rusqlite::Connection::open(s.as_gpkg().expect("a GeoPackage store").path()).unwrap();
+        let conn =
+            rusqlite::Connection::open(s.as_gpkg().expect("a GeoPackage store").path()).unwrap();
         let rows =
             gapmap_store::audit::read(&conn, &gapmap_store::audit::Filter::default()).unwrap();
         let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();

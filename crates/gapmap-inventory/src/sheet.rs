@@ -411,7 +411,7 @@ mod tests {
     /// A store holding one library, `lib-vilce`.
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = Store::open(&dir.path().join("s.gpkg")).unwrap();
+        let mut s = Store::open(dir.path().join("s.gpkg")).unwrap();
         let site = json!({"type": "Feature", "id": "lib-vilce",
             "geometry": {"type": "Point", "coordinates": [23.5458, 56.4219]},
             "properties": {"kind": "library", "name": "Vilces bibliotēka", "parish_id": "vilces-pagasts",
@@ -486,7 +486,8 @@ mod tests {
         );
         let (_, revision) = apply(&mut s, Layer::Sites, text, p.revision, &ctx()).unwrap();
         assert_eq!(revision, Some(p.revision + 1));
-        let conn = rusqlite::Connection::open(s.as_gpkg().expect("a GeoPackage store").path()).unwrap();
+        let conn =
+            rusqlite::Connection::open(s.as_gpkg().expect("a GeoPackage store").path()).unwrap();
         let rows = audit::read(&conn, &audit::Filter::default()).unwrap();
         assert_eq!(
             rows.last().unwrap().changes,

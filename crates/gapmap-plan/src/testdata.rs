@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 /// The embedded dataset (geodata/jelgava) ingested into a store in `dir`
 /// and built into a snapshot.
 pub(crate) fn jelgava_snapshot(dir: &Path) -> Snapshot {
-    let mut store = Store::open(&dir.join("s.gpkg")).expect("store");
+    let mut store = Store::open(dir.join("s.gpkg")).expect("store");
     for (file, layer) in [
         ("areas.geojson", Layer::Areas),
         ("priority_zones.geojson", Layer::PriorityZones),

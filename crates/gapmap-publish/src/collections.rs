@@ -672,7 +672,7 @@ mod tests {
     #[test]
     fn cache_builds_once_per_snapshot_and_never_serves_an_older_one() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("s.gpkg")).unwrap();
+        let mut store = Store::open(dir.path().join("s.gpkg")).unwrap();
         ingest(&mut store, &jelgava("areas.geojson"), Layer::Areas);
         ingest(&mut store, &jelgava("sites.geojson"), Layer::Sites);
         let cache = PublishCache::new();

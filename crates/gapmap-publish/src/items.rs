@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn items_give_the_collections_features() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = Store::open(&dir.path().join("s.gpkg")).unwrap();
+        let mut store = Store::open(dir.path().join("s.gpkg")).unwrap();
         let jelgava = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../geodata/jelgava");
         for (file, layer) in [
             ("areas.geojson", Layer::Areas),

@@ -9,7 +9,6 @@
 //! (0.25 s doubling to 8 s), catches up with one reload, and marks the
 //! store reachable again.
 
-use crate::reload::Reloader;
 use gapmap_store::pgpool;
 use postgres::fallible_iterator::FallibleIterator;
 use std::sync::Arc;
@@ -30,8 +29,11 @@ fn describe(e: &postgres::Error) -> String {
 const FIRST_BACKOFF: Duration = Duration::from_millis(250);
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
 
+/// What the listener calls to catch up: build and swap in a new snapshot.
+pub type Reload = Arc<dyn Fn() + Send + Sync>;
+
 /// Start the listener thread.
-pub fn spawn(reloader: Arc<Reloader>, url: String, every: Duration) {
+pub fn spawn(reloader: Reload, url: String, every: Duration) {
     let started = std::thread::Builder::new()
         .name("gapmap-store-listen".into())
         .spawn(move || run(&reloader, &url, every));
@@ -40,7 +42,7 @@ pub fn spawn(reloader: Arc<Reloader>, url: String, every: Duration) {
     }
 }
 
-fn run(reloader: &Reloader, url: &str, every: Duration) {
+fn run(reloader: &Reload, url: &str, every: Duration) {
     let mut backoff = FIRST_BACKOFF;
     loop {
         match listen(reloader, url, every) {
@@ -63,7 +65,7 @@ fn run(reloader: &Reloader, url: &str, every: Duration) {
 /// One connection's life: LISTEN, catch up, then reload on every
 /// notification and on every revision change seen by the periodic check.
 /// Returns the reason when the connection fails.
-fn listen(reloader: &Reloader, url: &str, every: Duration) -> Result<(), String> {
+fn listen(reloader: &Reload, url: &str, every: Duration) -> Result<(), String> {
     let mut client = postgres::Client::connect(url, postgres::NoTls).map_err(|e| describe(&e))?;
     client
         .batch_execute(&format!("LISTEN {}", gapmap_store::pg::CHANNEL))
@@ -73,7 +75,7 @@ fn listen(reloader: &Reloader, url: &str, every: Duration) -> Result<(), String>
     }
     pgpool::mark_up(url);
     let mut seen = revision(&mut client)?;
-    catch_up(reloader);
+    reloader();
     loop {
         let heard = {
             let mut n = client.notifications();
@@ -88,7 +90,7 @@ fn listen(reloader: &Reloader, url: &str, every: Duration) -> Result<(), String>
         let now = revision(&mut client)?;
         if heard || now != seen {
             seen = now;
-            catch_up(reloader);
+            reloader();
         }
     }
 }
@@ -98,10 +100,4 @@ fn revision(client: &mut postgres::Client) -> Result<String, String> {
         .query_opt("SELECT value FROM gapmap_meta WHERE key = 'revision'", &[])
         .map(|r| r.map(|r| r.get(0)).unwrap_or_default())
         .map_err(|e| describe(&e))
-}
-
-fn catch_up(reloader: &Reloader) {
-    if let Err(e) = reloader.reload_now() {
-        tracing::error!(error = %e, "snapshot rebuild failed; the old snapshot keeps serving");
-    }
 }

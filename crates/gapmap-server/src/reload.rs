@@ -93,7 +93,15 @@ impl Reloader {
     pub fn spawn_watcher(self: &Arc<Self>, every: Duration) {
         match &self.store {
             Location::Gpkg(path) => self.spawn_file_watcher(path.clone(), every),
-            Location::Postgres(url) => crate::listen::spawn(Arc::clone(self), url.clone(), every),
+            Location::Postgres(url) => {
+                let me = Arc::clone(self);
+                let reload = move || {
+                    if let Err(e) = me.reload_now() {
+                        tracing::error!(error = %e, "snapshot rebuild failed; the old snapshot keeps serving");
+                    }
+                };
+                crate::listen::spawn(Arc::new(reload), url.clone(), every)
+            }
         }
     }
 

@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, HashSet};
 #[derive(Debug)]
 pub enum Store {
     Gpkg(GpkgStore),
-    Pg(PgStore),
+    /// Boxed: its pooled read connection makes it the larger variant.
+    Pg(Box<PgStore>),
 }
 
 impl Store {
@@ -20,7 +21,7 @@ impl Store {
     pub fn open(at: impl Into<Location>) -> Result<Store, StoreError> {
         Ok(match &at.into() {
             Location::Gpkg(p) => Store::Gpkg(GpkgStore::open(p)?),
-            Location::Postgres(url) => Store::Pg(PgStore::open(url)?),
+            Location::Postgres(url) => Store::Pg(Box::new(PgStore::open(url)?)),
         })
     }
 
@@ -28,7 +29,7 @@ impl Store {
     pub fn open_read_only(at: impl Into<Location>) -> Result<Store, StoreError> {
         Ok(match &at.into() {
             Location::Gpkg(p) => Store::Gpkg(GpkgStore::open_read_only(p)?),
-            Location::Postgres(url) => Store::Pg(PgStore::open_read_only(url)?),
+            Location::Postgres(url) => Store::Pg(Box::new(PgStore::open_read_only(url)?)),
         })
     }
 
@@ -51,7 +52,7 @@ impl Store {
     pub fn writer(&mut self) -> Result<StoreWriter<'_>, StoreError> {
         Ok(match self {
             Store::Gpkg(s) => StoreWriter::Gpkg(s.writer()?),
-            Store::Pg(s) => StoreWriter::Pg(s.writer()?),
+            Store::Pg(s) => StoreWriter::Pg(Box::new(s.writer()?)),
         })
     }
 
@@ -158,7 +159,8 @@ impl FeatureStore for Store {
 #[derive(Debug)]
 pub enum StoreWriter<'a> {
     Gpkg(Writer<'a>),
-    Pg(PgWriter),
+    /// Boxed, as [`Store::Pg`].
+    Pg(Box<PgWriter>),
 }
 
 /// Call the same method on whichever writer this is.

@@ -2,6 +2,7 @@
 //! records, hashes and versions as the GeoPackage store; migrations whole
 //! or not at all; writes that roll back; notifications on commit; writers
 //! from many threads at once.
+#![allow(clippy::unwrap_used)]
 
 use gapmap_model::{Layer, Record};
 use gapmap_store::pg::{PgStore, migrate, testdb};
@@ -103,8 +104,8 @@ fn postgis_reads_back_what_the_geopackage_store_does() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let mut gpkg = Store::open(&Location::Gpkg(dir.path().join("s.gpkg"))).unwrap();
-    let mut pg = Store::open(&Location::Postgres(url.clone())).unwrap();
+    let mut gpkg = Store::open(Location::Gpkg(dir.path().join("s.gpkg"))).unwrap();
+    let mut pg = Store::open(Location::Postgres(url.clone())).unwrap();
     write(&mut gpkg, &records());
     write(&mut pg, &records());
     let (a, b) = (all(&gpkg), all(&pg));
@@ -196,7 +197,7 @@ fn a_writer_dropped_without_commit_leaves_nothing_and_a_commit_is_announced() {
     let Some(url) = testdb::fresh("rollback") else {
         return;
     };
-    let mut pg = Store::open(&Location::Postgres(url.clone())).unwrap();
+    let mut pg = Store::open(Location::Postgres(url.clone())).unwrap();
     let mut listener = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     listener.batch_execute("LISTEN gapmap_changes").unwrap();
     {
@@ -238,12 +239,12 @@ fn many_writers_at_once_lose_nothing() {
     let Some(url) = testdb::fresh("writers") else {
         return;
     };
-    drop(Store::open(&Location::Postgres(url.clone())).unwrap());
+    drop(Store::open(Location::Postgres(url.clone())).unwrap());
     let threads: Vec<_> = (0..24)
         .map(|i| {
             let url = url.clone();
             std::thread::spawn(move || {
-                let mut s = Store::open(&Location::Postgres(url)).unwrap();
+                let mut s = Store::open(Location::Postgres(url)).unwrap();
                 let mut w = s.writer().unwrap();
                 let mut lw = w.begin_layer(Layer::Sites, Mode::Upsert).unwrap();
                 let r = record(
@@ -261,7 +262,7 @@ fn many_writers_at_once_lose_nothing() {
     for t in threads {
         t.join().unwrap();
     }
-    let s = Store::open_read_only(&Location::Postgres(url)).unwrap();
+    let s = Store::open_read_only(Location::Postgres(url)).unwrap();
     assert_eq!(s.read_layer(Layer::Sites).unwrap().len(), 24);
     assert_eq!(s.revision().unwrap(), 24);
     assert_eq!(s.layer_revisions().unwrap()[&Layer::Sites], 24);

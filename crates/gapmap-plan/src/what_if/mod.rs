@@ -462,7 +462,7 @@ mod tests {
         }
         let sites = dir.path().join("sites.geojson");
         std::fs::write(&sites, doc.to_string()).expect("write");
-        let mut store = Store::open(&dir.path().join("s.gpkg")).expect("store");
+        let mut store = Store::open(dir.path().join("s.gpkg")).expect("store");
         let input = Input {
             format: detect_format(&sites, None).expect("format"),
             path: sites,

@@ -80,7 +80,7 @@ pub fn migrate(
         })?;
         tx.execute(
             "INSERT INTO gapmap_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-            &[&m.version, &m.name, &super::now()],
+            &[&m.version, &m.name, &super::values::now()],
         )?;
         applied.push(m.version);
     }

@@ -23,10 +23,7 @@ use gapmap_model::{Layer, Record};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-pub use writer::PgWriter;
-
-/// The channel a committed change is announced on (payload: the revision).
-pub const CHANNEL: &str = "gapmap_changes";
+pub use writer::{CHANNEL, PgWriter};
 
 /// A PostGIS store (one database; any number of gapmap processes).
 pub struct PgStore {
@@ -221,11 +218,4 @@ fn migrate_error(url: &str, e: migrate::MigrateError) -> StoreError {
             message: other.to_string(),
         },
     }
-}
-
-/// Now as the stores write timestamps (UTC, milliseconds, `Z`).
-pub(crate) fn now() -> String {
-    chrono::Utc::now()
-        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
-        .to_string()
 }

@@ -115,6 +115,13 @@ pub(crate) fn from_wkb(b: &[u8]) -> Result<Geometry<f64>, String> {
     geozero::wkb::Wkb(b).to_geo().map_err(|e| e.to_string())
 }
 
+/// Now as the stores write timestamps (UTC, milliseconds, `Z`).
+pub(crate) fn now() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

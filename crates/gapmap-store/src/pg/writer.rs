@@ -20,6 +20,9 @@ use postgres::Statement;
 use postgres::types::ToSql;
 use std::collections::{HashMap, HashSet};
 
+/// The channel a committed change is announced on (payload: the revision).
+pub const CHANNEL: &str = "gapmap_changes";
+
 /// The advisory lock key every writer of a store takes.
 const WRITE_LOCK: i64 = 7_407_761_002;
 
@@ -280,7 +283,7 @@ impl PgWriter {
         let n = |v: u64| v as i64;
         self.exec(
             "INSERT INTO gapmap_ingest_log (at, file, format, layer, mode, added, changed, unchanged, removed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-            &[&super::now(), &file, &format, &t, &lw.mode.name(), &n(c.added), &n(c.changed), &n(c.unchanged), &n(c.removed)],
+            &[&super::values::now(), &file, &format, &t, &lw.mode.name(), &n(c.added), &n(c.changed), &n(c.unchanged), &n(c.removed)],
         )?;
         if c.added + c.changed + c.removed > 0 {
             self.exec(
@@ -291,7 +294,7 @@ impl PgWriter {
         Ok(c)
     }
 
-    /// Commit: bump the revision and announce it on [`super::CHANNEL`]
+    /// Commit: bump the revision and announce it on [`CHANNEL`]
     /// (delivered to listeners only when the commit succeeds).
     pub fn commit(mut self, changed: bool) -> Result<(), StoreError> {
         if changed {
@@ -303,7 +306,7 @@ impl PgWriter {
                 )
                 .map_err(|e| self.err(e))?
                 .get(0);
-            self.exec("SELECT pg_notify($1, $2)", &[&super::CHANNEL, &rev])?;
+            self.exec("SELECT pg_notify($1, $2)", &[&CHANNEL, &rev])?;
         }
         self.pause.check("before-commit");
         self.open = false;
@@ -385,7 +388,7 @@ impl PgWriter {
         self.exec(
             "INSERT INTO gapmap_audit (at, revision, actor, action, layer, feature_id, parish_id, changes, reason, report_ref, ingest_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             &[
-                &super::now(),
+                &super::values::now(),
                 &revision,
                 &e.ctx.actor,
                 &e.action.as_str(),
