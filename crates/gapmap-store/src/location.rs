@@ -102,7 +102,10 @@ mod tests {
             redact("postgresql://gapmap:s3cret@db:5432/gapmap"),
             "postgresql://gapmap:***@db:5432/gapmap"
         );
-        assert_eq!(redact("postgresql://gapmap@db/gapmap"), "postgresql://gapmap@db/gapmap");
+        assert_eq!(
+            redact("postgresql://gapmap@db/gapmap"),
+            "postgresql://gapmap@db/gapmap"
+        );
         assert_eq!(
             Location::parse("postgresql://a:b@c/d").to_string(),
             "postgresql://a:***@c/d"

@@ -161,11 +161,10 @@ pub fn record_failed_update(
     path: &Path,
     u: &crate::side_tables::SourceUpdate,
 ) -> Result<(), StoreError> {
-    let e = |source| StoreError::sqlite(path, source);
     // One write of the store's discipline (its turn, IMMEDIATE, bounded).
-    immediate(path, |tx| {
-        crate::side_tables::ensure(tx).map_err(e)?;
-        crate::side_tables::insert_source_update(tx, u).map_err(e)
+    crate::sql::Db::gpkg(path).write(|s| {
+        crate::side_tables::ensure(s)?;
+        crate::side_tables::insert_source_update(s, u)
     })
 }
 
