@@ -7,8 +7,10 @@
 use chrono::{DateTime, Utc};
 use gapmap_engine::analysis::Analysis;
 use gapmap_model::disclosure::Disclosure;
+use gapmap_store::StoreError;
 use gapmap_store::audit;
-use rusqlite::{Connection, OptionalExtension, params};
+use gapmap_store::sql::Sql;
+use gapmap_store::vals;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -55,13 +57,14 @@ pub struct Figures {
 
 /// Record the figures of a revision (once; later calls keep the first), as
 /// the public reads them (`version=` is an anonymous read).
-pub fn record(conn: &Connection, revision: i64, a: &Analysis) -> rusqlite::Result<bool> {
+pub fn record(s: &mut dyn Sql, revision: i64, a: &Analysis) -> Result<bool, StoreError> {
     let d = Disclosure::public(a.thresholds.disclosure_min_residents);
-    let n = conn.execute(
-        "INSERT OR IGNORE INTO gapmap_revision_stats (revision, at, summary, parishes)
-         VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?2, ?3)",
-        params![
+    let n = s.exec(
+        "INSERT INTO gapmap_revision_stats (revision, at, summary, parishes)
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (revision) DO NOTHING",
+        &vals![
             revision,
+            gapmap_store::sql::now_millis(),
             Value::Object(summary_json(a, &d)).to_string(),
             Value::Array(parishes_json(a, &d)).to_string()
         ],
@@ -70,24 +73,24 @@ pub fn record(conn: &Connection, revision: i64, a: &Analysis) -> rusqlite::Resul
 }
 
 /// The figures of a revision, if they were recorded.
-pub fn figures(conn: &Connection, revision: i64) -> rusqlite::Result<Option<Figures>> {
-    conn.query_row(
+pub fn figures(s: &mut dyn Sql, revision: i64) -> Result<Option<Figures>, StoreError> {
+    let Some(r) = s.row(
         "SELECT revision, at, summary, parishes FROM gapmap_revision_stats WHERE revision = ?1",
-        [revision],
-        |r| {
-            let parse = |s: String| serde_json::from_str::<Value>(&s).unwrap_or(Value::Null);
-            Ok(Figures {
-                revision: r.get(0)?,
-                at: r.get(1)?,
-                summary: parse(r.get(2)?),
-                parishes: match parse(r.get(3)?) {
-                    Value::Array(a) => a,
-                    _ => Vec::new(),
-                },
-            })
+        &vals![revision],
+    )?
+    else {
+        return Ok(None);
+    };
+    let parse = |s: String| serde_json::from_str::<Value>(&s).unwrap_or(Value::Null);
+    Ok(Some(Figures {
+        revision: r.get(0)?,
+        at: r.get(1)?,
+        summary: parse(r.get(2)?),
+        parishes: match parse(r.get(3)?) {
+            Value::Array(a) => a,
+            _ => Vec::new(),
         },
-    )
-    .optional()
+    }))
 }
 
 /// A revision, or the revision in force at an instant.
@@ -114,21 +117,23 @@ impl Version {
 
 /// The revision a version names: an instant gives the last revision
 /// committed at or before it (0 before any).
-pub fn resolve(conn: &Connection, v: &Version) -> rusqlite::Result<i64> {
+pub fn resolve(s: &mut dyn Sql, v: &Version) -> Result<i64, StoreError> {
     match v {
         Version::Revision(n) => Ok(*n),
         Version::At(t) => {
             let at = t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            let from_audit: Option<i64> = conn.query_row(
-                "SELECT max(revision) FROM gapmap_audit WHERE at <= ?1",
-                [&at],
-                |r| r.get(0),
-            )?;
-            let from_stats: Option<i64> = conn.query_row(
-                "SELECT max(revision) FROM gapmap_revision_stats WHERE at <= ?1",
-                [&at],
-                |r| r.get(0),
-            )?;
+            let from_audit: Option<i64> = s
+                .value(
+                    "SELECT max(revision) FROM gapmap_audit WHERE at <= ?1",
+                    &vals![&at],
+                )?
+                .flatten();
+            let from_stats: Option<i64> = s
+                .value(
+                    "SELECT max(revision) FROM gapmap_revision_stats WHERE at <= ?1",
+                    &vals![&at],
+                )?
+                .flatten();
             Ok(from_audit.max(from_stats).unwrap_or(0))
         }
     }
@@ -178,14 +183,14 @@ pub struct Changes {
 /// What changed after revision `from` up to and including `to`, optionally
 /// in one parish.
 pub fn between(
-    conn: &Connection,
+    s: &mut dyn Sql,
     from: i64,
     to: i64,
     parish: Option<&str>,
-) -> rusqlite::Result<Changes> {
+) -> Result<Changes, StoreError> {
     let (lo, hi) = (from.min(to), from.max(to));
     let rows = audit::read(
-        conn,
+        s,
         &audit::Filter {
             from_revision: Some(lo),
             to_revision: Some(hi),
@@ -207,7 +212,7 @@ pub fn between(
             _ => {}
         }
     }
-    let (f0, f1) = (figures(conn, lo)?, figures(conn, hi)?);
+    let (f0, f1) = (figures(s, lo)?, figures(s, hi)?);
     let parishes = parish_moves(f0.as_ref(), f1.as_ref(), parish);
     Ok(Changes {
         from: lo,
