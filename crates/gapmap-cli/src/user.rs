@@ -4,7 +4,9 @@ use crate::cli::{StoreArg, UserCommand};
 use crate::dataset;
 use crate::error::CliError;
 use gapmap_inventory::accounts::{Accounts, AuthError, Role};
+use gapmap_store::Location;
 use gapmap_store::gpkg::GpkgStore;
+use gapmap_store::sql::Db;
 use std::io::BufRead;
 
 /// The audit actor of the command line: `cli:` and the login name.
@@ -16,17 +18,20 @@ pub fn cli_actor() -> String {
 }
 
 fn accounts(s: &StoreArg) -> Result<Accounts, CliError> {
-    let path = match &s.store {
-        Some(p) => p.clone(),
+    let location = match &s.store {
+        Some(p) => Location::parse(&p.to_string_lossy()),
         None => {
             let p = dataset::default_store();
             dataset::ensure_default_store(&p).map_err(|e| CliError::Other(e.to_string()))?;
-            p
+            Location::Gpkg(p)
         }
     };
-    // Opening for writing creates the store's account tables if they are missing.
-    GpkgStore::open(&path).map_err(|e| CliError::Other(e.to_string()))?;
-    Ok(Accounts::new(&path))
+    // Opening a GeoPackage for writing creates its account tables if they
+    // are missing (a PostGIS store has them from its migrations).
+    if let Location::Gpkg(path) = &location {
+        GpkgStore::open(path).map_err(|e| CliError::Other(e.to_string()))?;
+    }
+    Ok(Accounts::new(Db::of(&location)))
 }
 
 fn auth(e: AuthError) -> CliError {

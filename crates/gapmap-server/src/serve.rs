@@ -77,6 +77,7 @@ fn build_state(
     store: PathBuf,
 ) -> Result<Arc<AppState>, StartError> {
     let snapshot = first_snapshot(config, &thresholds, &store)?;
+    let db = gapmap_store::sql::Db::gpkg(&store);
     let live = Arc::new(Live::new(snapshot));
     let reloader = Arc::new(Reloader::new(
         store.clone(),
@@ -94,9 +95,10 @@ fn build_state(
         reloader,
         analysis_cache: Mutex::new(Vec::new()),
         published: gapmap_publish::collections::PublishCache::new(),
-        accounts: gapmap_inventory::accounts::Accounts::new(&store),
-        reports: gapmap_inventory::reports::Reports::new(&store),
-        throttle: Arc::new(gapmap_store::throttle::SqliteThrottle::new(&store)),
+        accounts: gapmap_inventory::accounts::Accounts::new(db.clone()),
+        reports: gapmap_inventory::reports::Reports::new(db.clone()),
+        throttle: Arc::new(gapmap_store::throttle::StoreThrottle::new(db.clone())),
+        db,
         store,
         in_flight: Arc::new(counts::Counts::default()),
         plan: routes::plan::PlanState::default(),
