@@ -380,4 +380,78 @@ mod tests {
             [Value::Null, json!(388), Value::Null]
         );
     }
+
+    /// The figures recorded per revision and the audit rows in between,
+    /// read back the same from either store.
+    #[test]
+    fn changes_between_revisions_read_alike_in_both_stores() {
+        for t in gapmap_store::sql::testing::stores() {
+            let ctx = audit::Context {
+                actor: "ilze".into(),
+                reason: "new router".into(),
+                report_ref: None,
+            };
+            let row = |action, changes| audit::Entry {
+                ctx: &ctx,
+                action,
+                layer: Some("sites"),
+                feature_id: Some("s1"),
+                parish_id: Some("vilces-pagasts"),
+                changes,
+                ingest_id: None,
+            };
+            let parishes = |du: i64| {
+                json!([{"id": "vilces-pagasts", "name": "Vilces pagasts", "residents": 1499,
+                        "digitally_underserved": du, "by_public_access": {"near": 700}}])
+                .to_string()
+            };
+            t.db.write(|s| {
+                audit::append(s, 1, &row(audit::Action::Create, json!({"name": [null, "A"]})))?;
+                audit::append(s, 2, &row(audit::Action::Update, json!({"router_year": [null, 2026]})))?;
+                for (rev, du) in [(0, 600), (2, 388)] {
+                    s.exec(
+                        "INSERT INTO gapmap_revision_stats (revision, at, summary, parishes) VALUES (?1, ?2, '{}', ?3)
+                         ON CONFLICT (revision) DO NOTHING",
+                        &gapmap_store::vals![rev, gapmap_store::sql::now_millis(), parishes(du)],
+                    )?;
+                }
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+            let ch = t.db.read(|s| between(s, 0, 2, None)).unwrap();
+            assert_eq!((ch.added.len(), ch.modified.len()), (1, 0), "{}", t.backend);
+            assert_eq!(ch.added[0].revisions, [1, 2]);
+            assert!(ch.figures_known);
+            assert_eq!(
+                ch.parishes[0].digitally_underserved,
+                [json!(600), json!(388), json!(-212)]
+            );
+            let ch =
+                t.db.read(|s| between(s, 1, 2, Some("vilces-pagasts")))
+                    .unwrap();
+            assert_eq!(
+                ch.modified[0].fields["router_year"],
+                [Value::Null, json!(2026)]
+            );
+            assert!(!ch.figures_known, "{}: r1 has no figures", t.backend);
+            let later = Version::At(Utc::now() + chrono::Duration::hours(1));
+            let earlier = Version::At(Utc::now() - chrono::Duration::hours(1));
+            assert_eq!(
+                t.db.read(|s| resolve(s, &later)).unwrap(),
+                2,
+                "{}",
+                t.backend
+            );
+            assert_eq!(t.db.read(|s| resolve(s, &earlier)).unwrap(), 0);
+            assert!(t.db.read(|s| figures(s, 1)).unwrap().is_none());
+            assert_eq!(
+                t.db.read(|s| figures(s, 2))
+                    .unwrap()
+                    .unwrap()
+                    .parishes
+                    .len(),
+                1
+            );
+        }
+    }
 }

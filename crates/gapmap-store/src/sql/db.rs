@@ -123,3 +123,73 @@ fn read_only(path: &Path) -> Result<rusqlite::Connection, StoreError> {
         .map_err(e)?;
     Ok(c)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vals;
+
+    #[test]
+    fn values_and_placeholders_mean_the_same_in_both_stores() {
+        for t in super::super::testing::stores() {
+            let got = t
+                .db
+                .write(|s| {
+                    // An integer into a REAL column, a bool into an integer
+                    // one, NULLs, text with a `?1` inside a literal.
+                    s.exec(
+                        "INSERT INTO gapmap_throttle (bucket, key, tokens, at, burst, per_second) VALUES (?1, '?2', ?2, ?3, ?4, 0.5)",
+                        &vals!["b", 3i64, 1.5, true],
+                    )?;
+                    s.rows(
+                        "SELECT key, tokens, at, burst, NULL, count(*) OVER () FROM gapmap_throttle WHERE bucket = ?1",
+                        &vals!["b"],
+                    )
+                })
+                .unwrap();
+            let r = &got[0];
+            assert_eq!(r.get::<String>(0).unwrap(), "?2", "{}", t.backend);
+            assert_eq!(r.get::<f64>(1).unwrap(), 3.0);
+            assert_eq!(r.get::<f64>(2).unwrap(), 1.5);
+            assert_eq!(r.get::<f64>(3).unwrap(), 1.0);
+            assert_eq!(r.get::<Option<i64>>(4).unwrap(), None);
+            assert_eq!(r.get::<i64>(5).unwrap(), 1);
+        }
+    }
+
+    #[test]
+    fn a_failed_write_leaves_nothing() {
+        for t in super::super::testing::stores() {
+            let e = t
+                .db
+                .write(|s| {
+                    s.exec(
+                        "INSERT INTO gapmap_revision_stats (revision, at, summary, parishes) VALUES (1, 'x', '{}', '[]')",
+                        &[],
+                    )?;
+                    // The same key again: the whole write fails.
+                    s.exec(
+                        "INSERT INTO gapmap_revision_stats (revision, at, summary, parishes) VALUES (1, 'y', '{}', '[]')",
+                        &[],
+                    )
+                })
+                .unwrap_err();
+            assert!(!e.is_busy(), "{}: {e}", t.backend);
+            let n: Option<i64> =
+                t.db.read(|s| s.value("SELECT count(*) FROM gapmap_revision_stats", &[]))
+                    .unwrap();
+            assert_eq!(n, Some(0), "{}: rolled back", t.backend);
+        }
+    }
+
+    #[test]
+    fn a_postgres_store_that_is_down_is_unreachable() {
+        // Nothing listens on port 1.
+        let db = Db::of(&Location::Postgres(
+            "postgresql://gapmap:secret@127.0.0.1:1/gapmap".into(),
+        ));
+        let e = db.read(|s| s.rows("SELECT 1", &[])).unwrap_err();
+        assert!(e.is_unreachable(), "{e}");
+        assert!(!e.to_string().contains("secret"), "{e}");
+    }
+}

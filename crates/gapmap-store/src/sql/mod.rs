@@ -52,6 +52,11 @@ impl From<i64> for Val {
         Val::Int(v)
     }
 }
+impl From<i32> for Val {
+    fn from(v: i32) -> Val {
+        Val::Int(i64::from(v))
+    }
+}
 impl From<u32> for Val {
     fn from(v: u32) -> Val {
         Val::Int(i64::from(v))
