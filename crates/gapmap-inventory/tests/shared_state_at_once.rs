@@ -6,6 +6,11 @@
 //! may miss an update, and no error but the documented busy store may
 //! come back.
 
+#![allow(
+    clippy::unwrap_used,
+    reason = "a test's helpers: a failure panics with the store's message"
+)]
+
 use gapmap_inventory::accounts::{Accounts, Role, guard};
 use gapmap_inventory::reports::{BUDGET, NewReport, Reports};
 use gapmap_store::sql::Db;

@@ -162,9 +162,10 @@ pub fn record_failed_update(
     u: &crate::side_tables::SourceUpdate,
 ) -> Result<(), StoreError> {
     // One write of the store's discipline (its turn, IMMEDIATE, bounded).
-    crate::sql::Db::gpkg(path).write(|s| {
-        crate::side_tables::ensure(s)?;
-        crate::side_tables::insert_source_update(s, u)
+    immediate(path, |tx| {
+        let mut c: &Connection = tx;
+        crate::side_tables::ensure(&mut c)?;
+        crate::side_tables::insert_source_update(&mut c, u)
     })
 }
 

@@ -1,7 +1,7 @@
 //! [`Db`]: the side tables of one store, read and written through [`Sql`]
 //! with the write discipline of its backend.
 
-use super::Sql;
+use super::api::Sql;
 use super::pg::Pg;
 use crate::{Location, StoreError};
 use postgres::IsolationLevel;

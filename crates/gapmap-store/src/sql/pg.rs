@@ -4,7 +4,8 @@
 //! to a `DOUBLE PRECISION` column goes as a float, `0`/`1` to a `BOOLEAN`
 //! as false/true).
 
-use super::{Dialect, Row, Sql, Val};
+use super::api::{Dialect, Sql};
+use super::val::{Row, Val};
 use crate::StoreError;
 use bytes::BytesMut;
 use postgres::GenericClient;

@@ -2,7 +2,8 @@
 //! (the GeoPackage writer's) or a shared `&Connection`. Statements are
 //! prepared once per connection (`prepare_cached`).
 
-use super::{Dialect, Row, Sql, Val};
+use super::api::{Dialect, Sql};
+use super::val::{Row, Val};
 use crate::StoreError;
 use rusqlite::Connection;
 use rusqlite::types::{ToSqlOutput, ValueRef};

@@ -4,7 +4,8 @@
 //! prints its URL). Without it the PostgreSQL half is skipped with a
 //! printed reason — or, with `CI=true`, fails.
 
-use super::{Db, Sql};
+use super::api::Sql;
+use super::db::Db;
 use crate::{Location, StoreError};
 use std::sync::atomic::{AtomicU64, Ordering};
 
