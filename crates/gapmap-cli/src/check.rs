@@ -8,9 +8,8 @@ use gapmap_ingest::problem::Location;
 use gapmap_ingest::run::{Outcome, check_files, ingest_files};
 use gapmap_ingest::{DefaultProvenance, Format, Input, Mode, Options, detect_format};
 use gapmap_model::{Layer, Source};
-use gapmap_store::gpkg::GpkgStore;
+use gapmap_store::Store;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -275,7 +274,7 @@ pub(crate) fn check(a: CheckArgs) -> Result<(), CliError> {
         // Equipment and visits are checked against the store's sites,
         // building references against its buildings, positions against
         // its parishes.
-        let s = GpkgStore::open_read_only(store).map_err(other)?;
+        let s = Store::open_read_only(store).map_err(other)?;
         let ids = |layer: Layer| -> Result<std::collections::HashSet<String>, CliError> {
             let mut ids = std::collections::HashSet::new();
             gapmap_store::FeatureStore::for_each_record(&s, layer, &mut |r| {
@@ -299,7 +298,7 @@ pub(crate) fn check(a: CheckArgs) -> Result<(), CliError> {
 }
 
 pub(crate) fn ingest(
-    store: &Path,
+    store: &gapmap_store::Location,
     a: InputArgs,
     mode: Mode,
     reason: Option<String>,
@@ -310,7 +309,7 @@ pub(crate) fn ingest(
         reason: reason.unwrap_or_default(),
         report_ref: None,
     };
-    let mut s = GpkgStore::open(store).map_err(other)?;
+    let mut s = Store::open(store).map_err(other)?;
     let progress = Progress::start("ingesting");
     opts.progress = Some(Arc::clone(&progress.counter));
     let outcome = ingest_files(&mut s, &inputs, &opts, mode)?;

@@ -45,6 +45,29 @@ pub enum Command {
     Update(UpdateArgs),
     /// Place sites and buildings at their addresses in the VZD register (or geocode a CSV of addresses).
     Geocode(GeocodeArgs),
+    /// Move a store between GeoPackage and PostGIS.
+    #[command(subcommand)]
+    Store(StoreCommand),
+}
+
+/// `gapmap store …`.
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy every layer and the revision of one store into another (GeoPackage file or postgresql:// URL, either direction), in one transaction, then verify both by counts and per-layer checksums.
+    Copy {
+        /// The store to read.
+        #[arg(value_parser = crate::load::parse_store)]
+        from: gapmap_store::Location,
+        /// The store to write: a GeoPackage file (created if missing) or a postgresql:// URL (migrated as needed); it must hold no features unless --replace.
+        #[arg(value_parser = crate::load::parse_store)]
+        to: gapmap_store::Location,
+        /// Replace the target's layers if it already holds features.
+        #[arg(long)]
+        replace: bool,
+        /// Print the verification as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -55,9 +78,9 @@ pub enum GapsFormat {
 
 #[derive(Debug, Args)]
 pub struct GapsArgs {
-    /// The GeoPackage store [default: the embedded dataset's default store].
-    #[arg(long, env = "GAPMAP_STORE")]
-    pub store: Option<PathBuf>,
+    /// The store: a GeoPackage file or a postgresql:// URL [default: the embedded dataset's default store].
+    #[arg(long, value_parser = crate::load::parse_store, env = "GAPMAP_STORE")]
+    pub store: Option<gapmap_store::Location>,
     /// Folder to write points.{csv|geojson}, parishes.csv, grid.geojson, clusters.geojson and summary.json into.
     #[arg(long)]
     pub out: PathBuf,
@@ -79,9 +102,9 @@ pub struct ServeArgs {
     /// Port to listen on; 0 picks a free one and prints it [default: 8080].
     #[arg(long, env = "GAPMAP_PORT")]
     pub port: Option<u16>,
-    /// GeoPackage store to serve [default: the embedded Jelgavas novads dataset, built on first start in the data directory].
-    #[arg(long, env = "GAPMAP_STORE")]
-    pub store: Option<PathBuf>,
+    /// The store to serve: a GeoPackage file, or a postgresql:// URL of a PostGIS store shared by several servers [default: the embedded Jelgavas novads dataset, built on first start in the data directory].
+    #[arg(long, value_parser = crate::load::parse_store, env = "GAPMAP_STORE")]
+    pub store: Option<gapmap_store::Location>,
     /// TOML configuration file ([server] and [thresholds] sections).
     #[arg(long, env = "GAPMAP_CONFIG")]
     pub config: Option<PathBuf>,
@@ -245,25 +268,25 @@ pub enum UserCommand {
 
 #[derive(Debug, Args)]
 pub struct StoreArg {
-    /// The GeoPackage store [default: the embedded dataset's default store].
-    #[arg(long, env = "GAPMAP_STORE")]
-    pub store: Option<PathBuf>,
+    /// The store: a GeoPackage file or a postgresql:// URL [default: the embedded dataset's default store].
+    #[arg(long, value_parser = crate::load::parse_store, env = "GAPMAP_STORE")]
+    pub store: Option<gapmap_store::Location>,
 }
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// A store whose sites equipment and visits may refer to (else only the sites files given before them).
-    #[arg(long)]
-    pub store: Option<PathBuf>,
+    #[arg(long, value_parser = crate::load::parse_store)]
+    pub store: Option<gapmap_store::Location>,
     #[command(flatten)]
     pub input: InputArgs,
 }
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
-    /// The GeoPackage store to write (created if missing).
-    #[arg(long, env = "GAPMAP_STORE")]
-    pub store: PathBuf,
+    /// The store to write: a GeoPackage file (created if missing) or a postgresql:// URL (migrated as needed).
+    #[arg(long, value_parser = crate::load::parse_store, env = "GAPMAP_STORE")]
+    pub store: gapmap_store::Location,
     /// Why, for the audit log [default: "ingest of FILE"].
     #[arg(long)]
     pub reason: Option<String>,
@@ -324,9 +347,9 @@ pub struct SourcesArgs {
 
 #[derive(Debug, Args)]
 pub struct UpdateArgs {
-    /// The GeoPackage store [default: the embedded dataset's default store].
-    #[arg(long, env = "GAPMAP_STORE")]
-    pub store: Option<PathBuf>,
+    /// The store: a GeoPackage file or a postgresql:// URL [default: the embedded dataset's default store].
+    #[arg(long, value_parser = crate::load::parse_store, env = "GAPMAP_STORE")]
+    pub store: Option<gapmap_store::Location>,
     /// Take the files from this folder (named as `gapmap sources` lists them) instead of downloading.
     #[arg(long)]
     pub from_dir: Option<PathBuf>,
@@ -360,9 +383,9 @@ pub struct UpdateArgs {
 
 #[derive(Debug, Args)]
 pub struct GeocodeArgs {
-    /// The GeoPackage store [default: the embedded dataset's default store].
-    #[arg(long, env = "GAPMAP_STORE")]
-    pub store: Option<PathBuf>,
+    /// The store: a GeoPackage file or a postgresql:// URL [default: the embedded dataset's default store].
+    #[arg(long, value_parser = crate::load::parse_store, env = "GAPMAP_STORE")]
+    pub store: Option<gapmap_store::Location>,
     /// Report what would move and write nothing.
     #[arg(long)]
     pub dry_run: bool,

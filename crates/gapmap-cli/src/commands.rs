@@ -46,5 +46,6 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Sources(a) => update::sources_cmd(a),
         Command::Update(a) => update::update_cmd(a),
         Command::Geocode(a) => update::geocode_cmd(a),
+        Command::Store(c) => crate::store_cmd::run(c),
     }
 }

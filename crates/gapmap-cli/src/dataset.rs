@@ -9,6 +9,7 @@
 
 use gapmap_ingest::run::ingest_files;
 use gapmap_ingest::{Input, Mode, Options, detect_format};
+use gapmap_store::Store;
 use gapmap_store::gpkg::GpkgStore;
 use std::path::{Path, PathBuf};
 
@@ -142,7 +143,7 @@ fn build(work: &Path, tmp: &Path) -> Result<(), DatasetError> {
         let format = detect_format(&path, None)?;
         inputs.push(Input { path, format });
     }
-    let mut store = GpkgStore::open(tmp)?;
+    let mut store = Store::open(tmp)?;
     let mut outcome = None;
     for input in &inputs {
         let layer = ORDER.iter().find(|o| {
@@ -177,7 +178,7 @@ fn build(work: &Path, tmp: &Path) -> Result<(), DatasetError> {
 
 /// Apply the embedded open sources (`sources/`, listed with their as-of
 /// dates in `sources/sources.csv`) as `gapmap update --from-dir` does.
-fn apply_sources(work: &Path, store: &mut GpkgStore) -> Result<(), DatasetError> {
+fn apply_sources(work: &Path, store: &mut Store) -> Result<(), DatasetError> {
     let dir = work.join("geodata/jelgava/sources");
     std::fs::create_dir_all(&dir).map_err(io(&dir))?;
     for (name, bytes) in embedded::FILES

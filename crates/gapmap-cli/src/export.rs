@@ -25,9 +25,9 @@ pub enum ExportFormat {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// The GeoPackage store [default: the embedded dataset's default store].
-    #[arg(long, env = "GAPMAP_STORE")]
-    pub store: Option<PathBuf>,
+    /// The store: a GeoPackage file or a postgresql:// URL [default: the embedded dataset's default store].
+    #[arg(long, env = "GAPMAP_STORE", value_parser = crate::load::parse_store)]
+    pub store: Option<gapmap_store::Location>,
     /// The collection: sites, settlements, buildings, municipality, parishes, coverage, priority_zones, demand_grid, gap_grid or gap_clusters (required, except for pmtiles, which holds them all).
     #[arg(long)]
     pub layer: Option<String>,

@@ -8,7 +8,7 @@
 
 use crate::error::{CliError, other};
 use gapmap_ingest::geocode::{Located, Register};
-use gapmap_store::gpkg::GpkgStore;
+use gapmap_store::Store;
 use serde_json::json;
 use std::path::Path;
 use std::time::Instant;
@@ -57,10 +57,15 @@ fn read_queries(input: &Path) -> Result<Vec<Query>, CliError> {
 }
 
 /// Match every address and write the results; print the timings.
-pub fn run(store: &Path, input: &Path, out_path: &Path, json: bool) -> Result<(), CliError> {
+pub fn run(
+    store: &gapmap_store::Location,
+    input: &Path,
+    out_path: &Path,
+    json: bool,
+) -> Result<(), CliError> {
     let queries = read_queries(input)?;
     let t0 = Instant::now();
-    let s = GpkgStore::open_read_only(store).map_err(other)?;
+    let s = Store::open_read_only(store).map_err(other)?;
     let entries = Register::from_store(&s).map_err(other)?;
     let load_s = t0.elapsed().as_secs_f64();
     let register = entries;

@@ -22,6 +22,7 @@ mod geocode_file;
 mod load;
 mod plan;
 mod serve;
+mod store_cmd;
 mod synth;
 mod thresholds;
 mod update;

@@ -87,9 +87,9 @@ pub struct ProgressArgs {
 /// What every plan command reads and writes.
 #[derive(Debug, Args)]
 pub struct Common {
-    /// The GeoPackage store [default: the embedded dataset's default store].
-    #[arg(long, env = "GAPMAP_STORE")]
-    pub store: Option<PathBuf>,
+    /// The store: a GeoPackage file or a postgresql:// URL [default: the embedded dataset's default store].
+    #[arg(long, env = "GAPMAP_STORE", value_parser = crate::load::parse_store)]
+    pub store: Option<gapmap_store::Location>,
     /// The file to write (default: standard output).
     #[arg(long)]
     pub out: Option<PathBuf>,

@@ -3,7 +3,7 @@
 use crate::cli::ServeArgs;
 use crate::dataset;
 use crate::error::{CliError, other};
-use std::path::PathBuf;
+use gapmap_store::Location;
 
 pub(crate) fn serve(a: ServeArgs) -> Result<(), CliError> {
     let file = match &a.config {
@@ -30,10 +30,10 @@ pub(crate) fn serve(a: ServeArgs) -> Result<(), CliError> {
     }
     config.validate().map_err(CliError::Usage)?;
     if let Some(s) = a.store {
-        config.store = Some(s);
+        config.store = Some(s.to_url_or_path());
     }
-    let store: PathBuf = match &config.store {
-        Some(s) => {
+    let store: Location = match config.store.as_deref().map(Location::parse) {
+        Some(Location::Gpkg(s)) => {
             if !s.exists() {
                 return Err(CliError::Usage(format!(
                     "{}: no such store; create it with `gapmap ingest --store {} FILE…`",
@@ -41,21 +41,22 @@ pub(crate) fn serve(a: ServeArgs) -> Result<(), CliError> {
                     s.display()
                 )));
             }
-            s.clone()
+            Location::Gpkg(s)
         }
+        Some(pg) => pg,
         None => {
             let s = dataset::default_store();
             if dataset::ensure_default_store(&s).map_err(other)? {
                 tracing::info!(store = %s.display(), "built the default store from the embedded Jelgavas novads dataset");
             }
-            s
+            Location::Gpkg(s)
         }
     };
     let system = actix_web::rt::System::new();
     system.block_on(async move {
         let (server, addr, _state) =
             gapmap_server::start(config, file.thresholds, store.clone()).map_err(other)?;
-        crate::output::out!("gapmap: serving {} on http://{addr}", store.display());
+        crate::output::out!("gapmap: serving {store} on http://{addr}");
         use std::io::Write as _;
         let _ = std::io::stdout().flush();
         server.await.map_err(other)

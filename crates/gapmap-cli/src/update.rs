@@ -14,7 +14,7 @@ use crate::error::{CliError, other};
 use crate::fetch::{self, Conditional, Fetched, Limits};
 use gapmap_ingest::sources::{self, OpenSource, SOURCES};
 use gapmap_ingest::update::{self, Applied, UpdateOptions, Version};
-use gapmap_store::gpkg::GpkgStore;
+use gapmap_store::{Location, Store};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -64,15 +64,15 @@ fn source_json(s: &OpenSource) -> Value {
     })
 }
 
-/// The store to write: `--store`, else the default one (built if needed).
-fn store_path(store: Option<PathBuf>) -> Result<PathBuf, CliError> {
+/// Where downloads are kept: `sources/` beside a GeoPackage store, or in
+/// the data directory for a PostGIS one.
+fn downloads_dir(store: &Location) -> PathBuf {
     match store {
-        Some(s) => Ok(s),
-        None => {
-            let s = crate::dataset::default_store();
-            crate::dataset::ensure_default_store(&s).map_err(other)?;
-            Ok(s)
-        }
+        Location::Gpkg(p) => p.parent().unwrap_or(Path::new(".")).join("sources"),
+        Location::Postgres(_) => crate::dataset::default_store()
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join("sources"),
     }
 }
 
@@ -87,8 +87,8 @@ struct Report {
 /// `gapmap update`.
 pub fn update_cmd(a: UpdateArgs) -> Result<(), CliError> {
     let plan = Plan::new(&a)?;
-    let path = store_path(a.store.clone())?;
-    let mut store = GpkgStore::open(&path).map_err(other)?;
+    let path = crate::load::store_or_default(a.store.clone())?;
+    let mut store = Store::open(&path).map_err(other)?;
     let mut reports = Vec::new();
     for s in &plan.sources {
         reports.push(plan.run(&mut store, s, &path));
@@ -119,7 +119,7 @@ pub fn update_cmd(a: UpdateArgs) -> Result<(), CliError> {
 
 /// Place sites and buildings at their addresses after an update; the
 /// summary as JSON (printed as a line too).
-fn geocode_after_update(store: &mut GpkgStore) -> Result<Value, CliError> {
+fn geocode_after_update(store: &mut Store) -> Result<Value, CliError> {
     let ctx = gapmap_store::audit::Context {
         actor: crate::user::cli_actor(),
         reason: "placed at its address (VZD register) after gapmap update".into(),
@@ -234,7 +234,7 @@ impl Plan {
     }
 
     /// Get and apply one source; what came of it.
-    fn run(&self, store: &mut GpkgStore, s: &'static OpenSource, store_path: &Path) -> Report {
+    fn run(&self, store: &mut Store, s: &'static OpenSource, store_path: &Location) -> Report {
         let version = match self.version(store, s, store_path) {
             Ok(Some(v)) => v,
             Ok(None) => return self.not_modified(store, s),
@@ -274,9 +274,9 @@ impl Plan {
     /// (conditionally); `None` when the server says it has not changed.
     fn version(
         &self,
-        store: &GpkgStore,
+        store: &Store,
         s: &OpenSource,
-        store_path: &Path,
+        store_path: &Location,
     ) -> Result<Option<Version>, (u8, String, String)> {
         match &self.from_dir {
             Some(dir) => self.read_from_dir(dir, s).map(Some),
@@ -314,9 +314,9 @@ impl Plan {
 
     fn download(
         &self,
-        store: &GpkgStore,
+        store: &Store,
         s: &OpenSource,
-        store_path: &Path,
+        store_path: &Location,
     ) -> Result<Option<Version>, (u8, String, String)> {
         let Some(url) = self.url(s) else {
             return Err((
@@ -328,10 +328,7 @@ impl Plan {
                 ),
             ));
         };
-        let dir = store_path
-            .parent()
-            .unwrap_or(Path::new("."))
-            .join("sources");
+        let dir = downloads_dir(store_path);
         std::fs::create_dir_all(&dir)
             .map_err(|e| (1, url.clone(), format!("{}: {e}", dir.display())))?;
         let cond = last_conditional(store, s, &url);
@@ -396,19 +393,16 @@ impl Plan {
         }
     }
 
-    fn not_modified(&self, store: &GpkgStore, s: &OpenSource) -> Report {
+    fn not_modified(&self, store: &Store, s: &OpenSource) -> Report {
         say!("{}: not modified since the last update (HTTP 304)", s.name);
         if !self.opts.dry_run {
-            let _ = gapmap_store::write::record_failed_update(
-                store.path(),
-                &gapmap_store::side_tables::SourceUpdate {
-                    source: s.name.into(),
-                    outcome: "not_modified".into(),
-                    location: self.url(s).unwrap_or_default(),
-                    changes: json!({}),
-                    ..Default::default()
-                },
-            );
+            let _ = store.record_failed_update(&gapmap_store::side_tables::SourceUpdate {
+                source: s.name.into(),
+                outcome: "not_modified".into(),
+                location: self.url(s).unwrap_or_default(),
+                changes: json!({}),
+                ..Default::default()
+            });
         }
         Report {
             json: json!({"source": s.name, "outcome": "not_modified"}),
@@ -419,7 +413,7 @@ impl Plan {
 
     fn failed(
         &self,
-        store: &GpkgStore,
+        store: &Store,
         s: &OpenSource,
         location: &str,
         message: &str,
@@ -460,7 +454,7 @@ fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
 
 /// The ETag and Last-Modified of the last good run of a source from this
 /// address.
-fn last_conditional(store: &GpkgStore, s: &OpenSource, url: &str) -> Conditional {
+fn last_conditional(store: &Store, s: &OpenSource, url: &str) -> Conditional {
     store
         .source_updates(Some(s.name), 50)
         .unwrap_or_default()
@@ -514,11 +508,11 @@ fn file_date(path: &Path) -> chrono::NaiveDate {
 
 /// `gapmap geocode`.
 pub fn geocode_cmd(a: GeocodeArgs) -> Result<(), CliError> {
-    let path = store_path(a.store.clone())?;
+    let path = crate::load::store_or_default(a.store.clone())?;
     if let (Some(input), Some(out)) = (&a.input, &a.out) {
         return crate::geocode_file::run(&path, input, out, a.json);
     }
-    let mut store = GpkgStore::open(&path).map_err(other)?;
+    let mut store = Store::open(&path).map_err(other)?;
     let ctx = gapmap_store::audit::Context {
         actor: crate::user::cli_actor(),
         reason: "placed at its address (VZD register)".into(),
@@ -528,7 +522,7 @@ pub fn geocode_cmd(a: GeocodeArgs) -> Result<(), CliError> {
     if o.register == 0 {
         return Err(CliError::Usage(format!(
             "{}: no address register in the store; run `gapmap update vzd-address` first",
-            path.display()
+            path
         )));
     }
     if a.json {

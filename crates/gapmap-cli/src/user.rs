@@ -1,11 +1,9 @@
 //! `gapmap user …`: accounts and API tokens on the command line.
 
 use crate::cli::{StoreArg, UserCommand};
-use crate::dataset;
 use crate::error::CliError;
 use gapmap_inventory::accounts::{Accounts, AuthError, Role};
-use gapmap_store::Location;
-use gapmap_store::gpkg::GpkgStore;
+use gapmap_store::Store;
 use gapmap_store::sql::Db;
 use std::io::BufRead;
 
@@ -18,20 +16,11 @@ pub fn cli_actor() -> String {
 }
 
 fn accounts(s: &StoreArg) -> Result<Accounts, CliError> {
-    let location = match &s.store {
-        Some(p) => Location::parse(&p.to_string_lossy()),
-        None => {
-            let p = dataset::default_store();
-            dataset::ensure_default_store(&p).map_err(|e| CliError::Other(e.to_string()))?;
-            Location::Gpkg(p)
-        }
-    };
-    // Opening a GeoPackage for writing creates its account tables if they
-    // are missing (a PostGIS store has them from its migrations).
-    if let Location::Gpkg(path) = &location {
-        GpkgStore::open(path).map_err(|e| CliError::Other(e.to_string()))?;
-    }
-    Ok(Accounts::new(Db::of(&location)))
+    let at = crate::load::store_or_default(s.store.clone())?;
+    // Opening for writing creates the store's side tables if they are
+    // missing (a GeoPackage's on open, a PostGIS store's by its migrations).
+    Store::open(&at).map_err(|e| CliError::Other(e.to_string()))?;
+    Ok(Accounts::new(Db::of(&at)))
 }
 
 fn auth(e: AuthError) -> CliError {

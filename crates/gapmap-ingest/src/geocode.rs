@@ -541,7 +541,7 @@ pub struct Outcome {
 /// point, in one audited transaction (rolled back for a dry run). With no
 /// register in the store, nothing is placed.
 pub fn geocode_store(
-    store: &mut gapmap_store::gpkg::GpkgStore,
+    store: &mut gapmap_store::Store,
     dry_run: bool,
     ctx: &gapmap_store::audit::Context,
 ) -> Result<Outcome, crate::IngestError> {

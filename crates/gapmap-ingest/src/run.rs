@@ -7,7 +7,7 @@ use super::{FileStats, IngestError, Input, Mode, Options, read_file};
 use gapmap_model::{Layer, Record};
 use gapmap_store::Counts;
 use gapmap_store::audit;
-use gapmap_store::gpkg::{GpkgStore, LayerWrite, Writer};
+use gapmap_store::{LayerWrite, Store, StoreWriter};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -85,7 +85,7 @@ pub fn check_files(inputs: &[Input], opts: &Options) -> Result<Outcome, IngestEr
 
 /// Ingest files into the store in one transaction.
 pub fn ingest_files(
-    store: &mut GpkgStore,
+    store: &mut Store,
     inputs: &[Input],
     opts: &Options,
     mode: Mode,
@@ -127,7 +127,7 @@ pub fn ingest_files(
 /// an error) and end its layer write; what happened to it. `each` sees
 /// (and may complete) every valid record before it is written.
 pub(crate) fn ingest_file(
-    writer: &mut Writer,
+    writer: &mut StoreWriter,
     input: &Input,
     opts: &Options,
     mode: Mode,
@@ -187,7 +187,7 @@ pub(crate) fn ingest_file(
 /// Write one record, with its audit row where the layer is audited per
 /// feature.
 pub(crate) fn put_record(
-    writer: &mut Writer,
+    writer: &mut StoreWriter,
     lw: &mut LayerWrite,
     record: &Record,
     audit: &audit::Context,
@@ -208,7 +208,7 @@ pub(crate) fn put_record(
 /// End the layer write of one file, with the file's audit row when it
 /// changed anything; its counts.
 fn end_layer(
-    writer: &mut Writer,
+    writer: &mut StoreWriter,
     lw: LayerWrite,
     input: &Input,
     layer: Layer,
@@ -222,6 +222,7 @@ fn end_layer(
         if ctx.reason.is_empty() {
             ctx.reason = format!("ingest of {file} ({} mode)", mode.name());
         }
+        let ingest_id = writer.last_ingest_id()?;
         writer.audit(&audit::Entry {
             ctx: &ctx,
             action: audit::Action::Ingest,
@@ -229,7 +230,7 @@ fn end_layer(
             feature_id: None,
             parish_id: None,
             changes: serde_json::json!({"file": file, "format": input.format.name(), "mode": mode.name(), "counts": counts}),
-            ingest_id: writer.last_ingest_id()?,
+            ingest_id,
         })?;
     }
     Ok(counts)
@@ -246,7 +247,7 @@ fn audited_per_feature(layer: Layer) -> bool {
 
 /// Append the audit row of one ingested feature, if it changed.
 fn audit_feature(
-    writer: &mut Writer,
+    writer: &mut StoreWriter,
     ctx: &audit::Context,
     before: Option<&Record>,
     after: Option<&Record>,
@@ -317,7 +318,7 @@ impl AreaKinds {
 /// outline; with none stored, one is made, named after the field all the
 /// parishes share (e.g. `L0_name`), and a warning says so.
 fn municipality_of_parishes(
-    writer: &Writer,
+    writer: &mut StoreWriter,
     file: &str,
     problems: &mut Problems,
 ) -> Result<Option<Record>, IngestError> {
@@ -440,7 +441,7 @@ fn shared_name(parishes: &[&Record]) -> Option<(String, String)> {
 /// The position rule over the parishes and municipality of the store as
 /// this transaction has left it so far (`None`: it has none).
 pub fn positions_of(
-    writer: &Writer,
+    writer: &mut StoreWriter,
 ) -> Result<Option<Arc<crate::positions::Positions>>, IngestError> {
     let areas = writer.read_layer(Layer::Areas)?;
     Ok(crate::positions::Positions::from_areas(&areas).map(Arc::new))

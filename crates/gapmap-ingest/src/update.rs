@@ -21,8 +21,8 @@ use chrono::NaiveDate;
 use gapmap_model::schema::LayerSchema;
 use gapmap_model::{Layer, Record};
 use gapmap_store::audit;
-use gapmap_store::gpkg::{GpkgStore, Writer};
 use gapmap_store::side_tables::SourceUpdate;
+use gapmap_store::{Store, StoreWriter};
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashSet};
@@ -113,14 +113,14 @@ impl Applied {
 
 /// Apply `version` of `source` to `store` (see the module documentation).
 pub fn apply(
-    store: &mut GpkgStore,
+    store: &mut Store,
     source: &'static OpenSource,
     version: &Version,
     opts: &UpdateOptions,
 ) -> Result<Applied, IngestError> {
     let mut w = store.writer()?;
     let mut problems = Problems::default();
-    let ingest_opts = options(&w, source, version, opts)?;
+    let ingest_opts = options(&mut w, source, version, opts)?;
     let (file, seen) = read_version(&mut w, source, version, &ingest_opts, &mut problems)?;
     if problems.has_errors() || file.valid == 0 {
         if !problems.has_errors() {
@@ -164,7 +164,7 @@ pub fn apply(
 /// mapping and provenance, the position rule of the store (buildings need a
 /// municipality to be kept in), the audit reason.
 fn options(
-    w: &Writer,
+    w: &mut StoreWriter,
     source: &OpenSource,
     version: &Version,
     opts: &UpdateOptions,
@@ -196,7 +196,7 @@ fn options(
 /// Read, validate and write the file into the transaction: each building
 /// gets the parish its point lies in; the ids given are collected.
 fn read_version(
-    w: &mut Writer,
+    w: &mut StoreWriter,
     source: &OpenSource,
     version: &Version,
     opts: &Options,
@@ -262,7 +262,7 @@ fn record_of(source: &OpenSource, version: &Version, applied: &Applied) -> Sourc
 /// Retire (a layer with `status`) or remove the features of the scope
 /// `column = value` that this version did not give; how many.
 fn retire_unseen(
-    w: &mut Writer,
+    w: &mut StoreWriter,
     source: &OpenSource,
     opts: &Options,
     column: &str,
@@ -306,23 +306,20 @@ fn retire_unseen(
 /// began): the store says when each source was last tried and why it
 /// failed.
 pub fn record_failure(
-    store: &GpkgStore,
+    store: &Store,
     source: &OpenSource,
     location: &str,
     message: &str,
 ) -> Result<(), IngestError> {
-    gapmap_store::write::record_failed_update(
-        store.path(),
-        &SourceUpdate {
-            source: source.name.into(),
-            outcome: "failed".into(),
-            location: location.into(),
-            licence: Some(source.licence.into()),
-            changes: json!({}),
-            message: Some(message.into()),
-            ..SourceUpdate::default()
-        },
-    )?;
+    store.record_failed_update(&SourceUpdate {
+        source: source.name.into(),
+        outcome: "failed".into(),
+        location: location.into(),
+        licence: Some(source.licence.into()),
+        changes: json!({}),
+        message: Some(message.into()),
+        ..SourceUpdate::default()
+    })?;
     Ok(())
 }
 

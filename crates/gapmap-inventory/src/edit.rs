@@ -21,7 +21,7 @@ use gapmap_model::schema::LayerSchema;
 use gapmap_model::{Layer, Record};
 use gapmap_store::StoreError;
 use gapmap_store::audit::{self, Action, Context};
-use gapmap_store::gpkg::{GpkgStore, Writer};
+use gapmap_store::{Store, StoreWriter};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
@@ -108,11 +108,11 @@ pub fn feature_of(r: &Record) -> Value {
 
 /// The current feature and its ETag.
 pub fn current(
-    store: &mut GpkgStore,
+    store: &mut Store,
     layer: Layer,
     id: &str,
 ) -> Result<Option<(Value, String)>, StoreError> {
-    let w = store.writer()?;
+    let mut w = store.writer()?;
     let Some(hash) = w.feature_hash(layer, id)? else {
         return Ok(None);
     };
@@ -142,14 +142,14 @@ pub fn merge_patch(target: &mut Value, patch: &Value) {
 
 /// Apply one edit. `if_match` is required for changes of stored features.
 pub fn apply(
-    store: &mut GpkgStore,
+    store: &mut Store,
     layer: Layer,
     op: Op,
     if_match: Option<&str>,
     ctx: &Context,
 ) -> Result<Outcome, EditError> {
     let edit = Edit { layer, ctx };
-    let w = store.writer()?;
+    let mut w = store.writer()?;
     let (id, before, body) = match op {
         Op::Create(feature) => {
             let id = feature_id(&feature);
@@ -161,14 +161,14 @@ pub fn apply(
             (id, None, feature)
         }
         Op::Patch { id, patch } => {
-            let stored = stored_checked(&w, layer, &id, if_match)?;
+            let stored = stored_checked(&mut w, layer, &id, if_match)?;
             let mut f = feature_of(&stored);
             check_patch(&patch, &stored)?;
             merge_patch(&mut f, &patch);
             (Some(id), Some(stored), f)
         }
         Op::Retire { id } => {
-            let stored = stored_checked(&w, layer, &id, if_match)?;
+            let stored = stored_checked(&mut w, layer, &id, if_match)?;
             let Some(patch) = retirement(layer, &stored) else {
                 return edit.withdraw(w, id, &stored);
             };
@@ -177,7 +177,7 @@ pub fn apply(
             (Some(id), Some(stored), f)
         }
     };
-    let record = validate(layer, id.as_deref(), body, &rules_of(&w)?)?;
+    let record = validate(layer, id.as_deref(), body, &rules_of(&mut w)?)?;
     edit.write(w, before.as_ref(), record)
 }
 
@@ -190,7 +190,12 @@ struct Edit<'a> {
 impl Edit<'_> {
     /// Withdraw the stored feature `id` (the audit row keeps what it was)
     /// and commit.
-    fn withdraw(&self, mut w: Writer, id: String, stored: &Record) -> Result<Outcome, EditError> {
+    fn withdraw(
+        &self,
+        mut w: StoreWriter,
+        id: String,
+        stored: &Record,
+    ) -> Result<Outcome, EditError> {
         let mut lw = w.begin_layer(self.layer, Mode::Upsert)?;
         w.delete(&mut lw, &id)?;
         w.end_layer(lw, "api", "edit")?;
@@ -212,7 +217,7 @@ impl Edit<'_> {
     /// nothing is dropped whole (its ingest-log row too).
     fn write(
         &self,
-        mut w: Writer,
+        mut w: StoreWriter,
         before: Option<&Record>,
         record: Record,
     ) -> Result<Outcome, EditError> {
@@ -246,7 +251,7 @@ impl Edit<'_> {
     /// `r`.
     fn audit(
         &self,
-        w: &mut Writer,
+        w: &mut StoreWriter,
         id: &str,
         r: &Record,
         action: Action,
@@ -307,7 +312,7 @@ fn feature_id(f: &Value) -> Option<String> {
 
 /// The stored record, after the `If-Match` check.
 fn stored_checked(
-    w: &Writer,
+    w: &mut StoreWriter,
     layer: Layer,
     id: &str,
     if_match: Option<&str>,
@@ -391,7 +396,7 @@ fn check_patch(patch: &Value, stored: &Record) -> Result<(), EditError> {
 /// The store's rules for an edit, as ingest applies them: the sites
 /// equipment and visits may name, the buildings sites and equipment may
 /// name, the parishes and municipality a place must lie in.
-pub(crate) fn rules_of(w: &Writer) -> Result<Options, EditError> {
+pub(crate) fn rules_of(w: &mut StoreWriter) -> Result<Options, EditError> {
     Ok(Options {
         known_sites: Some(std::sync::Arc::new(w.ids(Layer::Sites)?)),
         known_buildings: Some(std::sync::Arc::new(w.ids(Layer::Buildings)?)),
@@ -490,18 +495,13 @@ mod tests {
     }
 
     /// Add a feature.
-    fn create(
-        s: &mut GpkgStore,
-        layer: Layer,
-        f: Value,
-        c: &Context,
-    ) -> Result<Outcome, EditError> {
+    fn create(s: &mut Store, layer: Layer, f: Value, c: &Context) -> Result<Outcome, EditError> {
         apply(s, layer, Op::Create(f), None, c)
     }
 
     /// Patch the test's site `lib-vilce`.
     fn patch_site(
-        s: &mut GpkgStore,
+        s: &mut Store,
         patch: Value,
         if_match: Option<&str>,
         c: &Context,
@@ -510,9 +510,9 @@ mod tests {
         apply(s, Layer::Sites, Op::Patch { id, patch }, if_match, c)
     }
 
-    fn store() -> (tempfile::TempDir, GpkgStore) {
+    fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let s = GpkgStore::open(&dir.path().join("s.gpkg")).unwrap();
+        let s = Store::open(&dir.path().join("s.gpkg")).unwrap();
         (dir, s)
     }
 
@@ -631,7 +631,8 @@ mod tests {
         )
         .unwrap();
         assert_eq!(o3.feature["properties"]["status"], "retired");
-        let mut conn = rusqlite::Connection::open(s.path()).unwrap();
+        let mut conn =
+            rusqlite::Connection::open(s.as_gpkg().expect("a GeoPackage store").path()).unwrap();
         let rows =
             gapmap_store::audit::read(&mut conn, &gapmap_store::audit::Filter::default()).unwrap();
         let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
@@ -673,7 +674,8 @@ mod tests {
             apply(&mut s, Layer::Visits, retire("visit-1"), Some(&tag), &c),
             Err(EditError::NotFound(_))
         ));
-        let mut conn = rusqlite::Connection::open(s.path()).unwrap();
+        let mut conn =
+            rusqlite::Connection::open(s.as_gpkg().expect("a GeoPackage store").path()).unwrap();
         let rows =
             gapmap_store::audit::read(&mut conn, &gapmap_store::audit::Filter::default()).unwrap();
         let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();

@@ -18,7 +18,7 @@ use gapmap_ingest::{Mode, RawFeature};
 use gapmap_model::schema::LayerSchema;
 use gapmap_model::{Layer, Record};
 use gapmap_store::audit::{self, Action, Context};
-use gapmap_store::gpkg::{GpkgStore, Writer};
+use gapmap_store::{Store, StoreWriter};
 use serde::Serialize;
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
@@ -200,12 +200,12 @@ fn check_header(layer: Layer, header: &[String], problems: &mut Vec<CellProblem>
 }
 
 /// Plan an upload against the store (nothing is written).
-pub fn plan(store: &mut GpkgStore, layer: Layer, text: &str) -> Result<Plan, EditError> {
-    let w = store.writer()?;
-    plan_in(&w, layer, text)
+pub fn plan(store: &mut Store, layer: Layer, text: &str) -> Result<Plan, EditError> {
+    let mut w = store.writer()?;
+    plan_in(&mut w, layer, text)
 }
 
-fn plan_in(w: &Writer, layer: Layer, text: &str) -> Result<Plan, EditError> {
+fn plan_in(w: &mut StoreWriter, layer: Layer, text: &str) -> Result<Plan, EditError> {
     let revision = w.revision()?;
     let mut out = Plan {
         rows: 0,
@@ -346,7 +346,7 @@ fn row_record(
 /// changed since the plan at `revision`. The plan, and the new revision
 /// when it was committed.
 pub fn apply(
-    store: &mut GpkgStore,
+    store: &mut Store,
     layer: Layer,
     text: &str,
     revision: i64,
@@ -359,7 +359,7 @@ pub fn apply(
             current: format!("r{current}"),
         });
     }
-    let plan = plan_in(&w, layer, text)?;
+    let plan = plan_in(&mut w, layer, text)?;
     if !plan.problems.is_empty() || plan.records.is_empty() {
         return Ok((plan, None));
     }
@@ -409,9 +409,9 @@ mod tests {
     }
 
     /// A store holding one library, `lib-vilce`.
-    fn store() -> (tempfile::TempDir, GpkgStore) {
+    fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
-        let mut s = GpkgStore::open(&dir.path().join("s.gpkg")).unwrap();
+        let mut s = Store::open(&dir.path().join("s.gpkg")).unwrap();
         let site = json!({"type": "Feature", "id": "lib-vilce",
             "geometry": {"type": "Point", "coordinates": [23.5458, 56.4219]},
             "properties": {"kind": "library", "name": "Vilces bibliotēka", "parish_id": "vilces-pagasts",
@@ -420,7 +420,7 @@ mod tests {
         (dir, s)
     }
 
-    fn sheet(s: &GpkgStore) -> String {
+    fn sheet(s: &Store) -> String {
         download(Layer::Sites, &s.read_layer(Layer::Sites).unwrap()).unwrap()
     }
 
@@ -486,7 +486,8 @@ mod tests {
         );
         let (_, revision) = apply(&mut s, Layer::Sites, text, p.revision, &ctx()).unwrap();
         assert_eq!(revision, Some(p.revision + 1));
-        let mut conn = rusqlite::Connection::open(s.path()).unwrap();
+        let mut conn =
+            rusqlite::Connection::open(s.as_gpkg().expect("a GeoPackage store").path()).unwrap();
         let rows = audit::read(&mut conn, &audit::Filter::default()).unwrap();
         assert_eq!(
             rows.last().unwrap().changes,

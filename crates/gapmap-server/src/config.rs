@@ -15,7 +15,7 @@ pub struct ServerConfig {
     pub host: String,
     pub port: u16,
     /// The GeoPackage store; `None` means the embedded dataset's default store.
-    pub store: Option<PathBuf>,
+    pub store: Option<String>,
     /// How often to look for changes in the store (milliseconds; 0 = never).
     pub reload_poll_ms: u64,
     /// Bearer token for `POST /admin/reload`; unset disables it.

@@ -1,7 +1,8 @@
 //! gapmap-server: actix-web routes over the snapshot.
 //!
 //! Every answer is read from the current [`Snapshot`]; a [`Reloader`] notices
-//! store changes (polling SQLite's `PRAGMA data_version`) or is told of them
+//! store changes (polling SQLite's `PRAGMA data_version`; for PostGIS,
+//! LISTEN/NOTIFY in [`listen`]) or is told of them
 //! (`POST /admin/reload`), builds a new snapshot off the request path and
 //! swaps it in. A failed rebuild is logged and the old snapshot keeps serving.
 
@@ -19,6 +20,7 @@ pub mod fuzz;
 pub mod headers;
 pub mod limits;
 pub mod links;
+mod listen;
 pub mod negotiate;
 pub mod openapi;
 pub mod pages;

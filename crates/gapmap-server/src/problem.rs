@@ -234,7 +234,9 @@ impl Problem {
     /// A failure: 500, logged. A store that stayed busy past its bound
     /// (every layer's error carries [`gapmap_store::BUSY`] in its words) is
     /// a 503 with `Retry-After` instead: nothing was written, and trying
-    /// again shortly will work.
+    /// again shortly will work. So is a PostGIS store that cannot be
+    /// reached ([`gapmap_store::UNREACHABLE`]): the server is read-only
+    /// until it answers again.
     pub fn internal(detail: impl fmt::Display) -> Problem {
         let text = detail.to_string();
         if text.contains(gapmap_store::BUSY) {
@@ -244,6 +246,14 @@ impl Problem {
                 "the store is busy with other changes; nothing was saved, try again in a few seconds",
             )
             .with_header("Retry-After", "5");
+        }
+        if text.contains(gapmap_store::UNREACHABLE) {
+            tracing::warn!(error = %text, "store unreachable");
+            return Problem::new(
+                Kind::Unavailable,
+                "the data store cannot be reached just now, so changes cannot be saved; the map and search keep working. Nothing was saved: try again in a little while",
+            )
+            .with_header("Retry-After", "10");
         }
         tracing::error!(error = %text, "internal error");
         Problem::new(Kind::Internal, "the error has been logged")

@@ -3,7 +3,7 @@
 use crate::routes;
 use gapmap_engine::snapshot::{Live, Snapshot, SnapshotError};
 use gapmap_model::thresholds::Thresholds;
-use gapmap_store::gpkg::GpkgStore;
+use gapmap_store::{Location, Store};
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 /// Rebuilds the snapshot from the store, one rebuild at a time.
 #[derive(Debug)]
 pub struct Reloader {
-    store: PathBuf,
+    store: Location,
     working_crs: u16,
     thresholds: Thresholds,
     live: Arc<Live>,
@@ -28,7 +28,7 @@ pub enum ReloadError {
 
 impl Reloader {
     pub fn new(
-        store: PathBuf,
+        store: Location,
         working_crs: u16,
         thresholds: Thresholds,
         live: Arc<Live>,
@@ -46,7 +46,7 @@ impl Reloader {
     /// differs. Returns the version serving afterwards.
     pub fn reload_now(&self) -> Result<String, ReloadError> {
         let _guard = self.lock.lock().unwrap_or_else(|p| p.into_inner());
-        let store = GpkgStore::open_read_only(&self.store)?;
+        let store = Store::open_read_only(&self.store)?;
         let version = gapmap_store::FeatureStore::version(&store)?;
         if version == self.live.get().version {
             return Ok(version);
@@ -69,16 +69,32 @@ impl Reloader {
     pub fn record_figures(&self, snap: &Snapshot) {
         let revision = routes::inventory::history::current_revision(&snap.version);
         // One write of the store's discipline (gapmap_store::sql::Db).
-        let done = gapmap_store::sql::Db::gpkg(&self.store)
+        let done = gapmap_store::sql::Db::of(&self.store)
             .write(|s| gapmap_inventory::changes::record(s, revision, &snap.analysis));
         if let Err(e) = done {
             tracing::warn!(error = %e, revision, "cannot record the revision's gap figures");
         }
     }
 
-    /// Poll `PRAGMA data_version` on a connection of its own and reload on
-    /// change. Runs until the process ends.
+    /// The store this reloader reads.
+    pub fn store(&self) -> &Location {
+        &self.store
+    }
+
+    /// Watch the store for committed changes and reload on each, until the
+    /// process ends: a GeoPackage by polling `PRAGMA data_version` every
+    /// `every`; PostGIS by LISTEN/NOTIFY, with the revision checked every
+    /// `every` as well (see [`crate::listen`]).
     pub fn spawn_watcher(self: &Arc<Self>, every: Duration) {
+        match &self.store {
+            Location::Gpkg(path) => self.spawn_file_watcher(path.clone(), every),
+            Location::Postgres(url) => crate::listen::spawn(Arc::clone(self), url.clone(), every),
+        }
+    }
+
+    /// Poll `PRAGMA data_version` on a connection of its own and reload on
+    /// change.
+    fn spawn_file_watcher(self: &Arc<Self>, path: PathBuf, every: Duration) {
         let me = Arc::clone(self);
         std::thread::Builder::new()
             .name("gapmap-store-watch".into())
@@ -88,7 +104,7 @@ impl Reloader {
                 loop {
                     std::thread::sleep(every);
                     if conn.is_none() {
-                        conn = GpkgStore::open_read_only(&me.store).ok();
+                        conn = gapmap_store::gpkg::GpkgStore::open_read_only(&path).ok();
                     }
                     let Some(c) = &conn else { continue };
                     match c.data_version() {

@@ -9,8 +9,7 @@ use crate::{cache, connections, counts, error_pages, headers, limits, ratelimit,
 use actix_web::{App, HttpServer, web};
 use gapmap_engine::snapshot::{Live, Snapshot};
 use gapmap_model::thresholds::Thresholds;
-use gapmap_store::gpkg::GpkgStore;
-use std::path::PathBuf;
+use gapmap_store::{Location, Store};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -46,10 +45,10 @@ fn purge_contacts(state: &Arc<AppState>) {
 fn first_snapshot(
     config: &ServerConfig,
     thresholds: &Thresholds,
-    store: &std::path::Path,
+    store: &Location,
 ) -> Result<Snapshot, StartError> {
     let started = Instant::now();
-    let s = GpkgStore::open_read_only(store).map_err(ReloadError::from)?;
+    let s = Store::open_read_only(store).map_err(ReloadError::from)?;
     let snapshot = Snapshot::build_serving(&s, config.working_crs, thresholds, None)
         .map_err(ReloadError::from)?;
     tracing::info!(version = %snapshot.version, ms = started.elapsed().as_millis() as u64, sites = snapshot.sites.len(), demand = snapshot.demand.len(), addresses = snapshot.addresses.len(), phases_ms = %snapshot.timings_text(), "snapshot built");
@@ -60,24 +59,40 @@ fn first_snapshot(
 pub fn start(
     config: ServerConfig,
     thresholds: Thresholds,
-    store: PathBuf,
+    store: Location,
 ) -> Result<(actix_web::dev::Server, std::net::SocketAddr, Arc<AppState>), StartError> {
     config.validate().map_err(StartError::Config)?;
-    let state = build_state(&config, thresholds, store)?;
-    state.reloader.record_figures(&state.live.get());
-    purge_contacts(&state);
+    // The store's clients block (rusqlite, and the `postgres` facade, which
+    // must not run on an async runtime's thread): the start-up reads and
+    // writes run on a thread of their own, as handlers' go through
+    // `web::block`.
+    let state = off_runtime(|| {
+        let state = build_state(&config, thresholds, store)?;
+        state.reloader.record_figures(&state.live.get());
+        purge_contacts(&state);
+        Ok(state)
+    })?;
     let (server, addr) = http_server(&config, &state)?;
     Ok((server, addr, state))
+}
+
+/// Run `f` on a plain thread and wait for it (see [`start`]).
+fn off_runtime<T: Send>(f: impl FnOnce() -> Result<T, StartError> + Send) -> Result<T, StartError> {
+    std::thread::scope(|s| {
+        s.spawn(f)
+            .join()
+            .unwrap_or_else(|_| Err(StartError::Config("the start-up thread failed".into())))
+    })
 }
 
 /// The first snapshot, the reloader and everything handlers share.
 fn build_state(
     config: &ServerConfig,
     thresholds: Thresholds,
-    store: PathBuf,
+    store: Location,
 ) -> Result<Arc<AppState>, StartError> {
     let snapshot = first_snapshot(config, &thresholds, &store)?;
-    let db = gapmap_store::sql::Db::gpkg(&store);
+    let db = gapmap_store::sql::Db::of(&store);
     let live = Arc::new(Live::new(snapshot));
     let reloader = Arc::new(Reloader::new(
         store.clone(),

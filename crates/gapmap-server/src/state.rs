@@ -5,7 +5,6 @@ use crate::reload::Reloader;
 use crate::routes;
 use gapmap_engine::snapshot::{Live, Snapshot};
 use gapmap_model::thresholds::Thresholds;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 /// Shared state of every handler.
@@ -19,8 +18,9 @@ pub struct AppState {
     pub analysis_cache: Mutex<Vec<(String, Thresholds, Arc<gapmap_engine::analysis::Analysis>)>>,
     /// The published collections (default thresholds), per snapshot.
     pub published: gapmap_publish::collections::PublishCache,
-    /// The store file (edits, accounts, audit and reports write to it).
-    pub store: PathBuf,
+    /// The store (edits, accounts, audit and reports write to it): a
+    /// GeoPackage file, or a PostGIS database shared with other servers.
+    pub store: gapmap_store::Location,
     /// The store's side tables (audit log, revisions' figures) for the
     /// handlers that read them ([`gapmap_store::sql::Db`]).
     pub db: gapmap_store::sql::Db,

@@ -5,8 +5,8 @@
 //! pages and the changes API.
 
 use crate::StoreError;
+use crate::sql::val::vals;
 use crate::sql::{Db, Sql};
-use crate::vals;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value, json};

@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 /// [`StoreError::Busy`].
 pub const BUSY_BOUND: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// The words every "the store cannot be reached" error carries (the server
+/// answers 503 with `Retry-After`: reads go on from the last snapshot).
+pub const UNREACHABLE: &str = "the store cannot be reached";
+
 /// The words every "the store stayed busy" error carries, so that the
 /// layers above (which see these errors through their own error types)
 /// can tell a busy store (answer 503, try again) from a failure.
@@ -40,7 +44,7 @@ pub enum StoreError {
     },
     /// The PostGIS store cannot be reached (down, restarting, refused):
     /// reads answer from the last snapshot, writes get 503 and try again.
-    #[error("{store}: the store cannot be reached: {message}")]
+    #[error("{store}: {UNREACHABLE}: {message}")]
     Unreachable { store: String, message: String },
     /// A column that did not hold what the code reads from it (a store
     /// edited by hand, or a column of another type than the code's).
@@ -76,11 +80,7 @@ impl StoreError {
     pub fn postgres(url: &str, source: postgres::Error) -> StoreError {
         let store = crate::location::redact(url);
         let code = source.code().cloned();
-        if source.is_closed()
-            || code
-                .as_ref()
-                .is_some_and(|c| c.code().starts_with("08") || c.code().starts_with("57P"))
-        {
+        if pg_unreachable(&source) {
             return StoreError::Unreachable {
                 store,
                 message: source.to_string(),
@@ -124,6 +124,28 @@ fn pg_message(e: &postgres::Error) -> String {
         }
         None => e.to_string(),
     }
+}
+
+/// Whether a PostgreSQL error means the server is gone: the connection
+/// closed or failed (SQLSTATE class 08), or the server is shutting down or
+/// restarting (57P01–57P03), or the client could not connect at all.
+pub(crate) fn pg_unreachable(e: &postgres::Error) -> bool {
+    if e.is_closed() {
+        return true;
+    }
+    if let Some(c) = e.code() {
+        return c.code().starts_with("08") || c.code().starts_with("57P");
+    }
+    // No SQLSTATE: an I/O or connect error below the protocol has an
+    // io::Error among its causes (a type conversion error does not).
+    let mut cause = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if c.is::<std::io::Error>() {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
 }
 
 /// Whether SQLite gave up waiting for a lock (`SQLITE_BUSY`, `SQLITE_LOCKED`).

@@ -5,6 +5,7 @@
 //! Every ingest is one SQLite transaction: a rejected file or a killed process
 //! leaves the file exactly as it was (SQLite's rollback journal).
 
+pub use crate::layer_write::LayerWrite;
 use crate::typed::table_columns;
 pub use crate::wkb::{decode_geometry, encode_geometry, encode_geometry_in};
 use crate::{Counts, FeatureStore, Mode, StoreError, sql_functions};
@@ -23,7 +24,7 @@ const USER_VERSION: i32 = 10300;
 const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#;
 
 /// Human descriptions of the layers, written to `gpkg_contents`.
-fn describe(layer: Layer) -> &'static str {
+pub(crate) fn describe(layer: Layer) -> &'static str {
     match layer {
         Layer::Sites => {
             "Public access places: Wi-Fi points, libraries, KAC client service points, centres"
@@ -231,6 +232,19 @@ impl GpkgStore {
         crate::side_tables::source_updates(&mut &self.conn, source, limit)
     }
 
+    /// The `(id, content hash)` pairs of a layer, ordered by id.
+    pub fn feature_hashes(&self, layer: Layer) -> Result<Vec<(String, String)>, StoreError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, hash FROM gapmap_feature_state WHERE layer = ?1 ORDER BY id")
+            .map_err(|e| sqlite(&self.path, e))?;
+        let rows = st
+            .query_map([layer.name()], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| sqlite(&self.path, e))?;
+        rows.collect::<Result<_, _>>()
+            .map_err(|e| sqlite(&self.path, e))
+    }
+
     /// A meta value (`revision`, `store_id`, `dataset_hash`).
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.conn
@@ -407,17 +421,17 @@ fn insert_trigger_sql(t: &str) -> String {
 /// process (env `GAPMAP_PAUSE_AT=after-delete|record:N|before-log|before-commit`),
 /// print a marker to stderr and wait to be killed: the crash-safety test.
 #[derive(Debug, Clone, Default)]
-struct PausePoints(Option<String>);
+pub(crate) struct PausePoints(pub(crate) Option<String>);
 
 impl PausePoints {
-    fn from_env() -> PausePoints {
+    pub(crate) fn from_env() -> PausePoints {
         PausePoints(
             std::env::var("GAPMAP_PAUSE_AT")
                 .ok()
                 .filter(|s| !s.is_empty()),
         )
     }
-    fn check(&self, point: &str) {
+    pub(crate) fn check(&self, point: &str) {
         if self.0.as_deref() == Some(point) {
             eprintln!("gapmap: paused inside the write transaction at {point}");
             loop {
@@ -436,20 +450,6 @@ pub struct Writer<'c> {
     written: u64,
     /// Released after the transaction ends (fields drop in order).
     _turn: crate::write::Turn,
-}
-
-/// The state of one layer being written.
-#[derive(Debug)]
-pub struct LayerWrite {
-    layer: Layer,
-    mode: Mode,
-    seen: HashSet<String>,
-    was_empty: bool,
-    /// The R-tree insert trigger is dropped until [`Writer::end_layer`].
-    bulk: bool,
-    insert_sql: String,
-    update_sql: String,
-    pub counts: Counts,
 }
 
 impl Writer<'_> {
@@ -833,7 +833,7 @@ impl Writer<'_> {
 /// properties the new record lacks are kept too). Provenance is one unit:
 /// a record that gives its own source takes no licence or note from the
 /// stored one, which described other facts.
-fn merge(record: &Record, mut stored: Record) -> Record {
+pub(crate) fn merge(record: &Record, mut stored: Record) -> Record {
     let mut out = record.clone();
     let own_source = !record.absent.contains(&"source");
     for name in &record.absent {
@@ -893,7 +893,7 @@ fn from_sql(ty: FieldType, v: rusqlite::types::ValueRef) -> Value {
     }
 }
 
-fn content_hash(r: &Record, geom: Option<&[u8]>) -> String {
+pub(crate) fn content_hash(r: &Record, geom: Option<&[u8]>) -> String {
     use std::io::Write as _;
     let mut h = Sha256::new();
     // Serialised straight into the hasher: no clone, no intermediate string.

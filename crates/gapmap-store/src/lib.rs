@@ -7,12 +7,16 @@
 //! discipline ([`write`]; [`sql::Db`] for both backends). A PostGIS store is an addition beside [`gpkg`], not a
 //! rewrite (ARCHITECTURE.md, "Scale past one machine").
 
+pub mod any;
 pub mod audit;
+pub mod copy;
 mod error;
 mod feature_store;
 pub mod gpkg;
+mod layer_write;
 pub mod location;
 mod mode;
+pub mod pg;
 pub mod pgpool;
 pub mod side_tables;
 mod side_tables_pg;
@@ -23,7 +27,9 @@ mod typed;
 mod wkb;
 pub mod write;
 
-pub use error::{BUSY, StoreError};
+pub use any::{Store, StoreWriter};
+pub use error::{BUSY, StoreError, UNREACHABLE};
 pub use feature_store::{Counts, FeatureStore, read_typed};
+pub use layer_write::LayerWrite;
 pub use location::Location;
 pub use mode::Mode;

@@ -37,6 +37,15 @@ impl Location {
         matches!(self, Location::Postgres(_))
     }
 
+    /// The location as given: the URL (with its password) or the path, for
+    /// configuration that is parsed again with [`Location::parse`].
+    pub fn to_url_or_path(&self) -> String {
+        match self {
+            Location::Gpkg(p) => p.display().to_string(),
+            Location::Postgres(url) => url.clone(),
+        }
+    }
+
     /// How errors and logs name the store: the file, or the URL without
     /// its password.
     pub fn display_name(&self) -> String {
@@ -56,6 +65,18 @@ impl fmt::Display for Location {
 impl From<PathBuf> for Location {
     fn from(p: PathBuf) -> Location {
         Location::Gpkg(p)
+    }
+}
+
+impl From<&PathBuf> for Location {
+    fn from(p: &PathBuf) -> Location {
+        Location::Gpkg(p.clone())
+    }
+}
+
+impl From<&Location> for Location {
+    fn from(l: &Location) -> Location {
+        l.clone()
     }
 }
 

@@ -49,10 +49,48 @@ pub fn pool(url: &str) -> Result<Pool, StoreError> {
     Ok(pool)
 }
 
+/// Since when, and why, a store is known to be unreachable.
+#[derive(Debug, Clone)]
+pub struct Down {
+    pub since: std::time::SystemTime,
+    pub message: String,
+}
+
+fn down_map() -> std::sync::MutexGuard<'static, HashMap<String, Down>> {
+    static DOWN: OnceLock<Mutex<HashMap<String, Down>>> = OnceLock::new();
+    DOWN.get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+}
+
+/// Record that the store at `url` cannot be reached (the server's listener
+/// does, when its connection breaks): until [`mark_up`], [`connect`] fails
+/// at once, so a write answers 503 without waiting for a timeout.
+pub fn mark_down(url: &str, message: &str) {
+    down_map().entry(url.to_owned()).or_insert_with(|| Down {
+        since: std::time::SystemTime::now(),
+        message: message.to_owned(),
+    });
+}
+
+/// Record that the store at `url` answers again.
+pub fn mark_up(url: &str) {
+    down_map().remove(url);
+}
+
+/// Whether (since when, why) the store at `url` is known to be unreachable.
+pub fn down(url: &str) -> Option<Down> {
+    down_map().get(url).cloned()
+}
+
 /// A connection from the pool of `url`.
 pub fn connect(url: &str) -> Result<Conn, StoreError> {
-    pool(url)?.get().map_err(|e| StoreError::Unreachable {
+    let unreachable = |message: String| StoreError::Unreachable {
         store: crate::location::redact(url),
-        message: e.to_string(),
-    })
+        message,
+    };
+    if let Some(d) = down(url) {
+        return Err(unreachable(d.message));
+    }
+    pool(url)?.get().map_err(|e| unreachable(e.to_string()))
 }

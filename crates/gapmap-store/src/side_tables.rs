@@ -7,8 +7,8 @@
 //! goes through [`crate::sql::Db`].
 
 use crate::StoreError;
+use crate::sql::val::vals;
 use crate::sql::{Dialect, Sql};
-use crate::vals;
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 

@@ -12,12 +12,12 @@ use crate::sql::Sql;
 /// Create what the database lacks (idempotent: the migration runner calls
 /// it inside its transaction).
 pub(crate) fn create_tables(s: &mut dyn Sql) -> Result<(), StoreError> {
-    s.batch(ACCOUNTS)?;
-    s.batch(AUDIT)?;
-    s.batch(REPORTS)?;
-    s.batch(THROTTLES)?;
-    s.batch(SOURCE_UPDATES)
+    DDL.iter().try_for_each(|ddl| s.batch(ddl))
 }
+
+/// The statements of [`create_tables`], for the migration runner
+/// ([`crate::pg::migrate`]), which works on a bare transaction.
+pub(crate) const DDL: [&str; 5] = [ACCOUNTS, AUDIT, REPORTS, THROTTLES, SOURCE_UPDATES];
 
 const ACCOUNTS: &str = "
 CREATE TABLE IF NOT EXISTS gapmap_users (

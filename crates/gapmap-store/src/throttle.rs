@@ -16,8 +16,8 @@
 //! are Unix seconds, given by the caller.
 
 use crate::StoreError;
+use crate::sql::val::vals;
 use crate::sql::{Db, Sql};
-use crate::vals;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;

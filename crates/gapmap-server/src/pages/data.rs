@@ -20,7 +20,7 @@ use futures_util::StreamExt as _;
 use gapmap_inventory::accounts::Role;
 use gapmap_inventory::sheet;
 use gapmap_model::Layer;
-use gapmap_store::gpkg::GpkgStore;
+use gapmap_store::Store;
 use serde_json::{Map, Value, json};
 
 /// `GET /edit/buildings`: every building, by parish.
@@ -78,8 +78,8 @@ pub async fn buildings(
 }
 
 /// The last run of each source, newest first per source, in words.
-fn source_rows(lang: Lang, store: &std::path::Path) -> Result<Vec<Value>, Problem> {
-    let s = GpkgStore::open_read_only(store).map_err(Problem::internal)?;
+fn source_rows(lang: Lang, store: &gapmap_store::Location) -> Result<Vec<Value>, Problem> {
+    let s = Store::open_read_only(store).map_err(Problem::internal)?;
     let runs = s.source_updates(None, 500).map_err(Problem::internal)?;
     let mut out = Vec::new();
     for name in gapmap_model::schema::OPEN_SOURCES {
@@ -176,7 +176,7 @@ pub async fn download(
     let store = state.store.clone();
     let text = web::block(
         move || -> Result<Option<String>, gapmap_store::StoreError> {
-            let s = GpkgStore::open_read_only(&store)?;
+            let s = Store::open_read_only(&store)?;
             let records = gapmap_store::FeatureStore::read_layer(&s, layer)?;
             Ok(sheet::download(layer, &records))
         },
@@ -241,7 +241,7 @@ pub async fn upload(
     let store = state.store.clone();
     let csv2 = csv.clone();
     let plan = web::block(move || {
-        let mut s = GpkgStore::open(&store)?;
+        let mut s = Store::open(&store)?;
         sheet::plan(&mut s, layer, &csv2)
     })
     .await
@@ -317,7 +317,7 @@ pub async fn apply(
     };
     let (store, csv2) = (state.store.clone(), csv.clone());
     let result = web::block(move || {
-        let mut s = GpkgStore::open(&store)?;
+        let mut s = Store::open(&store)?;
         sheet::apply(&mut s, layer, &csv2, revision, &ctx)
     })
     .await
@@ -336,7 +336,7 @@ pub async fn apply(
             let store = state.store.clone();
             let csv2 = csv.clone();
             let plan = web::block(move || {
-                let mut s = GpkgStore::open(&store)?;
+                let mut s = Store::open(&store)?;
                 sheet::plan(&mut s, layer, &csv2)
             })
             .await

@@ -26,7 +26,7 @@ use gapmap_inventory::edit::{self as core_edit, Op};
 use gapmap_inventory::reports::{Decision, Report};
 use gapmap_model::Layer;
 use gapmap_model::schema::{Field, FieldType, LayerSchema};
-use gapmap_store::gpkg::GpkgStore;
+use gapmap_store::Store;
 use serde_json::{Map, Value, json};
 
 /// Fields the form does not offer: derived by the server or kept by
@@ -566,7 +566,7 @@ pub async fn feature(
     let s = state.clone();
     let id2 = id.clone();
     let found = web::block(move || {
-        let mut store = GpkgStore::open(&s.store)?;
+        let mut store = Store::open(&s.store)?;
         core_edit::current(&mut store, layer, &id2)
     })
     .await

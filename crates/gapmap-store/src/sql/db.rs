@@ -127,7 +127,7 @@ fn read_only(path: &Path) -> Result<rusqlite::Connection, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vals;
+    use crate::sql::val::vals;
 
     #[test]
     fn values_and_placeholders_mean_the_same_in_both_stores() {

@@ -20,7 +20,7 @@ pub mod pg;
 pub mod sqlite;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
-mod val;
+pub(crate) mod val;
 
 pub use api::{Dialect, Sql, now_millis, now_secs};
 pub use db::Db;

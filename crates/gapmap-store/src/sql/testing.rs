@@ -4,10 +4,8 @@
 //! prints its URL). Without it the PostgreSQL half is skipped with a
 //! printed reason — or, with `CI=true`, fails.
 
-use super::api::Sql;
 use super::db::Db;
-use crate::{Location, StoreError};
-use std::sync::atomic::{AtomicU64, Ordering};
+use crate::Location;
 
 /// One test store; a PostgreSQL database is dropped with it.
 #[derive(Debug)]
@@ -47,59 +45,21 @@ pub fn sqlite() -> TestStore {
 /// A new PostgreSQL database with the side tables, on the cluster of
 /// `GAPMAP_TEST_PG`; `None` (said on stderr) when it is unset outside CI.
 pub fn postgres() -> Option<TestStore> {
-    let Some(cluster) = std::env::var("GAPMAP_TEST_PG")
-        .ok()
-        .filter(|v| !v.is_empty())
-    else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "GAPMAP_TEST_PG is not set: with CI=true the PostgreSQL half of the store tests must run \
-             (scripts/pgcluster.sh start DIR prints the URL to export)"
-        );
-        eprintln!("GAPMAP_TEST_PG is not set: the PostgreSQL half of this test is skipped");
-        return None;
-    };
-    static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let name = format!(
-        "gapmap_t_{}_{}_{nanos}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    );
-    admin(&cluster, &format!("CREATE DATABASE {name}"))
-        .unwrap_or_else(|e| panic!("GAPMAP_TEST_PG={cluster}: cannot create a database: {e}"));
-    let url = with_database(&cluster, &name);
-    let db = Db::of(&Location::Postgres(url));
-    db.write(|s| {
-        ensure_meta(s)?;
-        crate::side_tables::ensure(s)
-    })
-    .unwrap_or_else(|e| panic!("{name}: cannot create the side tables: {e}"));
+    // Skips, or fails under CI=true, when no cluster is given.
+    let url = crate::pg::testdb::fresh("side")?;
+    let cluster = std::env::var("GAPMAP_TEST_PG").ok()?;
+    let name = url.rsplit_once('/').map_or("", |(_, n)| n).to_owned();
+    // The store's own migrations: the side tables as a server meets them.
+    let mut c = postgres::Client::connect(&url, postgres::NoTls)
+        .unwrap_or_else(|e| panic!("{name}: cannot connect: {e}"));
+    crate::pg::migrate::migrate(&mut c, crate::pg::migrate::MIGRATIONS)
+        .unwrap_or_else(|e| panic!("{name}: cannot migrate: {e}"));
     Some(TestStore {
-        db,
+        db: Db::of(&Location::Postgres(url)),
         backend: "postgres",
         _dir: None,
         made: Some((cluster, name)),
     })
-}
-
-/// `gapmap_meta` as the PostGIS store's migrations make it (the side
-/// tables read the store's `revision` and keep the throttles' salt there).
-fn ensure_meta(s: &mut dyn Sql) -> Result<(), StoreError> {
-    s.batch(
-        "CREATE TABLE IF NOT EXISTS gapmap_meta (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
-         INSERT INTO gapmap_meta (key, value) VALUES ('revision', '0') ON CONFLICT (key) DO NOTHING;",
-    )
-}
-
-/// `url` with its database replaced by `name`.
-fn with_database(url: &str, name: &str) -> String {
-    let base = url.split('?').next().unwrap_or(url);
-    let query = url.strip_prefix(base).unwrap_or("");
-    let head = base.rsplit_once('/').map_or(base, |(h, _)| h);
-    format!("{head}/{name}{query}")
 }
 
 fn admin(cluster: &str, sql: &str) -> Result<(), postgres::Error> {

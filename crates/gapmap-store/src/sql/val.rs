@@ -84,6 +84,13 @@ macro_rules! vals {
     ($($v:expr),* $(,)?) => { [$($crate::sql::Val::from($v)),*] };
 }
 
+/// `vals!` for this crate's own modules (the exported macro lives at the
+/// crate root, which every module would then import).
+macro_rules! crate_vals {
+    ($($v:expr),* $(,)?) => { [$($crate::sql::Val::from($v)),*] };
+}
+pub(crate) use crate_vals as vals;
+
 /// A value read from a column, typed.
 pub trait FromVal: Sized {
     fn from_val(v: Val) -> Result<Self, String>;

@@ -16,8 +16,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use gapmap_inventory::accounts::Role;
 use gapmap_inventory::edit::{self, EditError, Op, Outcome};
 use gapmap_model::Layer;
+use gapmap_store::Store;
 use gapmap_store::audit::Context;
-use gapmap_store::gpkg::GpkgStore;
 use serde_json::{Value, json};
 
 /// The layers editable through the API.
@@ -168,7 +168,7 @@ pub async fn commit(
     };
     let s = state.clone();
     let outcome = web::block(move || {
-        let mut store = GpkgStore::open(&s.store).map_err(EditError::Store)?;
+        let mut store = Store::open(&s.store).map_err(EditError::Store)?;
         edit::apply(&mut store, layer, op, m.as_deref(), &ctx)
     })
     .await
@@ -276,7 +276,7 @@ pub async fn get_one(
     let s = state.clone();
     let id2 = id.clone();
     let found = web::block(move || {
-        let mut store = GpkgStore::open(&s.store)?;
+        let mut store = Store::open(&s.store)?;
         edit::current(&mut store, layer, &id2)
     })
     .await
