@@ -62,11 +62,17 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --locked --workspace --all-targets -- -D warnings
 
+# The PostGIS store's tests run against a throw-away cluster (scripts/with-pg.sh).
 unit:
-	$(CARGO) test --release --locked --workspace
+	scripts/with-pg.sh $(CARGO) test --release --locked --workspace
 
+# The whole-system suite against the GeoPackage store, then every test of it
+# that runs on the served dataset again with that server on PostGIS
+# (GAPMAP_TEST_STORE=postgis; tests/conftest.py), each with a throw-away
+# PostgreSQL cluster.
 system: build venv
-	GAPMAP_BIN=$(abspath $(BIN)) $(PY) -m pytest -q -ra tests
+	GAPMAP_BIN=$(abspath $(BIN)) scripts/with-pg.sh $(PY) -m pytest -q -ra tests
+	GAPMAP_BIN=$(abspath $(BIN)) GAPMAP_TEST_STORE=postgis scripts/with-pg.sh $(PY) -m pytest -q -ra tests
 
 # Front-end unit tests (node:test) and the type check.
 web-unit: web/node_modules/.installed

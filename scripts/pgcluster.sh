@@ -55,7 +55,8 @@ stop)
     [ -d "$dir/data" ] && as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
     ;;
 restart)
-    as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
+    # Stopped already (a drill stopped it by hand): just start it again.
+    as_owner "$PGBIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 || true
     server_up
     ;;
 createdb)

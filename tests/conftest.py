@@ -154,12 +154,42 @@ def server_factory():
         s.stop()
 
 
+# GAPMAP_TEST_STORE=postgis: the served dataset lives in PostGIS (a fresh
+# database of the cluster GAPMAP_TEST_PG names, filled by `gapmap store
+# copy`), and only the tests on that server run (see
+# pytest_collection_modifyitems): `make test` runs the suite once per store.
+ON_POSTGIS = os.environ.get("GAPMAP_TEST_STORE") == "postgis"
+
+
+def postgis_database(label: str) -> str:
+    """A new empty database in the test cluster; its URL."""
+    base = os.environ.get("GAPMAP_TEST_PG")
+    if not base:
+        pytest.fail("GAPMAP_TEST_STORE=postgis needs GAPMAP_TEST_PG (scripts/with-pg.sh sets it)")
+    name = f"{label}_{os.getpid()}_{int(time.time() * 1000) % 10**8}"
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", base, "-c", f'CREATE DATABASE "{name}"'],
+                   check=True, capture_output=True)
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+def pytest_collection_modifyitems(config, items):
+    if not ON_POSTGIS:
+        return
+    keep = [i for i in items if "jelgava_server" in getattr(i, "fixturenames", ())]
+    config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+    items[:] = keep
+
+
 @pytest.fixture(scope="session")
 def jelgava_server(jelgava_store, tmp_path_factory):
-    copy = tmp_path_factory.mktemp("served") / "jelgava.gpkg"
-    shutil.copy(jelgava_store, copy)
-    token = add_staff(copy)
-    s = start_server(copy)
+    if ON_POSTGIS:
+        served = postgis_database("served")
+        run_gapmap("store", "copy", jelgava_store, served, check=True)
+    else:
+        served = tmp_path_factory.mktemp("served") / "jelgava.gpkg"
+        shutil.copy(jelgava_store, served)
+    token = add_staff(served)
+    s = start_server(served)
     s.token = token
     yield s
     s.stop()

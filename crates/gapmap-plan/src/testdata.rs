@@ -4,14 +4,14 @@ use gapmap_engine::snapshot::{DEFAULT_WORKING_CRS, Snapshot};
 use gapmap_ingest::{Input, Mode, Options, detect_format, run::ingest_files};
 use gapmap_model::Layer;
 use gapmap_model::thresholds::Thresholds;
-use gapmap_store::gpkg::GpkgStore;
+use gapmap_store::Store;
 use std::path::Path;
 use std::sync::OnceLock;
 
 /// The embedded dataset (geodata/jelgava) ingested into a store in `dir`
 /// and built into a snapshot.
 pub(crate) fn jelgava_snapshot(dir: &Path) -> Snapshot {
-    let mut store = GpkgStore::open(&dir.join("s.gpkg")).expect("store");
+    let mut store = Store::open(&dir.join("s.gpkg")).expect("store");
     for (file, layer) in [
         ("areas.geojson", Layer::Areas),
         ("priority_zones.geojson", Layer::PriorityZones),

@@ -632,7 +632,7 @@ mod tests {
     use gapmap_ingest::{Input, Mode, Options, detect_format, run::ingest_files};
     use gapmap_model::Layer;
     use gapmap_model::thresholds::Thresholds;
-    use gapmap_store::gpkg::GpkgStore;
+    use gapmap_store::Store;
     use std::path::{Path, PathBuf};
 
     fn jelgava(name: &str) -> PathBuf {
@@ -641,7 +641,7 @@ mod tests {
             .join(name)
     }
 
-    fn ingest(store: &mut GpkgStore, path: &Path, layer: Layer) {
+    fn ingest(store: &mut Store, path: &Path, layer: Layer) {
         let input = Input {
             path: path.to_path_buf(),
             format: detect_format(path, None).unwrap(),
@@ -654,7 +654,7 @@ mod tests {
         assert!(o.committed, "{path:?}: {:?}", o.problems);
     }
 
-    fn snapshot(store: &GpkgStore) -> Arc<Snapshot> {
+    fn snapshot(store: &Store) -> Arc<Snapshot> {
         Arc::new(Snapshot::build(store, DEFAULT_WORKING_CRS, &Thresholds::default()).unwrap())
     }
 
@@ -672,7 +672,7 @@ mod tests {
     #[test]
     fn cache_builds_once_per_snapshot_and_never_serves_an_older_one() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = GpkgStore::open(&dir.path().join("s.gpkg")).unwrap();
+        let mut store = Store::open(&dir.path().join("s.gpkg")).unwrap();
         ingest(&mut store, &jelgava("areas.geojson"), Layer::Areas);
         ingest(&mut store, &jelgava("sites.geojson"), Layer::Sites);
         let cache = PublishCache::new();

@@ -163,7 +163,7 @@ mod tests {
     use gapmap_ingest::{Input, Mode, Options, detect_format, run::ingest_files};
     use gapmap_model::Layer;
     use gapmap_model::thresholds::Thresholds;
-    use gapmap_store::gpkg::GpkgStore;
+    use gapmap_store::Store;
     use std::path::Path;
 
     /// Item by item, in any selection, the features are those of the
@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn items_give_the_collections_features() {
         let dir = tempfile::tempdir().unwrap();
-        let mut store = GpkgStore::open(&dir.path().join("s.gpkg")).unwrap();
+        let mut store = Store::open(&dir.path().join("s.gpkg")).unwrap();
         let jelgava = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../geodata/jelgava");
         for (file, layer) in [
             ("areas.geojson", Layer::Areas),

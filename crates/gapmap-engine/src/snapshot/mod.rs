@@ -547,7 +547,7 @@ mod tests {
     use super::*;
     use crate::analysis::NearestKind;
     use gapmap_ingest::{Input, Mode, Options, detect_format, run::ingest_files};
-    use gapmap_store::gpkg::GpkgStore;
+    use gapmap_store::Store;
     use std::path::{Path, PathBuf};
 
     fn jelgava(name: &str) -> PathBuf {
@@ -556,7 +556,7 @@ mod tests {
             .join(name)
     }
 
-    fn ingest(store: &mut GpkgStore, path: &Path, layer: Layer, mode: Mode) {
+    fn ingest(store: &mut Store, path: &Path, layer: Layer, mode: Mode) {
         let input = Input {
             path: path.to_path_buf(),
             format: detect_format(path, None).unwrap(),
@@ -609,7 +609,7 @@ mod tests {
     fn rebuild_after_site_edits_equals_a_full_build() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.gpkg");
-        let mut store = GpkgStore::open(&path).unwrap();
+        let mut store = Store::open(&path).unwrap();
         for (file, layer) in [
             ("areas.geojson", Layer::Areas),
             ("priority_zones.geojson", Layer::PriorityZones),

@@ -57,7 +57,7 @@ mod tests {
     use gapmap_model::Layer;
     use gapmap_model::thresholds::Thresholds;
     use gapmap_model::{SiteKind, SiteStatus};
-    use gapmap_store::gpkg::GpkgStore;
+    use gapmap_store::Store;
     use geo_types::Point;
     use rand::{Rng, SeedableRng};
     use serde_json::{Value, json};
@@ -462,7 +462,7 @@ mod tests {
         }
         let sites = dir.path().join("sites.geojson");
         std::fs::write(&sites, doc.to_string()).expect("write");
-        let mut store = GpkgStore::open(&dir.path().join("s.gpkg")).expect("store");
+        let mut store = Store::open(&dir.path().join("s.gpkg")).expect("store");
         let input = Input {
             format: detect_format(&sites, None).expect("format"),
             path: sites,
