@@ -4,6 +4,7 @@ use crate::cli::{StoreArg, UserCommand};
 use crate::error::CliError;
 use gapmap_inventory::accounts::{Accounts, AuthError, Role};
 use gapmap_store::Store;
+use gapmap_store::sql::Db;
 use std::io::BufRead;
 
 /// The audit actor of the command line: `cli:` and the login name.
@@ -16,10 +17,10 @@ pub fn cli_actor() -> String {
 
 fn accounts(s: &StoreArg) -> Result<Accounts, CliError> {
     let at = crate::load::store_or_default(s.store.clone())?;
-    // Opening for writing creates the store's account tables if they are missing.
+    // Opening for writing creates the store's side tables if they are
+    // missing (a GeoPackage's on open, a PostGIS store's by its migrations).
     Store::open(&at).map_err(|e| CliError::Other(e.to_string()))?;
-    // TRANSITION (issue 24 merge): accounts over the store's Db.
-    Ok(Accounts::new(at.gpkg().unwrap_or(std::path::Path::new(""))))
+    Ok(Accounts::new(Db::of(&at)))
 }
 
 fn auth(e: AuthError) -> CliError {

@@ -7,8 +7,10 @@
 use chrono::{DateTime, Utc};
 use gapmap_engine::analysis::Analysis;
 use gapmap_model::disclosure::Disclosure;
+use gapmap_store::StoreError;
 use gapmap_store::audit;
-use rusqlite::{Connection, OptionalExtension, params};
+use gapmap_store::sql::Sql;
+use gapmap_store::vals;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
@@ -55,13 +57,14 @@ pub struct Figures {
 
 /// Record the figures of a revision (once; later calls keep the first), as
 /// the public reads them (`version=` is an anonymous read).
-pub fn record(conn: &Connection, revision: i64, a: &Analysis) -> rusqlite::Result<bool> {
+pub fn record(s: &mut dyn Sql, revision: i64, a: &Analysis) -> Result<bool, StoreError> {
     let d = Disclosure::public(a.thresholds.disclosure_min_residents);
-    let n = conn.execute(
-        "INSERT OR IGNORE INTO gapmap_revision_stats (revision, at, summary, parishes)
-         VALUES (?1, strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?2, ?3)",
-        params![
+    let n = s.exec(
+        "INSERT INTO gapmap_revision_stats (revision, at, summary, parishes)
+         VALUES (?1, ?2, ?3, ?4) ON CONFLICT (revision) DO NOTHING",
+        &vals![
             revision,
+            gapmap_store::sql::now_millis(),
             Value::Object(summary_json(a, &d)).to_string(),
             Value::Array(parishes_json(a, &d)).to_string()
         ],
@@ -70,24 +73,24 @@ pub fn record(conn: &Connection, revision: i64, a: &Analysis) -> rusqlite::Resul
 }
 
 /// The figures of a revision, if they were recorded.
-pub fn figures(conn: &Connection, revision: i64) -> rusqlite::Result<Option<Figures>> {
-    conn.query_row(
+pub fn figures(s: &mut dyn Sql, revision: i64) -> Result<Option<Figures>, StoreError> {
+    let Some(r) = s.row(
         "SELECT revision, at, summary, parishes FROM gapmap_revision_stats WHERE revision = ?1",
-        [revision],
-        |r| {
-            let parse = |s: String| serde_json::from_str::<Value>(&s).unwrap_or(Value::Null);
-            Ok(Figures {
-                revision: r.get(0)?,
-                at: r.get(1)?,
-                summary: parse(r.get(2)?),
-                parishes: match parse(r.get(3)?) {
-                    Value::Array(a) => a,
-                    _ => Vec::new(),
-                },
-            })
+        &vals![revision],
+    )?
+    else {
+        return Ok(None);
+    };
+    let parse = |s: String| serde_json::from_str::<Value>(&s).unwrap_or(Value::Null);
+    Ok(Some(Figures {
+        revision: r.get(0)?,
+        at: r.get(1)?,
+        summary: parse(r.get(2)?),
+        parishes: match parse(r.get(3)?) {
+            Value::Array(a) => a,
+            _ => Vec::new(),
         },
-    )
-    .optional()
+    }))
 }
 
 /// A revision, or the revision in force at an instant.
@@ -114,21 +117,23 @@ impl Version {
 
 /// The revision a version names: an instant gives the last revision
 /// committed at or before it (0 before any).
-pub fn resolve(conn: &Connection, v: &Version) -> rusqlite::Result<i64> {
+pub fn resolve(s: &mut dyn Sql, v: &Version) -> Result<i64, StoreError> {
     match v {
         Version::Revision(n) => Ok(*n),
         Version::At(t) => {
             let at = t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            let from_audit: Option<i64> = conn.query_row(
-                "SELECT max(revision) FROM gapmap_audit WHERE at <= ?1",
-                [&at],
-                |r| r.get(0),
-            )?;
-            let from_stats: Option<i64> = conn.query_row(
-                "SELECT max(revision) FROM gapmap_revision_stats WHERE at <= ?1",
-                [&at],
-                |r| r.get(0),
-            )?;
+            let from_audit: Option<i64> = s
+                .value(
+                    "SELECT max(revision) FROM gapmap_audit WHERE at <= ?1",
+                    &vals![&at],
+                )?
+                .flatten();
+            let from_stats: Option<i64> = s
+                .value(
+                    "SELECT max(revision) FROM gapmap_revision_stats WHERE at <= ?1",
+                    &vals![&at],
+                )?
+                .flatten();
             Ok(from_audit.max(from_stats).unwrap_or(0))
         }
     }
@@ -178,14 +183,14 @@ pub struct Changes {
 /// What changed after revision `from` up to and including `to`, optionally
 /// in one parish.
 pub fn between(
-    conn: &Connection,
+    s: &mut dyn Sql,
     from: i64,
     to: i64,
     parish: Option<&str>,
-) -> rusqlite::Result<Changes> {
+) -> Result<Changes, StoreError> {
     let (lo, hi) = (from.min(to), from.max(to));
     let rows = audit::read(
-        conn,
+        s,
         &audit::Filter {
             from_revision: Some(lo),
             to_revision: Some(hi),
@@ -207,7 +212,7 @@ pub fn between(
             _ => {}
         }
     }
-    let (f0, f1) = (figures(conn, lo)?, figures(conn, hi)?);
+    let (f0, f1) = (figures(s, lo)?, figures(s, hi)?);
     let parishes = parish_moves(f0.as_ref(), f1.as_ref(), parish);
     Ok(Changes {
         from: lo,
@@ -374,5 +379,79 @@ mod tests {
             m[0].digitally_underserved,
             [Value::Null, json!(388), Value::Null]
         );
+    }
+
+    /// The figures recorded per revision and the audit rows in between,
+    /// read back the same from either store.
+    #[test]
+    fn changes_between_revisions_read_alike_in_both_stores() {
+        for t in gapmap_store::sql::testing::stores() {
+            let ctx = audit::Context {
+                actor: "ilze".into(),
+                reason: "new router".into(),
+                report_ref: None,
+            };
+            let row = |action, changes| audit::Entry {
+                ctx: &ctx,
+                action,
+                layer: Some("sites"),
+                feature_id: Some("s1"),
+                parish_id: Some("vilces-pagasts"),
+                changes,
+                ingest_id: None,
+            };
+            let parishes = |du: i64| {
+                json!([{"id": "vilces-pagasts", "name": "Vilces pagasts", "residents": 1499,
+                        "digitally_underserved": du, "by_public_access": {"near": 700}}])
+                .to_string()
+            };
+            t.db.write(|s| {
+                audit::append(s, 1, &row(audit::Action::Create, json!({"name": [null, "A"]})))?;
+                audit::append(s, 2, &row(audit::Action::Update, json!({"router_year": [null, 2026]})))?;
+                for (rev, du) in [(0, 600), (2, 388)] {
+                    s.exec(
+                        "INSERT INTO gapmap_revision_stats (revision, at, summary, parishes) VALUES (?1, ?2, '{}', ?3)
+                         ON CONFLICT (revision) DO NOTHING",
+                        &gapmap_store::vals![rev, gapmap_store::sql::now_millis(), parishes(du)],
+                    )?;
+                }
+                Ok::<_, StoreError>(())
+            })
+            .unwrap();
+            let ch = t.db.read(|s| between(s, 0, 2, None)).unwrap();
+            assert_eq!((ch.added.len(), ch.modified.len()), (1, 0), "{}", t.backend);
+            assert_eq!(ch.added[0].revisions, [1, 2]);
+            assert!(ch.figures_known);
+            assert_eq!(
+                ch.parishes[0].digitally_underserved,
+                [json!(600), json!(388), json!(-212)]
+            );
+            let ch =
+                t.db.read(|s| between(s, 1, 2, Some("vilces-pagasts")))
+                    .unwrap();
+            assert_eq!(
+                ch.modified[0].fields["router_year"],
+                [Value::Null, json!(2026)]
+            );
+            assert!(!ch.figures_known, "{}: r1 has no figures", t.backend);
+            let later = Version::At(Utc::now() + chrono::Duration::hours(1));
+            let earlier = Version::At(Utc::now() - chrono::Duration::hours(1));
+            assert_eq!(
+                t.db.read(|s| resolve(s, &later)).unwrap(),
+                2,
+                "{}",
+                t.backend
+            );
+            assert_eq!(t.db.read(|s| resolve(s, &earlier)).unwrap(), 0);
+            assert!(t.db.read(|s| figures(s, 1)).unwrap().is_none());
+            assert_eq!(
+                t.db.read(|s| figures(s, 2))
+                    .unwrap()
+                    .unwrap()
+                    .parishes
+                    .len(),
+                1
+            );
+        }
     }
 }

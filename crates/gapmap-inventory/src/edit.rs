@@ -631,10 +631,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(o3.feature["properties"]["status"], "retired");
-        let conn =
+        let mut conn =
             rusqlite::Connection::open(s.as_gpkg().expect("a GeoPackage store").path()).unwrap();
         let rows =
-            gapmap_store::audit::read(&conn, &gapmap_store::audit::Filter::default()).unwrap();
+            gapmap_store::audit::read(&mut conn, &gapmap_store::audit::Filter::default()).unwrap();
         let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
         assert_eq!(actions, ["create", "update", "retire"]);
         assert_eq!(
@@ -674,15 +674,15 @@ mod tests {
             apply(&mut s, Layer::Visits, retire("visit-1"), Some(&tag), &c),
             Err(EditError::NotFound(_))
         ));
-        let conn =
+        let mut conn =
             rusqlite::Connection::open(s.as_gpkg().expect("a GeoPackage store").path()).unwrap();
         let rows =
-            gapmap_store::audit::read(&conn, &gapmap_store::audit::Filter::default()).unwrap();
+            gapmap_store::audit::read(&mut conn, &gapmap_store::audit::Filter::default()).unwrap();
         let actions: Vec<&str> = rows.iter().map(|r| r.action.as_str()).collect();
         assert_eq!(actions, ["create", "create", "delete"]);
         assert_eq!(rows[2].changes["participants"], json!([7, null]));
         // Created and withdrawn in between: not listed; the site was added.
-        let ch = crate::changes::between(&conn, 0, 3, None).unwrap();
+        let ch = crate::changes::between(&mut conn, 0, 3, None).unwrap();
         let ids = |v: &[crate::changes::FeatureChange]| {
             v.iter().map(|c| c.id.clone()).collect::<Vec<_>>()
         };
@@ -690,7 +690,7 @@ mod tests {
         assert!(ch.retired.is_empty() && ch.modified.is_empty() && ch.removed.is_empty());
         assert_eq!(ch.added[0].revisions, [1]);
         // After the visit's creation, its withdrawal is a removal.
-        let ch = crate::changes::between(&conn, 3, 2, None).unwrap();
+        let ch = crate::changes::between(&mut conn, 3, 2, None).unwrap();
         assert_eq!(ids(&ch.removed), ["visit-1"]);
         assert!(!ch.figures_known);
     }

@@ -10,11 +10,10 @@
 use crate::accounts::secret;
 use gapmap_store::StoreError;
 use gapmap_store::audit::{self, Action, Context};
-use gapmap_store::side_tables;
-use rusqlite::{Connection, OptionalExtension, params};
+use gapmap_store::sql::{Db, Sql};
+use gapmap_store::vals;
 use serde::Serialize;
 use serde_json::json;
-use std::path::{Path, PathBuf};
 
 /// What is wrong.
 pub const KINDS: &[&str] = &[
@@ -29,15 +28,12 @@ pub const KINDS: &[&str] = &[
 pub const RESIDENT: &str = "resident";
 
 /// The store revision, as the audit rows of side-table changes record it.
-fn revision(tx: &rusqlite::Transaction) -> rusqlite::Result<i64> {
-    Ok(tx
-        .query_row(
-            "SELECT CAST(value AS INTEGER) FROM gapmap_meta WHERE key = 'revision'",
-            [],
-            |r| r.get(0),
-        )
-        .optional()?
-        .unwrap_or(0))
+fn revision(s: &mut dyn Sql) -> Result<i64, StoreError> {
+    Ok(s.value(
+        "SELECT CAST(value AS BIGINT) FROM gapmap_meta WHERE key = 'revision'",
+        &[],
+    )?
+    .unwrap_or(0))
 }
 
 /// Where a report stands.
@@ -227,10 +223,10 @@ pub enum ReportError {
     Store(#[from] StoreError),
 }
 
-/// The reports of one store (short connections, as [`crate::accounts::Accounts`]).
+/// The reports of one store (short reads and writes, as [`crate::accounts::Accounts`]).
 #[derive(Debug, Clone)]
 pub struct Reports {
-    path: PathBuf,
+    db: Db,
 }
 
 /// A reference a resident can read out on the phone: `JN-` and six
@@ -261,23 +257,13 @@ pub fn normalise_reference(r: &str) -> String {
 }
 
 impl Reports {
-    pub fn new(path: &Path) -> Reports {
-        Reports {
-            path: path.to_owned(),
-        }
-    }
-
-    fn conn(&self) -> Result<Connection, ReportError> {
-        Ok(side_tables::connect(&self.path)?)
-    }
-
-    fn sql(&self) -> impl Fn(rusqlite::Error) -> ReportError + '_ {
-        |source| ReportError::Store(StoreError::sqlite(&self.path, source))
+    pub fn new(db: Db) -> Reports {
+        Reports { db }
     }
 
     /// Store a checked report with where it lies (parish, 1 km cell) and
-    /// return its reference: one write ([`gapmap_store::write`]) of the
-    /// report, its contact (apart) and its audit row.
+    /// return its reference: one write ([`Db::write`]) of the report, its
+    /// contact (apart) and its audit row.
     pub fn submit(
         &self,
         r: &NewReport,
@@ -287,36 +273,36 @@ impl Reports {
         if let Some(p) = r.check().first() {
             return Err(ReportError::Invalid(p.message.clone()));
         }
-        gapmap_store::write::immediate(&self.path, |tx| {
-            let reference = self.free_reference(tx)?;
-            tx.execute(
+        self.db.write(|s| {
+            let reference = free_reference(s)?;
+            let at = gapmap_store::sql::now_secs();
+            s.exec(
                 "INSERT INTO gapmap_reports (reference, kind, site_id, lon, lat, cell_id, parish_id, text, status, created_at, updated_at, place_text, place_match)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', strftime('%Y-%m-%dT%H:%M:%SZ','now'), strftime('%Y-%m-%dT%H:%M:%SZ','now'), ?9, ?10)",
-                params![
-                    reference,
-                    r.kind,
-                    r.site_id,
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'received', ?9, ?9, ?10, ?11)",
+                &vals![
+                    &reference,
+                    &r.kind,
+                    r.site_id.as_deref(),
                     r.lon,
                     r.lat,
                     cell_id,
                     parish_id,
                     r.text.trim(),
+                    &at,
                     r.place.as_deref().map(str::trim).filter(|p| !p.is_empty()),
-                    r.place_match
+                    r.place_match.as_deref()
                 ],
-            )
-            .map_err(self.sql())?;
+            )?;
             if let Some(contact) = r
                 .contact
                 .as_deref()
                 .map(str::trim)
                 .filter(|c| !c.is_empty())
             {
-                tx.execute(
-                    "INSERT INTO gapmap_report_contacts (reference, contact, created_at) VALUES (?1, ?2, strftime('%Y-%m-%dT%H:%M:%SZ','now'))",
-                    params![reference, contact],
-                )
-                .map_err(self.sql())?;
+                s.exec(
+                    "INSERT INTO gapmap_report_contacts (reference, contact, created_at) VALUES (?1, ?2, ?3)",
+                    &vals![&reference, contact, at],
+                )?;
             }
             let ctx = Context {
                 actor: RESIDENT.into(),
@@ -332,84 +318,43 @@ impl Reports {
                 changes: json!({"kind": r.kind, "cell_id": cell_id}),
                 ingest_id: None,
             };
-            audit::append(tx, revision(tx).map_err(self.sql())?, &entry).map_err(self.sql())?;
+            let rev = revision(s)?;
+            audit::append(s, rev, &entry)?;
             Ok(reference)
         })
     }
 
-    /// A reference no report has yet, read inside the write.
-    fn free_reference(&self, tx: &rusqlite::Transaction) -> Result<String, ReportError> {
-        loop {
-            let r = new_reference();
-            let taken: bool = tx
-                .query_row(
-                    "SELECT count(*) FROM gapmap_reports WHERE reference = ?1",
-                    [&r],
-                    |x| x.get::<_, i64>(0),
-                )
-                .map_err(self.sql())?
-                > 0;
-            if !taken {
-                return Ok(r);
-            }
-        }
-    }
-
     /// What a resident may see of a report.
     pub fn public_status(&self, reference: &str) -> Result<Option<PublicStatus>, ReportError> {
-        let c = self.conn()?;
-        c.query_row(
-            "SELECT reference, kind, status, created_at, updated_at FROM gapmap_reports WHERE reference = ?1",
-            [normalise_reference(reference)],
-            |r| {
-                Ok(PublicStatus {
-                    reference: r.get(0)?,
-                    kind: r.get(1)?,
-                    status: r.get(2)?,
-                    created_at: r.get(3)?,
-                    updated_at: r.get(4)?,
-                })
-            },
-        )
-        .optional()
-        .map_err(self.sql())
+        let row = self.db.read(|s| {
+            s.row(
+                "SELECT reference, kind, status, created_at, updated_at FROM gapmap_reports WHERE reference = ?1",
+                &vals![normalise_reference(reference)],
+            )
+        })?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(PublicStatus {
+            reference: r.get(0)?,
+            kind: r.get(1)?,
+            status: r.get(2)?,
+            created_at: r.get(3)?,
+            updated_at: r.get(4)?,
+        }))
     }
 
     /// Reports for review, newest first, optionally of one status.
     pub fn list(&self, status: Option<&str>) -> Result<Vec<Report>, ReportError> {
-        let c = self.conn()?;
-        let mut st = c
-            .prepare(
+        let rows = self.db.read(|s| {
+            s.rows(
                 "SELECT r.reference, r.kind, r.site_id, r.lon, r.lat, r.cell_id, r.parish_id, r.text, r.status,
                         r.created_at, r.updated_at, r.decided_by, r.decision_reason, c.reference IS NOT NULL,
                         r.place_text, r.place_match
                  FROM gapmap_reports r LEFT JOIN gapmap_report_contacts c ON c.reference = r.reference
-                 WHERE ?1 IS NULL OR r.status = ?1 ORDER BY r.created_at DESC, r.reference",
+                 WHERE r.status = ?1 OR ?1 IS NULL ORDER BY r.created_at DESC, r.reference",
+                &vals![status],
             )
-            .map_err(self.sql())?;
-        let rows = st
-            .query_map([status], |r| {
-                Ok(Report {
-                    reference: r.get(0)?,
-                    kind: r.get(1)?,
-                    site_id: r.get(2)?,
-                    lon: r.get(3)?,
-                    lat: r.get(4)?,
-                    cell_id: r.get(5)?,
-                    parish_id: r.get(6)?,
-                    text: r.get(7)?,
-                    status: r.get(8)?,
-                    created_at: r.get(9)?,
-                    updated_at: r.get(10)?,
-                    decided_by: r.get(11)?,
-                    decision_reason: r.get(12)?,
-                    has_contact: r.get(13)?,
-                    place: r.get(14)?,
-                    place_match: r.get(15)?,
-                })
-            })
-            .map_err(self.sql())?;
-        rows.collect::<Result<_, _>>().map_err(self.sql())
+        })?;
+        rows.iter().map(report_row).collect()
     }
 
     /// One report for review.
@@ -423,14 +368,12 @@ impl Reports {
 
     /// A report's contact (for admins only: the caller checks the role).
     pub fn contact(&self, reference: &str) -> Result<Option<String>, ReportError> {
-        let c = self.conn()?;
-        c.query_row(
-            "SELECT contact FROM gapmap_report_contacts WHERE reference = ?1",
-            [normalise_reference(reference)],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(self.sql())
+        Ok(self.db.read(|s| {
+            s.value(
+                "SELECT contact FROM gapmap_report_contacts WHERE reference = ?1",
+                &vals![normalise_reference(reference)],
+            )
+        })?)
     }
 
     /// Decide on a report (rejecting needs a reason); one transaction with
@@ -447,22 +390,29 @@ impl Reports {
                 "rejecting a report needs a reason".into(),
             ));
         }
-        gapmap_store::write::immediate(&self.path, |tx| {
-            let (site_id, parish_id, status): (Option<String>, Option<String>, String) = tx
-                .query_row(
+        self.db.write(|s| {
+            // The status read here is the "before" of the audit row: no
+            // other decision on this report in between.
+            s.lock(&format!("report:{reference}"))?;
+            let r = s
+                .row(
                     "SELECT site_id, parish_id, status FROM gapmap_reports WHERE reference = ?1",
-                    [&reference],
-                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-                )
-                .optional()
-                .map_err(self.sql())?
+                    &vals![&reference],
+                )?
                 .ok_or_else(|| ReportError::NotFound(reference.clone()))?;
-            tx.execute(
+            let (site_id, parish_id, status): (Option<String>, Option<String>, String) =
+                (r.get(0)?, r.get(1)?, r.get(2)?);
+            s.exec(
                 "UPDATE gapmap_reports SET status = ?2, decided_by = ?3, decision_reason = ?4,
-                 updated_at = strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE reference = ?1",
-                params![reference, d.status(), ctx.actor, ctx.reason],
-            )
-            .map_err(self.sql())?;
+                 updated_at = ?5 WHERE reference = ?1",
+                &vals![
+                    &reference,
+                    d.status(),
+                    &ctx.actor,
+                    &ctx.reason,
+                    gapmap_store::sql::now_secs()
+                ],
+            )?;
             let mut ctx = ctx.clone();
             ctx.report_ref = Some(reference.clone());
             let entry = audit::Entry {
@@ -474,56 +424,102 @@ impl Reports {
                 changes: json!({"status": [status, d.status()]}),
                 ingest_id: None,
             };
-            audit::append(tx, revision(tx).map_err(self.sql())?, &entry).map_err(self.sql())?;
+            let rev = revision(s)?;
+            audit::append(s, rev, &entry)?;
             Ok::<_, ReportError>(())
         })?;
         self.get(&reference)?
             .ok_or_else(|| ReportError::NotFound(reference.clone()))
     }
 
-    /// Delete contacts older than `days` days (`secure_delete` overwrites
-    /// them in the file); returns how many.
+    /// Delete contacts older than `days` days (a GeoPackage overwrites
+    /// them in the file: `secure_delete`); returns how many.
     pub fn purge_contacts(&self, days: u32) -> Result<usize, ReportError> {
-        gapmap_store::write::immediate(&self.path, |tx| {
-            tx.execute(
-                "DELETE FROM gapmap_report_contacts WHERE created_at < strftime('%Y-%m-%dT%H:%M:%SZ','now', ?1)",
-                [format!("-{days} days")],
+        let before = (chrono::Utc::now() - chrono::Duration::days(i64::from(days)))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let n = self.db.write(|s| {
+            s.exec(
+                "DELETE FROM gapmap_report_contacts WHERE created_at < ?1",
+                &vals![before],
             )
-            .map_err(self.sql())
-        })
+        })?;
+        Ok(n as usize)
     }
 
     /// "No signal" and "no home internet" reports counted per 1 km cell and
     /// kind (reports rejected by an editor do not count).
     pub fn signal_cells(&self) -> Result<Vec<(String, String, u64)>, ReportError> {
-        let c = self.conn()?;
-        let mut st = c
-            .prepare(
+        let rows = self.db.read(|s| {
+            s.rows(
                 "SELECT cell_id, kind, count(*) FROM gapmap_reports
                  WHERE kind IN ('no_mobile_signal', 'no_home_internet') AND status != 'rejected' AND cell_id IS NOT NULL
                  GROUP BY cell_id, kind ORDER BY cell_id, kind",
+                &[],
             )
-            .map_err(self.sql())?;
-        let rows = st
-            .query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
-            })
-            .map_err(self.sql())?;
-        rows.collect::<Result<_, _>>().map_err(self.sql())
+        })?;
+        rows.iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .collect()
     }
+}
+
+/// A reference no report has yet, read inside the write.
+fn free_reference(s: &mut dyn Sql) -> Result<String, ReportError> {
+    loop {
+        let r = new_reference();
+        // Two servers drawing the same reference at once: the second waits
+        // here, then sees the first's report.
+        s.lock(&format!("report:{r}"))?;
+        let taken: Option<i64> = s.value(
+            "SELECT count(*) FROM gapmap_reports WHERE reference = ?1",
+            &vals![&r],
+        )?;
+        if taken == Some(0) {
+            return Ok(r);
+        }
+    }
+}
+
+fn report_row(r: &gapmap_store::sql::Row) -> Result<Report, ReportError> {
+    Ok(Report {
+        reference: r.get(0)?,
+        kind: r.get(1)?,
+        site_id: r.get(2)?,
+        lon: r.get(3)?,
+        lat: r.get(4)?,
+        cell_id: r.get(5)?,
+        parish_id: r.get(6)?,
+        text: r.get(7)?,
+        status: r.get(8)?,
+        created_at: r.get(9)?,
+        updated_at: r.get(10)?,
+        decided_by: r.get(11)?,
+        decision_reason: r.get(12)?,
+        has_contact: r.get(13)?,
+        place: r.get(14)?,
+        place_match: r.get(15)?,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gapmap_store::gpkg::GpkgStore;
+    use gapmap_store::sql::testing::{TestStore, stores};
+
+    fn each(case: impl Fn(&TestStore)) {
+        for t in stores() {
+            eprintln!("{}", t.backend);
+            case(&t);
+        }
+    }
 
     #[test]
     fn reports_are_checked_stored_reviewed_and_their_contacts_kept_apart() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.gpkg");
-        drop(GpkgStore::open(&path).unwrap());
-        let reports = Reports::new(&path);
+        each(reports_are_checked_stored_reviewed_in);
+    }
+
+    fn reports_are_checked_stored_reviewed_in(t: &TestStore) {
+        let reports = Reports::new(t.db.clone());
         let bad = NewReport {
             kind: "broken".into(),
             lon: Some(2.0),
@@ -572,14 +568,22 @@ mod tests {
         );
         let done = reports.decide(&reference, Decision::Accept, &ctx).unwrap();
         assert_eq!(done.status, "accepted");
-        let c = Connection::open(&path).unwrap();
-        let rows = gapmap_store::audit::read(&c, &gapmap_store::audit::Filter::default()).unwrap();
+        let rows = gapmap_store::audit::read_store(&t.db, &gapmap_store::audit::Filter::default())
+            .unwrap();
         assert_eq!(rows[0].report_ref.as_deref(), Some(reference.as_str()));
+        assert_eq!(rows[1].changes, json!({"status": ["received", "accepted"]}));
         // Contacts go after the retention period (here: all of them).
-        c.execute(
-            "UPDATE gapmap_report_contacts SET created_at = '2020-01-01T00:00:00Z'",
-            [],
-        )
+        assert_eq!(
+            reports.purge_contacts(30).unwrap(),
+            0,
+            "a new contact stays"
+        );
+        t.db.write(|s| {
+            s.exec(
+                "UPDATE gapmap_report_contacts SET created_at = '2020-01-01T00:00:00Z'",
+                &[],
+            )
+        })
         .unwrap();
         assert_eq!(reports.purge_contacts(30).unwrap(), 1);
         assert_eq!(reports.contact(&reference).unwrap(), None);
@@ -587,11 +591,12 @@ mod tests {
 
     #[test]
     fn a_shared_line_reports_all_day_and_a_flood_is_stopped() {
-        use gapmap_store::throttle::{SqliteThrottle, Throttle};
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.gpkg");
-        drop(GpkgStore::open(&path).unwrap());
-        let t = SqliteThrottle::new(&path);
+        each(a_shared_line_reports_all_day_in);
+    }
+
+    fn a_shared_line_reports_all_day_in(store: &TestStore) {
+        use gapmap_store::throttle::{StoreThrottle, Throttle};
+        let t = StoreThrottle::new(store.db.clone());
         let [burst, day] = &BUDGET;
         let take = |key: &str, at: f64| t.take(&[(burst, key), (day, key)], at).unwrap().is_ok();
         // A library's twenty visitors, one a minute in a morning's class.
@@ -616,10 +621,11 @@ mod tests {
     /// only a report that says nowhere at all is refused.
     #[test]
     fn a_report_of_any_place_is_kept_as_text() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.gpkg");
-        drop(GpkgStore::open(&path).unwrap());
-        let reports = Reports::new(&path);
+        each(a_report_of_any_place_is_kept_as_text_in);
+    }
+
+    fn a_report_of_any_place_is_kept_as_text_in(t: &TestStore) {
+        let reports = Reports::new(t.db.clone());
         let nowhere = NewReport {
             kind: "no_home_internet".into(),
             place: Some("   ".into()),

@@ -486,9 +486,9 @@ mod tests {
         );
         let (_, revision) = apply(&mut s, Layer::Sites, text, p.revision, &ctx()).unwrap();
         assert_eq!(revision, Some(p.revision + 1));
-        let conn =
+        let mut conn =
             rusqlite::Connection::open(s.as_gpkg().expect("a GeoPackage store").path()).unwrap();
-        let rows = audit::read(&conn, &audit::Filter::default()).unwrap();
+        let rows = audit::read(&mut conn, &audit::Filter::default()).unwrap();
         assert_eq!(
             rows.last().unwrap().changes,
             json!({"phone": [null, "63012345"]})

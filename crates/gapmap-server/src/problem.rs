@@ -260,6 +260,14 @@ impl Problem {
     }
 }
 
+/// A store error met inside a read or write of the side tables
+/// ([`gapmap_store::sql::Db`]): as [`Problem::internal`] (busy: 503).
+impl From<gapmap_store::StoreError> for Problem {
+    fn from(e: gapmap_store::StoreError) -> Problem {
+        Problem::internal(e)
+    }
+}
+
 #[derive(Serialize)]
 struct Body<'a> {
     #[serde(rename = "type")]

@@ -68,14 +68,9 @@ impl Reloader {
     /// a store the server may not write keeps none, and says so in the log).
     pub fn record_figures(&self, snap: &Snapshot) {
         let revision = routes::inventory::history::current_revision(&snap.version);
-        // One write of the discipline every write follows (gapmap_store::write).
-        let Some(path) = self.store.gpkg() else {
-            return;
-        };
-        let done = gapmap_store::write::immediate(path, |tx| {
-            gapmap_inventory::changes::record(tx, revision, &snap.analysis)
-                .map_err(|e| gapmap_store::StoreError::sqlite(path, e))
-        });
+        // One write of the store's discipline (gapmap_store::sql::Db).
+        let done = gapmap_store::sql::Db::of(&self.store)
+            .write(|s| gapmap_inventory::changes::record(s, revision, &snap.analysis));
         if let Err(e) = done {
             tracing::warn!(error = %e, revision, "cannot record the revision's gap figures");
         }

@@ -92,6 +92,7 @@ fn build_state(
     store: Location,
 ) -> Result<Arc<AppState>, StartError> {
     let snapshot = first_snapshot(config, &thresholds, &store)?;
+    let db = gapmap_store::sql::Db::of(&store);
     let live = Arc::new(Live::new(snapshot));
     let reloader = Arc::new(Reloader::new(
         store.clone(),
@@ -109,20 +110,14 @@ fn build_state(
         reloader,
         analysis_cache: Mutex::new(Vec::new()),
         published: gapmap_publish::collections::PublishCache::new(),
-        // TRANSITION (issue 24 merge): the side state moves onto Location.
-        accounts: gapmap_inventory::accounts::Accounts::new(&side_path(&store)),
-        reports: gapmap_inventory::reports::Reports::new(&side_path(&store)),
-        throttle: Arc::new(gapmap_store::throttle::SqliteThrottle::new(&side_path(
-            &store,
-        ))),
+        accounts: gapmap_inventory::accounts::Accounts::new(db.clone()),
+        reports: gapmap_inventory::reports::Reports::new(db.clone()),
+        throttle: Arc::new(gapmap_store::throttle::StoreThrottle::new(db.clone())),
+        db,
         store,
         in_flight: Arc::new(counts::Counts::default()),
         plan: routes::plan::PlanState::default(),
     }))
-}
-
-fn side_path(l: &Location) -> std::path::PathBuf {
-    l.gpkg().map(|p| p.to_path_buf()).unwrap_or_default()
 }
 
 /// The HTTP server over `state`, with its middleware and the connection

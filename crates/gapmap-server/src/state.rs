@@ -21,6 +21,9 @@ pub struct AppState {
     /// The store (edits, accounts, audit and reports write to it): a
     /// GeoPackage file, or a PostGIS database shared with other servers.
     pub store: gapmap_store::Location,
+    /// The store's side tables (audit log, revisions' figures) for the
+    /// handlers that read them ([`gapmap_store::sql::Db`]).
+    pub db: gapmap_store::sql::Db,
     /// Accounts, sessions and tokens (behind the Authenticator trait).
     pub accounts: gapmap_inventory::accounts::Accounts,
     pub reports: gapmap_inventory::reports::Reports,

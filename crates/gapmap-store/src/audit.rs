@@ -5,11 +5,11 @@
 //! pages and the changes API.
 
 use crate::StoreError;
+use crate::sql::val::vals;
+use crate::sql::{Db, Sql};
 use chrono::{DateTime, Utc};
-use rusqlite::{Connection, params};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use std::path::Path;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -69,24 +69,27 @@ pub struct Entry<'a> {
     pub ingest_id: Option<i64>,
 }
 
-/// Append a row inside the caller's transaction, at `revision`.
-pub fn append(conn: &Connection, revision: i64, e: &Entry) -> rusqlite::Result<()> {
-    conn.prepare_cached(
+/// Append a row inside the caller's transaction, at `revision` (the
+/// GeoPackage writer's transaction, a side-table write of [`crate::sql::Db`],
+/// the PostGIS writer's).
+pub fn append(s: &mut dyn Sql, revision: i64, e: &Entry) -> Result<(), StoreError> {
+    s.exec(
         "INSERT INTO gapmap_audit (at, revision, actor, action, layer, feature_id, parish_id, changes, reason, report_ref, ingest_id)
-         VALUES (strftime('%Y-%m-%dT%H:%M:%fZ','now'), ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-    )?
-    .execute(params![
-        revision,
-        e.ctx.actor,
-        e.action.as_str(),
-        e.layer,
-        e.feature_id,
-        e.parish_id,
-        e.changes.to_string(),
-        e.ctx.reason,
-        e.ctx.report_ref,
-        e.ingest_id
-    ])?;
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        &vals![
+            crate::sql::now_millis(),
+            revision,
+            &e.ctx.actor,
+            e.action.as_str(),
+            e.layer,
+            e.feature_id,
+            e.parish_id,
+            e.changes.to_string(),
+            &e.ctx.reason,
+            e.ctx.report_ref.as_deref(),
+            e.ingest_id
+        ],
+    )?;
     Ok(())
 }
 
@@ -161,28 +164,29 @@ fn ts(t: &DateTime<Utc>) -> String {
 }
 
 /// Read rows, oldest first.
-pub fn read(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Row>> {
-    let mut st = conn.prepare(
+pub fn read(s: &mut dyn Sql, f: &Filter) -> Result<Vec<Row>, StoreError> {
+    let rows = s.rows(
         "SELECT id, at, revision, actor, action, layer, feature_id, parish_id, changes, reason, report_ref, ingest_id
          FROM gapmap_audit
-         WHERE (?1 IS NULL OR feature_id = ?1) AND (?2 IS NULL OR layer = ?2) AND (?3 IS NULL OR actor = ?3)
-           AND (?4 IS NULL OR parish_id = ?4) AND (?5 IS NULL OR at >= ?5) AND (?6 IS NULL OR at <= ?6)
-           AND (?7 IS NULL OR revision > ?7) AND (?8 IS NULL OR revision <= ?8)
+         WHERE (feature_id = ?1 OR ?1 IS NULL) AND (layer = ?2 OR ?2 IS NULL) AND (actor = ?3 OR ?3 IS NULL)
+           AND (parish_id = ?4 OR ?4 IS NULL) AND (at >= ?5 OR ?5 IS NULL) AND (at <= ?6 OR ?6 IS NULL)
+           AND (revision > ?7 OR ?7 IS NULL) AND (revision <= ?8 OR ?8 IS NULL)
          ORDER BY id LIMIT ?9",
-    )?;
-    let rows = st.query_map(
-        params![
-            f.feature_id,
-            f.layer,
-            f.actor,
-            f.parish_id,
+        &vals![
+            f.feature_id.as_deref(),
+            f.layer.as_deref(),
+            f.actor.as_deref(),
+            f.parish_id.as_deref(),
             f.from.as_ref().map(ts),
             f.to.as_ref().map(ts),
             f.from_revision,
             f.to_revision,
-            f.limit.map_or(-1, |l| l as i64)
+            // No limit: PostgreSQL refuses SQLite's -1.
+            f.limit.map_or(i64::MAX, |l| l.min(i64::MAX as usize) as i64)
         ],
-        |r| {
+    )?;
+    rows.iter()
+        .map(|r| {
             Ok(Row {
                 id: r.get(0)?,
                 at: r.get(1)?,
@@ -192,24 +196,18 @@ pub fn read(conn: &Connection, f: &Filter) -> rusqlite::Result<Vec<Row>> {
                 layer: r.get(5)?,
                 feature_id: r.get(6)?,
                 parish_id: r.get(7)?,
-                changes: serde_json::from_str(&r.get::<_, String>(8)?).unwrap_or(Value::Null),
+                changes: serde_json::from_str(&r.get::<String>(8)?).unwrap_or(Value::Null),
                 reason: r.get(9)?,
                 report_ref: r.get(10)?,
                 ingest_id: r.get(11)?,
             })
-        },
-    )?;
-    rows.collect()
+        })
+        .collect()
 }
 
-/// Read rows from the store file (its own read-only connection).
-pub fn read_store(path: &Path, f: &Filter) -> Result<Vec<Row>, StoreError> {
-    let e = |source| StoreError::sqlite(path, source);
-    let c =
-        Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(e)?;
-    c.busy_timeout(std::time::Duration::from_secs(30))
-        .map_err(e)?;
-    read(&c, f).map_err(e)
+/// Read rows from a store (a read of its own).
+pub fn read_store(db: &Db, f: &Filter) -> Result<Vec<Row>, StoreError> {
+    db.read(|s| read(s, f))
 }
 
 /// The rows as CSV (UTF-8 with BOM, CRLF, RFC 4180 quoting), `changes` as
@@ -248,14 +246,15 @@ pub fn to_csv(rows: &[Row]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gpkg::GpkgStore;
 
     #[test]
     fn rows_append_read_back_and_cannot_be_changed() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.gpkg");
-        drop(GpkgStore::open(&path).unwrap());
-        let c = Connection::open(&path).unwrap();
+        for t in crate::sql::testing::stores() {
+            append_read_back_and_refuse_changes(&t.db, t.backend);
+        }
+    }
+
+    fn append_read_back_and_refuse_changes(db: &Db, backend: &str) {
         let ctx = Context {
             actor: "ilze".into(),
             reason: "router installed, \"new\"".into(),
@@ -267,57 +266,54 @@ mod tests {
             serde_json::from_value(json!({"name": "A", "router_year": 2026})).unwrap();
         let changes = diff(Some((&before, None)), Some((&after, None)));
         assert_eq!(changes, json!({"router_year": [null, 2026]}));
-        append(
-            &c,
-            3,
-            &Entry {
-                ctx: &ctx,
-                action: Action::Update,
-                layer: Some("sites"),
-                feature_id: Some("s1"),
-                parish_id: Some("vilces-pagasts"),
-                changes,
-                ingest_id: None,
-            },
-        )
-        .unwrap();
-        let rows = read(
-            &c,
-            &Filter {
-                feature_id: Some("s1".into()),
-                ..Filter::default()
-            },
-        )
-        .unwrap();
-        assert_eq!(rows.len(), 1);
+        let entry = Entry {
+            ctx: &ctx,
+            action: Action::Update,
+            layer: Some("sites"),
+            feature_id: Some("s1"),
+            parish_id: Some("vilces-pagasts"),
+            changes,
+            ingest_id: None,
+        };
+        db.write(|s| append(s, 3, &entry)).unwrap();
+        let only = |f: Filter| read_store(db, &f).unwrap();
+        let rows = only(Filter {
+            feature_id: Some("s1".into()),
+            ..Filter::default()
+        });
+        assert_eq!(rows.len(), 1, "{backend}");
         assert_eq!((rows[0].revision, rows[0].action.as_str()), (3, "update"));
         assert!(
-            read(
-                &c,
-                &Filter {
-                    actor: Some("janis".into()),
-                    ..Filter::default()
-                }
-            )
-            .unwrap()
-            .is_empty()
+            rows[0].at.ends_with('Z') && rows[0].at.len() == 24,
+            "{}",
+            rows[0].at
         );
-        assert!(
-            read(
-                &c,
-                &Filter {
-                    from_revision: Some(3),
-                    ..Filter::default()
-                }
-            )
-            .unwrap()
-            .is_empty()
-        );
-        let e = c
-            .execute("UPDATE gapmap_audit SET reason = 'x'", [])
+        let none = |f: Filter| assert!(only(f).is_empty(), "{backend}");
+        none(Filter {
+            actor: Some("janis".into()),
+            ..Filter::default()
+        });
+        none(Filter {
+            from_revision: Some(3),
+            ..Filter::default()
+        });
+        none(Filter {
+            to: Some(Utc::now() - chrono::Duration::hours(1)),
+            ..Filter::default()
+        });
+        let e = db
+            .write(|s| s.exec("UPDATE gapmap_audit SET reason = 'x'", &[]))
             .unwrap_err();
-        assert!(e.to_string().contains("append-only"), "{e}");
-        assert!(c.execute("DELETE FROM gapmap_audit", []).is_err());
+        assert!(e.to_string().contains("append-only"), "{backend}: {e}");
+        assert!(
+            db.write(|s| s.exec("DELETE FROM gapmap_audit", &[]))
+                .is_err()
+        );
+        assert_eq!(
+            only(Filter::default()).len(),
+            1,
+            "{backend}: nothing removed"
+        );
         let csv = to_csv(&rows);
         assert!(csv.starts_with("\u{feff}id,at,"));
         assert!(csv.contains("\"router installed, \"\"new\"\"\""), "{csv}");

@@ -37,7 +37,7 @@ pub enum StoreError {
         message: String,
     },
     /// A PostgreSQL error in the PostGIS store (URL without password).
-    #[error("{store}: {source}")]
+    #[error("{store}: {}", pg_message(source))]
     Postgres {
         store: String,
         source: postgres::Error,
@@ -46,6 +46,10 @@ pub enum StoreError {
     /// reads answer from the last snapshot, writes get 503 and try again.
     #[error("{store}: {UNREACHABLE}: {message}")]
     Unreachable { store: String, message: String },
+    /// A column that did not hold what the code reads from it (a store
+    /// edited by hand, or a column of another type than the code's).
+    #[error("column {index}: {message}")]
+    Column { index: usize, message: String },
     #[error("{path}: {source}")]
     Io {
         path: PathBuf,
@@ -103,6 +107,22 @@ impl StoreError {
     /// Whether the store could not be reached (PostGIS down or restarting).
     pub fn is_unreachable(&self) -> bool {
         matches!(self, StoreError::Unreachable { .. })
+    }
+}
+
+/// What the server said (rust-postgres' own text for a server error is
+/// only "db error"): its message, detail and hint.
+fn pg_message(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) => {
+            let mut m = format!("{} ({})", d.message(), d.code().code());
+            for extra in [d.detail(), d.hint()].into_iter().flatten() {
+                m.push_str("; ");
+                m.push_str(extra);
+            }
+            m
+        }
+        None => e.to_string(),
     }
 }
 

@@ -161,7 +161,7 @@ impl GpkgStore {
     fn init(&mut self) -> Result<(), StoreError> {
         let path = self.path.clone();
         let turn = crate::write::turn(&path)?;
-        let tx = crate::write::begin(&path, &mut self.conn, &turn)?;
+        let mut tx = crate::write::begin(&path, &mut self.conn, &turn)?;
         let has: bool = tx
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE name = 'gapmap_meta'",
@@ -175,7 +175,7 @@ impl GpkgStore {
         } else {
             upgrade_schema(&tx).map_err(|e| sqlite(&path, e))?;
         }
-        crate::side_tables::ensure(&tx).map_err(|e| sqlite(&path, e))?;
+        crate::side_tables::ensure(&mut tx)?;
         tx.commit().map_err(|e| sqlite(&path, e))
     }
 
@@ -229,8 +229,7 @@ impl GpkgStore {
         source: Option<&str>,
         limit: usize,
     ) -> Result<Vec<crate::side_tables::SourceUpdate>, StoreError> {
-        crate::side_tables::source_updates(&self.conn, source, limit)
-            .map_err(|e| sqlite(&self.path, e))
+        crate::side_tables::source_updates(&mut &self.conn, source, limit)
     }
 
     /// The `(id, content hash)` pairs of a layer, ordered by id.
@@ -769,7 +768,7 @@ impl Writer<'_> {
     /// commit will make.
     pub fn audit(&mut self, entry: &crate::audit::Entry) -> Result<(), StoreError> {
         let revision = self.revision()? + 1;
-        crate::audit::append(&self.tx, revision, entry).map_err(|e| self.err(e))
+        crate::audit::append(&mut self.tx, revision, entry)
     }
 
     /// The ids of a layer as this transaction sees them.
@@ -815,7 +814,7 @@ impl Writer<'_> {
         &mut self,
         u: &crate::side_tables::SourceUpdate,
     ) -> Result<(), StoreError> {
-        crate::side_tables::insert_source_update(&self.tx, u).map_err(|e| self.err(e))
+        crate::side_tables::insert_source_update(&mut self.tx, u)
     }
 
     /// Set a meta value inside this transaction.

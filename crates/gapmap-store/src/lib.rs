@@ -2,8 +2,9 @@
 //! through ([`FeatureStore`]), the GeoPackage 1.3 store that implements it
 //! ([`gpkg::GpkgStore`], with its writer and migrations), the tables beside
 //! the layers ([`side_tables`]), the append-only audit log ([`audit`]) and
-//! the throttles' state ([`throttle`]). Every write follows one discipline
-//! ([`write`]). A PostGIS store is an addition beside [`gpkg`], not a
+//! the throttles' state ([`throttle`]), all written once against the SQL
+//! layer both backends implement ([`sql`]). Every write follows one
+//! discipline ([`write`]; [`sql::Db`] for both backends). A PostGIS store is an addition beside [`gpkg`], not a
 //! rewrite (ARCHITECTURE.md, "Scale past one machine").
 
 pub mod any;
@@ -18,6 +19,8 @@ mod mode;
 pub mod pg;
 pub mod pgpool;
 pub mod side_tables;
+mod side_tables_pg;
+pub mod sql;
 mod sql_functions;
 pub mod throttle;
 mod typed;

@@ -1,12 +1,15 @@
 //! The store's tables beside the layers: accounts, sessions and API tokens,
 //! the append-only audit log, resident reports (their contacts kept apart),
 //! the gap figures of each revision and the throttles' state
-//! ([`crate::throttle`]). They are plain SQLite tables, not GeoPackage
-//! contents: GIS clients and every export see only the layers. Every write
-//! to them follows [`crate::write`].
+//! ([`crate::throttle`]). In a GeoPackage they are plain SQLite tables, not
+//! GeoPackage contents: GIS clients and every export see only the layers;
+//! in the PostGIS store the same tables ([`ensure`]). Every write to them
+//! goes through [`crate::sql::Db`].
 
 use crate::StoreError;
-use rusqlite::{Connection, OpenFlags, Transaction};
+use crate::sql::val::vals;
+use crate::sql::{Dialect, Sql};
+use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
 
 /// A short connection to the side tables of the store at `path` (which
@@ -29,22 +32,33 @@ pub(crate) fn configure(conn: &Connection, wait: std::time::Duration) -> rusqlit
     conn.execute_batch("PRAGMA secure_delete = ON; PRAGMA foreign_keys = ON;")
 }
 
-/// Create whatever of the side tables a store lacks (every open for writing
-/// calls this, so stores of an earlier gapmap gain them).
-pub(crate) fn ensure(tx: &Transaction) -> rusqlite::Result<()> {
-    create_tables(tx)?;
-    ensure_report_place(tx)
+/// Create whatever of the side tables a store lacks: every open of a
+/// GeoPackage for writing calls this (so stores of an earlier gapmap gain
+/// them), and the PostGIS store's migrations call it inside their
+/// transaction. Idempotent; the same tables and columns in both dialects
+/// (PostgreSQL: `BIGINT`, `DOUBLE PRECISION`, `TEXT`, identity keys).
+pub fn ensure(s: &mut dyn Sql) -> Result<(), StoreError> {
+    match s.dialect() {
+        Dialect::Sqlite => {
+            create_tables(s)?;
+            ensure_report_place(s)
+        }
+        Dialect::Postgres => crate::side_tables_pg::create_tables(s),
+    }
 }
 
 /// A report's place as the resident typed it (`place_text`) and the
 /// gazetteer's best match for it (`place_match`), added to stores made
 /// before reports took any place.
-fn ensure_report_place(tx: &Transaction) -> rusqlite::Result<()> {
-    let mut st = tx.prepare("SELECT name FROM pragma_table_info('gapmap_reports')")?;
-    let columns: Vec<String> = st.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+fn ensure_report_place(s: &mut dyn Sql) -> Result<(), StoreError> {
+    let columns: Vec<String> = s
+        .rows("SELECT name FROM pragma_table_info('gapmap_reports')", &[])?
+        .iter()
+        .map(|r| r.get(0))
+        .collect::<Result<_, _>>()?;
     for column in ["place_text", "place_match"] {
         if !columns.iter().any(|c| c == column) {
-            tx.execute_batch(&format!(
+            s.batch(&format!(
                 "ALTER TABLE gapmap_reports ADD COLUMN {column} TEXT"
             ))?;
         }
@@ -52,8 +66,8 @@ fn ensure_report_place(tx: &Transaction) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn create_tables(tx: &Transaction) -> rusqlite::Result<()> {
-    tx.execute_batch(
+fn create_tables(s: &mut dyn Sql) -> Result<(), StoreError> {
+    s.batch(
         "CREATE TABLE IF NOT EXISTS gapmap_users (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             username TEXT NOT NULL UNIQUE,
@@ -120,13 +134,13 @@ fn create_tables(tx: &Transaction) -> rusqlite::Result<()> {
             summary TEXT NOT NULL,
             parishes TEXT NOT NULL);",
     )?;
-    ensure_throttles(tx)?;
-    ensure_source_updates(tx)
+    ensure_throttles(s)?;
+    ensure_source_updates(s)
 }
 
 /// The throttles' tables ([`crate::throttle`]).
-fn ensure_throttles(tx: &Transaction) -> rusqlite::Result<()> {
-    tx.execute_batch(
+fn ensure_throttles(s: &mut dyn Sql) -> Result<(), StoreError> {
+    s.batch(
         "CREATE TABLE IF NOT EXISTS gapmap_throttle (
             bucket TEXT NOT NULL,
             key TEXT NOT NULL,
@@ -145,8 +159,8 @@ fn ensure_throttles(tx: &Transaction) -> rusqlite::Result<()> {
 }
 
 /// The log of `gapmap update` runs ([`SourceUpdate`]).
-fn ensure_source_updates(tx: &Transaction) -> rusqlite::Result<()> {
-    tx.execute_batch(
+fn ensure_source_updates(s: &mut dyn Sql) -> Result<(), StoreError> {
+    s.batch(
         "CREATE TABLE IF NOT EXISTS gapmap_source_updates (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             at TEXT NOT NULL,
@@ -193,68 +207,75 @@ pub struct SourceUpdate {
 }
 
 /// Append a run of `gapmap update` (inside the caller's transaction).
-pub(crate) fn insert_source_update(tx: &Transaction, u: &SourceUpdate) -> rusqlite::Result<()> {
+pub fn insert_source_update(s: &mut dyn Sql, u: &SourceUpdate) -> Result<(), StoreError> {
     let at = if u.at.is_empty() {
-        chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        crate::sql::now_secs()
     } else {
         u.at.clone()
     };
-    tx.execute(
+    s.exec(
         "INSERT INTO gapmap_source_updates (at, source, outcome, location, etag, last_modified, sha256, bytes, version, as_of, licence, changes, message) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        rusqlite::params![
+        &vals![
             at,
-            u.source,
-            u.outcome,
-            u.location,
-            u.etag,
-            u.last_modified,
-            u.sha256,
+            &u.source,
+            &u.outcome,
+            &u.location,
+            u.etag.as_deref(),
+            u.last_modified.as_deref(),
+            u.sha256.as_deref(),
             u.bytes.map(|b| b as i64),
-            u.version,
-            u.as_of,
-            u.licence,
+            u.version.as_deref(),
+            u.as_of.as_deref(),
+            u.licence.as_deref(),
             u.changes.to_string(),
-            u.message,
+            u.message.as_deref(),
         ],
     )?;
     Ok(())
 }
 
 /// The runs of `gapmap update`, newest first (of one source when given);
-/// none for a store older than the table.
-pub(crate) fn source_updates(
-    conn: &Connection,
+/// none for a GeoPackage older than the table.
+pub fn source_updates(
+    s: &mut dyn Sql,
     source: Option<&str>,
     limit: usize,
-) -> rusqlite::Result<Vec<SourceUpdate>> {
-    let exists: bool = conn.query_row(
-        "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'gapmap_source_updates'",
-        [],
-        |r| r.get(0),
-    )?;
-    if !exists {
+) -> Result<Vec<SourceUpdate>, StoreError> {
+    let exists = match s.dialect() {
+        Dialect::Sqlite => s.value::<bool>(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE name = 'gapmap_source_updates'",
+            &[],
+        )?,
+        Dialect::Postgres => s.value::<bool>(
+            "SELECT to_regclass('gapmap_source_updates') IS NOT NULL",
+            &[],
+        )?,
+    };
+    if exists != Some(true) {
         return Ok(Vec::new());
     }
-    let mut st = conn.prepare(
-        "SELECT at, source, outcome, location, etag, last_modified, sha256, bytes, version, as_of, licence, changes, message FROM gapmap_source_updates WHERE ?1 IS NULL OR source = ?1 ORDER BY id DESC LIMIT ?2",
+    let rows = s.rows(
+        "SELECT at, source, outcome, location, etag, last_modified, sha256, bytes, version, as_of, licence, changes, message FROM gapmap_source_updates WHERE source = ?1 OR ?1 IS NULL ORDER BY id DESC LIMIT ?2",
+        &vals![source, limit.min(i64::MAX as usize) as i64],
     )?;
-    let rows = st.query_map(rusqlite::params![source, limit as i64], |r| {
-        let changes: String = r.get(11)?;
-        Ok(SourceUpdate {
-            at: r.get(0)?,
-            source: r.get(1)?,
-            outcome: r.get(2)?,
-            location: r.get(3)?,
-            etag: r.get(4)?,
-            last_modified: r.get(5)?,
-            sha256: r.get(6)?,
-            bytes: r.get::<_, Option<i64>>(7)?.map(|b| b as u64),
-            version: r.get(8)?,
-            as_of: r.get(9)?,
-            licence: r.get(10)?,
-            changes: serde_json::from_str(&changes).unwrap_or(serde_json::Value::Null),
-            message: r.get(12)?,
+    rows.iter()
+        .map(|r| {
+            let changes: String = r.get(11)?;
+            Ok(SourceUpdate {
+                at: r.get(0)?,
+                source: r.get(1)?,
+                outcome: r.get(2)?,
+                location: r.get(3)?,
+                etag: r.get(4)?,
+                last_modified: r.get(5)?,
+                sha256: r.get(6)?,
+                bytes: r.get(7)?,
+                version: r.get(8)?,
+                as_of: r.get(9)?,
+                licence: r.get(10)?,
+                changes: serde_json::from_str(&changes).unwrap_or(serde_json::Value::Null),
+                message: r.get(12)?,
+            })
         })
-    })?;
-    rows.collect()
+        .collect()
 }

@@ -11,14 +11,15 @@
 //! data, and a name typed at sign-in may be anything; the salt is the
 //! store's own, made once), and rows that say nothing
 //! any more — a bucket full again, failures older than a day — are pruned
-//! ([`Throttle::prune`]). [`Throttle`] is the boundary a second backend
-//! (PostGIS) implements; [`SqliteThrottle`] is the GeoPackage store's. Times
+//! ([`Throttle::prune`]). [`Throttle`] is the boundary the server holds;
+//! [`StoreThrottle`] keeps the state in either store through [`Db`]. Times
 //! are Unix seconds, given by the caller.
 
 use crate::StoreError;
-use rusqlite::{OptionalExtension, Transaction, params};
+use crate::sql::val::vals;
+use crate::sql::{Db, Sql};
+use rand::RngCore;
 use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 /// A token bucket: `burst` at once, refilled at `per_second`.
@@ -51,43 +52,43 @@ pub trait Throttle: Send + Sync + std::fmt::Debug {
     fn prune(&self, now: f64) -> Result<usize, StoreError>;
 }
 
-/// The throttles of the GeoPackage store at a path.
+/// The throttles of a store (GeoPackage or PostGIS: one SQL, [`Db`]).
 #[derive(Debug)]
-pub struct SqliteThrottle {
-    path: PathBuf,
+pub struct StoreThrottle {
+    db: Db,
     salt: OnceLock<String>,
 }
 
-impl SqliteThrottle {
-    pub fn new(path: &Path) -> SqliteThrottle {
-        SqliteThrottle {
-            path: path.to_owned(),
+impl StoreThrottle {
+    pub fn new(db: Db) -> StoreThrottle {
+        StoreThrottle {
+            db,
             salt: OnceLock::new(),
         }
     }
 
-    fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
-        |e| StoreError::sqlite(&self.path, e)
-    }
-
     /// The store's salt for key digests, made on first use.
-    fn salt(&self, tx: &Transaction) -> Result<String, StoreError> {
-        if let Some(s) = self.salt.get() {
-            return Ok(s.clone());
+    fn salt(&self, s: &mut dyn Sql) -> Result<String, StoreError> {
+        if let Some(salt) = self.salt.get() {
+            return Ok(salt.clone());
         }
-        tx.execute(
-            "INSERT OR IGNORE INTO gapmap_meta (key, value) VALUES ('throttle_salt', lower(hex(randomblob(16))))",
-            [],
-        )
-        .map_err(self.err())?;
-        let s: String = tx
-            .query_row(
+        let mut bytes = [0u8; 16];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+        s.exec(
+            "INSERT INTO gapmap_meta (key, value) VALUES ('throttle_salt', ?1) ON CONFLICT (key) DO NOTHING",
+            &vals![fresh],
+        )?;
+        let stored: String = s
+            .value(
                 "SELECT value FROM gapmap_meta WHERE key = 'throttle_salt'",
-                [],
-                |r| r.get(0),
-            )
-            .map_err(self.err())?;
-        Ok(self.salt.get_or_init(|| s).clone())
+                &[],
+            )?
+            .ok_or_else(|| StoreError::Column {
+                index: 0,
+                message: "gapmap_meta has no throttle_salt".into(),
+            })?;
+        Ok(self.salt.get_or_init(|| stored).clone())
     }
 
     fn digest(salt: &str, scope: &str, key: &str) -> String {
@@ -99,18 +100,26 @@ impl SqliteThrottle {
     }
 
     /// The tokens of a bucket's key now, refilled since it was last taken.
-    fn tokens(&self, tx: &Transaction, b: &Bucket, key: &str, now: f64) -> Result<f64, StoreError> {
-        let row: Option<(f64, f64)> = tx
-            .query_row(
-                "SELECT tokens, at FROM gapmap_throttle WHERE bucket = ?1 AND key = ?2",
-                params![b.name, key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(self.err())?;
-        Ok(row.map_or(b.burst, |(tokens, at)| {
-            (tokens + (now - at).max(0.0) * b.per_second).min(b.burst)
-        }))
+    fn tokens(s: &mut dyn Sql, b: &Bucket, key: &str, now: f64) -> Result<f64, StoreError> {
+        let row = s.row(
+            "SELECT tokens, at FROM gapmap_throttle WHERE bucket = ?1 AND key = ?2",
+            &vals![b.name, key],
+        )?;
+        Ok(match row {
+            Some(r) => {
+                let (tokens, at): (f64, f64) = (r.get(0)?, r.get(1)?);
+                (tokens + (now - at).max(0.0) * b.per_second).min(b.burst)
+            }
+            None => b.burst,
+        })
+    }
+
+    /// The digests of a sign-in pair.
+    fn pair(salt: &str, account: &str, client: &str) -> (String, String) {
+        (
+            Self::digest(salt, "signin-account", account),
+            Self::digest(salt, "signin-pair", client),
+        )
     }
 }
 
@@ -123,15 +132,22 @@ fn wait_for(b: &Bucket, tokens: f64) -> f64 {
     }
 }
 
-impl Throttle for SqliteThrottle {
+impl Throttle for StoreThrottle {
     fn take(&self, takes: &[(&Bucket, &str)], now: f64) -> Result<Result<(), f64>, StoreError> {
-        crate::write::immediate(&self.path, |tx| {
-            let salt = self.salt(tx)?;
-            let mut next = Vec::with_capacity(takes.len());
+        self.db.write(|s| {
+            let salt = self.salt(s)?;
+            let mut keys: Vec<(&Bucket, String)> = takes
+                .iter()
+                .map(|(b, key)| (*b, Self::digest(&salt, b.name, key)))
+                .collect();
+            // Read and write each key under its lock, taken in one order
+            // by every server (no deadlock).
+            keys.sort_by(|a, b| (a.0.name, &a.1).cmp(&(b.0.name, &b.1)));
+            let mut next = Vec::with_capacity(keys.len());
             let mut wait: f64 = 0.0;
-            for (b, key) in takes {
-                let key = Self::digest(&salt, b.name, key);
-                let tokens = self.tokens(tx, b, &key, now)?;
+            for (b, key) in keys {
+                s.lock(&format!("throttle:{}:{key}", b.name))?;
+                let tokens = Self::tokens(s, b, &key, now)?;
                 wait = wait.max(wait_for(b, tokens));
                 next.push((b, key, tokens - 1.0));
             }
@@ -139,37 +155,35 @@ impl Throttle for SqliteThrottle {
                 return Ok(Err(wait));
             }
             for (b, key, tokens) in next {
-                tx.execute(
-                    "INSERT OR REPLACE INTO gapmap_throttle (bucket, key, tokens, at, burst, per_second) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                    params![b.name, key, tokens, now, b.burst, b.per_second],
-                )
-                .map_err(self.err())?;
+                s.exec(
+                    "INSERT INTO gapmap_throttle (bucket, key, tokens, at, burst, per_second) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                     ON CONFLICT (bucket, key) DO UPDATE SET tokens = excluded.tokens, at = excluded.at,
+                       burst = excluded.burst, per_second = excluded.per_second",
+                    &vals![b.name, key, tokens, now, b.burst, b.per_second],
+                )?;
             }
             Ok(Ok(()))
         })
     }
 
     fn wait(&self, bucket: &Bucket, key: &str, now: f64) -> Result<f64, StoreError> {
-        crate::write::immediate(&self.path, |tx| {
-            let key = Self::digest(&self.salt(tx)?, bucket.name, key);
-            Ok(wait_for(bucket, self.tokens(tx, bucket, &key, now)?))
+        self.db.write(|s| {
+            let key = Self::digest(&self.salt(s)?, bucket.name, key);
+            Ok(wait_for(bucket, Self::tokens(s, bucket, &key, now)?))
         })
     }
 
     fn failures(&self, account: &str, client: &str, now: f64) -> Result<(u32, f64), StoreError> {
-        crate::write::immediate(&self.path, |tx| {
-            let salt = self.salt(tx)?;
-            let row: Option<(u32, f64)> = tx
-                .query_row(
-                    "SELECT failures, last_at FROM gapmap_signin_failures WHERE account = ?1 AND client = ?2",
-                    params![
-                        Self::digest(&salt, "signin-account", account),
-                        Self::digest(&salt, "signin-pair", client)
-                    ],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()
-                .map_err(self.err())?;
+        self.db.write(|s| {
+            let (account, client) = Self::pair(&self.salt(s)?, account, client);
+            let row = s.row(
+                "SELECT failures, last_at FROM gapmap_signin_failures WHERE account = ?1 AND client = ?2",
+                &vals![account, client],
+            )?;
+            let row = match row {
+                Some(r) => Some((r.get::<u32>(0)?, r.get::<f64>(1)?)),
+                None => None,
+            };
             Ok(row
                 .filter(|(_, at)| now - at < FAILURE_MEMORY_S)
                 .unwrap_or((0, 0.0)))
@@ -177,55 +191,50 @@ impl Throttle for SqliteThrottle {
     }
 
     fn failed(&self, account: &str, client: &str, now: f64) -> Result<u32, StoreError> {
-        crate::write::immediate(&self.path, |tx| {
-            let salt = self.salt(tx)?;
-            let account = Self::digest(&salt, "signin-account", account);
-            let client = Self::digest(&salt, "signin-pair", client);
-            tx.execute(
+        self.db.write(|s| {
+            let (account, client) = Self::pair(&self.salt(s)?, account, client);
+            // One statement: the upsert locks the pair's row.
+            s.exec(
                 "INSERT INTO gapmap_signin_failures (account, client, failures, last_at) VALUES (?1, ?2, 1, ?3)
                  ON CONFLICT (account, client) DO UPDATE SET
-                   failures = CASE WHEN ?3 - last_at < ?4 THEN failures + 1 ELSE 1 END, last_at = ?3",
-                params![account, client, now, FAILURE_MEMORY_S],
-            )
-            .map_err(self.err())?;
-            tx.query_row(
+                   failures = CASE WHEN ?3 - gapmap_signin_failures.last_at < ?4
+                                   THEN gapmap_signin_failures.failures + 1 ELSE 1 END,
+                   last_at = ?3",
+                &vals![&account, &client, now, FAILURE_MEMORY_S],
+            )?;
+            s.value(
                 "SELECT failures FROM gapmap_signin_failures WHERE account = ?1 AND client = ?2",
-                params![account, client],
-                |r| r.get(0),
-            )
-            .map_err(self.err())
+                &vals![account, client],
+            )?
+            .ok_or_else(|| StoreError::Column {
+                index: 0,
+                message: "the failure just counted is missing".into(),
+            })
         })
     }
 
     fn succeeded(&self, account: &str, client: &str) -> Result<(), StoreError> {
-        crate::write::immediate(&self.path, |tx| {
-            let salt = self.salt(tx)?;
-            let account = Self::digest(&salt, "signin-account", account);
-            let client = Self::digest(&salt, "signin-pair", client);
-            tx.execute(
+        self.db.write(|s| {
+            let (account, client) = Self::pair(&self.salt(s)?, account, client);
+            s.exec(
                 "DELETE FROM gapmap_signin_failures WHERE account = ?1 AND client = ?2",
-                params![account, client],
-            )
-            .map_err(self.err())?;
+                &vals![account, client],
+            )?;
             Ok(())
         })
     }
 
     fn prune(&self, now: f64) -> Result<usize, StoreError> {
-        crate::write::immediate(&self.path, |tx| {
-            let full = tx
-                .execute(
-                    "DELETE FROM gapmap_throttle WHERE tokens + (?1 - at) * per_second >= burst",
-                    [now],
-                )
-                .map_err(self.err())?;
-            let old = tx
-                .execute(
-                    "DELETE FROM gapmap_signin_failures WHERE ?1 - last_at >= ?2",
-                    params![now, FAILURE_MEMORY_S],
-                )
-                .map_err(self.err())?;
-            Ok(full + old)
+        self.db.write(|s| {
+            let full = s.exec(
+                "DELETE FROM gapmap_throttle WHERE tokens + (?1 - at) * per_second >= burst",
+                &vals![now],
+            )?;
+            let old = s.exec(
+                "DELETE FROM gapmap_signin_failures WHERE ?1 - last_at >= ?2",
+                &vals![now, FAILURE_MEMORY_S],
+            )?;
+            Ok((full + old) as usize)
         })
     }
 }
@@ -233,7 +242,6 @@ impl Throttle for SqliteThrottle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gpkg::GpkgStore;
 
     const B: Bucket = Bucket {
         name: "test",
@@ -246,17 +254,25 @@ mod tests {
         per_second: 4.0 / 86_400.0,
     };
 
-    fn throttle() -> (tempfile::TempDir, SqliteThrottle) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.gpkg");
-        drop(GpkgStore::open(&path).unwrap());
-        let t = SqliteThrottle::new(&path);
-        (dir, t)
+    /// A throttle over each test store.
+    fn throttles() -> Vec<(crate::sql::testing::TestStore, StoreThrottle)> {
+        crate::sql::testing::stores()
+            .into_iter()
+            .map(|t| {
+                let th = StoreThrottle::new(t.db.clone());
+                (t, th)
+            })
+            .collect()
     }
 
     #[test]
     fn buckets_burst_refill_and_take_all_or_none() {
-        let (_d, t) = throttle();
+        for (_s, t) in throttles() {
+            buckets_burst_refill_and_take_all_or_none_in(&t);
+        }
+    }
+
+    fn buckets_burst_refill_and_take_all_or_none_in(t: &StoreThrottle) {
         for _ in 0..3 {
             assert_eq!(t.take(&[(&B, "10.0.0.1")], 100.0).unwrap(), Ok(()));
         }
@@ -276,21 +292,50 @@ mod tests {
 
     #[test]
     fn keys_are_stored_as_digests_and_full_buckets_are_pruned() {
-        let (_d, t) = throttle();
-        t.take(&[(&B, "192.0.2.7")], 0.0).unwrap().unwrap();
-        t.failed("ilze", "192.0.2.7", 0.0).unwrap();
-        let bytes = std::fs::read(&t.path).unwrap();
-        assert!(
-            !bytes.windows(9).any(|w| w == b"192.0.2.7"),
-            "no client address in the file"
-        );
+        for (store, t) in throttles() {
+            t.take(&[(&B, "192.0.2.7")], 0.0).unwrap().unwrap();
+            t.failed("ilze", "192.0.2.7", 0.0).unwrap();
+            if let Some(path) = store.db.location().gpkg() {
+                let bytes = std::fs::read(path).unwrap();
+                assert!(
+                    !bytes.windows(9).any(|w| w == b"192.0.2.7"),
+                    "no client address in the file"
+                );
+            }
+            let kept: Vec<String> = store
+                .db
+                .read(|s| {
+                    s.rows(
+                        "SELECT key FROM gapmap_throttle UNION ALL SELECT account || client FROM gapmap_signin_failures",
+                        &[],
+                    )?
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect::<Result<_, StoreError>>()
+                })
+                .unwrap();
+            assert_eq!(kept.len(), 2, "{}", store.backend);
+            assert!(
+                kept.iter()
+                    .all(|k| !k.contains("192.0.2.7") && !k.contains("ilze"))
+            );
+            pruned(&t);
+        }
+    }
+
+    fn pruned(t: &StoreThrottle) {
         assert_eq!(t.prune(1.0).unwrap(), 0, "still counting");
         assert_eq!(t.prune(FAILURE_MEMORY_S + 10.0).unwrap(), 2);
     }
 
     #[test]
     fn failures_count_per_pair_and_end_with_a_success() {
-        let (_d, t) = throttle();
+        for (_s, t) in throttles() {
+            failures_in(&t);
+        }
+    }
+
+    fn failures_in(t: &StoreThrottle) {
         assert_eq!(t.failed("ilze", "10.0.0.1", 10.0).unwrap(), 1);
         assert_eq!(t.failed("ilze", "10.0.0.1", 11.0).unwrap(), 2);
         assert_eq!(

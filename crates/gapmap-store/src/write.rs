@@ -161,11 +161,11 @@ pub fn record_failed_update(
     path: &Path,
     u: &crate::side_tables::SourceUpdate,
 ) -> Result<(), StoreError> {
-    let e = |source| StoreError::sqlite(path, source);
     // One write of the store's discipline (its turn, IMMEDIATE, bounded).
     immediate(path, |tx| {
-        crate::side_tables::ensure(tx).map_err(e)?;
-        crate::side_tables::insert_source_update(tx, u).map_err(e)
+        let mut c: &Connection = tx;
+        crate::side_tables::ensure(&mut c)?;
+        crate::side_tables::insert_source_update(&mut c, u)
     })
 }
 

@@ -94,18 +94,26 @@ pub fn sign_in(
 mod tests {
     use super::*;
     use crate::accounts::{Accounts, Role};
-    use gapmap_store::gpkg::GpkgStore;
-    use gapmap_store::throttle::SqliteThrottle;
+    use gapmap_store::sql::Db;
+    use gapmap_store::throttle::StoreThrottle;
+
+    fn each(case: impl Fn(&Db)) {
+        for t in gapmap_store::sql::testing::stores() {
+            eprintln!("{}", t.backend);
+            case(&t.db);
+        }
+    }
 
     #[test]
     fn an_attacker_slows_only_its_own_address_and_the_owner_signs_in() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.gpkg");
-        drop(GpkgStore::open(&path).unwrap());
-        let a = Accounts::new(&path);
+        each(an_attacker_slows_only_its_own_address_in);
+    }
+
+    fn an_attacker_slows_only_its_own_address_in(db: &Db) {
+        let a = Accounts::new(db.clone());
         a.add_user("ilze", Role::Editor, "a long password 1")
             .unwrap();
-        let t = SqliteThrottle::new(&path);
+        let t = StoreThrottle::new(db.clone());
         let mut now = 1000.0;
         let mut refused = 0;
         for _ in 0..8 {
@@ -137,11 +145,12 @@ mod tests {
 
     #[test]
     fn one_address_sweeping_many_names_is_bounded() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.gpkg");
-        drop(GpkgStore::open(&path).unwrap());
-        let a = Accounts::new(&path);
-        let t = SqliteThrottle::new(&path);
+        each(one_address_sweeping_many_names_is_bounded_in);
+    }
+
+    fn one_address_sweeping_many_names_is_bounded_in(db: &Db) {
+        let a = Accounts::new(db.clone());
+        let t = StoreThrottle::new(db.clone());
         let mut last = None;
         for i in 0..32 {
             last = Some(sign_in(

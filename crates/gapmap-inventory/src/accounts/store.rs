@@ -1,16 +1,16 @@
-//! Accounts, sessions and tokens in the store's side tables. Each call opens
-//! its own short connection to the store file, so the server's edit writer,
-//! the command line and sign-ins never share a lock longer than a statement;
-//! every write is one IMMEDIATE transaction ([`gapmap_store::write`]).
+//! Accounts, sessions and tokens in the store's side tables, in either
+//! store ([`Db`]). Each call is its own short read or write, so the
+//! server's edit writer, the command line and sign-ins never share a lock
+//! longer than one; every write follows the store's discipline
+//! ([`Db::write`]).
 
 use super::principal::{AuthError, Authenticator, Principal, Role, Via};
 use super::{password, secret};
 use chrono::{DateTime, Duration, Utc};
 use gapmap_store::StoreError;
-use gapmap_store::side_tables;
-use rusqlite::{Connection, OptionalExtension, params};
+use gapmap_store::sql::{Db, Row, Sql};
+use gapmap_store::vals;
 use serde::Serialize;
-use std::path::{Path, PathBuf};
 
 /// How long a page session lasts after sign-in.
 pub const SESSION_HOURS: i64 = 10;
@@ -20,7 +20,7 @@ pub const SESSION_HOURS_S: i64 = SESSION_HOURS * 3600;
 /// The accounts of one store.
 #[derive(Debug, Clone)]
 pub struct Accounts {
-    path: PathBuf,
+    db: Db,
 }
 
 /// An account as listed (never with its hash).
@@ -72,28 +72,19 @@ fn check_username(name: &str) -> Result<(), AuthError> {
 }
 
 impl Accounts {
-    /// The accounts of the store at `path` (which must exist: `gapmap
-    /// ingest` or the first `gapmap serve` creates it).
-    pub fn new(path: &Path) -> Accounts {
-        Accounts {
-            path: path.to_owned(),
-        }
+    /// The accounts of a store (a GeoPackage must exist: `gapmap ingest`
+    /// or the first `gapmap serve` creates it; a PostGIS store has the
+    /// tables from its migrations).
+    pub fn new(db: Db) -> Accounts {
+        Accounts { db }
     }
 
-    fn conn(&self) -> Result<Connection, StoreError> {
-        side_tables::connect(&self.path)
-    }
-
-    fn sql(&self) -> impl Fn(rusqlite::Error) -> AuthError + '_ {
-        |source| AuthError::Store(StoreError::sqlite(&self.path, source))
-    }
-
-    /// One write to the account tables ([`gapmap_store::write::immediate`]).
+    /// One write to the account tables ([`Db::write`]).
     fn write<T>(
         &self,
-        f: impl FnOnce(&rusqlite::Transaction) -> Result<T, AuthError>,
+        f: impl FnOnce(&mut dyn Sql) -> Result<T, AuthError>,
     ) -> Result<T, AuthError> {
-        gapmap_store::write::immediate(&self.path, f)
+        self.db.write(f)
     }
 
     /// Add an account.
@@ -102,12 +93,11 @@ impl Accounts {
         password::check_new(pass).map_err(AuthError::Invalid)?;
         let hash = password::hash(pass).map_err(AuthError::Invalid)?;
         let at = now();
-        let n = self.write(|tx| {
-            tx.execute(
+        let n = self.write(|s| {
+            Ok(s.exec(
                 "INSERT INTO gapmap_users (username, role, password_hash, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4) ON CONFLICT (username) DO NOTHING",
-                params![username, role.as_str(), hash, at],
-            )
-            .map_err(self.sql())
+                &vals![username, role.as_str(), hash, at],
+            )?)
         })?;
         if n == 0 {
             return Err(AuthError::Invalid(format!(
@@ -120,68 +110,59 @@ impl Accounts {
 
     /// One account by name.
     pub fn user(&self, username: &str) -> Result<Option<User>, AuthError> {
-        let c = self.conn()?;
-        c.query_row(
-            "SELECT id, username, role, disabled, created_at FROM gapmap_users WHERE username = ?1",
-            [username],
-            user_row,
-        )
-        .optional()
-        .map_err(self.sql())
+        self.db.read(|s| {
+            s.row(
+                "SELECT id, username, role, disabled, created_at FROM gapmap_users WHERE username = ?1",
+                &vals![username],
+            )?
+            .map(|r| user_row(&r))
+            .transpose()
+            .map_err(AuthError::from)
+        })
     }
 
     /// Every account, by name.
     pub fn users(&self) -> Result<Vec<User>, AuthError> {
-        let c = self.conn()?;
-        let mut st = c
-            .prepare("SELECT id, username, role, disabled, created_at FROM gapmap_users ORDER BY username")
-            .map_err(self.sql())?;
-        let rows = st.query_map([], user_row).map_err(self.sql())?;
-        rows.collect::<Result<_, _>>().map_err(self.sql())
+        self.db.read(|s| {
+            s.rows(
+                "SELECT id, username, role, disabled, created_at FROM gapmap_users ORDER BY username",
+                &[],
+            )?
+            .iter()
+            .map(|r| user_row(r).map_err(AuthError::from))
+            .collect()
+        })
     }
 
     /// Set a new password; every session of the account ends.
     pub fn set_password(&self, username: &str, pass: &str) -> Result<(), AuthError> {
         password::check_new(pass).map_err(AuthError::Invalid)?;
         let hash = password::hash(pass).map_err(AuthError::Invalid)?;
-        self.write(|tx| {
-            let n = tx
-                .execute(
-                    "UPDATE gapmap_users SET password_hash = ?2, updated_at = ?3 WHERE username = ?1",
-                    params![username, hash, now()],
-                )
-                .map_err(self.sql())?;
+        self.write(|s| {
+            let n = s.exec(
+                "UPDATE gapmap_users SET password_hash = ?2, updated_at = ?3 WHERE username = ?1",
+                &vals![username, hash, now()],
+            )?;
             if n == 0 {
                 return Err(AuthError::Invalid(format!("no user `{username}`")));
             }
-            tx.execute(
-                "DELETE FROM gapmap_sessions WHERE user_id = (SELECT id FROM gapmap_users WHERE username = ?1)",
-                [username],
-            )
-            .map_err(self.sql())?;
-            Ok(())
+            end_sessions_of(s, username)
         })
     }
 
     /// Disable (or enable) an account: a disabled account cannot sign in,
     /// its sessions end and its tokens stop working.
     pub fn set_disabled(&self, username: &str, disabled: bool) -> Result<(), AuthError> {
-        self.write(|tx| {
-            let n = tx
-                .execute(
-                    "UPDATE gapmap_users SET disabled = ?2, updated_at = ?3 WHERE username = ?1",
-                    params![username, disabled, now()],
-                )
-                .map_err(self.sql())?;
+        self.write(|s| {
+            let n = s.exec(
+                "UPDATE gapmap_users SET disabled = ?2, updated_at = ?3 WHERE username = ?1",
+                &vals![username, disabled, now()],
+            )?;
             if n == 0 {
                 return Err(AuthError::Invalid(format!("no user `{username}`")));
             }
             if disabled {
-                tx.execute(
-                    "DELETE FROM gapmap_sessions WHERE user_id = (SELECT id FROM gapmap_users WHERE username = ?1)",
-                    [username],
-                )
-                .map_err(self.sql())?;
+                end_sessions_of(s, username)?;
             }
             Ok(())
         })
@@ -213,57 +194,53 @@ impl Accounts {
         }
         let name = name.trim();
         let secret = secret::new_token();
-        let id = self.write(|tx| {
-            tx.execute(
-                "INSERT INTO gapmap_tokens (user_id, name, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![user.id, name, role.as_str(), secret::digest(&secret), now()],
-            )
-            .map_err(self.sql())?;
-            Ok(tx.last_insert_rowid())
+        let id: Option<i64> = self.write(|s| {
+            Ok(s.value(
+                "INSERT INTO gapmap_tokens (user_id, name, role, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                &vals![user.id, name, role.as_str(), secret::digest(&secret), now()],
+            )?)
         })?;
         let token = self
             .tokens(Some(username))?
             .into_iter()
-            .find(|t| t.id == id)
+            .find(|t| Some(t.id) == id)
             .ok_or_else(|| AuthError::Invalid("the token was not stored".into()))?;
         Ok((token, secret))
     }
 
     /// Tokens, of one account or of all.
     pub fn tokens(&self, username: Option<&str>) -> Result<Vec<Token>, AuthError> {
-        let c = self.conn()?;
-        let mut st = c
-            .prepare(
+        let rows = self.db.read(|s| {
+            s.rows(
                 "SELECT t.id, u.username, t.name, t.role, t.created_at, t.revoked_at, t.last_used_at
                  FROM gapmap_tokens t JOIN gapmap_users u ON u.id = t.user_id
-                 WHERE ?1 IS NULL OR u.username = ?1 ORDER BY t.id",
+                 WHERE u.username = ?1 OR ?1 IS NULL ORDER BY t.id",
+                &vals![username],
             )
-            .map_err(self.sql())?;
-        let rows = st
-            .query_map([username], |r| {
+        })?;
+        rows.iter()
+            .map(|r| {
                 Ok(Token {
                     id: r.get(0)?,
                     username: r.get(1)?,
                     name: r.get(2)?,
-                    role: r.get::<_, String>(3)?.parse().unwrap_or(Role::Editor),
+                    role: r.get::<String>(3)?.parse().unwrap_or(Role::Editor),
                     created_at: r.get(4)?,
                     revoked_at: r.get(5)?,
                     last_used_at: r.get(6)?,
                 })
             })
-            .map_err(self.sql())?;
-        rows.collect::<Result<_, _>>().map_err(self.sql())
+            .collect()
     }
 
     /// Revoke a token (of `username`, unless `None`: an admin's revocation).
     pub fn revoke_token(&self, id: i64, username: Option<&str>) -> Result<bool, AuthError> {
-        let n = self.write(|tx| {
-            tx.execute(
+        let n = self.write(|s| {
+            Ok(s.exec(
                 "UPDATE gapmap_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL
-                 AND (?3 IS NULL OR user_id = (SELECT id FROM gapmap_users WHERE username = ?3))",
-                params![id, now(), username],
-            )
-            .map_err(self.sql())
+                 AND (user_id = (SELECT id FROM gapmap_users WHERE username = ?3) OR ?3 IS NULL)",
+                &vals![id, now(), username],
+            )?)
         })?;
         Ok(n > 0)
     }
@@ -273,20 +250,22 @@ impl Accounts {
         let id = secret::random_hex(32);
         let csrf = secret::random_hex(24);
         let expires_at = Utc::now() + Duration::hours(SESSION_HOURS);
-        self.write(|tx| {
-            tx.execute("DELETE FROM gapmap_sessions WHERE expires_at < ?1", [now()])
-                .map_err(self.sql())?;
-            tx.execute(
+        self.write(|s| {
+            s.exec(
+                "DELETE FROM gapmap_sessions WHERE expires_at < ?1",
+                &vals![now()],
+            )?;
+            s.exec(
                 "INSERT INTO gapmap_sessions (id_hash, user_id, csrf, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![
+                &vals![
                     secret::digest(&id),
                     who.user_id,
-                    csrf,
+                    &csrf,
                     now(),
                     expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                 ],
-            )
-            .map_err(self.sql())
+            )?;
+            Ok(())
         })?;
         Ok(Session {
             id,
@@ -297,53 +276,51 @@ impl Accounts {
 
     /// The principal and CSRF token of a live session.
     pub fn session(&self, id: &str) -> Result<(Principal, String), AuthError> {
-        let c = self.conn()?;
-        let row = c
-            .query_row(
+        let row = self.db.read(|s| {
+            s.row(
                 "SELECT u.id, u.username, u.role, s.csrf FROM gapmap_sessions s JOIN gapmap_users u ON u.id = s.user_id
                  WHERE s.id_hash = ?1 AND s.expires_at > ?2 AND u.disabled = 0",
-                params![secret::digest(id), now()],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                    ))
-                },
+                &vals![secret::digest(id), now()],
             )
-            .optional()
-            .map_err(self.sql())?;
-        let (user_id, username, role, csrf) = row.ok_or(AuthError::NoSession)?;
+        })?;
+        let r = row.ok_or(AuthError::NoSession)?;
         Ok((
             Principal {
-                user_id,
-                username,
-                role: role.parse().map_err(AuthError::Invalid)?,
+                user_id: r.get(0)?,
+                username: r.get(1)?,
+                role: r.get::<String>(2)?.parse().map_err(AuthError::Invalid)?,
                 via: Via::Session,
             },
-            csrf,
+            r.get(3)?,
         ))
     }
 
     /// End a session (sign out).
     pub fn end_session(&self, id: &str) -> Result<(), AuthError> {
-        self.write(|tx| {
-            tx.execute(
+        self.write(|s| {
+            s.exec(
                 "DELETE FROM gapmap_sessions WHERE id_hash = ?1",
-                [secret::digest(id)],
-            )
-            .map_err(self.sql())
-        })?;
-        Ok(())
+                &vals![secret::digest(id)],
+            )?;
+            Ok(())
+        })
     }
 }
 
-fn user_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
+/// End every session of an account (inside the caller's write).
+fn end_sessions_of(s: &mut dyn Sql, username: &str) -> Result<(), AuthError> {
+    s.exec(
+        "DELETE FROM gapmap_sessions WHERE user_id = (SELECT id FROM gapmap_users WHERE username = ?1)",
+        &vals![username],
+    )?;
+    Ok(())
+}
+
+fn user_row(r: &Row) -> Result<User, StoreError> {
     Ok(User {
         id: r.get(0)?,
         username: r.get(1)?,
-        role: r.get::<_, String>(2)?.parse().unwrap_or(Role::Editor),
+        role: r.get::<String>(2)?.parse().unwrap_or(Role::Editor),
         disabled: r.get(3)?,
         created_at: r.get(4)?,
     })
@@ -351,16 +328,16 @@ fn user_row(r: &rusqlite::Row) -> rusqlite::Result<User> {
 
 impl Authenticator for Accounts {
     fn sign_in(&self, username: &str, pass: &str) -> Result<Principal, AuthError> {
-        let c = self.conn()?;
-        let row = c
-            .query_row(
+        let row = self.db.read(|s| {
+            s.row(
                 "SELECT id, role, password_hash FROM gapmap_users WHERE username = ?1 AND disabled = 0",
-                [username],
-                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+                &vals![username],
             )
-            .optional()
-            .map_err(self.sql())?;
-        drop(c);
+        })?;
+        let row: Option<(i64, String, String)> = match row {
+            Some(r) => Some((r.get(0)?, r.get(1)?, r.get(2)?)),
+            None => None,
+        };
         // The same work whether or not the user exists.
         let stored = row.as_ref().map_or(password::decoy(), |r| r.2.as_str());
         let ok = password::verify(pass, stored);
@@ -376,36 +353,27 @@ impl Authenticator for Accounts {
     }
 
     fn token(&self, token: &str) -> Result<Principal, AuthError> {
-        let c = self.conn()?;
-        let row = c
-            .query_row(
+        let row = self.db.read(|s| {
+            s.row(
                 "SELECT t.id, u.id, u.username, t.role, t.last_used_at FROM gapmap_tokens t JOIN gapmap_users u ON u.id = t.user_id
                  WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.disabled = 0",
-                [secret::digest(token)],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, i64>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, Option<String>>(4)?,
-                    ))
-                },
+                &vals![secret::digest(token)],
             )
-            .optional()
-            .map_err(self.sql())?;
-        drop(c);
-        let (token_id, user_id, username, role, last_used) = row.ok_or(AuthError::BadToken)?;
+        })?;
+        let r = row.ok_or(AuthError::BadToken)?;
+        let (token_id, user_id): (i64, i64) = (r.get(0)?, r.get(1)?);
+        let (username, role): (String, String) = (r.get(2)?, r.get(3)?);
+        let last_used: Option<String> = r.get(4)?;
         // When it was last used, to the minute: a script's every request
         // is not a write of its own.
         let stamp = now();
         if last_used.as_deref().and_then(|l| l.get(..16)) != stamp.get(..16) {
-            self.write(|tx| {
-                tx.execute(
+            self.write(|s| {
+                s.exec(
                     "UPDATE gapmap_tokens SET last_used_at = ?2 WHERE id = ?1",
-                    params![token_id, stamp],
-                )
-                .map_err(self.sql())
+                    &vals![token_id, stamp],
+                )?;
+                Ok(())
             })?;
         }
         Ok(Principal {
@@ -420,18 +388,20 @@ impl Authenticator for Accounts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use gapmap_store::gpkg::GpkgStore;
 
-    fn accounts() -> (tempfile::TempDir, Accounts) {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.gpkg");
-        drop(GpkgStore::open(&path).unwrap());
-        (dir, Accounts::new(&path))
+    fn each(case: impl Fn(&Accounts)) {
+        for t in gapmap_store::sql::testing::stores() {
+            eprintln!("{}", t.backend);
+            case(&Accounts::new(t.db.clone()));
+        }
     }
 
     #[test]
     fn users_sign_in_and_are_disabled() {
-        let (_d, a) = accounts();
+        each(users_sign_in_and_are_disabled_in);
+    }
+
+    fn users_sign_in_and_are_disabled_in(a: &Accounts) {
         let u = a
             .add_user("ilze", Role::Editor, "a long password 1")
             .unwrap();
@@ -473,7 +443,10 @@ mod tests {
 
     #[test]
     fn tokens_are_scoped_shown_once_and_revocable() {
-        let (_d, a) = accounts();
+        each(tokens_are_scoped_shown_once_and_revocable_in);
+    }
+
+    fn tokens_are_scoped_shown_once_and_revocable_in(a: &Accounts) {
         a.add_user("ilze", Role::Editor, "a long password 1")
             .unwrap();
         assert!(
@@ -488,11 +461,10 @@ mod tests {
         assert_eq!((p.username.as_str(), p.via), ("ilze", Via::Token));
         assert!(a.tokens(Some("ilze")).unwrap()[0].last_used_at.is_some());
         // The store keeps only the hash.
-        let c = a.conn().unwrap();
-        let stored: String = c
-            .query_row("SELECT token_hash FROM gapmap_tokens", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(stored, secret::digest(&secret));
+        let stored: Option<String> =
+            a.db.read(|s| s.value("SELECT token_hash FROM gapmap_tokens", &[]))
+                .unwrap();
+        assert_eq!(stored, Some(secret::digest(&secret)));
         assert!(a.revoke_token(t.id, Some("ilze")).unwrap());
         assert!(matches!(a.token(&secret), Err(AuthError::BadToken)));
         assert!(!a.revoke_token(t.id, None).unwrap(), "revoked once");

@@ -8,7 +8,7 @@ use super::i18n::{Lang, t};
 use super::{PageQuery, base_context, href, render, words};
 use crate::AppState;
 use crate::problem::Problem;
-use crate::routes::inventory::history::{current_revision, read_conn};
+use crate::routes::inventory::history::current_revision;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Duration, Utc};
 use gapmap_engine::snapshot::Snapshot;
@@ -270,17 +270,14 @@ async fn read_changes(
     let p2 = asked.parish.clone();
     let since = asked.since;
     web::block(move || {
-        let c = read_conn(&s)?;
-        let from = match (from_version, since) {
-            (Some(v), _) => changes::resolve(&c, &v)
-                .map_err(Problem::internal)?
-                .min(current),
-            (None, Some(at)) => {
-                changes::resolve(&c, &Version::At(at)).map_err(Problem::internal)?
-            }
-            (None, None) => 0,
-        };
-        changes::between(&c, from, current, p2.as_deref()).map_err(Problem::internal)
+        s.db.read(|c| {
+            let from = match (from_version, since) {
+                (Some(v), _) => changes::resolve(c, &v)?.min(current),
+                (None, Some(at)) => changes::resolve(c, &Version::At(at))?,
+                (None, None) => 0,
+            };
+            Ok::<_, Problem>(changes::between(c, from, current, p2.as_deref())?)
+        })
     })
     .await
     .map_err(Problem::internal)?

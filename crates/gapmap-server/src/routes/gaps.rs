@@ -123,11 +123,10 @@ async fn as_of_version(
     }
     let s = state.clone();
     let found = web::block(move || {
-        let c = super::inventory::history::read_conn(&s)?;
-        let rev = gapmap_inventory::changes::resolve(&c, &version).map_err(Problem::internal)?;
-        gapmap_inventory::changes::figures(&c, rev)
-            .map_err(Problem::internal)
-            .map(|f| (rev, f))
+        s.db.read(|c| {
+            let rev = gapmap_inventory::changes::resolve(c, &version)?;
+            Ok::<_, Problem>((rev, gapmap_inventory::changes::figures(c, rev)?))
+        })
     })
     .await
     .map_err(Problem::internal)??;

@@ -31,6 +31,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "audit log (append-only), source updates",
         apply: audit_log,
     },
+    Migration {
+        version: 3,
+        name: "accounts, sessions, tokens, reports, revision figures, throttles",
+        apply: side_tables,
+    },
 ];
 
 /// Why migrating failed.
@@ -171,6 +176,14 @@ fn add_missing_columns(tx: &mut Transaction) -> Result<(), postgres::Error> {
         }
     }
     Ok(())
+}
+
+/// The side tables as the GeoPackage has them (`crate::side_tables::ensure`;
+/// what migration 2 made already stays as it is).
+fn side_tables(tx: &mut Transaction) -> Result<(), postgres::Error> {
+    crate::side_tables_pg::DDL
+        .iter()
+        .try_for_each(|ddl| tx.batch_execute(ddl))
 }
 
 fn audit_log(tx: &mut Transaction) -> Result<(), postgres::Error> {

@@ -10,7 +10,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use gapmap_inventory::accounts::Role;
 use gapmap_inventory::changes::{self, Version};
 use gapmap_store::audit::{self, Filter};
-use rusqlite::{Connection, OpenFlags};
 use serde_json::json;
 
 fn instant(q: &Query, name: &str) -> Result<Option<chrono::DateTime<chrono::Utc>>, Problem> {
@@ -28,17 +27,6 @@ fn instant(q: &Query, name: &str) -> Result<Option<chrono::DateTime<chrono::Utc>
                 })
         })
         .transpose()
-}
-
-/// Read-only connection to the store (the side tables).
-pub fn read_conn(state: &AppState) -> Result<Connection, Problem> {
-    // TRANSITION (issue 24 merge): side tables read through the store's Db.
-    let path = state.store.gpkg().unwrap_or(std::path::Path::new(""));
-    let c = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-        .map_err(Problem::internal)?;
-    c.busy_timeout(std::time::Duration::from_secs(30))
-        .map_err(Problem::internal)?;
-    Ok(c)
 }
 
 #[utoipa::path(get, path = "/api/v1/audit", tag = "inventory", security(("bearer" = []), ("session" = [])), params(crate::params::AuditQuery), responses(
@@ -86,7 +74,7 @@ pub async fn audit_log(
         }
     };
     let s = state.clone();
-    let rows = web::block(move || audit::read(&read_conn(&s)?, &f).map_err(Problem::internal))
+    let rows = web::block(move || s.db.read(|c| Ok::<_, Problem>(audit::read(c, &f)?)))
         .await
         .map_err(Problem::internal)??;
     if csv {
@@ -132,26 +120,26 @@ pub async fn changes(
     let current = current_revision(&state.live.get().version);
     let s = state.clone();
     let body = web::block(move || {
-        let c = read_conn(&s)?;
-        let from = changes::resolve(&c, &from).map_err(Problem::internal)?;
-        let to = match to {
-            Some(v) => changes::resolve(&c, &v).map_err(Problem::internal)?,
-            None => current,
-        };
-        for (name, rev) in [("from", from), ("to", to)] {
-            if rev > current {
-                return Err(Problem::invalid(
-                    name,
-                    format!("`{name}`: revision r{rev} is newer than the current r{current}"),
-                ));
+        s.db.read(|c| {
+            let from = changes::resolve(c, &from)?;
+            let to = match to {
+                Some(v) => changes::resolve(c, &v)?,
+                None => current,
+            };
+            for (name, rev) in [("from", from), ("to", to)] {
+                if rev > current {
+                    return Err(Problem::invalid(
+                        name,
+                        format!("`{name}`: revision r{rev} is newer than the current r{current}"),
+                    ));
+                }
             }
-        }
-        let mut ch =
-            changes::between(&c, from, to, parish.as_deref()).map_err(Problem::internal)?;
-        for r in &mut ch.ingests {
-            r.actor = String::new();
-        }
-        Ok::<_, Problem>(ch)
+            let mut ch = changes::between(c, from, to, parish.as_deref())?;
+            for r in &mut ch.ingests {
+                r.actor = String::new();
+            }
+            Ok::<_, Problem>(ch)
+        })
     })
     .await
     .map_err(Problem::internal)??;
