@@ -70,10 +70,11 @@ pub fn run(
     let load_s = t0.elapsed().as_secs_f64();
     let register = entries;
     let t1 = Instant::now();
-    let results: Vec<Located> = queries
+    let asked: Vec<(&str, Option<&str>)> = queries
         .iter()
-        .map(|q| register.locate(&q.address, q.parish.as_deref()))
+        .map(|q| (q.address.as_str(), q.parish.as_deref()))
         .collect();
+    let results: Vec<Located> = register.locate_all(&asked);
     let match_s = t1.elapsed().as_secs_f64();
     // Written through the one CSV cell writer (gapmap_geo::csv_cell), as
     // every CSV gapmap writes.

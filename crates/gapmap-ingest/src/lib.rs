@@ -42,4 +42,4 @@ pub use feature::{Emit, FileStats, Input, ReadContext};
 pub use format::{Format, detect_format, display_name};
 pub use options::{DefaultProvenance, Options};
 pub use raw::RawFeature;
-pub use read::{read_file, read_to_vec};
+pub use read::{read_file, read_file_beside, read_to_vec};

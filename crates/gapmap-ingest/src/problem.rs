@@ -98,6 +98,21 @@ impl Problems {
             self.dropped += 1;
         }
     }
+    /// Add the problems of `other` after these (its counts exact, its
+    /// kept problems kept while there is room).
+    pub fn append(&mut self, other: Problems) {
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.repairs += other.repairs;
+        self.dropped += other.dropped;
+        for p in other.kept {
+            if self.kept.len() < MAX_KEPT {
+                self.kept.push(p);
+            } else {
+                self.dropped += 1;
+            }
+        }
+    }
     pub fn errors(&self) -> usize {
         self.errors
     }

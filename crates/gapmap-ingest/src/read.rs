@@ -103,6 +103,68 @@ pub fn read_file(
     Ok((layer, stats))
 }
 
+/// How many records go to the sink of [`read_file_beside`] at a time, and
+/// how many such batches may wait for it.
+const BATCH: usize = 1024;
+const BATCHES_WAITING: usize = 4;
+
+/// [`read_file`] on a second thread: the file is read, validated and
+/// transformed there while the sink (a store's write transaction) takes the
+/// records here, in order, so the two overlap on two cores. Problems are
+/// the same, in the same order, as [`read_file`]'s; when the sink fails,
+/// the reading stops and the sink's error is returned.
+pub fn read_file_beside(
+    input: &Input,
+    opts: &Options,
+    problems: &mut Problems,
+    sink: &mut dyn FnMut(Record) -> Result<(), IngestError>,
+) -> Result<(Layer, FileStats), IngestError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Record>>(BATCHES_WAITING);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut own = Problems::default();
+            let mut batch = Vec::with_capacity(BATCH);
+            let send = |batch: Vec<Record>| {
+                tx.send(batch).map_err(|_| IngestError::Io {
+                    path: display_name(&input.path),
+                    source: std::io::Error::other("the store stopped taking records"),
+                })
+            };
+            let read = read_file(input, opts, &mut own, &mut |r| {
+                batch.push(r);
+                if batch.len() == BATCH {
+                    send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))?;
+                }
+                Ok(())
+            });
+            let read = match read {
+                Ok(done) if !batch.is_empty() => send(batch).map(|()| done),
+                other => other,
+            };
+            (read, own)
+        });
+        let mut failure = None;
+        'batches: for batch in &rx {
+            for r in batch {
+                if let Err(e) = sink(r) {
+                    failure = Some(e);
+                    break 'batches;
+                }
+            }
+        }
+        drop(rx); // the reader's next send fails: it stops
+        let (read, own) = match reader.join() {
+            Ok(done) => done,
+            Err(panic) => std::panic::resume_unwind(panic),
+        };
+        problems.append(own);
+        match failure {
+            Some(e) => Err(e),
+            None => read,
+        }
+    })
+}
+
 /// Run the reader of the input's format.
 fn read_format(input: &Input, ctx: &mut ReadContext, emit: &mut Emit) -> Result<(), IngestError> {
     match input.format {

@@ -3,7 +3,7 @@
 //! store is exactly as before.
 
 use super::problem::{self, Problems, Severity};
-use super::{FileStats, IngestError, Input, Mode, Options, read_file};
+use super::{FileStats, IngestError, Input, Mode, Options, read_file, read_file_beside};
 use gapmap_model::{Layer, Record};
 use gapmap_store::Counts;
 use gapmap_store::audit;
@@ -154,7 +154,8 @@ pub(crate) fn ingest_file(
     // After an error nothing will be committed: validate only.
     let skip_writes = problems.has_errors();
     let mut area_kinds = AreaKinds::default();
-    let (layer, stats) = read_file(input, &file_opts, problems, &mut |mut record| {
+    // Reading and validating on one core, writing on the other.
+    let (layer, stats) = read_file_beside(input, &file_opts, problems, &mut |mut record| {
         each(&mut record);
         area_kinds.count(&record);
         if skip_writes {
