@@ -32,9 +32,14 @@ def require_postgres():
 
 
 class Cluster:
-    def __init__(self, directory: Path):
-        self.dir = directory
-        self.url = subprocess.run([SCRIPT, "start", directory], check=True, capture_output=True,
+    """A cluster of its own (the drills stop and start it). Its directory
+    is made beside the others in TMPDIR, not under pytest's private tmp:
+    the server runs as the `postgres` user when the tests run as root."""
+
+    def __init__(self):
+        import tempfile
+        self.dir = Path(tempfile.mkdtemp(prefix="gapmap-pgt.", dir=os.environ.get("TMPDIR", "/tmp")))
+        self.url = subprocess.run([SCRIPT, "start", self.dir], check=True, capture_output=True,
                                   text=True).stdout.strip()
         self.n = 0
 
@@ -45,6 +50,7 @@ class Cluster:
 
     def stop(self):
         subprocess.run([SCRIPT, "stop", self.dir], check=False, capture_output=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
 
     def start_again(self):
         subprocess.run([SCRIPT, "restart", self.dir], check=False, capture_output=True)

@@ -12,7 +12,6 @@
 
 pub mod migrate;
 mod read;
-mod sources;
 pub mod testdb;
 pub(crate) mod values;
 pub mod writer;
@@ -144,7 +143,7 @@ impl PgStore {
         source: Option<&str>,
         limit: usize,
     ) -> Result<Vec<crate::side_tables::SourceUpdate>, StoreError> {
-        self.with_reader(|c| sources::read(c, source, limit).map_err(|e| self.err(e)))
+        self.with_reader(|c| crate::side_tables::source_updates(c, source, limit))
     }
 
     /// Record a failed run of `gapmap update` in a transaction of its own.
@@ -153,7 +152,7 @@ impl PgStore {
         u: &crate::side_tables::SourceUpdate,
     ) -> Result<(), StoreError> {
         let mut c = crate::pgpool::connect(&self.url)?;
-        sources::insert(&mut c, u).map_err(|e| self.err(e))
+        crate::side_tables::insert_source_update(&mut *c, u)
     }
 
     /// The `(id, hash)` pairs of a layer ordered by id: what

@@ -382,26 +382,10 @@ impl PgWriter {
     }
 
     /// Append an audit row inside this transaction, at the revision the
-    /// commit will make.
+    /// commit will make (the same row the GeoPackage writer appends).
     pub fn audit(&mut self, e: &crate::audit::Entry) -> Result<(), StoreError> {
         let revision = self.revision()? + 1;
-        self.exec(
-            "INSERT INTO gapmap_audit (at, revision, actor, action, layer, feature_id, parish_id, changes, reason, report_ref, ingest_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            &[
-                &super::values::now(),
-                &revision,
-                &e.ctx.actor,
-                &e.action.as_str(),
-                &e.layer,
-                &e.feature_id,
-                &e.parish_id,
-                &e.changes.to_string(),
-                &e.ctx.reason,
-                &e.ctx.report_ref,
-                &e.ingest_id,
-            ],
-        )?;
-        Ok(())
+        crate::audit::append(&mut *self.conn, revision, e)
     }
 
     /// The ids of a layer as this transaction sees them.
@@ -445,7 +429,7 @@ impl PgWriter {
         &mut self,
         u: &crate::side_tables::SourceUpdate,
     ) -> Result<(), StoreError> {
-        super::sources::insert(&mut self.conn, u).map_err(|e| StoreError::postgres(&self.url, e))
+        crate::side_tables::insert_source_update(&mut *self.conn, u)
     }
 
     /// Set a meta value inside this transaction.
