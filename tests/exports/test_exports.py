@@ -126,7 +126,14 @@ def test_latvian_names_in_csv(jelgava_server):
 
 
 def store_sites(store):
-    """Site positions from the store itself (full precision, WGS84)."""
+    """Site positions from the store itself (full precision, WGS84): the
+    GeoPackage's blobs, or PostGIS's coordinates (17 significant digits)."""
+    if str(store).startswith("postgresql://"):
+        import subprocess
+        rows = subprocess.run(["psql", "-X", "-q", "-At", "-F", "\t", str(store), "-c",
+                               "SET extra_float_digits = 3; SELECT id, ST_X(geom), ST_Y(geom) FROM sites"],
+                              check=True, capture_output=True, text=True).stdout.splitlines()
+        return {i: (float(x), float(y)) for i, x, y in (r.split("\t") for r in rows if r)}
     db = sqlite3.connect(store)
     out = {}
     for fid, blob in db.execute("SELECT id, geom FROM sites"):
