@@ -91,9 +91,12 @@ def bench_propagation(s1, s2, token):
     out = []
     for i in range(EDITS):
         before = health(s2)["snapshot_version"]
+        # From before the request: the commit happens inside it, and server 1
+        # answers only after its own reload, by when server 2 has often
+        # swapped too; so this is an upper bound of commit → serving.
+        t0 = time.monotonic()
         r = edit(s1.url, token, f"+371 6{i:07d}")
         assert r.status_code == 200, r.text
-        t0 = time.monotonic()
         while health(s2)["snapshot_version"] == before:
             if time.monotonic() - t0 > 30:
                 raise SystemExit("server 2 did not catch up within 30 s")
@@ -225,7 +228,7 @@ def report(gpkg, copy_s, snap, prop, soak, reads, writes, audited, la0, la1):
         "| measure | GeoPackage | PostGIS | target |", "|---|---:|---:|---|",
         f"| start → /healthz (first snapshot), median of {RUNS} | {med(snap['GeoPackage']):.2f} s | {med(snap['PostGIS']):.2f} s | — |", "",
         "| measure | value | target | verdict |", "|---|---:|---|---|",
-        f"| edit committed on server 1 → serving on server 2, median / max of {len(prop)} | {med(prop):.3f} s / {max(prop):.3f} s | ≤ 1 s | {'PASS' if max(prop) <= 1 else 'FAIL'} |",
+        f"| edit sent to server 1 (GET for the ETag, PATCH, commit) → new snapshot serving on server 2, median / max of {len(prop)} | {med(prop):.3f} s / {max(prop):.3f} s | ≤ 1 s | {'PASS' if max(prop) <= 1 else 'FAIL'} |",
         f"| soak through haproxy, server 1 killed at 10 s of 20 s: requests / errors | {soak['requests']} / {len(soak['errors'])} | 0 errors | {'PASS' if not soak['errors'] else 'FAIL'} |",
         f"| PostgreSQL stopped 5 s under load: reads / read errors | {reads['requests']} / {len(reads['errors'])} | 0 errors | {'PASS' if not reads['errors'] else 'FAIL'} |",
         f"| … writes: 200 / 503 (with Retry-After) / other | {writes['ok']} / {writes['503']} ({writes['retry_after']}) / {len(writes['other'])} | 503 with Retry-After, none other | {'PASS' if not writes['other'] and writes['503'] == writes['retry_after'] else 'FAIL'} |",
