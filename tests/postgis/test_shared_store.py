@@ -50,26 +50,50 @@ def patch_site(base, token, props, reason="test"):
                           headers={**auth, "If-Match": r.headers["ETag"]}, timeout=30)
 
 
+def audit_rows(store):
+    if str(store).startswith("postgresql://"):
+        out = subprocess.run(["psql", "-X", "-At", str(store), "-c", "SELECT count(*) FROM gapmap_audit"],
+                             check=True, capture_output=True, text=True).stdout
+        return int(out)
+    import sqlite3
+    with sqlite3.connect(store) as db:
+        return db.execute("SELECT count(*) FROM gapmap_audit").fetchone()[0]
+
+
 def test_a_store_copies_both_ways_verified_and_gdal_reads_postgis(cluster, jelgava_store, tmp_path):
+    source = tmp_path / "source.gpkg"
+    shutil.copy(jelgava_store, source)
+    token = add_staff(source)
     url = cluster.createdb("copy")
-    out = run_gapmap("store", "copy", jelgava_store, url, "--json", check=True).stdout
+    out = run_gapmap("store", "copy", source, url, "--json", check=True).stdout
     import json
     report = json.loads(out)
     assert all(l["source_checksum"] == l["target_checksum"] for l in report["layers"]), report
     sites = next(l for l in report["layers"] if l["layer"] == "sites")
     assert sites["target_count"] > 50
+    # Accounts, tokens and the audit log move with the layers.
+    assert audit_rows(url) == audit_rows(source) > 0
+    users = run_gapmap("user", "list", "--store", url, "--tokens", "--json", check=True).stdout
+    assert "planner" in users and "tests" in users
+    s = start_server(url)
+    try:
+        r = requests.get(f"{s.url}/api/v1/sites/{SITE}", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        assert r.status_code == 200 and "ETag" in r.headers
+    finally:
+        s.stop()
     back = tmp_path / "back.gpkg"
     run_gapmap("store", "copy", url, back, check=True)
+    assert audit_rows(back) == audit_rows(source)
     # The same features in the round-tripped file as in the original.
     for layer in ("sites", "buildings", "parishes", "coverage", "demand_grid"):
-        a = run_gapmap("export", "--store", jelgava_store, "--layer", layer,
+        a = run_gapmap("export", "--store", source, "--layer", layer,
                        "--format", "geojson", "--out", "-", check=True).stdout
         b = run_gapmap("export", "--store", back, "--layer", layer,
                        "--format", "geojson", "--out", "-", check=True).stdout
         assert a == b, layer
     # A store that already holds features is not overwritten by mistake.
-    again = run_gapmap("store", "copy", jelgava_store, url)
-    assert again.returncode == 64 and "--replace" in again.stderr
+    again = run_gapmap("store", "copy", source, url)
+    assert again.returncode == 64 and "copy into an empty store" in again.stderr
     # GDAL opens the tables directly, with the store's feature counts.
     port = url.rsplit(":", 1)[1].split("/")[0]
     db = url.rsplit("/", 1)[1]

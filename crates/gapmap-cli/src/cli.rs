@@ -53,17 +53,14 @@ pub enum Command {
 /// `gapmap store …`.
 #[derive(Debug, Subcommand)]
 pub enum StoreCommand {
-    /// Copy every layer and the revision of one store into another (GeoPackage file or postgresql:// URL, either direction), in one transaction, then verify both by counts and per-layer checksums.
+    /// Copy a store — every layer, its revision, accounts and API tokens, the audit log, reports, the ingest and update logs — into an empty one (GeoPackage file or postgresql:// URL, either direction), in one transaction, then verify both by counts and per-layer checksums. Sessions and throttles are not copied.
     Copy {
         /// The store to read.
         #[arg(value_parser = crate::load::parse_store)]
         from: gapmap_store::Location,
-        /// The store to write: a GeoPackage file (created if missing) or a postgresql:// URL (migrated as needed); it must hold no features unless --replace.
+        /// The store to write: a GeoPackage file (created if missing) or a postgresql:// URL (migrated as needed); it must hold no features, accounts or logs.
         #[arg(value_parser = crate::load::parse_store)]
         to: gapmap_store::Location,
-        /// Replace the target's layers if it already holds features.
-        #[arg(long)]
-        replace: bool,
         /// Print the verification as JSON.
         #[arg(long)]
         json: bool,

@@ -6,17 +6,14 @@ use gapmap_store::Store;
 use gapmap_store::copy::{CopyError, copy};
 
 pub(crate) fn run(c: StoreCommand) -> Result<(), CliError> {
-    let StoreCommand::Copy {
-        from,
-        to,
-        replace,
-        json,
-    } = c;
+    let StoreCommand::Copy { from, to, json } = c;
     let source = crate::load::existing_store(Some(from))?;
     let src = Store::open_read_only(&source).map_err(other)?;
     let mut dst = Store::open(&to).map_err(other)?;
-    let report = copy(&src, &mut dst, replace).map_err(|e| match e {
-        CopyError::TargetNotEmpty(_) | CopyError::Same { .. } => CliError::Usage(e.to_string()),
+    let report = copy(&src, &mut dst).map_err(|e| match e {
+        CopyError::TargetNotEmpty(_)
+        | CopyError::TargetHasSideState(..)
+        | CopyError::Same { .. } => CliError::Usage(e.to_string()),
         CopyError::Store(e) => other(e),
     })?;
     if json {
@@ -29,6 +26,9 @@ pub(crate) fn run(c: StoreCommand) -> Result<(), CliError> {
             report.revision
         );
         out!("{:<16} {:>9} {:>9}  checksum", "layer", "source", "target");
+        for (table, n) in &report.side_tables {
+            out!("{:<16} {:>9} rows", table.trim_start_matches("gapmap_"), n);
+        }
         for l in &report.layers {
             out!(
                 "{:<16} {:>9} {:>9}  {}",

@@ -235,6 +235,10 @@ impl StoreWriter<'_> {
     ) -> Result<(), StoreError> {
         either!(self, w => w.record_source_update(u))
     }
+    /// This transaction as the SQL layer's [`crate::sql::Sql`].
+    pub fn sql(&mut self) -> &mut dyn crate::sql::Sql {
+        either!(self, w => w.sql())
+    }
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         either!(self, w => w.set_meta(key, value))
     }

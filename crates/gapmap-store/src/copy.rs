@@ -1,5 +1,6 @@
 //! `gapmap store copy FROM TO`: a store moved between GeoPackage and
-//! PostGIS (either direction, or file to file), in one transaction on the
+//! PostGIS (either direction, or file to file) — its layers and the tables
+//! beside them ([`crate::copy_side`]) — in one transaction on an empty
 //! target, verified afterwards by counts and per-layer checksums of the
 //! features' content hashes read back from both stores.
 
@@ -31,7 +32,8 @@ pub struct CopyReport {
     pub to: String,
     pub revision: i64,
     pub layers: Vec<LayerCheck>,
-    pub ingest_log_rows: usize,
+    /// Rows copied per side table (accounts, audit log, reports, logs).
+    pub side_tables: Vec<(&'static str, usize)>,
 }
 
 impl CopyReport {
@@ -43,20 +45,23 @@ impl CopyReport {
 /// Why a copy did not happen.
 #[derive(Debug, thiserror::Error)]
 pub enum CopyError {
-    #[error(
-        "{0} already holds features; copy into an empty store, or pass --replace to replace its layers"
-    )]
+    #[error("{0} already holds features; copy into an empty store")]
     TargetNotEmpty(String),
+    #[error(
+        "{0} already holds {1}; a copy never mixes two stores' accounts, audit logs or reports: copy into an empty store"
+    )]
+    TargetHasSideState(String, &'static str),
     #[error("{from} and {to} are the same store")]
     Same { from: String, to: String },
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-/// Copy every layer of `from` into `to` (one transaction), keep the source's
-/// store id and revision (the same data, so the same versions and ETags),
-/// then verify both by counts and checksums.
-pub fn copy(from: &Store, to: &mut Store, replace: bool) -> Result<CopyReport, CopyError> {
+/// Copy every layer and side table of `from` into the empty store `to` (one
+/// transaction), keep the source's store id and revision (the same data,
+/// so the same versions and ETags), then verify both by counts and
+/// checksums.
+pub fn copy(from: &Store, to: &mut Store) -> Result<CopyReport, CopyError> {
     let (from_at, to_at) = (from.location(), to.location());
     if from_at == to_at {
         return Err(CopyError::Same {
@@ -64,13 +69,20 @@ pub fn copy(from: &Store, to: &mut Store, replace: bool) -> Result<CopyReport, C
             to: to_at.to_string(),
         });
     }
-    if !replace && !is_empty(to)? {
+    if !is_empty(to)? {
         return Err(CopyError::TargetNotEmpty(to_at.to_string()));
     }
     let revision = from.revision()?;
     let store_id = from.meta("store_id")?.unwrap_or_default();
     let layer_revs = from.layer_revisions()?;
+    let side = read_side(from)?;
     let mut w = to.writer()?;
+    // The side tables first: their ids are kept, and the ingest log rows
+    // this copy writes must come after the copied ones.
+    if let Some(t) = crate::copy_side::any_in(w.sql())? {
+        return Err(CopyError::TargetHasSideState(to_at.to_string(), t));
+    }
+    crate::copy_side::write(w.sql(), &side)?;
     for layer in Layer::ALL {
         let mut lw = w.begin_layer(layer, Mode::Replace)?;
         let mut failed = None;
@@ -104,8 +116,13 @@ pub fn copy(from: &Store, to: &mut Store, replace: bool) -> Result<CopyReport, C
         to: to_at.to_string(),
         revision,
         layers,
-        ingest_log_rows: to.ingest_log(usize::MAX >> 1)?.len(),
+        side_tables: side.counts(),
     })
+}
+
+/// The source's side tables, read in one go.
+fn read_side(from: &Store) -> Result<crate::copy_side::SideRows, StoreError> {
+    crate::sql::Db::of(&from.location()).read(|s| crate::copy_side::read(s))
 }
 
 fn is_empty(s: &Store) -> Result<bool, StoreError> {

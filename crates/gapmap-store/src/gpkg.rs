@@ -817,6 +817,12 @@ impl Writer<'_> {
         crate::side_tables::insert_source_update(&mut self.tx, u)
     }
 
+    /// This transaction as the SQL layer's [`crate::sql::Sql`] (side tables
+    /// written in the same transaction as the layers).
+    pub fn sql(&mut self) -> &mut dyn crate::sql::Sql {
+        &mut self.tx
+    }
+
     /// Set a meta value inside this transaction.
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         self.tx

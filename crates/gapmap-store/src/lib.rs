@@ -10,6 +10,7 @@
 pub mod any;
 pub mod audit;
 pub mod copy;
+mod copy_side;
 mod error;
 mod feature_store;
 pub mod gpkg;

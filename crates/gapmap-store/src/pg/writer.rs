@@ -432,6 +432,11 @@ impl PgWriter {
         crate::side_tables::insert_source_update(&mut *self.conn, u)
     }
 
+    /// This transaction as the SQL layer's [`crate::sql::Sql`].
+    pub fn sql(&mut self) -> &mut dyn crate::sql::Sql {
+        &mut *self.conn
+    }
+
     /// Set a meta value inside this transaction.
     pub fn set_meta(&mut self, key: &str, value: &str) -> Result<(), StoreError> {
         self.exec(
