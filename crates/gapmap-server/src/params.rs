@@ -43,6 +43,14 @@ pub enum ListFormat {
     Csv,
 }
 
+/// Where a style's vector tiles come from (`tiles` of `/styles/{name}.json`).
+#[derive(Debug, ToSchema, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StyleTiles {
+    Server,
+    Archive,
+}
+
 /// The output formats of the mobile-class plan (`f`).
 #[derive(Debug, ToSchema, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
