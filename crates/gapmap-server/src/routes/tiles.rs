@@ -156,7 +156,7 @@ pub async fn tilejson(
 /// `[web] tiles_url` (the public map's), 404 when none is configured.
 #[utoipa::path(get, path = "/styles/{name}.json", tag = "tiles",
     params(("name" = String, Path, description = "Style name: gapmap", example = "gapmap"),
-        ("tiles" = Option<crate::params::StyleTiles>, Query, description = "Where the vector tiles come from: `server` (default: this server's /tiles/{id}.json, one source per tileset) or `archive` (the PMTiles archive configured as [web] tiles_url, one `pmtiles://` source holding every tileset; for MapLibre GL JS with the PMTiles protocol)", example = "server")),
+        ("tiles" = inline(Option<crate::params::StyleTiles>), Query, description = "Where the vector tiles come from: `server` (default: this server's /tiles/{id}.json, one source per tileset) or `archive` (the PMTiles archive configured as [web] tiles_url, one `pmtiles://` source holding every tileset; for MapLibre GL JS with the PMTiles protocol)", example = "server")),
     responses(
         (status = 200, description = "A MapLibre GL style (version 8) over every tileset, with local glyphs and sprites only; Latvian labels", content_type = "application/json",
             headers(("Cache-Control" = String, description = "public, max-age=0, must-revalidate"))),
