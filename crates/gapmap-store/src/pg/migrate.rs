@@ -187,41 +187,6 @@ fn side_tables(tx: &mut Transaction) -> Result<(), postgres::Error> {
 }
 
 fn audit_log(tx: &mut Transaction) -> Result<(), postgres::Error> {
-    tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS gapmap_audit (
-            id BIGSERIAL PRIMARY KEY,
-            at TEXT NOT NULL,
-            revision BIGINT NOT NULL,
-            actor TEXT NOT NULL,
-            action TEXT NOT NULL,
-            layer TEXT,
-            feature_id TEXT,
-            parish_id TEXT,
-            changes TEXT NOT NULL,
-            reason TEXT NOT NULL,
-            report_ref TEXT,
-            ingest_id BIGINT);
-         CREATE INDEX IF NOT EXISTS gapmap_audit_feature ON gapmap_audit (layer, feature_id);
-         CREATE INDEX IF NOT EXISTS gapmap_audit_revision ON gapmap_audit (revision);
-         CREATE OR REPLACE FUNCTION gapmap_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS
-            $$ BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$;
-         CREATE TRIGGER gapmap_audit_no_change BEFORE UPDATE OR DELETE ON gapmap_audit
-            FOR EACH ROW EXECUTE FUNCTION gapmap_audit_append_only();
-         CREATE TABLE IF NOT EXISTS gapmap_source_updates (
-            id BIGSERIAL PRIMARY KEY,
-            at TEXT NOT NULL,
-            source TEXT NOT NULL,
-            outcome TEXT NOT NULL,
-            location TEXT NOT NULL,
-            etag TEXT,
-            last_modified TEXT,
-            sha256 TEXT,
-            bytes BIGINT,
-            version TEXT,
-            as_of TEXT,
-            licence TEXT,
-            changes TEXT NOT NULL,
-            message TEXT);
-         CREATE INDEX IF NOT EXISTS gapmap_source_updates_source ON gapmap_source_updates (source, id);",
-    )
+    tx.batch_execute(crate::side_tables_pg::AUDIT)?;
+    tx.batch_execute(crate::side_tables_pg::SOURCE_UPDATES)
 }
