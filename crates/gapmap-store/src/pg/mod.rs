@@ -43,9 +43,26 @@ impl std::fmt::Debug for PgStore {
 impl PgStore {
     /// Open a store for writing: connect and apply pending migrations (in
     /// one transaction; see [`migrate`]).
+    ///
+    /// The check runs once per database in this process: a server opens
+    /// the store for every edit, and the schema this gapmap migrated to
+    /// stays.
     pub fn open(url: &str) -> Result<PgStore, StoreError> {
-        let mut conn = pgpool::connect(url)?;
-        migrate::migrate(&mut conn, migrate::MIGRATIONS).map_err(|e| migrate_error(url, e))?;
+        static MIGRATED: std::sync::OnceLock<Mutex<std::collections::HashSet<String>>> =
+            std::sync::OnceLock::new();
+        let migrated = MIGRATED.get_or_init(Default::default);
+        if !migrated
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains(url)
+        {
+            let mut conn = pgpool::connect(url)?;
+            migrate::migrate(&mut conn, migrate::MIGRATIONS).map_err(|e| migrate_error(url, e))?;
+            migrated
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(url.to_owned());
+        }
         Ok(PgStore::unmigrated(url))
     }
 
